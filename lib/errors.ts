@@ -1,0 +1,141 @@
+import type * as z from 'zod';
+import { formatIssues } from './validation.ts';
+
+/** What every error about one HTTP call carries; never headers, keys or bodies sent. */
+export interface CallInfo {
+  method: string;
+  /** Path and query as sent, without the host. */
+  path: string;
+  requestId?: string | undefined;
+}
+
+function describeCall(call: CallInfo): string {
+  return `${call.method} ${call.path}${call.requestId ? ` (request id ${call.requestId})` : ''}`;
+}
+
+/** The service answered with a non-2xx status. */
+export class HuaweiApiError extends Error {
+  override readonly name = 'HuaweiApiError';
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly apiMessage: string | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    call: CallInfo & {
+      status: number;
+      code?: string | undefined;
+      apiMessage?: string | undefined;
+      retryAfterMs?: number | undefined;
+    },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${describeCall(call)} failed with ${call.status}${call.code ? ` ${call.code}` : ''}${
+        call.apiMessage ? `: ${call.apiMessage}` : ''
+      }`,
+      options,
+    );
+    this.status = call.status;
+    this.code = call.code;
+    this.apiMessage = call.apiMessage;
+    this.method = call.method;
+    this.path = call.path;
+    this.requestId = call.requestId;
+    this.retryAfterMs = call.retryAfterMs;
+  }
+}
+
+/** The connection failed (refused, reset, DNS) before a response arrived. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  readonly method: string;
+  readonly path: string;
+  constructor(call: CallInfo, options?: ErrorOptions) {
+    const cause = options?.cause;
+    const detail =
+      cause instanceof Error
+        ? ((cause as { code?: string }).code ??
+          (cause.cause as { code?: string } | undefined)?.code ??
+          cause.message)
+        : 'unknown';
+    super(`${describeCall(call)} failed: network error (${detail})`, options);
+    this.method = call.method;
+    this.path = call.path;
+  }
+}
+
+/** One attempt took longer than its timeout, or the caller's deadline came first. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly method: string;
+  readonly path: string;
+  readonly timeoutMs: number;
+  constructor(call: CallInfo & { timeoutMs: number; deadline?: boolean }, options?: ErrorOptions) {
+    super(
+      call.deadline
+        ? `${describeCall(call)} not completed before the invocation deadline`
+        : `${describeCall(call)} timed out after ${call.timeoutMs} ms`,
+      options,
+    );
+    this.method = call.method;
+    this.path = call.path;
+    this.timeoutMs = call.timeoutMs;
+  }
+}
+
+/** The call succeeded but the body is not JSON or does not fit its schema. */
+export class ResponseSchemaError extends Error {
+  override readonly name = 'ResponseSchemaError';
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string | undefined;
+  readonly issues: readonly z.core.$ZodIssue[];
+  constructor(
+    call: CallInfo & { issues?: readonly z.core.$ZodIssue[]; detail?: string },
+    options?: ErrorOptions,
+  ) {
+    const issues = call.issues ?? [];
+    super(
+      `${describeCall(call)} returned an unexpected body: ${call.detail ?? formatIssues(issues)}`,
+      options,
+    );
+    this.method = call.method;
+    this.path = call.path;
+    this.requestId = call.requestId;
+    this.issues = issues;
+  }
+}
+
+/** A paginated listing ended before `count` items arrived: never act on it. */
+export class IncompleteListingError extends Error {
+  override readonly name = 'IncompleteListingError';
+  readonly expected: number;
+  readonly received: number;
+  constructor(what: string, expected: number, received: number, options?: ErrorOptions) {
+    super(`${what}: listing incomplete, received ${received} of ${expected} items`, options);
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** An environment variable is missing or invalid; the message names it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A queue message or event that can never be processed; it is not retried. */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}
+
+/** True for failures worth retrying: throttling, 5xx, timeouts, network errors. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof HuaweiApiError) return RETRYABLE_STATUSES.has(error.status);
+  return error instanceof NetworkError || error instanceof TimeoutError;
+}
+
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);

@@ -1,0 +1,24 @@
+import type * as z from 'zod';
+
+/** Renders one zod issue path as `items[3].scaling_policy.enable`. */
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/**
+ * Renders zod issues as `path: message` lines joined by `; `, each path
+ * prefixed with `prefix` (for example the record index of an SQS batch).
+ * Values are never echoed, so secrets in the input cannot leak through here.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string {
+  return issues
+    .slice(0, 10)
+    .map((issue) => `${formatPath(issue.path, prefix)}: ${issue.message}`)
+    .concat(issues.length > 10 ? [`(+${issues.length - 10} more)`] : [])
+    .join('; ');
+}
