@@ -25,6 +25,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   });
 }
 
+/** Adapts a Powertools logger to the Log surface lib/ uses. */
+export function fromPowertools(logger: Logger): Log {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, context?: Record<string, unknown>): void => {
+      if (context === undefined) logger[level](message);
+      else logger[level](message, context as Parameters<Logger['info']>[1] & object);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 /** A logger that drops everything; the default where a caller passes none. */
 export const silentLog: Log = {
   debug() {},
