@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 
 /** The logging surface lib/ depends on: short lower-case messages plus a context object. */
 export interface Log {
@@ -31,7 +32,7 @@ export function fromPowertools(logger: Logger): Log {
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, context?: Record<string, unknown>): void => {
       if (context === undefined) logger[level](message);
-      else logger[level](message, context as Parameters<Logger['info']>[1] & object);
+      else logger[level](message, context as LogAttributes);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
