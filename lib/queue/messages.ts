@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import { ProjectIdSchema } from '../config.ts';
+
+const id = z.string().trim().min(1).max(128);
+
+export const EvaluateGroupMessageSchema = z.strictObject({
+  type: z.literal('evaluate-group'),
+  projectId: ProjectIdSchema,
+  serverGroupId: id,
+  dryRun: z.boolean().optional(),
+});
+export type EvaluateGroupMessage = z.infer<typeof EvaluateGroupMessageSchema>;
+
+export const RemoveMemberMessageSchema = z.strictObject({
+  type: z.literal('remove-member'),
+  projectId: ProjectIdSchema,
+  serverGroupId: id,
+  instanceUuid: id,
+  reason: z.string().max(1024).optional(),
+  dryRun: z.boolean().optional(),
+});
+export type RemoveMemberMessage = z.infer<typeof RemoveMemberMessageSchema>;
+
+/** A remediation queue message body (JSON), discriminated on `type`. */
+export const QueueMessageSchema = z.discriminatedUnion('type', [
+  EvaluateGroupMessageSchema,
+  RemoveMemberMessageSchema,
+]);
+export type QueueMessage = z.infer<typeof QueueMessageSchema>;

@@ -1,0 +1,405 @@
+import type { AppServer, ServerGroup } from '../huawei/schemas.ts';
+import {
+  assessMember,
+  hasTag,
+  indexSessionsByMachine,
+  isInService,
+  isSessionQueryFailure,
+  sessionsOfMachine,
+} from './idle.ts';
+import type {
+  AssessedReason,
+  Decision,
+  DecisionBase,
+  EvaluateGroupInput,
+  HeldReason,
+  MemberReason,
+  MemberVerdict,
+  Removal,
+  RemovalVerdict,
+  SkipDecision,
+  SkipReason,
+} from './types.ts';
+
+/** The scaling policy once checked; every number is an integer in its range. */
+interface EffectivePolicy {
+  /** Percent; undefined = no scale-out and no anti-flap bound. */
+  threshold: number | undefined;
+  shrinkMinutes: number;
+  singleExpansion: number;
+  /** Undefined = no total cap on the recommendation. */
+  maxScaling: number | undefined;
+}
+
+/** Either why the group is skipped, or the policy to evaluate it with. */
+type Gate = { skip: SkipReason; detail: string } | { policy: EffectivePolicy };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isIntIn(value: unknown, min: number, max: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+// Absent means `undefined`; a present value outside its range (null, a
+// string, a fraction) is invalid: the edge schemas would have rejected it, so
+// it can only come from a caller that bypassed them.
+function checkPolicy(group: ServerGroup): Gate {
+  const policy: unknown = group.scaling_policy;
+  if (policy === undefined || policy === null) {
+    return { skip: 'policy-disabled', detail: 'no scaling_policy' };
+  }
+  if (!isObject(policy)) {
+    return { skip: 'invalid-policy', detail: 'scaling_policy: must be an object' };
+  }
+  if (policy['enable'] === false) {
+    return { skip: 'policy-disabled', detail: 'scaling_policy.enable is false' };
+  }
+  const bySession = policy['scaling_policy_by_session'];
+  if (bySession === undefined || bySession === null) {
+    const detail = 'no scaling_policy.scaling_policy_by_session';
+    return { skip: 'policy-disabled', detail };
+  }
+
+  const problems: string[] = [];
+  const enable = policy['enable'];
+  if (enable !== undefined && enable !== true) {
+    problems.push('scaling_policy.enable: must be a boolean');
+  }
+  const maxScaling = policy['max_scaling_amount'];
+  if (maxScaling !== undefined && !isIntIn(maxScaling, 1, 100)) {
+    problems.push('scaling_policy.max_scaling_amount: must be 1–100');
+  }
+  const single = policy['single_expansion_count'];
+  if (single !== undefined && !isIntIn(single, 1, 10)) {
+    problems.push('scaling_policy.single_expansion_count: must be 1–10');
+  }
+  let threshold: unknown;
+  let shrink: unknown;
+  if (!isObject(bySession)) {
+    problems.push('scaling_policy.scaling_policy_by_session: must be an object');
+  } else {
+    threshold = bySession['session_usage_threshold'];
+    if (threshold !== undefined && !isIntIn(threshold, 1, 100)) {
+      problems.push(
+        'scaling_policy.scaling_policy_by_session.session_usage_threshold: must be 1–100',
+      );
+    }
+    shrink = bySession['shrink_after_session_idle_minutes'];
+    const field = 'scaling_policy.scaling_policy_by_session.shrink_after_session_idle_minutes';
+    if (shrink === undefined) problems.push(`${field}: required to scale in`);
+    else if (!isIntIn(shrink, 1, Number.MAX_SAFE_INTEGER)) problems.push(`${field}: must be ≥ 1`);
+  }
+  if (problems.length > 0) {
+    return { skip: 'invalid-policy', detail: problems.join('; ') };
+  }
+  return {
+    policy: {
+      threshold: threshold as number | undefined,
+      shrinkMinutes: shrink as number,
+      singleExpansion: (single as number | undefined) ?? 1,
+      maxScaling: maxScaling as number | undefined,
+    },
+  };
+}
+
+function sessionsPerServer(group: ServerGroup): number {
+  const sessions: unknown = isObject(group.product_info)
+    ? group.product_info['sessions']
+    : undefined;
+  return typeof sessions === 'number' && Number.isFinite(sessions) && sessions >= 1
+    ? Math.floor(sessions)
+    : 1;
+}
+
+function validCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** `100 × used / (n × s)`, 0 when `n` is 0 (DESIGN.md's usage %). */
+function usagePercent(used: number, n: number, s: number): number {
+  return n > 0 ? (100 * used) / (n * s) : 0;
+}
+
+/**
+ * Whether usage with `remaining` in-service servers stays strictly below
+ * `threshold`; with none left, only when no session is in use at all.
+ * Compared without division so a boundary is never lost to rounding.
+ */
+function belowThreshold(used: number, remaining: number, s: number, threshold: number): boolean {
+  if (remaining <= 0) return used === 0;
+  return 100 * used < threshold * remaining * s;
+}
+
+function byId(a: AppServer, b: AppServer): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A reason to distrust the listing itself; the smallest offending id is named. */
+function inconsistency(group: ServerGroup, sorted: readonly AppServer[]): string | undefined {
+  for (let i = 0; i < sorted.length; i++) {
+    const server = sorted[i]!;
+    if (i > 0 && sorted[i - 1]!.id === server.id) return `duplicate server id ${server.id}`;
+    const owner = server.server_group_id;
+    if (owner !== undefined && owner !== group.id) {
+      return `server ${server.id} belongs to group ${owner}`;
+    }
+  }
+  return undefined;
+}
+
+function gate(input: EvaluateGroupInput, sorted: readonly AppServer[]): Gate {
+  if (input.incomplete !== undefined) {
+    return { skip: 'incomplete-data', detail: input.incomplete || 'incomplete listing' };
+  }
+  const conflict = inconsistency(input.group, sorted);
+  if (conflict !== undefined) return { skip: 'incomplete-data', detail: conflict };
+  if (hasTag(input.group.tags, input.limits.protectTagKey)) {
+    return { skip: 'protected', detail: `group tagged ${input.limits.protectTagKey}` };
+  }
+  if (input.group.server_group_status === false) {
+    return { skip: 'group-disabled', detail: 'server_group_status is false' };
+  }
+  return checkPolicy(input.group);
+}
+
+function verdict(
+  server: AppServer,
+  action: 'keep' | 'remove',
+  reason: MemberReason,
+): MemberVerdict {
+  return {
+    serverId: server.id,
+    machineName: server.machine_name,
+    instanceId: server.instance_id,
+    action,
+    reason,
+  };
+}
+
+function removalOf(server: AppServer, idleMinutes: number): Removal {
+  return {
+    serverId: server.id,
+    instanceId: server.instance_id,
+    machineName: server.machine_name,
+    idleMinutes,
+  };
+}
+
+/** A finite whole number at least 0; anything else becomes `fallback`. */
+function wholeOr(value: number, fallback: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.floor(value)) : fallback;
+}
+
+/**
+ * Evaluates one group against its scaling policy (DESIGN.md, "Rules of the
+ * evaluation"). Pure: no I/O, no clock, never throws on any input.
+ *
+ * Skip reasons are checked in this order: `incomplete-data` (`input.incomplete`
+ * set, a duplicate server id, or a server of another group), `protected`
+ * (the group carries the protect tag), `group-disabled`
+ * (`server_group_status === false`), `policy-disabled` (no `scaling_policy`,
+ * `enable === false`, or no `scaling_policy_by_session`), `invalid-policy`
+ * (every out-of-range field is named in `detail`). In the policy, `enable`
+ * defaults to true, `session_usage_threshold` is optional (without it there is
+ * no scale-out and no anti-flap bound), `single_expansion_count` defaults to 1,
+ * a missing `max_scaling_amount` caps nothing, and
+ * `shrink_after_session_idle_minutes` is required.
+ *
+ * Otherwise: scale-out when usage % ≥ threshold (a recommendation; every idle
+ * member is kept as `anti-flap`); else scale-in of the `k` longest-idle members
+ * (ties by id) allowed by the floor, `maxRemovalsPerGroup` and the anti-flap
+ * rule; else steady. A failed session query leaves every member
+ * `unknown-activity`, so nothing is removed. Members are sorted by id; a
+ * non-finite limit removes nothing.
+ */
+export function evaluateGroup(input: EvaluateGroupInput): Decision {
+  const { group, limits, now } = input;
+  const sorted = [...input.servers].sort(byId);
+  const s = sessionsPerServer(group);
+  let n = 0;
+  let used = 0;
+  let autoCreated = 0;
+  for (const server of sorted) {
+    if (isInService(server)) n++;
+    used += validCount(server.session_count);
+    if (server.scaling_auto_create === true) autoCreated++;
+  }
+  const base: DecisionBase = {
+    groupId: group.id,
+    groupName: group.name,
+    members: [],
+    inService: n,
+    usedSessions: used,
+    sessionsPerServer: s,
+    usagePercent: usagePercent(used, n, s),
+  };
+
+  const checked = gate(input, sorted);
+  if ('skip' in checked) {
+    const skip: SkipDecision = { ...base, kind: 'skip', reason: checked.skip };
+    if (checked.detail !== '') skip.detail = checked.detail;
+    return skip;
+  }
+  const { threshold, shrinkMinutes, singleExpansion, maxScaling } = checked.policy;
+
+  const sessions = input.sessions;
+  const index = isSessionQueryFailure(sessions) ? undefined : indexSessionsByMachine(sessions);
+  const assessed: { server: AppServer; reason: AssessedReason }[] = sorted.map((server) => ({
+    server,
+    reason: assessMember(
+      server,
+      index === undefined ? sessions : sessionsOfMachine(index, server.machine_name),
+      now,
+      shrinkMinutes,
+      limits.protectTagKey,
+    ),
+  }));
+  const candidates = assessed
+    .flatMap(({ server, reason }) =>
+      reason.kind === 'idle' ? [{ server, idleMinutes: reason.idleMinutes }] : [],
+    )
+    .sort((a, b) => b.idleMinutes - a.idleMinutes || byId(a.server, b.server));
+
+  const scaleOut = threshold !== undefined && n > 0 && 100 * used >= threshold * n * s;
+  const floor = wholeOr(limits.minServersPerGroup, Number.POSITIVE_INFINITY);
+  const cap = wholeOr(limits.maxRemovalsPerGroup, 0);
+  const allows = (k: number): boolean =>
+    k <= cap &&
+    n - k >= floor &&
+    (threshold === undefined || belowThreshold(used, n - k, s, threshold));
+
+  let k = 0;
+  if (!scaleOut) {
+    k = Math.min(candidates.length, cap, Math.max(0, n - floor));
+    while (k > 0 && !allows(k)) k--;
+  }
+
+  const held = new Map<string, HeldReason>();
+  const removed = new Set<string>();
+  candidates.forEach(({ server, idleMinutes }, rank) => {
+    if (rank < k) {
+      removed.add(server.id);
+      return;
+    }
+    // The first constraint the (rank + 1)-th removal would break.
+    const wanted = rank + 1;
+    let kind: HeldReason['kind'] = 'anti-flap';
+    if (!scaleOut && n - wanted < floor) kind = 'floor';
+    else if (!scaleOut && wanted > cap) kind = 'group-cap';
+    held.set(server.id, { kind, idleMinutes });
+  });
+
+  base.members = assessed.map(({ server, reason }) => {
+    if (removed.has(server.id)) return verdict(server, 'remove', reason);
+    return verdict(server, 'keep', held.get(server.id) ?? reason);
+  });
+
+  if (scaleOut && threshold !== undefined) {
+    const room = maxScaling === undefined ? singleExpansion : maxScaling - autoCreated;
+    const recommended = Math.max(0, Math.min(singleExpansion, room));
+    return { ...base, kind: 'scale-out', recommended, thresholdPercent: threshold };
+  }
+  if (k > 0) {
+    return {
+      ...base,
+      kind: 'scale-in',
+      remove: candidates.slice(0, k).map((c) => removalOf(c.server, c.idleMinutes)),
+      usageAfterPercent: usagePercent(used, n - k, s),
+      thresholdPercent: threshold,
+    };
+  }
+  return { ...base, kind: 'steady', thresholdPercent: threshold };
+}
+
+/** A short human-readable rendering of a member reason, for logs and refusals. */
+export function describeReason(reason: MemberReason): string {
+  switch (reason.kind) {
+    case 'not-in-service':
+      return `not in service (${reason.detail} is ${reason.value})`;
+    case 'protected':
+      return 'carries the protect tag';
+    case 'freeze-protected':
+      return 'frozen with effect 2';
+    case 'job-running':
+      return `job ${reason.jobStatus}`;
+    case 'busy':
+      return `${reason.sessionCount} session(s) in use`;
+    case 'active-session':
+      return `session ${reason.sessionId} is ${reason.state}`;
+    case 'unknown-activity':
+      return `activity unknown: ${reason.detail}`;
+    case 'recently-used':
+      return `used ${reason.idleMinutes.toFixed(1)} min ago, threshold ${reason.thresholdMinutes} min`;
+    case 'floor':
+      return 'removal would break the floor';
+    case 'group-cap':
+      return 'removal would exceed the per-group cap';
+    case 'anti-flap':
+      return 'removal would bring usage to the threshold';
+    case 'idle':
+      return `idle for ${reason.idleMinutes.toFixed(1)} min`;
+  }
+}
+
+/**
+ * Checks a request to remove one specific member (a `remove-member` queue
+ * message) against fresh data: allowed only when the group is neither skipped
+ * nor scaling out, the member (matched on `AppServer.id`) is idle, and
+ * removing it alone keeps the per-group cap (at least 1), the floor and the
+ * anti-flap rule. `decision` is the group's own decision, unchanged.
+ */
+export function evaluateRemoval(input: EvaluateGroupInput & { serverId: string }): RemovalVerdict {
+  const decision = evaluateGroup(input);
+  const refuse = (reason: string): RemovalVerdict => ({ allowed: false, reason, decision });
+  if (decision.kind === 'skip') {
+    const detail = decision.detail === undefined ? '' : `: ${decision.detail}`;
+    return refuse(`group ${decision.groupId} is skipped (${decision.reason}${detail})`);
+  }
+  if (decision.kind === 'scale-out') {
+    return refuse(
+      `group ${decision.groupId} is scaling out (usage ${decision.usagePercent}% ≥ ${decision.thresholdPercent}%)`,
+    );
+  }
+  const member = decision.members.find((m) => m.serverId === input.serverId);
+  if (member === undefined) {
+    return refuse(`server ${input.serverId} is not a member of group ${decision.groupId}`);
+  }
+  const { reason } = member;
+  if (
+    reason.kind !== 'idle' &&
+    reason.kind !== 'floor' &&
+    reason.kind !== 'group-cap' &&
+    reason.kind !== 'anti-flap'
+  ) {
+    return refuse(`server ${member.serverId} is not idle: ${describeReason(reason)}`);
+  }
+  const n = decision.inService;
+  const floor = wholeOr(input.limits.minServersPerGroup, Number.POSITIVE_INFINITY);
+  if (wholeOr(input.limits.maxRemovalsPerGroup, 0) < 1) {
+    return refuse(`the per-group cap allows no removal`);
+  }
+  if (n - 1 < floor) {
+    return refuse(
+      `removing server ${member.serverId} would leave ${n - 1} in service, below the floor of ${floor}`,
+    );
+  }
+  const threshold = decision.thresholdPercent;
+  const s = decision.sessionsPerServer;
+  if (threshold !== undefined && !belowThreshold(decision.usedSessions, n - 1, s, threshold)) {
+    return refuse(
+      `removing server ${member.serverId} would bring usage to ${usagePercent(decision.usedSessions, n - 1, s)}%, not below the threshold of ${threshold}%`,
+    );
+  }
+  return {
+    allowed: true,
+    removal: {
+      serverId: member.serverId,
+      instanceId: member.instanceId,
+      machineName: member.machineName,
+      idleMinutes: reason.idleMinutes,
+    },
+    decision,
+  };
+}

@@ -1,0 +1,250 @@
+import type { AppServer, SessionInfo, TmsTag } from '../huawei/schemas.ts';
+import type { AssessedReason, BusySessionState, SessionQueryFailure } from './types.ts';
+
+const MS_PER_MINUTE = 60_000;
+
+const BUSY_STATES: ReadonlySet<string> = new Set<BusySessionState>([
+  'Active',
+  'Disconnected',
+  'AppcInit',
+]);
+const ENDED_STATES: ReadonlySet<string> = new Set(['SignedOut', 'InitFail']);
+
+const API_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Parses a timestamp as the Huawei APIs send it: ISO 8601 date and time, `T`
+ * or a space between them, seconds and fractions optional, zone `Z`, `±hh`,
+ * `±hhmm` or `±hh:mm`, or no zone at all — read as UTC, the zone the APIs
+ * answer in, so the result never depends on the machine's time zone.
+ *
+ * @returns epoch milliseconds (fractions below 1 ms truncated), or `undefined`
+ *   for anything else: not a string, empty, a date without a time, an
+ *   impossible date such as `2024-02-30`, a leap second.
+ */
+export function parseApiTime(s: string | null | undefined): number | undefined {
+  if (typeof s !== 'string') return undefined;
+  const m = API_TIME.exec(s.trim());
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, sec, frac, zulu, sign, oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = sec === undefined ? 0 : Number(sec);
+  const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  if (zulu === undefined && sign !== undefined) {
+    const offHours = Number(oh);
+    const offMinutes = om === undefined ? 0 : Number(om);
+    if (offHours > 23 || offMinutes > 59) return undefined;
+    offsetMinutes = (sign === '-' ? -1 : 1) * (offHours * 60 + offMinutes);
+  }
+  let utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Date.UTC maps years 0–99 to 1900–1999.
+  if (year < 100) utc = new Date(utc).setUTCFullYear(year);
+  return utc - offsetMinutes * MS_PER_MINUTE;
+}
+
+/**
+ * Groups a session listing by `machine_name` (exact, as the API spells it), in
+ * one pass, keeping the listing's order; build it once per group. Sessions
+ * without a `machine_name` match no server and are left out.
+ */
+export function indexSessionsByMachine(
+  sessions: readonly SessionInfo[],
+): Map<string, SessionInfo[]> {
+  const index = new Map<string, SessionInfo[]>();
+  for (const session of sessions) {
+    const name = session.machine_name;
+    if (typeof name !== 'string' || name === '') continue;
+    const list = index.get(name);
+    if (list === undefined) index.set(name, [session]);
+    else list.push(session);
+  }
+  return index;
+}
+
+/**
+ * The sessions of one server out of an index from `indexSessionsByMachine`
+ * (an empty list when it had none).
+ */
+export function sessionsOfMachine(
+  index: ReadonlyMap<string, readonly SessionInfo[]>,
+  machineName: string | undefined,
+): readonly SessionInfo[] {
+  if (typeof machineName !== 'string') return [];
+  return index.get(machineName) ?? [];
+}
+
+/**
+ * Whether a member counts in `n`: status `REGISTERED`, vm_status `ACTIVE` and
+ * maintain_status `false` (a missing maintain_status is not `false`).
+ */
+export function isInService(server: AppServer): boolean {
+  return (
+    server.status === 'REGISTERED' &&
+    server.vm_status === 'ACTIVE' &&
+    server.maintain_status === false
+  );
+}
+
+/** Whether `tags` holds a tag whose key is exactly `key` (any value). */
+export function hasTag(tags: readonly TmsTag[] | null | undefined, key: string): boolean {
+  if (!Array.isArray(tags)) return false;
+  return tags.some((tag) => tag !== null && typeof tag === 'object' && tag.key === key);
+}
+
+/** Whether `sessions` is a failed session query rather than a listing. */
+export function isSessionQueryFailure(
+  sessions: readonly SessionInfo[] | SessionQueryFailure,
+): sessions is SessionQueryFailure {
+  return !Array.isArray(sessions);
+}
+
+function render(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') return value === '' ? '(empty)' : value;
+  return String(value);
+}
+
+function freezeBlocksRelease(server: AppServer): boolean {
+  const freeze = server.freeze;
+  if (!Array.isArray(freeze)) return false;
+  return freeze.some((entry) => entry !== null && typeof entry === 'object' && entry.effect === 2);
+}
+
+/** The time a session last showed activity, by preference, with the field it came from. */
+function sessionTime(session: SessionInfo): { field: string; value: string } | undefined {
+  for (const field of ['end_time', 'last_update_status_time', 'start_time'] as const) {
+    const value = session[field];
+    if (value !== null && value !== undefined) return { field, value };
+  }
+  return undefined;
+}
+
+interface SessionScan {
+  active: { sessionId: string; state: BusySessionState } | undefined;
+  unknown: { sessionId: string; detail: string } | undefined;
+  latest: number | undefined;
+}
+
+// Only the smallest offending session id is reported, so the reason does not
+// depend on the order of the listing.
+function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
+  const scan: SessionScan = { active: undefined, unknown: undefined, latest: undefined };
+  for (const session of sessions) {
+    const id = String(session.id);
+    const state = session.session_state;
+    if (typeof state === 'string' && BUSY_STATES.has(state)) {
+      if (scan.active === undefined || id < scan.active.sessionId) {
+        scan.active = { sessionId: id, state: state as BusySessionState };
+      }
+      continue;
+    }
+    let problem: string | undefined;
+    if (typeof state !== 'string' || !ENDED_STATES.has(state)) {
+      problem = `session ${id} has session_state ${render(state)}`;
+    } else {
+      const time = sessionTime(session);
+      const at = time === undefined ? undefined : parseApiTime(time.value);
+      if (time === undefined) problem = `session ${id} has no usable time`;
+      else if (at === undefined) problem = `session ${id} ${time.field} does not parse`;
+      else if (scan.latest === undefined || at > scan.latest) scan.latest = at;
+    }
+    if (problem !== undefined && (scan.unknown === undefined || id < scan.unknown.sessionId)) {
+      scan.unknown = { sessionId: id, detail: problem };
+    }
+  }
+  return scan;
+}
+
+/**
+ * Decides whether one member is an idle candidate ("Idle member" in
+ * DESIGN.md). Reasons are checked in this order and the first that applies is
+ * returned:
+ *
+ * 1. `not-in-service` — status, then vm_status, then maintain_status;
+ * 2. `protected` — a tag whose key is `protectTagKey`;
+ * 3. `freeze-protected` — a `freeze` entry with effect 2;
+ * 4. `job-running` — job_status `WAITING` or `RUNNING`;
+ * 5. `busy` — session_count above 0;
+ * 6. `active-session` — a session in state Active, Disconnected or AppcInit;
+ * 7. `unknown-activity` — session_count missing or invalid, the session query
+ *    failed, no machine_name to match sessions by, a session in an unknown
+ *    state or without a time that parses (its end_time, else
+ *    last_update_status_time, else start_time — only the preferred present
+ *    field is read), a create_time that does not parse, no create_time and no
+ *    sessions, or a `now` that is not a finite number;
+ * 8. `recently-used` / `idle` — last activity (the latest of create_time and
+ *    each session's time) compared with `now`: idle when
+ *    `now − last activity ≥ idleThresholdMinutes`.
+ *
+ * @param sessionsOfServer the server's sessions (see `sessionsOfMachine`), or
+ *   the failure of the session query.
+ * @param now epoch milliseconds.
+ * @param idleThresholdMinutes `shrink_after_session_idle_minutes`, in minutes.
+ */
+export function assessMember(
+  server: AppServer,
+  sessionsOfServer: readonly SessionInfo[] | SessionQueryFailure,
+  now: number,
+  idleThresholdMinutes: number,
+  protectTagKey: string,
+): AssessedReason {
+  if (server.status !== 'REGISTERED') {
+    return { kind: 'not-in-service', detail: 'status', value: render(server.status) };
+  }
+  if (server.vm_status !== 'ACTIVE') {
+    return { kind: 'not-in-service', detail: 'vm_status', value: render(server.vm_status) };
+  }
+  if (server.maintain_status !== false) {
+    const value = render(server.maintain_status);
+    return { kind: 'not-in-service', detail: 'maintain_status', value };
+  }
+  if (hasTag(server.tags, protectTagKey)) return { kind: 'protected' };
+  if (freezeBlocksRelease(server)) return { kind: 'freeze-protected' };
+  const job = server.job_status;
+  if (job === 'WAITING' || job === 'RUNNING') return { kind: 'job-running', jobStatus: job };
+  const count = server.session_count;
+  if (typeof count === 'number' && count > 0) return { kind: 'busy', sessionCount: count };
+
+  const failed = isSessionQueryFailure(sessionsOfServer);
+  const hasName = typeof server.machine_name === 'string' && server.machine_name !== '';
+  const scan = failed || !hasName ? undefined : scanSessions(sessionsOfServer);
+  if (scan?.active !== undefined) {
+    return { kind: 'active-session', sessionId: scan.active.sessionId, state: scan.active.state };
+  }
+
+  const unknown = (detail: string): AssessedReason => ({ kind: 'unknown-activity', detail });
+  if (count !== 0) return unknown(`session_count is ${render(count)}`);
+  if (failed) return unknown(`session query failed: ${sessionsOfServer.error}`);
+  if (scan === undefined) return unknown('no machine_name to match sessions by');
+  if (scan.unknown !== undefined) return unknown(scan.unknown.detail);
+
+  let last = scan.latest;
+  const createTime = server.create_time;
+  if (createTime !== undefined && createTime !== null) {
+    const created = parseApiTime(createTime);
+    if (created === undefined) return unknown('create_time does not parse');
+    if (last === undefined || created > last) last = created;
+  }
+  if (last === undefined) return unknown('no create_time and no sessions');
+  if (!Number.isFinite(now)) return unknown('now is not a finite time');
+
+  const idleMinutes = (now - last) / MS_PER_MINUTE;
+  if (now - last >= idleThresholdMinutes * MS_PER_MINUTE) return { kind: 'idle', idleMinutes };
+  return { kind: 'recently-used', idleMinutes, thresholdMinutes: idleThresholdMinutes };
+}

@@ -1,0 +1,153 @@
+import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
+
+/** The per-group limits of the evaluation, taken from the configuration. */
+export interface EvaluationLimits {
+  /** Servers that stay in service whatever happens (MIN_SERVERS_PER_GROUP). */
+  minServersPerGroup: number;
+  /** Most servers removed from one group in one run (MAX_REMOVALS_PER_GROUP). */
+  maxRemovalsPerGroup: number;
+  /** A group or server carrying a tag with this key is never touched (PROTECT_TAG_KEY). */
+  protectTagKey: string;
+}
+
+/** A session query that failed: nothing is known about the group's sessions. */
+export interface SessionQueryFailure {
+  error: string;
+}
+
+/** Everything `evaluateGroup` looks at; the caller fetches it, the evaluation only reads it. */
+export interface EvaluateGroupInput {
+  group: ServerGroup;
+  /** Every member of the group (all pages). */
+  servers: readonly AppServer[];
+  /** The group's sessions of the look-back window, or the failure of that query. */
+  sessions: readonly SessionInfo[] | SessionQueryFailure;
+  /** Evaluation time, epoch milliseconds. */
+  now: number;
+  limits: EvaluationLimits;
+  /**
+   * Set by the pipeline when a listing failed or came back incomplete (the
+   * error text); the decision is then `skip` / `incomplete-data`.
+   */
+  incomplete?: string | undefined;
+}
+
+/** Session states that mean somebody is (or may be about to be) on the server. */
+export type BusySessionState = 'Active' | 'Disconnected' | 'AppcInit';
+
+/** The in-service fields of an AppServer; `not-in-service` names the first one that fails. */
+export type InServiceField = 'status' | 'vm_status' | 'maintain_status';
+
+/** Why a member is not an idle candidate, or that it is one (`idle`). */
+export type AssessedReason =
+  | {
+      kind: 'not-in-service';
+      detail: InServiceField /** the value seen, rendered */;
+      value: string;
+    }
+  | { kind: 'protected' }
+  | { kind: 'freeze-protected' }
+  | { kind: 'job-running'; jobStatus: 'WAITING' | 'RUNNING' }
+  | { kind: 'busy'; sessionCount: number }
+  | { kind: 'active-session'; sessionId: string; state: BusySessionState }
+  | { kind: 'unknown-activity'; detail: string }
+  | { kind: 'recently-used'; idleMinutes: number; thresholdMinutes: number }
+  | { kind: 'idle'; idleMinutes: number };
+
+/**
+ * Why an idle candidate is kept: removing it too would break the floor, the
+ * per-group cap, or the anti-flap rule (usage after removal below threshold).
+ */
+export type HeldReason =
+  | { kind: 'floor'; idleMinutes: number }
+  | { kind: 'group-cap'; idleMinutes: number }
+  | { kind: 'anti-flap'; idleMinutes: number };
+
+/**
+ * The reason attached to each member's verdict. `idleMinutes` and
+ * `thresholdMinutes` are minutes, `idleMinutes` fractional (milliseconds / 60 000).
+ */
+export type MemberReason = AssessedReason | HeldReason;
+
+/** What happens to one member in this run, and why. */
+export interface MemberVerdict {
+  serverId: string;
+  machineName: string | undefined;
+  instanceId: string | undefined;
+  action: 'keep' | 'remove';
+  reason: MemberReason;
+}
+
+/** One member chosen for removal. */
+export interface Removal {
+  serverId: string;
+  /** The ECS instance UUID the remove action takes. */
+  instanceId: string | undefined;
+  machineName: string | undefined;
+  /** Fractional minutes since the member's last activity. */
+  idleMinutes: number;
+}
+
+export type SkipReason =
+  | 'policy-disabled'
+  | 'group-disabled'
+  | 'protected'
+  | 'invalid-policy'
+  | 'incomplete-data';
+
+/** Figures every decision carries, whatever its kind. */
+export interface DecisionBase {
+  groupId: string;
+  groupName: string;
+  /** One verdict per member, sorted by server id; empty for `skip`. */
+  members: MemberVerdict[];
+  /** `n`: members with status REGISTERED, vm_status ACTIVE and maintain_status false. */
+  inService: number;
+  /** `used`: the sum of `session_count` over all members. */
+  usedSessions: number;
+  /** `s`: sessions one server takes (`product_info.sessions`, at least 1). */
+  sessionsPerServer: number;
+  /** `100 × used / (n × s)`, 0 when `n` is 0. */
+  usagePercent: number;
+}
+
+export interface SkipDecision extends DecisionBase {
+  kind: 'skip';
+  reason: SkipReason;
+  /** For `invalid-policy`: the offending fields, e.g. `scaling_policy.single_expansion_count: must be 1–10`. */
+  detail?: string;
+}
+
+export interface ScaleOutDecision extends DecisionBase {
+  kind: 'scale-out';
+  /** Servers to add, a recommendation only: nothing is removed. */
+  recommended: number;
+  thresholdPercent: number;
+}
+
+export interface ScaleInDecision extends DecisionBase {
+  kind: 'scale-in';
+  /** Longest idle first, ties by server id; never empty. */
+  remove: Removal[];
+  /** Usage once `remove` is gone: `100 × used / ((n − k) × s)`, 0 when `n − k` is 0. */
+  usageAfterPercent: number;
+  thresholdPercent: number | undefined;
+}
+
+export interface SteadyDecision extends DecisionBase {
+  kind: 'steady';
+  thresholdPercent: number | undefined;
+}
+
+/** The outcome of evaluating one group. */
+export type Decision = SkipDecision | ScaleOutDecision | ScaleInDecision | SteadyDecision;
+
+/** The answer to a request to remove one specific member (a `remove-member` message). */
+export type RemovalVerdict =
+  | { allowed: true; removal: Removal; decision: Decision }
+  | { allowed: false; reason: string; decision: Decision };
+
+/** Whether a sweep may act on its planned removals. */
+export type SweepPlan =
+  | { kind: 'proceed'; planned: number }
+  | { kind: 'aborted'; planned: number; cap: number; reason: string };

@@ -1,0 +1,234 @@
+import type { RemovalMode } from '../config.ts';
+import { isTransient } from '../errors.ts';
+import type { ApsClient } from '../huawei/aps-client.ts';
+import type { EcsClient } from '../huawei/ecs-client.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
+import type { Log } from '../logger.ts';
+import { evaluateGroup } from '../scaling/evaluate.ts';
+import { assessMember, indexSessionsByMachine } from '../scaling/idle.ts';
+import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
+import type { RemovalReport } from './report.ts';
+
+/** The clients one project's pipeline calls. */
+export interface PipelineServices {
+  aps: Pick<
+    ApsClient,
+    | 'listServerGroups'
+    | 'getServerGroup'
+    | 'listServers'
+    | 'listSessions'
+    | 'getServer'
+    | 'deleteServer'
+  >;
+  ecs: Pick<EcsClient, 'removeMember'>;
+  log: Log;
+}
+
+/** What the pipeline needs to know besides the data: all from config or the event. */
+export interface PipelineSettings {
+  projectId: string;
+  dryRun: boolean;
+  removalMode: RemovalMode;
+  limits: EvaluationLimits;
+  sessionLookbackHours: number;
+  /** The clock, epoch milliseconds. */
+  now: () => number;
+}
+
+/** A group's fetched data and its decision. */
+export interface GroupEvaluation {
+  group: ServerGroup;
+  decision: Decision;
+  servers: readonly AppServer[];
+  sessions: readonly SessionInfo[] | undefined;
+  /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
+  error?: { message: string; transient: boolean; requestId?: string | undefined };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Fetches one group's members and the sessions of the look-back window
+ * (concurrently, every page), then evaluates it. Never throws for a failed
+ * listing: a failed member listing gives `skip` / `incomplete-data`, a failed
+ * session listing leaves every member not idle; both are named in `error`.
+ */
+export async function fetchAndEvaluate(
+  group: ServerGroup,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<GroupEvaluation> {
+  const now = settings.now();
+  const [servers, sessions] = await Promise.allSettled([
+    services.aps.listServers({ serverGroupId: group.id }),
+    services.aps.listSessions({
+      serverGroupId: group.id,
+      begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
+      end: new Date(now),
+    }),
+  ]);
+  const failure = [servers, sessions].find((r) => r.status === 'rejected');
+  const error = failure === undefined ? undefined : describeFailure(failure.reason);
+  // A server listed under another group is not trusted as a member of this one.
+  const members =
+    servers.status === 'fulfilled' ? servers.value.filter((s) => isMemberOf(s, group.id)) : [];
+  const decision = evaluateGroup({
+    group,
+    servers: members,
+    sessions:
+      sessions.status === 'fulfilled' ? sessions.value : { error: error?.message ?? 'failed' },
+    now,
+    limits: settings.limits,
+    incomplete: servers.status === 'rejected' ? error?.message : undefined,
+  });
+  const evaluation: GroupEvaluation = {
+    group,
+    decision,
+    servers: members,
+    sessions: sessions.status === 'fulfilled' ? sessions.value : undefined,
+  };
+  if (error !== undefined) evaluation.error = error;
+  services.log.info('group evaluated', {
+    audit: 'decision',
+    projectId: settings.projectId,
+    serverGroupId: group.id,
+    serverGroupName: group.name,
+    decision: decision.kind,
+    ...(decision.kind === 'skip' ? { reason: decision.reason, detail: decision.detail } : {}),
+    ...(decision.kind === 'scale-out' ? { recommended: decision.recommended } : {}),
+    ...(decision.kind === 'scale-in' ? { planned: decision.remove.map((r) => r.serverId) } : {}),
+    usagePercent: decision.usagePercent,
+    inService: decision.inService,
+    usedSessions: decision.usedSessions,
+    dryRun: settings.dryRun,
+    ...(error !== undefined ? { error: error.message, requestId: error.requestId } : {}),
+  });
+  return evaluation;
+}
+
+/**
+ * Removes one planned member, safely: re-reads the server right before
+ * acting and removes it only while it is still a member of the group, has
+ * zero sessions and is still idle by the evaluation's rules; then calls the
+ * remover of `removalMode`. Already gone counts as done. Never throws: a
+ * failure is the returned outcome. Writes one audit log line.
+ */
+export async function removeMember(
+  evaluation: GroupEvaluation,
+  removal: Removal,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<RemovalReport> {
+  const report = await attemptRemoval(evaluation, removal, services, settings);
+  const policy = evaluation.group.scaling_policy?.scaling_policy_by_session;
+  services.log.info(`removal ${report.outcome}`, {
+    audit: 'removal',
+    projectId: settings.projectId,
+    serverGroupId: evaluation.group.id,
+    serverId: removal.serverId,
+    instanceId: report.instanceId,
+    machineName: removal.machineName,
+    idleMinutes: Math.floor(removal.idleMinutes),
+    policy: {
+      shrinkAfterSessionIdleMinutes: policy?.shrink_after_session_idle_minutes,
+      sessionUsageThreshold: policy?.session_usage_threshold,
+    },
+    removalMode: settings.removalMode,
+    outcome: report.outcome,
+    detail: report.detail,
+    requestId: report.requestId,
+    dryRun: settings.dryRun,
+  });
+  return report;
+}
+
+async function attemptRemoval(
+  evaluation: GroupEvaluation,
+  removal: Removal,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<RemovalReport> {
+  const base = {
+    serverId: removal.serverId,
+    instanceId: removal.instanceId,
+    machineName: removal.machineName,
+    idleMinutes: Math.floor(removal.idleMinutes),
+  };
+  if (settings.dryRun) return { ...base, outcome: 'would-remove' };
+  try {
+    const fresh = await services.aps.getServer(removal.serverId);
+    if (fresh === undefined)
+      return { ...base, outcome: 'already-removed', detail: 'server no longer exists' };
+    if (!isMemberOf(fresh, evaluation.group.id) || fresh.server_group_id === undefined) {
+      return { ...base, outcome: 'already-removed', detail: 'no longer a member of the group' };
+    }
+    if ((fresh.session_count ?? 0) > 0) {
+      return {
+        ...base,
+        outcome: 'skipped-busy',
+        detail: `${fresh.session_count} session(s) since evaluation`,
+      };
+    }
+    const threshold =
+      evaluation.group.scaling_policy?.scaling_policy_by_session?.shrink_after_session_idle_minutes;
+    const sessionsOfServer =
+      evaluation.sessions === undefined
+        ? { error: 'sessions unknown' }
+        : (indexSessionsByMachine(evaluation.sessions).get(fresh.machine_name ?? '') ?? []);
+    const reason =
+      threshold === undefined
+        ? { kind: 'unknown-activity' as const }
+        : assessMember(
+            fresh,
+            sessionsOfServer,
+            settings.now(),
+            threshold,
+            settings.limits.protectTagKey,
+          );
+    if (reason.kind !== 'idle') {
+      return { ...base, outcome: 'skipped-changed', detail: `now ${reason.kind}` };
+    }
+    if (settings.removalMode === 'release') {
+      const deleted = await services.aps.deleteServer(fresh.id);
+      return withRequestId({ ...base, outcome: 'removed' }, deleted.requestId);
+    }
+    const instanceUuid = fresh.instance_id ?? removal.instanceId;
+    if (instanceUuid === undefined) {
+      return { ...base, outcome: 'failed', detail: 'server has no instance_id to remove' };
+    }
+    const removed = await services.ecs.removeMember(evaluation.group.id, instanceUuid);
+    return withRequestId(
+      { ...base, instanceId: instanceUuid, outcome: removed.outcome },
+      removed.requestId,
+    );
+  } catch (error) {
+    const failure = describeFailure(error);
+    return withRequestId(
+      { ...base, outcome: 'failed', detail: failure.message },
+      failure.requestId,
+    );
+  }
+}
+
+function withRequestId(report: RemovalReport, requestId: string | undefined): RemovalReport {
+  return requestId === undefined ? report : { ...report, requestId };
+}
+
+function isMemberOf(server: AppServer, groupId: string): boolean {
+  return server.server_group_id === undefined || server.server_group_id === groupId;
+}
+
+/** The safe description of any failure: message, whether retrying may help, request id. */
+export function describeFailure(error: unknown): {
+  message: string;
+  transient: boolean;
+  requestId?: string | undefined;
+} {
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = (error as { requestId?: unknown } | null)?.requestId;
+  return {
+    message,
+    transient: isTransient(error),
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+  };
+}

@@ -1,0 +1,159 @@
+import type { Decision, MemberVerdict, SkipReason } from '../scaling/types.ts';
+
+/** What happened to one planned removal. */
+export type RemovalOutcome =
+  | 'removed'
+  | 'already-removed'
+  | 'would-remove'
+  | 'skipped-busy'
+  | 'skipped-changed'
+  | 'skipped-deadline'
+  | 'skipped-aborted'
+  | 'failed';
+
+export interface RemovalReport {
+  serverId: string;
+  instanceId: string | undefined;
+  machineName: string | undefined;
+  idleMinutes: number;
+  outcome: RemovalOutcome;
+  /** Why it was skipped or failed, in words. */
+  detail?: string;
+  requestId?: string;
+  /** Set on `failed` when the cause was transient (throttling, 5xx, timeout, network). */
+  retryable?: boolean;
+}
+
+/** One group's line in a report: the decision, its figures and what was done. */
+export interface GroupReport {
+  projectId: string;
+  serverGroupId: string;
+  serverGroupName: string;
+  decision: Decision['kind'];
+  reason?: SkipReason;
+  detail?: string;
+  usagePercent: number;
+  usageAfterPercent?: number;
+  thresholdPercent?: number;
+  inService: number;
+  usedSessions: number;
+  recommendedScaleOut?: number;
+  /** Each member's verdict; left out in summary reports of very large sweeps. */
+  members?: MemberVerdict[];
+  memberReasons: Record<string, number>;
+  removals: RemovalReport[];
+  /** A listing failure that made this group `incomplete-data`. */
+  error?: string;
+}
+
+export interface RequestStats {
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+export interface ReportTotals {
+  groups: number;
+  decisions: Record<Decision['kind'], number>;
+  plannedRemovals: number;
+  outcomes: Record<RemovalOutcome, number>;
+  recommendedScaleOut: number;
+}
+
+/** The sweep handler's return value. */
+export interface SweepReport {
+  kind: 'sweep';
+  mode: 'inline' | 'fanout';
+  dryRun: boolean;
+  /** `aborted`: the sweep cap was exceeded; `partial`: a listing failed or the deadline came. */
+  status: 'completed' | 'aborted' | 'partial';
+  abortReason?: string;
+  startedAt: string;
+  durationMs: number;
+  projects: string[];
+  totals: ReportTotals;
+  requests: RequestStats;
+  /** Groups listed but not evaluated because the invocation ran out of time (at most 1,000 ids). */
+  notVisited: { projectId: string; serverGroupId: string }[];
+  notVisitedCount: number;
+  /** Listing failures: groups after the failure were not seen. */
+  errors: { projectId: string; error: string }[];
+  /** Fanout only: messages put on the remediation queue, and those that could not be. */
+  enqueued?: { sent: number; failed: { serverGroupId: string; error: string }[] };
+  groups: GroupReport[];
+}
+
+/** Counts each member reason kind, e.g. `{ idle: 2, busy: 3 }`. */
+export function countReasons(members: readonly MemberVerdict[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const member of members) counts[member.reason.kind] = (counts[member.reason.kind] ?? 0) + 1;
+  return counts;
+}
+
+/** Adds the decisions and removal outcomes of `groups` into fresh totals. */
+export function summarise(groups: readonly GroupReport[]): ReportTotals {
+  const totals: ReportTotals = {
+    groups: groups.length,
+    decisions: { skip: 0, 'scale-out': 0, 'scale-in': 0, steady: 0 },
+    plannedRemovals: 0,
+    outcomes: {
+      removed: 0,
+      'already-removed': 0,
+      'would-remove': 0,
+      'skipped-busy': 0,
+      'skipped-changed': 0,
+      'skipped-deadline': 0,
+      'skipped-aborted': 0,
+      failed: 0,
+    },
+    recommendedScaleOut: 0,
+  };
+  for (const group of groups) {
+    totals.decisions[group.decision]++;
+    totals.plannedRemovals += group.removals.length;
+    totals.recommendedScaleOut += group.recommendedScaleOut ?? 0;
+    for (const removal of group.removals) totals.outcomes[removal.outcome]++;
+  }
+  return totals;
+}
+
+/** The report line of one decision, before anything is acted on. */
+export function groupReportOf(
+  projectId: string,
+  decision: Decision,
+  options: { includeMembers: boolean; error?: string | undefined },
+): GroupReport {
+  const report: GroupReport = {
+    projectId,
+    serverGroupId: decision.groupId,
+    serverGroupName: decision.groupName,
+    decision: decision.kind,
+    usagePercent: round(decision.usagePercent),
+    inService: decision.inService,
+    usedSessions: decision.usedSessions,
+    memberReasons: countReasons(decision.members),
+    removals: [],
+  };
+  if (decision.kind === 'skip') {
+    report.reason = decision.reason;
+    if (decision.detail !== undefined) report.detail = decision.detail;
+  }
+  if (decision.kind === 'scale-out') {
+    report.recommendedScaleOut = decision.recommended;
+    report.thresholdPercent = decision.thresholdPercent;
+  }
+  if (
+    (decision.kind === 'scale-in' || decision.kind === 'steady') &&
+    decision.thresholdPercent !== undefined
+  ) {
+    report.thresholdPercent = decision.thresholdPercent;
+  }
+  if (decision.kind === 'scale-in') report.usageAfterPercent = round(decision.usageAfterPercent);
+  if (options.includeMembers) report.members = decision.members;
+  if (options.error !== undefined) report.error = options.error;
+  return report;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

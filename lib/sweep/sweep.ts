@@ -1,0 +1,231 @@
+import type { ServerGroup } from '../huawei/schemas.ts';
+import type { QueueMessage } from '../queue/messages.ts';
+import type { SendResult } from '../queue/producer.ts';
+import { planSweep } from '../scaling/plan.ts';
+import type { Decision } from '../scaling/types.ts';
+import {
+  describeFailure,
+  fetchAndEvaluate,
+  type GroupEvaluation,
+  type PipelineServices,
+  type PipelineSettings,
+  removeMember,
+} from './group.ts';
+import { forEachConcurrent } from './pool.ts';
+import {
+  type GroupReport,
+  groupReportOf,
+  type RequestStats,
+  type SweepReport,
+  summarise,
+} from './report.ts';
+
+/** Groups whose members are listed one by one in a report; beyond it only groups that act or fail. */
+export const MEMBER_DETAIL_GROUPS = 200;
+/** Ids of unvisited groups kept in a report; the count is always exact. */
+const NOT_VISITED_IDS = 1_000;
+/** Evaluate-group messages buffered before a SendMessageBatch round. */
+const FANOUT_FLUSH = 100;
+
+export interface SweepProject {
+  projectId: string;
+  services: PipelineServices;
+}
+
+export interface SweepOptions {
+  projects: readonly SweepProject[];
+  mode: 'inline' | 'fanout';
+  /** Per-project settings; `projectId` is filled in per project. */
+  settings: Omit<PipelineSettings, 'projectId'>;
+  maxRemovalsPerSweep: number;
+  /** Groups (and removals) processed at once. */
+  concurrency: number;
+  /** Whether there is still time to start another group or removal. */
+  hasTime: () => boolean;
+  /** Request counters of the invocation, read when the report is made. */
+  stats: () => RequestStats;
+  /** Fanout: puts evaluate-group messages on the remediation queue. */
+  enqueue?: (messages: QueueMessage[]) => Promise<SendResult>;
+}
+
+interface PendingGroup {
+  projectId: string;
+  services: PipelineServices;
+  evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
+  report: GroupReport;
+}
+
+/**
+ * One sweep over every group of every project: inline (evaluate all, check
+ * the sweep-wide cap, then act) or fanout (one evaluate-group message per
+ * group). Groups stream page by page; the deadline stops new work and the
+ * report names what was not visited. Never throws for API failures: they are
+ * in the report.
+ */
+export async function runSweep(options: SweepOptions): Promise<SweepReport> {
+  const started = Date.now();
+  const report: SweepReport = {
+    kind: 'sweep',
+    mode: options.mode,
+    dryRun: options.settings.dryRun,
+    status: 'completed',
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    projects: options.projects.map((p) => p.projectId),
+    totals: summarise([]),
+    requests: options.stats(),
+    notVisited: [],
+    notVisitedCount: 0,
+    errors: [],
+    groups: [],
+  };
+  const pending: PendingGroup[] = [];
+  const skipped = (projectId: string) => (group: ServerGroup) => {
+    report.notVisitedCount++;
+    if (report.notVisited.length < NOT_VISITED_IDS)
+      report.notVisited.push({ projectId, serverGroupId: group.id });
+  };
+
+  for (const project of options.projects) {
+    const settings: PipelineSettings = { ...options.settings, projectId: project.projectId };
+    const listing = project.services.aps.listServerGroups();
+    try {
+      if (options.mode === 'fanout') {
+        await fanOut(project, listing, options, report, skipped(project.projectId));
+        continue;
+      }
+      await forEachConcurrent(
+        listing,
+        options.concurrency,
+        async (group) => {
+          const evaluation = await fetchAndEvaluate(group, project.services, settings);
+          const detailed =
+            report.groups.length < MEMBER_DETAIL_GROUPS ||
+            evaluation.decision.kind === 'scale-in' ||
+            evaluation.error !== undefined;
+          const groupReport = groupReportOf(project.projectId, evaluation.decision, {
+            includeMembers: detailed,
+            error: evaluation.error?.message,
+          });
+          report.groups.push(groupReport);
+          if (evaluation.decision.kind === 'scale-in') {
+            pending.push({
+              projectId: project.projectId,
+              services: project.services,
+              evaluation: evaluation as PendingGroup['evaluation'],
+              report: groupReport,
+            });
+          }
+        },
+        { shouldStart: options.hasTime, onSkipped: skipped(project.projectId) },
+      );
+    } catch (error) {
+      // The group listing failed part-way: groups already seen are still
+      // evaluated safely; the ones after the failure were never seen.
+      report.errors.push({ projectId: project.projectId, error: describeFailure(error).message });
+    }
+  }
+
+  if (options.mode === 'inline') await act(pending, options, report);
+  if (report.status === 'completed' && (report.errors.length > 0 || report.notVisitedCount > 0)) {
+    report.status = 'partial';
+  }
+  report.totals = summarise(report.groups);
+  if (options.mode === 'fanout') report.totals.groups = report.enqueued?.sent ?? 0;
+  report.requests = options.stats();
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+async function act(
+  pending: PendingGroup[],
+  options: SweepOptions,
+  report: SweepReport,
+): Promise<void> {
+  const plan = planSweep(
+    pending.map((p) => p.evaluation.decision),
+    { maxRemovalsPerSweep: options.maxRemovalsPerSweep },
+  );
+  if (plan.kind === 'aborted') {
+    report.status = 'aborted';
+    report.abortReason = plan.reason;
+    for (const { evaluation, report: groupReport } of pending) {
+      groupReport.removals = evaluation.decision.remove.map((removal) => ({
+        serverId: removal.serverId,
+        instanceId: removal.instanceId,
+        machineName: removal.machineName,
+        idleMinutes: Math.floor(removal.idleMinutes),
+        outcome: 'skipped-aborted' as const,
+        detail: plan.reason,
+      }));
+    }
+    return;
+  }
+  await forEachConcurrent(pending, options.concurrency, async (group) => {
+    const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
+    // One group's removals run one after another, so each re-read sees the last.
+    for (const removal of group.evaluation.decision.remove) {
+      if (!options.hasTime()) {
+        group.report.removals.push({
+          serverId: removal.serverId,
+          instanceId: removal.instanceId,
+          machineName: removal.machineName,
+          idleMinutes: Math.floor(removal.idleMinutes),
+          outcome: 'skipped-deadline',
+          detail: 'the invocation ran out of time',
+        });
+        continue;
+      }
+      group.report.removals.push(
+        await removeMember(group.evaluation, removal, group.services, settings),
+      );
+    }
+  });
+}
+
+async function fanOut(
+  project: SweepProject,
+  listing: AsyncIterable<ServerGroup>,
+  options: SweepOptions,
+  report: SweepReport,
+  onSkipped: (group: ServerGroup) => void,
+): Promise<void> {
+  const enqueue = options.enqueue;
+  if (enqueue === undefined) throw new Error('fanout needs REMEDIATION_QUEUE_URL');
+  const enqueued = report.enqueued ?? { sent: 0, failed: [] };
+  report.enqueued = enqueued;
+  let buffer: QueueMessage[] = [];
+  const flush = async () => {
+    if (buffer.length === 0) return;
+    const result = await enqueue(buffer);
+    buffer = [];
+    enqueued.sent += result.sent;
+    for (const failure of result.failed) {
+      const serverGroupId = 'serverGroupId' in failure.message ? failure.message.serverGroupId : '';
+      enqueued.failed.push({ serverGroupId, error: `${failure.code}: ${failure.error}` });
+    }
+  };
+  try {
+    for await (const group of listing) {
+      if (!options.hasTime()) {
+        onSkipped(group);
+        continue;
+      }
+      buffer.push({
+        type: 'evaluate-group',
+        projectId: project.projectId,
+        serverGroupId: group.id,
+        ...(options.settings.dryRun ? { dryRun: true } : {}),
+      });
+      if (buffer.length >= FANOUT_FLUSH) await flush();
+    }
+  } finally {
+    await flush();
+  }
+  if (enqueued.failed.length > 0) {
+    report.errors.push({
+      projectId: project.projectId,
+      error: `${enqueued.failed.length} evaluate-group message(s) could not be enqueued`,
+    });
+  }
+}
