@@ -74,6 +74,8 @@ export class TimeoutError extends Error {
   readonly method: string;
   readonly path: string;
   readonly timeoutMs: number;
+  /** True when the caller's deadline, not the per-attempt timeout, ended the call. */
+  readonly deadline: boolean;
   constructor(call: CallInfo & { timeoutMs: number; deadline?: boolean }, options?: ErrorOptions) {
     super(
       call.deadline
@@ -84,6 +86,7 @@ export class TimeoutError extends Error {
     this.method = call.method;
     this.path = call.path;
     this.timeoutMs = call.timeoutMs;
+    this.deadline = call.deadline ?? false;
   }
 }
 

@@ -62,7 +62,9 @@ function parseQueryString(search: string): Record<string, string[]> {
     const eq = part.indexOf('=');
     const key = decodeURIComponent(eq === -1 ? part : part.slice(0, eq));
     const value = eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1));
-    (out[key] ??= []).push(value);
+    const values = out[key];
+    if (values === undefined) out[key] = [value];
+    else values.push(value);
   }
   return out;
 }

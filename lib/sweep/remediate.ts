@@ -144,10 +144,7 @@ function throwIfRetryable(removals: readonly RemovalReport[]): void {
 
 function rethrowClassified(error: unknown): never {
   const text = error instanceof Error ? error.message : String(error);
-  const transient = (error as { status?: number }) && isRetryable(error);
-  throw transient
+  throw isTransient(error)
     ? new RetryableFailure(text, { cause: error })
     : new PermanentFailure(text, { cause: error });
 }
-
-import { isTransient as isRetryable } from '../errors.ts';

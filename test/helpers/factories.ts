@@ -6,8 +6,8 @@ import type {
 } from '../../lib/huawei/schemas.ts';
 
 // Factories return plain objects that pass the API response schemas of
-// lib/huawei/schemas.ts; overrides replace fields shallowly (pass `undefined`
-// through a cast to drop one). Ids come from per-kind counters so objects
+// lib/huawei/schemas.ts; overrides replace fields shallowly (`omit` drops
+// one, since exactOptionalPropertyTypes forbids passing `undefined`). Ids come from per-kind counters so objects
 // built in one test are distinct; `resetFactorySequences()` restarts them.
 
 /** The group id servers and sessions point at unless told otherwise. */
@@ -27,6 +27,17 @@ export function resetFactorySequences(): void {
 
 function pad(n: number): string {
   return String(n).padStart(4, '0');
+}
+
+/**
+ * A copy of `value` without `keys`: the way to build an object with an
+ * optional field absent. Typed as `T` because the API types are loose objects
+ * (an index signature defeats `Omit`); drop only optional fields.
+ */
+export function omit<T extends object>(value: T, ...keys: (keyof T & string)[]): T {
+  const copy = { ...value };
+  for (const key of keys) delete copy[key];
+  return copy;
 }
 
 /** A UUID-shaped id whose last group is `n` (deterministic, not random). */

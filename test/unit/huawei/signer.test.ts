@@ -220,8 +220,14 @@ describe('signRequest', () => {
 // cuts the path at ? and #. The official signer then encodes the `%` of those
 // escapes again (`a b` is signed as `a%2520b`, while axios sends `a%20b`), so
 // the official SDK cannot sign such paths at all; they are left out of the
-// comparison below and pinned by the quirk tests instead.
+// comparison below and pinned by the quirk tests instead. url.parse also
+// trims C0 controls, space, U+00A0 and U+FEFF from the end of the URL, so a
+// path ending in one of them is signed without it: left out too.
 const URL_PARSE_REWRITES = new Set([...'\t\n\r "\'<>^`{|}\\?#']);
+const urlParseTrimsEnd = (path: string): boolean => {
+  const last = path.charCodeAt(path.length - 1);
+  return last <= 0x20 || last === 0xa0 || last === 0xfeff;
+};
 
 const RESERVED = [...' !"#$%&\'()*+,/:;<=>?@[\\]^`{|}~-._'];
 const UNICODE = ['é', '€', '中', '😀', '\u0301', '\u00a0', '\ue000', '\ufffd', '\u{10ffff}', 'ß'];
@@ -261,36 +267,43 @@ const jsonBody = fc.oneof(
   fc.array(fc.jsonValue(), { maxLength: 4 }),
 );
 
-const randomRequest = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
-  host: fc.constantFrom(
-    'appstream.cn-north-4.myhuaweicloud.com',
-    'ecs.ap-southeast-1.myhuaweicloud.com',
-    '127.0.0.1:8443',
-  ),
-  segments: fc.array(segment, { maxLength: 5 }),
-  trailingSlash: fc.boolean(),
-  query: fc.dictionary(queryKey, queryValue, { maxKeys: 6 }),
-  body: fc.option(jsonBody, { nil: undefined }),
-  contentType: fc.constantFrom('application/json', 'application/json;charset=UTF-8'),
-  projectId: fc.stringMatching(/^[0-9a-f]{32}$/),
-  securityToken: fc.option(fc.stringMatching(/^[A-Za-z0-9+/=_-]{16,120}$/), { nil: undefined }),
-  credentials: fc.record({
-    ak: fc.stringMatching(/^[A-Z0-9]{20}$/),
-    sk: fc.stringMatching(/^[A-Za-z0-9]{40}$/),
-  }),
-  date: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }),
-});
+const randomRequest = fc
+  .record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+    host: fc.constantFrom(
+      'appstream.cn-north-4.myhuaweicloud.com',
+      'ecs.ap-southeast-1.myhuaweicloud.com',
+      '127.0.0.1:8443',
+    ),
+    segments: fc.array(segment, { maxLength: 5 }),
+    trailingSlash: fc.boolean(),
+    query: fc.dictionary(queryKey, queryValue, { maxKeys: 6 }),
+    body: fc.option(jsonBody, { nil: undefined }),
+    contentType: fc.constantFrom('application/json', 'application/json;charset=UTF-8'),
+    projectId: fc.stringMatching(/^[0-9a-f]{32}$/),
+    securityToken: fc.option(fc.stringMatching(/^[A-Za-z0-9+/=_-]{16,120}$/), { nil: undefined }),
+    credentials: fc.record({
+      ak: fc.stringMatching(/^[A-Z0-9]{20}$/),
+      sk: fc.stringMatching(/^[A-Za-z0-9]{40}$/),
+    }),
+    date: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }),
+  })
+  .map((r) => {
+    const tail = r.trailingSlash && r.segments.length > 0 ? '/' : '';
+    return {
+      ...r,
+      rawPath: `/${r.segments.join('/')}${tail}`,
+      wirePath: `/${r.segments.map(encodeRfc3986).join('/')}${tail}`,
+    };
+  })
+  .filter((r) => !urlParseTrimsEnd(r.rawPath));
 
 describe('signRequest against the official AKSKSigner', () => {
   it('produces the same Authorization header for 1,500 random requests', () => {
     let matched = 0;
     fc.assert(
       fc.property(randomRequest, (r) => {
-        const rawPath = `/${r.segments.join('/')}${r.trailingSlash && r.segments.length > 0 ? '/' : ''}`;
-        const wirePath = `/${r.segments.map(encodeRfc3986).join('/')}${
-          r.trailingSlash && r.segments.length > 0 ? '/' : ''
-        }`;
+        const { rawPath, wirePath } = r;
         const wireQuery = buildQueryString(r.query);
         const url = `https://${r.host}${wirePath}${wireQuery ? `?${wireQuery}` : ''}`;
         const body = r.body === undefined ? '' : JSON.stringify(r.body);
@@ -335,8 +348,12 @@ describe('signRequest against the official AKSKSigner', () => {
         expect(lowerKeys(ours)).toEqual(lowerKeys(official));
 
         // The wire path and query are exactly what was signed.
-        const signedLines = canonicalRequest({ method: r.method, url, headers: ours, body }).text
-          .split('\n');
+        const signedLines = canonicalRequest({
+          method: r.method,
+          url,
+          headers: ours,
+          body,
+        }).text.split('\n');
         expect(signedLines[1]).toBe(wirePath.endsWith('/') ? wirePath : `${wirePath}/`);
         expect(signedLines[2]).toBe(wireQuery);
         expect(new URL(url).pathname).toBe(wirePath);
@@ -351,8 +368,10 @@ describe('signRequest against the official AKSKSigner', () => {
 describe('quirks of the official signer', () => {
   const headers = { 'content-type': 'application/json', 'X-Sdk-Date': '20240101T000000Z' };
   const ourSignature = (url: string, body = '') =>
-    signHeaders({ method: 'GET', url, headers: { ...headers, host: 'h.example.com' }, body }, KEYS_A)
-      .signature;
+    signHeaders(
+      { method: 'GET', url, headers: { ...headers, host: 'h.example.com' }, body },
+      KEYS_A,
+    ).signature;
   const officialSignature = (request: {
     endpoint: string;
     queryParams?: Record<string, unknown>;
@@ -384,4 +403,3 @@ describe('quirks of the official signer', () => {
     expect(EMPTY_BODY_SHA256).toBe(sha256Hex(''));
   });
 });
-

@@ -1,0 +1,46 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { type Config, loadConfig } from '../lib/config.ts';
+import { createLogger } from '../lib/logger.ts';
+
+/** What both handlers need from the outside world; tests pass their own. */
+export interface HandlerDeps {
+  config: () => Config;
+  logger: Logger;
+  sqs: () => SQSClient;
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+}
+
+/** Kept free at the very end of an invocation so the result can still be returned. */
+const RETURN_MARGIN_MS = 500;
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+/**
+ * The real dependencies, created once per container: the config is parsed on
+ * first use (a bad variable fails that invocation with a message naming it,
+ * instead of crashing the module load) and the SQS client is reused.
+ */
+export function defaultDeps(): HandlerDeps {
+  return {
+    config: once(() => loadConfig(process.env)),
+    logger: createLogger(),
+    sqs: once(() => new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1' })),
+  };
+}
+
+/** The epoch ms by which the invocation's work must end. */
+export function deadlineOf(
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  now: () => number,
+): number {
+  return now() + Math.max(0, context.getRemainingTimeInMillis() - RETURN_MARGIN_MS);
+}

@@ -1,0 +1,111 @@
+import { type Config, endpointsForRegion } from '../config.ts';
+import { createApsClient } from '../huawei/aps-client.ts';
+import { createEcsClient } from '../huawei/ecs-client.ts';
+import { createHttpCore, createRequestLimiter, type HttpCore } from '../huawei/http.ts';
+import type { Log } from '../logger.ts';
+import type { PipelineServices, PipelineSettings } from './group.ts';
+import type { RequestStats } from './report.ts';
+
+export interface InvocationOptions {
+  /** Epoch ms after which no request may be in flight (the Lambda's end, less a margin). */
+  deadlineAt: number;
+  log: Log;
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+}
+
+/** The clients of one invocation: one request budget shared by every project's clients. */
+export interface Invocation {
+  servicesFor(projectId: string, region?: string): PipelineServices;
+  settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
+  stats(): RequestStats;
+  /** Whether there is time left to start a group or a removal. */
+  hasTime(): boolean;
+}
+
+/** Time kept back at the end of an invocation: for requests in flight and the report. */
+export function reserveMs(config: Pick<Config, 'httpTimeoutMs'>, budgetMs: number): number {
+  return Math.min(Math.max(2 * config.httpTimeoutMs, 5_000), Math.floor(budgetMs / 3));
+}
+
+/**
+ * Builds the per-invocation clients: a request limiter (MAX_CONCURRENCY,
+ * RATE_LIMIT_RPS) shared by the HTTP cores of every project touched, each
+ * core bound to the invocation's deadline. Endpoints come from the config
+ * overrides, else from the project's region.
+ */
+export function createInvocation(config: Config, options: InvocationOptions): Invocation {
+  const now = options.now ?? Date.now;
+  const limiter = createRequestLimiter({
+    maxConcurrency: config.maxConcurrency,
+    rateLimitRps: config.rateLimitRps,
+    now,
+  });
+  const cores: HttpCore[] = [];
+  const services = new Map<string, PipelineServices>();
+  const budget = options.deadlineAt - now();
+  const reserve = reserveMs(config, budget);
+
+  return {
+    servicesFor(projectId, region = config.region) {
+      const key = `${projectId}@${region}`;
+      const existing = services.get(key);
+      if (existing !== undefined) return existing;
+      const defaults = endpointsForRegion(region);
+      const overridden = region === config.region;
+      const http = createHttpCore({
+        credentials: config.credentials,
+        projectId,
+        limiter,
+        timeoutMs: config.httpTimeoutMs,
+        deadlineAt: options.deadlineAt,
+        log: options.log,
+        now,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      cores.push(http);
+      const created: PipelineServices = {
+        aps: createApsClient({
+          http,
+          endpoint: overridden ? config.apsEndpoint : defaults.aps,
+          projectId,
+        }),
+        ecs: createEcsClient({
+          http,
+          endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
+          projectId,
+        }),
+        log: options.log,
+      };
+      services.set(key, created);
+      return created;
+    },
+    settingsFor(projectId, overrides = {}) {
+      return {
+        projectId,
+        // An event or message can turn dry-run on, never off: DRY_RUN=true is a promise.
+        dryRun: config.dryRun || overrides.dryRun === true,
+        removalMode: config.removalMode,
+        limits: {
+          minServersPerGroup: config.minServersPerGroup,
+          maxRemovalsPerGroup: config.maxRemovalsPerGroup,
+          protectTagKey: config.protectTagKey,
+        },
+        sessionLookbackHours: config.sessionLookbackHours,
+        now,
+      };
+    },
+    stats() {
+      const total: RequestStats = { requests: 0, retries: 0, throttled: 0 };
+      for (const core of cores) {
+        total.requests += core.stats.requests;
+        total.retries += core.stats.retries;
+        total.throttled += core.stats.throttled;
+      }
+      return total;
+    },
+    hasTime() {
+      return options.deadlineAt - now() > reserve;
+    },
+  };
+}
