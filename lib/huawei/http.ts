@@ -1,0 +1,418 @@
+import type * as z from 'zod';
+import type { Credentials } from '../config.ts';
+import {
+  type CallInfo,
+  HuaweiApiError,
+  isTransient,
+  NetworkError,
+  ResponseSchemaError,
+  TimeoutError,
+} from '../errors.ts';
+import { type Log, silentLog } from '../logger.ts';
+import { ErrorBodySchema } from './schemas.ts';
+import {
+  buildQueryString,
+  encodeRfc3986,
+  normalizePath,
+  type QueryParams,
+  signRequest,
+} from './signer.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Caps the requests in flight and their start rate; share one per invocation. */
+export interface RequestLimiter {
+  /** Runs `fn` once a concurrency slot and a rate token are free; the slot is held until it settles. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface RequestLimiterOptions {
+  /** Requests in flight at once; `Infinity` for no cap. */
+  maxConcurrency: number;
+  /** Request starts per second; 0 = unlimited. */
+  rateLimitRps: number;
+  /** Starts allowed back to back before the rate applies; default 1 (evenly spaced). */
+  burst?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A limiter combining a FIFO concurrency cap with a token bucket (GCRA) on
+ * request starts: with burst `b` and rate `r`, at most `b + r·t` requests
+ * start in any window of `t` seconds.
+ */
+export function createRequestLimiter(options: RequestLimiterOptions): RequestLimiter {
+  const { maxConcurrency, rateLimitRps } = options;
+  const burst = options.burst ?? 1;
+  if (!(maxConcurrency >= 1)) throw new RangeError('maxConcurrency must be at least 1');
+  if (!(rateLimitRps >= 0) || !Number.isFinite(rateLimitRps)) {
+    throw new RangeError('rateLimitRps must be a finite number >= 0');
+  }
+  if (!(burst >= 1) || !Number.isInteger(burst)) throw new RangeError('burst must be an integer >= 1');
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
+  const interval = rateLimitRps > 0 ? 1000 / rateLimitRps : 0;
+  const tolerance = (burst - 1) * interval;
+  let theoreticalArrival = Number.NEGATIVE_INFINITY;
+  let active = 0;
+  const waiting: (() => void)[] = [];
+
+  const acquireSlot = async (): Promise<void> => {
+    if (active < maxConcurrency) {
+      active += 1;
+      return;
+    }
+    // The releasing caller hands its slot over, so `active` stays unchanged.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const releaseSlot = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else active -= 1;
+  };
+  const awaitToken = async (): Promise<void> => {
+    if (interval === 0) return;
+    const t = now();
+    // Reserve a start time synchronously so concurrent callers never share one.
+    const startAt = Math.max(t, theoreticalArrival - tolerance);
+    theoreticalArrival = Math.max(theoreticalArrival, t) + interval;
+    if (startAt > t) await sleep(startAt - t);
+  };
+
+  return {
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      await acquireSlot();
+      try {
+        await awaitToken();
+        return await fn();
+      } finally {
+        releaseSlot();
+      }
+    },
+  };
+}
+
+export interface HttpCoreOptions {
+  credentials: Credentials;
+  projectId: string;
+  /** Shared by every client of one invocation; default: no limit. */
+  limiter?: RequestLimiter;
+  fetch?: typeof globalThis.fetch;
+  /** Per attempt, in ms, response body included. */
+  timeoutMs: number;
+  /** Attempts per request, the first included; default 5. */
+  maxAttempts?: number;
+  /** Epoch ms: no attempt starts and no backoff sleep ends past it. */
+  deadlineAt?: number;
+  /** First backoff ceiling in ms; doubles per retry (full jitter); default 200. */
+  baseDelayMs?: number;
+  /** Backoff ceiling in ms; default 5000. */
+  maxDelayMs?: number;
+  /** A `Retry-After` longer than this (ms) ends the retries at once; default 60000. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  log?: Log;
+}
+
+export interface HttpRequest<S extends z.ZodType> {
+  method: HttpMethod;
+  /** Service endpoint, e.g. `https://appstream.cn-north-4.myhuaweicloud.com`. */
+  baseUrl: string;
+  /** Path below the endpoint; build dynamic segments with {@link pathSegment}. */
+  path: string;
+  query?: QueryParams;
+  /** Serialised once with JSON.stringify; that exact string is signed and sent. */
+  body?: unknown;
+  /** Validates a 2xx body; an empty body is checked as `undefined`. */
+  schema?: S;
+  /** Statuses returned as `{ status, data: undefined }` instead of thrown (e.g. 404). */
+  acceptStatuses?: readonly number[];
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  data: T | undefined;
+  requestId: string | undefined;
+}
+
+export interface HttpStats {
+  /** Attempts sent. */
+  requests: number;
+  retries: number;
+  /** 429 responses received. */
+  throttled: number;
+}
+
+export interface HttpCore {
+  /**
+   * Sends one signed request with timeout, retries and backoff. Throws
+   * HuaweiApiError (non-2xx), NetworkError, TimeoutError or
+   * ResponseSchemaError; none of them carries headers or keys.
+   */
+  request<S extends z.ZodType = z.ZodUnknown>(req: HttpRequest<S>): Promise<HttpResponse<z.infer<S>>>;
+  readonly stats: Readonly<HttpStats>;
+}
+
+/**
+ * One path segment, RFC 3986-encoded, for ids and other dynamic parts of a
+ * path. Rejects empty, `.`, `..` and `/`-containing values, which would
+ * address a different resource than the one named.
+ */
+export function pathSegment(value: string): string {
+  if (value === '' || value === '.' || value === '..' || value.includes('/')) {
+    throw new RangeError(`invalid path segment ${JSON.stringify(value.slice(0, 80))}`);
+  }
+  return encodeRfc3986(value);
+}
+
+/**
+ * Milliseconds to wait from a `Retry-After` value: delta seconds (`120`,
+ * `1.5`) or an HTTP date relative to `nowMs`. Undefined when absent or
+ * unreadable; never negative.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+const MAX_API_MESSAGE = 500;
+
+function readErrorBody(text: string): {
+  code: string | undefined;
+  message: string | undefined;
+  requestId: string | undefined;
+} {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { code: undefined, message: undefined, requestId: undefined };
+  }
+  const parsed = ErrorBodySchema.safeParse(json);
+  const requestId =
+    typeof (json as { request_id?: unknown } | null)?.request_id === 'string'
+      ? (json as { request_id: string }).request_id
+      : undefined;
+  if (!parsed.success) return { code: undefined, message: undefined, requestId };
+  const body = parsed.data;
+  if ('error_code' in body) return { code: body.error_code, message: body.error_msg, requestId };
+  if ('error' in body) {
+    const code = body.error.code;
+    return {
+      code: code === undefined ? undefined : String(code),
+      message: body.error.message,
+      requestId,
+    };
+  }
+  return { code: String(body.code), message: body.message, requestId };
+}
+
+function redact(text: string | undefined, secrets: readonly string[]): string | undefined {
+  if (text === undefined) return undefined;
+  let out = text.length > MAX_API_MESSAGE ? `${text.slice(0, MAX_API_MESSAGE)}…` : text;
+  // A gateway may echo what it received (the Authorization header, a token)
+  // in its message; errors and logs must never carry it.
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+function safeFields(error: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    error: error instanceof Error ? error.name : 'unknown',
+  };
+  if (error instanceof HuaweiApiError) {
+    fields['status'] = error.status;
+    fields['code'] = error.code;
+    fields['requestId'] = error.requestId;
+  }
+  return fields;
+}
+
+/**
+ * The HTTP core every Huawei Cloud client shares: signs each attempt
+ * (SDK-HMAC-SHA256), bounds it with a timeout, and retries 429, 500, 502,
+ * 503, 504, network errors and timeouts with exponential backoff and full
+ * jitter, honouring `Retry-After`, up to `maxAttempts` and never past
+ * `deadlineAt`. POST and DELETE are retried too: every call this project
+ * makes is idempotent (remove_member answers "already removed" on a replay).
+ */
+export function createHttpCore(options: HttpCoreOptions): HttpCore {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const limiter =
+    options.limiter ??
+    createRequestLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, rateLimitRps: 0 });
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelayMs = options.baseDelayMs ?? 200;
+  const maxDelayMs = options.maxDelayMs ?? 5_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? silentLog;
+  const { credentials, projectId, timeoutMs, deadlineAt } = options;
+  const stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
+  const secrets = [credentials.ak, credentials.sk, credentials.securityToken ?? ''];
+
+  function target(req: HttpRequest<z.ZodType>): { url: string; call: CallInfo } {
+    const base = new URL(req.baseUrl);
+    if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
+      throw new RangeError('baseUrl must not carry a query, fragment or user info');
+    }
+    if (!req.path.startsWith('/') || /[?#]/.test(req.path)) {
+      throw new RangeError('path must start with / and carry no query or fragment');
+    }
+    const path = normalizePath(base.pathname.replace(/\/+$/, '') + req.path);
+    if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
+      throw new RangeError('path must not contain . or .. segments');
+    }
+    const query = req.query ? buildQueryString(req.query) : '';
+    const pathAndQuery = query === '' ? path : `${path}?${query}`;
+    return { url: `${base.origin}${pathAndQuery}`, call: { method: req.method, path: pathAndQuery } };
+  }
+
+  async function attempt<S extends z.ZodType>(
+    req: HttpRequest<S>,
+    url: string,
+    call: CallInfo,
+    body: string,
+  ): Promise<HttpResponse<z.infer<S>>> {
+    const startedAt = now();
+    const remaining = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - startedAt;
+    if (remaining <= 0) throw new TimeoutError({ ...call, timeoutMs, deadline: true });
+    const budget = Math.min(timeoutMs, remaining);
+    const signed = signRequest(
+      {
+        method: req.method,
+        url,
+        headers: { 'content-type': 'application/json', 'X-Project-Id': projectId },
+        body,
+      },
+      credentials,
+      new Date(startedAt),
+    );
+    // fetch derives Host from the URL, the same value that was signed.
+    const { host: _host, ...headers } = signed;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), budget);
+    const timeout = () =>
+      new TimeoutError({ ...call, timeoutMs: budget, deadline: budget < timeoutMs });
+    stats.requests += 1;
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetchImpl(url, {
+          method: req.method,
+          headers,
+          ...(body === '' ? {} : { body }),
+          signal: controller.signal,
+          // A redirect would replay the signed headers, token included, elsewhere.
+          redirect: 'manual',
+        });
+        text = await response.text();
+      } catch (error) {
+        if (controller.signal.aborted) throw timeout();
+        throw new NetworkError(call, { cause: error });
+      }
+      return interpret(req, call, response, text);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function interpret<S extends z.ZodType>(
+    req: HttpRequest<S>,
+    call: CallInfo,
+    response: Response,
+    text: string,
+  ): HttpResponse<z.infer<S>> {
+    const { status } = response;
+    const headerRequestId = response.headers.get('x-request-id') ?? undefined;
+    if (status >= 200 && status < 300) {
+      const info = { ...call, requestId: headerRequestId };
+      let json: unknown;
+      if (text.trim() !== '') {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new ResponseSchemaError({
+            ...info,
+            detail: `body is not JSON (${text.length} characters)`,
+          });
+        }
+      }
+      if (req.schema === undefined) {
+        return { status, data: json as z.infer<S>, requestId: headerRequestId };
+      }
+      const parsed = req.schema.safeParse(json);
+      if (!parsed.success) {
+        if (json === undefined) throw new ResponseSchemaError({ ...info, detail: 'body is empty' });
+        throw new ResponseSchemaError({ ...info, issues: parsed.error.issues });
+      }
+      return { status, data: parsed.data, requestId: headerRequestId };
+    }
+    const fromBody = readErrorBody(text);
+    const requestId = headerRequestId ?? fromBody.requestId;
+    if (req.acceptStatuses?.includes(status)) return { status, data: undefined, requestId };
+    if (status === 429) stats.throttled += 1;
+    throw new HuaweiApiError({
+      ...call,
+      status,
+      code: redact(fromBody.code, secrets),
+      apiMessage: redact(fromBody.message, secrets),
+      requestId,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
+    });
+  }
+
+  function backoff(error: unknown, attemptNumber: number): number | undefined {
+    if (error instanceof HuaweiApiError && error.retryAfterMs !== undefined) {
+      return error.retryAfterMs > maxRetryAfterMs ? undefined : error.retryAfterMs;
+    }
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1));
+    return Math.floor(random() * ceiling);
+  }
+
+  return {
+    stats,
+    async request<S extends z.ZodType = z.ZodUnknown>(
+      req: HttpRequest<S>,
+    ): Promise<HttpResponse<z.infer<S>>> {
+      const { url, call } = target(req);
+      const body = req.body === undefined ? '' : JSON.stringify(req.body);
+      for (let attemptNumber = 1; ; attemptNumber += 1) {
+        try {
+          return await limiter.run(() => attempt(req, url, call, body));
+        } catch (error) {
+          const retryable =
+            isTransient(error) && !(error instanceof TimeoutError && error.deadline);
+          if (!retryable || attemptNumber >= maxAttempts) throw error;
+          const delayMs = backoff(error, attemptNumber);
+          if (delayMs === undefined) throw error;
+          if (deadlineAt !== undefined && now() + delayMs >= deadlineAt) throw error;
+          stats.retries += 1;
+          log.warn('retrying request', {
+            method: call.method,
+            path: call.path,
+            ...safeFields(error),
+            attempt: attemptNumber,
+            maxAttempts,
+            delayMs,
+          });
+          await sleep(delayMs);
+        }
+      }
+    },
+  };
+}
