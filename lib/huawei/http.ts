@@ -52,7 +52,8 @@ export function createRequestLimiter(options: RequestLimiterOptions): RequestLim
   if (!(rateLimitRps >= 0) || !Number.isFinite(rateLimitRps)) {
     throw new RangeError('rateLimitRps must be a finite number >= 0');
   }
-  if (!(burst >= 1) || !Number.isInteger(burst)) throw new RangeError('burst must be an integer >= 1');
+  if (!(burst >= 1) || !Number.isInteger(burst))
+    throw new RangeError('burst must be an integer >= 1');
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const interval = rateLimitRps > 0 ? 1000 / rateLimitRps : 0;
@@ -155,7 +156,9 @@ export interface HttpCore {
    * HuaweiApiError (non-2xx), NetworkError, TimeoutError or
    * ResponseSchemaError; none of them carries headers or keys.
    */
-  request<S extends z.ZodType = z.ZodUnknown>(req: HttpRequest<S>): Promise<HttpResponse<z.infer<S>>>;
+  request<S extends z.ZodType = z.ZodUnknown>(
+    req: HttpRequest<S>,
+  ): Promise<HttpResponse<z.infer<S>>>;
   readonly stats: Readonly<HttpStats>;
 }
 
@@ -176,7 +179,10 @@ export function pathSegment(value: string): string {
  * `1.5`) or an HTTP date relative to `nowMs`. Undefined when absent or
  * unreadable; never negative.
  */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -186,34 +192,35 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 
 const MAX_API_MESSAGE = 500;
 
-function readErrorBody(text: string): {
+function asText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : undefined;
+}
+
+/** Code, message and request id from any of the three error-body shapes; unknown shapes give none. */
+function readErrorBody(body: string): {
   code: string | undefined;
   message: string | undefined;
   requestId: string | undefined;
 } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch {
-    return { code: undefined, message: undefined, requestId: undefined };
+    json = undefined;
   }
   const parsed = ErrorBodySchema.safeParse(json);
-  const requestId =
-    typeof (json as { request_id?: unknown } | null)?.request_id === 'string'
-      ? (json as { request_id: string }).request_id
-      : undefined;
-  if (!parsed.success) return { code: undefined, message: undefined, requestId };
-  const body = parsed.data;
-  if ('error_code' in body) return { code: body.error_code, message: body.error_msg, requestId };
-  if ('error' in body) {
-    const code = body.error.code;
-    return {
-      code: code === undefined ? undefined : String(code),
-      message: body.error.message,
-      requestId,
-    };
+  if (!parsed.success) return { code: undefined, message: undefined, requestId: undefined };
+  const fields = parsed.data as Record<string, unknown>;
+  const requestId = asText(fields['request_id']);
+  if (fields['error_code'] !== undefined) {
+    return { code: asText(fields['error_code']), message: asText(fields['error_msg']), requestId };
   }
-  return { code: String(body.code), message: body.message, requestId };
+  if (fields['code'] !== undefined) {
+    return { code: asText(fields['code']), message: asText(fields['message']), requestId };
+  }
+  const nested = fields['error'] as Record<string, unknown>;
+  return { code: asText(nested['code']), message: asText(nested['message']), requestId };
 }
 
 function redact(text: string | undefined, secrets: readonly string[]): string | undefined {
@@ -278,7 +285,10 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     }
     const query = req.query ? buildQueryString(req.query) : '';
     const pathAndQuery = query === '' ? path : `${path}?${query}`;
-    return { url: `${base.origin}${pathAndQuery}`, call: { method: req.method, path: pathAndQuery } };
+    return {
+      url: `${base.origin}${pathAndQuery}`,
+      call: { method: req.method, path: pathAndQuery },
+    };
   }
 
   async function attempt<S extends z.ZodType>(
@@ -303,6 +313,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     );
     // fetch derives Host from the URL, the same value that was signed.
     const { host: _host, ...headers } = signed;
+    const signature = signed['Authorization']?.split('Signature=')[1] ?? '';
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), budget);
     const timeout = () =>
@@ -325,7 +336,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
         if (controller.signal.aborted) throw timeout();
         throw new NetworkError(call, { cause: error });
       }
-      return interpret(req, call, response, text);
+      return interpret(req, call, response, text, signature);
     } finally {
       clearTimeout(timer);
     }
@@ -336,6 +347,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     call: CallInfo,
     response: Response,
     text: string,
+    signature: string,
   ): HttpResponse<z.infer<S>> {
     const { status } = response;
     const headerRequestId = response.headers.get('x-request-id') ?? undefined;
@@ -369,8 +381,8 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     throw new HuaweiApiError({
       ...call,
       status,
-      code: redact(fromBody.code, secrets),
-      apiMessage: redact(fromBody.message, secrets),
+      code: redact(fromBody.code, [...secrets, signature]),
+      apiMessage: redact(fromBody.message, [...secrets, signature]),
       requestId,
       retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
     });

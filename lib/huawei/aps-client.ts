@@ -1,0 +1,197 @@
+import type * as z from 'zod';
+import { IncompleteListingError, ResponseSchemaError } from '../errors.ts';
+import { type HttpCore, pathSegment } from './http.ts';
+import {
+  type AppServer,
+  AppServerSchema,
+  type AppTypeSchema,
+  JobResponseSchema,
+  ListAppServersResponseSchema,
+  ListServerGroupsResponseSchema,
+  ListSessionsResponseSchema,
+  type ServerGroup,
+  type SessionInfo,
+  type SessionState,
+} from './schemas.ts';
+import type { QueryParams } from './signer.ts';
+
+/** APS pages are requested at the API's maximum size. */
+export const PAGE_SIZE = 100;
+
+export interface ApsClientOptions {
+  http: HttpCore;
+  /** APS endpoint, e.g. `https://appstream.cn-north-4.myhuaweicloud.com`. */
+  endpoint: string;
+  projectId: string;
+}
+
+/** Filters of `GET /v1/{project_id}/app-server-groups`, named as in the API. */
+export interface ServerGroupFilters {
+  server_group_name?: string | undefined;
+  server_group_id?: string | undefined;
+  app_type?: z.infer<typeof AppTypeSchema> | undefined;
+  /** Groups whose tags contain this value. */
+  tags?: string | undefined;
+  enterprise_project_id?: string | undefined;
+  /** Omitted = primary and secondary groups. */
+  is_secondary_server_group?: boolean | undefined;
+}
+
+/** Filters of `GET /v1/{project_id}/app-servers`; names and ip are partial matches. */
+export interface ServerFilters {
+  serverGroupId?: string | undefined;
+  serverId?: string | undefined;
+  machineName?: string | undefined;
+  maintainStatus?: boolean | undefined;
+  scalingAutoCreate?: boolean | undefined;
+  serverName?: string | undefined;
+  ipAddr?: string | undefined;
+}
+
+/** A session query; both bounds apply to the session's start time. */
+export interface SessionQuery {
+  serverGroupId?: string | undefined;
+  machineName?: string | undefined;
+  begin: Date;
+  end: Date;
+  sessionState?: readonly SessionState[] | undefined;
+}
+
+export interface ApsClient {
+  /**
+   * Streams every server group, page by page. Throws IncompleteListingError
+   * after the last item when the listing ended short of its `count`.
+   */
+  listServerGroups(filters?: ServerGroupFilters): AsyncGenerator<ServerGroup>;
+  /** The group with exactly this id, or undefined when there is none. */
+  getServerGroup(id: string): Promise<ServerGroup | undefined>;
+  /** Every server matching the filters (all pages); IncompleteListingError when short. */
+  listServers(filters: ServerFilters): Promise<AppServer[]>;
+  /** Every session matching the query (all pages); IncompleteListingError when short. */
+  listSessions(query: SessionQuery): Promise<SessionInfo[]>;
+  /** One server, or undefined once it is gone (404). */
+  getServer(id: string): Promise<AppServer | undefined>;
+  /** Deletes (releases) a server; the API also answers 200 for a missing one. */
+  deleteServer(id: string): Promise<{ jobId: string | undefined; requestId: string | undefined }>;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/**
+ * A client of the Workspace Application Streaming (APS) API over one HTTP
+ * core. Listings use offset pagination at {@link PAGE_SIZE} per page.
+ */
+export function createApsClient(options: ApsClientOptions): ApsClient {
+  const { http, endpoint } = options;
+  const project = `/v1/${pathSegment(options.projectId)}`;
+
+  async function* paginate<T>(
+    what: string,
+    path: string,
+    query: QueryParams,
+    schema: z.ZodType<{ count: number; items: T[] }>,
+  ): AsyncGenerator<T> {
+    let offset = 0;
+    let received = 0;
+    let count = 0;
+    for (;;) {
+      const { data, requestId } = await http.request({
+        method: 'GET',
+        baseUrl: endpoint,
+        path,
+        query: { ...query, offset, limit: PAGE_SIZE },
+        schema,
+      });
+      if (data === undefined) {
+        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
+      }
+      // `count` is the total; the latest page's word on it is the one kept.
+      count = data.count;
+      for (const item of data.items) yield item;
+      received += data.items.length;
+      offset += data.items.length;
+      if (data.items.length === 0 || offset >= count) break;
+    }
+    if (received < count) throw new IncompleteListingError(what, count, received);
+  }
+
+  const listServerGroups = (filters: ServerGroupFilters = {}): AsyncGenerator<ServerGroup> =>
+    paginate(
+      'server groups',
+      `${project}/app-server-groups`,
+      { ...filters },
+      ListServerGroupsResponseSchema,
+    );
+
+  return {
+    listServerGroups,
+
+    async getServerGroup(id) {
+      // The id filter may match loosely: keep only the exact id.
+      const groups = await collect(listServerGroups({ server_group_id: id }));
+      return groups.find((group) => group.id === id);
+    },
+
+    listServers(filters) {
+      return collect(
+        paginate(
+          'app servers',
+          `${project}/app-servers`,
+          {
+            server_group_id: filters.serverGroupId,
+            server_id: filters.serverId,
+            machine_name: filters.machineName,
+            maintain_status: filters.maintainStatus,
+            scaling_auto_create: filters.scalingAutoCreate,
+            server_name: filters.serverName,
+            ip_addr: filters.ipAddr,
+          },
+          ListAppServersResponseSchema,
+        ),
+      );
+    },
+
+    listSessions(query) {
+      const states = query.sessionState ?? [];
+      return collect(
+        paginate(
+          'sessions',
+          `${project}/session/list-sessions`,
+          {
+            query_begin_time: query.begin.toISOString(),
+            query_end_time: query.end.toISOString(),
+            app_server_group_id: query.serverGroupId,
+            machine_name: query.machineName,
+            session_state: states.length > 0 ? states.join(',') : undefined,
+          },
+          ListSessionsResponseSchema,
+        ),
+      );
+    },
+
+    async getServer(id) {
+      const { status, data } = await http.request({
+        method: 'GET',
+        baseUrl: endpoint,
+        path: `${project}/app-servers/${pathSegment(id)}`,
+        schema: AppServerSchema,
+        acceptStatuses: [404],
+      });
+      return status === 404 ? undefined : data;
+    },
+
+    async deleteServer(id) {
+      const { data, requestId } = await http.request({
+        method: 'DELETE',
+        baseUrl: endpoint,
+        path: `${project}/app-servers/${pathSegment(id)}`,
+        schema: JobResponseSchema.optional(),
+      });
+      return { jobId: data?.job_id, requestId };
+    },
+  };
+}

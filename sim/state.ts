@@ -1,0 +1,608 @@
+import type {
+  AppServer,
+  JobStatus,
+  ProductInfo,
+  ServerGroup,
+  SessionInfo,
+  SessionState,
+} from '../lib/huawei/schemas.ts';
+import type { Fleet, FleetServer, FleetSession } from './fleet.ts';
+import { deterministicUuid } from './prng.ts';
+
+/** A session and its start instant (epoch ms), kept together for window searches. */
+export interface SessionRecord {
+  info: SessionInfo;
+  startMs: number;
+}
+
+export interface JobRecord {
+  id: string;
+  job_type: string;
+  entities: { server_ids: string[] };
+  beginMs: number;
+  finishMs: number;
+}
+
+/** A page of a list call: `count` is the total before paging. */
+export interface Page<T> {
+  count: number;
+  items: T[];
+}
+
+export interface GroupFilter {
+  name?: string | undefined;
+  id?: string | undefined;
+  appType?: string | undefined;
+  tag?: string | undefined;
+  secondary?: boolean | undefined;
+  enterpriseProjectId?: string | undefined;
+}
+
+export interface ServerFilter {
+  groupId?: string | undefined;
+  serverId?: string | undefined;
+  machineName?: string | undefined;
+  serverName?: string | undefined;
+  ipAddr?: string | undefined;
+  maintainStatus?: boolean | undefined;
+  scalingAutoCreate?: boolean | undefined;
+}
+
+export interface SessionFilter {
+  /** Inclusive bounds on the start time, epoch ms. */
+  beginMs: number;
+  endMs: number;
+  groupId?: string | undefined;
+  machineName?: string | undefined;
+  states?: ReadonlySet<string> | undefined;
+  userName?: string | undefined;
+  vmIp?: string | undefined;
+  isSuccess?: boolean | undefined;
+}
+
+export type RemoveMemberResult = 'removed' | 'no-group' | 'not-member';
+export type AddMemberResult =
+  | { kind: 'added' }
+  | { kind: 'no-group' }
+  | { kind: 'unknown-instance' }
+  | { kind: 'already-member' }
+  | { kind: 'member-elsewhere'; groupId: string };
+
+const DEFAULT_PRODUCT: ProductInfo = {
+  product_id: 'workspace.appstream.general.xlarge.2',
+  flavor_id: 's2.large.2',
+  type: 'BASE',
+  architecture: 'x86',
+  cpu: '2',
+  memory: '4096',
+  is_gpu: false,
+  system_disk_type: 'SAS',
+  system_disk_size: '80',
+  descriptions: 's2.large.2 general|2 vCPUs|4 GB',
+  charge_mode: '0',
+  contain_data_disk: false,
+  resource_type: 'hws.resource.type.workspace.appstream',
+  cloud_service_type: 'hws.service.type.vdi',
+  volume_product_type: 'workspace',
+  sessions: 1,
+  status: 'normal',
+  cond_operation_az: 'cn-north-4a(normal),cn-north-4b(normal)',
+  sub_product_list: [],
+  domain_ids: [],
+  package_type: 'general',
+  expire_time: null,
+  support_gpu_type: null,
+};
+
+function byStart(a: SessionRecord, b: SessionRecord): number {
+  return a.startMs - b.startMs || (a.info.id < b.info.id ? -1 : a.info.id > b.info.id ? 1 : 0);
+}
+
+/** First index whose start is >= t (records sorted ascending by start). */
+function firstAtOrAfter(records: readonly SessionRecord[], t: number): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((records[mid] as SessionRecord).startMs < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(records: SessionRecord[], record: SessionRecord): void {
+  let i = firstAtOrAfter(records, record.startMs);
+  while (i < records.length && byStart(records[i] as SessionRecord, record) < 0) i++;
+  records.splice(i, 0, record);
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function paginate<T>(all: readonly T[], offset: number, limit: number): Page<T> {
+  return { count: all.length, items: all.slice(offset, offset + limit) };
+}
+
+/**
+ * The simulated cloud: server groups, app servers, sessions and jobs, with
+ * indexes by group, id, instance id and machine name so no request scans the
+ * whole fleet unless its filters force it. Objects handed out are the live
+ * records: treat them as read-only.
+ */
+export class SimState {
+  projectId = '';
+  seed = 1;
+  jobDurationMs = 0;
+  private readonly groupsById = new Map<string, ServerGroup>();
+  private groupOrder: ServerGroup[] = [];
+  private groupPosition = new Map<string, number>();
+  private readonly serversById = new Map<string, AppServer>();
+  private readonly serversByGroup = new Map<string, Map<string, AppServer>>();
+  private readonly serversByInstance = new Map<string, AppServer>();
+  private readonly serversByMachine = new Map<string, AppServer>();
+  private allServersCache: AppServer[] | null = null;
+  private readonly sessionsById = new Map<string, SessionRecord>();
+  private sessionsAll: SessionRecord[] = [];
+  private readonly sessionsByMachine = new Map<string, SessionRecord[]>();
+  private readonly sessionsByGroup = new Map<string, SessionRecord[]>();
+  private readonly jobsById = new Map<string, JobRecord>();
+  private jobCounter = 0;
+  private sessionCounter = 0;
+
+  /**
+   * Replaces the whole state with a fleet, filling the fields a fleet may
+   * omit (sim/README.md lists the defaults). Takes ownership of the objects.
+   */
+  load(fleet: Fleet, options: { seed?: number; jobDurationMs?: number } = {}): void {
+    this.projectId = fleet.projectId;
+    this.seed = options.seed ?? this.seed;
+    this.jobDurationMs = options.jobDurationMs ?? this.jobDurationMs;
+    this.groupsById.clear();
+    this.groupPosition = new Map();
+    this.serversById.clear();
+    this.serversByGroup.clear();
+    this.serversByInstance.clear();
+    this.serversByMachine.clear();
+    this.allServersCache = null;
+    this.sessionsById.clear();
+    this.sessionsByMachine.clear();
+    this.sessionsByGroup.clear();
+    this.jobsById.clear();
+    this.jobCounter = 0;
+    this.sessionCounter = 0;
+
+    this.groupOrder = fleet.groups.map((g, i) => {
+      const createTime = g.create_time ?? fleet.now;
+      const productInfo = g.product_info ?? DEFAULT_PRODUCT;
+      const group: ServerGroup = {
+        description: '',
+        image_id: '',
+        image_name: '',
+        os_type: 'Windows',
+        product_id: productInfo.product_id ?? '',
+        subnet_id: '',
+        subnet_name: '',
+        system_disk_type: 'SAS',
+        system_disk_size: 80,
+        is_vdi: false,
+        app_type: 'COMMON_APP',
+        create_time: createTime,
+        update_time: createTime,
+        storage_mount_policy: 'USER',
+        enterprise_project_id: '0',
+        primary_server_group_ids: [],
+        secondary_server_group_ids: [],
+        server_group_status: true,
+        site_type: 'CENTER',
+        site_id: '',
+        app_server_flavor_count: 1,
+        app_group_count: 0,
+        tags: [],
+        ou_name: '',
+        ...g,
+        product_info: productInfo,
+        app_server_count: 0,
+      };
+      this.groupsById.set(group.id, group);
+      this.groupPosition.set(group.id, i);
+      this.serversByGroup.set(group.id, new Map());
+      return group;
+    });
+
+    fleet.servers.forEach((s, i) => {
+      this.insertServer(this.normalizeServer(s, i));
+    });
+    const records = (fleet.sessions ?? []).map((s) => this.normalizeSession(s));
+    records.sort(byStart);
+    for (const record of records) {
+      this.sessionsById.set(record.info.id, record);
+      this.indexSession(record, false);
+    }
+    this.sessionsAll = records;
+  }
+
+  private normalizeServer(s: FleetServer, index: number): AppServer {
+    const group = s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
+    const n = index + 1;
+    return {
+      name: s.machine_name,
+      description: '',
+      status: 'REGISTERED',
+      vm_status: 'ACTIVE',
+      task_status: 'null',
+      session_count: 0,
+      maintain_status: false,
+      scaling_auto_create: false,
+      update_time: s.create_time,
+      job_id: null,
+      job_type: null,
+      job_status: null,
+      job_time: null,
+      freeze: [],
+      metadata: { charging_mode: '0' },
+      product_info: group?.product_info ?? DEFAULT_PRODUCT,
+      tags: [],
+      host_address: [{ addr: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, version: 4 }],
+      availability_zone: 'cn-north-4a',
+      os_type: group?.os_type ?? 'Windows',
+      ...s,
+    };
+  }
+
+  private normalizeSession(s: FleetSession): SessionRecord {
+    const server = this.serversByMachine.get(s.machine_name);
+    const info: SessionInfo = {
+      app_server_group_id: server?.server_group_id ?? '',
+      end_time: null,
+      last_update_status_time: s.end_time ?? s.start_time,
+      login_user: 'user',
+      vm_ip: server?.host_address?.[0]?.addr ?? '',
+      ...s,
+    };
+    return { info, startMs: Date.parse(s.start_time) };
+  }
+
+  private insertServer(server: AppServer): void {
+    this.serversById.set(server.id, server);
+    if (server.instance_id !== undefined) this.serversByInstance.set(server.instance_id, server);
+    if (server.machine_name !== undefined) this.serversByMachine.set(server.machine_name, server);
+    if (server.server_group_id !== undefined) this.attach(server, server.server_group_id);
+    this.allServersCache = null;
+  }
+
+  private attach(server: AppServer, groupId: string): void {
+    const members = this.serversByGroup.get(groupId);
+    const group = this.groupsById.get(groupId);
+    if (!members || !group) return;
+    server.server_group_id = groupId;
+    members.set(server.id, server);
+    group.app_server_count = members.size;
+  }
+
+  private detach(server: AppServer): void {
+    const groupId = server.server_group_id;
+    if (groupId === undefined) return;
+    const members = this.serversByGroup.get(groupId);
+    const group = this.groupsById.get(groupId);
+    members?.delete(server.id);
+    if (group && members) group.app_server_count = members.size;
+    delete server.server_group_id;
+  }
+
+  private indexSession(record: SessionRecord, sorted: boolean): void {
+    const machine = record.info.machine_name ?? '';
+    const group = record.info.app_server_group_id ?? '';
+    if (sorted) {
+      const m = this.sessionsByMachine.get(machine);
+      if (m) insertSorted(m, record);
+      else this.sessionsByMachine.set(machine, [record]);
+      const g = this.sessionsByGroup.get(group);
+      if (g) insertSorted(g, record);
+      else this.sessionsByGroup.set(group, [record]);
+    } else {
+      pushTo(this.sessionsByMachine, machine, record);
+      pushTo(this.sessionsByGroup, group, record);
+    }
+  }
+
+  /** Groups in fleet order. */
+  get groups(): readonly ServerGroup[] {
+    return this.groupOrder;
+  }
+
+  /** Every app server (grouped or not), in load order. */
+  get servers(): readonly AppServer[] {
+    this.allServersCache ??= Array.from(this.serversById.values());
+    return this.allServersCache;
+  }
+
+  /** Every session, oldest start first. */
+  get sessions(): readonly SessionInfo[] {
+    return this.sessionsAll.map((r) => r.info);
+  }
+
+  getGroup(id: string): ServerGroup | undefined {
+    return this.groupsById.get(id);
+  }
+
+  getServer(id: string): AppServer | undefined {
+    return this.serversById.get(id);
+  }
+
+  getServerByInstance(instanceId: string): AppServer | undefined {
+    return this.serversByInstance.get(instanceId);
+  }
+
+  getServerByMachine(machineName: string): AppServer | undefined {
+    return this.serversByMachine.get(machineName);
+  }
+
+  /** The current members of a group, in membership order. */
+  membersOf(groupId: string): AppServer[] {
+    return Array.from(this.serversByGroup.get(groupId)?.values() ?? []);
+  }
+
+  /** Sessions recorded on a machine, oldest start first. */
+  sessionsOf(machineName: string): SessionInfo[] {
+    return (this.sessionsByMachine.get(machineName) ?? []).map((r) => r.info);
+  }
+
+  listGroups(filter: GroupFilter, offset: number, limit: number): Page<ServerGroup> {
+    let candidates: readonly ServerGroup[];
+    if (filter.id !== undefined) {
+      const group = this.groupsById.get(filter.id);
+      candidates = group ? [group] : [];
+    } else {
+      candidates = this.groupOrder;
+    }
+    const { name, appType, tag, secondary, enterpriseProjectId } = filter;
+    if (
+      name === undefined &&
+      appType === undefined &&
+      tag === undefined &&
+      secondary === undefined &&
+      enterpriseProjectId === undefined
+    ) {
+      return paginate(candidates, offset, limit);
+    }
+    const matches = candidates.filter((g) => {
+      if (name !== undefined && !g.name.includes(name)) return false;
+      if (appType !== undefined && g.app_type !== appType) return false;
+      if (
+        tag !== undefined &&
+        !(g.tags ?? []).some((t) => t.key === tag || `${t.key}=${t.value ?? ''}` === tag)
+      ) {
+        return false;
+      }
+      if (secondary !== undefined && (g.primary_server_group_ids ?? []).length > 0 !== secondary) {
+        return false;
+      }
+      if (enterpriseProjectId !== undefined) {
+        const own = g.enterprise_project_id ?? '';
+        const isDefault = own === '' || own === '0';
+        if (enterpriseProjectId === '0' ? !isDefault : own !== enterpriseProjectId) return false;
+      }
+      return true;
+    });
+    return paginate(matches, offset, limit);
+  }
+
+  listServers(filter: ServerFilter, offset: number, limit: number): Page<AppServer> {
+    let candidates: readonly AppServer[];
+    if (filter.serverId !== undefined) {
+      const server = this.serversById.get(filter.serverId);
+      candidates = server ? [server] : [];
+    } else if (filter.groupId !== undefined) {
+      candidates = this.membersOf(filter.groupId);
+    } else {
+      candidates = this.servers;
+    }
+    const { groupId, machineName, serverName, ipAddr, maintainStatus, scalingAutoCreate } = filter;
+    const matches = candidates.filter((s) => {
+      if (groupId !== undefined && s.server_group_id !== groupId) return false;
+      if (machineName !== undefined && !(s.machine_name ?? '').includes(machineName)) return false;
+      if (serverName !== undefined && !(s.name ?? '').includes(serverName)) return false;
+      if (ipAddr !== undefined && !(s.host_address ?? []).some((h) => h.addr?.includes(ipAddr))) {
+        return false;
+      }
+      if (maintainStatus !== undefined && (s.maintain_status ?? false) !== maintainStatus) {
+        return false;
+      }
+      if (
+        scalingAutoCreate !== undefined &&
+        (s.scaling_auto_create ?? false) !== scalingAutoCreate
+      ) {
+        return false;
+      }
+      return true;
+    });
+    return paginate(matches, offset, limit);
+  }
+
+  /** Sessions whose start lies in [beginMs, endMs], newest first. */
+  listSessions(filter: SessionFilter, offset: number, limit: number): Page<SessionInfo> {
+    let source: readonly SessionRecord[];
+    if (filter.machineName !== undefined) {
+      source = this.sessionsByMachine.get(filter.machineName) ?? [];
+    } else if (filter.groupId !== undefined) {
+      source = this.sessionsByGroup.get(filter.groupId) ?? [];
+    } else {
+      source = this.sessionsAll;
+    }
+    const from = firstAtOrAfter(source, filter.beginMs);
+    const to = firstAtOrAfter(source, filter.endMs + 1);
+    const { groupId, states, userName, vmIp, isSuccess } = filter;
+    const matches: SessionInfo[] = [];
+    for (let i = to - 1; i >= from; i--) {
+      const s = (source[i] as SessionRecord).info;
+      if (groupId !== undefined && s.app_server_group_id !== groupId) continue;
+      if (states !== undefined && !states.has(s.session_state ?? '')) continue;
+      if (userName !== undefined && s.login_user !== userName) continue;
+      if (vmIp !== undefined && s.vm_ip !== vmIp) continue;
+      if (isSuccess !== undefined && (s.session_state !== 'InitFail') !== isSuccess) continue;
+      matches.push(s);
+    }
+    return paginate(matches, offset, limit);
+  }
+
+  /** The ECS view of a group: the instance ids of its current members. */
+  ecsServerGroup(groupId: string):
+    | { id: string; name: string; members: string[]; metadata: Record<string, string>; policies: string[] }
+    | undefined {
+    const group = this.groupsById.get(groupId);
+    if (!group) return undefined;
+    const members: string[] = [];
+    for (const server of this.serversByGroup.get(groupId)?.values() ?? []) {
+      if (server.instance_id !== undefined) members.push(server.instance_id);
+    }
+    return { id: group.id, name: group.name, members, metadata: {}, policies: ['anti-affinity'] };
+  }
+
+  /** Groups after `marker` (a group id) in fleet order, for ECS marker pagination. */
+  groupsAfter(marker: string | undefined, limit: number): { groups: ServerGroup[]; more: boolean } {
+    const start = marker === undefined ? 0 : (this.groupPosition.get(marker) ?? -1) + 1;
+    const groups = this.groupOrder.slice(start, start + limit);
+    return { groups, more: start + limit < this.groupOrder.length };
+  }
+
+  hasGroupMarker(marker: string): boolean {
+    return this.groupPosition.has(marker);
+  }
+
+  removeMember(groupId: string, instanceId: string): RemoveMemberResult {
+    if (!this.groupsById.has(groupId)) return 'no-group';
+    const server = this.serversByInstance.get(instanceId);
+    if (!server || server.server_group_id !== groupId) return 'not-member';
+    this.detach(server);
+    return 'removed';
+  }
+
+  addMember(groupId: string, instanceId: string): AddMemberResult {
+    if (!this.groupsById.has(groupId)) return { kind: 'no-group' };
+    const server = this.serversByInstance.get(instanceId);
+    if (!server) return { kind: 'unknown-instance' };
+    if (server.server_group_id === groupId) return { kind: 'already-member' };
+    if (server.server_group_id !== undefined) {
+      return { kind: 'member-elsewhere', groupId: server.server_group_id };
+    }
+    this.attach(server, groupId);
+    return { kind: 'added' };
+  }
+
+  /** Applies a PATCH to one server; false when it does not exist. */
+  updateServer(
+    id: string,
+    patch: { name?: string | undefined; description?: string | undefined; maintain_status?: boolean | undefined },
+    nowMs: number,
+  ): boolean {
+    const server = this.serversById.get(id);
+    if (!server) return false;
+    if (patch.name !== undefined) server.name = patch.name;
+    if (patch.description !== undefined) server.description = patch.description;
+    if (patch.maintain_status !== undefined) server.maintain_status = patch.maintain_status;
+    server.update_time = new Date(nowMs).toISOString();
+    return true;
+  }
+
+  /** Deletes the servers that exist among `ids` and records a job for the call. */
+  deleteServers(ids: readonly string[], jobType: string, nowMs: number): JobRecord {
+    for (const id of ids) {
+      const server = this.serversById.get(id);
+      if (!server) continue;
+      this.detach(server);
+      this.serversById.delete(id);
+      if (server.instance_id !== undefined) this.serversByInstance.delete(server.instance_id);
+      if (server.machine_name !== undefined) this.serversByMachine.delete(server.machine_name);
+      this.allServersCache = null;
+    }
+    this.jobCounter += 1;
+    const job: JobRecord = {
+      id: deterministicUuid(this.seed, 'job', this.jobCounter),
+      job_type: jobType,
+      entities: { server_ids: [...ids] },
+      beginMs: nowMs,
+      finishMs: nowMs + this.jobDurationMs,
+    };
+    this.jobsById.set(job.id, job);
+    return job;
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    return this.jobsById.get(id);
+  }
+
+  /** The API view of a job at `nowMs`: RUNNING until its duration has passed, then SUCCESS. */
+  jobView(job: JobRecord, nowMs: number): Record<string, unknown> {
+    const status: JobStatus = nowMs >= job.finishMs ? 'SUCCESS' : 'RUNNING';
+    return {
+      id: job.id,
+      job_type: job.job_type,
+      status,
+      begin_time: new Date(job.beginMs).toISOString(),
+      end_time: status === 'SUCCESS' ? new Date(job.finishMs).toISOString() : null,
+      entities: job.entities,
+    };
+  }
+
+  get jobs(): readonly JobRecord[] {
+    return Array.from(this.jobsById.values());
+  }
+
+  /**
+   * Records a session on a server's machine (a user logging in, say). Fields
+   * left out default from the server and `nowMs`; an `Active` session also
+   * raises the server's session_count by one.
+   */
+  addSession(
+    input: Partial<SessionInfo> & { machine_name: string; session_state?: SessionState },
+    nowMs: number,
+  ): SessionInfo {
+    const server = this.serversByMachine.get(input.machine_name);
+    const startTime = input.start_time ?? new Date(nowMs).toISOString();
+    this.sessionCounter += 1;
+    const info: SessionInfo = {
+      app_server_group_id: server?.server_group_id ?? '',
+      session_state: 'Active',
+      start_time: startTime,
+      end_time: null,
+      last_update_status_time: startTime,
+      login_user: 'user',
+      vm_ip: server?.host_address?.[0]?.addr ?? '',
+      ...input,
+      id: input.id ?? deterministicUuid(this.seed, 'session', this.sessionCounter),
+    };
+    if (this.sessionsById.has(info.id)) throw new Error(`session ${info.id} already exists`);
+    const record: SessionRecord = { info, startMs: Date.parse(startTime) };
+    if (Number.isNaN(record.startMs)) throw new Error('start_time is not an instant');
+    this.sessionsById.set(info.id, record);
+    insertSorted(this.sessionsAll, record);
+    this.indexSession(record, true);
+    if (server && info.session_state === 'Active') {
+      server.session_count = (server.session_count ?? 0) + 1;
+    }
+    return info;
+  }
+
+  /** Sets a server's session_count; false when it does not exist. */
+  setSessionCount(serverId: string, count: number): boolean {
+    const server = this.serversById.get(serverId);
+    if (!server) return false;
+    server.session_count = count;
+    return true;
+  }
+
+  /** Everything, for GET /_sim/state. */
+  snapshot(nowMs: number): Record<string, unknown> {
+    return {
+      projectId: this.projectId,
+      now: new Date(nowMs).toISOString(),
+      groups: this.groupOrder,
+      servers: this.servers,
+      sessions: this.sessions,
+      jobs: this.jobs.map((j) => this.jobView(j, nowMs)),
+    };
+  }
+}

@@ -1,0 +1,506 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type {
+  AppServer,
+  ServerGroup,
+  SessionInfo,
+  SessionState,
+} from '../../../lib/huawei/schemas.ts';
+import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
+import { planSweep } from '../../../lib/scaling/plan.ts';
+import type { Decision, EvaluateGroupInput } from '../../../lib/scaling/types.ts';
+import {
+  isoAt,
+  serverFactory,
+  serverGroupFactory,
+  sessionFactory,
+} from '../../helpers/factories.ts';
+
+const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
+const MINUTE = 60_000;
+const PROTECT = 'aps-autoscaler:protect';
+const GROUP_ID = 'sg-prop';
+const RUNS = { numRuns: 1000, seed: 20_240_601 } as const;
+const BUSY: ReadonlySet<string> = new Set(['Active', 'Disconnected', 'AppcInit']);
+const ENDED: ReadonlySet<string> = new Set(['SignedOut', 'InitFail']);
+
+// Groups are generated as specs of plain numbers, so the test can judge
+// idleness from the spec (an oracle) instead of re-reading the strings.
+type TimeSpec = { minutesAgo: number } | 'bad' | 'absent';
+type TimeField = 'end_time' | 'last_update_status_time' | 'start_time';
+
+interface ServerSpec {
+  status: 'REGISTERED' | 'MAINTAINING' | 'STOPPED';
+  vmStatus: 'ACTIVE' | 'SHUTOFF' | null;
+  maintain: boolean | undefined;
+  sessionCount: number | undefined;
+  job: 'SUCCESS' | 'FAILED' | 'WAITING' | 'RUNNING' | null;
+  freezeEffect: 1 | 2 | 3 | undefined;
+  protect: boolean;
+  autoCreate: boolean;
+  created: TimeSpec;
+  hasMachine: boolean;
+}
+
+interface SessionSpec {
+  server: number;
+  state: SessionState | undefined;
+  field: TimeField | 'none';
+  time: TimeSpec;
+  noise: number;
+}
+
+interface GroupSpec {
+  servers: ServerSpec[];
+  sessions: SessionSpec[];
+  sessionsFailed: boolean;
+  threshold: number | undefined;
+  shrink: number;
+  single: number;
+  max: number;
+  perServer: number | undefined;
+  groupProtected: boolean;
+  min: number;
+  cap: number;
+}
+
+const minutes = fc.integer({ min: -10, max: 400 });
+
+/** Mostly `usual`, now and then one of `others`: enough normal servers to remove. */
+function mostly<T>(usual: T, ...others: T[]): fc.Arbitrary<T> {
+  return fc.oneof(
+    { weight: 11, arbitrary: fc.constant(usual) },
+    { weight: 1, arbitrary: fc.constantFrom(...others) },
+  );
+}
+
+const timeSpec = (badWeight: number, absentWeight: number): fc.Arbitrary<TimeSpec> =>
+  fc.oneof(
+    { weight: 20, arbitrary: minutes.map((m) => ({ minutesAgo: m })) },
+    { weight: badWeight, arbitrary: fc.constant<TimeSpec>('bad') },
+    { weight: absentWeight, arbitrary: fc.constant<TimeSpec>('absent') },
+  );
+
+const serverSpec: fc.Arbitrary<ServerSpec> = fc.record({
+  status: mostly<ServerSpec['status']>('REGISTERED', 'MAINTAINING', 'STOPPED'),
+  vmStatus: mostly<ServerSpec['vmStatus']>('ACTIVE', 'SHUTOFF', null),
+  maintain: mostly<boolean | undefined>(false, true, undefined),
+  sessionCount: fc.oneof(
+    { weight: 8, arbitrary: fc.constant(0) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  ),
+  job: mostly<ServerSpec['job']>('SUCCESS', 'FAILED', 'WAITING', 'RUNNING', null),
+  freezeEffect: mostly<ServerSpec['freezeEffect']>(undefined, 1, 2, 3),
+  protect: mostly(false, true),
+  autoCreate: fc.boolean(),
+  created: timeSpec(1, 1),
+  hasMachine: mostly(true, false),
+});
+
+const sessionSpec = (servers: number): fc.Arbitrary<SessionSpec> =>
+  fc.record({
+    server: fc.integer({ min: 0, max: servers }),
+    state: fc.oneof(
+      { weight: 8, arbitrary: fc.constant<SessionState | undefined>('SignedOut') },
+      {
+        weight: 5,
+        arbitrary: fc.constantFrom<SessionState | undefined>(
+          'InitFail',
+          'Active',
+          'Disconnected',
+          'AppcInit',
+          undefined,
+        ),
+      },
+    ),
+    field: fc.constantFrom<TimeField | 'none'>(
+      ...Array<TimeField>(6).fill('end_time'),
+      'last_update_status_time',
+      'last_update_status_time',
+      'start_time',
+      'start_time',
+      'none',
+    ),
+    time: timeSpec(1, 0),
+    noise: minutes,
+  });
+
+const groupSpec: fc.Arbitrary<GroupSpec> = fc
+  .array(serverSpec, { maxLength: 12 })
+  .chain((servers) =>
+    fc.record({
+      servers: fc.constant(servers),
+      sessions: fc.array(sessionSpec(servers.length), { maxLength: 16 }),
+      sessionsFailed: mostly(false, true),
+      threshold: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined, freq: 4 }),
+      shrink: fc.integer({ min: 1, max: 180 }),
+      single: fc.integer({ min: 1, max: 10 }),
+      max: fc.integer({ min: 1, max: 100 }),
+      perServer: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined, freq: 5 }),
+      groupProtected: mostly(false, true),
+      min: fc.integer({ min: 0, max: 4 }),
+      cap: fc.integer({ min: 0, max: 6 }),
+    }),
+  );
+
+function serverId(i: number): string {
+  // A permutation of 0..999, so id order differs from generation order.
+  return `srv-${String((i * 919) % 1000).padStart(3, '0')}`;
+}
+
+function timeText(time: TimeSpec, now: number): string | undefined {
+  if (time === 'absent') return undefined;
+  if (time === 'bad') return 'not-a-time';
+  return isoAt(now - time.minutesAgo * MINUTE);
+}
+
+function buildServer(spec: ServerSpec, i: number): AppServer {
+  const server: AppServer = serverFactory({
+    id: serverId(i),
+    machine_name: `APS-${i}`,
+    server_group_id: GROUP_ID,
+    instance_id: `ins-${i}`,
+    status: spec.status,
+    vm_status: spec.vmStatus,
+    job_status: spec.job,
+    freeze: spec.freezeEffect === undefined ? [] : [{ effect: spec.freezeEffect }],
+    tags: spec.protect ? [{ key: PROTECT, value: '1' }] : [{ key: 'team', value: 'x' }],
+    scaling_auto_create: spec.autoCreate,
+  });
+  if (spec.maintain === undefined) delete server.maintain_status;
+  else server.maintain_status = spec.maintain;
+  if (spec.sessionCount === undefined) delete server.session_count;
+  else server.session_count = spec.sessionCount;
+  const created = timeText(spec.created, NOW);
+  if (created === undefined) delete server.create_time;
+  else server.create_time = created;
+  if (!spec.hasMachine) delete server.machine_name;
+  return server;
+}
+
+const FIELDS: readonly TimeField[] = ['end_time', 'last_update_status_time', 'start_time'];
+
+function buildSession(spec: SessionSpec, j: number): SessionInfo {
+  const session = sessionFactory({
+    id: `ses-${String(j).padStart(3, '0')}`,
+    machine_name: `APS-${spec.server}`,
+  });
+  if (spec.state === undefined) delete session.session_state;
+  else session.session_state = spec.state;
+  // Fields preferred over the chosen one are null; less preferred ones carry
+  // an unrelated time the evaluation must ignore.
+  const chosen = spec.field === 'none' ? FIELDS.length : FIELDS.indexOf(spec.field);
+  FIELDS.forEach((field, k) => {
+    if (k < chosen) session[field] = null;
+    else if (k === chosen) session[field] = timeText(spec.time, NOW) ?? null;
+    else session[field] = isoAt(NOW - spec.noise * MINUTE);
+  });
+  return session;
+}
+
+function buildInput(spec: GroupSpec, now = NOW): EvaluateGroupInput {
+  const group: ServerGroup = serverGroupFactory({
+    id: GROUP_ID,
+    tags: spec.groupProtected ? [{ key: PROTECT }] : [],
+    product_info: spec.perServer === undefined ? {} : { sessions: spec.perServer },
+    scaling_policy: {
+      enable: true,
+      max_scaling_amount: spec.max,
+      single_expansion_count: spec.single,
+      scaling_policy_by_session: {
+        ...(spec.threshold === undefined ? {} : { session_usage_threshold: spec.threshold }),
+        shrink_after_session_idle_minutes: spec.shrink,
+      },
+    },
+  });
+  return {
+    group,
+    servers: spec.servers.map(buildServer),
+    sessions: spec.sessionsFailed ? { error: 'HTTP 503' } : spec.sessions.map(buildSession),
+    now,
+    limits: { minServersPerGroup: spec.min, maxRemovalsPerGroup: spec.cap, protectTagKey: PROTECT },
+  };
+}
+
+const inService = (s: ServerSpec): boolean =>
+  s.status === 'REGISTERED' && s.vmStatus === 'ACTIVE' && s.maintain === false;
+
+/** When server `i` was last active (epoch ms) if it is idle-eligible, judged from the spec. */
+function oracleLastActivity(spec: GroupSpec, i: number): number | undefined {
+  const s = spec.servers[i]!;
+  if (!inService(s) || s.protect || s.freezeEffect === 2) return undefined;
+  if (s.job === 'WAITING' || s.job === 'RUNNING' || s.sessionCount !== 0) return undefined;
+  if (spec.sessionsFailed || !s.hasMachine || s.created === 'bad') return undefined;
+  let last = s.created === 'absent' ? undefined : NOW - s.created.minutesAgo * MINUTE;
+  for (const session of spec.sessions.filter((x) => x.server === i)) {
+    if (session.state === undefined || !ENDED.has(session.state)) return undefined;
+    if (session.field === 'none' || typeof session.time !== 'object') return undefined;
+    const at = NOW - session.time.minutesAgo * MINUTE;
+    if (last === undefined || at > last) last = at;
+  }
+  return last;
+}
+
+function oracle(spec: GroupSpec, now = NOW) {
+  const n = spec.servers.filter(inService).length;
+  const used = spec.servers.reduce((sum, s) => sum + (s.sessionCount ?? 0), 0);
+  const perServer = Math.max(1, spec.perServer ?? 1);
+  const idle = spec.servers.flatMap((_, i) => {
+    const last = oracleLastActivity(spec, i);
+    return last !== undefined && now - last >= spec.shrink * MINUTE
+      ? [{ id: serverId(i), last }]
+      : [];
+  });
+  idle.sort((a, b) => a.last - b.last || (a.id < b.id ? -1 : 1));
+  const belowAfter = (k: number): boolean =>
+    spec.threshold === undefined ||
+    (n - k > 0 ? (100 * used) / ((n - k) * perServer) < spec.threshold : used === 0);
+  const scaleOut =
+    spec.threshold !== undefined && n > 0 && (100 * used) / (n * perServer) >= spec.threshold;
+  let k = 0;
+  while (
+    !scaleOut &&
+    k < idle.length &&
+    k + 1 <= spec.cap &&
+    n - (k + 1) >= spec.min &&
+    belowAfter(k + 1)
+  ) {
+    k++;
+  }
+  return { n, used, perServer, idle, scaleOut, k };
+}
+
+const removedIds = (d: Decision): string[] =>
+  d.kind === 'scale-in' ? d.remove.map((r) => r.serverId) : [];
+
+const evaluable = (spec: GroupSpec): boolean => !spec.groupProtected;
+
+describe('evaluateGroup properties', () => {
+  it('never removes a server with sessions or an active, disconnected or initialising session', () => {
+    fc.assert(
+      fc.property(groupSpec, (spec) => {
+        const input = buildInput(spec);
+        const sessions = Array.isArray(input.sessions) ? input.sessions : [];
+        for (const id of removedIds(evaluateGroup(input))) {
+          const server = input.servers.find((s) => s.id === id)!;
+          expect(server.session_count).toBe(0);
+          const live = sessions.filter(
+            (x) => x.machine_name === server.machine_name && BUSY.has(x.session_state ?? ''),
+          );
+          expect(live).toEqual([]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never leaves fewer than the floor in service', () => {
+    fc.assert(
+      fc.property(groupSpec, (spec) => {
+        const removed = removedIds(evaluateGroup(buildInput(spec))).length;
+        if (removed > 0) expect(oracle(spec).n - removed).toBeGreaterThanOrEqual(spec.min);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never removes more than maxRemovalsPerGroup', () => {
+    fc.assert(
+      fc.property(groupSpec, (spec) => {
+        expect(removedIds(evaluateGroup(buildInput(spec))).length).toBeLessThanOrEqual(spec.cap);
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps usage after removal strictly below the threshold', () => {
+    fc.assert(
+      fc.property(groupSpec, (spec) => {
+        const decision = evaluateGroup(buildInput(spec));
+        if (decision.kind !== 'scale-in' || spec.threshold === undefined) return;
+        const { n, used, perServer } = oracle(spec);
+        const left = n - decision.remove.length;
+        if (left === 0) expect(used).toBe(0);
+        else expect((100 * used) / (left * perServer)).toBeLessThan(spec.threshold);
+        expect(decision.usageAfterPercent).toBeLessThan(spec.threshold);
+      }),
+      RUNS,
+    );
+  });
+
+  it('removes only idle servers', () => {
+    fc.assert(
+      fc.property(groupSpec, (spec) => {
+        const idle = new Set(oracle(spec).idle.map((x) => x.id));
+        for (const id of removedIds(evaluateGroup(buildInput(spec)))) {
+          expect(idle.has(id)).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('removes the largest allowed number of the longest idle servers', () => {
+    fc.assert(
+      fc.property(groupSpec.filter(evaluable), (spec) => {
+        const expected = oracle(spec);
+        const decision = evaluateGroup(buildInput(spec));
+        expect(decision.kind).toBe(
+          expected.scaleOut ? 'scale-out' : expected.k > 0 ? 'scale-in' : 'steady',
+        );
+        expect(removedIds(decision)).toEqual(expected.idle.slice(0, expected.k).map((x) => x.id));
+        expect(decision.inService).toBe(expected.n);
+        expect(decision.usedSessions).toBe(expected.used);
+      }),
+      RUNS,
+    );
+  });
+
+  it('gives the same decision for the same input, whatever the listing order', () => {
+    const shuffled = groupSpec.chain((spec) => {
+      const input = buildInput(spec);
+      const sessions = Array.isArray(input.sessions) ? input.sessions : [];
+      const all = <T>(items: readonly T[]) =>
+        fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
+      return fc.tuple(fc.constant(input), all(input.servers), all(sessions));
+    });
+    fc.assert(
+      fc.property(shuffled, ([input, servers, sessions]) => {
+        const first = evaluateGroup(input);
+        expect(evaluateGroup(structuredClone(input))).toEqual(first);
+        const reordered = Array.isArray(input.sessions) ? sessions : input.sessions;
+        expect(evaluateGroup({ ...input, servers, sessions: reordered })).toEqual(first);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never removes fewer servers as time passes, all else equal', () => {
+    fc.assert(
+      fc.property(groupSpec, fc.integer({ min: 0, max: 600 }), (spec, laterMinutes) => {
+        const before = removedIds(evaluateGroup(buildInput(spec, NOW))).length;
+        const later = buildInput(spec, NOW);
+        const after = removedIds(evaluateGroup({ ...later, now: NOW + laterMinutes * MINUTE }));
+        expect(after.length).toBeGreaterThanOrEqual(before);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never throws on arbitrary policies, products and limits', () => {
+    const anyNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 1, 10, 100, 101));
+    const loose = (keys: Record<string, fc.Arbitrary<unknown>>) =>
+      fc.oneof(fc.anything(), fc.record(keys, { requiredKeys: [] }));
+    const policy = loose({
+      enable: fc.oneof(fc.boolean(), fc.anything()),
+      max_scaling_amount: fc.oneof(anyNumber, fc.anything()),
+      single_expansion_count: fc.oneof(anyNumber, fc.anything()),
+      scaling_policy_by_session: loose({
+        session_usage_threshold: fc.oneof(anyNumber, fc.anything()),
+        shrink_after_session_idle_minutes: fc.oneof(anyNumber, fc.anything()),
+      }),
+    });
+    fc.assert(
+      fc.property(
+        groupSpec,
+        policy,
+        fc.anything(),
+        anyNumber,
+        anyNumber,
+        (spec, scaling_policy, product_info, min, cap) => {
+          const input = buildInput(spec);
+          const group = { ...input.group, scaling_policy, product_info } as unknown as ServerGroup;
+          const limits = { ...input.limits, minServersPerGroup: min, maxRemovalsPerGroup: cap };
+          const decision = evaluateGroup({ ...input, group, limits });
+          expect(['skip', 'scale-out', 'scale-in', 'steady']).toContain(decision.kind);
+          if (decision.kind === 'scale-in') {
+            const bySession = (
+              scaling_policy as { scaling_policy_by_session: Record<string, unknown> }
+            ).scaling_policy_by_session;
+            const shrink = bySession['shrink_after_session_idle_minutes'];
+            expect(Number.isSafeInteger(shrink) && (shrink as number) >= 1).toBe(true);
+          }
+          const id = input.servers[0]?.id ?? 'none';
+          expect(() => evaluateRemoval({ ...input, group, limits, serverId: id })).not.toThrow();
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('evaluateRemoval properties', () => {
+  it('allows only idle in-service members whose removal keeps the floor', () => {
+    fc.assert(
+      fc.property(groupSpec, fc.nat(12), (spec, pick) => {
+        const input = buildInput(spec);
+        const id = input.servers[pick]?.id ?? 'absent';
+        const verdict = evaluateRemoval({ ...input, serverId: id });
+        if (!verdict.allowed) return;
+        const expected = oracle(spec);
+        expect(expected.idle.map((x) => x.id)).toContain(id);
+        expect(expected.n - 1).toBeGreaterThanOrEqual(spec.min);
+        expect(spec.cap).toBeGreaterThanOrEqual(1);
+        expect(verdict.decision.kind === 'scale-in' || verdict.decision.kind === 'steady').toBe(
+          true,
+        );
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('planSweep properties', () => {
+  it('never lets a sweep remove more than maxRemovalsPerSweep', () => {
+    fc.assert(
+      fc.property(
+        fc.array(groupSpec, { maxLength: 6 }),
+        fc.integer({ min: 0, max: 20 }),
+        (specs, cap) => {
+          const decisions = specs.map((spec) => evaluateGroup(buildInput(spec)));
+          const planned = decisions.reduce((sum, d) => sum + removedIds(d).length, 0);
+          const plan = planSweep(decisions, { maxRemovalsPerSweep: cap });
+          expect(plan.planned).toBe(planned);
+          const acted = plan.kind === 'proceed' ? plan.planned : 0;
+          expect(acted).toBeLessThanOrEqual(cap);
+          expect(plan.kind).toBe(planned > cap ? 'aborted' : 'proceed');
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('the group generator', () => {
+  it('covers every decision kind and every member reason', () => {
+    const kinds = new Map<string, number>();
+    const reasons = new Map<string, number>();
+    for (const spec of fc.sample(groupSpec, RUNS)) {
+      const decision = evaluateGroup(buildInput(spec));
+      kinds.set(decision.kind, (kinds.get(decision.kind) ?? 0) + 1);
+      for (const m of decision.members)
+        reasons.set(m.reason.kind, (reasons.get(m.reason.kind) ?? 0) + 1);
+    }
+    console.log(Object.fromEntries(kinds), Object.fromEntries(reasons));
+    for (const kind of ['skip', 'scale-out', 'scale-in', 'steady']) {
+      expect(kinds.get(kind) ?? 0).toBeGreaterThanOrEqual(50);
+    }
+    expect([...reasons.keys()].sort()).toEqual(
+      [
+        'active-session',
+        'anti-flap',
+        'busy',
+        'floor',
+        'freeze-protected',
+        'group-cap',
+        'idle',
+        'job-running',
+        'not-in-service',
+        'protected',
+        'recently-used',
+        'unknown-activity',
+      ].sort(),
+    );
+  });
+});
