@@ -87,13 +87,17 @@ export function parseRawQuery(rawQuery: string): Map<string, string[]> {
 /**
  * The signature the official SDK computes for this request with secret key
  * `sk` over the headers named in `signedHeaderNames` (`a;b;c`) and the exact
- * body bytes. Throws URIError on a malformed percent-encoding.
+ * body bytes. `pathMode` `decoded` encodes the decoded path segments (the
+ * reference's rule); `raw` encodes the path as sent, which is what the
+ * official Node SDK does (its `%20` becomes `%2520`). Throws URIError on a
+ * malformed percent-encoding.
  */
 export function expectedSignature(
   request: ReceivedRequest,
   sk: string,
   signedHeaderNames: string,
   sdkDate: string,
+  pathMode: 'decoded' | 'raw' = 'decoded',
 ): string {
   const query: Record<string, string | string[]> = {};
   for (const [key, values] of parseRawQuery(request.rawQuery)) {
@@ -104,8 +108,10 @@ export function expectedSignature(
     const value = request.headers[name];
     headers[name] = Array.isArray(value) ? value.join(',') : (value ?? '');
   }
-  // The wire path is percent-encoded; the signer encodes the decoded segments.
-  const path = request.rawPath.split('/').map(decodeURIComponent).join('/');
+  const path =
+    pathMode === 'raw'
+      ? request.rawPath
+      : request.rawPath.split('/').map(decodeURIComponent).join('/');
   const canonical = OfficialCanonicaliser.canonicalRequest({
     method: request.method.toUpperCase(),
     path,
@@ -187,15 +193,21 @@ export function authenticate(
   ) {
     return reject('X-Sdk-Content-Sha256 does not match the body');
   }
-  let expected: string;
+  const matches = (mode: 'decoded' | 'raw'): boolean => {
+    const a = Buffer.from(
+      expectedSignature(request, settings.sk, signedHeaderNames, sdkDate, mode),
+    );
+    const b = Buffer.from(signature.toLowerCase());
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
   try {
-    expected = expectedSignature(request, settings.sk, signedHeaderNames, sdkDate);
+    // Signers disagree on escaped path characters: accept either reading.
+    if (!matches('decoded') && !(request.rawPath.includes('%') && matches('raw'))) {
+      return reject('signature mismatch');
+    }
   } catch {
     return reject('malformed percent-encoding in the request URI');
   }
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(signature.toLowerCase(), 'utf8');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return reject('signature mismatch');
   const headerProject = header(request.headers, 'x-project-id');
   if (pathProjectId !== settings.projectId || (headerProject ?? pathProjectId) !== pathProjectId) {
     return {

@@ -52,7 +52,10 @@ export class VirtualClock {
 
 /** `20260101T120000Z`: the X-Sdk-Date form of an instant. */
 export function toSdkDate(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(epochMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses `YYYYMMDDTHHMMSSZ`; undefined when malformed. */

@@ -165,11 +165,9 @@ export function loadFleetFile(path: string): Fleet {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FleetValidationError(
-      `${path} is not valid JSON: ${(error as Error).message}`,
-      [],
-      { cause: error },
-    );
+    throw new FleetValidationError(`${path} is not valid JSON: ${(error as Error).message}`, [], {
+      cause: error,
+    });
   }
   return parseFleet(json, path);
 }

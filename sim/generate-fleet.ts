@@ -79,8 +79,6 @@ function oneOf<T>(rand: () => number, values: readonly T[]): T {
   return values[Math.floor(rand() * values.length)] as T;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 function product(rand: () => number, sessions: number): ProductInfo {
   const cpu = oneOf(rand, ['2', '4', '8']);
   const memory = String(Number(cpu) * 4096);
@@ -126,9 +124,21 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
   const protectKey = options.protectTagKey ?? 'aps-autoscaler:protect';
   // Shared between records to keep a large fleet small; never mutated in place.
   const noTags: TmsTag[] = [];
+  const noFreeze: { effect: 1 | 2 | 3; scene?: string }[] = [];
   const protectTags: TmsTag[] = [{ key: protectKey, value: 'true' }];
   const payPerUse = { charging_mode: '0' };
   const yearly = { charging_mode: '1' };
+  // Instants fall on whole minutes, so a cache turns a million conversions
+  // into a few thousand and shares the strings.
+  const isoCache = new Map<number, string>();
+  const iso = (ms: number): string => {
+    let text = isoCache.get(ms);
+    if (text === undefined) {
+      text = new Date(ms).toISOString();
+      isoCache.set(ms, text);
+    }
+    return text;
+  };
   const groups: FleetGroup[] = [];
   const servers: FleetServer[] = [];
   const sessions: FleetSession[] = [];
@@ -161,7 +171,8 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
     const groupId = indexedUuid(rand, 0, g);
     const s = oneOf(rand, [1, 2, 4, 8]);
     const productInfo = product(rand, s);
-    const threshold = kind === 'over-threshold' ? oneOf(rand, [60, 70]) : oneOf(rand, [60, 70, 80, 90]);
+    const threshold =
+      kind === 'over-threshold' ? oneOf(rand, [60, 70]) : oneOf(rand, [60, 70, 80, 90]);
     const idleMinutes = oneOf(rand, [15, 30, 60, 120]);
     const createdMs = nowMs - between(rand, 30, 400) * DAY;
     const group: FleetGroup = {
@@ -234,7 +245,7 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
         job_type: null,
         job_status: null,
         job_time: null,
-        freeze: [],
+        freeze: noFreeze,
         metadata: rand() < 0.9 ? payPerUse : yearly,
         product_info: productInfo,
         tags: noTags,
@@ -243,7 +254,7 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
         os_type: 'Windows',
       };
       // Older history for realism: signed-out sessions from yesterday.
-      const history = between(rand, 0, 2);
+      const history = rand() < 0.3 ? 1 : 0;
       for (let h = 0; h < history; h++) {
         const start = nowMs - between(rand, 14, 23) * HOUR;
         const end = start + between(rand, 10, 90) * MINUTE;
@@ -261,7 +272,15 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
         }
         case 'disconnected': {
           const start = nowMs - between(rand, 60, 360) * MINUTE;
-          addSession(machine, groupId, ip, 'Disconnected', start, null, nowMs - between(rand, 10, 60) * MINUTE);
+          addSession(
+            machine,
+            groupId,
+            ip,
+            'Disconnected',
+            start,
+            null,
+            nowMs - between(rand, 10, 60) * MINUTE,
+          );
           break;
         }
         case 'appc-init': {

@@ -23,10 +23,10 @@ export function deterministicUuid(...parts: readonly (string | number)[]): strin
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function hex(rand: () => number, digits: number): string {
-  let out = '';
-  while (out.length < digits) out += Math.floor(rand() * 0x10000).toString(16).padStart(4, '0');
-  return out.slice(0, digits);
+function hex8(rand: () => number): string {
+  return Math.floor(rand() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /**
@@ -36,5 +36,7 @@ function hex(rand: () => number, digits: number): string {
  */
 export function indexedUuid(rand: () => number, kind: number, index: number): string {
   const tail = (kind & 0xf).toString(16) + index.toString(16).padStart(11, '0');
-  return `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-a${hex(rand, 3)}-${tail}`;
+  const a = hex8(rand);
+  const b = hex8(rand);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(4, 7)}-a${a.slice(0, 3)}-${tail}`;
 }

@@ -96,7 +96,10 @@ function booleanParam(query: RouteRequest['query'], name: string): boolean | und
   throw invalid(`${name} must be "true" or "false"`);
 }
 
-function page(query: RouteRequest['query'], defaultLimit: number): { offset: number; limit: number } {
+function page(
+  query: RouteRequest['query'],
+  defaultLimit: number,
+): { offset: number; limit: number } {
   return {
     offset: integerParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
     limit: integerParam(query, 'limit', defaultLimit, 1, 100),
@@ -113,7 +116,8 @@ function instantParam(query: RouteRequest['query'], name: string): number {
 
 function jsonBody<T extends z.ZodType>(request: RouteRequest, schema: T, ecs = false): z.infer<T> {
   const code = ecs ? ERROR_CODES.ecsInvalid : ERROR_CODES.invalidBody;
-  if (request.body.length === 0) throw new SimHttpError(400, code, 'a JSON request body is required');
+  if (request.body.length === 0)
+    throw new SimHttpError(400, code, 'a JSON request body is required');
   if (!/^application\/json\b/i.test(request.contentType ?? '')) {
     throw new SimHttpError(
       415,
@@ -232,7 +236,8 @@ function batchMaint(request: RouteRequest, { state, now }: RouteContext): RouteR
   const body = jsonBody(request, BatchMaintBodySchema);
   // Check every id before changing any, so a bad batch changes nothing.
   for (const id of body.items) serverOr404(state, id);
-  for (const id of body.items) state.updateServer(id, { maintain_status: body.maintain_status }, now);
+  for (const id of body.items)
+    state.updateServer(id, { maintain_status: body.maintain_status }, now);
   return { status: 200 };
 }
 
@@ -288,7 +293,9 @@ function listSessions(request: RouteRequest, { state, now }: RouteContext): Rout
     states = new Set(rawStates.split(',').map((s) => s.trim()));
     for (const s of states) {
       if (!SessionStateSchema.safeParse(s).success) {
-        throw invalid(`session_state ${JSON.stringify(s)} is not one of ${SessionStateSchema.options.join(', ')}`);
+        throw invalid(
+          `session_state ${JSON.stringify(s)} is not one of ${SessionStateSchema.options.join(', ')}`,
+        );
       }
     }
   }
@@ -389,19 +396,97 @@ const P = '([^/]+)';
 
 /** Every API route; first match wins, so fixed segments come before `{id}`. */
 export const ROUTES: readonly RouteDefinition[] = [
-  { key: 'listServerGroups', method: 'GET', pattern: new RegExp(`^/v1/${P}/app-server-groups$`), mutating: false, handle: listServerGroups },
-  { key: 'getServerGroup', method: 'GET', pattern: new RegExp(`^/v1/${P}/app-server-groups/${P}$`), mutating: false, handle: getServerGroup },
-  { key: 'listAppServers', method: 'GET', pattern: new RegExp(`^/v1/${P}/app-servers$`), mutating: false, handle: listAppServers },
-  { key: 'batchMaint', method: 'PATCH', pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-maint$`), mutating: true, handle: batchMaint },
-  { key: 'batchDeleteAppServers', method: 'POST', pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-delete$`), mutating: true, handle: batchDeleteAppServers },
-  { key: 'getAppServer', method: 'GET', pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`), mutating: false, handle: getAppServer },
-  { key: 'updateAppServer', method: 'PATCH', pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`), mutating: true, handle: updateAppServer },
-  { key: 'deleteAppServer', method: 'DELETE', pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`), mutating: true, handle: deleteAppServer },
-  { key: 'getJob', method: 'GET', pattern: new RegExp(`^/v2/${P}/job/${P}$`), mutating: false, handle: getJob },
-  { key: 'listSessions', method: 'GET', pattern: new RegExp(`^/v1/${P}/session/list-sessions$`), mutating: false, handle: listSessions },
-  { key: 'ecsAction', method: 'POST', pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}/action$`), mutating: true, handle: ecsAction },
-  { key: 'showEcsServerGroup', method: 'GET', pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}$`), mutating: false, handle: showEcsServerGroup },
-  { key: 'listEcsServerGroups', method: 'GET', pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups$`), mutating: false, handle: listEcsServerGroups },
+  {
+    key: 'listServerGroups',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/app-server-groups$`),
+    mutating: false,
+    handle: listServerGroups,
+  },
+  {
+    key: 'getServerGroup',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/app-server-groups/${P}$`),
+    mutating: false,
+    handle: getServerGroup,
+  },
+  {
+    key: 'listAppServers',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/app-servers$`),
+    mutating: false,
+    handle: listAppServers,
+  },
+  {
+    key: 'batchMaint',
+    method: 'PATCH',
+    pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-maint$`),
+    mutating: true,
+    handle: batchMaint,
+  },
+  {
+    key: 'batchDeleteAppServers',
+    method: 'POST',
+    pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-delete$`),
+    mutating: true,
+    handle: batchDeleteAppServers,
+  },
+  {
+    key: 'getAppServer',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
+    mutating: false,
+    handle: getAppServer,
+  },
+  {
+    key: 'updateAppServer',
+    method: 'PATCH',
+    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
+    mutating: true,
+    handle: updateAppServer,
+  },
+  {
+    key: 'deleteAppServer',
+    method: 'DELETE',
+    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
+    mutating: true,
+    handle: deleteAppServer,
+  },
+  {
+    key: 'getJob',
+    method: 'GET',
+    pattern: new RegExp(`^/v2/${P}/job/${P}$`),
+    mutating: false,
+    handle: getJob,
+  },
+  {
+    key: 'listSessions',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/session/list-sessions$`),
+    mutating: false,
+    handle: listSessions,
+  },
+  {
+    key: 'ecsAction',
+    method: 'POST',
+    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}/action$`),
+    mutating: true,
+    handle: ecsAction,
+  },
+  {
+    key: 'showEcsServerGroup',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}$`),
+    mutating: false,
+    handle: showEcsServerGroup,
+  },
+  {
+    key: 'listEcsServerGroups',
+    method: 'GET',
+    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups$`),
+    mutating: false,
+    handle: listEcsServerGroups,
+  },
 ];
 
 export interface RouteMatch {

@@ -4,7 +4,6 @@ import type {
   ProductInfo,
   ServerGroup,
   SessionInfo,
-  SessionState,
 } from '../lib/huawei/schemas.ts';
 import type { Fleet, FleetServer, FleetSession } from './fleet.ts';
 import { deterministicUuid } from './prng.ts';
@@ -59,6 +58,11 @@ export interface SessionFilter {
   vmIp?: string | undefined;
   isSuccess?: boolean | undefined;
 }
+
+/** A session to record: only the machine is required. */
+export type AddSessionInput = { [K in keyof SessionInfo]?: SessionInfo[K] | undefined } & {
+  machine_name: string;
+};
 
 export type RemoveMemberResult = 'removed' | 'no-group' | 'not-member';
 export type AddMemberResult =
@@ -116,11 +120,67 @@ function insertSorted(records: SessionRecord[], record: SessionRecord): void {
   records.splice(i, 0, record);
 }
 
-function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/**
+ * Sets each default the record lacks, in place: the simulator owns the fleet
+ * it loads, and copying 200,000 records would double the load time.
+ */
+function fillDefaults<T extends object>(
+  record: T,
+  defaults: readonly (readonly [string, unknown])[],
+): T {
+  const target = record as Record<string, unknown>;
+  for (const [key, value] of defaults) {
+    if (!(key in target)) target[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return record;
 }
+
+function groupDefaults(now: string): [string, unknown][] {
+  return Object.entries({
+    description: '',
+    image_id: '',
+    image_name: '',
+    os_type: 'Windows',
+    subnet_id: '',
+    subnet_name: '',
+    system_disk_type: 'SAS',
+    system_disk_size: 80,
+    is_vdi: false,
+    app_type: 'COMMON_APP',
+    create_time: now,
+    update_time: now,
+    storage_mount_policy: 'USER',
+    enterprise_project_id: '0',
+    primary_server_group_ids: [],
+    secondary_server_group_ids: [],
+    server_group_status: true,
+    site_type: 'CENTER',
+    site_id: '',
+    app_server_flavor_count: 1,
+    app_group_count: 0,
+    product_info: DEFAULT_PRODUCT,
+    tags: [],
+    ou_name: '',
+  } satisfies Partial<ServerGroup>);
+}
+
+const SERVER_DEFAULTS = Object.entries({
+  description: '',
+  status: 'REGISTERED',
+  vm_status: 'ACTIVE',
+  task_status: 'null',
+  session_count: 0,
+  maintain_status: false,
+  scaling_auto_create: false,
+  job_id: null,
+  job_type: null,
+  job_status: null,
+  job_time: null,
+  freeze: [],
+  metadata: { charging_mode: '0' },
+  tags: [],
+  availability_zone: 'cn-north-4a',
+} satisfies Partial<AppServer>);
 
 function paginate<T>(all: readonly T[], offset: number, limit: number): Page<T> {
   return { count: all.length, items: all.slice(offset, offset + limit) };
@@ -148,6 +208,7 @@ export class SimState {
   private sessionsAll: SessionRecord[] = [];
   private readonly sessionsByMachine = new Map<string, SessionRecord[]>();
   private readonly sessionsByGroup = new Map<string, SessionRecord[]>();
+  private sortedLists = new WeakSet<SessionRecord[]>();
   private readonly jobsById = new Map<string, JobRecord>();
   private jobCounter = 0;
   private sessionCounter = 0;
@@ -170,98 +231,66 @@ export class SimState {
     this.sessionsById.clear();
     this.sessionsByMachine.clear();
     this.sessionsByGroup.clear();
+    this.sortedLists = new WeakSet();
     this.jobsById.clear();
     this.jobCounter = 0;
     this.sessionCounter = 0;
 
     this.groupOrder = fleet.groups.map((g, i) => {
-      const createTime = g.create_time ?? fleet.now;
-      const productInfo = g.product_info ?? DEFAULT_PRODUCT;
-      const group: ServerGroup = {
-        description: '',
-        image_id: '',
-        image_name: '',
-        os_type: 'Windows',
-        product_id: productInfo.product_id ?? '',
-        subnet_id: '',
-        subnet_name: '',
-        system_disk_type: 'SAS',
-        system_disk_size: 80,
-        is_vdi: false,
-        app_type: 'COMMON_APP',
-        create_time: createTime,
-        update_time: createTime,
-        storage_mount_policy: 'USER',
-        enterprise_project_id: '0',
-        primary_server_group_ids: [],
-        secondary_server_group_ids: [],
-        server_group_status: true,
-        site_type: 'CENTER',
-        site_id: '',
-        app_server_flavor_count: 1,
-        app_group_count: 0,
-        tags: [],
-        ou_name: '',
-        ...g,
-        product_info: productInfo,
-        app_server_count: 0,
-      };
+      const group: ServerGroup = g;
+      const productInfo = fillDefaults(
+        group,
+        groupDefaults(g.create_time ?? fleet.now),
+      ).product_info;
+      if (!('product_id' in group)) group.product_id = productInfo?.product_id ?? '';
+      group.app_server_count = 0;
       this.groupsById.set(group.id, group);
       this.groupPosition.set(group.id, i);
       this.serversByGroup.set(group.id, new Map());
       return group;
     });
-
     fleet.servers.forEach((s, i) => {
       this.insertServer(this.normalizeServer(s, i));
     });
     const records = (fleet.sessions ?? []).map((s) => this.normalizeSession(s));
-    records.sort(byStart);
     for (const record of records) {
       this.sessionsById.set(record.info.id, record);
-      this.indexSession(record, false);
+      this.indexSession(record);
     }
     this.sessionsAll = records;
   }
 
   private normalizeServer(s: FleetServer, index: number): AppServer {
-    const group = s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
-    const n = index + 1;
-    return {
-      name: s.machine_name,
-      description: '',
-      status: 'REGISTERED',
-      vm_status: 'ACTIVE',
-      task_status: 'null',
-      session_count: 0,
-      maintain_status: false,
-      scaling_auto_create: false,
-      update_time: s.create_time,
-      job_id: null,
-      job_type: null,
-      job_status: null,
-      job_time: null,
-      freeze: [],
-      metadata: { charging_mode: '0' },
-      product_info: group?.product_info ?? DEFAULT_PRODUCT,
-      tags: [],
-      host_address: [{ addr: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, version: 4 }],
-      availability_zone: 'cn-north-4a',
-      os_type: group?.os_type ?? 'Windows',
-      ...s,
-    };
+    const server: AppServer = fillDefaults<AppServer>(s, SERVER_DEFAULTS);
+    const group =
+      s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
+    if (!('name' in server)) server.name = s.machine_name;
+    if (!('update_time' in server)) server.update_time = s.create_time;
+    if (!('product_info' in server)) server.product_info = group?.product_info ?? DEFAULT_PRODUCT;
+    if (!('os_type' in server)) server.os_type = group?.os_type ?? 'Windows';
+    if (!('host_address' in server)) {
+      const n = index + 1;
+      server.host_address = [
+        { addr: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, version: 4 },
+      ];
+    }
+    return server;
   }
 
   private normalizeSession(s: FleetSession): SessionRecord {
-    const server = this.serversByMachine.get(s.machine_name);
-    const info: SessionInfo = {
-      app_server_group_id: server?.server_group_id ?? '',
-      end_time: null,
-      last_update_status_time: s.end_time ?? s.start_time,
-      login_user: 'user',
-      vm_ip: server?.host_address?.[0]?.addr ?? '',
-      ...s,
-    };
+    const info: SessionInfo = s;
+    if (!('app_server_group_id' in info) || !('vm_ip' in info)) {
+      const server = this.serversByMachine.get(s.machine_name);
+      if (!('app_server_group_id' in info)) {
+        info.app_server_group_id = server?.server_group_id ?? '';
+      }
+      if (!('vm_ip' in info)) info.vm_ip = server?.host_address?.[0]?.addr ?? '';
+    }
+    if (!('end_time' in info)) info.end_time = null;
+    if (!('last_update_status_time' in info)) {
+      info.last_update_status_time = s.end_time ?? s.start_time;
+    }
+    if (!('login_user' in info)) info.login_user = 'user';
     return { info, startMs: Date.parse(s.start_time) };
   }
 
@@ -292,20 +321,25 @@ export class SimState {
     delete server.server_group_id;
   }
 
-  private indexSession(record: SessionRecord, sorted: boolean): void {
-    const machine = record.info.machine_name ?? '';
-    const group = record.info.app_server_group_id ?? '';
-    if (sorted) {
-      const m = this.sessionsByMachine.get(machine);
-      if (m) insertSorted(m, record);
-      else this.sessionsByMachine.set(machine, [record]);
-      const g = this.sessionsByGroup.get(group);
-      if (g) insertSorted(g, record);
-      else this.sessionsByGroup.set(group, [record]);
-    } else {
-      pushTo(this.sessionsByMachine, machine, record);
-      pushTo(this.sessionsByGroup, group, record);
+  private indexSession(record: SessionRecord): void {
+    this.addTo(this.sessionsByMachine, record.info.machine_name ?? '', record);
+    this.addTo(this.sessionsByGroup, record.info.app_server_group_id ?? '', record);
+  }
+
+  private addTo(map: Map<string, SessionRecord[]>, key: string, record: SessionRecord): void {
+    const list = map.get(key);
+    if (!list) map.set(key, [record]);
+    else if (this.sortedLists.has(list)) insertSorted(list, record);
+    else list.push(record);
+  }
+
+  // Session lists are sorted on first read, not at load: most are never read.
+  private sorted(list: SessionRecord[]): SessionRecord[] {
+    if (!this.sortedLists.has(list)) {
+      list.sort(byStart);
+      this.sortedLists.add(list);
     }
+    return list;
   }
 
   /** Groups in fleet order. */
@@ -321,7 +355,7 @@ export class SimState {
 
   /** Every session, oldest start first. */
   get sessions(): readonly SessionInfo[] {
-    return this.sessionsAll.map((r) => r.info);
+    return this.sorted(this.sessionsAll).map((r) => r.info);
   }
 
   getGroup(id: string): ServerGroup | undefined {
@@ -347,7 +381,8 @@ export class SimState {
 
   /** Sessions recorded on a machine, oldest start first. */
   sessionsOf(machineName: string): SessionInfo[] {
-    return (this.sessionsByMachine.get(machineName) ?? []).map((r) => r.info);
+    const list = this.sessionsByMachine.get(machineName);
+    return list ? this.sorted(list).map((r) => r.info) : [];
   }
 
   listGroups(filter: GroupFilter, offset: number, limit: number): Page<ServerGroup> {
@@ -424,14 +459,13 @@ export class SimState {
 
   /** Sessions whose start lies in [beginMs, endMs], newest first. */
   listSessions(filter: SessionFilter, offset: number, limit: number): Page<SessionInfo> {
-    let source: readonly SessionRecord[];
-    if (filter.machineName !== undefined) {
-      source = this.sessionsByMachine.get(filter.machineName) ?? [];
-    } else if (filter.groupId !== undefined) {
-      source = this.sessionsByGroup.get(filter.groupId) ?? [];
-    } else {
-      source = this.sessionsAll;
-    }
+    const list =
+      filter.machineName !== undefined
+        ? this.sessionsByMachine.get(filter.machineName)
+        : filter.groupId !== undefined
+          ? this.sessionsByGroup.get(filter.groupId)
+          : this.sessionsAll;
+    const source = list ? this.sorted(list) : [];
     const from = firstAtOrAfter(source, filter.beginMs);
     const to = firstAtOrAfter(source, filter.endMs + 1);
     const { groupId, states, userName, vmIp, isSuccess } = filter;
@@ -450,7 +484,13 @@ export class SimState {
 
   /** The ECS view of a group: the instance ids of its current members. */
   ecsServerGroup(groupId: string):
-    | { id: string; name: string; members: string[]; metadata: Record<string, string>; policies: string[] }
+    | {
+        id: string;
+        name: string;
+        members: string[];
+        metadata: Record<string, string>;
+        policies: string[];
+      }
     | undefined {
     const group = this.groupsById.get(groupId);
     if (!group) return undefined;
@@ -495,7 +535,11 @@ export class SimState {
   /** Applies a PATCH to one server; false when it does not exist. */
   updateServer(
     id: string,
-    patch: { name?: string | undefined; description?: string | undefined; maintain_status?: boolean | undefined },
+    patch: {
+      name?: string | undefined;
+      description?: string | undefined;
+      maintain_status?: boolean | undefined;
+    },
     nowMs: number,
   ): boolean {
     const server = this.serversById.get(id);
@@ -556,10 +600,8 @@ export class SimState {
    * left out default from the server and `nowMs`; an `Active` session also
    * raises the server's session_count by one.
    */
-  addSession(
-    input: Partial<SessionInfo> & { machine_name: string; session_state?: SessionState },
-    nowMs: number,
-  ): SessionInfo {
+  addSession(input: AddSessionInput, nowMs: number): SessionInfo {
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const server = this.serversByMachine.get(input.machine_name);
     const startTime = input.start_time ?? new Date(nowMs).toISOString();
     this.sessionCounter += 1;
@@ -571,15 +613,16 @@ export class SimState {
       last_update_status_time: startTime,
       login_user: 'user',
       vm_ip: server?.host_address?.[0]?.addr ?? '',
-      ...input,
+      ...given,
       id: input.id ?? deterministicUuid(this.seed, 'session', this.sessionCounter),
     };
     if (this.sessionsById.has(info.id)) throw new Error(`session ${info.id} already exists`);
     const record: SessionRecord = { info, startMs: Date.parse(startTime) };
     if (Number.isNaN(record.startMs)) throw new Error('start_time is not an instant');
     this.sessionsById.set(info.id, record);
-    insertSorted(this.sessionsAll, record);
-    this.indexSession(record, true);
+    if (this.sortedLists.has(this.sessionsAll)) insertSorted(this.sessionsAll, record);
+    else this.sessionsAll.push(record);
+    this.indexSession(record);
     if (server && info.session_state === 'Active') {
       server.session_count = (server.session_count ?? 0) + 1;
     }

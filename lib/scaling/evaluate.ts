@@ -265,16 +265,10 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   const scaleOut = threshold !== undefined && n > 0 && 100 * used >= threshold * n * s;
   const floor = wholeOr(limits.minServersPerGroup, Number.POSITIVE_INFINITY);
   const cap = wholeOr(limits.maxRemovalsPerGroup, 0);
-  const allows = (k: number): boolean =>
-    k <= cap &&
-    n - k >= floor &&
-    (threshold === undefined || belowThreshold(used, n - k, s, threshold));
-
-  let k = 0;
-  if (!scaleOut) {
-    k = Math.min(candidates.length, cap, Math.max(0, n - floor));
-    while (k > 0 && !allows(k)) k--;
-  }
+  // Usage after removal only grows with k, so the allowed k form a prefix:
+  // start from the bound of the cap and the floor and walk down.
+  let k = scaleOut ? 0 : Math.min(candidates.length, cap, Math.max(0, n - floor));
+  while (k > 0 && threshold !== undefined && !belowThreshold(used, n - k, s, threshold)) k--;
 
   const held = new Map<string, HeldReason>();
   const removed = new Set<string>();

@@ -10,8 +10,7 @@ const BUSY_STATES: ReadonlySet<string> = new Set<BusySessionState>([
 ]);
 const ENDED_STATES: ReadonlySet<string> = new Set(['SignedOut', 'InitFail']);
 
-const API_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const MS_PER_DAY = 86_400_000;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {
@@ -21,41 +20,88 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The number in `count` decimal digits at `at`, or -1 when any of them is not a digit. */
+function digitsAt(s: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 /**
  * Parses a timestamp as the Huawei APIs send it: ISO 8601 date and time, `T`
  * or a space between them, seconds and fractions optional, zone `Z`, `±hh`,
  * `±hhmm` or `±hh:mm`, or no zone at all — read as UTC, the zone the APIs
  * answer in, so the result never depends on the machine's time zone.
+ * Surrounding blanks are ignored.
  *
  * @returns epoch milliseconds (fractions below 1 ms truncated), or `undefined`
  *   for anything else: not a string, empty, a date without a time, an
- *   impossible date such as `2024-02-30`, a leap second.
+ *   impossible date such as `2023-02-29`, a leap second.
  */
 export function parseApiTime(s: string | null | undefined): number | undefined {
   if (typeof s !== 'string') return undefined;
-  const m = API_TIME.exec(s.trim());
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, sec, frac, zulu, sign, oh, om] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = sec === undefined ? 0 : Number(sec);
-  const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  if (zulu === undefined && sign !== undefined) {
-    const offHours = Number(oh);
-    const offMinutes = om === undefined ? 0 : Number(om);
-    if (offHours > 23 || offMinutes > 59) return undefined;
-    offsetMinutes = (sign === '-' ? -1 : 1) * (offHours * 60 + offMinutes);
+  // A hand-written scanner: a sweep parses tens of thousands of these, and it
+  // is several times faster than a regular expression or Date.parse.
+  const t = s.trim();
+  const sep = t.charCodeAt(10);
+  if (t.length < 16 || t[4] !== '-' || t[7] !== '-' || t[13] !== ':') return undefined;
+  if (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32 /* space */) return undefined;
+  const year = digitsAt(t, 0, 4);
+  const month = digitsAt(t, 5, 2);
+  const day = digitsAt(t, 8, 2);
+  const hour = digitsAt(t, 11, 2);
+  const minute = digitsAt(t, 14, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
   }
-  let utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Date.UTC maps years 0–99 to 1900–1999.
-  if (year < 100) utc = new Date(utc).setUTCFullYear(year);
-  return utc - offsetMinutes * MS_PER_MINUTE;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
+  let at = 16;
+  let second = 0;
+  let millis = 0;
+  if (t[at] === ':') {
+    second = digitsAt(t, at + 1, 2);
+    if (second < 0 || second > 59) return undefined;
+    at += 3;
+    if (t[at] === '.' || t[at] === ',') {
+      const start = ++at;
+      while (at < t.length && at - start < 9 && digitsAt(t, at, 1) >= 0) at++;
+      if (at === start) return undefined;
+      const kept = Math.min(at - start, 3);
+      millis = digitsAt(t, start, kept) * 10 ** (3 - kept);
+    }
+  }
+  let offsetMinutes = 0;
+  const zone = t[at];
+  if (zone === 'Z' || zone === 'z') {
+    at += 1;
+  } else if (zone === '+' || zone === '-') {
+    const offHours = digitsAt(t, at + 1, 2);
+    at += 3;
+    let offMinutes = 0;
+    if (at < t.length) {
+      if (t[at] === ':') at++;
+      offMinutes = digitsAt(t, at, 2);
+      at += 2;
+    }
+    if (offHours < 0 || offHours > 23 || offMinutes < 0 || offMinutes > 59) return undefined;
+    offsetMinutes = (zone === '-' ? -1 : 1) * (offHours * 60 + offMinutes);
+  }
+  if (at !== t.length) return undefined;
+  const time = ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1_000 + millis;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + time;
 }
 
 /**
@@ -114,6 +160,10 @@ export function isSessionQueryFailure(
   return !Array.isArray(sessions);
 }
 
+function unknown(detail: string): AssessedReason {
+  return { kind: 'unknown-activity', detail };
+}
+
 function render(value: unknown): string {
   if (value === undefined) return 'missing';
   if (typeof value === 'string') return value === '' ? '(empty)' : value;
@@ -142,30 +192,35 @@ interface SessionScan {
 }
 
 // Only the smallest offending session id is reported, so the reason does not
-// depend on the order of the listing.
+// depend on the order of the listing. Times are parsed only when no session is
+// busy: a busy server needs none of them.
 function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
   const scan: SessionScan = { active: undefined, unknown: undefined, latest: undefined };
   for (const session of sessions) {
-    const id = String(session.id);
     const state = session.session_state;
-    if (typeof state === 'string' && BUSY_STATES.has(state)) {
-      if (scan.active === undefined || id < scan.active.sessionId) {
-        scan.active = { sessionId: id, state: state as BusySessionState };
-      }
-      continue;
+    if (typeof state !== 'string' || !BUSY_STATES.has(state)) continue;
+    const id = String(session.id);
+    if (scan.active === undefined || id < scan.active.sessionId) {
+      scan.active = { sessionId: id, state: state as BusySessionState };
     }
+  }
+  if (scan.active !== undefined) return scan;
+  for (const session of sessions) {
+    const state = session.session_state;
     let problem: string | undefined;
     if (typeof state !== 'string' || !ENDED_STATES.has(state)) {
-      problem = `session ${id} has session_state ${render(state)}`;
+      problem = `has session_state ${render(state)}`;
     } else {
       const time = sessionTime(session);
       const at = time === undefined ? undefined : parseApiTime(time.value);
-      if (time === undefined) problem = `session ${id} has no usable time`;
-      else if (at === undefined) problem = `session ${id} ${time.field} does not parse`;
+      if (time === undefined) problem = 'has no usable time';
+      else if (at === undefined) problem = `${time.field} does not parse`;
       else if (scan.latest === undefined || at > scan.latest) scan.latest = at;
     }
-    if (problem !== undefined && (scan.unknown === undefined || id < scan.unknown.sessionId)) {
-      scan.unknown = { sessionId: id, detail: problem };
+    if (problem === undefined) continue;
+    const id = String(session.id);
+    if (scan.unknown === undefined || id < scan.unknown.sessionId) {
+      scan.unknown = { sessionId: id, detail: `session ${id} ${problem}` };
     }
   }
   return scan;
@@ -228,7 +283,6 @@ export function assessMember(
     return { kind: 'active-session', sessionId: scan.active.sessionId, state: scan.active.state };
   }
 
-  const unknown = (detail: string): AssessedReason => ({ kind: 'unknown-activity', detail });
   if (count !== 0) return unknown(`session_count is ${render(count)}`);
   if (failed) return unknown(`session query failed: ${sessionsOfServer.error}`);
   if (scan === undefined) return unknown('no machine_name to match sessions by');

@@ -4,8 +4,8 @@ import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
-import { evaluateGroup } from '../scaling/evaluate.ts';
-import { assessMember, indexSessionsByMachine } from '../scaling/idle.ts';
+import { describeReason, evaluateGroup } from '../scaling/evaluate.ts';
+import { assessMember, indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { RemovalReport } from './report.ts';
 
@@ -171,22 +171,22 @@ async function attemptRemoval(
     }
     const threshold =
       evaluation.group.scaling_policy?.scaling_policy_by_session?.shrink_after_session_idle_minutes;
+    if (threshold === undefined) {
+      return { ...base, outcome: 'skipped-changed', detail: 'the group has no idle threshold' };
+    }
     const sessionsOfServer =
       evaluation.sessions === undefined
         ? { error: 'sessions unknown' }
-        : (indexSessionsByMachine(evaluation.sessions).get(fresh.machine_name ?? '') ?? []);
-    const reason =
-      threshold === undefined
-        ? { kind: 'unknown-activity' as const }
-        : assessMember(
-            fresh,
-            sessionsOfServer,
-            settings.now(),
-            threshold,
-            settings.limits.protectTagKey,
-          );
+        : sessionsOfMachine(indexSessionsByMachine(evaluation.sessions), fresh.machine_name);
+    const reason = assessMember(
+      fresh,
+      sessionsOfServer,
+      settings.now(),
+      threshold,
+      settings.limits.protectTagKey,
+    );
     if (reason.kind !== 'idle') {
-      return { ...base, outcome: 'skipped-changed', detail: `now ${reason.kind}` };
+      return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
     if (settings.removalMode === 'release') {
       const deleted = await services.aps.deleteServer(fresh.id);

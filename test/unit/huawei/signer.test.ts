@@ -198,6 +198,21 @@ describe('signRequest', () => {
     );
   });
 
+  it('signs header values trimmed, as fetch sends them', () => {
+    const sign = (projectId: string) =>
+      signRequest(
+        {
+          method: 'GET',
+          url: 'https://h.example.com/v1',
+          headers: { 'X-Project-Id': projectId },
+          body: '',
+        },
+        KEYS_A,
+        new Date(0),
+      )['Authorization'];
+    expect(sign(' p1\t')).toBe(sign('p1'));
+  });
+
   it('refuses a header given twice in different cases', () => {
     expect(() =>
       signRequest(

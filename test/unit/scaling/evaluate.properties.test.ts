@@ -482,7 +482,6 @@ describe('the group generator', () => {
       for (const m of decision.members)
         reasons.set(m.reason.kind, (reasons.get(m.reason.kind) ?? 0) + 1);
     }
-    console.log(Object.fromEntries(kinds), Object.fromEntries(reasons));
     for (const kind of ['skip', 'scale-out', 'scale-in', 'steady']) {
       expect(kinds.get(kind) ?? 0).toBeGreaterThanOrEqual(50);
     }

@@ -1,0 +1,518 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { formatIssues } from '../lib/validation.ts';
+import { handleAdmin } from './admin.ts';
+import { authenticate, parseRawQuery } from './auth.ts';
+import { VirtualClock } from './clock.ts';
+import {
+  type FaultConfig,
+  FaultConfigSchema,
+  FaultInjector,
+  type FaultKind,
+  type RouteKey,
+} from './faults.ts';
+import { type Fleet, loadFleetFile, parseFleet, shiftFleet } from './fleet.ts';
+import { type GenerateFleetOptions, generateFleet } from './generate-fleet.ts';
+import { deterministicHex } from './prng.ts';
+import {
+  ERROR_CODES,
+  matchRoute,
+  type RouteDefinition,
+  type RouteMatch,
+  type RouteResult,
+  SimHttpError,
+} from './routes.ts';
+import { SimState } from './state.ts';
+
+/** The fleet `startSimulator` loads when given none. */
+export const DEMO_FLEET_PATH = fileURLToPath(
+  new URL('../events/fleets/demo.json', import.meta.url),
+);
+
+export const DEFAULT_CREDENTIALS = {
+  ak: 'SIMULATORACCESSKEY00',
+  sk: 'simulator-secret-key-do-not-use-in-production',
+} as const;
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface SimCredentials {
+  ak: string;
+  sk: string;
+  securityToken?: string | undefined;
+}
+
+export interface SimClockOptions {
+  /** `fleet` (default: the fleet's `now`), `real` (the wall clock) or an ISO instant. */
+  now?: string | undefined;
+  /** Stay at the start instant until moved through the admin API. */
+  frozen?: boolean | undefined;
+  /** Shift every fleet timestamp so the fleet's `now` lands on the start instant. */
+  rebase?: boolean | undefined;
+}
+
+export interface StartSimulatorOptions {
+  /** A fleet object or the path of a fleet JSON file; default events/fleets/demo.json. */
+  fleet?: Fleet | string | undefined;
+  /** Generate a fleet instead of loading one. */
+  generate?: Pick<GenerateFleetOptions, 'groups' | 'serversPerGroup' | 'seed' | 'now'> | undefined;
+  /** Default 0: any free port on 127.0.0.1. */
+  port?: number | undefined;
+  /** Default: AK `SIMULATORACCESSKEY00`, SK `simulator-secret-key-do-not-use-in-production`. */
+  credentials?: SimCredentials | undefined;
+  /** Default: the fleet's project id. */
+  projectId?: string | undefined;
+  /** Seeds faults, request ids and job ids; default the generate seed, else 1. */
+  seed?: number | undefined;
+  faults?: FaultConfig | undefined;
+  clock?: SimClockOptions | undefined;
+  /** Seconds a delete job stays RUNNING (virtual time); default 0. */
+  jobSeconds?: number | undefined;
+}
+
+/** One API call as the simulator saw it. */
+export interface CallLogEntry {
+  seq: number;
+  method: string;
+  path: string;
+  /** The raw query string, without `?`. */
+  query: string;
+  /** Null for an unknown API. */
+  route: RouteKey | null;
+  /** 0 when no answer was sent (hang, reset). */
+  status: number;
+  /** The injected latency (deterministic). */
+  latencyMs: number;
+  /** Measured wall time from arrival to answer (not deterministic). */
+  durationMs: number;
+  /** Null when the signature was not checked (unknown API). */
+  signatureOk: boolean | null;
+  fault: FaultKind | null;
+  requestId: string;
+  /** The virtual time at arrival. */
+  time: string;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:{port}`: use it for both APS_ENDPOINT and ECS_ENDPOINT. */
+  readonly url: string;
+  readonly port: number;
+  readonly projectId: string;
+  readonly credentials: SimCredentials;
+  /** The live state; read it, change it only through its methods. */
+  readonly state: SimState;
+  /** The live call log, in arrival order. */
+  readonly calls: CallLogEntry[];
+  readonly clock: VirtualClock;
+  /** Seconds spent building and indexing the fleet at start. */
+  readonly loadSeconds: number;
+  /** The virtual now. */
+  now(): Date;
+  /** Replaces the fault config; throws naming the bad path when invalid. */
+  setFaults(faults: FaultConfig): void;
+  advanceClock(minutes: number): void;
+  /** Reloads the fleet, clears the call log and faults, restarts the clock, PRNG and ids. */
+  reset(): void;
+  /** Stops listening and destroys every open connection, hung ones included. */
+  close(): Promise<void>;
+}
+
+function fleetSource(options: StartSimulatorOptions): () => Fleet {
+  if (options.generate !== undefined && options.fleet !== undefined) {
+    throw new Error('startSimulator: give either fleet or generate, not both');
+  }
+  const generate = options.generate;
+  if (generate !== undefined) return () => generateFleet(generate);
+  const parsed =
+    typeof options.fleet === 'object'
+      ? parseFleet(options.fleet)
+      : loadFleetFile(options.fleet ?? DEMO_FLEET_PATH);
+  return () => structuredClone(parsed);
+}
+
+function startInstant(clock: SimClockOptions | undefined, fleetNow: number): number {
+  const now = clock?.now;
+  if (now === undefined || now === 'fleet') return fleetNow;
+  if (now === 'real') return Date.now();
+  const ms = Date.parse(now);
+  if (Number.isNaN(ms)) throw new Error(`startSimulator: clock.now ${now} is not an instant`);
+  return ms;
+}
+
+/** The answer with one known field given the wrong type, for the `schemaViolation` fault. */
+function violateSchema(body: unknown, route: RouteDefinition): unknown {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return ['unexpected'];
+  }
+  const b = { ...(body as Record<string, unknown>) };
+  switch (route.key) {
+    case 'listServerGroups':
+    case 'listAppServers':
+    case 'listSessions':
+      b['count'] = String(b['count']);
+      break;
+    case 'getServerGroup':
+      b['app_server_count'] = 'many';
+      break;
+    case 'getAppServer':
+      b['session_count'] = String(b['session_count']);
+      break;
+    case 'getJob':
+      b['status'] = 'DONE';
+      break;
+    case 'showEcsServerGroup':
+      b['server_group'] = { id: 42, members: 'none' };
+      break;
+    case 'listEcsServerGroups':
+      b['server_groups'] = 'none';
+      break;
+    default:
+      b['job_id'] = 12345;
+  }
+  return b;
+}
+
+/** Canned bodies for mutating routes, which never run under a fault. */
+function faultedMutationBody(route: RouteDefinition): unknown {
+  return route.key === 'deleteAppServer' || route.key === 'batchDeleteAppServers'
+    ? { job_id: 'faulted-job' }
+    : ['unexpected'];
+}
+
+/**
+ * Starts the simulator on 127.0.0.1: one HTTP server answering the APS and
+ * ECS APIs of the reference (signed with AK/SK) and the unsigned admin API
+ * under `/_sim/`. See sim/README.md.
+ */
+export async function startSimulator(options: StartSimulatorOptions = {}): Promise<Simulator> {
+  const loadStarted = performance.now();
+  const source = fleetSource(options);
+  const credentials: SimCredentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
+  const seed = options.seed ?? options.generate?.seed ?? 1;
+  const state = new SimState();
+  const faults = new FaultInjector(seed);
+  const calls: CallLogEntry[] = [];
+  const jobDurationMs = (options.jobSeconds ?? 0) * 1000;
+
+  let projectId = '';
+  let start = 0;
+  const load = (): void => {
+    let fleet = source();
+    if (options.projectId !== undefined) fleet = { ...fleet, projectId: options.projectId };
+    const fleetNow = Date.parse(fleet.now);
+    start = startInstant(options.clock, fleetNow);
+    if (options.clock?.rebase === true && start !== fleetNow) {
+      fleet = shiftFleet(fleet, start - fleetNow);
+    }
+    state.load(fleet, { seed, jobDurationMs });
+    projectId = state.projectId;
+  };
+  load();
+  const clock = new VirtualClock(start, { frozen: options.clock?.frozen ?? false });
+
+  const applyFaults = (config: unknown): void => {
+    const parsed = FaultConfigSchema.safeParse(config);
+    if (!parsed.success) {
+      throw new Error(`invalid fault config: ${formatIssues(parsed.error.issues)}`);
+    }
+    faults.configure(parsed.data);
+  };
+  if (options.faults !== undefined) applyFaults(options.faults);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+  let epoch = 0;
+  let seq = 0;
+  let adminSeq = 0;
+  let closed = false;
+  const sockets = new Set<Socket>();
+  const hung = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const reset = (): void => {
+    load();
+    clock.set(start);
+    clock.setFrozen(options.clock?.frozen ?? false);
+    faults.reset(seed);
+    calls.length = 0;
+    epoch += 1;
+    seq = 0;
+    adminSeq = 0;
+  };
+
+  const send = (
+    res: ServerResponse,
+    requestId: string,
+    status: number,
+    body: string | undefined,
+    extra?: Record<string, string>,
+  ): void => {
+    if (res.destroyed) return;
+    const headers: Record<string, string | number> = {
+      'X-Request-Id': requestId,
+      Date: new Date(clock.now()).toUTCString(),
+      'Content-Length': body === undefined ? 0 : Buffer.byteLength(body),
+      ...extra,
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+
+  const errorBody = (code: string, message: string, requestId: string): string =>
+    JSON.stringify(
+      code.startsWith('APIGW.')
+        ? { error_code: code, error_msg: message, request_id: requestId }
+        : { error_code: code, error_msg: message },
+    );
+
+  const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      });
+      req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+
+  const handleAdminRequest = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+    rawQuery: string,
+  ): Promise<void> => {
+    adminSeq += 1;
+    const requestId = `sim-${deterministicHex(seed, epoch, 'admin', adminSeq)}`;
+    const raw = await readBody(req);
+    let result: RouteResult;
+    try {
+      let body: unknown;
+      if (raw !== null && raw.length > 0) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new SimHttpError(400, 'SIM.0400', 'the request body is not valid JSON');
+        }
+      }
+      result = handleAdmin(req.method ?? 'GET', rawPath, parseRawQuery(rawQuery), body, {
+        state,
+        clock,
+        calls,
+        faults: () => faults.current,
+        setFaults: applyFaults,
+        reset,
+      });
+    } catch (error) {
+      if (!(error instanceof SimHttpError)) throw error;
+      send(res, requestId, error.status, errorBody(error.code, error.message, requestId));
+      return;
+    }
+    send(res, requestId, result.status, JSON.stringify(result.body));
+  };
+
+  const runRoute = (
+    match: RouteMatch,
+    req: IncomingMessage,
+    body: Buffer,
+    rawQuery: string,
+    requestId: string,
+  ): { status: number; body: unknown } => {
+    try {
+      const result = match.route.handle(
+        {
+          params: match.params,
+          query: parseRawQuery(rawQuery),
+          body,
+          contentType: req.headers['content-type'],
+        },
+        { state, now: clock.now() },
+      );
+      return { status: result.status, body: result.body };
+    } catch (error) {
+      if (error instanceof SimHttpError) {
+        return {
+          status: error.status,
+          body: JSON.parse(errorBody(error.code, error.message, requestId)),
+        };
+      }
+      if (error instanceof URIError) {
+        return {
+          status: 400,
+          body: { error_code: ERROR_CODES.invalidParameter, error_msg: 'malformed query encoding' },
+        };
+      }
+      console.error('simulator: route failed', error);
+      return { status: 500, body: { error_code: 'WKS.00000500', error_msg: 'internal error' } };
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    if (rawPath.startsWith('/_sim/')) {
+      await handleAdminRequest(req, res, rawPath, rawQuery);
+      return;
+    }
+    seq += 1;
+    const requestId = deterministicHex(seed, epoch, seq);
+    let match: RouteMatch | undefined;
+    let badEncoding = false;
+    try {
+      match = matchRoute(method, rawPath);
+    } catch {
+      badEncoding = true;
+    }
+    const entry: CallLogEntry = {
+      seq,
+      method,
+      path: rawPath,
+      query: rawQuery,
+      route: match?.route.key ?? null,
+      status: 0,
+      latencyMs: 0,
+      durationMs: 0,
+      signatureOk: null,
+      fault: null,
+      requestId,
+      time: new Date(clock.now()).toISOString(),
+    };
+    calls.push(entry);
+    const decision = match ? faults.decide(match.route.key) : { latencyMs: 0, fault: null };
+    entry.latencyMs = decision.latencyMs;
+    const body = await readBody(req);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (closed) return;
+
+    const answer = (status: number, text: string | undefined, extra?: Record<string, string>) => {
+      entry.status = status;
+      entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+      send(res, requestId, status, text, extra);
+    };
+    const fail = (status: number, code: string, message: string) =>
+      answer(status, errorBody(code, message, requestId));
+
+    if (body === null) return fail(413, ERROR_CODES.invalidBody, 'request body too large');
+    if (badEncoding) return fail(400, ERROR_CODES.invalidParameter, 'malformed path encoding');
+    if (!match) return fail(404, ERROR_CODES.noSuchApi, `no API ${method} ${rawPath}`);
+
+    const auth = authenticate(
+      { method, rawPath, rawQuery, headers: req.headers, body },
+      match.projectId,
+      { ...credentials, projectId, now: clock.now() },
+    );
+    entry.signatureOk = auth.signatureOk;
+    const fault = decision.fault;
+    entry.fault = fault;
+    if (fault === 'throttle') {
+      return answer(
+        429,
+        errorBody('APIGW.0308', 'the throttling threshold has been reached', requestId),
+        { 'Retry-After': String(decision.retryAfterSeconds ?? 1) },
+      );
+    }
+    if (!auth.ok) {
+      entry.fault = null;
+      return fail(auth.status, auth.code, auth.message);
+    }
+    switch (fault) {
+      case 'error500':
+        return fail(500, 'WKS.00000500', 'internal server error (simulated)');
+      case 'error503':
+        return fail(503, 'APIGW.0202', 'the backend is unavailable (simulated)');
+      case 'hang':
+        entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+        hung.add(req.socket);
+        req.socket.once('close', () => hung.delete(req.socket));
+        return;
+      case 'reset':
+        entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+        req.socket.destroy();
+        return;
+      case 'malformed':
+      case 'schemaViolation': {
+        const result = match.route.mutating
+          ? { status: 200, body: faultedMutationBody(match.route) }
+          : runRoute(match, req, body, rawQuery, requestId);
+        const text =
+          fault === 'malformed'
+            ? (() => {
+                const json = JSON.stringify(result.body ?? {});
+                return json.length > 2 ? json.slice(0, Math.ceil(json.length / 2)) : '{"';
+              })()
+            : JSON.stringify(violateSchema(result.body, match.route));
+        return answer(result.status, text);
+      }
+      case null:
+        break;
+    }
+    const result = runRoute(match, req, body, rawQuery, requestId);
+    return answer(
+      result.status,
+      result.body === undefined ? undefined : JSON.stringify(result.body),
+    );
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('simulator: request failed', error);
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500).end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get projectId() {
+      return projectId;
+    },
+    credentials,
+    state,
+    calls,
+    clock,
+    loadSeconds,
+    now: () => new Date(clock.now()),
+    setFaults: applyFaults,
+    advanceClock: (minutes: number) => clock.advance(minutes * 60_000),
+    reset,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const socket of hung) socket.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { endpointsForRegion, loadConfig } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+const SK = 'SKvalueThatMustNeverAppear0123456789abcd';
+const BASE = {
+  HUAWEICLOUD_SDK_AK: 'AKCONFIGTEST00000001',
+  HUAWEICLOUD_SDK_SK: SK,
+  HUAWEICLOUD_SDK_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+};
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig(BASE)).toEqual({
+      credentials: { ak: BASE.HUAWEICLOUD_SDK_AK, sk: SK, securityToken: undefined },
+      projectId: BASE.HUAWEICLOUD_SDK_PROJECT_ID,
+      region: 'cn-north-4',
+      apsEndpoint: 'https://appstream.cn-north-4.myhuaweicloud.com',
+      ecsEndpoint: 'https://ecs.cn-north-4.myhuaweicloud.com',
+      dryRun: false,
+      removalMode: 'remove-member',
+      minServersPerGroup: 1,
+      maxRemovalsPerGroup: 10,
+      maxRemovalsPerSweep: 50,
+      protectTagKey: 'aps-autoscaler:protect',
+      sessionLookbackHours: 24,
+      sweepMode: 'inline',
+      remediationQueueUrl: undefined,
+      deadLetterQueueUrl: undefined,
+      maxConcurrency: 8,
+      rateLimitRps: 20,
+      httpTimeoutMs: 10_000,
+    });
+  });
+
+  it.each([
+    ['cn-north-4', 'https://appstream.cn-north-4.myhuaweicloud.com'],
+    ['cn-east-3', 'https://appstream.cn-east-3.myhuaweicloud.com'],
+    ['cn-southwest-2', 'https://appstream.cn-southwest-2.myhuaweicloud.com'],
+    ['ap-southeast-1', 'https://workspace.ap-southeast-1.myhuaweicloud.com'],
+    ['af-south-1', 'https://workspace.af-south-1.myhuaweicloud.com'],
+    ['cn-east-5', 'https://workspace.cn-east-5.myhuaweicloud.com'],
+  ])('picks the APS endpoint of %s', (region, aps) => {
+    const config = loadConfig({ ...BASE, HUAWEICLOUD_SDK_REGION: region });
+    expect(config.apsEndpoint).toBe(aps);
+    expect(config.ecsEndpoint).toBe(`https://ecs.${region}.myhuaweicloud.com`);
+    expect(endpointsForRegion(region)).toEqual({ aps, ecs: config.ecsEndpoint });
+  });
+
+  it('takes every override', () => {
+    const config = loadConfig({
+      ...BASE,
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: 'tok',
+      HUAWEICLOUD_SDK_REGION: 'ap-southeast-3',
+      APS_ENDPOINT: 'http://127.0.0.1:9000/',
+      ECS_ENDPOINT: 'https://ecs.private.example.com',
+      DRY_RUN: 'TRUE',
+      REMOVAL_MODE: 'release',
+      MIN_SERVERS_PER_GROUP: '0',
+      MAX_REMOVALS_PER_GROUP: '3',
+      MAX_REMOVALS_PER_SWEEP: '7',
+      PROTECT_TAG_KEY: 'keep',
+      SESSION_LOOKBACK_HOURS: '48',
+      SWEEP_MODE: 'fanout',
+      REMEDIATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+      MAX_CONCURRENCY: '2',
+      RATE_LIMIT_RPS: '0',
+      HTTP_TIMEOUT_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      credentials: { securityToken: 'tok' },
+      region: 'ap-southeast-3',
+      apsEndpoint: 'http://127.0.0.1:9000',
+      ecsEndpoint: 'https://ecs.private.example.com',
+      dryRun: true,
+      removalMode: 'release',
+      minServersPerGroup: 0,
+      maxRemovalsPerGroup: 3,
+      maxRemovalsPerSweep: 7,
+      protectTagKey: 'keep',
+      sessionLookbackHours: 48,
+      sweepMode: 'fanout',
+      remediationQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+      deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+      maxConcurrency: 2,
+      rateLimitRps: 0,
+      httpTimeoutMs: 2500,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ ...BASE, DRY_RUN: '', MAX_CONCURRENCY: '  ', APS_ENDPOINT: '' });
+    expect(config.dryRun).toBe(false);
+    expect(config.maxConcurrency).toBe(8);
+    expect(config.apsEndpoint).toBe('https://appstream.cn-north-4.myhuaweicloud.com');
+  });
+
+  it.each([
+    ['MIN_SERVERS_PER_GROUP', '-1'],
+    ['MAX_REMOVALS_PER_GROUP', '-3'],
+    ['MAX_REMOVALS_PER_SWEEP', '-1'],
+    ['MAX_CONCURRENCY', '0'],
+    ['RATE_LIMIT_RPS', '-5'],
+    ['HTTP_TIMEOUT_MS', '1.5'],
+    ['SESSION_LOOKBACK_HOURS', 'ten'],
+    ['APS_ENDPOINT', 'not a url'],
+    ['ECS_ENDPOINT', 'ftp://ecs.example.com'],
+    ['REMEDIATION_QUEUE_URL', 'queue'],
+    ['REMOVAL_MODE', 'delete'],
+    ['SWEEP_MODE', 'parallel'],
+    ['DRY_RUN', 'yes'],
+    ['HUAWEICLOUD_SDK_REGION', 'Mars'],
+    ['HUAWEICLOUD_SDK_PROJECT_ID', 'a b'],
+  ])('names %s when it is %j, and never echoes the SK', (name, value) => {
+    const error = configError({ ...BASE, [name]: value });
+    expect(error.message).toContain(`${name}: `);
+    expect(error.message).not.toContain(SK);
+    expect(String(error)).not.toContain(SK);
+    expect(JSON.stringify(error)).not.toContain(SK);
+  });
+
+  it.each(['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_PROJECT_ID'])(
+    'says %s is required when it is missing',
+    (name) => {
+      const error = configError({ ...BASE, [name]: undefined });
+      expect(error.message).toContain(`${name}: is required`);
+      expect(error.message).not.toContain(SK);
+    },
+  );
+
+  it('names every bad variable at once', () => {
+    const error = configError({
+      ...BASE,
+      HUAWEICLOUD_SDK_AK: undefined,
+      REMOVAL_MODE: 'x',
+      MAX_CONCURRENCY: '-1',
+    });
+    expect(error.message).toMatch(/HUAWEICLOUD_SDK_AK: is required/);
+    expect(error.message).toMatch(/REMOVAL_MODE: /);
+    expect(error.message).toMatch(/MAX_CONCURRENCY: /);
+  });
+});

@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HuaweiApiError } from '../../../lib/errors.ts';
+import { createEcsClient, type EcsClient, saysNotAMember } from '../../../lib/huawei/ecs-client.ts';
+import { createHttpCore } from '../../../lib/huawei/http.ts';
+import { createMemoryLog } from '../../../lib/logger.ts';
+import { type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const UUID = '34dac9a0-c4a7-457b-bab2-e2c696e0e401';
+
+let server: ScriptedServer;
+let ecs: EcsClient;
+let log: ReturnType<typeof createMemoryLog>;
+beforeEach(async () => {
+  server = await startScriptedServer();
+  log = createMemoryLog();
+  const http = createHttpCore({
+    credentials: { ak: 'AK', sk: 'SK' },
+    projectId: PROJECT,
+    timeoutMs: 2_000,
+    sleep: async () => {},
+    random: () => 0,
+  });
+  ecs = createEcsClient({ http, endpoint: server.url, projectId: PROJECT, log });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+describe('removeMember', () => {
+  it('posts exactly the remove_member body and treats 200 with no body as removed', async () => {
+    server.handle(() => ({ status: 200, headers: { 'X-Request-Id': 'r-1' } }));
+    expect(await ecs.removeMember('sg-1', UUID)).toEqual({ outcome: 'removed', requestId: 'r-1' });
+    const [req] = server.requests;
+    expect(req?.method).toBe('POST');
+    expect(req?.path).toBe(`/v1/${PROJECT}/cloudservers/os-server-groups/sg-1/action`);
+    expect(req?.body).toBe(`{"remove_member":{"instance_uuid":"${UUID}"}}`);
+    expect(req?.headers['content-type']).toBe('application/json');
+    expect(req?.headers['x-project-id']).toBe(PROJECT);
+  });
+
+  it('treats a 404 as already removed and logs it', async () => {
+    server.handle(() => ({
+      status: 404,
+      headers: { 'X-Request-Id': 'r-404' },
+      json: { error: { code: 'Ecs.0114', message: 'server group not found' } },
+    }));
+    expect(await ecs.removeMember('sg-1', UUID)).toEqual({
+      outcome: 'already-removed',
+      requestId: 'r-404',
+    });
+    expect(log.lines).toEqual([
+      {
+        level: 'info',
+        message: 'member already removed',
+        context: { serverGroupId: 'sg-1', instanceUuid: UUID, status: 404, requestId: 'r-404' },
+      },
+    ]);
+  });
+
+  it('treats a 400 saying the instance is not a member as already removed', async () => {
+    server.handle(() => ({
+      status: 400,
+      json: { error: { code: 'Ecs.0005', message: `Instance ${UUID} is not a member of group` } },
+    }));
+    expect((await ecs.removeMember('sg-1', UUID)).outcome).toBe('already-removed');
+  });
+
+  it('keeps any other 400 an error', async () => {
+    server.handle(() => ({
+      status: 400,
+      json: { error_code: 'Ecs.0005', error_msg: 'invalid instance_uuid' },
+    }));
+    const error = await ecs.removeMember('sg-1', 'nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HuaweiApiError);
+    expect(error).toMatchObject({ status: 400, code: 'Ecs.0005' });
+  });
+
+  it('retries a 500 and then removes', async () => {
+    server.enqueue({ status: 500 });
+    server.handle(() => ({ status: 200 }));
+    expect((await ecs.removeMember('sg-1', UUID)).outcome).toBe('removed');
+    expect(server.requests.map((r) => r.body)).toEqual([
+      `{"remove_member":{"instance_uuid":"${UUID}"}}`,
+      `{"remove_member":{"instance_uuid":"${UUID}"}}`,
+    ]);
+  });
+});
+
+describe('saysNotAMember', () => {
+  it.each([
+    ['Instance x is not a member of server group y', true],
+    ['members are not found', true],
+    ['Member is absent', true],
+    ['the instance is not in the server group', true],
+    ['Instance x is not in server-group y', true],
+    ['no such member', true],
+    ['invalid instance_uuid', false],
+    ['server group quota exceeded', false],
+    [undefined, false],
+  ])('%j → %s', (message, expected) => {
+    expect(saysNotAMember(message)).toBe(expected);
+  });
+});
+
+describe('showServerGroup', () => {
+  it('returns the group with its members', async () => {
+    server.handle(() => ({
+      json: {
+        server_group: {
+          id: 'sg-1',
+          name: 'aps',
+          members: [UUID],
+          policies: ['anti-affinity'],
+          metadata: {},
+        },
+      },
+    }));
+    expect(await ecs.showServerGroup('sg-1')).toEqual({
+      id: 'sg-1',
+      name: 'aps',
+      members: [UUID],
+      policies: ['anti-affinity'],
+      metadata: {},
+    });
+    expect(server.requests[0]?.path).toBe(`/v1/${PROJECT}/cloudservers/os-server-groups/sg-1`);
+  });
+
+  it('throws a HuaweiApiError for a missing group', async () => {
+    server.handle(() => ({ status: 404, json: { error: { code: 'Ecs.0114', message: 'gone' } } }));
+    await expect(ecs.showServerGroup('sg-x')).rejects.toMatchObject({ status: 404 });
+  });
+});
