@@ -4,6 +4,11 @@ import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js
 import { parseSdkDate } from './clock.ts';
 
 const ALGORITHM = 'SDK-HMAC-SHA256';
+const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+function bodyHash(body: Buffer): string {
+  return body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(body).digest('hex');
+}
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 // The official Node SDK keeps its canonicalisation steps protected; a subclass
@@ -45,6 +50,8 @@ export interface ReceivedRequest {
   rawPath: string;
   /** The query as sent, without `?`. */
   rawQuery: string;
+  /** `parseRawQuery(rawQuery)`, when the caller has it already. */
+  query?: ReadonlyMap<string, readonly string[]> | undefined;
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
@@ -100,7 +107,7 @@ export function expectedSignature(
   pathMode: 'decoded' | 'raw' = 'decoded',
 ): string {
   const query: Record<string, string | string[]> = {};
-  for (const [key, values] of parseRawQuery(request.rawQuery)) {
+  for (const [key, values] of request.query ?? parseRawQuery(request.rawQuery)) {
     query[key] = values.length === 1 ? (values[0] as string) : [...values];
   }
   const headers: Record<string, string> = {};
@@ -118,7 +125,7 @@ export function expectedSignature(
     query,
     headers,
     signedHeaderNames,
-    payloadHash: createHash('sha256').update(request.body).digest('hex'),
+    payloadHash: bodyHash(request.body),
   });
   return OfficialCanonicaliser.signature(sk, sdkDate, canonical);
 }
@@ -187,10 +194,7 @@ export function authenticate(
     return reject('X-Security-Token sent with a permanent access key');
   }
   const contentSha = header(request.headers, 'x-sdk-content-sha256');
-  if (
-    contentSha !== undefined &&
-    contentSha !== createHash('sha256').update(request.body).digest('hex')
-  ) {
+  if (contentSha !== undefined && contentSha !== bodyHash(request.body)) {
     return reject('X-Sdk-Content-Sha256 does not match the body');
   }
   const matches = (mode: 'decoded' | 'raw'): boolean => {

@@ -10,7 +10,11 @@ export class SimHttpError extends Error {
   readonly status: number;
   readonly code: string;
   constructor(status: number, code: string, message: string) {
+    // An expected answer, not a bug: a stack trace would cost more than the request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.status = status;
     this.code = code;
   }
@@ -106,10 +110,12 @@ function page(
   };
 }
 
+const InstantQuerySchema = z.iso.datetime({ offset: true });
+
 function instantParam(query: RouteRequest['query'], name: string): number {
   const raw = first(query, name);
   if (raw === undefined || raw === '') throw invalid(`${name} is required`);
-  const parsed = z.iso.datetime({ offset: true }).safeParse(raw);
+  const parsed = InstantQuerySchema.safeParse(raw);
   if (!parsed.success) throw invalid(`${name} must be an ISO 8601 instant`);
   return Date.parse(raw);
 }

@@ -69,6 +69,8 @@ export interface StartSimulatorOptions {
   clock?: SimClockOptions | undefined;
   /** Seconds a delete job stays RUNNING (virtual time); default 0. */
   jobSeconds?: number | undefined;
+  /** Call log entries kept; the oldest tenth is dropped beyond it. Default 100,000. */
+  callLogLimit?: number | undefined;
 }
 
 /** One API call as the simulator saw it. */
@@ -194,6 +196,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const faults = new FaultInjector(seed);
   const calls: CallLogEntry[] = [];
   const jobDurationMs = (options.jobSeconds ?? 0) * 1000;
+  const callLogLimit = Math.max(1, options.callLogLimit ?? 100_000);
 
   let projectId = '';
   let start = 0;
@@ -249,6 +252,17 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     adminSeq = 0;
   };
 
+  let dateSecond = -1;
+  let dateText = '';
+  const httpDate = (ms: number): string => {
+    const second = Math.floor(ms / 1000);
+    if (second !== dateSecond) {
+      dateSecond = second;
+      dateText = new Date(ms).toUTCString();
+    }
+    return dateText;
+  };
+
   const send = (
     res: ServerResponse,
     requestId: string,
@@ -259,7 +273,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     if (res.destroyed) return;
     const headers: Record<string, string | number> = {
       'X-Request-Id': requestId,
-      Date: new Date(clock.now()).toUTCString(),
+      Date: httpDate(clock.now()),
       'Content-Length': body === undefined ? 0 : Buffer.byteLength(body),
       ...extra,
     };
@@ -268,12 +282,25 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     res.end(body);
   };
 
+  const finish = (
+    res: ServerResponse,
+    entry: CallLogEntry,
+    started: number,
+    status: number,
+    text: string | undefined,
+    extra?: Record<string, string>,
+  ): void => {
+    entry.status = status;
+    entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    send(res, entry.requestId, status, text, extra);
+  };
+
+  const errorObject = (code: string, message: string, requestId: string): object =>
+    code.startsWith('APIGW.')
+      ? { error_code: code, error_msg: message, request_id: requestId }
+      : { error_code: code, error_msg: message };
   const errorBody = (code: string, message: string, requestId: string): string =>
-    JSON.stringify(
-      code.startsWith('APIGW.')
-        ? { error_code: code, error_msg: message, request_id: requestId }
-        : { error_code: code, error_msg: message },
-    );
+    JSON.stringify(errorObject(code, message, requestId));
 
   const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
     new Promise((resolve, reject) => {
@@ -326,14 +353,14 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     match: RouteMatch,
     req: IncomingMessage,
     body: Buffer,
-    rawQuery: string,
+    query: ReadonlyMap<string, readonly string[]>,
     requestId: string,
   ): { status: number; body: unknown } => {
     try {
       const result = match.route.handle(
         {
           params: match.params,
-          query: parseRawQuery(rawQuery),
+          query,
           body,
           contentType: req.headers['content-type'],
         },
@@ -342,16 +369,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       return { status: result.status, body: result.body };
     } catch (error) {
       if (error instanceof SimHttpError) {
-        return {
-          status: error.status,
-          body: JSON.parse(errorBody(error.code, error.message, requestId)),
-        };
-      }
-      if (error instanceof URIError) {
-        return {
-          status: 400,
-          body: { error_code: ERROR_CODES.invalidParameter, error_msg: 'malformed query encoding' },
-        };
+        return { status: error.status, body: errorObject(error.code, error.message, requestId) };
       }
       console.error('simulator: route failed', error);
       return { status: 500, body: { error_code: 'WKS.00000500', error_msg: 'internal error' } };
@@ -392,6 +410,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       requestId,
       time: new Date(clock.now()).toISOString(),
     };
+    if (calls.length >= callLogLimit) calls.splice(0, Math.ceil(callLogLimit / 10));
     calls.push(entry);
     const decision = match ? faults.decide(match.route.key) : { latencyMs: 0, fault: null };
     entry.latencyMs = decision.latencyMs;
@@ -399,20 +418,23 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (closed) return;
 
-    const answer = (status: number, text: string | undefined, extra?: Record<string, string>) => {
-      entry.status = status;
-      entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
-      send(res, requestId, status, text, extra);
-    };
+    const answer = (status: number, text: string | undefined, extra?: Record<string, string>) =>
+      finish(res, entry, started, status, text, extra);
     const fail = (status: number, code: string, message: string) =>
-      answer(status, errorBody(code, message, requestId));
+      finish(res, entry, started, status, errorBody(code, message, requestId));
 
     if (body === null) return fail(413, ERROR_CODES.invalidBody, 'request body too large');
     if (badEncoding) return fail(400, ERROR_CODES.invalidParameter, 'malformed path encoding');
     if (!match) return fail(404, ERROR_CODES.noSuchApi, `no API ${method} ${rawPath}`);
+    let query: Map<string, string[]>;
+    try {
+      query = parseRawQuery(rawQuery);
+    } catch {
+      return fail(400, ERROR_CODES.invalidParameter, 'malformed query encoding');
+    }
 
     const auth = authenticate(
-      { method, rawPath, rawQuery, headers: req.headers, body },
+      { method, rawPath, rawQuery, query, headers: req.headers, body },
       match.projectId,
       { ...credentials, projectId, now: clock.now() },
     );
@@ -448,7 +470,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       case 'schemaViolation': {
         const result = match.route.mutating
           ? { status: 200, body: faultedMutationBody(match.route) }
-          : runRoute(match, req, body, rawQuery, requestId);
+          : runRoute(match, req, body, query, requestId);
         const text =
           fault === 'malformed'
             ? (() => {
@@ -461,7 +483,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       case null:
         break;
     }
-    const result = runRoute(match, req, body, rawQuery, requestId);
+    const result = runRoute(match, req, body, query, requestId);
     return answer(
       result.status,
       result.body === undefined ? undefined : JSON.stringify(result.body),

@@ -1,0 +1,164 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { GroupReport, SweepReport } from '../lib/sweep/report.ts';
+import { startLocalSqs } from '../sim/local-sqs.ts';
+import { type Simulator, startSimulator } from '../sim/server.ts';
+import { invokeLocal } from './lib/invoke-local.ts';
+
+// The main job: the demo fleet on the built-in simulator and a local SQS,
+// the sweep through `osls invoke local`, then the fanout path end to end.
+
+const REPORTS = new URL('../.reports/', import.meta.url).pathname;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function decisionRows(groups: readonly GroupReport[]): string[][] {
+  const rows = [['GROUP', 'DECISION', 'WHY', 'USAGE', 'REMOVALS']];
+  for (const g of groups) {
+    const why =
+      g.decision === 'skip'
+        ? `${g.reason}${g.detail ? `: ${g.detail}` : ''}`
+        : g.decision === 'scale-out'
+          ? `usage ≥ ${g.thresholdPercent}%: add ${g.recommendedScaleOut}`
+          : Object.entries(g.memberReasons)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(', ');
+    const removals = g.removals.map((r) => `${r.serverId} (${r.outcome})`).join(', ') || '-';
+    rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
+  }
+  return rows;
+}
+
+/** Each group's member server ids, from the simulator's state. */
+function membersOf(sim: Simulator): Map<string, string[]> {
+  const groups = sim.state.snapshot(sim.now().getTime()).groups as { id: string }[];
+  return new Map(
+    groups.map((g) => [
+      g.id,
+      sim.state
+        .membersOf(g.id)
+        .map((s) => s.id)
+        .sort(),
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  mkdirSync(REPORTS, { recursive: true });
+  const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
+  const sqs = await startLocalSqs();
+  const env = {
+    APS_ENDPOINT: sim.url,
+    ECS_ENDPOINT: sim.url,
+    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
+    REMEDIATION_QUEUE_URL: sqs.remediationQueueUrl,
+    DEAD_LETTER_QUEUE_URL: sqs.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+  };
+  try {
+    const before = membersOf(sim);
+    console.log('aps-autoscaler main job on the built-in simulator');
+    console.log(
+      `simulator ${sim.url} (demo fleet: ${before.size} groups), local SQS ${sqs.endpoint}\n`,
+    );
+
+    console.log(
+      '1) inline sweep: osls invoke local -f sweep --stage local --path events/schedule.json',
+    );
+    const inline = await invokeLocal({ fn: 'sweep', event: 'events/schedule.json', env });
+    const report = inline.result as SweepReport | undefined;
+    if (report?.kind !== 'sweep')
+      throw new Error(`sweep returned no report:\n${inline.stderr || inline.stdout}`);
+    writeFileSync(`${REPORTS}sweep-inline.json`, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(table(decisionRows(report.groups)));
+    console.log(
+      `status ${report.status}: ${report.totals.outcomes.removed} removed, ${report.totals.recommendedScaleOut} scale-out recommended, ` +
+        `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms`,
+    );
+    console.log(`report: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`);
+    const afterInline = membersOf(sim);
+
+    console.log('2) fanout: sweep (SWEEP_MODE=fanout) → SQS → remediate');
+    sim.reset();
+    const fanout = await invokeLocal({
+      fn: 'sweep',
+      event: 'events/schedule.json',
+      env: { ...env, SWEEP_MODE: 'fanout' },
+    });
+    const fanoutReport = fanout.result as SweepReport | undefined;
+    if (fanoutReport?.kind !== 'sweep')
+      throw new Error(`fanout sweep returned no report:\n${fanout.stderr}`);
+    console.log(`sweep enqueued ${fanoutReport.enqueued?.sent ?? 0} evaluate-group messages`);
+    const processed: unknown[] = [];
+    for (let round = 1; round <= 20; round++) {
+      const messages = await sqs.receive(sqs.remediationQueueUrl, 10, 120);
+      if (messages.length === 0) break;
+      const event = {
+        Records: messages.map((m) => ({
+          messageId: m.messageId,
+          receiptHandle: m.receiptHandle,
+          body: m.body,
+          attributes: {},
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:aps-autoscaler-remediation',
+          awsRegion: 'us-east-1',
+        })),
+      };
+      const batch = await invokeLocal({ fn: 'remediate', event, env });
+      const response = batch.result as
+        | { batchItemFailures?: { itemIdentifier: string }[] }
+        | undefined;
+      if (response?.batchItemFailures === undefined)
+        throw new Error(`remediate failed:\n${batch.stderr}`);
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      await sqs.delete(
+        sqs.remediationQueueUrl,
+        messages.filter((m) => !failed.has(m.messageId)).map((m) => m.receiptHandle),
+      );
+      const records = batch.logs.filter((l) => l['message'] === 'record processed');
+      processed.push(...records);
+      console.log(`remediate batch ${round}: ${messages.length} records, ${failed.size} to retry`);
+      for (const r of records) {
+        const removals =
+          (r['removals'] as { serverId: string; outcome: string }[] | undefined) ?? [];
+        console.log(
+          `  ${String(r['serverGroupId']).padEnd(18)} ${String(r['decision']).padEnd(9)} ` +
+            (removals.map((x) => `${x.serverId} (${x.outcome})`).join(', ') || '-'),
+        );
+      }
+    }
+    writeFileSync(
+      `${REPORTS}fanout.json`,
+      `${JSON.stringify({ sweep: fanoutReport, records: processed }, null, 2)}\n`,
+    );
+    const dead = await sqs.receive(sqs.deadLetterQueueUrl);
+    const afterFanout = membersOf(sim);
+    const same = JSON.stringify([...afterInline]) === JSON.stringify([...afterFanout]);
+    console.log(`report: .reports/fanout.json · dead-letter queue: ${dead.length} messages`);
+    console.log(`\ninline and fanout leave the fleet in the same state: ${same ? 'yes' : 'NO'}`);
+    const removed = [...before].flatMap(([group, ids]) =>
+      ids.filter((id) => !afterInline.get(group)?.includes(id)).map((id) => `${group}/${id}`),
+    );
+    console.log(`removed from the fleet: ${removed.join(', ') || 'nothing'}`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    await sqs.close();
+    await sim.close();
+  }
+}
+
+await main();
