@@ -87,7 +87,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const sim = await startSimulator(options);
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  try {
+    sim = await startSimulator(options);
+  } catch (error) {
+    process.stderr.write(`simulator: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const info = {
     url: sim.url,
     projectId: sim.projectId,

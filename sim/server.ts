@@ -175,6 +175,12 @@ function violateSchema(body: unknown, route: RouteDefinition): unknown {
   return b;
 }
 
+/** The first half of the answer's JSON, for the `malformed` fault: never parses. */
+function truncateJson(body: unknown): string {
+  const json = JSON.stringify(body ?? {});
+  return json.length > 2 ? json.slice(0, Math.ceil(json.length / 2)) : '{"';
+}
+
 /** Canned bodies for mutating routes, which never run under a fault. */
 function faultedMutationBody(route: RouteDefinition): unknown {
   return route.key === 'deleteAppServer' || route.key === 'batchDeleteAppServers'
@@ -302,8 +308,9 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const errorBody = (code: string, message: string, requestId: string): string =>
     JSON.stringify(errorObject(code, message, requestId));
 
-  const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
-    new Promise((resolve, reject) => {
+  /** The body bytes; null when over MAX_BODY_BYTES, undefined when the client went away. */
+  const readBody = (req: IncomingMessage): Promise<Buffer | null | undefined> =>
+    new Promise((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (chunk: Buffer) => {
@@ -311,7 +318,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         if (size <= MAX_BODY_BYTES) chunks.push(chunk);
       });
       req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
-      req.on('error', reject);
+      req.on('error', () => resolve(undefined));
     });
 
   const handleAdminRequest = async (
@@ -323,10 +330,12 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     adminSeq += 1;
     const requestId = `sim-${deterministicHex(seed, epoch, 'admin', adminSeq)}`;
     const raw = await readBody(req);
+    if (raw === undefined) return;
     let result: RouteResult;
     try {
       let body: unknown;
-      if (raw !== null && raw.length > 0) {
+      if (raw === null) throw new SimHttpError(413, 'SIM.0413', 'request body too large');
+      if (raw.length > 0) {
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
@@ -415,6 +424,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     const decision = match ? faults.decide(match.route.key) : { latencyMs: 0, fault: null };
     entry.latencyMs = decision.latencyMs;
     const body = await readBody(req);
+    if (body === undefined) return;
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (closed) return;
 
@@ -473,10 +483,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
           : runRoute(match, req, body, query, requestId);
         const text =
           fault === 'malformed'
-            ? (() => {
-                const json = JSON.stringify(result.body ?? {});
-                return json.length > 2 ? json.slice(0, Math.ceil(json.length / 2)) : '{"';
-              })()
+            ? truncateJson(result.body)
             : JSON.stringify(violateSchema(result.body, match.route));
         return answer(result.status, text);
       }

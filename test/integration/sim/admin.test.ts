@@ -168,6 +168,24 @@ describe('simulator lifecycle', () => {
     }
   });
 
+  it('keeps the call log bounded, dropping the oldest entries', async () => {
+    const sim = await startSimulator({ clock: { frozen: true }, callLogLimit: 10 });
+    try {
+      for (let i = 0; i < 12; i++) await fetch(`${sim.url}/v1/${sim.projectId}/app-servers`);
+      expect(sim.calls.length).toBeLessThanOrEqual(10);
+      expect(sim.calls.at(-1)?.seq).toBe(12);
+      expect(sim.calls[0]?.seq).toBeGreaterThan(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('names the bad path when the fleet file is invalid', async () => {
+    await expect(
+      startSimulator({ fleet: { projectId: 'p', now: 'soon', groups: [], servers: [] } as never }),
+    ).rejects.toThrow('fleet is not a valid fleet: now:');
+  });
+
   it('refuses a fleet and a generate option together', async () => {
     await expect(
       startSimulator({ fleet: 'x.json', generate: { groups: 1, serversPerGroup: 1, seed: 1 } }),
@@ -223,6 +241,23 @@ describe('sim/cli.ts', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('exits 2 naming the problem when the fleet file is missing', async () => {
+    const bad = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'sim/cli.ts', '--port', '0', '--fleet', 'nope.json'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let err = '';
+    bad.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    const [code] = await once(bad, 'exit');
+    expect(code).toBe(2);
+    expect(err).toContain('cannot read fleet file nope.json');
   });
 
   it('exits 2 with the usage on a bad argument', async () => {

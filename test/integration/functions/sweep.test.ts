@@ -1,0 +1,236 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSweepHandler } from '../../../functions/sweep.ts';
+import type { SweepReport } from '../../../lib/sweep/report.ts';
+import type { Simulator } from '../../../sim/server.ts';
+import { fakeContext, loadEvent } from '../../helpers/lambda.ts';
+import {
+  capturingLogger,
+  depsFor,
+  mutatingCalls,
+  startFrozenSimulator,
+} from '../../helpers/stack.ts';
+
+// What the demo fleet must look like after one sweep with the default limits
+// (sim/README.md lists the expected decision of every group).
+const EXPECTED_REMOVALS = ['srv-fl-idle-a', 'srv-fl-idle-b', 'srv-si-idle-1'];
+const EXPECTED_DECISIONS = {
+  'sg-policy-off': 'skip',
+  'sg-disabled': 'skip',
+  'sg-protected': 'skip',
+  'sg-invalid-policy': 'skip',
+  'sg-scale-out': 'scale-out',
+  'sg-scale-in': 'scale-in',
+  'sg-floor': 'scale-in',
+  'sg-steady': 'steady',
+};
+
+const removedIds = (report: SweepReport) =>
+  report.groups
+    .flatMap((g) => g.removals)
+    .filter((r) => r.outcome === 'removed')
+    .map((r) => r.serverId)
+    .sort();
+
+describe('sweep handler against the simulator', () => {
+  let sim: Simulator;
+  beforeEach(async () => {
+    sim = await startFrozenSimulator();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  const sweep = (
+    env: Record<string, string> = {},
+    event: unknown = loadEvent('schedule.json'),
+    extra = {},
+  ) => {
+    const { logger, logs } = capturingLogger();
+    const handler = createSweepHandler({ ...depsFor(sim, { env, logger }), ...extra });
+    return {
+      logs,
+      run: () =>
+        handler(event, fakeContext({ remainingMs: 60_000, now: () => sim.now().getTime() })),
+    };
+  };
+
+  it('takes the demo fleet to exactly the expected state', async () => {
+    const report = await sweep().run();
+    expect(report.status).toBe('completed');
+    expect(Object.fromEntries(report.groups.map((g) => [g.serverGroupId, g.decision]))).toEqual(
+      EXPECTED_DECISIONS,
+    );
+    expect(removedIds(report)).toEqual(EXPECTED_REMOVALS);
+    for (const id of EXPECTED_REMOVALS)
+      expect(sim.state.getServer(id)?.server_group_id).not.toBe(
+        ['srv-si-idle-1'].includes(id) ? 'sg-scale-in' : 'sg-floor',
+      );
+    expect(
+      sim.state
+        .membersOf('sg-floor')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['srv-fl-idle-c', 'srv-fl-maintenance']);
+    expect(sim.state.membersOf('sg-scale-in')).toHaveLength(5);
+    const removals = mutatingCalls(sim);
+    expect(removals).toHaveLength(3);
+    expect(removals.every((c) => c.route === 'ecsAction' && c.status === 200)).toBe(true);
+    expect(report.totals.outcomes.removed).toBe(3);
+    expect(report.totals.recommendedScaleOut).toBe(2);
+    expect(report.requests.requests).toBe(sim.calls.length);
+  });
+
+  it('writes one audit line per decision and per removal', async () => {
+    const { run, logs } = sweep();
+    await run();
+    const decisions = logs.lines.filter((l) => l['audit'] === 'decision');
+    const removals = logs.lines.filter((l) => l['audit'] === 'removal');
+    expect(decisions).toHaveLength(8);
+    expect(removals.map((l) => l['serverId']).sort()).toEqual(EXPECTED_REMOVALS);
+    expect(removals[0]).toMatchObject({
+      projectId: sim.projectId,
+      outcome: 'removed',
+      requestId: expect.any(String),
+      instanceId: expect.any(String),
+      idleMinutes: expect.any(Number),
+      policy: { shrinkAfterSessionIdleMinutes: 30 },
+    });
+  });
+
+  it('makes zero mutating calls in dry-run and reports what it would remove', async () => {
+    const report = await sweep({}, loadEvent('schedule-dry-run.json')).run();
+    expect(report.dryRun).toBe(true);
+    expect(mutatingCalls(sim)).toEqual([]);
+    expect(report.totals.outcomes['would-remove']).toBe(3);
+    expect(report.totals.outcomes.removed).toBe(0);
+  });
+
+  it('honours DRY_RUN even when the event says dryRun false', async () => {
+    const report = await sweep({ DRY_RUN: 'true' }, { detail: { dryRun: false } }).run();
+    expect(report.dryRun).toBe(true);
+    expect(mutatingCalls(sim)).toEqual([]);
+  });
+
+  it('aborts without removing anything when the sweep cap is exceeded', async () => {
+    const report = await sweep({ MAX_REMOVALS_PER_SWEEP: '2' }).run();
+    expect(report.status).toBe('aborted');
+    expect(report.abortReason).toMatch(/3.*2|cap/);
+    expect(mutatingCalls(sim)).toEqual([]);
+    expect(report.totals.outcomes['skipped-aborted']).toBe(3);
+  });
+
+  it('skips a removal when the server got a session between evaluation and action', async () => {
+    // A user logs on to srv-si-idle-1 just before the pre-removal re-read.
+    const racingFetch: typeof fetch = async (input, init) => {
+      if (String(input).includes('/app-servers/srv-si-idle-1'))
+        sim.state.setSessionCount('srv-si-idle-1', 1);
+      return fetch(input, init);
+    };
+    const report = await sweep({}, loadEvent('schedule.json'), { fetch: racingFetch }).run();
+    const removal = report.groups
+      .flatMap((g) => g.removals)
+      .find((r) => r.serverId === 'srv-si-idle-1');
+    expect(removal?.outcome).toBe('skipped-busy');
+    expect(sim.state.getServer('srv-si-idle-1')?.server_group_id).toBe('sg-scale-in');
+    expect(removedIds(report)).toEqual(['srv-fl-idle-a', 'srv-fl-idle-b']);
+  });
+
+  it('removes nothing the second time the same sweep runs', async () => {
+    await sweep().run();
+    const before = mutatingCalls(sim).length;
+    const second = await sweep().run();
+    expect(mutatingCalls(sim).length).toBe(before);
+    expect(second.totals.plannedRemovals).toBe(0);
+  });
+
+  it('releases servers through the APS delete in release mode', async () => {
+    const report = await sweep({ REMOVAL_MODE: 'release' }).run();
+    expect(removedIds(report)).toEqual(EXPECTED_REMOVALS);
+    expect(mutatingCalls(sim).every((c) => c.method === 'DELETE')).toBe(true);
+    for (const id of EXPECTED_REMOVALS) expect(sim.state.getServer(id)).toBeUndefined();
+  });
+
+  it('removes nothing from a group whose member listing keeps failing', async () => {
+    sim.setFaults({ seed: 1, routes: { listAppServers: { error500: 1 } } });
+    const report = await sweep({}, loadEvent('schedule.json')).run();
+    expect(mutatingCalls(sim)).toEqual([]);
+    const scaleIn = report.groups.find((g) => g.serverGroupId === 'sg-scale-in');
+    expect(scaleIn).toMatchObject({ decision: 'skip', reason: 'incomplete-data' });
+    expect(scaleIn?.error).toMatch(/500/);
+    expect(report.requests.retries).toBeGreaterThan(0);
+  });
+
+  it('treats every member as not idle when the session listing fails', async () => {
+    sim.setFaults({ seed: 1, routes: { listSessions: { error503: 1 } } });
+    const report = await sweep().run();
+    expect(mutatingCalls(sim)).toEqual([]);
+    expect(report.groups.find((g) => g.serverGroupId === 'sg-floor')?.error).toMatch(/503/);
+  });
+
+  it('stops starting groups when the invocation runs out of time and names the ones left', async () => {
+    // Every request takes one second of a manual clock; 20 s budget, 5 s
+    // reserve, one group at a time: the listing and seven groups fit.
+    let now = sim.now().getTime();
+    const slowFetch: typeof fetch = (input, init) => {
+      now += 1_000;
+      return fetch(input, init);
+    };
+    const { logger } = capturingLogger();
+    const handler = createSweepHandler({
+      ...depsFor(sim, { logger, env: { MAX_CONCURRENCY: '1' }, fetch: slowFetch }),
+      now: () => now,
+    });
+    const report = await handler(
+      loadEvent('schedule.json'),
+      fakeContext({ remainingMs: 20_000, now: () => now }),
+    );
+    expect(report.status).toBe('partial');
+    expect(report.notVisited).toEqual([{ projectId: sim.projectId, serverGroupId: 'sg-steady' }]);
+    expect(report.notVisitedCount).toBe(1);
+    expect(report.groups).toHaveLength(7);
+    // No time is left to act either: the planned removals are reported, not done.
+    expect(report.totals.outcomes['skipped-deadline']).toBe(3);
+    expect(mutatingCalls(sim)).toEqual([]);
+  });
+
+  it('fans out one evaluate-group message per group with SendMessageBatch', async () => {
+    const sqsMock = mockClient(SQSClient);
+    sqsMock.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    const queue = 'http://127.0.0.1:9324/000000000000/remediation';
+    const report = await sweep({ SWEEP_MODE: 'fanout', REMEDIATION_QUEUE_URL: queue }).run();
+    expect(report.mode).toBe('fanout');
+    expect(report.enqueued).toEqual({ sent: 8, failed: [] });
+    expect(sqsMock).toReceiveCommandTimes(SendMessageBatchCommand, 1);
+    const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((e) => JSON.parse(e.MessageBody ?? '{}').serverGroupId).sort()).toEqual(
+      Object.keys(EXPECTED_DECISIONS).sort(),
+    );
+    expect(JSON.parse(entries[0]?.MessageBody ?? '{}')).toEqual({
+      type: 'evaluate-group',
+      projectId: sim.projectId,
+      serverGroupId: expect.any(String),
+    });
+    expect(mutatingCalls(sim)).toEqual([]);
+    sqsMock.restore();
+  });
+
+  it('rejects a malformed schedule event naming the field, before any request', async () => {
+    await expect(
+      sweep({}, { detail: { projects: [{ projectId: 'p', region: 'nowhere' }] } }).run(),
+    ).rejects.toThrow('detail.projects[0].region');
+    expect(sim.calls).toEqual([]);
+  });
+
+  it('never logs the access key, secret key or security token', async () => {
+    sim.setFaults({ seed: 3, routes: { '*': { error500: 0.3, error503: 0.2 } } });
+    const { run, logs } = sweep();
+    const report = await run();
+    const text = logs.raw.join('\n') + JSON.stringify(report);
+    expect(logs.raw.length).toBeGreaterThan(5);
+    expect(text).not.toContain(sim.credentials.sk);
+    expect(text).not.toContain(sim.credentials.ak);
+  });
+});
