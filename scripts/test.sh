@@ -6,7 +6,7 @@ export NO_COLOR=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 mkdir -p .reports
 status=0
 echo "== typecheck"; npx tsc --noEmit -p tsconfig.json || status=1
-echo "== lint"; npx biome ci . || status=1
+echo "== lint"; npx biome ci --colors=off . || status=1
 echo "== tests"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json "$@" || status=1
 if [ -f .reports/vitest.json ]; then
