@@ -33,7 +33,6 @@ export function createRemediateHandler(deps: HandlerDeps) {
     const records = event.Records as unknown as SQSRecord[];
 
     const deadLetter = async (record: SQSRecord, kind: 'poison' | 'failed', error: string) => {
-      log.warn('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
       if (config.deadLetterQueueUrl === undefined) {
         // Without a dead-letter queue the record must stay on the queue.
         throw new Error(`${error} (DEAD_LETTER_QUEUE_URL is not set)`);
@@ -42,6 +41,7 @@ export function createRemediateHandler(deps: HandlerDeps) {
         { messageId: record.messageId, body: record.body, kind, error },
         { sqs: deps.sqs(), queueUrl: config.deadLetterQueueUrl },
       );
+      log.warn('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
       return { status: 'dead-lettered', kind, error };
     };
 
