@@ -1,0 +1,86 @@
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+
+/** A target a measured value must meet. */
+export interface Target {
+  op: '<=' | '<' | '>=' | '==';
+  value: number;
+  unit?: string;
+}
+
+/** One line of the bench table: a ratio or count measured in this run, its inputs and its target. */
+export interface BenchLine {
+  name: string;
+  inputs: string;
+  value: number;
+  unit: string;
+  /** How the value reads in the table, with the figures behind it. */
+  shown: string;
+  target: Target;
+  met: boolean;
+  /** Everything else measured for this line, kept in results.json. */
+  details?: Record<string, unknown>;
+}
+
+/** Whether `value` meets `target`; equality tolerates rounding to 1e-9. */
+export function meets(value: number, target: Target): boolean {
+  if (!Number.isFinite(value)) return false;
+  switch (target.op) {
+    case '<=':
+      return value <= target.value;
+    case '<':
+      return value < target.value;
+    case '>=':
+      return value >= target.value;
+    case '==':
+      return Math.abs(value - target.value) < 1e-9;
+  }
+}
+
+/** `≤ 1.25`, `≥ 2000 req/s`, … */
+export function describeTarget(target: Target): string {
+  const op = { '<=': '≤', '<': '<', '>=': '≥', '==': '=' }[target.op];
+  return `${op} ${target.value}${target.unit ? ` ${target.unit}` : ''}`;
+}
+
+/** Builds a line, deciding `met` from the value and the target. */
+export function line(
+  fields: Omit<BenchLine, 'met'> & { met?: boolean },
+): BenchLine {
+  const met = meets(fields.value, fields.target) && (fields.met ?? true);
+  return { ...fields, met };
+}
+
+/** Rounds to `digits` decimals. */
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The markdown table of a run: name, inputs, measured, target, met. */
+export function markdownTable(lines: readonly BenchLine[]): string {
+  const rows = [
+    '| benchmark | inputs | measured | target | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...lines.map(
+      (l) =>
+        `| ${cell(l.name)} | ${cell(l.inputs)} | ${cell(l.shown)} | ${cell(describeTarget(l.target))} | ${l.met ? 'yes' : '**no**'} |`,
+    ),
+  ];
+  return rows.join('\n');
+}
+
+/** The machine a run happened on, for results.json and RESULTS.md. */
+export function machine(): Record<string, unknown> {
+  const list = cpus();
+  return {
+    os: `${platform()} ${release()} ${arch()}`,
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+  };
+}
