@@ -118,10 +118,24 @@ export class IncompleteListingError extends Error {
   override readonly name = 'IncompleteListingError';
   readonly expected: number;
   readonly received: number;
-  constructor(what: string, expected: number, received: number, options?: ErrorOptions) {
-    super(`${what}: listing incomplete, received ${received} of ${expected} items`, options);
+  /** The request id of the last page fetched, so the short answer can be traced. */
+  readonly requestId: string | undefined;
+  constructor(
+    what: string,
+    expected: number,
+    received: number,
+    requestId?: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${what}: listing incomplete, received ${received} of ${expected} items${
+        requestId ? ` (last page request id ${requestId})` : ''
+      }`,
+      options,
+    );
     this.expected = expected;
     this.received = received;
+    this.requestId = requestId;
   }
 }
 

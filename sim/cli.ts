@@ -11,7 +11,8 @@ const USAGE = `usage: npm run sim -- [options]
   --project-id ID          override the fleet's project id
   --ak AK --sk SK [--security-token T]
                            credentials to accept (default: the simulator's fixed pair)
-  --now fleet|real|ISO     where the virtual clock starts (default: the fleet's now)
+  --now fleet|real|ISO     where the virtual clock starts (default: real, with --rebase,
+                           so functions that sign with the wall clock are accepted)
   --rebase                 shift the fleet's timestamps so its now lands on --now
   --frozen                 the virtual clock stays put until moved via POST /_sim/clock
   --faults PATH            a fault config JSON file (see sim/README.md)
@@ -72,7 +73,10 @@ export function parseCliArgs(argv: readonly string[]): StartSimulatorOptions {
       values.ak !== undefined && values.sk !== undefined
         ? { ak: values.ak, sk: values.sk, securityToken: values['security-token'] }
         : undefined,
-    clock: { now: values.now, rebase: values.rebase, frozen: values.frozen },
+    clock:
+      values.now === undefined
+        ? { now: 'real', rebase: true, frozen: values.frozen }
+        : { now: values.now, rebase: values.rebase, frozen: values.frozen },
     faults:
       values.faults === undefined ? undefined : JSON.parse(readFileSync(values.faults, 'utf8')),
     jobSeconds: integer(values['job-seconds'], 'job-seconds'),

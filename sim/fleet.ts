@@ -25,6 +25,8 @@ export const FleetGroupSchema = ServerGroupSchema.extend({
 export type FleetGroup = z.infer<typeof FleetGroupSchema>;
 
 export const FleetServerSchema = AppServerSchema.extend({
+  // A fleet server is in a group or, left out, in none; never null.
+  server_group_id: z.string().min(1).optional(),
   machine_name: z.string().min(1),
   instance_id: z.string().min(1),
   create_time: InstantSchema,

@@ -298,7 +298,7 @@ export class SimState {
     this.serversById.set(server.id, server);
     if (server.instance_id !== undefined) this.serversByInstance.set(server.instance_id, server);
     if (server.machine_name !== undefined) this.serversByMachine.set(server.machine_name, server);
-    if (server.server_group_id !== undefined) this.attach(server, server.server_group_id);
+    if (server.server_group_id != null) this.attach(server, server.server_group_id);
     this.allServersCache = null;
   }
 
@@ -313,7 +313,7 @@ export class SimState {
 
   private detach(server: AppServer): void {
     const groupId = server.server_group_id;
-    if (groupId === undefined) return;
+    if (groupId == null) return;
     const members = this.serversByGroup.get(groupId);
     const group = this.groupsById.get(groupId);
     members?.delete(server.id);
@@ -525,7 +525,7 @@ export class SimState {
     const server = this.serversByInstance.get(instanceId);
     if (!server) return { kind: 'unknown-instance' };
     if (server.server_group_id === groupId) return { kind: 'already-member' };
-    if (server.server_group_id !== undefined) {
+    if (server.server_group_id != null) {
       return { kind: 'member-elsewhere', groupId: server.server_group_id };
     }
     this.attach(server, groupId);

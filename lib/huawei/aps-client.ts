@@ -98,6 +98,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
     let offset = 0;
     let received = 0;
     let count = 0;
+    let lastRequestId: string | undefined;
     for (;;) {
       const { data, requestId } = await http.request({
         method: 'GET',
@@ -109,6 +110,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
       if (data === undefined) {
         throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
       }
+      lastRequestId = requestId;
       // `count` is the total; the latest page's word on it is the one kept.
       count = data.count;
       for (const item of data.items) yield item;
@@ -116,7 +118,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
       offset += data.items.length;
       if (data.items.length === 0 || offset >= count) break;
     }
-    if (received < count) throw new IncompleteListingError(what, count, received);
+    if (received < count) throw new IncompleteListingError(what, count, received, lastRequestId);
   }
 
   const listServerGroups = (filters: ServerGroupFilters = {}): AsyncGenerator<ServerGroup> =>

@@ -1,7 +1,11 @@
 import { HuaweiApiError, ResponseSchemaError } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { type HttpCore, pathSegment } from './http.ts';
-import { type EcsServerGroup, ShowEcsServerGroupResponseSchema } from './schemas.ts';
+import {
+  EcsActionResponseSchema,
+  type EcsServerGroup,
+  ShowEcsServerGroupResponseSchema,
+} from './schemas.ts';
 
 export interface EcsClientOptions {
   http: HttpCore;
@@ -57,6 +61,9 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
           baseUrl: endpoint,
           path,
           body: { remove_member: { instance_uuid: instanceUuid } },
+          // A 200 whose body is not the documented empty one (or an object)
+          // does not confirm the removal: it fails instead of reporting one.
+          schema: EcsActionResponseSchema,
           // Success is 200 with an empty body; 404 (unconfirmed) means the
           // group or the membership is gone: the goal is reached either way.
           acceptStatuses: [404],

@@ -120,7 +120,8 @@ export const AppServerSchema = z.looseObject({
   name: z.string().optional(),
   machine_name: z.string().optional(),
   description: z.string().optional(),
-  server_group_id: z.string().optional(),
+  // Left out, or null, once a server is no longer in a group.
+  server_group_id: z.string().nullable().optional(),
   instance_id: z.string().optional(),
   status: ServerStatusSchema.optional(),
   // An open set in the reference ("ACTIVE, BUILD, … or null").
@@ -194,6 +195,11 @@ export const EcsServerGroupSchema = z.looseObject({
   policies: z.array(z.string()).optional(),
 });
 export type EcsServerGroup = z.infer<typeof EcsServerGroupSchema>;
+/**
+ * The remove_member/add_member answer: documented as an empty body; an object
+ * (extra fields) is tolerated, anything else cannot be read as a success.
+ */
+export const EcsActionResponseSchema = z.looseObject({}).optional();
 export const ShowEcsServerGroupResponseSchema = z.looseObject({
   server_group: EcsServerGroupSchema,
 });

@@ -159,7 +159,7 @@ async function attemptRemoval(
     const fresh = await services.aps.getServer(removal.serverId);
     if (fresh === undefined)
       return { ...base, outcome: 'already-removed', detail: 'server no longer exists' };
-    if (!isMemberOf(fresh, evaluation.group.id) || fresh.server_group_id === undefined) {
+    if (fresh.server_group_id !== evaluation.group.id) {
       return { ...base, outcome: 'already-removed', detail: 'no longer a member of the group' };
     }
     if ((fresh.session_count ?? 0) > 0) {
@@ -204,7 +204,13 @@ async function attemptRemoval(
   } catch (error) {
     const failure = describeFailure(error);
     return withRequestId(
-      { ...base, outcome: 'failed', detail: failure.message },
+      {
+        ...base,
+        outcome: 'failed',
+        detail: failure.message,
+        // Read by remediation: a transient failure makes SQS redeliver the record.
+        ...(failure.transient ? { retryable: true } : {}),
+      },
       failure.requestId,
     );
   }
@@ -214,8 +220,9 @@ function withRequestId(report: RemovalReport, requestId: string | undefined): Re
   return requestId === undefined ? report : { ...report, requestId };
 }
 
+/** A listed server counts as a member unless it names another group. */
 function isMemberOf(server: AppServer, groupId: string): boolean {
-  return server.server_group_id === undefined || server.server_group_id === groupId;
+  return server.server_group_id == null || server.server_group_id === groupId;
 }
 
 /** The safe description of any failure: message, whether retrying may help, request id. */
