@@ -4,12 +4,10 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { PoisonMessageError } from '../lib/errors.ts';
 import { assertSqsEvent } from '../lib/events.ts';
-import { fromPowertools } from '../lib/logger.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { parseQueueMessage } from '../lib/queue/parse.ts';
-import { createInvocation } from '../lib/sweep/invocation.ts';
 import { PermanentFailure, processMessage } from '../lib/sweep/remediate.ts';
-import { deadlineOf, defaultDeps, type HandlerDeps } from './runtime.ts';
+import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
 /**
  * The remediation consumer. Poison records (not JSON, wrong schema) and
@@ -21,15 +19,7 @@ import { deadlineOf, defaultDeps, type HandlerDeps } from './runtime.ts';
 export function createRemediateHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<SQSBatchResponse> => {
     assertSqsEvent(event);
-    const config = deps.config();
-    const now = deps.now ?? Date.now;
-    const log = fromPowertools(deps.logger);
-    const invocation = createInvocation(config, {
-      deadlineAt: deadlineOf(context, now),
-      log,
-      now,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
+    const { config, log, invocation } = beginInvocation(deps, context);
     const records = event.Records as unknown as SQSRecord[];
 
     const deadLetter = async (record: SQSRecord, kind: 'poison' | 'failed', error: string) => {

@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../lib/config.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
+import { createInvocation, type Invocation } from '../lib/sweep/invocation.ts';
 
 /** What both handlers need from the outside world; tests pass their own. */
 export interface HandlerDeps {
@@ -43,4 +44,24 @@ export function deadlineOf(
   now: () => number,
 ): number {
   return now() + Math.max(0, context.getRemainingTimeInMillis() - RETURN_MARGIN_MS);
+}
+
+/**
+ * What every invocation starts with: the config (parsed once per container),
+ * the logger, and clients bound to this invocation's deadline and request budget.
+ */
+export function beginInvocation(
+  deps: HandlerDeps,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): { config: Config; log: Log; invocation: Invocation } {
+  const config = deps.config();
+  const now = deps.now ?? Date.now;
+  const log = fromPowertools(deps.logger);
+  const invocation = createInvocation(config, {
+    deadlineAt: deadlineOf(context, now),
+    log,
+    now,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  return { config, log, invocation };
 }

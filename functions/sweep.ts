@@ -2,26 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseScheduleEvent } from '../lib/events.ts';
-import { fromPowertools } from '../lib/logger.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
-import { createInvocation } from '../lib/sweep/invocation.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
 import { runSweep } from '../lib/sweep/sweep.ts';
-import { deadlineOf, defaultDeps, type HandlerDeps } from './runtime.ts';
+import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
 /** The scheduled sweep: every group of every project, inline or fanned out. */
 export function createSweepHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<SweepReport> => {
     const detail = parseScheduleEvent(event);
-    const config = deps.config();
-    const now = deps.now ?? Date.now;
-    const log = fromPowertools(deps.logger);
-    const invocation = createInvocation(config, {
-      deadlineAt: deadlineOf(context, now),
-      log,
-      now,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
+    const { config, log, invocation } = beginInvocation(deps, context);
     const projects = detail.projects ?? [{ projectId: config.projectId, region: config.region }];
     const queueUrl = config.remediationQueueUrl;
     const report = await runSweep({
