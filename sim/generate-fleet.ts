@@ -1,6 +1,7 @@
 import type { ProductInfo, TmsTag } from '../lib/huawei/schemas.ts';
 import type { Fleet, FleetGroup, FleetServer, FleetSession } from './fleet.ts';
 import { deterministicHex, indexedUuid, mulberry32 } from './prng.ts';
+import { DEFAULT_PRODUCT } from './state.ts';
 
 export interface GenerateFleetOptions {
   groups: number;
@@ -83,29 +84,13 @@ function product(rand: () => number, sessions: number): ProductInfo {
   const cpu = oneOf(rand, ['2', '4', '8']);
   const memory = String(Number(cpu) * 4096);
   return {
+    ...DEFAULT_PRODUCT,
     product_id: `workspace.appstream.general.${cpu}xlarge.${sessions}`,
     flavor_id: `s6.${cpu}xlarge.2`,
-    type: 'BASE',
-    architecture: 'x86',
     cpu,
     memory,
-    is_gpu: false,
-    system_disk_type: 'SAS',
-    system_disk_size: '80',
     descriptions: `s6.${cpu}xlarge.2 general|${cpu} vCPUs|${Number(memory) / 1024} GB`,
-    charge_mode: '0',
-    contain_data_disk: false,
-    resource_type: 'hws.resource.type.workspace.appstream',
-    cloud_service_type: 'hws.service.type.vdi',
-    volume_product_type: 'workspace',
     sessions,
-    status: 'normal',
-    cond_operation_az: 'cn-north-4a(normal),cn-north-4b(normal)',
-    sub_product_list: [],
-    domain_ids: [],
-    package_type: 'general',
-    expire_time: null,
-    support_gpu_type: null,
   };
 }
 

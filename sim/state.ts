@@ -72,7 +72,8 @@ export type AddMemberResult =
   | { kind: 'already-member' }
   | { kind: 'member-elsewhere'; groupId: string };
 
-const DEFAULT_PRODUCT: ProductInfo = {
+/** The product a fleet record gets when it names none; generated fleets vary it. */
+export const DEFAULT_PRODUCT: ProductInfo = {
   product_id: 'workspace.appstream.general.xlarge.2',
   flavor_id: 's2.large.2',
   type: 'BASE',
