@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+bash scripts/ensure-deps.sh || exit 1
 mkdir -p .reports
 status=0
 echo "== typecheck"; npx tsc --noEmit -p tsconfig.json || status=1
