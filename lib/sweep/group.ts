@@ -177,7 +177,7 @@ async function attemptRemoval(
     const sessionsOfServer =
       evaluation.sessions === undefined
         ? { error: 'sessions unknown' }
-        : sessionsOfMachine(indexSessionsByMachine(evaluation.sessions), fresh.machine_name);
+        : sessionsOfMachine(sessionIndexOf(evaluation.sessions), fresh.machine_name);
     const reason = assessMember(
       fresh,
       sessionsOfServer,
@@ -214,6 +214,17 @@ async function attemptRemoval(
       failure.requestId,
     );
   }
+}
+
+// One index per group's session listing, however many of its members are removed.
+const sessionIndexes = new WeakMap<readonly SessionInfo[], Map<string, SessionInfo[]>>();
+function sessionIndexOf(sessions: readonly SessionInfo[]): Map<string, SessionInfo[]> {
+  let index = sessionIndexes.get(sessions);
+  if (index === undefined) {
+    index = indexSessionsByMachine(sessions);
+    sessionIndexes.set(sessions, index);
+  }
+  return index;
 }
 
 function withRequestId(report: RemovalReport, requestId: string | undefined): RemovalReport {

@@ -80,6 +80,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     groups: [],
   };
   const pending: PendingGroup[] = [];
+  // Groups finish out of order; the report lists them in listing order.
+  const listed = new Map<GroupReport, number>();
+  let seen = 0;
   const skipped = (projectId: string) => (group: ServerGroup) => {
     report.notVisitedCount++;
     if (report.notVisited.length < NOT_VISITED_IDS)
@@ -98,6 +101,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         listing,
         options.concurrency,
         async (group) => {
+          const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings);
           const detailed =
             report.groups.length < MEMBER_DETAIL_GROUPS ||
@@ -108,6 +112,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             error: evaluation.error?.message,
           });
           report.groups.push(groupReport);
+          listed.set(groupReport, position);
           if (evaluation.decision.kind === 'scale-in') {
             pending.push({
               projectId: project.projectId,
@@ -130,6 +135,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   if (report.status === 'completed' && (report.errors.length > 0 || report.notVisitedCount > 0)) {
     report.status = 'partial';
   }
+  report.groups.sort((a, b) => (listed.get(a) ?? 0) - (listed.get(b) ?? 0));
   report.totals = summarise(report.groups);
   if (options.mode === 'fanout') report.totals.groups = report.enqueued?.sent ?? 0;
   report.requests = options.stats();
