@@ -42,7 +42,7 @@ export function faultsFor(seed: number): FaultConfig {
         reset: 0.03,
         malformed: 0.02,
         schemaViolation: 0.02,
-        rateLimit: { requestsPerSecond: 200, burst: 10 },
+        rateLimit: { requestsPerSecond: 100, burst: 6 },
       },
     },
   };
@@ -86,7 +86,9 @@ export function serversWithSessions(sim: Simulator): Set<string> {
       .filter(
         (s) =>
           (s.session_count ?? 0) > 0 ||
-          sim.state.sessionsOf(s.machine_name).some((x) => LIVE_STATES.has(x.session_state)),
+          sim.state
+            .sessionsOf(s.machine_name ?? '')
+            .some((x) => LIVE_STATES.has(x.session_state ?? '')),
       )
       .map((s) => s.id),
   );
@@ -195,14 +197,22 @@ export function contextFor(sim: Simulator): Context {
   return fakeContext({ remainingMs: 600_000, now: () => sim.now().getTime() });
 }
 
+/** Requests {@link loopbackFetch} refused, by host. */
+export const blockedHosts: string[] = [];
+
 /**
  * A fetch that only reaches loopback: an event may name another region,
- * whose real endpoint must never be called from a test.
+ * whose real endpoint must never be called from a test. Anything else gets a
+ * 403 at once (not a network error, which would be retried with real sleeps).
  */
-export const loopbackFetch: typeof globalThis.fetch = (input, init) => {
+export const loopbackFetch: typeof globalThis.fetch = async (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input));
   if (url.hostname !== '127.0.0.1') {
-    return Promise.reject(new TypeError(`blocked non-loopback request to ${url.host}`));
+    blockedHosts.push(url.host);
+    return new Response(
+      JSON.stringify({ error_code: 'TEST.0403', error_msg: 'non-loopback request blocked' }),
+      { status: 403, headers: { 'content-type': 'application/json' } },
+    );
   }
   return globalThis.fetch(input, init);
 };

@@ -4,7 +4,7 @@ import type { SweepReport } from '../../lib/sweep/report.ts';
 import type { FaultKind } from '../../sim/faults.ts';
 import type { Simulator } from '../../sim/server.ts';
 import { loadEvent } from '../helpers/lambda.ts';
-import { capturingLogger } from '../helpers/stack.ts';
+import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
   contextFor,
   deletedServerId,
@@ -27,17 +27,19 @@ import {
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 // Every fourth seed releases servers through the APS delete instead of remove_member.
 const modeOf = (seed: number) => (seed % 4 === 0 ? 'release' : 'remove-member');
-// 30 × 8 generated fleets plan 25–55 removals: the caps apply but must not
+// 30 × 8 generated fleets plan about 25–60 removals: the caps apply but must not
 // bind, or a faulted run (which sees fewer groups) could legitimately act
 // where a fault-free run aborts, and the end states would differ by design.
 const LIMITS = { MAX_REMOVALS_PER_SWEEP: '100', MAX_REMOVALS_PER_GROUP: '10' };
 
 const rejections = watchUnhandledRejections();
 const faultsSeen = new Map<FaultKind, number>();
+let seedsChecked = 0;
 
 afterAll(() => {
   rejections.stop();
-  // The mix was real: every kind of fault happened somewhere in the suite.
+  // The mix was real: every kind of fault happened somewhere in the full run.
+  if (seedsChecked < 2 * SEEDS.length) return;
   expect([...faultsSeen.keys()].sort()).toEqual(
     ['error500', 'error503', 'hang', 'malformed', 'reset', 'schemaViolation', 'throttle'].sort(),
   );
@@ -54,9 +56,12 @@ async function sweepOnce(sim: Simulator, env: Record<string, string>) {
 async function expectedState(source: FleetSource, seed: number, env: Record<string, string>) {
   const sim = await startFaultSimulator(source, seed);
   try {
+    const removed = recordRemovals(sim);
     const { report } = await sweepOnce(sim, env);
     expect(report.status).toBe('completed');
-    return { members: membership(sim), removed: reportedRemovals(report).sort() };
+    // From the simulator, not the report: on a busy machine a removal whose
+    // answer came too late is retried and reported `already-removed`.
+    return { members: membership(sim), removed: removed.sort() };
   } finally {
     await sim.close();
   }
@@ -74,6 +79,7 @@ async function checkSeed(source: FleetSource, seed: number): Promise<void> {
 
     sim.setFaults(faultsFor(seed));
     const faulted = await sweepOnce(sim, env);
+    const removedUnderFaults = removed.length;
     for (const call of sim.calls) {
       if (call.fault !== null) faultsSeen.set(call.fault, (faultsSeen.get(call.fault) ?? 0) + 1);
     }
@@ -102,10 +108,11 @@ async function checkSeed(source: FleetSource, seed: number): Promise<void> {
       expect(applied).toHaveLength(removed.length);
     }
 
-    // A report says `removed` only for a removal that happened, once.
-    const claimed = reports.flatMap(reportedRemovals);
-    expect(claimed.filter((id) => !removed.includes(id))).toEqual([]);
-    expect(new Set(claimed).size).toBe(claimed.length);
+    // A report says `removed` only for a removal that happened in that run.
+    const duringFaults = removed.slice(0, removedUnderFaults);
+    const afterFaults = removed.slice(removedUnderFaults);
+    expect(reportedRemovals(faulted.report).filter((id) => !duringFaults.includes(id))).toEqual([]);
+    expect(reportedRemovals(followUp.report).filter((id) => !afterFaults.includes(id))).toEqual([]);
 
     // Every failure is traceable; no secret reaches a log line or a report.
     for (const report of reports) {
@@ -116,6 +123,7 @@ async function checkSeed(source: FleetSource, seed: number): Promise<void> {
     ).toEqual([]);
     expect(faulted.logs.length).toBeGreaterThan(0);
     expect(rejections.reasons.slice(rejectionsBefore)).toEqual([]);
+    seedsChecked++;
   } finally {
     await sim.close();
   }
@@ -132,5 +140,42 @@ describe('sweep handler under injected faults', () => {
     it.concurrent.each(SEEDS)('converges safely with fleet and fault seed %i', async (seed) => {
       await checkSeed(fleetOf('generated', seed), seed);
     });
+  });
+});
+
+describe('sweep handler on a listing that comes back short', () => {
+  it('removes nothing from the group and names the request id of the last page', async () => {
+    const sim = await startFaultSimulator(fleetOf('demo', 1), 1);
+    try {
+      // Every app-server page loses its last item while `count` stays: a
+      // gateway or backend that drops records, which no retry can see.
+      const shortPages: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (!new URL(String(input)).pathname.endsWith('/app-servers')) return response;
+        const page = (await response.json()) as { count: number; items: unknown[] };
+        return new Response(JSON.stringify({ ...page, items: page.items.slice(0, -1) }), {
+          status: response.status,
+          headers: {
+            'content-type': 'application/json',
+            'x-request-id': response.headers.get('x-request-id') ?? '',
+          },
+        });
+      };
+      const { logger, logs } = capturingLogger();
+      const handler = createSweepHandler(faultDeps(sim, { logger, fetch: shortPages }));
+      const report = await handler(loadEvent('schedule.json'), contextFor(sim));
+      expect(mutatingCalls(sim)).toEqual([]);
+      const floor = report.groups.find((g) => g.serverGroupId === 'sg-floor');
+      expect(floor).toMatchObject({ decision: 'skip', reason: 'incomplete-data' });
+      expect(floor?.error).toMatch(/listing incomplete/);
+      expect(failuresOf(report).length).toBeGreaterThan(0);
+      expect(failuresOf(report).filter((f) => !TRACEABLE.test(f))).toEqual([]);
+      const audit = logs.lines.find(
+        (l) => l['audit'] === 'decision' && l['serverGroupId'] === 'sg-floor',
+      );
+      expect(audit?.['requestId']).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      await sim.close();
+    }
   });
 });
