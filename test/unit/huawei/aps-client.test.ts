@@ -107,6 +107,17 @@ describe('listServerGroups', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('names the request id of the last page in an incomplete listing', async () => {
+    server.enqueue({
+      json: { count: 3, items: [group(1)] },
+      headers: { 'X-Request-Id': 'req-p1' },
+    });
+    server.enqueue({ json: { count: 3, items: [] }, headers: { 'X-Request-Id': 'req-p2' } });
+    const { error } = await drain(aps.listServerGroups());
+    expect(error).toBeInstanceOf(IncompleteListingError);
+    expect(String(error)).toContain('req-p2');
+  });
+
   it('stops when the count shrinks below the offset', async () => {
     server.enqueue({
       json: { count: 150, items: Array.from({ length: 100 }, (_, i) => group(i)) },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HuaweiApiError } from '../../../lib/errors.ts';
+import { HuaweiApiError, ResponseSchemaError } from '../../../lib/errors.ts';
 import { createEcsClient, type EcsClient, saysNotAMember } from '../../../lib/huawei/ecs-client.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
@@ -37,6 +37,16 @@ describe('removeMember', () => {
     expect(req?.body).toBe(`{"remove_member":{"instance_uuid":"${UUID}"}}`);
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.headers['x-project-id']).toBe(PROJECT);
+  });
+
+  it('rejects a 200 whose body is not an object instead of reporting a removal', async () => {
+    server.handle(() => ({
+      status: 200,
+      headers: { 'X-Request-Id': 'r-odd' },
+      json: ['unexpected'],
+    }));
+    await expect(ecs.removeMember('sg-1', UUID)).rejects.toThrow(ResponseSchemaError);
+    await expect(ecs.removeMember('sg-1', UUID)).rejects.toThrow('r-odd');
   });
 
   it('treats a 404 as already removed and logs it', async () => {
