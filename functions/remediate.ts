@@ -29,7 +29,7 @@ export function createRemediateHandler(deps: HandlerDeps) {
       }
       await sendToDeadLetter(
         { messageId: record.messageId, body: record.body, kind, error },
-        { sqs: deps.sqs(), queueUrl: config.deadLetterQueueUrl },
+        { sqs: await deps.sqs(), queueUrl: config.deadLetterQueueUrl },
       );
       log.warn('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
       return { status: 'dead-lettered', kind, error };

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../lib/config.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
@@ -9,7 +9,8 @@ import { createInvocation, type Invocation } from '../lib/sweep/invocation.ts';
 export interface HandlerDeps {
   config: () => Config;
   logger: Logger;
-  sqs: () => SQSClient;
+  /** The SQS client, created (and its SDK loaded) on first use. */
+  sqs: () => Promise<SQSClient>;
   fetch?: typeof globalThis.fetch;
   now?: () => number;
 }
@@ -34,7 +35,10 @@ export function defaultDeps(): HandlerDeps {
   return {
     config: once(() => loadConfig(process.env)),
     logger: createLogger(),
-    sqs: once(() => new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1' })),
+    sqs: once(async () => {
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      return new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+    }),
   };
 }
 

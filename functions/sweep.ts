@@ -26,7 +26,10 @@ export function createSweepHandler(deps: HandlerDeps) {
       hasTime: invocation.hasTime,
       stats: invocation.stats,
       ...(queueUrl
-        ? { enqueue: (messages) => sendMessages(messages, { sqs: deps.sqs(), queueUrl, log }) }
+        ? {
+            enqueue: async (messages) =>
+              sendMessages(messages, { sqs: await deps.sqs(), queueUrl, log }),
+          }
         : {}),
     });
     log.info('sweep finished', {

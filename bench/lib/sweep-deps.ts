@@ -31,9 +31,13 @@ export function discardingLogger(): { logger: Logger; lines: () => number } {
  * Sweep-handler dependencies aimed at a simulator on the real clock: its
  * endpoints and keys, the wall clock, a discarding logger, and an SQS client
  * made only if something asks (inline sweeps never do). `env` overrides the
- * configuration variables.
+ * configuration variables; `fetch` replaces the HTTP transport.
  */
-export function benchDeps(target: SimTarget, env: Record<string, string>): HandlerDeps {
+export function benchDeps(
+  target: SimTarget,
+  env: Record<string, string>,
+  fetch?: typeof globalThis.fetch,
+): HandlerDeps {
   const config = loadConfig({
     HUAWEICLOUD_SDK_AK: target.ak,
     HUAWEICLOUD_SDK_SK: target.sk,
@@ -46,7 +50,7 @@ export function benchDeps(target: SimTarget, env: Record<string, string>): Handl
   return {
     config: () => config,
     logger: discardingLogger().logger,
-    sqs: () => {
+    sqs: async () => {
       sqs ??= new SQSClient({
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
@@ -54,5 +58,6 @@ export function benchDeps(target: SimTarget, env: Record<string, string>): Handl
       return sqs;
     },
     now: Date.now,
+    ...(fetch ? { fetch } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /** SQS message attribute values are capped; keep the error readable but bounded. */
 const MAX_ATTRIBUTE_CHARS = 1024;
@@ -25,6 +25,8 @@ export async function sendToDeadLetter(
   record: DeadLetterRecord,
   options: DeadLetterOptions,
 ): Promise<void> {
+  // Loaded on first use, like the producer: most invocations never dead-letter.
+  const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
   await options.sqs.send(
     new SendMessageCommand({
       QueueUrl: options.queueUrl,

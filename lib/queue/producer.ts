@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type Log, silentLog } from '../logger.ts';
 import type { QueueMessage } from './messages.ts';
 
@@ -35,6 +35,8 @@ export async function sendMessages(
   options: SendMessagesOptions,
 ): Promise<SendResult> {
   const { sqs, queueUrl, retries = 2, log = silentLog } = options;
+  // Loaded on first use: an inline sweep never pays for the SQS client at cold start.
+  const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
   let pending = messages.map((message, index) => ({ id: `m${index}`, message }));
   const lastError = new Map<string, { code: string; error: string }>();
   let sent = 0;

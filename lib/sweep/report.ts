@@ -80,7 +80,42 @@ export interface SweepReport {
   errors: { projectId: string; error: string }[];
   /** Fanout only: messages put on the remediation queue, and those that could not be. */
   enqueued?: { sent: number; failed: { serverGroupId: string; error: string }[] };
+  /**
+   * One line per group, in listing order. Beyond REPORTED_GROUPS groups only
+   * the eventful ones (acting, scaling out or failed) are listed, up to that
+   * many; `groupsOmitted` counts the rest. `totals` always covers every group.
+   */
   groups: GroupReport[];
+  groupsOmitted: number;
+}
+
+/** Groups listed one by one in a report; see SweepReport.groups. */
+export const REPORTED_GROUPS = 1_000;
+/** Groups whose member verdicts are listed; beyond it only the counts per reason. */
+export const MEMBER_DETAIL_GROUPS = 200;
+
+/** A group the operator wants to see even in a summary: it acts, scales out or failed. */
+export function isEventful(group: GroupReport): boolean {
+  return (
+    group.removals.length > 0 ||
+    group.decision === 'scale-out' ||
+    group.error !== undefined ||
+    group.reason === 'incomplete-data'
+  );
+}
+
+/**
+ * Keeps a report within Lambda's 6 MB response limit however large the
+ * fleet: at most REPORTED_GROUPS lines, eventful groups first in line when
+ * there are more. Call after the totals are counted.
+ */
+export function boundGroups(groups: readonly GroupReport[]): {
+  groups: GroupReport[];
+  omitted: number;
+} {
+  if (groups.length <= REPORTED_GROUPS) return { groups: [...groups], omitted: 0 };
+  const kept = groups.filter(isEventful).slice(0, REPORTED_GROUPS);
+  return { groups: kept, omitted: groups.length - kept.length };
 }
 
 /** Counts each member reason kind, e.g. `{ idle: 2, busy: 3 }`. */

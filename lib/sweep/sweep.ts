@@ -12,16 +12,17 @@ import {
   removeMember,
 } from './group.ts';
 import { forEachConcurrent } from './pool.ts';
+
 import {
+  boundGroups,
   type GroupReport,
   groupReportOf,
+  MEMBER_DETAIL_GROUPS,
   type RequestStats,
   type SweepReport,
   summarise,
 } from './report.ts';
 
-/** Groups whose members are listed one by one in a report; beyond it only groups that act or fail. */
-export const MEMBER_DETAIL_GROUPS = 200;
 /** Ids of unvisited groups kept in a report; the count is always exact. */
 const NOT_VISITED_IDS = 1_000;
 /** Evaluate-group messages buffered before a SendMessageBatch round. */
@@ -78,6 +79,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     notVisitedCount: 0,
     errors: [],
     groups: [],
+    groupsOmitted: 0,
   };
   const pending: PendingGroup[] = [];
   // Groups finish out of order; the report lists them in listing order.
@@ -103,12 +105,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         async (group) => {
           const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings);
-          const detailed =
-            report.groups.length < MEMBER_DETAIL_GROUPS ||
-            evaluation.decision.kind === 'scale-in' ||
-            evaluation.error !== undefined;
           const groupReport = groupReportOf(project.projectId, evaluation.decision, {
-            includeMembers: detailed,
+            includeMembers: position < MEMBER_DETAIL_GROUPS,
             error: evaluation.error?.message,
           });
           report.groups.push(groupReport);
@@ -117,7 +115,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             pending.push({
               projectId: project.projectId,
               services: project.services,
-              evaluation: evaluation as PendingGroup['evaluation'],
+              evaluation: keepForActing(evaluation as PendingGroup['evaluation']),
               report: groupReport,
             });
           }
@@ -137,10 +135,29 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   }
   report.groups.sort((a, b) => (listed.get(a) ?? 0) - (listed.get(b) ?? 0));
   report.totals = summarise(report.groups);
+  const bounded = boundGroups(report.groups);
+  report.groups = bounded.groups;
+  report.groupsOmitted = bounded.omitted;
   if (options.mode === 'fanout') report.totals.groups = report.enqueued?.sent ?? 0;
   report.requests = options.stats();
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/**
+ * What acting on a group needs, and no more: between evaluation and action a
+ * large sweep holds thousands of these, so the member list and every session
+ * but those of the servers to remove are let go.
+ */
+function keepForActing(evaluation: PendingGroup['evaluation']): PendingGroup['evaluation'] {
+  const machines = new Set(evaluation.decision.remove.map((r) => r.machineName));
+  const { id, name, scaling_policy } = evaluation.group;
+  return {
+    group: { id, name, scaling_policy },
+    decision: { ...evaluation.decision, members: [] },
+    servers: [],
+    sessions: evaluation.sessions?.filter((s) => machines.has(s.machine_name)),
+  };
 }
 
 async function act(
@@ -162,7 +179,6 @@ async function act(
         machineName: removal.machineName,
         idleMinutes: Math.floor(removal.idleMinutes),
         outcome: 'skipped-aborted' as const,
-        detail: plan.reason,
       }));
     }
     return;

@@ -68,7 +68,7 @@ export function depsFor(
   return {
     config: () => config,
     logger: options.logger ?? capturingLogger().logger,
-    sqs: () => sqs,
+    sqs: async () => sqs,
     now: () => sim.now().getTime(),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import {
+  boundGroups,
+  type GroupReport,
+  REPORTED_GROUPS,
+  summarise,
+} from '../../../lib/sweep/report.ts';
+
+const group = (i: number, overrides: Partial<GroupReport> = {}): GroupReport => ({
+  projectId: 'p1',
+  serverGroupId: `sg-${i}`,
+  serverGroupName: `group ${i}`,
+  decision: 'steady',
+  usagePercent: 10,
+  inService: 3,
+  usedSessions: 1,
+  memberReasons: { busy: 1 },
+  removals: [],
+  ...overrides,
+});
+
+const removal = (id: string) => ({
+  serverId: id,
+  instanceId: `i-${id}`,
+  machineName: `APS-${id}`,
+  idleMinutes: 90,
+  outcome: 'removed' as const,
+});
+
+describe('boundGroups', () => {
+  it('keeps every group of a fleet up to the limit', () => {
+    const groups = Array.from({ length: REPORTED_GROUPS }, (_, i) => group(i));
+    expect(boundGroups(groups)).toEqual({ groups, omitted: 0 });
+  });
+
+  it('lists only the eventful groups of a larger fleet, in order, and counts the rest', () => {
+    const groups = Array.from({ length: 3 * REPORTED_GROUPS }, (_, i) =>
+      i % 100 === 0
+        ? group(i, { decision: 'scale-in', removals: [removal(`s${i}`)] })
+        : i % 100 === 1
+          ? group(i, { decision: 'skip', reason: 'incomplete-data', error: 'listing failed' })
+          : group(i),
+    );
+    const { groups: kept, omitted } = boundGroups(groups);
+    expect(kept.map((g) => g.serverGroupId)).toEqual(
+      groups.filter((_, i) => i % 100 <= 1).map((g) => g.serverGroupId),
+    );
+    expect(omitted).toBe(groups.length - kept.length);
+  });
+
+  it('never lists more than the limit however eventful the fleet', () => {
+    const groups = Array.from({ length: 5 * REPORTED_GROUPS }, (_, i) =>
+      group(i, { decision: 'scale-out', recommendedScaleOut: 1 }),
+    );
+    const { groups: kept, omitted } = boundGroups(groups);
+    expect(kept).toHaveLength(REPORTED_GROUPS);
+    expect(omitted).toBe(4 * REPORTED_GROUPS);
+  });
+
+  it('keeps a 10,000-group report of 10 removals each under 6 MB', () => {
+    const groups = Array.from({ length: 10_000 }, (_, i) =>
+      group(i, {
+        decision: 'scale-in',
+        removals: Array.from({ length: 10 }, (_, k) => removal(`${i}-${k}`)),
+      }),
+    );
+    const totals = summarise(groups);
+    const { groups: kept, omitted } = boundGroups(groups);
+    const size = Buffer.byteLength(JSON.stringify({ totals, groups: kept, omitted }));
+    expect(size).toBeLessThan(6 * 1024 * 1024);
+    expect(totals.outcomes.removed).toBe(100_000);
+  });
+});
