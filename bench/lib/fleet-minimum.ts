@@ -41,7 +41,8 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
   }
   const groupOf = new Map<string, string>();
   for (const server of fleet.servers) {
-    if (server.server_group_id !== undefined) groupOf.set(server.machine_name, server.server_group_id);
+    if (server.server_group_id !== undefined)
+      groupOf.set(server.machine_name, server.server_group_id);
   }
   const sessions = new Map<string, SessionInfo[]>();
   for (const session of fleet.sessions ?? []) {

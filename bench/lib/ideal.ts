@@ -6,7 +6,8 @@ export const PAGE_SIZE = 100;
  * (an empty list still costs the request that says so).
  */
 export function pagesFor(count: number, pageSize = PAGE_SIZE): number {
-  if (!(count >= 0) || !Number.isInteger(count)) throw new RangeError('count must be a whole number');
+  if (!(count >= 0) || !Number.isInteger(count))
+    throw new RangeError('count must be a whole number');
   if (!(pageSize >= 1) || !Number.isInteger(pageSize)) {
     throw new RangeError('pageSize must be a whole number >= 1');
   }

@@ -43,9 +43,7 @@ export function describeTarget(target: Target): string {
 }
 
 /** Builds a line, deciding `met` from the value and the target. */
-export function line(
-  fields: Omit<BenchLine, 'met'> & { met?: boolean },
-): BenchLine {
+export function line(fields: Omit<BenchLine, 'met'> & { met?: boolean }): BenchLine {
   const met = meets(fields.value, fields.target) && (fields.met ?? true);
   return { ...fields, met };
 }
@@ -73,8 +71,16 @@ export function markdownTable(lines: readonly BenchLine[]): string {
   return rows.join('\n');
 }
 
+export interface Machine {
+  os: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+}
+
 /** The machine a run happened on, for results.json and RESULTS.md. */
-export function machine(): Record<string, unknown> {
+export function machine(): Machine {
   const list = cpus();
   return {
     os: `${platform()} ${release()} ${arch()}`,

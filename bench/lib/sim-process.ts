@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FaultConfig } from '../../sim/faults.ts';
 import type { CallLogEntry } from '../../sim/server.ts';
@@ -25,6 +26,8 @@ export interface SimProcess {
   /** The child's pid, for reports. */
   pid: number;
   loadSeconds: number;
+  /** CPU time the simulator process has used so far, ms (NaN where /proc is missing). */
+  cpuMs(): number;
   setFaults(config: FaultConfig): Promise<void>;
   /** Reloads the fleet (rebased onto the wall clock again), clears faults and the call log. */
   reset(): Promise<void>;
@@ -39,6 +42,20 @@ interface Ready {
   ak: string;
   sk: string;
   loadSeconds: number;
+}
+
+/** User + system CPU of a process from /proc/<pid>/stat, ms; NaN when unreadable. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const running = new Set<ChildProcess>();
@@ -68,6 +85,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 export function trackChild(child: ChildProcess): void {
   installExitHook();
   running.add(child);
+  child.once('exit', () => running.delete(child));
 }
 
 /**
@@ -125,6 +143,7 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       sk: ready.sk,
       pid: child.pid ?? 0,
       loadSeconds: ready.loadSeconds,
+      cpuMs: () => processCpuMs(child.pid),
       async setFaults(config) {
         await admin('PUT', '/_sim/faults', config);
       },

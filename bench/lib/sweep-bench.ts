@@ -1,7 +1,7 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
-import type { CallLogEntry } from '../../sim/server.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
+import type { CallLogEntry } from '../../sim/server.ts';
 import { fakeContext } from '../../test/helpers/lambda.ts';
 import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
 import { idealSweepMs, sweepDepth, throttleUse } from './ideal.ts';
@@ -21,19 +21,91 @@ const BASE_ENV = {
   HTTP_TIMEOUT_MS: '10000',
   SESSION_LOOKBACK_HOURS: '24',
 };
-const LIMITS = { minServersPerGroup: 1, maxRemovalsPerGroup: 10, protectTagKey: 'aps-autoscaler:protect' };
 const CONCURRENCY = 16;
+const LIMITS = {
+  minServersPerGroup: 1,
+  maxRemovalsPerGroup: 10,
+  protectTagKey: 'aps-autoscaler:protect',
+};
 
-/** Runs the sweep handler once in this process against `sim`; wall time in ms. */
+/** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
+export interface CpuUse {
+  clientMs: number;
+  simMs: number;
+}
+
+/** What the client saw of its transport: requests in flight (time-weighted) and time to response headers. */
+export interface TransportUse {
+  meanInFlight: number;
+  meanHeadersMs: number;
+}
+
+/** Wraps a fetch to measure requests in flight and time to response headers, client side. */
+function instrument(base: typeof globalThis.fetch): {
+  fetch: typeof globalThis.fetch;
+  read: (wallMs: number) => TransportUse;
+} {
+  let inFlight = 0;
+  let area = 0;
+  let last = performance.now();
+  let waited = 0;
+  let count = 0;
+  const tick = (): void => {
+    const t = performance.now();
+    area += inFlight * (t - last);
+    last = t;
+  };
+  const wrapped = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    tick();
+    inFlight += 1;
+    const started = performance.now();
+    try {
+      return await base(input, init);
+    } finally {
+      waited += performance.now() - started;
+      count += 1;
+      tick();
+      inFlight -= 1;
+    }
+  }) as typeof globalThis.fetch;
+  return {
+    fetch: wrapped,
+    read: (wallMs) => ({
+      meanInFlight: round2(area / wallMs),
+      meanHeadersMs: count ? round2(waited / count) : 0,
+    }),
+  };
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/**
+ * Runs the sweep handler once in this process against `sim` (optionally over
+ * another transport); wall time in ms, CPU of both processes, what the
+ * client saw of its transport.
+ */
 export async function sweepOnce(
   sim: SimProcess,
   env: Record<string, string>,
   remainingMs: number,
-): Promise<{ report: SweepReport; wallMs: number }> {
-  const handler = createSweepHandler(benchDeps(sim, { ...BASE_ENV, ...env }));
+  transport: typeof globalThis.fetch = globalThis.fetch,
+): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; transport: TransportUse }> {
+  const probe = instrument(transport);
+  const handler = createSweepHandler(benchDeps(sim, { ...BASE_ENV, ...env }, probe.fetch));
+  const simCpu = sim.cpuMs();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const report = await handler({ detail: {} }, fakeContext({ remainingMs }));
-  return { report, wallMs: performance.now() - started };
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return {
+    report,
+    wallMs,
+    cpu: { clientMs: Math.round((used.user + used.system) / 1000), simMs: sim.cpuMs() - simCpu },
+    transport: probe.read(wallMs),
+  };
 }
 
 /** Calls per route: all, 2xx, 429, first and last arrival (epoch ms). */
@@ -45,18 +117,14 @@ export interface RouteCalls {
   lastMs: number;
 }
 
+/** Groups the simulator's call log by route. */
 export function callsByRoute(calls: readonly CallLogEntry[]): Record<string, RouteCalls> {
   const out: Record<string, RouteCalls> = {};
   for (const call of calls) {
     const key = call.route ?? 'unknown';
     const at = Date.parse(call.time);
-    const r = (out[key] ??= {
-      calls: 0,
-      ok: 0,
-      throttled: 0,
-      firstMs: at,
-      lastMs: at,
-    });
+    const r = out[key] ?? { calls: 0, ok: 0, throttled: 0, firstMs: at, lastMs: at };
+    out[key] = r;
     r.calls += 1;
     if (call.status >= 200 && call.status < 300) r.ok += 1;
     if (call.status === 429) r.throttled += 1;
@@ -69,26 +137,23 @@ export function callsByRoute(calls: readonly CallLogEntry[]): Record<string, Rou
 /** Where the time of a sweep went, from the simulator's call log. */
 function phases(calls: readonly CallLogEntry[], wallMs: number): Record<string, number> {
   const byRoute = callsByRoute(calls);
-  const listing = ['listServerGroups', 'listAppServers', 'listSessions'].map((k) => byRoute[k]);
-  const acting = ['getAppServer', 'ecsAction'].map((k) => byRoute[k]);
-  const span = (rs: (RouteCalls | undefined)[]) => {
-    const present = rs.filter((r): r is RouteCalls => r !== undefined);
-    if (present.length === 0) return { first: Number.NaN, last: Number.NaN };
+  const span = (keys: readonly string[]) => {
+    const present = keys.map((k) => byRoute[k]).filter((r): r is RouteCalls => r !== undefined);
+    if (present.length === 0) return undefined;
     return {
       first: Math.min(...present.map((r) => r.firstMs)),
       last: Math.max(...present.map((r) => r.lastMs)),
     };
   };
-  const evaluate = span(listing);
-  const act = span(acting);
-  // Σ (time the simulator held each request) / wall = requests in flight on average.
+  const evaluate = span(['listServerGroups', 'listAppServers', 'listSessions']);
+  const act = span(['getAppServer', 'ecsAction']);
+  // Σ (time the simulator held each request) / wall = requests in flight at the simulator.
   const held = calls.reduce((sum, c) => sum + c.durationMs, 0);
   return {
-    evaluatePhaseMs: Math.round(evaluate.last - evaluate.first),
-    actPhaseMs: Number.isNaN(act.first) ? 0 : Math.round(act.last - act.first),
-    gapBetweenPhasesMs: Number.isNaN(act.first) ? 0 : Math.round(act.first - evaluate.last),
-    meanInFlight: Math.round((held / wallMs) * 100) / 100,
-    meanServerMs: calls.length ? Math.round((held / calls.length) * 100) / 100 : 0,
+    evaluatePhaseMs: evaluate ? evaluate.last - evaluate.first : 0,
+    actPhaseMs: act ? act.last - act.first : 0,
+    simMeanInFlight: round2(held / wallMs),
+    simMeanHeldMs: calls.length ? round2(held / calls.length) : 0,
   };
 }
 
@@ -96,6 +161,7 @@ export interface IdealBenchResult {
   fleet: FleetSize;
   latencyMs: number;
   concurrency: number;
+  transport: string;
   wallMs: number;
   idealMs: number;
   depth: number;
@@ -107,32 +173,42 @@ export interface IdealBenchResult {
   status: SweepReport['status'];
   errors: number;
   phases: Record<string, number>;
+  cpu: CpuUse;
+  client: TransportUse;
 }
 
 /**
  * Sweep vs. the ideal, and API economy, in one run: every request of the
  * simulator delayed by `latencyMs`, removals on (the sweep cap lifted so the
- * sweep acts), MAX_CONCURRENCY 16, no client rate limit. The fleet's
- * expected counts are computed from the generated fleet itself, not from the
- * client or the simulator.
+ * sweep acts), MAX_CONCURRENCY 16, no client rate limit. The expected counts
+ * come from the generated fleet itself, not from the client or the
+ * simulator. With `reset`, the simulator's fleet is reloaded first.
  */
 export async function runIdealBench(
   sim: SimProcess,
   fleet: FleetSize,
-  latencyMs: number,
+  options: {
+    latencyMs: number;
+    reset?: boolean;
+    transport?: { name: string; fetch: typeof globalThis.fetch };
+  },
 ): Promise<IdealBenchResult> {
+  const { latencyMs } = options;
   const expectation = expectFleet(generateFleet(fleet), {
     lookbackHours: 24,
     limits: LIMITS,
     maxRemovalsPerSweep: 1_000_000,
     dryRun: false,
   });
+  if (options.reset) await sim.reset();
   await sim.setFaults({ routes: { '*': { latencyMs } } });
-  const { report, wallMs } = await sweepOnce(
+  const run = await sweepOnce(
     sim,
     { DRY_RUN: 'false', MAX_REMOVALS_PER_SWEEP: '1000000' },
     600_000,
+    options.transport?.fetch,
   );
+  const { report, wallMs } = run;
   const calls = await sim.calls();
   const requests = report.requests.requests;
   const depth = sweepDepth({
@@ -140,11 +216,11 @@ export async function runIdealBench(
     maxGroupListingPages: expectation.minimum.maxGroupListingPages,
     removes: expectation.removals > 0,
   });
-  const byRoute = callsByRoute(calls);
   return {
     fleet,
     latencyMs,
     concurrency: CONCURRENCY,
+    transport: options.transport?.name ?? 'fetch (default)',
     wallMs,
     idealMs: idealSweepMs({ requests, depth, latencyMs, concurrency: CONCURRENCY }),
     depth,
@@ -152,10 +228,15 @@ export async function runIdealBench(
     retries: report.requests.retries,
     simCalls: calls.length,
     expectation,
-    removed: { report: report.totals.outcomes.removed, simAccepted: byRoute['ecsAction']?.ok ?? 0 },
+    removed: {
+      report: report.totals.outcomes.removed,
+      simAccepted: callsByRoute(calls)['ecsAction']?.ok ?? 0,
+    },
     status: report.status,
     errors: report.errors.length,
     phases: phases(calls, wallMs),
+    cpu: run.cpu,
+    client: run.transport,
   };
 }
 
@@ -171,11 +252,14 @@ export interface ThrottleBenchResult {
   use: number;
   throttledByClient: number;
   throttledBySim: number;
+  /** The most 429s one request received (the HTTP core gives up after 5 attempts). */
+  maxThrottledPerRequest: number;
   retries: number;
   requests: number;
+  groups: number;
   groupsEvaluated: number;
   incompleteGroups: number;
-  failedRequests: string[];
+  failures: string[];
   errors: string[];
   status: SweepReport['status'];
   notVisited: number;
@@ -204,9 +288,19 @@ export async function runThrottleBench(
       },
     },
   });
-  const { report, wallMs } = await sweepOnce(sim, { DRY_RUN: 'true' }, options.remainingMs);
+  const { report, wallMs } = await sweepOnce(
+    sim,
+    { DRY_RUN: 'true', MAX_REMOVALS_PER_SWEEP: '1000000' },
+    options.remainingMs,
+  );
   const calls = await sim.calls();
   const routes = callsByRoute(calls);
+  const throttledPerRequest = new Map<string, number>();
+  for (const call of calls) {
+    if (call.status !== 429) continue;
+    const key = `${call.method} ${call.path}?${call.query}`;
+    throttledPerRequest.set(key, (throttledPerRequest.get(key) ?? 0) + 1);
+  }
   const [busiestRoute, busiest] = Object.entries(routes).sort((a, b) => b[1].ok - a[1].ok)[0] ?? [
     'none',
     { calls: 0, ok: 0, throttled: 0, firstMs: 0, lastMs: 0 },
@@ -232,11 +326,13 @@ export async function runThrottleBench(
     }),
     throttledByClient: report.requests.throttled,
     throttledBySim: Object.values(routes).reduce((sum, r) => sum + r.throttled, 0),
+    maxThrottledPerRequest: Math.max(0, ...throttledPerRequest.values()),
     retries: report.requests.retries,
     requests: report.requests.requests,
+    groups: report.groups.length,
     groupsEvaluated: report.groups.length - incomplete.length,
     incompleteGroups: incomplete.length,
-    failedRequests: incomplete.slice(0, 3).map((g) => g.error ?? g.detail ?? ''),
+    failures: incomplete.slice(0, 3).map((g) => g.error ?? g.detail ?? ''),
     errors: report.errors.map((e) => e.error),
     status: report.status,
     notVisited: report.notVisitedCount,

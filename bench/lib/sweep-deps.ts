@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { HandlerDeps } from '../../functions/runtime.ts';
 import { loadConfig } from '../../lib/config.ts';
 
@@ -51,6 +51,8 @@ export function benchDeps(
     config: () => config,
     logger: discardingLogger().logger,
     sqs: async () => {
+      // Loaded on first use, as the handlers do: inline sweeps never pay for the SDK.
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
       sqs ??= new SQSClient({
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** The project root (where package.json and node_modules are). */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A scratch directory under the OS temp dir, removed by `remove()`. */
+export function scratchDir(prefix: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Bundles entry points exactly as serverless.yml's `custom.esbuild` does
+ * (bundle, minify, no source map, platform node, target node22, format cjs,
+ * `.cjs` files, `@aws-sdk/*` external) into `outdir`. Returns each output's
+ * path and size in bytes, keyed by the entry's base name.
+ */
+export async function buildLikeServerless(
+  entries: readonly string[],
+  outdir: string,
+): Promise<Record<string, { path: string; bytes: number }>> {
+  const named = Object.fromEntries(
+    entries.map((entry) => [basename(entry, '.ts'), join(ROOT, entry)]),
+  );
+  await build({
+    entryPoints: named,
+    bundle: true,
+    minify: true,
+    sourcemap: false,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    external: ['@aws-sdk/*'],
+    logLevel: 'error',
+  });
+  const out: Record<string, { path: string; bytes: number }> = {};
+  for (const name of Object.keys(named)) {
+    const path = join(outdir, `${name}.cjs`);
+    out[name] = { path, bytes: statSync(path).size };
+  }
+  return out;
+}
