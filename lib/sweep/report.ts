@@ -97,8 +97,9 @@ export const MEMBER_DETAIL_GROUPS = 200;
 /** A group the operator wants to see even in a summary: it acts, scales out or failed. */
 export function isEventful(group: GroupReport): boolean {
   return (
-    group.removals.length > 0 ||
+    group.decision === 'scale-in' ||
     group.decision === 'scale-out' ||
+    group.removals.length > 0 ||
     group.error !== undefined ||
     group.reason === 'incomplete-data'
   );
@@ -106,8 +107,8 @@ export function isEventful(group: GroupReport): boolean {
 
 /**
  * Keeps a report within Lambda's 6 MB response limit however large the
- * fleet: at most REPORTED_GROUPS lines, eventful groups first in line when
- * there are more. Call after the totals are counted.
+ * fleet: at most REPORTED_GROUPS lines; with more groups than that, only the
+ * eventful ones. Call after the totals are counted.
  */
 export function boundGroups(groups: readonly GroupReport[]): {
   groups: GroupReport[];
@@ -116,6 +117,55 @@ export function boundGroups(groups: readonly GroupReport[]): {
   if (groups.length <= REPORTED_GROUPS) return { groups: [...groups], omitted: 0 };
   const kept = groups.filter(isEventful).slice(0, REPORTED_GROUPS);
   return { groups: kept, omitted: groups.length - kept.length };
+}
+
+/**
+ * The group lines of a sweep, collected as groups finish: the totals count
+ * every group and every removal outcome as they happen, while at most
+ * REPORTED_GROUPS lines are held at any time (the same lines `boundGroups`
+ * would keep), so the memory a sweep holds does not grow with the fleet.
+ */
+export class GroupLines {
+  readonly totals: ReportTotals = summarise([]);
+  private held: { position: number; line: GroupReport }[] = [];
+  private seen = 0;
+  private omittedCount = 0;
+
+  /** Adds one evaluated group; `position` is its place in the listing. */
+  add(position: number, line: GroupReport, planned: number): void {
+    this.seen++;
+    this.totals.groups++;
+    this.totals.decisions[line.decision]++;
+    this.totals.plannedRemovals += planned;
+    this.totals.recommendedScaleOut += line.recommendedScaleOut ?? 0;
+    for (const removal of line.removals) this.totals.outcomes[removal.outcome]++;
+    if (this.seen === REPORTED_GROUPS + 1) {
+      // Past the limit: from now on only eventful groups are listed.
+      const before = this.held.length;
+      this.held = this.held.filter((h) => isEventful(h.line));
+      this.omittedCount += before - this.held.length;
+    }
+    if (this.seen <= REPORTED_GROUPS || (isEventful(line) && this.held.length < REPORTED_GROUPS)) {
+      this.held.push({ position, line });
+    } else {
+      this.omittedCount++;
+    }
+  }
+
+  /** Records what happened to one planned removal, listed or not. */
+  record(line: GroupReport, removal: RemovalReport): void {
+    line.removals.push(removal);
+    this.totals.outcomes[removal.outcome]++;
+  }
+
+  get omitted(): number {
+    return this.omittedCount;
+  }
+
+  /** The lines held, in listing order. */
+  lines(): GroupReport[] {
+    return this.held.sort((a, b) => a.position - b.position).map((h) => h.line);
+  }
 }
 
 /** Counts each member reason kind, e.g. `{ idle: 2, busy: 3 }`. */

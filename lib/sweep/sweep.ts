@@ -14,7 +14,7 @@ import {
 import { forEachConcurrent } from './pool.ts';
 
 import {
-  boundGroups,
+  GroupLines,
   type GroupReport,
   groupReportOf,
   MEMBER_DETAIL_GROUPS,
@@ -82,8 +82,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     groupsOmitted: 0,
   };
   const pending: PendingGroup[] = [];
-  // Groups finish out of order; the report lists them in listing order.
-  const listed = new Map<GroupReport, number>();
+  const lines = new GroupLines();
   let seen = 0;
   const skipped = (projectId: string) => (group: ServerGroup) => {
     report.notVisitedCount++;
@@ -109,8 +108,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             includeMembers: position < MEMBER_DETAIL_GROUPS,
             error: evaluation.error?.message,
           });
-          report.groups.push(groupReport);
-          listed.set(groupReport, position);
+          const planned =
+            evaluation.decision.kind === 'scale-in' ? evaluation.decision.remove.length : 0;
+          lines.add(position, groupReport, planned);
           if (evaluation.decision.kind === 'scale-in') {
             pending.push({
               projectId: project.projectId,
@@ -129,15 +129,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     }
   }
 
-  if (options.mode === 'inline') await act(pending, options, report);
+  if (options.mode === 'inline') await act(pending, options, report, lines);
   if (report.status === 'completed' && (report.errors.length > 0 || report.notVisitedCount > 0)) {
     report.status = 'partial';
   }
-  report.groups.sort((a, b) => (listed.get(a) ?? 0) - (listed.get(b) ?? 0));
-  report.totals = summarise(report.groups);
-  const bounded = boundGroups(report.groups);
-  report.groups = bounded.groups;
-  report.groupsOmitted = bounded.omitted;
+  report.totals = lines.totals;
+  report.groups = lines.lines();
+  report.groupsOmitted = lines.omitted;
   if (options.mode === 'fanout') report.totals.groups = report.enqueued?.sent ?? 0;
   report.requests = options.stats();
   report.durationMs = Date.now() - started;
@@ -164,6 +162,7 @@ async function act(
   pending: PendingGroup[],
   options: SweepOptions,
   report: SweepReport,
+  lines: GroupLines,
 ): Promise<void> {
   const plan = planSweep(
     pending.map((p) => p.evaluation.decision),
@@ -173,13 +172,15 @@ async function act(
     report.status = 'aborted';
     report.abortReason = plan.reason;
     for (const { evaluation, report: groupReport } of pending) {
-      groupReport.removals = evaluation.decision.remove.map((removal) => ({
-        serverId: removal.serverId,
-        instanceId: removal.instanceId,
-        machineName: removal.machineName,
-        idleMinutes: Math.floor(removal.idleMinutes),
-        outcome: 'skipped-aborted' as const,
-      }));
+      for (const removal of evaluation.decision.remove) {
+        lines.record(groupReport, {
+          serverId: removal.serverId,
+          instanceId: removal.instanceId,
+          machineName: removal.machineName,
+          idleMinutes: Math.floor(removal.idleMinutes),
+          outcome: 'skipped-aborted',
+        });
+      }
     }
     return;
   }
@@ -188,7 +189,7 @@ async function act(
     // One group's removals run one after another, so each re-read sees the last.
     for (const removal of group.evaluation.decision.remove) {
       if (!options.hasTime()) {
-        group.report.removals.push({
+        lines.record(group.report, {
           serverId: removal.serverId,
           instanceId: removal.instanceId,
           machineName: removal.machineName,
@@ -198,7 +199,8 @@ async function act(
         });
         continue;
       }
-      group.report.removals.push(
+      lines.record(
+        group.report,
         await removeMember(group.evaluation, removal, group.services, settings),
       );
     }

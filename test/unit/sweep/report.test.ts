@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundGroups,
+  GroupLines,
   type GroupReport,
   REPORTED_GROUPS,
   summarise,
@@ -69,5 +70,35 @@ describe('boundGroups', () => {
     const size = Buffer.byteLength(JSON.stringify({ totals, groups: kept, omitted }));
     expect(size).toBeLessThan(6 * 1024 * 1024);
     expect(totals.outcomes.removed).toBe(100_000);
+  });
+});
+
+describe('GroupLines', () => {
+  it('holds the same lines boundGroups keeps and counts every group in the totals', () => {
+    const groups = Array.from({ length: 2_500 }, (_, i) =>
+      i % 7 === 0 ? group(i, { decision: 'scale-out', recommendedScaleOut: 2 }) : group(i),
+    );
+    const lines = new GroupLines();
+    // Finish out of order, as concurrent groups do.
+    for (const i of [...groups.keys()].reverse()) lines.add(i, groups[i] as GroupReport, 0);
+    expect(lines.lines()).toEqual(boundGroups(groups).groups);
+    expect(lines.omitted).toBe(boundGroups(groups).omitted);
+    expect(lines.totals.groups).toBe(2_500);
+    expect(lines.totals.decisions['scale-out']).toBe(Math.ceil(2_500 / 7));
+    expect(lines.totals.recommendedScaleOut).toBe(2 * Math.ceil(2_500 / 7));
+  });
+
+  it('counts the outcome of a removal whose line is no longer listed', () => {
+    const lines = new GroupLines();
+    const scaleOuts = Array.from({ length: REPORTED_GROUPS + 1 }, (_, i) =>
+      group(i, { decision: 'scale-out', recommendedScaleOut: 1 }),
+    );
+    for (const [i, g] of scaleOuts.entries()) lines.add(i, g, 0);
+    const late = group(99_999, { decision: 'scale-in' });
+    lines.add(99_999, late, 1);
+    lines.record(late, removal('s-late'));
+    expect(lines.lines()).not.toContain(late);
+    expect(lines.totals.outcomes.removed).toBe(1);
+    expect(lines.totals.plannedRemovals).toBe(1);
   });
 });
