@@ -8,7 +8,7 @@ export {
   parseApiTime,
   sessionsOfMachine,
 } from './idle.ts';
-export { countPlannedRemovals, planSweep } from './plan.ts';
+export { countPlannedRemovals, planRemovals, planSweep } from './plan.ts';
 export type {
   AssessedReason,
   BusySessionState,

@@ -10,16 +10,11 @@ export function countPlannedRemovals(decisions: readonly Decision[]): number {
 }
 
 /**
- * The sweep guard of DESIGN.md: when the removals planned across one sweep
- * exceed `maxRemovalsPerSweep` (MAX_REMOVALS_PER_SWEEP) the whole sweep is
- * `aborted` and nothing is removed; otherwise it may `proceed`. Exactly the
- * cap proceeds. A cap that is not a finite number aborts any planned removal.
+ * The sweep guard on a count: `proceed` while `planned` removals stay within
+ * MAX_REMOVALS_PER_SWEEP, else `aborted` (nothing is removed) with the reason.
+ * A non-finite cap aborts any removal.
  */
-export function planSweep(
-  decisions: readonly Decision[],
-  limits: { maxRemovalsPerSweep: number },
-): SweepPlan {
-  const planned = countPlannedRemovals(decisions);
+export function planRemovals(planned: number, limits: { maxRemovalsPerSweep: number }): SweepPlan {
   const cap = limits.maxRemovalsPerSweep;
   if (planned === 0 || (Number.isFinite(cap) && planned <= cap)) {
     return { kind: 'proceed', planned };
@@ -30,4 +25,17 @@ export function planSweep(
     cap,
     reason: `${planned} removals planned across the sweep exceed MAX_REMOVALS_PER_SWEEP (${cap}); nothing is removed`,
   };
+}
+
+/**
+ * The sweep guard of DESIGN.md: when the removals planned across one sweep
+ * exceed `maxRemovalsPerSweep` (MAX_REMOVALS_PER_SWEEP) the whole sweep is
+ * `aborted` and nothing is removed; otherwise it may `proceed`. Exactly the
+ * cap proceeds. A cap that is not a finite number aborts any planned removal.
+ */
+export function planSweep(
+  decisions: readonly Decision[],
+  limits: { maxRemovalsPerSweep: number },
+): SweepPlan {
+  return planRemovals(countPlannedRemovals(decisions), limits);
 }

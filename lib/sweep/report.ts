@@ -158,6 +158,15 @@ export class GroupLines {
     this.totals.outcomes[removal.outcome]++;
   }
 
+  /** Changes one outcome into another on every line held and in the totals. */
+  relabel(from: RemovalOutcome, to: RemovalOutcome): void {
+    for (const { line } of this.held) {
+      for (const removal of line.removals) if (removal.outcome === from) removal.outcome = to;
+    }
+    this.totals.outcomes[to] += this.totals.outcomes[from];
+    this.totals.outcomes[from] = 0;
+  }
+
   get omitted(): number {
     return this.omittedCount;
   }

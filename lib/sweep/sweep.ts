@@ -1,8 +1,8 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { planSweep } from '../scaling/plan.ts';
-import type { Decision } from '../scaling/types.ts';
+import { planRemovals } from '../scaling/plan.ts';
+import type { Decision, Removal } from '../scaling/types.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
@@ -108,17 +108,30 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             includeMembers: position < MEMBER_DETAIL_GROUPS,
             error: evaluation.error?.message,
           });
-          const planned =
-            evaluation.decision.kind === 'scale-in' ? evaluation.decision.remove.length : 0;
-          lines.add(position, groupReport, planned);
-          if (evaluation.decision.kind === 'scale-in') {
-            pending.push({
-              projectId: project.projectId,
-              services: project.services,
-              evaluation: keepForActing(evaluation as PendingGroup['evaluation']),
-              report: groupReport,
-            });
+          if (evaluation.decision.kind !== 'scale-in') {
+            lines.add(position, groupReport, 0);
+            return;
           }
+          const remove = evaluation.decision.remove;
+          lines.add(position, groupReport, remove.length);
+          const overCap = planRemovals(lines.totals.plannedRemovals, options).kind === 'aborted';
+          if (overCap && pending.length > 0) {
+            // The sweep will abort: let go of everything held for acting.
+            for (const held of pending.splice(0)) {
+              recordAll(lines, held.report, held.evaluation.decision.remove, 'skipped-aborted');
+            }
+          }
+          if (overCap || options.settings.dryRun) {
+            // Nothing will be done for this group: its outcome is known now.
+            recordAll(lines, groupReport, remove, overCap ? 'skipped-aborted' : 'would-remove');
+            return;
+          }
+          pending.push({
+            projectId: project.projectId,
+            services: project.services,
+            evaluation: keepForActing(evaluation as PendingGroup['evaluation']),
+            report: groupReport,
+          });
         },
         { shouldStart: options.hasTime, onSkipped: skipped(project.projectId) },
       );
@@ -129,7 +142,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     }
   }
 
-  if (options.mode === 'inline') await act(pending, options, report, lines);
+  const plan = planRemovals(lines.totals.plannedRemovals, options);
+  if (plan.kind === 'aborted') {
+    report.status = 'aborted';
+    report.abortReason = plan.reason;
+    // A dry run recorded what it would remove before it knew the sweep aborts.
+    lines.relabel('would-remove', 'skipped-aborted');
+  } else if (options.mode === 'inline') {
+    await act(pending, options, lines);
+  }
   if (report.status === 'completed' && (report.errors.length > 0 || report.notVisitedCount > 0)) {
     report.status = 'partial';
   }
@@ -158,45 +179,43 @@ function keepForActing(evaluation: PendingGroup['evaluation']): PendingGroup['ev
   };
 }
 
+/** Writes one outcome for each of a group's planned removals. */
+function recordAll(
+  lines: GroupLines,
+  line: GroupReport,
+  removals: readonly Removal[],
+  outcome: 'would-remove' | 'skipped-aborted' | 'skipped-deadline',
+  detail?: string,
+): void {
+  for (const removal of removals) {
+    lines.record(line, {
+      serverId: removal.serverId,
+      instanceId: removal.instanceId,
+      machineName: removal.machineName,
+      idleMinutes: Math.floor(removal.idleMinutes),
+      outcome,
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+}
+
 async function act(
   pending: PendingGroup[],
   options: SweepOptions,
-  report: SweepReport,
   lines: GroupLines,
 ): Promise<void> {
-  const plan = planSweep(
-    pending.map((p) => p.evaluation.decision),
-    { maxRemovalsPerSweep: options.maxRemovalsPerSweep },
-  );
-  if (plan.kind === 'aborted') {
-    report.status = 'aborted';
-    report.abortReason = plan.reason;
-    for (const { evaluation, report: groupReport } of pending) {
-      for (const removal of evaluation.decision.remove) {
-        lines.record(groupReport, {
-          serverId: removal.serverId,
-          instanceId: removal.instanceId,
-          machineName: removal.machineName,
-          idleMinutes: Math.floor(removal.idleMinutes),
-          outcome: 'skipped-aborted',
-        });
-      }
-    }
-    return;
-  }
   await forEachConcurrent(pending, options.concurrency, async (group) => {
     const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
     // One group's removals run one after another, so each re-read sees the last.
     for (const removal of group.evaluation.decision.remove) {
       if (!options.hasTime()) {
-        lines.record(group.report, {
-          serverId: removal.serverId,
-          instanceId: removal.instanceId,
-          machineName: removal.machineName,
-          idleMinutes: Math.floor(removal.idleMinutes),
-          outcome: 'skipped-deadline',
-          detail: 'the invocation ran out of time',
-        });
+        recordAll(
+          lines,
+          group.report,
+          [removal],
+          'skipped-deadline',
+          'the invocation ran out of time',
+        );
         continue;
       }
       lines.record(

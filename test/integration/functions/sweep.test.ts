@@ -122,6 +122,17 @@ describe('sweep handler against the simulator', () => {
     expect(report.totals.outcomes['skipped-aborted']).toBe(3);
   });
 
+  it('reports a dry run over the cap as aborted, not as what it would remove', async () => {
+    const report = await sweep({ MAX_REMOVALS_PER_SWEEP: '2', DRY_RUN: 'true' }).run();
+    expect(report.status).toBe('aborted');
+    expect(report.totals.outcomes['skipped-aborted']).toBe(3);
+    expect(report.totals.outcomes['would-remove']).toBe(0);
+    expect(
+      report.groups.flatMap((g) => g.removals).every((r) => r.outcome === 'skipped-aborted'),
+    ).toBe(true);
+    expect(mutatingCalls(sim)).toEqual([]);
+  });
+
   it('skips a removal when the server got a session between evaluation and action', async () => {
     // A user logs on to srv-si-idle-1 just before the pre-removal re-read.
     const racingFetch: typeof fetch = async (input, init) => {
