@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import { median } from './ideal.ts';
-import { trackChild } from './sim-process.ts';
+import { runNodeChild } from './node-child.ts';
 
 /** What one child process reports: the time `require` took inside it. */
 interface LoadSample {
@@ -57,47 +56,17 @@ const { randomUUID } = require('node:crypto');
 exports.v4 = () => randomUUID();
 `;
 
-function loadOnce(
+async function loadOnce(
   loader: string,
   modules: readonly string[],
   nodePath: string,
 ): Promise<LoadSample> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [loader, JSON.stringify(modules)], {
-      cwd: join(loader, '..'),
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_PATH: nodePath,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackChild(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const wallMs = performance.now() - started;
-      if (code !== 0) {
-        reject(new Error(`loading ${modules.join(', ')} failed (${code}): ${err.slice(0, 500)}`));
-        return;
-      }
-      try {
-        resolve({ loadMs: (JSON.parse(out) as { loadMs: number }).loadMs, wallMs });
-      } catch (error) {
-        reject(
-          new Error(`bad loader output ${JSON.stringify(out.slice(0, 200))}`, { cause: error }),
-        );
-      }
-    });
-  });
+  const { result, wallMs } = await runNodeChild<{ loadMs: number }>(
+    `loading ${modules.join(', ')}`,
+    [loader, JSON.stringify(modules)],
+    { cwd: join(loader, '..'), env: { NODE_PATH: nodePath } },
+  );
+  return { loadMs: result.loadMs, wallMs };
 }
 
 function stats(samples: readonly LoadSample[]): LoadStats {

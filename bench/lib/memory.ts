@@ -1,62 +1,28 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import type { MemoryChildResult } from './memory-child.ts';
-import { type SimProcess, startSimProcess, trackChild } from './sim-process.ts';
+import { runNodeChild } from './node-child.ts';
+import { type SimProcess, startSimProcess } from './sim-process.ts';
 
 export interface MemoryRun extends MemoryChildResult {
   fleet: string;
   simLoadSeconds: number;
 }
 
-function runChild(
+async function runChild(
   bundle: string,
   sim: SimProcess,
   env: Record<string, string>,
 ): Promise<MemoryChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_PATH: join(ROOT, 'node_modules'),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        BENCH_SIM: JSON.stringify({
-          url: sim.url,
-          projectId: sim.projectId,
-          ak: sim.ak,
-          sk: sim.sk,
-        }),
-        BENCH_ENV: JSON.stringify(env),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackChild(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`memory child failed (${code}): ${err.slice(0, 500)}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as MemoryChildResult);
-      } catch (error) {
-        reject(
-          new Error(`bad memory child output ${JSON.stringify(out.slice(0, 200))}`, {
-            cause: error,
-          }),
-        );
-      }
-    });
+  const { result } = await runNodeChild<MemoryChildResult>('memory child', [bundle], {
+    cwd: ROOT,
+    env: {
+      NODE_PATH: join(ROOT, 'node_modules'),
+      BENCH_SIM: JSON.stringify({ url: sim.url, projectId: sim.projectId, ak: sim.ak, sk: sim.sk }),
+      BENCH_ENV: JSON.stringify(env),
+    },
   });
+  return result;
 }
 
 /**

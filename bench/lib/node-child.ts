@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { trackChild } from './sim-process.ts';
+
+export interface NodeChildResult<T> {
+  /** The last line the child printed, parsed as JSON. */
+  result: T;
+  /** Wall time from spawn to exit, milliseconds. */
+  wallMs: number;
+}
+
+/**
+ * Runs `node <args>` in a fresh process with only PATH and `env` set (so the
+ * bench's own environment cannot colour a measurement), and resolves with
+ * the last line of its stdout parsed as JSON. Rejects, naming `what`, when
+ * the child fails or prints something else.
+ */
+export function runNodeChild<T>(
+  what: string,
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<NodeChildResult<T>> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackChild(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallMs = performance.now() - started;
+      if (code !== 0) {
+        reject(new Error(`${what} failed (${code}): ${err.slice(0, 500)}`));
+        return;
+      }
+      try {
+        resolve({ result: JSON.parse(out.trim().split('\n').at(-1) ?? '') as T, wallMs });
+      } catch (error) {
+        reject(
+          new Error(`bad output from ${what}: ${JSON.stringify(out.slice(0, 200))}`, {
+            cause: error,
+          }),
+        );
+      }
+    });
+  });
+}
