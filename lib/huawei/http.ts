@@ -390,7 +390,10 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
 
   function backoff(error: unknown, attemptNumber: number): number | undefined {
     if (error instanceof HuaweiApiError && error.retryAfterMs !== undefined) {
-      return error.retryAfterMs > maxRetryAfterMs ? undefined : error.retryAfterMs;
+      if (error.retryAfterMs > maxRetryAfterMs) return undefined;
+      // Never sooner than asked, plus up to a fifth more (at most 1 s), so
+      // requests throttled together do not all come back in the same instant.
+      return error.retryAfterMs + Math.floor(random() * Math.min(error.retryAfterMs / 5, 1_000));
     }
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1));
     return Math.floor(random() * ceiling);

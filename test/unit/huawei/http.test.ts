@@ -183,8 +183,22 @@ describe('createHttpCore: retries', () => {
     server.handle(() => ({ json: {} }));
     const { http, delays } = makeCore();
     await http.request(get());
-    expect(delays).toEqual([3_000]);
+    // 3 s, plus half (random 0.5) of the jitter window of a fifth of it.
+    expect(delays).toEqual([3_300]);
     expect(http.stats.throttled).toBe(1);
+  });
+
+  it('never retries sooner than Retry-After, and spreads retries over at most a fifth more', async () => {
+    for (const [random, expected] of [
+      [0, 2_000],
+      [0.999, 2_399],
+    ] as const) {
+      server.enqueue({ status: 429, headers: { 'Retry-After': '2' } });
+      server.enqueue({ json: {} });
+      const { http, delays } = makeCore({ random: () => random });
+      await http.request(get());
+      expect(delays).toEqual([expected]);
+    }
   });
 
   it('honours Retry-After as an HTTP date', async () => {
@@ -195,7 +209,8 @@ describe('createHttpCore: retries', () => {
     server.handle(() => ({ json: {} }));
     const { http, delays } = makeCore();
     await http.request(get());
-    expect(delays).toEqual([7_000]);
+    // 7 s, plus half of the jitter window (a fifth of it, capped at 1 s).
+    expect(delays).toEqual([7_500]);
   });
 
   it('gives up at once when Retry-After exceeds maxRetryAfterMs', async () => {
@@ -239,7 +254,7 @@ describe('createHttpCore: deadline and timeouts', () => {
     const { http, delays, now } = makeCore({ deadlineAt: T0 + 1_000 });
     const error = await failure(http.request(get()));
     expect((error as HuaweiApiError).status).toBe(503);
-    expect(delays).toEqual([600]);
+    expect(delays).toEqual([660]);
     expect(server.requests).toHaveLength(2);
     expect(now()).toBeLessThanOrEqual(T0 + 1_000);
   });
