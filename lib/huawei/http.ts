@@ -105,8 +105,14 @@ export interface HttpCoreOptions {
   fetch?: typeof globalThis.fetch;
   /** Per attempt, in ms, response body included. */
   timeoutMs: number;
-  /** Attempts per request, the first included; default 5. */
+  /** Attempts per request, the first included, not counting throttled ones; default 5. */
   maxAttempts?: number;
+  /**
+   * Throttled (429) answers a request may get before it fails; default 15.
+   * A 429 is the service asking for patience, not a fault, so it has its own
+   * budget, still bounded by the deadline.
+   */
+  maxThrottledAttempts?: number;
   /** Epoch ms: no attempt starts and no backoff sleep ends past it. */
   deadlineAt?: number;
   /** First backoff ceiling in ms; doubles per retry (full jitter); default 200. */
@@ -250,7 +256,8 @@ function safeFields(error: unknown): Record<string, unknown> {
  * The HTTP core every Huawei Cloud client shares: signs each attempt
  * (SDK-HMAC-SHA256), bounds it with a timeout, and retries 429, 500, 502,
  * 503, 504, network errors and timeouts with exponential backoff and full
- * jitter, honouring `Retry-After`, up to `maxAttempts` and never past
+ * jitter, honouring `Retry-After`, up to `maxAttempts` (throttled answers have
+ * their own budget, `maxThrottledAttempts`) and never past
  * `deadlineAt`. POST and DELETE are retried too: every call this project
  * makes is idempotent (remove_member answers "already removed" on a replay).
  */
@@ -260,6 +267,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     options.limiter ??
     createRequestLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, rateLimitRps: 0 });
   const maxAttempts = options.maxAttempts ?? 5;
+  const maxThrottledAttempts = options.maxThrottledAttempts ?? 15;
   const baseDelayMs = options.baseDelayMs ?? 200;
   const maxDelayMs = options.maxDelayMs ?? 5_000;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
@@ -406,13 +414,19 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     ): Promise<HttpResponse<z.infer<S>>> {
       const { url, call } = target(req);
       const body = req.body === undefined ? '' : JSON.stringify(req.body);
+      let failures = 0;
+      let throttles = 0;
       for (let attemptNumber = 1; ; attemptNumber += 1) {
         try {
           return await limiter.run(() => attempt(req, url, call, body));
         } catch (error) {
           const retryable =
             isTransient(error) && !(error instanceof TimeoutError && error.deadline);
-          if (!retryable || attemptNumber >= maxAttempts) throw error;
+          if (error instanceof HuaweiApiError && error.status === 429) throttles += 1;
+          else failures += 1;
+          if (!retryable || failures >= maxAttempts || throttles >= maxThrottledAttempts) {
+            throw error;
+          }
           const delayMs = backoff(error, attemptNumber);
           if (delayMs === undefined) throw error;
           if (deadlineAt !== undefined && now() + delayMs >= deadlineAt) throw error;

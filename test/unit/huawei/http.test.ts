@@ -201,6 +201,23 @@ describe('createHttpCore: retries', () => {
     }
   });
 
+  it('gives throttled answers their own budget, beyond maxAttempts', async () => {
+    for (let i = 0; i < 6; i++) server.enqueue({ status: 429, headers: { 'Retry-After': '1' } });
+    server.enqueue({ json: {} });
+    const { http } = makeCore({ maxAttempts: 3 });
+    await http.request(get());
+    expect(server.requests).toHaveLength(7);
+    expect(http.stats.throttled).toBe(6);
+  });
+
+  it('fails after maxThrottledAttempts throttled answers', async () => {
+    server.handle(() => ({ status: 429, headers: { 'Retry-After': '1' } }));
+    const { http } = makeCore({ maxThrottledAttempts: 4 });
+    const error = await failure(http.request(get()));
+    expect((error as HuaweiApiError).status).toBe(429);
+    expect(server.requests).toHaveLength(4);
+  });
+
   it('honours Retry-After as an HTTP date', async () => {
     server.enqueue({
       status: 503,
