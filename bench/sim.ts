@@ -1,8 +1,7 @@
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '../test/helpers/signed-fetch.ts';
+import { startSimProcess } from './lib/sim-process.ts';
 
 export interface SimBenchResult {
   name: 'simulator';
@@ -20,18 +19,6 @@ export interface SimBenchOptions {
   concurrency?: number;
   seed?: number;
 }
-
-interface Ready {
-  type: 'ready';
-  url: string;
-  projectId: string;
-  ak: string;
-  sk: string;
-  now: string;
-  loadSeconds: number;
-}
-
-const CLI = fileURLToPath(new URL('../sim/cli.ts', import.meta.url));
 
 function get(agent: Agent, url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,37 +44,25 @@ export async function runSimBench(options: SimBenchOptions = {}): Promise<SimBen
   const perGroup = options.serversPerGroup ?? 20;
   const total = options.requests ?? 5000;
   const concurrency = options.concurrency ?? 16;
-  const child = fork(
-    CLI,
-    [
-      '--port',
-      '0',
-      '--groups',
-      String(groups),
-      '--servers-per-group',
-      String(perGroup),
-      '--seed',
-      String(options.seed ?? 42),
-      '--frozen',
-    ],
-    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
-  );
+  // The simulator's clock is frozen at the wall clock it started on, so the
+  // session window below and the signing clock stay within the skew check.
+  const sim = await startSimProcess({
+    groups,
+    serversPerGroup: perGroup,
+    seed: options.seed ?? 42,
+    args: ['--frozen'],
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const startedAt = new Date().toISOString();
   try {
-    const [ready] = (await Promise.race([
-      once(child, 'message'),
-      once(child, 'exit').then(([code]) => {
-        throw new Error(`simulator exited with ${code} before it was ready`);
-      }),
-    ])) as [Ready];
     const signer = {
-      baseUrl: ready.url,
-      ak: ready.ak,
-      sk: ready.sk,
-      projectId: ready.projectId,
-      now: () => new Date(ready.now),
+      baseUrl: sim.url,
+      ak: sim.ak,
+      sk: sim.sk,
+      projectId: sim.projectId,
+      now: () => new Date(),
     };
-    const v1 = `/v1/${ready.projectId}`;
+    const v1 = `/v1/${sim.projectId}`;
     const send = async (path: string, query: Record<string, string | number>) => {
       const prepared = signRequest(signer, { path, query });
       const status = await get(agent, prepared.url, prepared.headers);
@@ -103,7 +78,7 @@ export async function runSimBench(options: SimBenchOptions = {}): Promise<SimBen
       const body = await (await fetch(prepared.url, { headers: prepared.headers })).json();
       groupIds.push(...(body as { items: { id: string }[] }).items.map((g) => g.id));
     }
-    const begin = new Date(Date.parse(ready.now) - 24 * 3600_000).toISOString();
+    const begin = new Date(Date.parse(startedAt) - 24 * 3600_000).toISOString();
     const call = (i: number): Promise<void> => {
       // 201 calls per 100 groups: their page, then two calls per group.
       const step = i % 201;
@@ -121,7 +96,7 @@ export async function runSimBench(options: SimBenchOptions = {}): Promise<SimBen
           return send(`${v1}/session/list-sessions`, {
             app_server_group_id: group,
             query_begin_time: begin,
-            query_end_time: ready.now,
+            query_end_time: startedAt,
             limit: 100,
           });
       }
@@ -142,15 +117,12 @@ export async function runSimBench(options: SimBenchOptions = {}): Promise<SimBen
     return {
       name: 'simulator',
       requestsPerSecond: Math.round(total / seconds),
-      loadSeconds: Math.round(ready.loadSeconds * 100) / 100,
+      loadSeconds: Math.round(sim.loadSeconds * 100) / 100,
       fleet: `${groups}x${perGroup}`,
     };
   } finally {
     agent.destroy();
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await sim.stop();
   }
 }
 
