@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../lib/config.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
-import { createInvocation, type Invocation } from '../lib/sweep/invocation.ts';
+import { createInvocation, type Invocation } from './invocation.ts';
 
 /** What both handlers need from the outside world; tests pass their own. */
 export interface HandlerDeps {

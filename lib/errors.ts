@@ -13,15 +13,31 @@ function describeCall(call: CallInfo): string {
   return `${call.method} ${call.path}${call.requestId ? ` (request id ${call.requestId})` : ''}`;
 }
 
+/** The root of every error this project throws on purpose. */
+export class AutoscalerError extends Error {
+  override readonly name: string = 'AutoscalerError';
+}
+
+/** An error about one HTTP call: what was called, and the request id when the answer had one. */
+export class CallError extends AutoscalerError {
+  override readonly name: string = 'CallError';
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string | undefined;
+  constructor(call: CallInfo, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.method = call.method;
+    this.path = call.path;
+    this.requestId = call.requestId;
+  }
+}
+
 /** The service answered with a non-2xx status. */
-export class HuaweiApiError extends Error {
+export class HuaweiApiError extends CallError {
   override readonly name = 'HuaweiApiError';
   readonly status: number;
   readonly code: string | undefined;
   readonly apiMessage: string | undefined;
-  readonly method: string;
-  readonly path: string;
-  readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(
@@ -34,6 +50,7 @@ export class HuaweiApiError extends Error {
     options?: ErrorOptions,
   ) {
     super(
+      call,
       `${describeCall(call)} failed with ${call.status}${call.code ? ` ${call.code}` : ''}${
         call.apiMessage ? `: ${call.apiMessage}` : ''
       }`,
@@ -42,18 +59,13 @@ export class HuaweiApiError extends Error {
     this.status = call.status;
     this.code = call.code;
     this.apiMessage = call.apiMessage;
-    this.method = call.method;
-    this.path = call.path;
-    this.requestId = call.requestId;
     this.retryAfterMs = call.retryAfterMs;
   }
 }
 
 /** The connection failed (refused, reset, DNS) before a response arrived. */
-export class NetworkError extends Error {
+export class NetworkError extends CallError {
   override readonly name = 'NetworkError';
-  readonly method: string;
-  readonly path: string;
   constructor(call: CallInfo, options?: ErrorOptions) {
     const cause = options?.cause;
     const detail =
@@ -62,40 +74,32 @@ export class NetworkError extends Error {
           (cause.cause as { code?: string } | undefined)?.code ??
           cause.message)
         : 'unknown';
-    super(`${describeCall(call)} failed: network error (${detail})`, options);
-    this.method = call.method;
-    this.path = call.path;
+    super(call, `${describeCall(call)} failed: network error (${detail})`, options);
   }
 }
 
 /** One attempt took longer than its timeout, or the caller's deadline came first. */
-export class TimeoutError extends Error {
+export class TimeoutError extends CallError {
   override readonly name = 'TimeoutError';
-  readonly method: string;
-  readonly path: string;
   readonly timeoutMs: number;
   /** True when the caller's deadline, not the per-attempt timeout, ended the call. */
   readonly deadline: boolean;
   constructor(call: CallInfo & { timeoutMs: number; deadline?: boolean }, options?: ErrorOptions) {
     super(
+      call,
       call.deadline
         ? `${describeCall(call)} not completed before the invocation deadline`
         : `${describeCall(call)} timed out after ${call.timeoutMs} ms`,
       options,
     );
-    this.method = call.method;
-    this.path = call.path;
     this.timeoutMs = call.timeoutMs;
     this.deadline = call.deadline ?? false;
   }
 }
 
 /** The call succeeded but the body is not JSON or does not fit its schema. */
-export class ResponseSchemaError extends Error {
+export class ResponseSchemaError extends CallError {
   override readonly name = 'ResponseSchemaError';
-  readonly method: string;
-  readonly path: string;
-  readonly requestId: string | undefined;
   readonly issues: readonly z.core.$ZodIssue[];
   constructor(
     call: CallInfo & { issues?: readonly z.core.$ZodIssue[]; detail?: string },
@@ -103,18 +107,16 @@ export class ResponseSchemaError extends Error {
   ) {
     const issues = call.issues ?? [];
     super(
+      call,
       `${describeCall(call)} returned an unexpected body: ${call.detail ?? formatIssues(issues)}`,
       options,
     );
-    this.method = call.method;
-    this.path = call.path;
-    this.requestId = call.requestId;
     this.issues = issues;
   }
 }
 
 /** A paginated listing ended before `count` items arrived: never act on it. */
-export class IncompleteListingError extends Error {
+export class IncompleteListingError extends AutoscalerError {
   override readonly name = 'IncompleteListingError';
   readonly expected: number;
   readonly received: number;
@@ -140,13 +142,23 @@ export class IncompleteListingError extends Error {
 }
 
 /** An environment variable is missing or invalid; the message names it. */
-export class ConfigError extends Error {
+export class ConfigError extends AutoscalerError {
   override readonly name = 'ConfigError';
 }
 
 /** A queue message or event that can never be processed; it is not retried. */
-export class PoisonMessageError extends Error {
+export class PoisonMessageError extends AutoscalerError {
   override readonly name = 'PoisonMessageError';
+}
+
+/** A failure worth another delivery of the message (throttling, 5xx, timeout, network). */
+export class RetryableFailureError extends AutoscalerError {
+  override readonly name = 'RetryableFailureError';
+}
+
+/** A failure no redelivery will fix (a 4xx, a schema mismatch): the message goes to the dead-letter queue. */
+export class PermanentFailureError extends AutoscalerError {
+  override readonly name = 'PermanentFailureError';
 }
 
 /** True for failures worth retrying: throttling, 5xx, timeouts, network errors. */

@@ -1,6 +1,6 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { evaluateGroup } from '../../lib/scaling/evaluate.ts';
-import { planSweep } from '../../lib/scaling/plan.ts';
+import { countPlannedRemovals, planRemovals } from '../../lib/scaling/plan.ts';
 import type { Decision, EvaluationLimits } from '../../lib/scaling/types.ts';
 import type { Fleet } from '../../sim/fleet.ts';
 import { type GroupListingCounts, type MinimumRequests, minimumSweepRequests } from './ideal.ts';
@@ -69,7 +69,9 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
       }),
     );
   }
-  const plan = planSweep(decisions, { maxRemovalsPerSweep: options.maxRemovalsPerSweep });
+  const plan = planRemovals(countPlannedRemovals(decisions), {
+    maxRemovalsPerSweep: options.maxRemovalsPerSweep,
+  });
   const removals = options.dryRun || plan.kind === 'aborted' ? 0 : plan.planned;
   return { listings, removals, minimum: minimumSweepRequests({ groups: listings, removals }) };
 }

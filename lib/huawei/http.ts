@@ -9,7 +9,9 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
-import { ErrorBodySchema } from './schemas.ts';
+import { readErrorBody, redact } from './error-body.ts';
+import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
+import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import {
   buildQueryString,
   encodeRfc3986,
@@ -19,83 +21,6 @@ import {
 } from './signer.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** Caps the requests in flight and their start rate; share one per invocation. */
-export interface RequestLimiter {
-  /** Runs `fn` once a concurrency slot and a rate token are free; the slot is held until it settles. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
-}
-
-export interface RequestLimiterOptions {
-  /** Requests in flight at once; `Infinity` for no cap. */
-  maxConcurrency: number;
-  /** Request starts per second; 0 = unlimited. */
-  rateLimitRps: number;
-  /** Starts allowed back to back before the rate applies; default 1 (evenly spaced). */
-  burst?: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * A limiter combining a FIFO concurrency cap with a token bucket (GCRA) on
- * request starts: with burst `b` and rate `r`, at most `b + r·t` requests
- * start in any window of `t` seconds.
- */
-export function createRequestLimiter(options: RequestLimiterOptions): RequestLimiter {
-  const { maxConcurrency, rateLimitRps } = options;
-  const burst = options.burst ?? 1;
-  if (!(maxConcurrency >= 1)) throw new RangeError('maxConcurrency must be at least 1');
-  if (!(rateLimitRps >= 0) || !Number.isFinite(rateLimitRps)) {
-    throw new RangeError('rateLimitRps must be a finite number >= 0');
-  }
-  if (!(burst >= 1) || !Number.isInteger(burst))
-    throw new RangeError('burst must be an integer >= 1');
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
-  const interval = rateLimitRps > 0 ? 1000 / rateLimitRps : 0;
-  const tolerance = (burst - 1) * interval;
-  let theoreticalArrival = Number.NEGATIVE_INFINITY;
-  let active = 0;
-  const waiting: (() => void)[] = [];
-
-  const acquireSlot = async (): Promise<void> => {
-    if (active < maxConcurrency) {
-      active += 1;
-      return;
-    }
-    // The releasing caller hands its slot over, so `active` stays unchanged.
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const releaseSlot = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else active -= 1;
-  };
-  const awaitToken = async (): Promise<void> => {
-    if (interval === 0) return;
-    const t = now();
-    // Reserve a start time synchronously so concurrent callers never share one.
-    const startAt = Math.max(t, theoreticalArrival - tolerance);
-    theoreticalArrival = Math.max(theoreticalArrival, t) + interval;
-    if (startAt > t) await sleep(startAt - t);
-  };
-
-  return {
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-      await acquireSlot();
-      try {
-        await awaitToken();
-        return await fn();
-      } finally {
-        releaseSlot();
-      }
-    },
-  };
-}
 
 export interface HttpCoreOptions {
   credentials: Credentials;
@@ -180,66 +105,6 @@ export function pathSegment(value: string): string {
   return encodeRfc3986(value);
 }
 
-/**
- * Milliseconds to wait from a `Retry-After` value: delta seconds (`120`,
- * `1.5`) or an HTTP date relative to `nowMs`. Undefined when absent or
- * unreadable; never negative.
- */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  nowMs: number,
-): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-const MAX_API_MESSAGE = 500;
-
-function asText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' ? String(value) : undefined;
-}
-
-/** Code, message and request id from any of the three error-body shapes; unknown shapes give none. */
-function readErrorBody(body: string): {
-  code: string | undefined;
-  message: string | undefined;
-  requestId: string | undefined;
-} {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ErrorBodySchema.safeParse(json);
-  if (!parsed.success) return { code: undefined, message: undefined, requestId: undefined };
-  const fields = parsed.data as Record<string, unknown>;
-  const requestId = asText(fields['request_id']);
-  if (fields['error_code'] !== undefined) {
-    return { code: asText(fields['error_code']), message: asText(fields['error_msg']), requestId };
-  }
-  if (fields['code'] !== undefined) {
-    return { code: asText(fields['code']), message: asText(fields['message']), requestId };
-  }
-  const nested = fields['error'] as Record<string, unknown>;
-  return { code: asText(nested['code']), message: asText(nested['message']), requestId };
-}
-
-function redact(text: string | undefined, secrets: readonly string[]): string | undefined {
-  if (text === undefined) return undefined;
-  let out = text.length > MAX_API_MESSAGE ? `${text.slice(0, MAX_API_MESSAGE)}…` : text;
-  // A gateway may echo what it received (the Authorization header, a token)
-  // in its message; errors and logs must never carry it.
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}
-
 function safeFields(error: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     error: error instanceof Error ? error.name : 'unknown',
@@ -268,10 +133,12 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     createRequestLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, rateLimitRps: 0 });
   const maxAttempts = options.maxAttempts ?? 5;
   const maxThrottledAttempts = options.maxThrottledAttempts ?? 15;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const maxDelayMs = options.maxDelayMs ?? 5_000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-  const random = options.random ?? Math.random;
+  const timing = {
+    baseDelayMs: options.baseDelayMs ?? 200,
+    maxDelayMs: options.maxDelayMs ?? 5_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    random: options.random ?? Math.random,
+  };
   const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLog;
@@ -396,17 +263,6 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     });
   }
 
-  function backoff(error: unknown, attemptNumber: number): number | undefined {
-    if (error instanceof HuaweiApiError && error.retryAfterMs !== undefined) {
-      if (error.retryAfterMs > maxRetryAfterMs) return undefined;
-      // Never sooner than asked, plus up to a fifth more (at most 1 s), so
-      // requests throttled together do not all come back in the same instant.
-      return error.retryAfterMs + Math.floor(random() * Math.min(error.retryAfterMs / 5, 1_000));
-    }
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1));
-    return Math.floor(random() * ceiling);
-  }
-
   return {
     stats,
     async request<S extends z.ZodType = z.ZodUnknown>(
@@ -427,7 +283,8 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
           if (!retryable || failures >= maxAttempts || throttles >= maxThrottledAttempts) {
             throw error;
           }
-          const delayMs = backoff(error, attemptNumber);
+          const retryAfterMs = error instanceof HuaweiApiError ? error.retryAfterMs : undefined;
+          const delayMs = backoffDelay(retryAfterMs, attemptNumber, timing);
           if (delayMs === undefined) throw error;
           if (deadlineAt !== undefined && now() + delayMs >= deadlineAt) throw error;
           stats.retries += 1;

@@ -10,9 +10,11 @@ export function countPlannedRemovals(decisions: readonly Decision[]): number {
 }
 
 /**
- * The sweep guard on a count: `proceed` while `planned` removals stay within
- * MAX_REMOVALS_PER_SWEEP, else `aborted` (nothing is removed) with the reason.
- * A non-finite cap aborts any removal.
+ * The sweep guard: when the removals planned across one sweep exceed
+ * `maxRemovalsPerSweep` (MAX_REMOVALS_PER_SWEEP) the whole sweep is
+ * `aborted` and nothing is removed; otherwise it may `proceed`. Exactly the
+ * cap proceeds. A cap that is not a finite number aborts any planned removal.
+ * Count a list of decisions with {@link countPlannedRemovals}.
  */
 export function planRemovals(planned: number, limits: { maxRemovalsPerSweep: number }): SweepPlan {
   const cap = limits.maxRemovalsPerSweep;
@@ -25,17 +27,4 @@ export function planRemovals(planned: number, limits: { maxRemovalsPerSweep: num
     cap,
     reason: `${planned} removals planned across the sweep exceed MAX_REMOVALS_PER_SWEEP (${cap}); nothing is removed`,
   };
-}
-
-/**
- * The sweep guard of DESIGN.md: when the removals planned across one sweep
- * exceed `maxRemovalsPerSweep` (MAX_REMOVALS_PER_SWEEP) the whole sweep is
- * `aborted` and nothing is removed; otherwise it may `proceed`. Exactly the
- * cap proceeds. A cap that is not a finite number aborts any planned removal.
- */
-export function planSweep(
-  decisions: readonly Decision[],
-  limits: { maxRemovalsPerSweep: number },
-): SweepPlan {
-  return planRemovals(countPlannedRemovals(decisions), limits);
 }

@@ -1,24 +1,14 @@
-import { isTransient } from '../errors.ts';
+import { isTransient, PermanentFailureError, RetryableFailureError } from '../errors.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import { evaluateRemoval } from '../scaling/evaluate.ts';
-import { planSweep } from '../scaling/plan.ts';
+import { countPlannedRemovals, planRemovals } from '../scaling/plan.ts';
 import {
   fetchAndEvaluate,
   type PipelineServices,
   type PipelineSettings,
   removeMember,
-} from './group.ts';
+} from './pipeline.ts';
 import { type GroupReport, groupReportOf, type RemovalReport } from './report.ts';
-
-/** A failure worth another delivery of the message (throttling, 5xx, timeout, network). */
-export class RetryableFailure extends Error {
-  override readonly name = 'RetryableFailure';
-}
-
-/** A failure no redelivery will fix (a 4xx, a schema mismatch): the message goes to the dead-letter queue. */
-export class PermanentFailure extends Error {
-  override readonly name = 'PermanentFailure';
-}
 
 export type RemediationResult =
   | {
@@ -42,8 +32,8 @@ export type RemediationResult =
  * whole pipeline for the group (the sweep cap applies to it alone);
  * `remove-member` removes that one member only if the group's policy, the
  * floor and the member's own state still allow it, so a stale or replayed
- * message never removes a busy server. Throws RetryableFailure or
- * PermanentFailure when the work could not be done; a refusal is a result.
+ * message never removes a busy server. Throws RetryableFailureError or
+ * PermanentFailureError when the work could not be done; a refusal is a result.
  */
 export async function processMessage(
   message: QueueMessage,
@@ -74,14 +64,16 @@ export async function processMessage(
   const evaluation = await fetchAndEvaluate(group, services, settings);
   if (evaluation.error !== undefined) {
     const text = `server group ${group.id}: ${evaluation.error.message}`;
-    throw evaluation.error.transient ? new RetryableFailure(text) : new PermanentFailure(text);
+    throw evaluation.error.transient
+      ? new RetryableFailureError(text)
+      : new PermanentFailureError(text);
   }
 
   if (message.type === 'evaluate-group') {
     const report = groupReportOf(settings.projectId, evaluation.decision, { includeMembers: true });
     if (evaluation.decision.kind !== 'scale-in')
       return { type: message.type, serverGroupId: group.id, status: 'done', group: report };
-    const plan = planSweep([evaluation.decision], options);
+    const plan = planRemovals(countPlannedRemovals([evaluation.decision]), options);
     if (plan.kind === 'aborted') {
       return {
         type: message.type,
@@ -136,7 +128,7 @@ export async function processMessage(
 function throwIfRetryable(removals: readonly RemovalReport[]): void {
   const retryable = removals.find((r) => r.outcome === 'failed' && r.retryable === true);
   if (retryable !== undefined) {
-    throw new RetryableFailure(
+    throw new RetryableFailureError(
       `removal of ${retryable.serverId} failed: ${retryable.detail ?? 'unknown'}`,
     );
   }
@@ -145,6 +137,6 @@ function throwIfRetryable(removals: readonly RemovalReport[]): void {
 function rethrowClassified(error: unknown): never {
   const text = error instanceof Error ? error.message : String(error);
   throw isTransient(error)
-    ? new RetryableFailure(text, { cause: error })
-    : new PermanentFailure(text, { cause: error });
+    ? new RetryableFailureError(text, { cause: error })
+    : new PermanentFailureError(text, { cause: error });
 }

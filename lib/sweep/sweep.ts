@@ -1,21 +1,17 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { planRemovals } from '../scaling/plan.ts';
-import type { Decision, Removal } from '../scaling/types.ts';
+import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
-  type GroupEvaluation,
   type PipelineServices,
   type PipelineSettings,
   removeMember,
-} from './group.ts';
+} from './pipeline.ts';
 import { forEachConcurrent } from './pool.ts';
-
 import {
   GroupLines,
-  type GroupReport,
   groupReportOf,
   MEMBER_DETAIL_GROUPS,
   type RequestStats,
@@ -49,13 +45,6 @@ export interface SweepOptions {
   enqueue?: (messages: QueueMessage[]) => Promise<SendResult>;
 }
 
-interface PendingGroup {
-  projectId: string;
-  services: PipelineServices;
-  evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
-  report: GroupReport;
-}
-
 /**
  * One sweep over every group of every project: inline (evaluate all, check
  * the sweep-wide cap, then act) or fanout (one evaluate-group message per
@@ -81,8 +70,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     groups: [],
     groupsOmitted: 0,
   };
-  const pending: PendingGroup[] = [];
   const lines = new GroupLines();
+  const guard = createSweepGuard(lines, {
+    maxRemovalsPerSweep: options.maxRemovalsPerSweep,
+    dryRun: options.settings.dryRun,
+  });
   let seen = 0;
   const skipped = (projectId: string) => (group: ServerGroup) => {
     report.notVisitedCount++;
@@ -114,22 +106,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           }
           const remove = evaluation.decision.remove;
           lines.add(position, groupReport, remove.length);
-          const overCap = planRemovals(lines.totals.plannedRemovals, options).kind === 'aborted';
-          if (overCap && pending.length > 0) {
-            // The sweep will abort: let go of everything held for acting.
-            for (const held of pending.splice(0)) {
-              recordAll(lines, held.report, held.evaluation.decision.remove, 'skipped-aborted');
-            }
-          }
-          if (overCap || options.settings.dryRun) {
-            // Nothing will be done for this group: its outcome is known now.
-            recordAll(lines, groupReport, remove, overCap ? 'skipped-aborted' : 'would-remove');
-            return;
-          }
-          pending.push({
+          if (!guard.admit(groupReport, remove)) return;
+          guard.hold({
             projectId: project.projectId,
             services: project.services,
-            evaluation: keepForActing(evaluation as PendingGroup['evaluation']),
+            evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
             report: groupReport,
           });
         },
@@ -142,14 +123,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     }
   }
 
-  const plan = planRemovals(lines.totals.plannedRemovals, options);
+  const { plan, held } = guard.conclude();
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;
-    // A dry run recorded what it would remove before it knew the sweep aborts.
-    lines.relabel('would-remove', 'skipped-aborted');
   } else if (options.mode === 'inline') {
-    await act(pending, options, lines);
+    await act(held, options, lines);
   }
   if (report.status === 'completed' && (report.errors.length > 0 || report.notVisitedCount > 0)) {
     report.status = 'partial';
@@ -168,7 +147,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
  * large sweep holds thousands of these, so the member list and every session
  * but those of the servers to remove are let go.
  */
-function keepForActing(evaluation: PendingGroup['evaluation']): PendingGroup['evaluation'] {
+function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['evaluation'] {
   const machines = new Set(evaluation.decision.remove.map((r) => r.machineName));
   const { id, name, scaling_policy } = evaluation.group;
   return {
@@ -179,28 +158,8 @@ function keepForActing(evaluation: PendingGroup['evaluation']): PendingGroup['ev
   };
 }
 
-/** Writes one outcome for each of a group's planned removals. */
-function recordAll(
-  lines: GroupLines,
-  line: GroupReport,
-  removals: readonly Removal[],
-  outcome: 'would-remove' | 'skipped-aborted' | 'skipped-deadline',
-  detail?: string,
-): void {
-  for (const removal of removals) {
-    lines.record(line, {
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
-      outcome,
-      ...(detail === undefined ? {} : { detail }),
-    });
-  }
-}
-
 async function act(
-  pending: PendingGroup[],
+  pending: readonly HeldGroup[],
   options: SweepOptions,
   lines: GroupLines,
 ): Promise<void> {

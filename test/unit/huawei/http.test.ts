@@ -8,19 +8,12 @@ import {
   ResponseSchemaError,
   TimeoutError,
 } from '../../../lib/errors.ts';
-import {
-  createHttpCore,
-  createRequestLimiter,
-  type HttpCoreOptions,
-  parseRetryAfter,
-  pathSegment,
-  type RequestLimiter,
-} from '../../../lib/huawei/http.ts';
+import { createHttpCore, type HttpCoreOptions, pathSegment } from '../../../lib/huawei/http.ts';
+import { createRequestLimiter, type RequestLimiter } from '../../../lib/huawei/request-limiter.ts';
 import { ListServerGroupsResponseSchema } from '../../../lib/huawei/schemas.ts';
 import { signHeaders } from '../../../lib/huawei/signer.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import { refusedUrl, type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
-import { createManualClock } from '../../helpers/manual-clock.ts';
 
 const CREDENTIALS: Credentials = {
   ak: 'AKIDHTTPTEST00000001',
@@ -237,14 +230,6 @@ describe('createHttpCore: retries', () => {
     expect((error as HuaweiApiError).retryAfterMs).toBe(3_600_000);
     expect(delays).toEqual([]);
     expect(server.requests).toHaveLength(1);
-  });
-
-  it('parses Retry-After forms', () => {
-    expect(parseRetryAfter('2', T0)).toBe(2_000);
-    expect(parseRetryAfter(' 1.5 ', T0)).toBe(1_500);
-    expect(parseRetryAfter(new Date(T0 - 5_000).toUTCString(), T0)).toBe(0);
-    expect(parseRetryAfter('soon', T0)).toBeUndefined();
-    expect(parseRetryAfter(null, T0)).toBeUndefined();
   });
 
   it('retries network errors', async () => {
@@ -476,96 +461,7 @@ describe('createHttpCore: secrets', () => {
   });
 });
 
-describe('createRequestLimiter', () => {
-  it('caps the requests in flight and starts waiters in order', async () => {
-    const limiter = createRequestLimiter({ maxConcurrency: 3, rateLimitRps: 0 });
-    let active = 0;
-    let maxActive = 0;
-    const started: number[] = [];
-    const gates: (() => void)[] = [];
-    const runs = Array.from({ length: 10 }, (_, i) =>
-      limiter.run(async () => {
-        started.push(i);
-        active += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise<void>((resolve) => gates.push(resolve));
-        active -= 1;
-        return i;
-      }),
-    );
-    const flush = () => new Promise((resolve) => setImmediate(resolve));
-    await flush();
-    expect(started).toEqual([0, 1, 2]);
-    while (gates.length > 0) {
-      gates.shift()?.();
-      await flush();
-    }
-    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(maxActive).toBe(3);
-  });
-
-  it('frees the slot of a task that fails', async () => {
-    const limiter = createRequestLimiter({ maxConcurrency: 1, rateLimitRps: 0 });
-    await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await limiter.run(async () => 'next')).toBe('next');
-  });
-
-  it('spaces request starts at the rate limit', async () => {
-    const clock = createManualClock(T0);
-    const limiter = createRequestLimiter({
-      maxConcurrency: 100,
-      rateLimitRps: 10,
-      now: clock.now,
-      sleep: clock.sleep,
-    });
-    const starts: number[] = [];
-    const all = Promise.all(
-      Array.from({ length: 25 }, () => limiter.run(async () => starts.push(clock.now() - T0))),
-    );
-    await clock.runUntil(all);
-    expect(starts).toEqual(Array.from({ length: 25 }, (_, i) => i * 100));
-  });
-
-  it('allows a burst, then holds every window to burst + rate', async () => {
-    const clock = createManualClock(T0);
-    const limiter = createRequestLimiter({
-      maxConcurrency: 4,
-      rateLimitRps: 20,
-      burst: 5,
-      now: clock.now,
-      sleep: clock.sleep,
-    });
-    const starts: number[] = [];
-    const all = Promise.all(
-      Array.from({ length: 60 }, () =>
-        limiter.run(async () => {
-          starts.push(clock.now() - T0);
-          await clock.sleep(30);
-        }),
-      ),
-    );
-    await clock.runUntil(all);
-    expect(starts.slice(0, 4)).toEqual([0, 0, 0, 0]);
-    for (const from of starts) {
-      const inWindow = starts.filter((t) => t >= from && t < from + 1_000).length;
-      expect(inWindow).toBeLessThanOrEqual(5 + 20);
-    }
-    expect(starts.at(-1)).toBeGreaterThanOrEqual(((60 - 5) * 1_000) / 20);
-  });
-
-  it('starts at once when the rate is unlimited', async () => {
-    const clock = createManualClock(T0);
-    const limiter = createRequestLimiter({
-      maxConcurrency: 5,
-      rateLimitRps: 0,
-      now: clock.now,
-      sleep: clock.sleep,
-    });
-    await Promise.all(Array.from({ length: 20 }, () => limiter.run(async () => 1)));
-    expect(clock.sleeps).toEqual([]);
-  });
-
+describe('createHttpCore: limiter', () => {
   it('runs every attempt of the core, retries included, through the limiter', async () => {
     let runs = 0;
     const inner = createRequestLimiter({ maxConcurrency: 1, rateLimitRps: 0 });
@@ -580,10 +476,5 @@ describe('createRequestLimiter', () => {
     const { http } = makeCore({ limiter });
     await http.request(get());
     expect(runs).toBe(2);
-  });
-
-  it('rejects nonsense limits', () => {
-    expect(() => createRequestLimiter({ maxConcurrency: 0, rateLimitRps: 1 })).toThrow(RangeError);
-    expect(() => createRequestLimiter({ maxConcurrency: 1, rateLimitRps: -1 })).toThrow(RangeError);
   });
 });

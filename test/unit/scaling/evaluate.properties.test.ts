@@ -7,7 +7,7 @@ import type {
   SessionState,
 } from '../../../lib/huawei/schemas.ts';
 import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
-import { planSweep } from '../../../lib/scaling/plan.ts';
+import { countPlannedRemovals, planRemovals } from '../../../lib/scaling/plan.ts';
 import type { Decision, EvaluateGroupInput } from '../../../lib/scaling/types.ts';
 import {
   isoAt,
@@ -451,7 +451,7 @@ describe('evaluateRemoval properties', () => {
   });
 });
 
-describe('planSweep properties', () => {
+describe('planRemovals properties', () => {
   it('never lets a sweep remove more than maxRemovalsPerSweep', () => {
     fc.assert(
       fc.property(
@@ -460,7 +460,7 @@ describe('planSweep properties', () => {
         (specs, cap) => {
           const decisions = specs.map((spec) => evaluateGroup(buildInput(spec)));
           const planned = decisions.reduce((sum, d) => sum + removedIds(d).length, 0);
-          const plan = planSweep(decisions, { maxRemovalsPerSweep: cap });
+          const plan = planRemovals(countPlannedRemovals(decisions), { maxRemovalsPerSweep: cap });
           expect(plan.planned).toBe(planned);
           const acted = plan.kind === 'proceed' ? plan.planned : 0;
           expect(acted).toBeLessThanOrEqual(cap);

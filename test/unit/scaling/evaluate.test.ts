@@ -5,7 +5,7 @@ import type {
   ServerGroup,
   SessionInfo,
 } from '../../../lib/huawei/schemas.ts';
-import { describeReason, evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
+import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
 import type {
   Decision,
   EvaluateGroupInput,
@@ -639,19 +639,5 @@ describe('evaluateRemoval', () => {
     const verdict = evaluateRemoval({ ...input(scenario), serverId });
     expect(verdict.allowed).toBe(false);
     expect(verdict.allowed ? '' : verdict.reason).toMatch(reason);
-  });
-});
-
-describe('describeReason', () => {
-  it.each<[MemberReason, string]>([
-    [{ kind: 'idle', idleMinutes: 42.26 }, 'idle for 42.3 min'],
-    [
-      { kind: 'not-in-service', detail: 'vm_status', value: 'SHUTOFF' },
-      'not in service (vm_status is SHUTOFF)',
-    ],
-    [{ kind: 'job-running', jobStatus: 'WAITING' }, 'job WAITING'],
-    [{ kind: 'floor', idleMinutes: 1 }, 'removal would break the floor'],
-  ])('renders %j', (reason, text) => {
-    expect(describeReason(reason)).toBe(text);
   });
 });

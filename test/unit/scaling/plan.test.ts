@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countPlannedRemovals, planSweep } from '../../../lib/scaling/plan.ts';
+import { countPlannedRemovals, planRemovals } from '../../../lib/scaling/plan.ts';
 import type { Decision, Removal } from '../../../lib/scaling/types.ts';
 
 const base = {
@@ -42,7 +42,7 @@ describe('countPlannedRemovals', () => {
   });
 });
 
-describe('planSweep', () => {
+describe('planRemovals', () => {
   it.each<[string, Decision[], number, string]>([
     ['proceeds below the cap', [scaleIn('a', 2), scaleIn('b', 1)], 4, 'proceed'],
     ['proceeds exactly at the cap', [scaleIn('a', 2), scaleIn('b', 2)], 4, 'proceed'],
@@ -56,13 +56,15 @@ describe('planSweep', () => {
       'aborted',
     ],
   ])('%s', (_name, decisions, cap, kind) => {
-    const plan = planSweep(decisions, { maxRemovalsPerSweep: cap });
+    const plan = planRemovals(countPlannedRemovals(decisions), { maxRemovalsPerSweep: cap });
     expect(plan.kind).toBe(kind);
     expect(plan.planned).toBe(countPlannedRemovals(decisions));
   });
 
   it('says why it aborts, with the planned count and the cap', () => {
-    expect(planSweep([scaleIn('a', 7)], { maxRemovalsPerSweep: 5 })).toEqual({
+    expect(
+      planRemovals(countPlannedRemovals([scaleIn('a', 7)]), { maxRemovalsPerSweep: 5 }),
+    ).toEqual({
       kind: 'aborted',
       planned: 7,
       cap: 5,

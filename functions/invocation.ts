@@ -1,10 +1,11 @@
-import { type Config, endpointsForRegion } from '../config.ts';
-import { createApsClient } from '../huawei/aps-client.ts';
-import { createEcsClient } from '../huawei/ecs-client.ts';
-import { createHttpCore, createRequestLimiter, type HttpCore } from '../huawei/http.ts';
-import type { Log } from '../logger.ts';
-import type { PipelineServices, PipelineSettings } from './group.ts';
-import type { RequestStats } from './report.ts';
+import { type Config, endpointsForRegion } from '../lib/config.ts';
+import { createApsClient } from '../lib/huawei/aps-client.ts';
+import { createEcsClient } from '../lib/huawei/ecs-client.ts';
+import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
+import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
+import type { Log } from '../lib/logger.ts';
+import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
+import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
   /** Epoch ms after which no request may be in flight (the Lambda's end, less a margin). */

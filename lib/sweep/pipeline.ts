@@ -4,8 +4,9 @@ import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
-import { describeReason, evaluateGroup } from '../scaling/evaluate.ts';
+import { evaluateGroup } from '../scaling/evaluate.ts';
 import { assessMember, indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
+import { describeReason } from '../scaling/reasons.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { RemovalReport } from './report.ts';
 

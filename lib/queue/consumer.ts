@@ -1,0 +1,79 @@
+import type { SQSRecord } from 'aws-lambda';
+import { PermanentFailureError, PoisonMessageError } from '../errors.ts';
+import type { Log } from '../logger.ts';
+import type { RemediationResult } from '../sweep/remediate.ts';
+import type { DeadLetterRecord } from './dead-letter.ts';
+import type { QueueMessage } from './messages.ts';
+import { parseQueueMessage } from './parse.ts';
+
+export interface RecordHandlerDeps {
+  /** Carries out one parsed message; throws PermanentFailureError when no redelivery can help. */
+  process: (message: QueueMessage) => Promise<RemediationResult>;
+  /** Sends a record to the dead-letter queue; undefined when none is configured. */
+  deadLetter: ((record: DeadLetterRecord) => Promise<void>) | undefined;
+  log: Log;
+}
+
+/**
+ * The per-record step of the remediation consumer. Poison records (not JSON,
+ * wrong schema) and permanent failures go to the dead-letter queue at once
+ * with the error attached; any other failure is rethrown so the batch
+ * utility reports only that record and SQS delivers it again.
+ */
+export function createRecordHandler(records: readonly SQSRecord[], deps: RecordHandlerDeps) {
+  const { log } = deps;
+  const deadLetter = async (record: SQSRecord, kind: 'poison' | 'failed', error: string) => {
+    if (deps.deadLetter === undefined) {
+      // Without a dead-letter queue the record must stay on the queue.
+      throw new Error(`${error} (DEAD_LETTER_QUEUE_URL is not set)`);
+    }
+    await deps.deadLetter({ messageId: record.messageId, body: record.body, kind, error });
+    log.warn('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
+    return { status: 'dead-lettered', kind, error };
+  };
+
+  return async (record: SQSRecord) => {
+    let message: QueueMessage;
+    try {
+      message = parseQueueMessage(record.body, `Records[${records.indexOf(record)}].body`);
+    } catch (error) {
+      if (error instanceof PoisonMessageError) return deadLetter(record, 'poison', error.message);
+      throw error;
+    }
+    try {
+      const result = await deps.process(message);
+      log.info('record processed', { messageId: record.messageId, ...summaryOf(result) });
+      return result;
+    } catch (error) {
+      if (error instanceof PermanentFailureError)
+        return deadLetter(record, 'failed', error.message);
+      // Transient: throw so the batch utility reports only this record.
+      log.warn('record failed, will be retried', {
+        messageId: record.messageId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+  };
+}
+
+/** The fields of a remediation result worth one log line. */
+export function summaryOf(result: RemediationResult): Record<string, unknown> {
+  if (result.type === 'evaluate-group') {
+    return {
+      type: result.type,
+      serverGroupId: result.serverGroupId,
+      status: result.status,
+      decision: result.group?.decision,
+      removals: result.group?.removals.map((r) => ({ serverId: r.serverId, outcome: r.outcome })),
+    };
+  }
+  return {
+    type: result.type,
+    serverGroupId: result.serverGroupId,
+    instanceUuid: result.instanceUuid,
+    status: result.status,
+    detail: result.detail,
+    outcome: result.removal?.outcome,
+  };
+}

@@ -1,0 +1,31 @@
+import type { MemberReason } from './types.ts';
+
+/** A short human-readable rendering of a member reason, for logs and refusals. */
+export function describeReason(reason: MemberReason): string {
+  switch (reason.kind) {
+    case 'not-in-service':
+      return `not in service (${reason.detail} is ${reason.value})`;
+    case 'protected':
+      return 'carries the protect tag';
+    case 'freeze-protected':
+      return 'frozen with effect 2';
+    case 'job-running':
+      return `job ${reason.jobStatus}`;
+    case 'busy':
+      return `${reason.sessionCount} session(s) in use`;
+    case 'active-session':
+      return `session ${reason.sessionId} is ${reason.state}`;
+    case 'unknown-activity':
+      return `activity unknown: ${reason.detail}`;
+    case 'recently-used':
+      return `used ${reason.idleMinutes.toFixed(1)} min ago, threshold ${reason.thresholdMinutes} min`;
+    case 'floor':
+      return 'removal would break the floor';
+    case 'group-cap':
+      return 'removal would exceed the per-group cap';
+    case 'anti-flap':
+      return 'removal would bring usage to the threshold';
+    case 'idle':
+      return `idle for ${reason.idleMinutes.toFixed(1)} min`;
+  }
+}

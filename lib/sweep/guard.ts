@@ -1,0 +1,85 @@
+import { planRemovals } from '../scaling/plan.ts';
+import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
+import type { GroupEvaluation, PipelineServices } from './pipeline.ts';
+import type { GroupLines, GroupReport } from './report.ts';
+
+/** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
+export interface HeldGroup {
+  projectId: string;
+  services: PipelineServices;
+  evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
+  report: GroupReport;
+}
+
+/** The sweep-wide guard of one inline sweep; see {@link createSweepGuard}. */
+export interface SweepGuard {
+  /**
+   * Counts a scale-in group's planned removals against MAX_REMOVALS_PER_SWEEP.
+   * True when the group may be held for acting; false when its outcome is
+   * already known (`skipped-aborted` over the cap, `would-remove` in a dry
+   * run) and written to its report line. Crossing the cap lets go of every
+   * group held so far as `skipped-aborted`.
+   */
+  admit(line: GroupReport, removals: readonly Removal[]): boolean;
+  hold(group: HeldGroup): void;
+  /** The final plan; an aborted sweep relabels a dry run's `would-remove` as `skipped-aborted`. */
+  conclude(): { plan: SweepPlan; held: HeldGroup[] };
+}
+
+/**
+ * Owns the sweep-wide cap and what follows from crossing it, so the sweep's
+ * per-group step reads evaluate → guard → hold. Counts come from the report
+ * lines, which hold the planned removals of every group seen.
+ */
+export function createSweepGuard(
+  lines: GroupLines,
+  options: { maxRemovalsPerSweep: number; dryRun: boolean },
+): SweepGuard {
+  const held: HeldGroup[] = [];
+  return {
+    admit(line, removals) {
+      const overCap = planRemovals(lines.totals.plannedRemovals, options).kind === 'aborted';
+      if (overCap && held.length > 0) {
+        // The sweep will abort: let go of everything held for acting.
+        for (const group of held.splice(0)) {
+          recordAll(lines, group.report, group.evaluation.decision.remove, 'skipped-aborted');
+        }
+      }
+      if (overCap || options.dryRun) {
+        // Nothing will be done for this group: its outcome is known now.
+        recordAll(lines, line, removals, overCap ? 'skipped-aborted' : 'would-remove');
+        return false;
+      }
+      return true;
+    },
+    hold(group) {
+      held.push(group);
+    },
+    conclude() {
+      const plan = planRemovals(lines.totals.plannedRemovals, options);
+      // A dry run recorded what it would remove before it knew the sweep aborts.
+      if (plan.kind === 'aborted') lines.relabel('would-remove', 'skipped-aborted');
+      return { plan, held };
+    },
+  };
+}
+
+/** Writes one outcome for each of a group's planned removals. */
+export function recordAll(
+  lines: GroupLines,
+  line: GroupReport,
+  removals: readonly Removal[],
+  outcome: 'would-remove' | 'skipped-aborted' | 'skipped-deadline',
+  detail?: string,
+): void {
+  for (const removal of removals) {
+    lines.record(line, {
+      serverId: removal.serverId,
+      instanceId: removal.instanceId,
+      machineName: removal.machineName,
+      idleMinutes: Math.floor(removal.idleMinutes),
+      outcome,
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+}
