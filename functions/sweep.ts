@@ -34,8 +34,18 @@ export function createSweepHandler(deps: HandlerDeps) {
     });
     log.info('sweep finished', {
       status: report.status,
+      mode: report.mode,
+      dryRun: report.dryRun,
       abortReason: report.abortReason,
-      totals: report.totals,
+      // Fanout decides nothing itself: its figures are the messages enqueued.
+      ...(report.mode === 'fanout'
+        ? {
+            enqueued: {
+              sent: report.enqueued?.sent ?? 0,
+              failed: report.enqueued?.failed.length ?? 0,
+            },
+          }
+        : { totals: report.totals }),
       requests: report.requests,
       durationMs: report.durationMs,
     });

@@ -53,11 +53,18 @@ const HOUR_MS = 3_600_000;
  * (concurrently, every page), then evaluates it. Never throws for a failed
  * listing: a failed member listing gives `skip` / `incomplete-data`, a failed
  * session listing leaves every member not idle; both are named in `error`.
+ * Writes one audit line with the decision.
  */
 export async function fetchAndEvaluate(
   group: ServerGroup,
   services: PipelineServices,
   settings: PipelineSettings,
+  /**
+   * Set when the evaluation serves a request about one member (a
+   * `remove-member` message): the decision line then names that member
+   * instead of the group's own plan, which may list other servers.
+   */
+  forInstance?: string,
 ): Promise<GroupEvaluation> {
   const now = settings.now();
   const [servers, sessions] = await Promise.allSettled([
@@ -97,7 +104,10 @@ export async function fetchAndEvaluate(
     decision: decision.kind,
     ...(decision.kind === 'skip' ? { reason: decision.reason, detail: decision.detail } : {}),
     ...(decision.kind === 'scale-out' ? { recommended: decision.recommended } : {}),
-    ...(decision.kind === 'scale-in' ? { planned: decision.remove.map((r) => r.serverId) } : {}),
+    ...(decision.kind === 'scale-in' && forInstance === undefined
+      ? { planned: decision.remove.map((r) => r.serverId) }
+      : {}),
+    ...(forInstance === undefined ? {} : { requestedInstanceId: forInstance }),
     usagePercent: decision.usagePercent,
     inService: decision.inService,
     usedSessions: decision.usedSessions,

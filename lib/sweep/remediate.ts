@@ -61,7 +61,12 @@ export async function processMessage(
       status: 'group-not-found',
     };
   }
-  const evaluation = await fetchAndEvaluate(group, services, settings);
+  const evaluation = await fetchAndEvaluate(
+    group,
+    services,
+    settings,
+    message.type === 'remove-member' ? message.instanceUuid : undefined,
+  );
   if (evaluation.error !== undefined) {
     const text = `server group ${group.id}: ${evaluation.error.message}`;
     throw evaluation.error.transient

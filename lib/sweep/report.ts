@@ -243,9 +243,16 @@ export function groupReportOf(
     report.thresholdPercent = decision.thresholdPercent;
   }
   if (decision.kind === 'scale-in') report.usageAfterPercent = round(decision.usageAfterPercent);
-  if (options.includeMembers) report.members = decision.members;
+  if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
   return report;
+}
+
+/** A verdict whose reason shows whole minutes, as removal reports do; the decision keeps the exact figure. */
+function withWholeMinutes(member: MemberVerdict): MemberVerdict {
+  const { reason } = member;
+  if (!('idleMinutes' in reason)) return member;
+  return { ...member, reason: { ...reason, idleMinutes: Math.floor(reason.idleMinutes) } };
 }
 
 function round(value: number): number {

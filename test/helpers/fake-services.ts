@@ -1,0 +1,87 @@
+import { HuaweiApiError } from '../../lib/errors.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
+import { createMemoryLog } from '../../lib/logger.ts';
+import type { PipelineServices, PipelineSettings } from '../../lib/sweep/pipeline.ts';
+import { FACTORY_EPOCH } from './factories.ts';
+
+/** A day after the factories' epoch: every factory server is long idle by then. */
+export const FAKE_NOW = FACTORY_EPOCH + 86_400_000;
+
+/** An API error as the HTTP core throws it, for a fake to fail with. */
+export function apiError(status: number, code = 'APS.0001'): HuaweiApiError {
+  return new HuaweiApiError({ method: 'GET', path: '/fake', status, code, requestId: 'req-fake' });
+}
+
+/**
+ * In-memory APS and ECS clients over a small fleet, for unit tests of the
+ * pipeline, the sweep and remediation: removals change the fleet, every call
+ * is recorded, and `fail` makes a method throw.
+ */
+export function createFakeServices(fleet: {
+  groups: ServerGroup[];
+  servers: AppServer[];
+  sessions?: SessionInfo[];
+}) {
+  const servers = new Map(fleet.servers.map((s) => [s.id, { ...s }]));
+  const calls: string[] = [];
+  const fail: Partial<Record<string, Error>> = {};
+  const log = createMemoryLog();
+  const check = (name: string) => {
+    calls.push(name);
+    const error = fail[name];
+    if (error !== undefined) throw error;
+  };
+  const services: PipelineServices = {
+    aps: {
+      async *listServerGroups() {
+        check('listServerGroups');
+        yield* fleet.groups;
+      },
+      async getServerGroup(id) {
+        check('getServerGroup');
+        return fleet.groups.find((g) => g.id === id);
+      },
+      async listServers({ serverGroupId }) {
+        check('listServers');
+        return [...servers.values()].filter((s) => s.server_group_id === serverGroupId);
+      },
+      async listSessions({ serverGroupId }) {
+        check('listSessions');
+        return (fleet.sessions ?? []).filter((s) => s.app_server_group_id === serverGroupId);
+      },
+      async getServer(id) {
+        check('getServer');
+        return servers.get(id);
+      },
+      async deleteServer(id) {
+        check('deleteServer');
+        servers.delete(id);
+        return { jobId: 'job-1', requestId: 'req-delete' };
+      },
+    },
+    ecs: {
+      async removeMember(_groupId, instanceUuid) {
+        check('removeMember');
+        const server = [...servers.values()].find((s) => s.instance_id === instanceUuid);
+        if (server === undefined) return { outcome: 'already-removed', requestId: 'req-remove' };
+        servers.delete(server.id);
+        return { outcome: 'removed', requestId: 'req-remove' };
+      },
+    },
+    log,
+  };
+  return { services, log, calls, fail, servers };
+}
+
+/** Pipeline settings on a fixed clock: floor 1, at most 10 removals per group. */
+export function fakeSettings(overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+  return {
+    projectId: 'p-1',
+    dryRun: false,
+    removalMode: 'remove-member',
+    limits: { minServersPerGroup: 1, maxRemovalsPerGroup: 10, protectTagKey: 'protect' },
+    sessionLookbackHours: 24,
+    now: () => FAKE_NOW,
+    ...overrides,
+  };
+}

@@ -1,0 +1,144 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fetchAndEvaluate, removeMember } from '../../../lib/sweep/pipeline.ts';
+import {
+  resetFactorySequences,
+  serverFactory,
+  serverGroupFactory,
+  sessionFactory,
+} from '../../helpers/factories.ts';
+import { apiError, createFakeServices, fakeSettings } from '../../helpers/fake-services.ts';
+
+beforeEach(() => resetFactorySequences());
+
+function fleetOfIdle(count: number) {
+  const group = serverGroupFactory();
+  const servers = Array.from({ length: count }, () => serverFactory());
+  return { group, servers, fake: createFakeServices({ groups: [group], servers }) };
+}
+
+describe('fetchAndEvaluate', () => {
+  it('plans the idle members above the floor and logs the plan', async () => {
+    const { group, fake } = fleetOfIdle(3);
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).toBe('scale-in');
+    const planned =
+      evaluation.decision.kind === 'scale-in'
+        ? evaluation.decision.remove.map((r) => r.serverId)
+        : [];
+    expect(planned).toHaveLength(2);
+    const line = fake.log.lines.find((l) => l.message === 'group evaluated');
+    expect(line?.context?.['planned']).toEqual(planned);
+  });
+
+  it('names the requested member, not the group plan, when serving a remove-member request', async () => {
+    const { group, servers, fake } = fleetOfIdle(3);
+    await fetchAndEvaluate(group, fake.services, fakeSettings(), servers[0]?.instance_id);
+    const line = fake.log.lines.find((l) => l.message === 'group evaluated');
+    expect(line?.context?.['planned']).toBeUndefined();
+    expect(line?.context?.['requestedInstanceId']).toBe(servers[0]?.instance_id);
+  });
+
+  it('skips the group as incomplete-data when the member listing fails, transient named', async () => {
+    const { group, fake } = fleetOfIdle(3);
+    fake.fail['listServers'] = apiError(503);
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).toBe('skip');
+    expect(evaluation.error?.transient).toBe(true);
+    expect(evaluation.error?.requestId).toBe('req-fake');
+  });
+
+  it('keeps every member when the session listing fails', async () => {
+    const { group, fake } = fleetOfIdle(3);
+    fake.fail['listSessions'] = apiError(400);
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).not.toBe('scale-in');
+    expect(evaluation.error?.transient).toBe(false);
+  });
+});
+
+describe('removeMember', () => {
+  async function planned(count = 3) {
+    const setup = fleetOfIdle(count);
+    const evaluation = await fetchAndEvaluate(setup.group, setup.fake.services, fakeSettings());
+    if (evaluation.decision.kind !== 'scale-in') throw new Error('expected scale-in');
+    const removal = evaluation.decision.remove[0];
+    if (removal === undefined) throw new Error('expected a removal');
+    return { ...setup, evaluation, removal };
+  }
+
+  it('removes an idle member through ECS and writes one audit line', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(report.outcome).toBe('removed');
+    expect(report.requestId).toBe('req-remove');
+    expect(fake.servers.has(removal.serverId)).toBe(false);
+    const audit = fake.log.lines.filter((l) => l.context?.['audit'] === 'removal');
+    expect(audit).toHaveLength(1);
+    expect(Number.isInteger(audit[0]?.context?.['idleMinutes'])).toBe(true);
+  });
+
+  it('calls nothing in a dry run', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const before = fake.calls.length;
+    const report = await removeMember(
+      evaluation,
+      removal,
+      fake.services,
+      fakeSettings({ dryRun: true }),
+    );
+    expect(report.outcome).toBe('would-remove');
+    expect(fake.calls.length).toBe(before);
+  });
+
+  it('releases the server in release mode', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const report = await removeMember(
+      evaluation,
+      removal,
+      fake.services,
+      fakeSettings({ removalMode: 'release' }),
+    );
+    expect(report.outcome).toBe('removed');
+    expect(fake.calls).toContain('deleteServer');
+    expect(fake.calls).not.toContain('removeMember');
+  });
+
+  it('skips a member that took a session since the evaluation', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const server = fake.servers.get(removal.serverId);
+    if (server) server.session_count = 1;
+    const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(report.outcome).toBe('skipped-busy');
+    expect(fake.calls).not.toContain('removeMember');
+  });
+
+  it('skips a member whose sessions show it used recently', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const recent = sessionFactory({
+      machine_name: removal.machineName ?? '',
+      session_state: 'Active',
+      end_time: null as unknown as string,
+    });
+    const withSession = { ...evaluation, sessions: [recent] };
+    const report = await removeMember(withSession, removal, fake.services, fakeSettings());
+    expect(report.outcome).toBe('skipped-changed');
+  });
+
+  it('counts a member already gone as already-removed', async () => {
+    const { evaluation, removal, fake } = await planned();
+    fake.servers.delete(removal.serverId);
+    const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(report.outcome).toBe('already-removed');
+  });
+
+  it('reports a transient failure as retryable, never throws', async () => {
+    const { evaluation, removal, fake } = await planned();
+    fake.fail['removeMember'] = apiError(503);
+    const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(report).toMatchObject({ outcome: 'failed', retryable: true, requestId: 'req-fake' });
+    fake.fail['removeMember'] = apiError(403);
+    const permanent = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(permanent.outcome).toBe('failed');
+    expect(permanent.retryable).toBeUndefined();
+  });
+});
