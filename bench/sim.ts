@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { signRequest } from '../test/helpers/signed-fetch.ts';
+import { signRequest } from '../scripts/lib/signed-fetch.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 
 export interface SimBenchResult {

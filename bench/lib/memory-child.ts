@@ -1,5 +1,5 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { fakeContext } from '../../test/helpers/lambda.ts';
+import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
 /** What the memory child prints as its one line of stdout. */

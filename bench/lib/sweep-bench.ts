@@ -1,8 +1,8 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
+import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import type { CallLogEntry } from '../../sim/server.ts';
-import { fakeContext } from '../../test/helpers/lambda.ts';
 import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
 import { idealSweepMs, sweepDepth, throttleUse } from './ideal.ts';
 import type { SimProcess } from './sim-process.ts';

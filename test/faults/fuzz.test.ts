@@ -8,8 +8,8 @@ import { PoisonMessageError } from '../../lib/errors.ts';
 import { parseQueueMessage } from '../../lib/queue/parse.ts';
 import { isInService } from '../../lib/scaling/idle.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
+import { loadEvent, sqsEvent } from '../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../sim/server.ts';
-import { loadEvent, sqsEvent } from '../helpers/lambda.ts';
 import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
   contextFor,

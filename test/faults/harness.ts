@@ -3,9 +3,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import type { HandlerDeps } from '../../functions/runtime.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
+import { fakeContext } from '../../scripts/lib/lambda.ts';
 import type { FaultConfig } from '../../sim/faults.ts';
 import type { CallLogEntry, Simulator, StartSimulatorOptions } from '../../sim/server.ts';
-import { fakeContext } from '../helpers/lambda.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../helpers/stack.ts';
 
 /** Keys unlike the simulator's defaults, with a security token, so every secret is exercised. */

@@ -5,8 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../functions/remediate.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
+import { loadEvent, sqsEvent } from '../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../sim/server.ts';
-import { loadEvent, sqsEvent } from '../helpers/lambda.ts';
 import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
   contextFor,

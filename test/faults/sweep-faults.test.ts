@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
+import { loadEvent } from '../../scripts/lib/lambda.ts';
 import type { FaultKind } from '../../sim/faults.ts';
 import type { Simulator } from '../../sim/server.ts';
-import { loadEvent } from '../helpers/lambda.ts';
 import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
   contextFor,

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
+import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { fakeContext, sqsEvent } from '../../helpers/lambda.ts';
 import { depsFor, mutatingCalls, startFrozenSimulator } from '../../helpers/stack.ts';
 
 describe('fanout through a real local SQS server', () => {

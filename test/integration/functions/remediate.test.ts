@@ -4,8 +4,8 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
+import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { fakeContext, loadEvent, sqsEvent } from '../../helpers/lambda.ts';
 import {
   capturingLogger,
   depsFor,

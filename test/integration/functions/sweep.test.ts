@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
+import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { fakeContext, loadEvent } from '../../helpers/lambda.ts';
 import {
   capturingLogger,
   depsFor,

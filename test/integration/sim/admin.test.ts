@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSignedFetch } from '../../../scripts/lib/signed-fetch.ts';
 import { startSimulator } from '../../../sim/index.ts';
-import { createSignedFetch } from '../../helpers/signed-fetch.ts';
 import { openSim, type SimHarness } from './harness.ts';
 
 describe('simulator admin API', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSignedFetch, signRequest } from '../../../scripts/lib/signed-fetch.ts';
 import { startSimulator } from '../../../sim/index.ts';
-import { createSignedFetch, signRequest } from '../../helpers/signed-fetch.ts';
 import { openSim, type Reply, type SimHarness, send, toReply } from './harness.ts';
 
 const MINUTE = 60_000;

@@ -1,5 +1,9 @@
+import {
+  createSignedFetch,
+  type SignedRequest,
+  signRequest,
+} from '../../../scripts/lib/signed-fetch.ts';
 import { type Simulator, type StartSimulatorOptions, startSimulator } from '../../../sim/index.ts';
-import { createSignedFetch, type SignedRequest, signRequest } from '../../helpers/signed-fetch.ts';
 
 export interface Reply {
   status: number;

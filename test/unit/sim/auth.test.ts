@@ -3,9 +3,9 @@ import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeRfc3986 } from '../../../scripts/lib/signed-fetch.ts';
 import { authenticate, expectedSignature, type ReceivedRequest } from '../../../sim/auth.ts';
 import { toSdkDate } from '../../../sim/clock.ts';
-import { encodeRfc3986 } from '../../helpers/signed-fetch.ts';
 
 const A_SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
 
