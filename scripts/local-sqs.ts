@@ -1,3 +1,4 @@
+import { exitWithParent } from '../sim/exit-with-parent.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
 
 // `npm run sqs`: the local SQS server the `local` stage expects, on 127.0.0.1:9324
@@ -17,3 +18,4 @@ const stop = () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+exitWithParent(stop);

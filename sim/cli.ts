@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { exitWithParent } from './exit-with-parent.ts';
 import { type StartSimulatorOptions, startSimulator } from './server.ts';
 
 const USAGE = `usage: npm run sim -- [options]
@@ -60,6 +61,10 @@ export function parseCliArgs(argv: readonly string[]): StartSimulatorOptions {
     throw new Error('--groups and --servers-per-group go together');
   }
   if (values.ak !== undefined && values.sk === undefined) throw new Error('--ak needs --sk');
+  if (values.sk !== undefined && values.ak === undefined) throw new Error('--sk needs --ak');
+  if (values['security-token'] !== undefined && values.ak === undefined) {
+    throw new Error('--security-token needs --ak and --sk');
+  }
   return {
     port: integer(values.port, 'port') ?? 8787,
     fleet: values.fleet,
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('disconnect', stop);
+  exitWithParent(stop);
 }
 
 await main();

@@ -32,10 +32,23 @@ export function loadEvent<T = unknown>(name: string): T {
 
 /** An SQS event with one record per body, as Lambda delivers it. */
 export function sqsEvent(bodies: readonly string[]) {
-  return {
-    Records: bodies.map((body, i) => ({
+  return sqsEventOf(
+    bodies.map((body, i) => ({
       messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       receiptHandle: `handle-${i}`,
+      body,
+    })),
+  );
+}
+
+/** An SQS event carrying these messages (ids, receipt handles, bodies), as Lambda delivers it. */
+export function sqsEventOf(
+  messages: readonly { messageId: string; receiptHandle: string; body: string }[],
+) {
+  return {
+    Records: messages.map(({ messageId, receiptHandle, body }) => ({
+      messageId,
+      receiptHandle,
       body,
       attributes: {
         ApproximateReceiveCount: '1',
