@@ -1,7 +1,7 @@
 import type { ProductInfo, TmsTag } from '../lib/huawei/schemas.ts';
 import type { Fleet, FleetGroup, FleetServer, FleetSession } from './fleet.ts';
+import { DEFAULT_PRODUCT } from './fleet-defaults.ts';
 import { deterministicHex, indexedUuid, mulberry32 } from './prng.ts';
-import { DEFAULT_PRODUCT } from './state.ts';
 
 export interface GenerateFleetOptions {
   groups: number;

@@ -1,18 +1,8 @@
-import type {
-  AppServer,
-  JobStatus,
-  ProductInfo,
-  ServerGroup,
-  SessionInfo,
-} from '../lib/huawei/schemas.ts';
-import type { Fleet, FleetServer, FleetSession } from './fleet.ts';
+import type { AppServer, JobStatus, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
+import type { Fleet } from './fleet.ts';
+import { normalizeGroup, normalizeServer, normalizeSession } from './fleet-defaults.ts';
 import { deterministicUuid } from './prng.ts';
-
-/** A session and its start instant (epoch ms), kept together for window searches. */
-export interface SessionRecord {
-  info: SessionInfo;
-  startMs: number;
-}
+import { firstAtOrAfter, SessionIndex, type SessionRecord } from './session-index.ts';
 
 export interface JobRecord {
   id: string;
@@ -72,117 +62,6 @@ export type AddMemberResult =
   | { kind: 'already-member' }
   | { kind: 'member-elsewhere'; groupId: string };
 
-/** The product a fleet record gets when it names none; generated fleets vary it. */
-export const DEFAULT_PRODUCT: ProductInfo = {
-  product_id: 'workspace.appstream.general.xlarge.2',
-  flavor_id: 's2.large.2',
-  type: 'BASE',
-  architecture: 'x86',
-  cpu: '2',
-  memory: '4096',
-  is_gpu: false,
-  system_disk_type: 'SAS',
-  system_disk_size: '80',
-  descriptions: 's2.large.2 general|2 vCPUs|4 GB',
-  charge_mode: '0',
-  contain_data_disk: false,
-  resource_type: 'hws.resource.type.workspace.appstream',
-  cloud_service_type: 'hws.service.type.vdi',
-  volume_product_type: 'workspace',
-  sessions: 1,
-  status: 'normal',
-  cond_operation_az: 'cn-north-4a(normal),cn-north-4b(normal)',
-  sub_product_list: [],
-  domain_ids: [],
-  package_type: 'general',
-  expire_time: null,
-  support_gpu_type: null,
-};
-
-function byStart(a: SessionRecord, b: SessionRecord): number {
-  return a.startMs - b.startMs || (a.info.id < b.info.id ? -1 : a.info.id > b.info.id ? 1 : 0);
-}
-
-/** First index whose start is >= t (records sorted ascending by start). */
-function firstAtOrAfter(records: readonly SessionRecord[], t: number): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((records[mid] as SessionRecord).startMs < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function insertSorted(records: SessionRecord[], record: SessionRecord): void {
-  let i = firstAtOrAfter(records, record.startMs);
-  while (i < records.length && byStart(records[i] as SessionRecord, record) < 0) i++;
-  records.splice(i, 0, record);
-}
-
-/**
- * Sets each default the record lacks, in place: the simulator owns the fleet
- * it loads, and copying 200,000 records would double the load time.
- */
-function fillDefaults<T extends object>(
-  record: T,
-  defaults: readonly (readonly [string, unknown])[],
-): T {
-  const target = record as Record<string, unknown>;
-  for (const [key, value] of defaults) {
-    if (!(key in target)) target[key] = Array.isArray(value) ? [...value] : value;
-  }
-  return record;
-}
-
-function groupDefaults(now: string): [string, unknown][] {
-  return Object.entries({
-    description: '',
-    image_id: '',
-    image_name: '',
-    os_type: 'Windows',
-    subnet_id: '',
-    subnet_name: '',
-    system_disk_type: 'SAS',
-    system_disk_size: 80,
-    is_vdi: false,
-    app_type: 'COMMON_APP',
-    create_time: now,
-    update_time: now,
-    storage_mount_policy: 'USER',
-    enterprise_project_id: '0',
-    primary_server_group_ids: [],
-    secondary_server_group_ids: [],
-    server_group_status: true,
-    site_type: 'CENTER',
-    site_id: '',
-    app_server_flavor_count: 1,
-    app_group_count: 0,
-    product_info: DEFAULT_PRODUCT,
-    tags: [],
-    ou_name: '',
-  } satisfies Partial<ServerGroup>);
-}
-
-const SERVER_DEFAULTS = Object.entries({
-  description: '',
-  status: 'REGISTERED',
-  vm_status: 'ACTIVE',
-  task_status: 'null',
-  session_count: 0,
-  maintain_status: false,
-  scaling_auto_create: false,
-  job_id: null,
-  job_type: null,
-  job_status: null,
-  job_time: null,
-  freeze: [],
-  metadata: { charging_mode: '0' },
-  tags: [],
-  availability_zone: 'cn-north-4a',
-} satisfies Partial<AppServer>);
-
 function paginate<T>(all: readonly T[], offset: number, limit: number): Page<T> {
   return { count: all.length, items: all.slice(offset, offset + limit) };
 }
@@ -205,11 +84,7 @@ export class SimState {
   private readonly serversByInstance = new Map<string, AppServer>();
   private readonly serversByMachine = new Map<string, AppServer>();
   private allServersCache: AppServer[] | null = null;
-  private readonly sessionsById = new Map<string, SessionRecord>();
-  private sessionsAll: SessionRecord[] = [];
-  private readonly sessionsByMachine = new Map<string, SessionRecord[]>();
-  private readonly sessionsByGroup = new Map<string, SessionRecord[]>();
-  private sortedLists = new WeakSet<SessionRecord[]>();
+  private readonly sessionIndex = new SessionIndex();
   private readonly jobsById = new Map<string, JobRecord>();
   private jobCounter = 0;
   private sessionCounter = 0;
@@ -229,70 +104,27 @@ export class SimState {
     this.serversByInstance.clear();
     this.serversByMachine.clear();
     this.allServersCache = null;
-    this.sessionsById.clear();
-    this.sessionsByMachine.clear();
-    this.sessionsByGroup.clear();
-    this.sortedLists = new WeakSet();
     this.jobsById.clear();
     this.jobCounter = 0;
     this.sessionCounter = 0;
 
     this.groupOrder = fleet.groups.map((g, i) => {
-      const group: ServerGroup = g;
-      const productInfo = fillDefaults(
-        group,
-        groupDefaults(g.create_time ?? fleet.now),
-      ).product_info;
-      if (!('product_id' in group)) group.product_id = productInfo?.product_id ?? '';
-      group.app_server_count = 0;
+      const group = normalizeGroup(g, fleet.now);
       this.groupsById.set(group.id, group);
       this.groupPosition.set(group.id, i);
       this.serversByGroup.set(group.id, new Map());
       return group;
     });
     fleet.servers.forEach((s, i) => {
-      this.insertServer(this.normalizeServer(s, i));
+      const group =
+        s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
+      this.insertServer(normalizeServer(s, i, group));
     });
-    const records = (fleet.sessions ?? []).map((s) => this.normalizeSession(s));
-    for (const record of records) {
-      this.sessionsById.set(record.info.id, record);
-      this.indexSession(record);
-    }
-    this.sessionsAll = records;
-  }
-
-  private normalizeServer(s: FleetServer, index: number): AppServer {
-    const server: AppServer = fillDefaults<AppServer>(s, SERVER_DEFAULTS);
-    const group =
-      s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
-    if (!('name' in server)) server.name = s.machine_name;
-    if (!('update_time' in server)) server.update_time = s.create_time;
-    if (!('product_info' in server)) server.product_info = group?.product_info ?? DEFAULT_PRODUCT;
-    if (!('os_type' in server)) server.os_type = group?.os_type ?? 'Windows';
-    if (!('host_address' in server)) {
-      const n = index + 1;
-      server.host_address = [
-        { addr: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, version: 4 },
-      ];
-    }
-    return server;
-  }
-
-  private normalizeSession(s: FleetSession): SessionRecord {
-    const info: SessionInfo = s;
-    if (!('app_server_group_id' in info) || !('vm_ip' in info)) {
-      const server = this.serversByMachine.get(s.machine_name);
-      if (!('app_server_group_id' in info)) {
-        info.app_server_group_id = server?.server_group_id ?? '';
-      }
-      if (!('vm_ip' in info)) info.vm_ip = server?.host_address?.[0]?.addr ?? '';
-    }
-    if (!('end_time' in info)) info.end_time = null;
-    if (!('last_update_status_time' in info)) {
-      info.last_update_status_time = s.end_time ?? s.start_time;
-    }
-    if (!('login_user' in info)) info.login_user = 'user';
-    return { info, startMs: Date.parse(s.start_time) };
+    const records = (fleet.sessions ?? []).map((s) => {
+      const info = normalizeSession(s, this.serversByMachine.get(s.machine_name));
+      return { info, startMs: Date.parse(s.start_time) };
+    });
+    this.sessionIndex.load(records);
   }
 
   private insertServer(server: AppServer): void {
@@ -322,27 +154,6 @@ export class SimState {
     delete server.server_group_id;
   }
 
-  private indexSession(record: SessionRecord): void {
-    this.addTo(this.sessionsByMachine, record.info.machine_name ?? '', record);
-    this.addTo(this.sessionsByGroup, record.info.app_server_group_id ?? '', record);
-  }
-
-  private addTo(map: Map<string, SessionRecord[]>, key: string, record: SessionRecord): void {
-    const list = map.get(key);
-    if (!list) map.set(key, [record]);
-    else if (this.sortedLists.has(list)) insertSorted(list, record);
-    else list.push(record);
-  }
-
-  // Session lists are sorted on first read, not at load: most are never read.
-  private sorted(list: SessionRecord[]): SessionRecord[] {
-    if (!this.sortedLists.has(list)) {
-      list.sort(byStart);
-      this.sortedLists.add(list);
-    }
-    return list;
-  }
-
   /** Groups in fleet order. */
   get groups(): readonly ServerGroup[] {
     return this.groupOrder;
@@ -356,7 +167,7 @@ export class SimState {
 
   /** Every session, oldest start first. */
   get sessions(): readonly SessionInfo[] {
-    return this.sorted(this.sessionsAll).map((r) => r.info);
+    return this.sessionIndex.sessions();
   }
 
   getGroup(id: string): ServerGroup | undefined {
@@ -382,8 +193,7 @@ export class SimState {
 
   /** Sessions recorded on a machine, oldest start first. */
   sessionsOf(machineName: string): SessionInfo[] {
-    const list = this.sessionsByMachine.get(machineName);
-    return list ? this.sorted(list).map((r) => r.info) : [];
+    return this.sessionIndex.ofMachine(machineName);
   }
 
   listGroups(filter: GroupFilter, offset: number, limit: number): Page<ServerGroup> {
@@ -460,13 +270,7 @@ export class SimState {
 
   /** Sessions whose start lies in [beginMs, endMs], newest first. */
   listSessions(filter: SessionFilter, offset: number, limit: number): Page<SessionInfo> {
-    const list =
-      filter.machineName !== undefined
-        ? this.sessionsByMachine.get(filter.machineName)
-        : filter.groupId !== undefined
-          ? this.sessionsByGroup.get(filter.groupId)
-          : this.sessionsAll;
-    const source = list ? this.sorted(list) : [];
+    const source = this.sessionIndex.source(filter);
     const from = firstAtOrAfter(source, filter.beginMs);
     const to = firstAtOrAfter(source, filter.endMs + 1);
     const { groupId, states, userName, vmIp, isSuccess } = filter;
@@ -617,13 +421,10 @@ export class SimState {
       ...given,
       id: input.id ?? deterministicUuid(this.seed, 'session', this.sessionCounter),
     };
-    if (this.sessionsById.has(info.id)) throw new Error(`session ${info.id} already exists`);
+    if (this.sessionIndex.has(info.id)) throw new Error(`session ${info.id} already exists`);
     const record: SessionRecord = { info, startMs: Date.parse(startTime) };
     if (Number.isNaN(record.startMs)) throw new Error('start_time is not an instant');
-    this.sessionsById.set(info.id, record);
-    if (this.sortedLists.has(this.sessionsAll)) insertSorted(this.sessionsAll, record);
-    else this.sessionsAll.push(record);
-    this.indexSession(record);
+    this.sessionIndex.add(record);
     if (server && info.session_state === 'Active') {
       server.session_count = (server.session_count ?? 0) + 1;
     }
