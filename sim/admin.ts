@@ -3,7 +3,8 @@ import { formatIssues } from '../lib/validation.ts';
 import type { VirtualClock } from './clock.ts';
 import type { FaultConfig } from './faults.ts';
 import { FleetSessionSchema } from './fleet.ts';
-import { type RouteResult, SimHttpError } from './routes.ts';
+import { SimHttpError } from './route-params.ts';
+import type { RouteResult } from './routes.ts';
 import type { SimState } from './state.ts';
 
 /** What the admin API reads and drives. */

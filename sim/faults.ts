@@ -1,23 +1,8 @@
 import * as z from 'zod';
 import { mulberry32 } from './prng.ts';
+import { ROUTE_KEYS, type RouteKey } from './route-table.ts';
 
-/** The simulator's API routes; fault configs and the call log name them. */
-export const ROUTE_KEYS = [
-  'listServerGroups',
-  'getServerGroup',
-  'listAppServers',
-  'getAppServer',
-  'updateAppServer',
-  'batchMaint',
-  'deleteAppServer',
-  'batchDeleteAppServers',
-  'getJob',
-  'listSessions',
-  'ecsAction',
-  'showEcsServerGroup',
-  'listEcsServerGroups',
-] as const;
-export type RouteKey = (typeof ROUTE_KEYS)[number];
+export { ROUTE_KEYS, type RouteKey } from './route-table.ts';
 
 /** Faults that replace the normal answer, in the order their probability bands are laid out. */
 export const PROBABILISTIC_FAULTS = [

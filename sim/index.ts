@@ -27,7 +27,8 @@ export {
 } from './fleet.ts';
 export { type GenerateFleetOptions, generateFleet } from './generate-fleet.ts';
 export { mulberry32 } from './prng.ts';
-export { ERROR_CODES, ROUTES } from './routes.ts';
+export { ERROR_CODES } from './route-params.ts';
+export { ROUTES } from './routes.ts';
 export {
   type CallLogEntry,
   DEFAULT_CREDENTIALS,

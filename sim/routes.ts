@@ -1,46 +1,20 @@
 import * as z from 'zod';
 import { AppTypeSchema, SessionStateSchema } from '../lib/huawei/schemas.ts';
 import { formatIssues } from '../lib/validation.ts';
-import type { RouteKey } from './faults.ts';
+import {
+  booleanParam,
+  ERROR_CODES,
+  first,
+  instantParam,
+  integerParam,
+  invalid,
+  jsonBody,
+  page,
+  type RouteRequest,
+  SimHttpError,
+} from './route-params.ts';
+import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from './route-table.ts';
 import type { SimState } from './state.ts';
-
-/** An error answer: `{error_code, error_msg}` with `status`. */
-export class SimHttpError extends Error {
-  override readonly name = 'SimHttpError';
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    // An expected answer, not a bug: a stack trace would cost more than the request.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(message);
-    Error.stackTraceLimit = limit;
-    this.status = status;
-    this.code = code;
-  }
-}
-
-// Error codes are the simulator's choice: the reference publishes only the
-// gateway's. Clients must branch on the status, not on these strings.
-export const ERROR_CODES = {
-  invalidParameter: 'WKS.00010001',
-  invalidBody: 'WKS.00010002',
-  unsupportedMediaType: 'WKS.00010415',
-  notFound: 'WKS.00040004',
-  conflict: 'WKS.00040009',
-  ecsInvalid: 'Ecs.0005',
-  ecsNotFound: 'Ecs.0114',
-  ecsConflict: 'Ecs.0115',
-  noSuchApi: 'APIGW.0101',
-} as const;
-
-export interface RouteRequest {
-  /** Decoded path parameters after the project id. */
-  params: readonly string[];
-  query: ReadonlyMap<string, readonly string[]>;
-  body: Buffer;
-  contentType: string | undefined;
-}
 
 export interface RouteContext {
   state: SimState;
@@ -62,86 +36,6 @@ export interface RouteDefinition {
   /** Mutating routes never run when a fault is injected. */
   mutating: boolean;
   handle(request: RouteRequest, context: RouteContext): RouteResult;
-}
-
-function invalid(message: string): SimHttpError {
-  return new SimHttpError(400, ERROR_CODES.invalidParameter, message);
-}
-
-function first(query: RouteRequest['query'], name: string): string | undefined {
-  return query.get(name)?.[0];
-}
-
-function integerParam(
-  query: RouteRequest['query'],
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = first(query, name);
-  if (raw === undefined) return fallback;
-  const value = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(
-      max === Number.MAX_SAFE_INTEGER
-        ? `${name} must be an integer >= ${min}`
-        : `${name} must be an integer from ${min} to ${max}`,
-    );
-  }
-  return value;
-}
-
-function booleanParam(query: RouteRequest['query'], name: string): boolean | undefined {
-  const raw = first(query, name);
-  if (raw === undefined) return undefined;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw invalid(`${name} must be "true" or "false"`);
-}
-
-function page(
-  query: RouteRequest['query'],
-  defaultLimit: number,
-): { offset: number; limit: number } {
-  return {
-    offset: integerParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
-    limit: integerParam(query, 'limit', defaultLimit, 1, 100),
-  };
-}
-
-const InstantQuerySchema = z.iso.datetime({ offset: true });
-
-function instantParam(query: RouteRequest['query'], name: string): number {
-  const raw = first(query, name);
-  if (raw === undefined || raw === '') throw invalid(`${name} is required`);
-  const parsed = InstantQuerySchema.safeParse(raw);
-  if (!parsed.success) throw invalid(`${name} must be an ISO 8601 instant`);
-  return Date.parse(raw);
-}
-
-function jsonBody<T extends z.ZodType>(request: RouteRequest, schema: T, ecs = false): z.infer<T> {
-  const code = ecs ? ERROR_CODES.ecsInvalid : ERROR_CODES.invalidBody;
-  if (request.body.length === 0)
-    throw new SimHttpError(400, code, 'a JSON request body is required');
-  if (!/^application\/json\b/i.test(request.contentType ?? '')) {
-    throw new SimHttpError(
-      415,
-      ERROR_CODES.unsupportedMediaType,
-      'Content-Type must be application/json',
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(request.body.toString('utf8'));
-  } catch {
-    throw new SimHttpError(400, code, 'the request body is not valid JSON');
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new SimHttpError(400, code, `invalid request body: ${formatIssues(parsed.error.issues)}`);
-  }
-  return parsed.data;
 }
 
 const ServerIdsSchema = z.array(z.string().min(1)).min(1).max(20);
@@ -398,102 +292,31 @@ function listEcsServerGroups(request: RouteRequest, { state }: RouteContext): Ro
   };
 }
 
-const P = '([^/]+)';
+/** The handler of each route in sim/route-table.ts; the type demands one per key. */
+const HANDLERS: Record<RouteKey, RouteDefinition['handle']> = {
+  listServerGroups,
+  getServerGroup,
+  listAppServers,
+  batchMaint,
+  batchDeleteAppServers,
+  getAppServer,
+  updateAppServer,
+  deleteAppServer,
+  getJob,
+  listSessions,
+  ecsAction,
+  showEcsServerGroup,
+  listEcsServerGroups,
+};
 
-/** Every API route; first match wins, so fixed segments come before `{id}`. */
-export const ROUTES: readonly RouteDefinition[] = [
-  {
-    key: 'listServerGroups',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/app-server-groups$`),
-    mutating: false,
-    handle: listServerGroups,
-  },
-  {
-    key: 'getServerGroup',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/app-server-groups/${P}$`),
-    mutating: false,
-    handle: getServerGroup,
-  },
-  {
-    key: 'listAppServers',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/app-servers$`),
-    mutating: false,
-    handle: listAppServers,
-  },
-  {
-    key: 'batchMaint',
-    method: 'PATCH',
-    pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-maint$`),
-    mutating: true,
-    handle: batchMaint,
-  },
-  {
-    key: 'batchDeleteAppServers',
-    method: 'POST',
-    pattern: new RegExp(`^/v1/${P}/app-servers/actions/batch-delete$`),
-    mutating: true,
-    handle: batchDeleteAppServers,
-  },
-  {
-    key: 'getAppServer',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
-    mutating: false,
-    handle: getAppServer,
-  },
-  {
-    key: 'updateAppServer',
-    method: 'PATCH',
-    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
-    mutating: true,
-    handle: updateAppServer,
-  },
-  {
-    key: 'deleteAppServer',
-    method: 'DELETE',
-    pattern: new RegExp(`^/v1/${P}/app-servers/${P}$`),
-    mutating: true,
-    handle: deleteAppServer,
-  },
-  {
-    key: 'getJob',
-    method: 'GET',
-    pattern: new RegExp(`^/v2/${P}/job/${P}$`),
-    mutating: false,
-    handle: getJob,
-  },
-  {
-    key: 'listSessions',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/session/list-sessions$`),
-    mutating: false,
-    handle: listSessions,
-  },
-  {
-    key: 'ecsAction',
-    method: 'POST',
-    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}/action$`),
-    mutating: true,
-    handle: ecsAction,
-  },
-  {
-    key: 'showEcsServerGroup',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups/${P}$`),
-    mutating: false,
-    handle: showEcsServerGroup,
-  },
-  {
-    key: 'listEcsServerGroups',
-    method: 'GET',
-    pattern: new RegExp(`^/v1/${P}/cloudservers/os-server-groups$`),
-    mutating: false,
-    handle: listEcsServerGroups,
-  },
-];
+/** Every API route, in the table's order: first match wins. */
+export const ROUTES: readonly RouteDefinition[] = ROUTE_KEYS.map((key) => ({
+  key,
+  method: ROUTE_TABLE[key].method,
+  pattern: new RegExp(ROUTE_TABLE[key].pattern),
+  mutating: ROUTE_TABLE[key].mutating,
+  handle: HANDLERS[key],
+}));
 
 export interface RouteMatch {
   route: RouteDefinition;

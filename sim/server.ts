@@ -15,14 +15,8 @@ import {
 import { type Fleet, loadFleetFile, parseFleet, shiftFleet } from './fleet.ts';
 import { type GenerateFleetOptions, generateFleet } from './generate-fleet.ts';
 import { deterministicHex } from './prng.ts';
-import {
-  ERROR_CODES,
-  matchRoute,
-  type RouteDefinition,
-  type RouteMatch,
-  type RouteResult,
-  SimHttpError,
-} from './routes.ts';
+import { ERROR_CODES, SimHttpError } from './route-params.ts';
+import { matchRoute, type RouteDefinition, type RouteMatch, type RouteResult } from './routes.ts';
 import { SimState } from './state.ts';
 
 /** The fleet `startSimulator` loads when given none. */
