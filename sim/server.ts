@@ -4,20 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { formatIssues } from '../lib/validation.ts';
 import { handleAdmin } from './admin.ts';
 import { authenticate, parseRawQuery } from './auth.ts';
+import { appendCall, type CallLogEntry } from './call-log.ts';
 import { VirtualClock } from './clock.ts';
-import {
-  type FaultConfig,
-  FaultConfigSchema,
-  FaultInjector,
-  type FaultKind,
-  type RouteKey,
-} from './faults.ts';
+import { faultedMutationBody, truncateJson, violateSchema } from './fault-answers.ts';
+import { type FaultConfig, FaultConfigSchema, FaultInjector } from './faults.ts';
 import { type Fleet, loadFleetFile, parseFleet, shiftFleet } from './fleet.ts';
 import { type GenerateFleetOptions, generateFleet } from './generate-fleet.ts';
+import { createSender, errorBody, errorObject, readBody } from './http-io.ts';
 import { deterministicHex } from './prng.ts';
 import { ERROR_CODES, SimHttpError } from './route-params.ts';
-import { matchRoute, type RouteDefinition, type RouteMatch, type RouteResult } from './routes.ts';
+import { matchRoute, type RouteMatch, type RouteResult } from './routes.ts';
 import { SimState } from './state.ts';
+
+export type { CallLogEntry } from './call-log.ts';
 
 /** The fleet `startSimulator` loads when given none. */
 export const DEMO_FLEET_PATH = fileURLToPath(
@@ -28,8 +27,6 @@ export const DEFAULT_CREDENTIALS = {
   ak: 'SIMULATORACCESSKEY00',
   sk: 'simulator-secret-key-do-not-use-in-production',
 } as const;
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface SimCredentials {
   ak: string;
@@ -65,29 +62,6 @@ export interface StartSimulatorOptions {
   jobSeconds?: number | undefined;
   /** Call log entries kept; the oldest tenth is dropped beyond it. Default 100,000. */
   callLogLimit?: number | undefined;
-}
-
-/** One API call as the simulator saw it. */
-export interface CallLogEntry {
-  seq: number;
-  method: string;
-  path: string;
-  /** The raw query string, without `?`. */
-  query: string;
-  /** Null for an unknown API. */
-  route: RouteKey | null;
-  /** 0 when no answer was sent (hang, reset). */
-  status: number;
-  /** The injected latency (deterministic). */
-  latencyMs: number;
-  /** Measured wall time from arrival to answer (not deterministic). */
-  durationMs: number;
-  /** Null when the signature was not checked (unknown API). */
-  signatureOk: boolean | null;
-  fault: FaultKind | null;
-  requestId: string;
-  /** The virtual time at arrival. */
-  time: string;
 }
 
 export interface Simulator {
@@ -134,52 +108,6 @@ function startInstant(clock: SimClockOptions | undefined, fleetNow: number): num
   const ms = Date.parse(now);
   if (Number.isNaN(ms)) throw new Error(`startSimulator: clock.now ${now} is not an instant`);
   return ms;
-}
-
-/** The answer with one known field given the wrong type, for the `schemaViolation` fault. */
-function violateSchema(body: unknown, route: RouteDefinition): unknown {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return ['unexpected'];
-  }
-  const b = { ...(body as Record<string, unknown>) };
-  switch (route.key) {
-    case 'listServerGroups':
-    case 'listAppServers':
-    case 'listSessions':
-      b['count'] = String(b['count']);
-      break;
-    case 'getServerGroup':
-      b['app_server_count'] = 'many';
-      break;
-    case 'getAppServer':
-      b['session_count'] = String(b['session_count']);
-      break;
-    case 'getJob':
-      b['status'] = 'DONE';
-      break;
-    case 'showEcsServerGroup':
-      b['server_group'] = { id: 42, members: 'none' };
-      break;
-    case 'listEcsServerGroups':
-      b['server_groups'] = 'none';
-      break;
-    default:
-      b['job_id'] = 12345;
-  }
-  return b;
-}
-
-/** The first half of the answer's JSON, for the `malformed` fault: never parses. */
-function truncateJson(body: unknown): string {
-  const json = JSON.stringify(body ?? {});
-  return json.length > 2 ? json.slice(0, Math.ceil(json.length / 2)) : '{"';
-}
-
-/** Canned bodies for mutating routes, which never run under a fault. */
-function faultedMutationBody(route: RouteDefinition): unknown {
-  return route.key === 'deleteAppServer' || route.key === 'batchDeleteAppServers'
-    ? { job_id: 'faulted-job' }
-    : ['unexpected'];
 }
 
 /**
@@ -252,36 +180,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     adminSeq = 0;
   };
 
-  let dateSecond = -1;
-  let dateText = '';
-  const httpDate = (ms: number): string => {
-    const second = Math.floor(ms / 1000);
-    if (second !== dateSecond) {
-      dateSecond = second;
-      dateText = new Date(ms).toUTCString();
-    }
-    return dateText;
-  };
-
-  const send = (
-    res: ServerResponse,
-    requestId: string,
-    status: number,
-    body: string | undefined,
-    extra?: Record<string, string>,
-  ): void => {
-    if (res.destroyed) return;
-    const headers: Record<string, string | number> = {
-      'X-Request-Id': requestId,
-      Date: httpDate(clock.now()),
-      'Content-Length': body === undefined ? 0 : Buffer.byteLength(body),
-      ...extra,
-    };
-    if (body !== undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
-    res.writeHead(status, headers);
-    res.end(body);
-  };
-
+  const send = createSender(() => clock.now());
   const finish = (
     res: ServerResponse,
     entry: CallLogEntry,
@@ -294,26 +193,6 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
     send(res, entry.requestId, status, text, extra);
   };
-
-  const errorObject = (code: string, message: string, requestId: string): object =>
-    code.startsWith('APIGW.')
-      ? { error_code: code, error_msg: message, request_id: requestId }
-      : { error_code: code, error_msg: message };
-  const errorBody = (code: string, message: string, requestId: string): string =>
-    JSON.stringify(errorObject(code, message, requestId));
-
-  /** The body bytes; null when over MAX_BODY_BYTES, undefined when the client went away. */
-  const readBody = (req: IncomingMessage): Promise<Buffer | null | undefined> =>
-    new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      });
-      req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
-      req.on('error', () => resolve(undefined));
-    });
 
   const handleAdminRequest = async (
     req: IncomingMessage,
@@ -413,8 +292,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       requestId,
       time: new Date(clock.now()).toISOString(),
     };
-    if (calls.length >= callLogLimit) calls.splice(0, Math.ceil(callLogLimit / 10));
-    calls.push(entry);
+    appendCall(calls, entry, callLogLimit);
     const decision = match ? faults.decide(match.route.key) : { latencyMs: 0, fault: null };
     entry.latencyMs = decision.latencyMs;
     const body = await readBody(req);
