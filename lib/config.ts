@@ -101,7 +101,7 @@ export interface Config {
 }
 
 /**
- * Parses the environment contract of DESIGN.md. Empty strings count as unset.
+ * Parses the environment contract (README.md, "Configuration"). Empty strings count as unset.
  * Throws a ConfigError naming every bad variable; never echoes a value.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

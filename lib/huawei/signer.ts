@@ -1,7 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Credentials } from '../config.ts';
 
-// SDK-HMAC-SHA256 as in section 5 of ../shared/reference/huawei-cloud-api.md.
+// SDK-HMAC-SHA256, the scheme of the official Huawei Cloud SDKs (the
+// @huaweicloud/huaweicloud-sdk-core signer, which test/unit/huawei/signer.test.ts
+// checks this one against).
 // Both the URI path and the query are sent on the wire in exactly the
 // encoding that is signed: RFC 3986, unreserved characters kept, every other
 // UTF-8 byte as %XX with upper-case hex.

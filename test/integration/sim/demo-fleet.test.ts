@@ -23,7 +23,7 @@ type Outcome =
   | { kind: 'scale-in' | 'steady'; remove: string[]; kept: Record<string, string> };
 
 /**
- * A compact reading of the evaluation rules of DESIGN.md, used only to check
+ * A compact reading of the evaluation rules (README.md, "How it decides"), used only to check
  * that the demo fleet exercises what sim/README.md says it does.
  */
 function oracle(

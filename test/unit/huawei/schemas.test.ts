@@ -8,9 +8,8 @@ import {
 } from '../../../lib/huawei/schemas.ts';
 import { formatIssues } from '../../../lib/validation.ts';
 
-// The published example response, verbatim (a copy of
-// ../shared/reference/seed-list-server-groups.json, kept in the repo so the
-// suite does not depend on a folder outside it).
+// The published example response, verbatim, kept in test/fixtures so the
+// suite depends on nothing outside the repository.
 const SEED_URL = new URL('../../fixtures/seed-list-server-groups.json', import.meta.url);
 const seed = (): Record<string, unknown> & { items: Record<string, unknown>[] } =>
   JSON.parse(readFileSync(SEED_URL, 'utf8'));
