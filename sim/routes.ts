@@ -1,3 +1,5 @@
+// Over ~300 lines: one short handler per API route, read side by side. The
+// route table is route-table.ts; query and body parsing is route-params.ts.
 import * as z from 'zod';
 import { AppTypeSchema, SessionStateSchema } from '../lib/huawei/schemas.ts';
 import { formatIssues } from '../lib/validation.ts';

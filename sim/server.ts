@@ -1,3 +1,7 @@
+// Over ~300 lines: one request's path (admin or API → auth → fault → route →
+// answer) shares the simulator's clock, state, faults and counters through the
+// closure of startSimulator. Faulted bodies are in fault-answers.ts, the call
+// log in call-log.ts, reading and writing HTTP in http-io.ts.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,7 @@
+// Over ~300 lines on purpose: every mutation must keep the indexes by group,
+// id, instance id and machine name consistent, and one class holding them all
+// keeps that invariant in one place. Sessions are indexed in session-index.ts,
+// fleet defaults filled in by fleet-defaults.ts.
 import type { AppServer, JobStatus, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
 import type { Fleet } from './fleet.ts';
 import { normalizeGroup, normalizeServer, normalizeSession } from './fleet-defaults.ts';
