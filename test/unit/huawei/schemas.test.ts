@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AppServerSchema,
+  isKnown,
   ListServerGroupsResponseSchema,
+  openEnum,
   SessionInfoSchema,
   ShowEcsServerGroupResponseSchema,
+  TaskStatusSchema,
 } from '../../../lib/huawei/schemas.ts';
 import { formatIssues } from '../../../lib/validation.ts';
 
@@ -131,5 +134,16 @@ describe('other API shapes', () => {
     expect(ShowEcsServerGroupResponseSchema.safeParse({ server_group: { id: 'g' } }).success).toBe(
       false,
     );
+  });
+});
+
+describe('openEnum and isKnown', () => {
+  it('parses any string, rejects other types and tells known values apart', () => {
+    const schema = openEnum(TaskStatusSchema.options);
+    expect(schema.parse('RECOVERING')).toBe('RECOVERING');
+    expect(schema.safeParse(1).success).toBe(false);
+    expect(isKnown(TaskStatusSchema, 'deleting')).toBe(true);
+    expect(isKnown(TaskStatusSchema, 'RECOVERING')).toBe(false);
+    expect(isKnown(TaskStatusSchema, undefined)).toBe(false);
   });
 });
