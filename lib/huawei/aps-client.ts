@@ -5,7 +5,10 @@ import {
   type AppServer,
   AppServerSchema,
   type AppTypeSchema,
+  BatchMaintResponseSchema,
+  type Job,
   JobResponseSchema,
+  JobSchema,
   ListAppServersResponseSchema,
   ListServerGroupsResponseSchema,
   ListSessionsResponseSchema,
@@ -17,6 +20,8 @@ import type { QueryParams } from './signer.ts';
 
 /** APS pages are requested at the API's maximum size. */
 export const PAGE_SIZE = 100;
+/** The most server ids one batch-delete or batch-maint call takes (docs/huawei-api.md). */
+export const BATCH_LIMIT = 20;
 
 export interface ApsClientOptions {
   http: HttpCore;
@@ -32,6 +37,7 @@ export interface ServerGroupFilters {
   app_type?: z.infer<typeof AppTypeSchema> | undefined;
   /** Groups whose tags contain this value. */
   tags?: string | undefined;
+  /** Enterprise project scope; omitted (or `0`) = the API's default project. */
   enterprise_project_id?: string | undefined;
   /** Omitted = primary and secondary groups. */
   is_secondary_server_group?: boolean | undefined;
@@ -73,6 +79,36 @@ export interface ApsClient {
   getServer(id: string): Promise<AppServer | undefined>;
   /** Deletes (releases) a server; the API also answers 200 for a missing one. */
   deleteServer(id: string): Promise<{ jobId: string | undefined; requestId: string | undefined }>;
+  /**
+   * Releases 1–{@link BATCH_LIMIT} pay-per-use servers in one call
+   * (`POST …/app-servers/actions/batch-delete`); follow the job with getJob.
+   */
+  batchDeleteServers(
+    ids: readonly string[],
+  ): Promise<{ jobId: string | undefined; requestId: string | undefined }>;
+  /** The job with this id (`GET /v2/{project_id}/job/{job_id}`). */
+  getJob(jobId: string): Promise<Job>;
+  /**
+   * Puts 1–{@link BATCH_LIMIT} servers into maintenance mode (`on`: no new
+   * sessions are brokered to them) or takes them out of it.
+   */
+  batchSetMaintenance(
+    ids: readonly string[],
+    on: boolean,
+  ): Promise<{ requestId: string | undefined }>;
+}
+
+/** Throws a RangeError unless `ids` holds 1–{@link BATCH_LIMIT} non-empty, distinct ids. */
+export function checkBatch(what: string, ids: readonly string[]): void {
+  if (ids.length < 1 || ids.length > BATCH_LIMIT) {
+    throw new RangeError(`${what}: ${ids.length} server ids, the API takes 1 to ${BATCH_LIMIT}`);
+  }
+  if (ids.some((id) => typeof id !== 'string' || id === '')) {
+    throw new RangeError(`${what}: every server id must be a non-empty string`);
+  }
+  if (new Set(ids).size !== ids.length) {
+    throw new RangeError(`${what}: server ids must be distinct`);
+  }
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -194,6 +230,44 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         schema: JobResponseSchema.optional(),
       });
       return { jobId: data?.job_id, requestId };
+    },
+
+    async batchDeleteServers(ids) {
+      checkBatch('batchDeleteServers', ids);
+      const { data, requestId } = await http.request({
+        method: 'POST',
+        baseUrl: endpoint,
+        path: `${project}/app-servers/actions/batch-delete`,
+        body: { items: [...ids] },
+        schema: JobResponseSchema.optional(),
+      });
+      return { jobId: data?.job_id, requestId };
+    },
+
+    async getJob(jobId) {
+      const path = `/v2/${pathSegment(options.projectId)}/job/${pathSegment(jobId)}`;
+      const { data, requestId } = await http.request({
+        method: 'GET',
+        baseUrl: endpoint,
+        path,
+        schema: JobSchema,
+      });
+      if (data === undefined) {
+        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
+      }
+      return data;
+    },
+
+    async batchSetMaintenance(ids, on) {
+      checkBatch('batchSetMaintenance', ids);
+      const { requestId } = await http.request({
+        method: 'PATCH',
+        baseUrl: endpoint,
+        path: `${project}/app-servers/actions/batch-maint`,
+        body: { items: [...ids], maintain_status: on },
+        schema: BatchMaintResponseSchema,
+      });
+      return { requestId };
     },
   };
 }

@@ -4,8 +4,15 @@ import { type HttpCore, pathSegment } from './http.ts';
 import {
   EcsActionResponseSchema,
   type EcsServerGroup,
+  ListEcsServerGroupsResponseSchema,
   ShowEcsServerGroupResponseSchema,
 } from './schemas.ts';
+
+/**
+ * ECS server groups are requested this many at a time. The SDK documents no
+ * maximum for `limit` (docs/huawei-api.md); 100 keeps pages small.
+ */
+export const ECS_PAGE_SIZE = 100;
 
 export interface EcsClientOptions {
   http: HttpCore;
@@ -19,8 +26,9 @@ export type RemoveMemberOutcome = 'removed' | 'already-removed';
 
 export interface EcsClient {
   /**
-   * Removes a cloud server from an ECS server group. Idempotent: a member
-   * that is already gone is `already-removed`, not an error.
+   * Removes a cloud server from an ECS server group (an ECS id, never an APS
+   * server group id). `already-removed` only on the 400 that says the
+   * instance is not a member; a 404 (group not found) is a HuaweiApiError.
    */
   removeMember(
     serverGroupId: string,
@@ -28,11 +36,16 @@ export interface EcsClient {
   ): Promise<{ outcome: RemoveMemberOutcome; requestId: string | undefined }>;
   /** One ECS server group with its members; throws HuaweiApiError 404 when missing. */
   showServerGroup(id: string): Promise<EcsServerGroup>;
+  /**
+   * Streams every ECS server group of the project, following `page_info.next_marker`
+   * (`limit`/`marker` pagination). Throws ResponseSchemaError when a marker repeats.
+   */
+  listServerGroups(): AsyncGenerator<EcsServerGroup>;
 }
 
 // The ECS error for "this instance is not a member of this group" is
-// unconfirmed (no public source gives its code or wording), so a 400 is
-// matched on its message, which is a best guess from Nova-style wording. A
+// unconfirmed (no public source gives its code or wording; docs/huawei-api.md),
+// so a 400 is matched on its message, a best guess from Nova-style wording. A
 // 400 that matches none of these stays an error: never guess "removed".
 const NOT_A_MEMBER = [
   /\bnot (?:a )?members?\b/i,
@@ -46,6 +59,24 @@ export function saysNotAMember(message: string | undefined): boolean {
   return message !== undefined && NOT_A_MEMBER.some((pattern) => pattern.test(message));
 }
 
+/**
+ * The ECS server groups holding each instance: instance UUID → ECS group ids
+ * (in listing order, each once). An instance in no group has no entry.
+ */
+export function indexServerGroupsByMember(
+  groups: Iterable<Pick<EcsServerGroup, 'id' | 'members'>>,
+): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const group of groups) {
+    for (const member of group.members) {
+      const held = index.get(member);
+      if (held === undefined) index.set(member, [group.id]);
+      else if (!held.includes(group.id)) held.push(group.id);
+    }
+  }
+  return index;
+}
+
 /** A client of the ECS server-group API over one HTTP core. */
 export function createEcsClient(options: EcsClientOptions): EcsClient {
   const { http, endpoint } = options;
@@ -56,22 +87,17 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
     async removeMember(serverGroupId, instanceUuid) {
       const path = `${groups}/${pathSegment(serverGroupId)}/action`;
       try {
-        const { status, requestId } = await http.request({
+        const { requestId } = await http.request({
           method: 'POST',
           baseUrl: endpoint,
           path,
           body: { remove_member: { instance_uuid: instanceUuid } },
-          // A 200 whose body is not the documented empty one (or an object)
-          // does not confirm the removal: it fails instead of reporting one.
+          // Success is 200 with an empty body. A 200 whose body is not that
+          // (or an object) does not confirm the removal: it fails instead.
+          // A 404 means the group was not found: an error, never proof that
+          // the member is gone (docs/huawei-api.md).
           schema: EcsActionResponseSchema,
-          // Success is 200 with an empty body; 404 (unconfirmed) means the
-          // group or the membership is gone: the goal is reached either way.
-          acceptStatuses: [404],
         });
-        if (status === 404) {
-          log.info('member already removed', { serverGroupId, instanceUuid, status, requestId });
-          return { outcome: 'already-removed', requestId };
-        }
         return { outcome: 'removed', requestId };
       } catch (error) {
         if (
@@ -104,6 +130,44 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
         throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
       }
       return data.server_group;
+    },
+
+    async *listServerGroups() {
+      const seen = new Set<string>();
+      let marker: string | undefined;
+      for (;;) {
+        const { data, requestId } = await http.request({
+          method: 'GET',
+          baseUrl: endpoint,
+          path: groups,
+          query: { limit: ECS_PAGE_SIZE, marker },
+          schema: ListEcsServerGroupsResponseSchema,
+        });
+        if (data === undefined) {
+          throw new ResponseSchemaError({
+            method: 'GET',
+            path: groups,
+            requestId,
+            detail: 'body is empty',
+          });
+        }
+        for (const group of data.server_groups) yield group;
+        const next = data.page_info?.next_marker;
+        if (data.server_groups.length === 0 || next === undefined || next === null || next === '') {
+          return;
+        }
+        // A marker seen before would page forever: fail loud instead.
+        if (seen.has(next)) {
+          throw new ResponseSchemaError({
+            method: 'GET',
+            path: groups,
+            requestId,
+            detail: `page_info.next_marker ${next} repeats`,
+          });
+        }
+        seen.add(next);
+        marker = next;
+      }
     },
   };
 }

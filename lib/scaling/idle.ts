@@ -179,7 +179,9 @@ export function assessMember(
   if (hasTag(server.tags, protectTagKey)) return { kind: 'protected' };
   if (freezeBlocksRelease(server)) return { kind: 'freeze-protected' };
   const job = server.job_status;
-  if (job === 'WAITING' || job === 'RUNNING') return { kind: 'job-running', jobStatus: job };
+  if (job === 'WAITING' || job === 'RUNNING') {
+    return { kind: 'job-running', jobStatus: job as 'WAITING' | 'RUNNING' };
+  }
   const count = server.session_count;
   if (typeof count === 'number' && count > 0) return { kind: 'busy', sessionCount: count };
 

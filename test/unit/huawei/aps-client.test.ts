@@ -246,3 +246,106 @@ describe('deleteServer', () => {
     await expect(aps.deleteServer('srv-1')).rejects.toBeInstanceOf(HuaweiApiError);
   });
 });
+
+describe('listServerGroups scope', () => {
+  it('sends enterprise_project_id only when given', async () => {
+    server.handle(paged([group(1)]));
+    await drain(aps.listServerGroups({ enterprise_project_id: 'ep-1' }));
+    await drain(aps.listServerGroups());
+    expect(server.requests.map((r) => r.query.get('enterprise_project_id'))).toEqual([
+      'ep-1',
+      null,
+    ]);
+  });
+});
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `srv-${i}`);
+
+describe('batchDeleteServers', () => {
+  it('posts the ids as items and returns the job and request ids', async () => {
+    server.handle(() => ({ json: { job_id: 'job-9' }, headers: { 'X-Request-Id': 'r-9' } }));
+    expect(await aps.batchDeleteServers(['srv-1', 'srv-2'])).toEqual({
+      jobId: 'job-9',
+      requestId: 'r-9',
+    });
+    const [req] = server.requests;
+    expect(req?.method).toBe('POST');
+    expect(req?.path).toBe(`/v1/${PROJECT}/app-servers/actions/batch-delete`);
+    expect(req?.body).toBe('{"items":["srv-1","srv-2"]}');
+  });
+
+  it('takes up to 20 ids in one call', async () => {
+    server.handle(() => ({ json: { job_id: 'job-20' } }));
+    expect((await aps.batchDeleteServers(ids(20))).jobId).toBe('job-20');
+    expect(JSON.parse(server.requests[0]?.body ?? '').items).toHaveLength(20);
+  });
+
+  it.each([
+    [0, /0 server ids, the API takes 1 to 20/],
+    [21, /21 server ids, the API takes 1 to 20/],
+  ])('refuses %i ids before any request', async (n, message) => {
+    await expect(aps.batchDeleteServers(ids(n))).rejects.toThrow(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses empty and repeated ids', async () => {
+    await expect(aps.batchDeleteServers(['a', ''])).rejects.toThrow(/non-empty/);
+    await expect(aps.batchDeleteServers(['a', 'a'])).rejects.toThrow(/distinct/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('rejects a job_id that is not a string, naming the field', async () => {
+    server.handle(() => ({ json: { job_id: 42 } }));
+    await expect(aps.batchDeleteServers(['a'])).rejects.toThrow(/job_id/);
+  });
+});
+
+describe('getJob', () => {
+  it('reads the job on the v2 path', async () => {
+    const job = {
+      id: 'job-9',
+      job_type: 'DELETE_SERVER',
+      status: 'RUNNING',
+      begin_time: '2024-01-01T00:00:00.000Z',
+      sub_jobs_total: 1,
+      sub_jobs: [{ id: 'sub-1', status: 'RUNNING', job_resource_info: { resource_id: 'srv-1' } }],
+    };
+    server.handle(() => ({ json: job }));
+    expect(await aps.getJob('job-9')).toEqual(job);
+    expect(server.requests[0]?.method).toBe('GET');
+    expect(server.requests[0]?.path).toBe(`/v2/${PROJECT}/job/job-9`);
+  });
+
+  it('parses an unknown status as a string', async () => {
+    server.handle(() => ({ json: { id: 'job-9', status: 'ROLLBACK' } }));
+    expect((await aps.getJob('job-9')).status).toBe('ROLLBACK');
+  });
+
+  it('rejects an empty body and a body without a status', async () => {
+    server.enqueue({ status: 200 });
+    await expect(aps.getJob('job-9')).rejects.toThrow(/body is empty/);
+    server.enqueue({ json: { id: 'job-9' } });
+    await expect(aps.getJob('job-9')).rejects.toThrow(/status/);
+  });
+});
+
+describe('batchSetMaintenance', () => {
+  it.each([true, false])('patches batch-maint with maintain_status %s', async (on) => {
+    server.handle(() => ({ status: 200, headers: { 'X-Request-Id': 'r-m' } }));
+    expect(await aps.batchSetMaintenance(['srv-1'], on)).toEqual({ requestId: 'r-m' });
+    const [req] = server.requests;
+    expect(req?.method).toBe('PATCH');
+    expect(req?.path).toBe(`/v1/${PROJECT}/app-servers/actions/batch-maint`);
+    expect(req?.body).toBe(`{"items":["srv-1"],"maintain_status":${on}}`);
+  });
+
+  it('refuses more than 20 ids before any request', async () => {
+    await expect(aps.batchSetMaintenance(ids(21), true)).rejects.toThrow(RangeError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('throws on an error answer', async () => {
+    server.handle(() => ({ status: 400, json: { error_code: 'WKS.0001', error_msg: 'bad' } }));
+    await expect(aps.batchSetMaintenance(['srv-1'], true)).rejects.toBeInstanceOf(HuaweiApiError);
+  });
+});

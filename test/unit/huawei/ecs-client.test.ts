@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HuaweiApiError, ResponseSchemaError } from '../../../lib/errors.ts';
-import { createEcsClient, type EcsClient, saysNotAMember } from '../../../lib/huawei/ecs-client.ts';
+import {
+  createEcsClient,
+  ECS_PAGE_SIZE,
+  type EcsClient,
+  indexServerGroupsByMember,
+  saysNotAMember,
+} from '../../../lib/huawei/ecs-client.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import { type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
@@ -49,31 +55,49 @@ describe('removeMember', () => {
     await expect(ecs.removeMember('sg-1', UUID)).rejects.toThrow('r-odd');
   });
 
-  it('treats a 404 as already removed and logs it', async () => {
+  it('throws on a 404 (group not found) and never reports it as already removed', async () => {
     server.handle(() => ({
       status: 404,
       headers: { 'X-Request-Id': 'r-404' },
       json: { error: { code: 'Ecs.0114', message: 'server group not found' } },
     }));
+    const error = await ecs.removeMember('sg-1', UUID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HuaweiApiError);
+    expect(error).toMatchObject({ status: 404, code: 'Ecs.0114', requestId: 'r-404' });
+    expect(log.lines).toEqual([]);
+  });
+
+  it('throws on a 404 even when its message says the instance is not a member', async () => {
+    server.handle(() => ({
+      status: 404,
+      json: { error: { code: 'Ecs.0114', message: `Instance ${UUID} is not a member of group` } },
+    }));
+    await expect(ecs.removeMember('sg-1', UUID)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('treats a 400 saying the instance is not a member as already removed and logs it', async () => {
+    server.handle(() => ({
+      status: 400,
+      headers: { 'X-Request-Id': 'r-400' },
+      json: { error: { code: 'Ecs.0005', message: `Instance ${UUID} is not a member of group` } },
+    }));
     expect(await ecs.removeMember('sg-1', UUID)).toEqual({
       outcome: 'already-removed',
-      requestId: 'r-404',
+      requestId: 'r-400',
     });
     expect(log.lines).toEqual([
       {
         level: 'info',
         message: 'member already removed',
-        context: { serverGroupId: 'sg-1', instanceUuid: UUID, status: 404, requestId: 'r-404' },
+        context: {
+          serverGroupId: 'sg-1',
+          instanceUuid: UUID,
+          status: 400,
+          code: 'Ecs.0005',
+          requestId: 'r-400',
+        },
       },
     ]);
-  });
-
-  it('treats a 400 saying the instance is not a member as already removed', async () => {
-    server.handle(() => ({
-      status: 400,
-      json: { error: { code: 'Ecs.0005', message: `Instance ${UUID} is not a member of group` } },
-    }));
-    expect((await ecs.removeMember('sg-1', UUID)).outcome).toBe('already-removed');
   });
 
   it('keeps any other 400 an error', async () => {
@@ -139,5 +163,83 @@ describe('showServerGroup', () => {
   it('throws a HuaweiApiError for a missing group', async () => {
     server.handle(() => ({ status: 404, json: { error: { code: 'Ecs.0114', message: 'gone' } } }));
     await expect(ecs.showServerGroup('sg-x')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('listServerGroups', () => {
+  const group = (i: number, members: string[] = []) => ({
+    id: `ecs-sg-${i}`,
+    name: `anti-${i}`,
+    members,
+    metadata: {},
+    policies: ['anti-affinity'],
+  });
+
+  async function all(): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const g of ecs.listServerGroups()) out.push(g);
+    return out;
+  }
+
+  it('follows next_marker with limit and marker until a page has none', async () => {
+    server.handle((req) => {
+      const marker = req.query.get('marker');
+      if (marker === null)
+        return {
+          json: { server_groups: [group(1), group(2)], page_info: { next_marker: 'ecs-sg-2' } },
+        };
+      if (marker === 'ecs-sg-2') return { json: { server_groups: [group(3)], page_info: {} } };
+      return { status: 500 };
+    });
+    expect(await all()).toEqual([group(1), group(2), group(3)]);
+    expect(server.requests.map((r) => r.path)).toEqual([
+      `/v1/${PROJECT}/cloudservers/os-server-groups`,
+      `/v1/${PROJECT}/cloudservers/os-server-groups`,
+    ]);
+    expect(server.requests.map((r) => [r.query.get('limit'), r.query.get('marker')])).toEqual([
+      [String(ECS_PAGE_SIZE), null],
+      [String(ECS_PAGE_SIZE), 'ecs-sg-2'],
+    ]);
+  });
+
+  it('stops on an empty page and on a page without page_info', async () => {
+    server.enqueue({ json: { server_groups: [group(1)] } });
+    expect(await all()).toEqual([group(1)]);
+    server.enqueue({ json: { server_groups: [], page_info: { next_marker: 'x' } } });
+    expect(await all()).toEqual([]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('fails loud when a marker repeats instead of paging forever', async () => {
+    server.handle(() => ({
+      headers: { 'X-Request-Id': 'r-loop' },
+      json: { server_groups: [group(1)], page_info: { next_marker: 'same' } },
+    }));
+    const error = await all().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseSchemaError);
+    expect(String(error)).toMatch(/next_marker same repeats/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('rejects a page whose group has no members, naming the path', async () => {
+    server.handle(() => ({ json: { server_groups: [{ id: 'g' }] } }));
+    const error = await all().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseSchemaError);
+    expect(String(error)).toMatch(/server_groups\[0\]\.members/);
+  });
+});
+
+describe('indexServerGroupsByMember', () => {
+  it('maps each instance to every ECS group holding it, once each, in listing order', () => {
+    const index = indexServerGroupsByMember([
+      { id: 'g1', members: ['a', 'b'] },
+      { id: 'g2', members: ['b', 'b'] },
+      { id: 'g3', members: [] },
+    ]);
+    expect([...index]).toEqual([
+      ['a', ['g1']],
+      ['b', ['g1', 'g2']],
+    ]);
+    expect(index.get('c')).toBeUndefined();
   });
 });

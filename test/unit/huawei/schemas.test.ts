@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AppServerSchema,
+  isKnown,
   ListServerGroupsResponseSchema,
+  openEnum,
   SessionInfoSchema,
   ShowEcsServerGroupResponseSchema,
+  TaskStatusSchema,
 } from '../../../lib/huawei/schemas.ts';
 import { formatIssues } from '../../../lib/validation.ts';
 
@@ -58,11 +61,11 @@ describe('ListServerGroupsResponseSchema', () => {
       /^items\[0\]\.scaling_policy\.enable: .*boolean/,
     ],
     [
-      'a bad enum',
+      'an enum field that is not a string',
       (item: Record<string, unknown>) => {
-        item['os_type'] = 'Solaris';
+        item['os_type'] = 3;
       },
-      /^items\[0\]\.os_type: /,
+      /^items\[0\]\.os_type: .*string/,
     ],
     [
       'a missing id',
@@ -118,16 +121,28 @@ describe('other API shapes', () => {
     expect(text).toMatch(/freeze\[0\]\.effect: /);
   });
 
-  it('accepts a running session with a null end time and rejects an unknown state', () => {
+  it('accepts a running session with a null end time and an unknown state as a string', () => {
     expect(
       SessionInfoSchema.parse({ id: 'a', session_state: 'Active', end_time: null }).end_time,
     ).toBeNull();
-    expect(SessionInfoSchema.safeParse({ id: 'a', session_state: 'Idle' }).success).toBe(false);
+    expect(SessionInfoSchema.parse({ id: 'a', session_state: 'Idle' }).session_state).toBe('Idle');
+    expect(SessionInfoSchema.safeParse({ id: 'a', session_state: 7 }).success).toBe(false);
   });
 
   it('requires the members of an ECS server group', () => {
     expect(ShowEcsServerGroupResponseSchema.safeParse({ server_group: { id: 'g' } }).success).toBe(
       false,
     );
+  });
+});
+
+describe('openEnum and isKnown', () => {
+  it('parses any string, rejects other types and tells known values apart', () => {
+    const schema = openEnum(TaskStatusSchema.options);
+    expect(schema.parse('RECOVERING')).toBe('RECOVERING');
+    expect(schema.safeParse(1).success).toBe(false);
+    expect(isKnown(TaskStatusSchema, 'deleting')).toBe(true);
+    expect(isKnown(TaskStatusSchema, 'RECOVERING')).toBe(false);
+    expect(isKnown(TaskStatusSchema, undefined)).toBe(false);
   });
 });
