@@ -14,7 +14,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1rem 2rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right}
+td.n,th.n,#groups td:last-child{text-align:right}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .alert{background:#fdecea;border-left:4px solid #d62728;padding:4px 8px}
 .bar{display:flex;width:160px;height:12px;background:#eee;margin-top:3px}

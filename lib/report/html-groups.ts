@@ -49,7 +49,7 @@ function usageCell(group: GroupReport): string {
   return (
     `<span class="use"><i style="width:${clampPercent(group.usagePercent)}%"></i>${marker}</span>` +
     `${formatPercent(group.usagePercent)}${after}<small>${threshold}; ` +
-    `${formatCount(group.usedSessions)} sessions on ${formatCount(group.inService)} in service</small>`
+    `${formatCount(group.usedSessions)} sessions, ${formatCount(group.inService)} in service</small>`
   );
 }
 
@@ -85,7 +85,7 @@ export function groupRows(groups: readonly GroupReport[], withProject: boolean):
       `<tr class="${decision}"><th scope="row" title="${escapeHtml(group.serverGroupId)}">` +
         `${escapeHtml(group.serverGroupName)}</th>${project}<td>${decisionCell(group)}</td>` +
         `<td>${verdictBar(group.memberReasons)}</td><td>${usageCell(group)}</td>` +
-        `<td class="n">${removalsCell(group)}</td></tr>`,
+        `<td>${removalsCell(group)}</td></tr>`,
     );
   }
   return rows.join('\n');

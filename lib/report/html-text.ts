@@ -13,7 +13,9 @@ export function escapeHtml(value: unknown): string {
 
 /** A whole number with thousands separators; `–` for anything not finite. */
 export function formatCount(value: number): string {
-  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+  if (!Number.isFinite(value)) return '–';
+  // Not toLocaleString: it is slow enough to matter over tens of thousands of cells.
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** A percentage with at most one decimal, e.g. `42.5%`; `–` for anything not finite. */
