@@ -24,7 +24,9 @@ function orderedReasons(reasons: Record<string, number>): [string, number][] {
 /** A stacked bar: one segment per verdict, its width the number of servers with it. */
 function verdictBar(reasons: Record<string, number>): string {
   const parts = orderedReasons(reasons);
-  if (parts.length === 0) return '<span class="bar" role="img" aria-label="no servers"></span>';
+  // A skipped group has no member verdicts: its members were never assessed.
+  if (parts.length === 0)
+    return '<span class="bar" role="img" aria-label="no member verdicts"></span>';
   const label = parts.map(([kind, n]) => `${verdictLabel(kind)} ${n}`).join(', ');
   const segments = parts
     .map(([kind, n]) => {
