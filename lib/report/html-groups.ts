@@ -1,0 +1,107 @@
+import type { GroupReport } from '../sweep/report.ts';
+import { clampPercent, escapeHtml, formatCount, formatPercent } from './html-text.ts';
+import { isDecisionKind, isVerdictKind, VERDICT_KINDS, VERDICT_STYLES } from './verdicts.ts';
+
+/** The CSS class of a verdict kind; unknown kinds (a report read from JSON) share one. */
+export function verdictClass(kind: string): string {
+  return isVerdictKind(kind) ? `v-${kind}` : 'v-other';
+}
+
+function verdictLabel(kind: string): string {
+  return isVerdictKind(kind) ? VERDICT_STYLES[kind].label : kind;
+}
+
+/** The group's member counts per verdict, known kinds first in legend order. */
+function orderedReasons(reasons: Record<string, number>): [string, number][] {
+  const known = VERDICT_KINDS.flatMap((kind): [string, number][] => {
+    const n = reasons[kind];
+    return n !== undefined && n > 0 ? [[kind, n]] : [];
+  });
+  const other = Object.entries(reasons).filter(([kind, n]) => !isVerdictKind(kind) && n > 0);
+  return [...known, ...other];
+}
+
+/** A stacked bar: one segment per verdict, its width the number of servers with it. */
+function verdictBar(reasons: Record<string, number>): string {
+  const parts = orderedReasons(reasons);
+  // A skipped group has no member verdicts: its members were never assessed.
+  if (parts.length === 0)
+    return '<span class="bar" role="img" aria-label="no member verdicts"></span>';
+  const label = parts.map(([kind, n]) => `${verdictLabel(kind)} ${n}`).join(', ');
+  const segments = parts
+    .map(([kind, n]) => {
+      const title = isVerdictKind(kind) ? '' : ` title="${escapeHtml(kind)}"`;
+      return `<i class="${verdictClass(kind)}" style="flex:${Math.floor(n)}"${title}></i>`;
+    })
+    .join('');
+  return `<span class="bar" role="img" aria-label="${escapeHtml(label)}">${segments}</span>`;
+}
+
+function usageCell(group: GroupReport): string {
+  const marker =
+    group.thresholdPercent === undefined
+      ? ''
+      : `<b style="left:${clampPercent(group.thresholdPercent)}%"></b>`;
+  const after =
+    group.usageAfterPercent === undefined ? '' : ` → ${formatPercent(group.usageAfterPercent)}`;
+  const threshold =
+    group.thresholdPercent === undefined
+      ? 'no threshold'
+      : `threshold ${formatPercent(group.thresholdPercent)}`;
+  return (
+    `<span class="use"><i style="width:${clampPercent(group.usagePercent)}%"></i>${marker}</span>` +
+    `${formatPercent(group.usagePercent)}${after}<small>${threshold}; ` +
+    `${formatCount(group.usedSessions)} sessions, ${formatCount(group.inService)} in service</small>`
+  );
+}
+
+function decisionCell(group: GroupReport): string {
+  const notes: string[] = [];
+  if (group.reason !== undefined) notes.push(group.reason);
+  if (group.detail !== undefined) notes.push(group.detail);
+  if (group.recommendedScaleOut !== undefined) notes.push(`add ${group.recommendedScaleOut}`);
+  if (group.error !== undefined) notes.push(`error: ${group.error}`);
+  const small = notes.length === 0 ? '' : `<small>${escapeHtml(notes.join(' · '))}</small>`;
+  return `${escapeHtml(group.decision)}${small}`;
+}
+
+function removalsCell(group: GroupReport): string {
+  if (group.removals.length === 0) return '0';
+  const items = group.removals
+    .map((r) => {
+      const name = r.machineName ?? r.serverId;
+      const detail = r.detail === undefined ? '' : ` (${r.detail})`;
+      return `<li>${escapeHtml(name)}: idle ${formatCount(r.idleMinutes)} min · ${escapeHtml(r.outcome)}${escapeHtml(detail)}</li>`;
+    })
+    .join('');
+  return `<details><summary>${group.removals.length}</summary><ul>${items}</ul></details>`;
+}
+
+/** One `<tr>` per group; the row's class is its decision (the filter reads it). */
+export function groupRows(groups: readonly GroupReport[], withProject: boolean): string {
+  const rows: string[] = [];
+  for (const group of groups) {
+    const decision = isDecisionKind(group.decision) ? group.decision : 'other';
+    const project = withProject ? `<td>${escapeHtml(group.projectId)}</td>` : '';
+    rows.push(
+      `<tr class="${decision}"><th scope="row" title="${escapeHtml(group.serverGroupId)}">` +
+        `${escapeHtml(group.serverGroupName)}</th>${project}<td>${decisionCell(group)}</td>` +
+        `<td>${verdictBar(group.memberReasons)}</td><td>${usageCell(group)}</td>` +
+        `<td>${removalsCell(group)}</td></tr>`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** The servers of the listed groups per verdict, summed. */
+export function verdictTotals(groups: readonly GroupReport[]): [string, number][] {
+  const totals: Record<string, number> = {};
+  for (const group of groups) {
+    for (const [kind, n] of Object.entries(group.memberReasons)) {
+      totals[kind] = (totals[kind] ?? 0) + n;
+    }
+  }
+  return orderedReasons(totals);
+}
+
+export { verdictLabel };

@@ -1,0 +1,39 @@
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text made safe for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** A whole number with thousands separators; `–` for anything not finite. */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  // Not toLocaleString: it is slow enough to matter over tens of thousands of cells.
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A percentage with at most one decimal, e.g. `42.5%`; `–` for anything not finite. */
+export function formatPercent(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  return `${Math.round(value * 10) / 10}%`;
+}
+
+/** An amount of money with two decimals and its currency, e.g. `12.50 CNY`. */
+export function formatMoney(amount: number, currency: string): string {
+  const text = Number.isFinite(amount)
+    ? amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    : '–';
+  return `${text} ${escapeHtml(currency)}`;
+}
+
+/** A number clamped into 0–100, for widths and offsets in percent. */
+export function clampPercent(value: number | undefined): number {
+  if (value === undefined || !Number.isFinite(value)) return 0;
+  return Math.round(Math.min(100, Math.max(0, value)) * 10) / 10;
+}
