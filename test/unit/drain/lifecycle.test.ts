@@ -200,22 +200,29 @@ describe('decideDrain', () => {
 });
 
 describe('decideDrain properties', () => {
+  // Weighted toward the one path that acts, so each property sees many `act`s.
+  const mostly = <T>(likely: T, ...others: T[]) =>
+    fc.oneof(
+      { arbitrary: fc.constant(likely), weight: 4 },
+      ...others.map((other) => ({ arbitrary: fc.constant(other), weight: 1 })),
+    );
   const sessionArb = fc.record({
-    session_state: fc.constantFrom('Active', 'Disconnected', 'AppcInit', 'SignedOut', 'InitFail'),
-    endOffset: fc.option(fc.integer({ min: -10 * HOUR, max: HOUR }), { nil: undefined }),
+    session_state: mostly<string>('SignedOut', 'Active', 'Disconnected', 'AppcInit', 'InitFail'),
+    endOffset: fc.option(fc.integer({ min: -10 * HOUR, max: HOUR }), { nil: undefined, freq: 8 }),
   });
   const inputArb = fc.record({
-    hasRecord: fc.boolean(),
+    hasRecord: mostly(true, false),
     state: fc.constantFrom('draining' as const, 'acting' as const),
-    maintain: fc.option(fc.boolean(), { nil: undefined }),
-    member: fc.boolean(),
-    sessionCount: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
-    sessions: fc.array(sessionArb, { maxLength: 3 }),
-    scaleInAllowed: fc.boolean(),
+    maintain: mostly<boolean | undefined>(true, false, undefined),
+    member: mostly(true, false),
+    sessionCount: mostly<number | undefined>(0, 1, 2, undefined),
+    sessions: fc.array(sessionArb, { maxLength: 2 }),
+    scaleInAllowed: mostly(true, false),
     inService: fc.integer({ min: 0, max: 4 }),
     floor: fc.integer({ min: 0, max: 3 }),
     elapsed: fc.integer({ min: -DRAIN_MS, max: 2 * DRAIN_MS }),
   });
+  const runs = { numRuns: 1_000 };
 
   type Drawn = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -230,7 +237,7 @@ describe('decideDrain properties', () => {
     if (x.sessionCount === undefined) delete server.session_count;
     const sessions = x.sessions.map((s) =>
       sessionFactory({
-        session_state: s.session_state,
+        session_state: s.session_state as SessionInfo['session_state'] & string,
         end_time: s.endOffset === undefined ? null : isoAt(DRAINED_AT + s.endOffset),
       }),
     );
@@ -268,6 +275,7 @@ describe('decideDrain properties', () => {
           (input.sessions as SessionInfo[]).some((s) => busy.has(String(s.session_state))),
         ).toBe(false);
       }),
+      runs,
     );
   });
 
@@ -277,6 +285,7 @@ describe('decideDrain properties', () => {
         const decision = decideDrain({ ...build(x), record: undefined });
         expect(decision.kind).toBe('leave-alone');
       }),
+      runs,
     );
   });
 
@@ -289,6 +298,7 @@ describe('decideDrain properties', () => {
           expect(input.now).toBeGreaterThanOrEqual(DRAINED_AT + DRAIN_MS);
         if (decision.kind === 'wait') expect(decision.untilMs).toBe(DRAINED_AT + DRAIN_MS);
       }),
+      runs,
     );
   });
 
@@ -302,6 +312,7 @@ describe('decideDrain properties', () => {
         expect(input.group.scaleInAllowed).toBe(true);
         expect(input.group.inService).toBeGreaterThanOrEqual(input.group.minServersPerGroup);
       }),
+      runs,
     );
   });
 
@@ -315,6 +326,7 @@ describe('decideDrain properties', () => {
           expect(input.server?.maintain_status).toBe(true);
         }
       }),
+      runs,
     );
   });
 
@@ -324,6 +336,7 @@ describe('decideDrain properties', () => {
         const input = build(x);
         expect(decideDrain(input)).toEqual(decideDrain(structuredClone(input)));
       }),
+      runs,
     );
   });
 });
