@@ -34,6 +34,11 @@ export interface GroupLeaseOptions {
 // them; expiry itself is decided by `expiresAtMs` in the conditions.
 const TTL_MARGIN_SECONDS = 3_600;
 
+/** The lease key of one server group: group ids are unique only within a project. */
+export function groupLeaseKey(projectId: string, groupId: string): string {
+  return `${projectId}/${groupId}`;
+}
+
 function keyOf(groupKey: string): Record<string, AttributeValue> {
   return { pk: { S: `lease#${groupKey}` }, sk: { S: 'lease' } };
 }
