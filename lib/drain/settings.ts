@@ -8,14 +8,14 @@ export const DEFAULT_DRAIN_SECONDS = 120;
 
 /**
  * DRAIN_SECONDS, for `lib/config.ts`: whole seconds 0–900, default 120.
- * 0 acts without draining — today's behaviour, unsafe for `release`.
+ * 0 acts without draining — today's behaviour, unsafe for `release`. An
+ * empty value counts as unset (120), not as 0.
  */
-export const DrainSecondsSchema = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(MAX_DRAIN_SECONDS)
-  .default(DEFAULT_DRAIN_SECONDS);
+export const DrainSecondsSchema = z.preprocess(
+  // An empty variable means "not set", never 0: 0 turns draining off.
+  (value) => (value === '' ? undefined : value),
+  z.coerce.number().int().min(0).max(MAX_DRAIN_SECONDS).default(DEFAULT_DRAIN_SECONDS),
+);
 
 /** DRAIN_TABLE_NAME, for `lib/config.ts`: the DynamoDB table of drains and leases. */
 export const DrainTableNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);

@@ -14,6 +14,7 @@ import {
 describe('DrainSecondsSchema', () => {
   it.each([
     [undefined, 120],
+    ['', 120],
     ['0', 0],
     ['120', 120],
     ['900', 900],
