@@ -54,7 +54,9 @@ export class NetworkError extends Error {
   override readonly name = 'NetworkError';
   readonly method: string;
   readonly path: string;
-  constructor(call: CallInfo, options?: ErrorOptions) {
+  /** `host[:port]` the call went to, when the sender knew it. */
+  readonly host: string | undefined;
+  constructor(call: CallInfo & { host?: string | undefined }, options?: ErrorOptions) {
     const cause = options?.cause;
     const detail =
       cause instanceof Error
@@ -62,9 +64,11 @@ export class NetworkError extends Error {
           (cause.cause as { code?: string } | undefined)?.code ??
           cause.message)
         : 'unknown';
-    super(`${describeCall(call)} failed: network error (${detail})`, options);
+    const to = call.host === undefined ? '' : ` to ${call.host}`;
+    super(`${describeCall(call)} failed: network error${to} (${detail})`, options);
     this.method = call.method;
     this.path = call.path;
+    this.host = call.host;
   }
 }
 
