@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     [
       '# Client CPU profile',
       '',
-      `\`node --import tsx bench/profile-client.ts --requests ${REQUESTS}\` on ${new Date().toISOString().slice(0, 16)}Z, load average ${load} (shared machine). Simulator in a child process (${GROUPS} groups × 100 servers, seed 42); the client lists each group's servers and its last 24 h of sessions (pages of 100), one request at a time, signed and validated by lib/huawei/http.ts. Sampled every 100 µs, measured requests only (200 warm-up requests first). Raw profiles: <tmpdir>/aps-autoscaler-profile/*.cpuprofile (open in Chrome DevTools).`,
+      `\`node --import tsx bench/profile-client.ts --requests ${REQUESTS}\` on ${new Date().toISOString().slice(0, 16)}Z, load average ${load} (shared machine). Simulator in a child process (${GROUPS} groups × 100 servers, seed 42); the client lists each group's servers and its last 24 h of sessions (pages of 100), one request at a time, signed and validated by lib/huawei/http.ts. Sampled every 100 µs, measured requests only (200 warm-up requests first). Raw profiles: <tmpdir>/aps-autoscaler-profile/*.cpuprofile (open in Chrome DevTools). Reading the tables: `interpret` (lib/huawei/http.ts) is mostly `JSON.parse`, which V8 runs inline in its caller; `native` `writeLatin1String` is the socket write of the request (on a busy machine the process often loses the CPU inside it); \"other\" includes timers, promises and `TextDecoder`.`,
       '',
       ...sections,
     ].join('\n'),
