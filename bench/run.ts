@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
+import { runClientCpuBench } from './lib/client-cpu.ts';
+import { clientLines } from './lib/client-lines.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
 import { type BenchLine, line, machine, markdownTable, round } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
@@ -288,6 +290,18 @@ async function simBench(): Promise<BenchLine[]> {
   ];
 }
 
+/** Issue 12's side by side: floor, fetch, undici, ours, the official SDK (bench/lib/client-cpu.ts). */
+async function clientBenches(): Promise<BenchLine[]> {
+  const options = {
+    requests: quick ? 300 : 2_000,
+    warmup: quick ? 50 : 200,
+    latencyMs: LATENCY_MS,
+    concurrency: 16,
+    cpuShare: 0.3,
+  };
+  return clientLines(await runClientCpuBench(options), options);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
@@ -300,6 +314,7 @@ async function main(): Promise<void> {
     ...(await measure('sweep, API economy, throttling', sweepBenches)),
     ...(await measure('cold start', coldStartBenches)),
     ...(await measure('memory', memoryBenches)),
+    ...(await measure('client side by side', clientBenches)),
     ...evaluation,
     ...simulator,
   ];
@@ -330,6 +345,7 @@ async function main(): Promise<void> {
     "- **minimum requests** come from the generated fleet itself (bench/lib/fleet-minimum.ts): ⌈groups ÷ 100⌉ + Σ ⌈servers ÷ 100⌉ + Σ ⌈sessions in 24 h ÷ 100⌉ (at least one page each) + 2 × the removals the rules give; the line is met only if the simulator's call log and its removals agree with the report.",
     '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
     '- **cold start**: each bundle and the official SDK (`@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. Our bundles find `@aws-sdk/client-sqs` in node_modules (on Lambda the runtime provides it) and any of it they load at `require` is counted; "without client-sqs" repeats the load with an empty stand-in for it: the difference is what loading it at start-up costs. sdk-core 3.1.211 needs `uuid` without declaring it, so the bench gives it a stand-in on `crypto.randomUUID`.',
+    "- **client side by side** (bench/lib/client-cpu.ts): each client (bare node:http + JSON.parse = the floor, fetch, undici, ours over fetch and over undici, the official `@huaweicloud/huaweicloud-sdk-ecs`) lists the same pre-built 100-group ECS server-group pages from one local server, in a fresh node; CPU per request = the child's `process.cpuUsage` over the measured requests only. The budget line runs ours inside a cgroup CPU quota when one can be made; otherwise it reports ideal + client CPU ÷ share.",
     '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process.',
     '',
   ].join('\n');

@@ -66,7 +66,9 @@ export class HuaweiApiError extends CallError {
 /** The connection failed (refused, reset, DNS) before a response arrived. */
 export class NetworkError extends CallError {
   override readonly name = 'NetworkError';
-  constructor(call: CallInfo, options?: ErrorOptions) {
+  /** `host[:port]` the call went to, when the sender knew it. */
+  readonly host: string | undefined;
+  constructor(call: CallInfo & { host?: string | undefined }, options?: ErrorOptions) {
     const cause = options?.cause;
     const detail =
       cause instanceof Error
@@ -74,7 +76,9 @@ export class NetworkError extends CallError {
           (cause.cause as { code?: string } | undefined)?.code ??
           cause.message)
         : 'unknown';
-    super(call, `${describeCall(call)} failed: network error (${detail})`, options);
+    const to = call.host === undefined ? '' : ` to ${call.host}`;
+    super(call, `${describeCall(call)} failed: network error${to} (${detail})`, options);
+    this.host = call.host;
   }
 }
 

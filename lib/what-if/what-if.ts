@@ -1,6 +1,7 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
-import { indexSessionsByMachine, parseApiTime, sessionsOfMachine } from '../scaling/idle.ts';
+import { parseApiTime } from '../huawei/api-time.ts';
+import { indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { WhatIfOverrides, WhatIfSet } from './overrides.ts';
 import { hourlyPrice, type PriceTable } from './prices.ts';

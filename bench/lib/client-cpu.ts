@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url';
+import type { ClientChildOptions, ClientChildResult, ClientMode } from './client-cpu-child.ts';
+import { type CpuQuota, createCpuQuota, runNodeChildIn } from './cpu-quota.ts';
+import { startServerGroupPages } from './server-group-pages.ts';
+
+const CHILD = fileURLToPath(new URL('./client-cpu-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Any AK/SK: the page server does not check signatures (both clients still sign). */
+const AK = 'BENCHAK0000000000001';
+const SK = 'BENCHSKbenchSecretKey0123456789abcdefghij';
+
+export interface ClientCpuBenchOptions {
+  /** Sequential requests per CPU run. */
+  requests: number;
+  warmup: number;
+  /** For the wall-time runs. */
+  latencyMs: number;
+  concurrency: number;
+  /** Share of one core for the quota runs, e.g. 0.3. */
+  cpuShare: number;
+}
+
+export interface ClientRun extends ClientChildResult {
+  cpuPerRequestMs: number;
+}
+
+export interface ClientCpuBenchResult {
+  pageBytes: number;
+  /** Sequential, no added latency: CPU per request of each client. */
+  cpu: Record<ClientMode, ClientRun>;
+  /** Concurrency `concurrency`, `latencyMs` added by the server. */
+  wall: { ours: ClientRun; official: ClientRun };
+  /** Ours at concurrency `concurrency` and `latencyMs`, inside a CPU quota (when available). */
+  quota:
+    | { describe: string; share: number; ours: ClientRun; idealMs: number; estimateMs: number }
+    | { unavailable: string; share: number; idealMs: number; estimateMs: number };
+}
+
+const SEQUENTIAL_ORDER: readonly ClientMode[] = [
+  'floor',
+  'fetch',
+  'undici',
+  'ours-fetch',
+  'ours-undici',
+  'official',
+];
+
+async function runClient(
+  mode: ClientMode,
+  o: ClientChildOptions,
+  quota?: CpuQuota,
+): Promise<ClientRun> {
+  const r = await runNodeChildIn<ClientChildResult>(
+    `client ${mode}`,
+    ['--import', 'tsx', CHILD, mode, JSON.stringify(o)],
+    { cwd: ROOT, env: { NODE_ENV: 'production' }, quota },
+  );
+  if (r.requests !== o.requests) throw new Error(`client ${mode} made ${r.requests} requests`);
+  return { ...r, cpuPerRequestMs: r.cpuMs / r.requests };
+}
+
+/**
+ * The client side by side: every client lists the very same 100-item ECS
+ * server-group pages from one local server (bench/lib/server-group-pages.ts),
+ * each in a fresh node; CPU is the child's own (process.cpuUsage) over the
+ * measured requests only, start-up and warm-up excluded.
+ */
+export async function runClientCpuBench(o: ClientCpuBenchOptions): Promise<ClientCpuBenchResult> {
+  const base = { ak: AK, sk: SK, warmup: o.warmup };
+  const fast = await startServerGroupPages();
+  const cpu = {} as Record<ClientMode, ClientRun>;
+  let pageBytes: number;
+  try {
+    pageBytes = fast.pageBytes;
+    const opts = { ...base, url: fast.url, projectId: fast.projectId, requests: o.requests };
+    for (const mode of SEQUENTIAL_ORDER)
+      cpu[mode] = await runClient(mode, { ...opts, concurrency: 1 });
+  } finally {
+    await fast.close();
+  }
+  const slow = await startServerGroupPages({ latencyMs: o.latencyMs });
+  try {
+    const opts = {
+      ...base,
+      url: slow.url,
+      projectId: slow.projectId,
+      requests: o.requests,
+      concurrency: o.concurrency,
+    };
+    const ours = await runClient('ours-undici', opts);
+    const official = await runClient('official', opts);
+    // Where no quota can be set: the latency-only critical path plus the
+    // client's CPU stretched to the share (CPU ÷ share), as if none overlapped.
+    const idealMs = Math.ceil(o.requests / o.concurrency) * o.latencyMs;
+    const estimateMs = idealMs + ours.cpuMs / o.cpuShare;
+    const made = createCpuQuota(o.cpuShare);
+    let quota: ClientCpuBenchResult['quota'];
+    if ('unavailable' in made) {
+      quota = { unavailable: made.unavailable, share: o.cpuShare, idealMs, estimateMs };
+    } else {
+      try {
+        const throttled = await runClient('ours-undici', opts, made);
+        quota = {
+          describe: made.describe,
+          share: o.cpuShare,
+          ours: throttled,
+          idealMs,
+          estimateMs,
+        };
+      } finally {
+        made.remove();
+      }
+    }
+    return { pageBytes, cpu, wall: { ours, official }, quota };
+  } finally {
+    await slow.close();
+  }
+}
