@@ -52,7 +52,10 @@ describe('createCredentialsProvider', () => {
       HUAWEICLOUD_SDK_SK: SK,
       HUAWEICLOUD_SDK_PROJECT_ID: 'p1',
     });
-    const provider = createCredentialsProvider(settings.credentialSource, { cacheSeconds: 60, ssm });
+    const provider = createCredentialsProvider(settings.credentialSource, {
+      cacheSeconds: 60,
+      ssm,
+    });
     expect(await provider.get()).toEqual({ ak: AK, sk: SK, securityToken: undefined });
     expect(ssmMock.calls()).toHaveLength(0);
   });
