@@ -332,6 +332,40 @@ describe('serverless.yml packaged for a deployed stage', () => {
   });
 });
 
+describe('npm run validate', () => {
+  const validate = (...args: string[]) =>
+    run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], {
+      cwd: repo,
+      timeout: 120_000,
+    });
+
+  it('fails on --param dryRun=yes, naming DRY_RUN, before anything reaches AWS', async () => {
+    const error = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      'dryRun=yes',
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain('stage prod: invalid configuration: DRY_RUN: ');
+  }, 130_000);
+
+  it('passes a stage whose parameters fit', async () => {
+    const { stdout } = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+    );
+    expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
+});
+
 // Each replayable event in events/ through `osls invoke local --stage local`,
 // the way the README tells users to run them. `invoke local` runs the bundle
 // in another process on the real clock, so the simulator runs on it too.
