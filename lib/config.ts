@@ -45,9 +45,36 @@ const integer = (fallback: number, min: number, max: number) =>
 const nonEmpty = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
+/** A JSON object of flavor id → price per server-hour, e.g. `{"workspace.appstream.general.xlarge.2":0.21}`. */
+const priceTable = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"flavor-id": 0.21}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(z.string().min(1), z.number().nonnegative().finite(), {
+      error: 'expected a JSON object of flavor id to a price per hour (a number >= 0)',
+    }),
+  );
+
+/** SSM parameter names: absolute paths of letters, digits and `_.-/`. */
+const parameterName = z
+  .string()
+  .trim()
+  .regex(/^\/[A-Za-z0-9_.\-/]{1,2047}$/, 'expected an SSM parameter name such as /app/stage/key');
+
 const EnvSchema = z.object({
-  HUAWEICLOUD_SDK_AK: nonEmpty,
-  HUAWEICLOUD_SDK_SK: nonEmpty,
+  HUAWEICLOUD_SDK_AK: nonEmpty.optional(),
+  HUAWEICLOUD_SDK_SK: nonEmpty.optional(),
+  HUAWEICLOUD_SDK_AK_PARAMETER: parameterName.optional(),
+  HUAWEICLOUD_SDK_SK_PARAMETER: parameterName.optional(),
+  HUAWEICLOUD_SDK_SECRET_ID: nonEmpty.optional(),
+  CREDENTIALS_CACHE_SECONDS: integer(300, 0, 86_400),
   HUAWEICLOUD_SDK_SECURITY_TOKEN: nonEmpty.optional(),
   HUAWEICLOUD_SDK_PROJECT_ID: ProjectIdSchema,
   HUAWEICLOUD_SDK_REGION: RegionSchema.default('cn-north-4'),
@@ -66,7 +93,41 @@ const EnvSchema = z.object({
   MAX_CONCURRENCY: integer(8, 1, 256),
   RATE_LIMIT_RPS: integer(20, 0, 10_000),
   HTTP_TIMEOUT_MS: integer(10_000, 100, 900_000),
+  FAIL_ON_ERRORS: booleanFlag(false),
+  REPORT_BUCKET: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  HOURLY_PRICE_BY_FLAVOR: priceTable.optional(),
+  STAGE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{1,32}$/, 'expected a stage name (letters, digits, -)')
+    .default('local'),
 });
+
+const KEY_PAIR_SOURCES =
+  'or read the key pair at run time with HUAWEICLOUD_SDK_SK_PARAMETER (SSM) or HUAWEICLOUD_SDK_SECRET_ID (Secrets Manager)';
+
+/** The key pair comes from exactly one place: a secret, SSM parameters, or plain variables. */
+function keyPairProblems(present: Record<string, string>): string[] {
+  if (present.HUAWEICLOUD_SDK_SECRET_ID !== undefined) return [];
+  if (present.HUAWEICLOUD_SDK_SK_PARAMETER !== undefined) {
+    return present.HUAWEICLOUD_SDK_AK_PARAMETER === undefined &&
+      present.HUAWEICLOUD_SDK_AK === undefined
+      ? [
+          'HUAWEICLOUD_SDK_AK_PARAMETER: is required with HUAWEICLOUD_SDK_SK_PARAMETER (or set HUAWEICLOUD_SDK_AK)',
+        ]
+      : [];
+  }
+  return ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK']
+    .filter((name) => present[name] === undefined)
+    .map((name) => `${name}: is required, ${KEY_PAIR_SOURCES}`);
+}
+
+/** The environment variables the functions read; `npm run validate` checks a stage against them. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type RemovalMode = 'remove-member' | 'release';
 export type SweepMode = 'inline' | 'fanout';
@@ -77,9 +138,27 @@ export interface Credentials {
   securityToken?: string | undefined;
 }
 
-/** The validated configuration: read once per cold start, passed everywhere else. */
-export interface Config {
-  credentials: Credentials;
+/**
+ * Where the Huawei key pair comes from: plain variables (the `local` stage and
+ * the simulator), SSM Parameter Store (SecureString, decrypted) or a Secrets
+ * Manager secret holding `{"ak": "…", "sk": "…"}`. Only names are held here.
+ */
+export type CredentialSource =
+  | { kind: 'env'; credentials: Credentials }
+  | {
+      kind: 'ssm';
+      /** The AK as a plain variable, or the name of the parameter holding it. */
+      ak: { value: string } | { parameter: string };
+      skParameter: string;
+      securityToken?: string | undefined;
+    }
+  | { kind: 'secrets-manager'; secretId: string };
+
+/** Everything but the key pair itself: parsed once per cold start. */
+export interface Settings {
+  credentialSource: CredentialSource;
+  /** How long a key pair read from SSM / Secrets Manager is reused, in seconds. */
+  credentialsCacheSeconds: number;
   projectId: string;
   region: string;
   apsEndpoint: string;
@@ -98,38 +177,81 @@ export interface Config {
   /** Requests per second for the whole invocation; 0 disables the limit. */
   rateLimitRps: number;
   httpTimeoutMs: number;
+  /** An invocation that met errors ends in a thrown error, after its report is kept. */
+  failOnErrors: boolean;
+  /** Where sweep reports are written; none: reports are only logged and returned. */
+  reportBucket: string | undefined;
+  /** Price per server-hour by flavor id; none: no saving is estimated. */
+  hourlyPriceByFlavor: Record<string, number> | undefined;
+  /** The deployment stage, a metrics dimension. */
+  stage: string;
 }
 
-/**
- * Parses the environment contract (README.md, "Configuration"). Empty strings count as unset.
- * Throws a ConfigError naming every bad variable; never echoes a value.
- */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value.trim() !== '') present[key] = value;
-  }
-  const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+/** The validated configuration with the key pair: passed everywhere else. */
+export interface Config extends Settings {
+  credentials: Credentials;
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[], present: Record<string, string>): string {
+  return issues
+    .map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
       const message =
         issue.code === 'invalid_type' && present[name] === undefined
           ? 'is required'
           : issue.message;
       return `${name}: ${message}`;
-    });
+    })
+    .join('; ');
+}
+
+/** The source of the key pair; EnvSchema has checked that one is complete. */
+function credentialSourceOf(e: z.infer<typeof EnvSchema>): CredentialSource {
+  const token = e.HUAWEICLOUD_SDK_SECURITY_TOKEN;
+  if (e.HUAWEICLOUD_SDK_SECRET_ID !== undefined) {
+    return { kind: 'secrets-manager', secretId: e.HUAWEICLOUD_SDK_SECRET_ID };
+  }
+  if (e.HUAWEICLOUD_SDK_SK_PARAMETER !== undefined) {
+    const ak =
+      e.HUAWEICLOUD_SDK_AK_PARAMETER !== undefined
+        ? { parameter: e.HUAWEICLOUD_SDK_AK_PARAMETER }
+        : { value: e.HUAWEICLOUD_SDK_AK ?? '' };
+    return { kind: 'ssm', ak, skParameter: e.HUAWEICLOUD_SDK_SK_PARAMETER, securityToken: token };
+  }
+  return {
+    kind: 'env',
+    credentials: {
+      ak: e.HUAWEICLOUD_SDK_AK ?? '',
+      sk: e.HUAWEICLOUD_SDK_SK ?? '',
+      securityToken: token,
+    },
+  };
+}
+
+/**
+ * Parses the environment contract of DESIGN.md, all but the key pair itself.
+ * Empty strings count as unset. Throws a ConfigError naming every bad
+ * variable; never echoes a value.
+ */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const present: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') present[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(present);
+  const problems = [
+    ...keyPairProblems(present),
+    ...(parsed.success ? [] : [problemsOf(parsed.error.issues, present)]),
+  ];
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const defaults = endpointsForRegion(e.HUAWEICLOUD_SDK_REGION);
   return {
-    credentials: {
-      ak: e.HUAWEICLOUD_SDK_AK,
-      sk: e.HUAWEICLOUD_SDK_SK,
-      securityToken: e.HUAWEICLOUD_SDK_SECURITY_TOKEN,
-    },
+    credentialSource: credentialSourceOf(e),
+    credentialsCacheSeconds: e.CREDENTIALS_CACHE_SECONDS,
     projectId: e.HUAWEICLOUD_SDK_PROJECT_ID,
     region: e.HUAWEICLOUD_SDK_REGION,
     apsEndpoint: e.APS_ENDPOINT ?? defaults.aps,
@@ -147,5 +269,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrency: e.MAX_CONCURRENCY,
     rateLimitRps: e.RATE_LIMIT_RPS,
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    failOnErrors: e.FAIL_ON_ERRORS,
+    reportBucket: e.REPORT_BUCKET,
+    hourlyPriceByFlavor: e.HOURLY_PRICE_BY_FLAVOR,
+    stage: e.STAGE,
   };
+}
+
+/** The settings completed with a key pair (from the environment or a credentials provider). */
+export function withCredentials(settings: Settings, credentials: Credentials): Config {
+  return { ...settings, credentials };
+}
+
+/**
+ * The configuration when the key pair is in the environment (the `local`
+ * stage, tests). Throws a ConfigError when it is read at run time instead:
+ * use `loadSettings` and a credentials provider (lib/credentials.ts) then.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const settings = loadSettings(env);
+  if (settings.credentialSource.kind !== 'env') {
+    throw new ConfigError(
+      `the key pair is read at run time from ${settings.credentialSource.kind}: resolve it with a credentials provider`,
+    );
+  }
+  return withCredentials(settings, settings.credentialSource.credentials);
 }

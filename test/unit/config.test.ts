@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endpointsForRegion, loadConfig } from '../../lib/config.ts';
+import { endpointsForRegion, loadConfig, loadSettings } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const SK = 'SKvalueThatMustNeverAppear0123456789abcd';
@@ -21,8 +21,15 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
+    const credentials = { ak: BASE.HUAWEICLOUD_SDK_AK, sk: SK, securityToken: undefined };
     expect(loadConfig(BASE)).toEqual({
-      credentials: { ak: BASE.HUAWEICLOUD_SDK_AK, sk: SK, securityToken: undefined },
+      credentials,
+      credentialSource: { kind: 'env', credentials },
+      credentialsCacheSeconds: 300,
+      failOnErrors: false,
+      reportBucket: undefined,
+      hourlyPriceByFlavor: undefined,
+      stage: 'local',
       projectId: BASE.HUAWEICLOUD_SDK_PROJECT_ID,
       region: 'cn-north-4',
       apsEndpoint: 'https://appstream.cn-north-4.myhuaweicloud.com',
@@ -149,5 +156,95 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/HUAWEICLOUD_SDK_AK: is required/);
     expect(error.message).toMatch(/REMOVAL_MODE: /);
     expect(error.message).toMatch(/MAX_CONCURRENCY: /);
+  });
+});
+
+describe('loadSettings', () => {
+  const PROJECT = { HUAWEICLOUD_SDK_PROJECT_ID: BASE.HUAWEICLOUD_SDK_PROJECT_ID };
+  function settingsError(env: Record<string, string | undefined>): string {
+    try {
+      loadSettings(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('reads the key pair from SSM when the parameter names are given, and holds no value', () => {
+    const settings = loadSettings({
+      ...PROJECT,
+      HUAWEICLOUD_SDK_AK_PARAMETER: '/aps-autoscaler/prod/huaweicloud-ak',
+      HUAWEICLOUD_SDK_SK_PARAMETER: '/aps-autoscaler/prod/huaweicloud-sk',
+      CREDENTIALS_CACHE_SECONDS: '60',
+    });
+    expect(settings.credentialSource).toEqual({
+      kind: 'ssm',
+      ak: { parameter: '/aps-autoscaler/prod/huaweicloud-ak' },
+      skParameter: '/aps-autoscaler/prod/huaweicloud-sk',
+      securityToken: undefined,
+    });
+    expect(settings.credentialsCacheSeconds).toBe(60);
+  });
+
+  it('prefers a Secrets Manager secret when one is named', () => {
+    expect(
+      loadSettings({ ...PROJECT, HUAWEICLOUD_SDK_SECRET_ID: 'aps/prod' }).credentialSource,
+    ).toEqual({ kind: 'secrets-manager', secretId: 'aps/prod' });
+  });
+
+  it('names both ways to give the key pair when neither is given', () => {
+    expect(settingsError({ ...PROJECT, HUAWEICLOUD_SDK_SK: SK })).toBe(
+      'invalid configuration: HUAWEICLOUD_SDK_AK: is required, or read the key pair at run time with HUAWEICLOUD_SDK_SK_PARAMETER (SSM) or HUAWEICLOUD_SDK_SECRET_ID (Secrets Manager)',
+    );
+  });
+
+  it('asks for the AK parameter beside the SK parameter', () => {
+    expect(settingsError({ ...PROJECT, HUAWEICLOUD_SDK_SK_PARAMETER: '/a/sk' })).toContain(
+      'HUAWEICLOUD_SDK_AK_PARAMETER: is required',
+    );
+  });
+
+  it('refuses a synchronous loadConfig when the key pair is read at run time', () => {
+    expect(() => loadConfig({ ...PROJECT, HUAWEICLOUD_SDK_SECRET_ID: 'aps/prod' })).toThrow(
+      /read at run time from secrets-manager/,
+    );
+  });
+
+  it('parses the price table, FAIL_ON_ERRORS, REPORT_BUCKET and STAGE', () => {
+    const settings = loadSettings({
+      ...BASE,
+      HOURLY_PRICE_BY_FLAVOR: '{"workspace.x.large":0.25,"workspace.x.small":0}',
+      FAIL_ON_ERRORS: 'true',
+      REPORT_BUCKET: 'aps-autoscaler-prod-reports',
+      STAGE: 'prod',
+    });
+    expect(settings.hourlyPriceByFlavor).toEqual({
+      'workspace.x.large': 0.25,
+      'workspace.x.small': 0,
+    });
+    expect(settings.failOnErrors).toBe(true);
+    expect(settings.reportBucket).toBe('aps-autoscaler-prod-reports');
+    expect(settings.stage).toBe('prod');
+  });
+
+  it.each([
+    [
+      'HOURLY_PRICE_BY_FLAVOR',
+      '{oops',
+      'HOURLY_PRICE_BY_FLAVOR: expected JSON such as {"flavor-id": 0.21}',
+    ],
+    ['HOURLY_PRICE_BY_FLAVOR', '{"f":-1}', 'HOURLY_PRICE_BY_FLAVOR: '],
+    ['HOURLY_PRICE_BY_FLAVOR', '[1,2]', 'HOURLY_PRICE_BY_FLAVOR: expected a JSON object'],
+    ['FAIL_ON_ERRORS', 'yes', 'FAIL_ON_ERRORS: '],
+    ['REPORT_BUCKET', 'Not_A_Bucket', 'REPORT_BUCKET: expected an S3 bucket name'],
+    [
+      'HUAWEICLOUD_SDK_SK_PARAMETER',
+      'no-slash',
+      'HUAWEICLOUD_SDK_SK_PARAMETER: expected an SSM parameter name',
+    ],
+    ['CREDENTIALS_CACHE_SECONDS', '-1', 'CREDENTIALS_CACHE_SECONDS: '],
+  ])('names %s when it is %s', (name, value, message) => {
+    expect(settingsError({ ...BASE, [name]: value })).toContain(message);
   });
 });

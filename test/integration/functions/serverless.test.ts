@@ -4,6 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  REMOVAL_OUTCOMES,
+  SWEEP_STATUSES,
+} from '../../../lib/metric-names.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
 import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
@@ -16,8 +24,20 @@ const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;
 
 interface Template {
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties: Record<string, unknown>; Condition?: string }
+  >;
 }
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 
 describe('serverless.yml packaged for a deployed stage', () => {
   let dir: string;
@@ -33,11 +53,29 @@ describe('serverless.yml packaged for a deployed stage', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aps-package-'));
     // `package` must work offline, without AWS credentials.
-    await run('npx', ['osls', 'package', '--stage', 'prod', '--package', dir], {
-      cwd: repo,
-      timeout: 120_000,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' },
-    });
+    await run(
+      'npx',
+      [
+        'osls',
+        'package',
+        '--stage',
+        'prod',
+        '--package',
+        dir,
+        '--param',
+        `huaweicloudProjectId=${PROJECT_ID}`,
+      ],
+      {
+        cwd: repo,
+        timeout: 120_000,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_PROFILE: '',
+        },
+      },
+    );
     template = JSON.parse(
       readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
     );
@@ -76,41 +114,256 @@ describe('serverless.yml packaged for a deployed stage', () => {
     });
   });
 
-  it('grants only SendMessage and GetQueueUrl on the two queues beyond the event source and logs', () => {
-    const role = resource('AWS::IAM::Role');
-    const statements = (
-      role.Policies as {
-        PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+  const statementsOf = (roleName: string): Statement[] =>
+    (
+      (template.Resources[roleName]?.Properties.Policies ?? []) as {
+        PolicyDocument: { Statement: Statement[] };
       }[]
     ).flatMap((p) => p.PolicyDocument.Statement);
-    const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
-    const ours = sqs.find((s) => s.Action.includes('sqs:SendMessage'));
-    expect(ours?.Action.sort()).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
-    expect(ours?.Resource).toEqual([
-      { 'Fn::GetAtt': ['RemediationQueue', 'Arn'] },
-      { 'Fn::GetAtt': ['RemediationDeadLetterQueue', 'Arn'] },
-    ]);
-    // The only other SQS statement is the event source's own receive/delete on the queue.
-    const others = sqs.filter((s) => s !== ours);
-    expect(others.flatMap((s) => s.Action).sort()).toEqual([
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:ReceiveMessage',
-    ]);
-    expect(statements.flatMap((s) => s.Action).some((a) => a === '*' || a === 'sqs:*')).toBe(false);
+  const actionsOf = (statements: Statement[]) =>
+    statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+  const arn = (name: string) => ({ 'Fn::GetAtt': [name, 'Arn'] });
+  const LOGS_AND_XRAY = [
+    'logs:CreateLogGroup',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTelemetryRecords',
+    'xray:PutTraceSegments',
+  ];
+
+  it('gives each function its own role', () => {
+    const sweep = resource('AWS::Lambda::Function', 'SweepLambdaFunction');
+    const remediate = resource('AWS::Lambda::Function', 'RemediateLambdaFunction');
+    expect(sweep.Role).toEqual(arn('SweepIamRoleLambdaExecution'));
+    expect(remediate.Role).toEqual(arn('RemediateIamRoleLambdaExecution'));
   });
 
-  it('takes the key pair from SSM, never from the repository', () => {
-    const env = (
-      resource('AWS::Lambda::Function', 'SweepLambdaFunction').Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(env.HUAWEICLOUD_SDK_AK).toBe('{{resolve:ssm:/aps-autoscaler/prod/huaweicloud-ak}}');
-    expect(env.HUAWEICLOUD_SDK_SK).toBe('{{resolve:ssm:/aps-autoscaler/prod/huaweicloud-sk}}');
-    expect(JSON.stringify(template)).not.toContain('simulator-secret-key');
-    expect(env.REMEDIATION_QUEUE_URL).toEqual({ Ref: 'RemediationQueue' });
+  it('lets sweep read the key parameters, put reports and send to its two queues, nothing else', () => {
+    const statements = statementsOf('SweepIamRoleLambdaExecution');
+    expect(actionsOf(statements)).toEqual(
+      [
+        ...LOGS_AND_XRAY,
+        'kms:Decrypt',
+        's3:PutObject',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ].sort(),
+    );
+    const by = (action: string) =>
+      statements.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
+    expect(JSON.stringify(by('ssm:GetParameter')?.Resource)).toContain(
+      ':parameter/aps-autoscaler/prod/huaweicloud-*',
+    );
+    expect(JSON.stringify(by('kms:Decrypt')?.Condition)).toContain('kms:ViaService');
+    expect(by('s3:PutObject')?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/*']],
+    });
+    expect(by('sqs:SendMessage')?.Resource).toEqual([
+      arn('RemediationQueue'),
+      arn('SweepFailureQueue'),
+    ]);
   });
+
+  it('lets remediate read the key parameters, consume its queue and send to it and the dead-letter queue', () => {
+    const statements = statementsOf('RemediateIamRoleLambdaExecution');
+    expect(actionsOf(statements)).toEqual(
+      [
+        ...LOGS_AND_XRAY,
+        'kms:Decrypt',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ].sort(),
+    );
+    const send = statements.find((s) => s.Action.includes('sqs:SendMessage'));
+    expect(send?.Resource).toEqual([arn('RemediationQueue'), arn('RemediationDeadLetterQueue')]);
+    const receive = statements.find((s) => s.Action.includes('sqs:ReceiveMessage'));
+    expect(receive?.Resource).toEqual([arn('RemediationQueue')]);
+  });
+
+  it('never grants a wildcard action', () => {
+    for (const role of ['SweepIamRoleLambdaExecution', 'RemediateIamRoleLambdaExecution']) {
+      expect(actionsOf(statementsOf(role)).some((a) => a.endsWith('*'))).toBe(false);
+    }
+  });
+
+  it('runs one sweep at a time, never retries it asynchronously, and sends failures to a queue', () => {
+    expect(
+      resource('AWS::Lambda::Function', 'SweepLambdaFunction').ReservedConcurrentExecutions,
+    ).toBe(1);
+    const invokeConfig = resource('AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig.FunctionName).toEqual({ Ref: 'SweepLambdaFunction' });
+    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+    expect(invokeConfig.DestinationConfig).toEqual({
+      OnFailure: { Destination: arn('SweepFailureQueue') },
+    });
+  });
+
+  it('puts no key, no resolved SSM value and no secret in any function environment', () => {
+    for (const name of ['SweepLambdaFunction', 'RemediateLambdaFunction']) {
+      const env = (
+        resource('AWS::Lambda::Function', name).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(env.HUAWEICLOUD_SDK_AK).toBeUndefined();
+      expect(env.HUAWEICLOUD_SDK_SK).toBeUndefined();
+      expect(JSON.stringify(env)).not.toMatch(/resolve:ssm|resolve:secretsmanager/);
+      expect(env.HUAWEICLOUD_SDK_SK_PARAMETER).toBe('/aps-autoscaler/prod/huaweicloud-sk');
+      expect(env.HUAWEICLOUD_SDK_AK_PARAMETER).toBe('/aps-autoscaler/prod/huaweicloud-ak');
+      expect(env.HUAWEICLOUD_SDK_PROJECT_ID).toBe(PROJECT_ID);
+      expect(env.FAIL_ON_ERRORS).toBe('true');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.REPORT_BUCKET).toEqual({ Ref: 'ReportBucket' });
+      expect(env.REMEDIATION_QUEUE_URL).toEqual({ Ref: 'RemediationQueue' });
+    }
+    expect(JSON.stringify(template)).not.toMatch(/simulator-secret-key|SIMULATORACCESSKEY/);
+  });
+
+  it('keeps reports in an encrypted, private bucket that expires them', () => {
+    const bucket = resource('AWS::S3::Bucket', 'ReportBucket');
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.LifecycleConfiguration).toEqual({
+      Rules: [{ Id: 'expire-reports', Status: 'Enabled', ExpirationInDays: '90' }],
+    });
+  });
+
+  const alarms = () =>
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([name, r]): Record<string, unknown> & { name: string } => ({
+        ...r.Properties,
+        name,
+      }));
+
+  it.each([
+    ['RemediationDeadLetterQueueAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 0],
+    ['SweepFailureQueueAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 0],
+    ['SweepErrorsAlarm', 'AWS/Lambda', 'Errors', 0],
+    ['RemediateErrorsAlarm', 'AWS/Lambda', 'Errors', 0],
+    ['SweepAbortedAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
+    ['SweepPartialAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
+    ['RemovalFailuresAlarm', METRICS_NAMESPACE, METRIC.removals, 0],
+  ])(
+    'ships the alarm %s on %s %s above %d, notifying the alarm topic',
+    (name, ns, metric, threshold) => {
+      const alarm = alarms().find((a) => a.name === name);
+      expect(alarm).toMatchObject({ Namespace: ns, MetricName: metric, Threshold: threshold });
+      expect(alarm?.ComparisonOperator).toBe('GreaterThanThreshold');
+      expect(alarm?.AlarmActions).toEqual([
+        { 'Fn::If': ['HasAlarmTopicArn', '', { Ref: 'AlarmTopic' }] },
+      ]);
+    },
+  );
+
+  it('alarms on duration at 80 % of each function timeout', () => {
+    for (const fn of ['Sweep', 'Remediate']) {
+      const timeout = resource('AWS::Lambda::Function', `${fn}LambdaFunction`).Timeout as number;
+      const alarm = alarms().find((a) => a.name === `${fn}DurationAlarm`);
+      expect(alarm?.Threshold).toBe(timeout * 1000 * 0.8);
+    }
+  });
+
+  it('alarms and the dashboard use only metric names, dimensions and the namespace of lib/metric-names.ts', () => {
+    const known = new Set<string>(Object.values(METRIC));
+    const ours = alarms().filter((a) => a.Namespace === METRICS_NAMESPACE);
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const alarm of ours) {
+      expect(known).toContain(alarm.MetricName);
+      const dims = alarm.Dimensions as { Name: string; Value: string }[];
+      expect(dims).toContainEqual({ Name: DIMENSION.service, Value: METRICS_SERVICE });
+      expect(dims).toContainEqual({ Name: DIMENSION.stage, Value: 'prod' });
+    }
+    expect(ours.map((a) => (a.Dimensions as { Name: string; Value: string }[]).at(-1))).toEqual(
+      expect.arrayContaining([
+        { Name: DIMENSION.status, Value: 'aborted' },
+        { Name: DIMENSION.status, Value: 'partial' },
+        { Name: DIMENSION.outcome, Value: 'failed' },
+      ]),
+    );
+    const body = JSON.parse(resource('AWS::CloudWatch::Dashboard').DashboardBody as string) as {
+      widgets: { properties: { metrics: (string | object)[][] } }[];
+    };
+    const lines = body.widgets.flatMap((w) => w.properties.metrics);
+    const mine = lines.filter((l) => l[0] === METRICS_NAMESPACE);
+    const outcomes = new Set<string>(REMOVAL_OUTCOMES);
+    const statuses = new Set<string>(SWEEP_STATUSES);
+    for (const line of mine) {
+      expect(known).toContain(line[1]);
+      const dims = line.slice(2).filter((x): x is string => typeof x === 'string');
+      for (let i = 0; i < dims.length; i += 2) {
+        const [name, value] = [dims[i] as string, dims[i + 1] as string];
+        expect(Object.values(DIMENSION)).toContain(name);
+        if (name === DIMENSION.outcome) expect(outcomes).toContain(value);
+        if (name === DIMENSION.status) expect(statuses).toContain(value);
+        if (name === DIMENSION.service) expect(value).toBe(METRICS_SERVICE);
+      }
+    }
+    // The sweep's story: removals, idle servers, errors, throttles, duration, DLQ depth.
+    const names = new Set(lines.map((l) => l[1]));
+    for (const metric of [
+      METRIC.removals,
+      METRIC.serversIdle,
+      METRIC.apiErrors,
+      METRIC.throttles,
+      'Errors',
+      'Duration',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(names).toContain(metric);
+    }
+  });
+
+  it('creates the alarm topic only when no alarmTopicArn is given, and subscribes alarmEmail', () => {
+    expect(template.Resources.AlarmTopic?.Condition).toBe('CreateAlarmTopic');
+    expect(template.Resources.AlarmEmailSubscription?.Condition).toBe('SubscribeAlarmEmail');
+  });
+});
+
+describe('npm run validate', () => {
+  const validate = (...args: string[]) =>
+    run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], {
+      cwd: repo,
+      timeout: 120_000,
+    });
+
+  it('fails on --param dryRun=yes, naming DRY_RUN, before anything reaches AWS', async () => {
+    const error = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      'dryRun=yes',
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain('stage prod: invalid configuration: DRY_RUN: ');
+  }, 130_000);
+
+  it('passes a stage whose parameters fit', async () => {
+    const { stdout } = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+    );
+    expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
 });
 
 // Each replayable event in events/ through `osls invoke local --stage local`,
