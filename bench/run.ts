@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
-import { type BenchLine, line, machine, markdownTable, round } from './lib/lines.ts';
+import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
+import { memoryLines } from './lib/memory-lines.ts';
 import { createNodeHttpFetch } from './lib/node-http-fetch.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { type IdealBenchResult, runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
@@ -38,11 +39,6 @@ const SERVERS_PER_GROUP = 20;
 const LATENCY_MS = 20;
 const THROTTLE = { ratePerSecond: 50, burst: 50 };
 const KB = 1024;
-const MB = 1024 * 1024;
-
-const fmt = (n: number, digits = 0): string =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const seconds = (ms: number): string => `${fmt(ms / 1000, 1)} s`;
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -221,43 +217,11 @@ async function memoryBenches(): Promise<BenchLine[]> {
     groups,
     serversPerGroup: SERVERS_PER_GROUP,
   }));
-  const [small, large] = await runMemoryBench(sizes, SEED);
-  if (small === undefined || large === undefined) throw new Error('memory runs missing');
-  const inputs = `dry-run sweep (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and reported, no faults), the sweep handler bundled as serverless.yml does, in a fresh node; simulator in another process`;
-  const ok = (r: typeof small) => r.status !== 'partial' && r.errors === 0 && r.notVisited === 0;
-  return [
-    line({
-      name: `memory: peak RSS at ${fmt(large.groups)} groups`,
-      inputs: `${large.fleet}, ${inputs}; process.resourceUsage().maxRSS, the report's JSON serialisation included`,
-      value: round(large.peakMb, 1),
-      unit: 'MB',
-      shown: `${fmt(large.peakMb)} MB (${fmt(large.sweepPeakMb)} MB before serialising the report; ${fmt(large.startMb)} MB at start; ${fmt(large.requests)} requests in ${seconds(large.durationMs)})`,
-      target: { op: '<', value: 200, unit: 'MB' },
-      met: ok(large),
-      details: { ...large },
-    }),
-    line({
-      name: `memory: growth, peak RSS ${fmt(large.groups)} ÷ ${fmt(small.groups)} groups`,
-      inputs: `two runs, ${small.fleet} and ${large.fleet}; flat = under 25% more for ${fmt(large.groups / small.groups)}× the fleet`,
-      value: round(large.peakMb / small.peakMb),
-      unit: 'ratio',
-      shown: `${fmt(large.peakMb / small.peakMb, 2)} (${fmt(large.peakMb)} MB vs ${fmt(small.peakMb)} MB)`,
-      target: { op: '<=', value: 1.25 },
-      met: ok(small) && ok(large),
-      details: { small: { ...small }, large: { ...large } },
-    }),
-    line({
-      name: `sweep report size at ${fmt(large.groups)} groups`,
-      inputs: `the handler's return value as JSON (Lambda caps a function's response at 6 MB)`,
-      value: round(large.reportBytes / MB, 2),
-      unit: 'MB',
-      shown: `${fmt(large.reportBytes / MB, 1)} MB (${fmt(small.reportBytes / MB, 1)} MB at ${fmt(small.groups)} groups)`,
-      target: { op: '<=', value: 6, unit: 'MB' },
-      details: { small: small.reportBytes, large: large.reportBytes },
-    }),
-  ];
+  // The acting sweep is the main line; the dry run (which keeps nothing for acting) the second.
+  const acting = await runMemoryBench(sizes, SEED, { dryRun: false });
+  const dry = await runMemoryBench(sizes, SEED, { dryRun: true });
+  return [...memoryLines(acting, 'acting'), ...memoryLines(dry, 'dry run')];
 }
-
 async function evaluateBench(): Promise<BenchLine[]> {
   const r = runEvaluateBench();
   return [

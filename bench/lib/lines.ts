@@ -48,6 +48,13 @@ export function line(fields: Omit<BenchLine, 'met'> & { met?: boolean }): BenchL
   return { ...fields, met };
 }
 
+/** A number in en-US style with exactly `digits` decimals. */
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Milliseconds as seconds with one decimal. */
+export const seconds = (ms: number): string => `${fmt(ms / 1000, 1)} s`;
+
 /** Rounds to `digits` decimals. */
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
