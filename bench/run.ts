@@ -182,15 +182,18 @@ async function sweepBenches(): Promise<BenchLine[]> {
 async function coldStartBenches(): Promise<BenchLine[]> {
   const r = await runColdStartBench(SIZES.coldStartRuns);
   const lines: BenchLine[] = [];
+  const theirs = r.sdk.load;
   for (const [name, b] of Object.entries(r.bundles)) {
-    const ratio = b.load.loadMs / r.sdk.loadMs;
+    const ours = b.load;
+    // The invocation that first sends to SQS pays its client's load on top of the cold start.
+    const ratio = (ours.loadMs + ours.sqsMs) / (theirs.loadMs + theirs.sqsMs);
     lines.push(
       line({
-        name: `cold start: ${name} bundle load ÷ official SDK load`,
-        inputs: `esbuild as serverless.yml (bundle, minify, node22, cjs, @aws-sdk/* external); require() timed inside a fresh node, median of ${b.load.runs}, alternating; @aws-sdk/client-sqs resolves from node_modules (on Lambda: the runtime's copy) and whatever of it loads at require is counted in ours; theirs = @huaweicloud/huaweicloud-sdk-core + -ecs`,
+        name: `cold start: ${name} bundle ÷ the official SDK in the same shell, bundled alike`,
+        inputs: `both bundled by esbuild as serverless.yml (bundle, minify, node22, cjs, @aws-sdk/* external); theirs = bench/lib/sdk-shell.ts (the same middy + Powertools shell around @huaweicloud/huaweicloud-sdk-core + -ecs); require() timed inside a fresh node, median of ${ours.runs}, alternating; on the invocation that pays it, the SQS client's first use (require @aws-sdk/client-sqs + new SQSClient) is added to both sides`,
         value: round(ratio),
         unit: 'ratio',
-        shown: `${fmt(ratio, 2)} (${fmt(b.load.loadMs, 1)} ms vs ${fmt(r.sdk.loadMs, 1)} ms; process wall ${fmt(b.load.wallMs)} vs ${fmt(r.sdk.wallMs)} ms, empty node ${fmt(r.emptyNode.wallMs)} ms; without client-sqs at load ${fmt(b.withoutSqs.loadMs, 1)} ms = ${fmt(b.withoutSqs.loadMs / r.sdk.loadMs, 2)})`,
+        shown: `${fmt(ratio, 2)} ((${fmt(ours.loadMs, 1)} + ${fmt(ours.sqsMs, 1)} SQS) ms vs (${fmt(theirs.loadMs, 1)} + ${fmt(theirs.sqsMs, 1)} SQS) ms; load alone ${fmt(ours.loadMs / theirs.loadMs, 2)}; bundle ${fmt(b.bytes / KB)} KB vs ${fmt(r.sdk.bytes / KB)} KB; process wall ${fmt(ours.wallMs)} vs ${fmt(theirs.wallMs)} ms, empty node ${fmt(r.emptyNode.wallMs)} ms)`,
         target: { op: '<=', value: 0.2 },
         details: { bundle: b, sdk: r.sdk, emptyNode: r.emptyNode },
       }),
@@ -294,7 +297,7 @@ async function main(): Promise<void> {
     "- **ideal** = max(depth × L, N × L ÷ C): N the requests the sweep made, L the latency the simulator adds, C = MAX_CONCURRENCY, depth the longest chain that must run in sequence (the group-listing pages, then the pages of one group's listings, then a removal's re-read and remove). It counts CPU as free. The first sweep runs in a fresh bench process (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine; the diagnostic line repeats it warm, over fetch and then over node:http.",
     "- **minimum requests** come from the generated fleet itself (bench/lib/fleet-minimum.ts): ⌈groups ÷ 100⌉ + Σ ⌈servers ÷ 100⌉ + Σ ⌈sessions in 24 h ÷ 100⌉ (at least one page each) + 2 × the removals the rules give; the line is met only if the simulator's call log and its removals agree with the report.",
     '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
-    '- **cold start**: each bundle and the official SDK (`@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. Our bundles find `@aws-sdk/client-sqs` in node_modules (on Lambda the runtime provides it) and any of it they load at `require` is counted; "without client-sqs" repeats the load with an empty stand-in for it: the difference is what loading it at start-up costs. sdk-core 3.1.211 needs `uuid` without declaring it, so the bench gives it a stand-in on `crypto.randomUUID`.',
+    "- **cold start**: bundle against bundle. Our handlers and bench/lib/sdk-shell.ts (the same middy + Powertools shell around the official `@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are bundled with the same esbuild settings, each `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. After the load the child times the SQS client's first use (`@aws-sdk/client-sqs` is external: the Lambda runtime provides it, and our handlers import it lazily), and the ratio counts it on both sides, as the invocation that first sends to SQS pays it. sdk-core 3.1.211 needs `uuid` without declaring it, so its bundle resolves a stand-in on `crypto.randomUUID` (the real package would cost it more, not less).",
     '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process.',
     '',
   ].join('\n');
