@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
+import { ROOT } from './lib/bundle.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
+import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
 import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
 import { memoryLines } from './lib/memory-lines.ts';
@@ -74,7 +76,7 @@ function idealLine(name: string, r: IdealBenchResult): BenchLine {
   const perRequest = (ms: number) => fmt(ms / r.requests, 2);
   return line({
     name,
-    inputs: `${fmt(r.fleet.groups)} groups × ${r.fleet.serversPerGroup} servers (seed ${r.fleet.seed}), ${r.latencyMs} ms added per request, MAX_CONCURRENCY ${r.concurrency}, RATE_LIMIT_RPS 0, DRY_RUN false, transport ${r.transport}`,
+    inputs: `${fmt(r.fleet.groups)} groups × ${r.fleet.serversPerGroup} servers (seed ${r.fleet.seed}), ${r.latencyMs} ms added per request, MAX_CONCURRENCY ${r.concurrency}, RATE_LIMIT_RPS 0, DRY_RUN false, transport ${r.transport}; ideal of the minimum requests, evaluate then act`,
     value: round(ratio),
     unit: 'ratio',
     shown: `${fmt(ratio, 2)} (wall ${seconds(r.wallMs)}, ideal ${seconds(r.idealMs)} = evaluate ${seconds(r.ideal.evaluateMs)} [max(${r.ideal.depth.evaluate} × ${r.latencyMs} ms, ${fmt(m.groupPages + m.serverPages + m.sessionPages)} × ${r.latencyMs} ms ÷ ${r.concurrency})] + act ${seconds(r.ideal.actMs)} [max(${r.ideal.depth.act} × ${r.latencyMs} ms, ${fmt(m.rereads + m.removes)} × ${r.latencyMs} ms ÷ ${r.concurrency})], from the minimum requests, not the ${fmt(r.requests)} made; client saw ${fmt(r.client.meanInFlight, 1)} in flight, ${fmt(r.client.meanHeadersMs, 1)} ms to headers; CPU/request client ${perRequest(r.cpu.clientMs)} ms, simulator ${perRequest(r.cpu.simMs)} ms; the client's CPU alone = ${fmt(r.cpu.clientMs / r.idealMs, 2)} × ideal)`,
@@ -256,6 +258,10 @@ async function simBench(): Promise<BenchLine[]> {
   ];
 }
 
+function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
+  return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
@@ -264,7 +270,7 @@ async function main(): Promise<void> {
   // (as when they run on their own); the table keeps the issue's order.
   const evaluation = await measure('evaluation cost', evaluateBench);
   const simulator = await measure('simulator throughput', simBench);
-  const lines: BenchLine[] = [
+  const measured: BenchLine[] = [
     ...(await measure('sweep, API economy, throttling', sweepBenches)),
     ...(await measure('cold start', coldStartBenches)),
     ...(await measure('memory', memoryBenches)),
@@ -277,34 +283,52 @@ async function main(): Promise<void> {
     ...machine(),
     loadAverage: { before: loadBefore.map((n) => round(n)), after: loadavg().map((n) => round(n)) },
   };
+  const { commit, clean } = revision(ROOT);
+  const history = [
+    ...readHistory(fileURLToPath(new URL('.', import.meta.url))),
+    ...(quick ? [] : [{ timestamp, commit, clean, values: valuesOf(measured) }]),
+  ];
+  const lines = withSpread(measured, history);
   const table = markdownTable(lines);
-  const met = lines.filter((l) => l.met).length;
+  const met = lines.filter((l) => l.met && l.spread === undefined).length;
+  const noisy = lines.filter((l) => l.spread !== undefined).length;
 
   // A quick run is a smoke test: its numbers must not replace a full run's.
   const outDir = quick
     ? join(tmpdir(), 'aps-autoscaler-bench-quick')
     : fileURLToPath(new URL('.', import.meta.url));
   mkdirSync(outDir, { recursive: true });
-  const results = { timestamp, command, quick, durationSeconds, machine: host, lines };
+  const results = {
+    timestamp,
+    command,
+    quick,
+    commit,
+    clean,
+    durationSeconds,
+    machine: host,
+    lines,
+    history,
+  };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = [
-    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start (the machine is shared); ${durationSeconds} s in all; ${met} of ${lines.length} targets met.`,
+    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all; ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
     '',
     table,
     '',
     'How each line is measured (bench/run.ts and bench/lib/):',
     '',
-    "- **ideal** = max(depth × L, N × L ÷ C): N the requests the sweep made, L the latency the simulator adds, C = MAX_CONCURRENCY, depth the longest chain that must run in sequence (the group-listing pages, then the pages of one group's listings, then a removal's re-read and remove). It counts CPU as free. The first sweep runs in a fresh bench process (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine; the diagnostic line repeats it warm, over fetch and then over node:http.",
-    "- **minimum requests** come from the generated fleet itself (bench/lib/fleet-minimum.ts): ⌈groups ÷ 100⌉ + Σ ⌈servers ÷ 100⌉ + Σ ⌈sessions in 24 h ÷ 100⌉ (at least one page each) + 2 × the removals the rules give; the line is met only if the simulator's call log and its removals agree with the report.",
+    "- **ideal** = evaluate + act, built from the **minimum** requests (below), not from the client's own count: evaluate = max(depth × L, listing requests × L ÷ C) with depth = the group-listing pages, then one group's listing pages; act = max(2 × the most removals in one group × L, 2 × removals × L ÷ C), because one group's removals run one after another (a re-read, then the removal) and acting waits for every evaluation (the sweep cap needs all decisions: the evaluate→act barrier). L the latency the simulator adds, C = MAX_CONCURRENCY. **Where it is still optimistic**: CPU (client and simulator) counts as free; each phase assumes its slots are packed perfectly, so a long chain and the bulk overlap as if the chain cost nothing extra; the listing of a group's sessions is assumed to start with its servers' (it does not wait for the first server page); the simulator's own time per request beyond L is not counted. The first sweep runs in a fresh bench process (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine; the diagnostic line repeats it warm, over fetch and then over node:http.",
+    "- **minimum requests** come from the generated fleet's own records (bench/lib/fleet-minimum.ts), not from our client: ⌈groups ÷ 100⌉ pages of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs no listing at all; a group whose members alone put it at or over its threshold needs its server pages only (no session history); any other ⌈servers ÷ 100⌉ + ⌈sessions in 24 h ÷ 100⌉ pages (at least one each); + 2 per removal the rules allow. Those removals come from a second, plain reading of the rules in that file (no lib/scaling import): what it shares with the client is the fleet and the rules as DESIGN states them; test/unit/bench/fleet-minimum.test.ts checks the two readings agree group by group. A client that lists what it need not shows a ratio above 1.00; the line is met only if the simulator's log and its removals agree with the report and the expected removals.",
     '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
     "- **cold start**: bundle against bundle. Our handlers and bench/lib/sdk-shell.ts (the same middy + Powertools shell around the official `@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are bundled with the same esbuild settings, each `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. After the load the child times the SQS client's first use (`@aws-sdk/client-sqs` is external: the Lambda runtime provides it, and our handlers import it lazily), and the ratio counts it on both sides, as the invocation that first sends to SQS pays it. sdk-core 3.1.211 needs `uuid` without declaring it, so its bundle resolves a stand-in on `crypto.randomUUID` (the real package would cost it more, not less).",
-    '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process.',
+    '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process. The main lines are the **acting** sweep (DRY_RUN false: it holds what each removal needs, re-reads and removes); the dry run is a second, labelled line.',
+    '- **commit, history, spread**: every run records the commit it measured and whether the tree was clean (results.json `commit`, `clean`, and the first line here), and appends its values to `history` in results.json. A line whose target lies inside the spread of its own history (same name and inputs, at least two runs) is shown as "within spread" instead of met or missed: the difference is noise.',
     '',
   ].join('\n');
   writeFileSync(join(outDir, 'RESULTS.md'), markdown);
 
   process.stdout.write(
-    `\n${table}\n\n${met} of ${lines.length} targets met in ${durationSeconds} s; wrote ${join(outDir, 'results.json')} and RESULTS.md\n`,
+    `\n${table}\n\n${met} of ${lines.length} targets met (${noisy} within spread) in ${durationSeconds} s; wrote ${join(outDir, 'results.json')} and RESULTS.md\n`,
   );
 }
 
