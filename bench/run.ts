@@ -265,6 +265,8 @@ function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
+  // The commit measured: taken before anything is built or run.
+  const { commit, clean } = revision(ROOT);
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   // The two in-process micro benchmarks go first, while this process is fresh
   // (as when they run on their own); the table keeps the issue's order.
@@ -283,7 +285,6 @@ async function main(): Promise<void> {
     ...machine(),
     loadAverage: { before: loadBefore.map((n) => round(n)), after: loadavg().map((n) => round(n)) },
   };
-  const { commit, clean } = revision(ROOT);
   const history = [
     ...readHistory(fileURLToPath(new URL('.', import.meta.url))),
     ...(quick ? [] : [{ timestamp, commit, clean, values: valuesOf(measured) }]),
