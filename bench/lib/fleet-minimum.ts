@@ -2,8 +2,8 @@ import type { Fleet } from '../../sim/fleet.ts';
 import { type GroupNeeds, type MinimumRequests, minimumSweepRequests } from './ideal.ts';
 
 // The lower bound of a sweep's API calls, derived from the generated fleet's
-// own records with a second, deliberately plain reading of the rules of
-// docs/DESIGN.md ("Rules of the evaluation", "Idle member"). Nothing here
+// own records with a second, deliberately plain reading of the rules in
+// README.md ("How it decides"). Nothing here
 // calls lib/scaling: what is shared with the client is only the fleet (the
 // same generated data) and the rules as written, so a client that lists what
 // it need not list, or removes what the rules keep, shows up as a ratio above
