@@ -22,6 +22,8 @@ export function scratchDir(prefix: string): { path: string; remove: () => void }
 export async function buildLikeServerless(
   entries: readonly string[],
   outdir: string,
+  /** Extra directories to resolve bare imports from (resolution only; the output settings are the same). */
+  nodePaths: readonly string[] = [],
 ): Promise<Record<string, { path: string; bytes: number }>> {
   const named = Object.fromEntries(
     entries.map((entry) => [basename(entry, '.ts'), join(ROOT, entry)]),
@@ -37,6 +39,7 @@ export async function buildLikeServerless(
     outdir,
     outExtension: { '.js': '.cjs' },
     external: ['@aws-sdk/*'],
+    nodePaths: [...nodePaths],
     logLevel: 'error',
   });
   const out: Record<string, { path: string; bytes: number }> = {};

@@ -1,77 +1,166 @@
-import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
-import { evaluateGroup } from '../../lib/scaling/evaluate.ts';
-import { countPlannedRemovals, planRemovals } from '../../lib/scaling/plan.ts';
-import type { Decision, EvaluationLimits } from '../../lib/scaling/types.ts';
 import type { Fleet } from '../../sim/fleet.ts';
-import { type GroupListingCounts, type MinimumRequests, minimumSweepRequests } from './ideal.ts';
+import { type GroupNeeds, type MinimumRequests, minimumSweepRequests } from './ideal.ts';
+
+// The lower bound of a sweep's API calls, derived from the generated fleet's
+// own records with a second, deliberately plain reading of the rules in
+// README.md ("How it decides"). Nothing here
+// calls lib/scaling: what is shared with the client is only the fleet (the
+// same generated data) and the rules as written, so a client that lists what
+// it need not list, or removes what the rules keep, shows up as a ratio above
+// 1.00 or a removal count that disagrees.
 
 export interface FleetExpectation {
-  listings: GroupListingCounts[];
-  /** Servers a sweep with these limits removes (0 when the sweep cap aborts it). */
+  /** What each group's sweep needs to list and remove, in fleet order. */
+  groups: GroupNeeds[];
+  /** Servers a sweep with these limits removes (0 when the sweep cap aborts it or a dry run). */
   removals: number;
+  /** Groups skipped on their own record (no listing needed) and groups over the threshold. */
+  skippedOnRecord: number;
+  scaleOut: number;
   minimum: MinimumRequests;
 }
 
 export interface FleetExpectationOptions {
   lookbackHours: number;
-  limits: EvaluationLimits;
+  limits: { minServersPerGroup: number; maxRemovalsPerGroup: number; protectTagKey: string };
   maxRemovalsPerSweep: number;
   /** Dry run: nothing is re-read or removed. */
   dryRun: boolean;
 }
 
+type Group = Fleet['groups'][number];
+type Server = Fleet['servers'][number];
+type Session = NonNullable<Fleet['sessions']>[number];
+
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const LIVE = new Set(['Active', 'Disconnected', 'AppcInit']);
+const ENDED = new Set(['SignedOut', 'InitFail']);
+
+const intIn = (v: unknown, min: number, max: number): boolean =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** The group's policy if its own record lets it be evaluated, else undefined. */
+function policyOf(
+  group: Group,
+  protectTagKey: string,
+): { threshold: number | undefined; shrink: number } | undefined {
+  if ((group.tags ?? []).some((t) => t?.key === protectTagKey)) return undefined;
+  if (group.server_group_status === false) return undefined;
+  const policy = group.scaling_policy as Record<string, unknown> | null | undefined;
+  if (policy == null || policy['enable'] === false) return undefined;
+  const bySession = policy['scaling_policy_by_session'] as Record<string, unknown> | null;
+  if (bySession == null) return undefined;
+  const { single_expansion_count: single, max_scaling_amount: max } = policy;
+  const threshold = bySession['session_usage_threshold'];
+  const shrink = bySession['shrink_after_session_idle_minutes'];
+  if (single !== undefined && !intIn(single, 1, 10)) return undefined;
+  if (max !== undefined && !intIn(max, 1, 100)) return undefined;
+  if (threshold !== undefined && !intIn(threshold, 1, 100)) return undefined;
+  if (!intIn(shrink, 1, Number.MAX_SAFE_INTEGER)) return undefined;
+  return { threshold: threshold as number | undefined, shrink: shrink as number };
+}
+
+const inService = (s: Server): boolean =>
+  s.status === 'REGISTERED' && s.vm_status === 'ACTIVE' && s.maintain_status === false;
+
+function sessionTime(x: Session): number {
+  const text = x.end_time ?? x.last_update_status_time ?? x.start_time;
+  return text == null ? Number.NaN : Date.parse(text);
+}
+
+/** Whether a member may be removed on its own merits (before floor, cap and threshold). */
+function isIdle(
+  s: Server,
+  sessions: readonly Session[],
+  now: number,
+  shrink: number,
+  key: string,
+): boolean {
+  if (!inService(s) || (s.tags ?? []).some((t) => t?.key === key)) return false;
+  if ((s.freeze ?? []).some((f) => f?.effect === 2)) return false;
+  if (s.job_status === 'WAITING' || s.job_status === 'RUNNING') return false;
+  if (s.session_count !== 0) return false;
+  if (sessions.some((x) => LIVE.has(x.session_state ?? ''))) return false;
+  let last = s.create_time == null ? Number.NaN : Date.parse(s.create_time);
+  for (const x of sessions) {
+    if (!ENDED.has(x.session_state ?? '')) return false;
+    const at = sessionTime(x);
+    if (Number.isNaN(at)) return false;
+    if (Number.isNaN(last) || at > last) last = at;
+  }
+  return !Number.isNaN(last) && now - last >= shrink * MINUTE_MS;
+}
 
 /**
- * Reads a fleet directly (no HTTP, no client): each group's member count and
- * its sessions in the look-back window ending at the fleet's `now`, and the
- * removals the rules give for it (the pure evaluation plus the sweep cap).
- * A fleet rebased onto another clock keeps every idle time, so the same
- * numbers hold for the simulator's rebased copy.
+ * Reads a fleet directly (no HTTP, no client, no lib/scaling): per group,
+ * whether its own record already skips it (protect tag, disabled, policy off
+ * or invalid: no listing needed), whether its members alone put it over the
+ * threshold (scale-out: no session history needed), else its member and
+ * windowed session counts and the removals the rules allow.
  */
 export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): FleetExpectation {
   const now = Date.parse(fleet.now);
   const begin = now - options.lookbackHours * HOUR_MS;
-  const servers = new Map<string, AppServer[]>();
+  const { minServersPerGroup: floor, maxRemovalsPerGroup: cap, protectTagKey } = options.limits;
+  const members = new Map<string, Server[]>();
   for (const server of fleet.servers) {
-    if (server.server_group_id === undefined) continue;
-    const list = servers.get(server.server_group_id) ?? [];
+    if (server.server_group_id == null) continue;
+    const list = members.get(server.server_group_id) ?? [];
     list.push(server);
-    servers.set(server.server_group_id, list);
+    members.set(server.server_group_id, list);
   }
-  const groupOf = new Map<string, string>();
-  for (const server of fleet.servers) {
-    if (server.server_group_id !== undefined)
-      groupOf.set(server.machine_name, server.server_group_id);
+  const byMachine = new Map<string, Session[]>();
+  const windowed = new Map<string, number>();
+  const groupOfMachine = new Map(fleet.servers.map((s) => [s.machine_name, s.server_group_id]));
+  for (const x of fleet.sessions ?? []) {
+    const start = Date.parse(x.start_time);
+    if (start < begin || start > now) continue;
+    const groupId = x.app_server_group_id ?? groupOfMachine.get(x.machine_name);
+    if (groupId != null) windowed.set(groupId, (windowed.get(groupId) ?? 0) + 1);
+    const list = byMachine.get(x.machine_name) ?? [];
+    list.push(x);
+    byMachine.set(x.machine_name, list);
   }
-  const sessions = new Map<string, SessionInfo[]>();
-  for (const session of fleet.sessions ?? []) {
-    const groupId = session.app_server_group_id ?? groupOf.get(session.machine_name);
-    const start = Date.parse(session.start_time);
-    if (groupId === undefined || start < begin || start > now) continue;
-    const list = sessions.get(groupId) ?? [];
-    list.push(session);
-    sessions.set(groupId, list);
-  }
-  const decisions: Decision[] = [];
-  const listings: GroupListingCounts[] = [];
+
+  const groups: GroupNeeds[] = [];
+  let skippedOnRecord = 0;
+  let scaleOut = 0;
   for (const group of fleet.groups) {
-    const members = servers.get(group.id) ?? [];
-    const windowed = sessions.get(group.id) ?? [];
-    listings.push({ servers: members.length, sessions: windowed.length });
-    decisions.push(
-      evaluateGroup({
-        group: group as ServerGroup,
-        servers: members,
-        sessions: windowed,
-        now,
-        limits: options.limits,
-      }),
-    );
+    const policy = policyOf(group, protectTagKey);
+    if (policy === undefined) {
+      skippedOnRecord++;
+      groups.push({ servers: null, sessions: null, removals: 0 });
+      continue;
+    }
+    const list = members.get(group.id) ?? [];
+    const perServer = Math.max(1, Math.floor(Number(group.product_info?.sessions) || 1));
+    const n = list.filter(inService).length;
+    const used = list.reduce((sum, s) => sum + Math.max(0, s.session_count ?? 0), 0);
+    const { threshold } = policy;
+    if (threshold !== undefined && n > 0 && 100 * used >= threshold * n * perServer) {
+      scaleOut++;
+      groups.push({ servers: list.length, sessions: null, removals: 0 });
+      continue;
+    }
+    const idle = list.filter((s) =>
+      isIdle(s, byMachine.get(s.machine_name) ?? [], now, policy.shrink, protectTagKey),
+    ).length;
+    let k = Math.min(idle, cap, Math.max(0, n - floor));
+    const below = (left: number) =>
+      threshold === undefined ||
+      (left > 0 ? 100 * used < threshold * left * perServer : used === 0);
+    while (k > 0 && !below(n - k)) k--;
+    groups.push({ servers: list.length, sessions: windowed.get(group.id) ?? 0, removals: k });
   }
-  const plan = planRemovals(countPlannedRemovals(decisions), {
-    maxRemovalsPerSweep: options.maxRemovalsPerSweep,
-  });
-  const removals = options.dryRun || plan.kind === 'aborted' ? 0 : plan.planned;
-  return { listings, removals, minimum: minimumSweepRequests({ groups: listings, removals }) };
+  const planned = groups.reduce((sum, g) => sum + g.removals, 0);
+  const acts = !options.dryRun && planned <= options.maxRemovalsPerSweep;
+  const needs = acts ? groups : groups.map((g) => ({ ...g, removals: 0 }));
+  return {
+    groups: needs,
+    removals: acts ? planned : 0,
+    skippedOnRecord,
+    scaleOut,
+    minimum: minimumSweepRequests({ groups: needs }),
+  };
 }

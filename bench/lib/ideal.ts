@@ -14,16 +14,20 @@ export function pagesFor(count: number, pageSize = PAGE_SIZE): number {
   return Math.max(1, Math.ceil(count / pageSize));
 }
 
-/** What a sweep must read for one group: its members and its sessions of the look-back window. */
-export interface GroupListingCounts {
-  servers: number;
-  sessions: number;
+/**
+ * What a sweep must do for one group: list its members and its sessions of
+ * the look-back window (`null`: that listing is not needed, e.g. a group its
+ * own record skips, or the session history of a group over its threshold),
+ * and remove `removals` servers.
+ */
+export interface GroupNeeds {
+  servers: number | null;
+  sessions: number | null;
+  removals: number;
 }
 
 export interface MinimumRequestsInput {
-  groups: readonly GroupListingCounts[];
-  /** Servers the sweep removes (each costs one re-read and one remove call). */
-  removals: number;
+  groups: readonly GroupNeeds[];
   pageSize?: number;
 }
 
@@ -38,12 +42,14 @@ export interface MinimumRequests {
   total: number;
   /** The most pages one group's listings need (servers and sessions run side by side). */
   maxGroupListingPages: number;
+  /** The most removals in one group: they run one after another. */
+  maxGroupRemovals: number;
 }
 
 /**
- * The fewest API calls an inline sweep of this fleet can make without faults:
- * every page of the group listing, every page of each group's servers and of
- * its sessions, and a re-read plus a removal per removed server.
+ * The fewest API calls a sweep of this fleet can make without faults: every
+ * page of the group listing, every page of each listing a group needs, and a
+ * re-read plus a removal per removed server.
  */
 export function minimumSweepRequests(input: MinimumRequestsInput): MinimumRequests {
   const pageSize = input.pageSize ?? PAGE_SIZE;
@@ -51,64 +57,69 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let serverPages = 0;
   let sessionPages = 0;
   let maxGroupListingPages = 0;
+  let maxGroupRemovals = 0;
+  let removals = 0;
   for (const group of input.groups) {
-    const servers = pagesFor(group.servers, pageSize);
-    const sessions = pagesFor(group.sessions, pageSize);
+    const servers = group.servers === null ? 0 : pagesFor(group.servers, pageSize);
+    const sessions = group.sessions === null ? 0 : pagesFor(group.sessions, pageSize);
     serverPages += servers;
     sessionPages += sessions;
     maxGroupListingPages = Math.max(maxGroupListingPages, servers, sessions);
+    maxGroupRemovals = Math.max(maxGroupRemovals, group.removals);
+    removals += group.removals;
   }
-  const rereads = input.removals;
-  const removes = input.removals;
   return {
     groupPages,
     serverPages,
     sessionPages,
-    rereads,
-    removes,
-    total: groupPages + serverPages + sessionPages + rereads + removes,
+    rereads: removals,
+    removes: removals,
+    total: groupPages + serverPages + sessionPages + 2 * removals,
     maxGroupListingPages,
+    maxGroupRemovals,
   };
 }
 
-export interface SweepDepthInput {
-  groupPages: number;
-  maxGroupListingPages: number;
-  /** Whether any server is removed (adds the re-read → remove pair to the chain). */
-  removes: boolean;
-}
-
-/**
- * The longest chain of requests that must run one after another: the group
- * listing pages (each page's offset follows the previous answer), then the
- * pages of one group's listings (servers and sessions run side by side), then
- * a removal's re-read followed by its remove call.
- */
-export function sweepDepth(input: SweepDepthInput): number {
-  return input.groupPages + input.maxGroupListingPages + (input.removes ? 2 : 0);
-}
-
 export interface IdealTimeInput {
-  requests: number;
-  depth: number;
+  minimum: MinimumRequests;
   /** The latency of one request, ms (the simulator's injected latency; its own work counts as free). */
   latencyMs: number;
   /** Requests in flight at once. */
   concurrency: number;
 }
 
+export interface IdealTime {
+  /** Evaluating: every listing, ms. */
+  evaluateMs: number;
+  /** Acting, after the barrier: every re-read and removal, ms. */
+  actMs: number;
+  totalMs: number;
+  /** Longest chains, in requests: listings, then removals. */
+  depth: { evaluate: number; act: number };
+}
+
 /**
- * The critical-path time of a sweep, ms: no client can finish before its
- * longest dependency chain has run (`depth × latency`) nor before it has
- * pushed all its requests through `concurrency` slots (`requests × latency /
- * concurrency`), so ideal = max(depth × latency, requests × latency / concurrency).
+ * The critical-path time of a sweep that makes only the minimum requests,
+ * ms. Two phases, because the sweep cap needs every decision before any
+ * removal (the evaluate→act barrier): evaluating takes at least its longest
+ * chain (the group-listing pages, then one group's listing pages) and at
+ * least its requests pushed through `concurrency` slots; acting likewise,
+ * its chain being one group's removals one after another (a re-read, then
+ * the removal, per server). Each phase = max(depth × L, requests × L ÷ C).
  */
-export function idealSweepMs(input: IdealTimeInput): number {
+export function idealSweepMs(input: IdealTimeInput): IdealTime {
   if (!(input.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
-  return Math.max(
-    input.depth * input.latencyMs,
-    (input.requests * input.latencyMs) / input.concurrency,
-  );
+  const m = input.minimum;
+  const L = input.latencyMs;
+  const phase = (depth: number, requests: number) =>
+    requests === 0 ? 0 : Math.max(depth * L, (requests * L) / input.concurrency);
+  const depth = {
+    evaluate: m.groupPages + m.maxGroupListingPages,
+    act: 2 * m.maxGroupRemovals,
+  };
+  const evaluateMs = phase(depth.evaluate, m.groupPages + m.serverPages + m.sessionPages);
+  const actMs = phase(depth.act, m.rereads + m.removes);
+  return { evaluateMs, actMs, totalMs: evaluateMs + actMs, depth };
 }
 
 export interface ThrottleUseInput {

@@ -19,6 +19,8 @@ export interface BenchLine {
   met: boolean;
   /** Everything else measured for this line, kept in results.json. */
   details?: Record<string, unknown>;
+  /** Set when the target lies inside the spread of this line's own history (bench/lib/history.ts). */
+  spread?: { min: number; max: number; runs: number };
 }
 
 /** Whether `value` meets `target`; equality tolerates rounding to 1e-9. */
@@ -48,6 +50,13 @@ export function line(fields: Omit<BenchLine, 'met'> & { met?: boolean }): BenchL
   return { ...fields, met };
 }
 
+/** A number in en-US style with exactly `digits` decimals. */
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Milliseconds as seconds with one decimal. */
+export const seconds = (ms: number): string => `${fmt(ms / 1000, 1)} s`;
+
 /** Rounds to `digits` decimals. */
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
@@ -58,6 +67,13 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** `yes`, `**no**`, or, when the target lies inside the line's run-to-run spread, that instead. */
+export function metCell(l: BenchLine): string {
+  if (l.spread === undefined) return l.met ? 'yes' : '**no**';
+  const { min, max, runs } = l.spread;
+  return `within spread (${min}–${max} over ${runs} runs; ${l.met ? 'met' : 'missed'} this run)`;
+}
+
 /** The markdown table of a run: name, inputs, measured, target, met. */
 export function markdownTable(lines: readonly BenchLine[]): string {
   const rows = [
@@ -65,7 +81,7 @@ export function markdownTable(lines: readonly BenchLine[]): string {
     '| --- | --- | --- | --- | --- |',
     ...lines.map(
       (l) =>
-        `| ${cell(l.name)} | ${cell(l.inputs)} | ${cell(l.shown)} | ${cell(describeTarget(l.target))} | ${l.met ? 'yes' : '**no**'} |`,
+        `| ${cell(l.name)} | ${cell(l.inputs)} | ${cell(l.shown)} | ${cell(describeTarget(l.target))} | ${metCell(l)} |`,
     ),
   ];
   return rows.join('\n');

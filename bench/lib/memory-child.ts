@@ -15,6 +15,8 @@ export interface MemoryChildResult {
   /** The report as JSON, bytes. */
   reportBytes: number;
   groups: number;
+  /** Servers the sweep removed (0 in a dry run). */
+  removed: number;
   requests: number;
   status: string;
   errors: number;
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     startMb,
     reportBytes,
     groups: report.totals.groups,
+    removed: report.totals.outcomes.removed,
     requests: report.requests.requests,
     status: report.status,
     errors: report.errors.length,

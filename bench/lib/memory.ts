@@ -26,14 +26,16 @@ async function runChild(
 }
 
 /**
- * Peak RSS of one dry-run sweep per fleet size, each in a fresh `node`
- * running the sweep handler bundled as serverless.yml bundles it, against a
- * fresh simulator in another process (no faults). MAX_CONCURRENCY 16, no
- * client rate limit.
+ * Peak RSS of one sweep per fleet size, each in a fresh `node` running the
+ * sweep handler bundled as serverless.yml bundles it, against a fresh
+ * simulator in another process (no faults). MAX_CONCURRENCY 16, no client
+ * rate limit, the sweep cap lifted. `dryRun: false` is the acting sweep (it
+ * holds what it needs to remove, and removes); `dryRun: true` only evaluates.
  */
 export async function runMemoryBench(
   sizes: readonly { groups: number; serversPerGroup: number }[],
   seed: number,
+  options: { dryRun: boolean },
 ): Promise<MemoryRun[]> {
   const scratch = scratchDir('aps-bench-memory');
   try {
@@ -45,7 +47,7 @@ export async function runMemoryBench(
       const sim = await startSimProcess({ ...size, seed });
       try {
         const result = await runChild(bundle, sim, {
-          DRY_RUN: 'true',
+          DRY_RUN: String(options.dryRun),
           MAX_CONCURRENCY: '16',
           RATE_LIMIT_RPS: '0',
           MAX_REMOVALS_PER_SWEEP: '1000000',

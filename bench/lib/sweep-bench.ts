@@ -4,7 +4,7 @@ import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import type { CallLogEntry } from '../../sim/server.ts';
 import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
-import { idealSweepMs, sweepDepth, throttleUse } from './ideal.ts';
+import { type IdealTime, idealSweepMs, throttleUse } from './ideal.ts';
 import type { SimProcess } from './sim-process.ts';
 import { benchDeps } from './sweep-deps.ts';
 
@@ -163,8 +163,9 @@ export interface IdealBenchResult {
   concurrency: number;
   transport: string;
   wallMs: number;
+  /** The ideal of a client making only the minimum requests (bench/lib/ideal.ts). */
+  ideal: IdealTime;
   idealMs: number;
-  depth: number;
   requests: number;
   retries: number;
   simCalls: number;
@@ -211,10 +212,10 @@ export async function runIdealBench(
   const { report, wallMs } = run;
   const calls = await sim.calls();
   const requests = report.requests.requests;
-  const depth = sweepDepth({
-    groupPages: expectation.minimum.groupPages,
-    maxGroupListingPages: expectation.minimum.maxGroupListingPages,
-    removes: expectation.removals > 0,
+  const ideal = idealSweepMs({
+    minimum: expectation.minimum,
+    latencyMs,
+    concurrency: CONCURRENCY,
   });
   return {
     fleet,
@@ -222,8 +223,8 @@ export async function runIdealBench(
     concurrency: CONCURRENCY,
     transport: options.transport?.name ?? 'fetch (default)',
     wallMs,
-    idealMs: idealSweepMs({ requests, depth, latencyMs, concurrency: CONCURRENCY }),
-    depth,
+    ideal,
+    idealMs: ideal.totalMs,
     requests,
     retries: report.requests.retries,
     simCalls: calls.length,

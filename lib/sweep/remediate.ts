@@ -33,7 +33,8 @@ export type RemediationResult =
  * `remove-member` removes that one member only if the group's policy, the
  * floor and the member's own state still allow it, so a stale or replayed
  * message never removes a busy server. Throws RetryableFailureError or
- * PermanentFailureError when the work could not be done; a refusal is a result.
+ * PermanentFailureError when the work could not be done, including a removal that
+ * failed (see throwIfFailed); a refusal is a result.
  */
 export async function processMessage(
   message: QueueMessage,
@@ -91,7 +92,7 @@ export async function processMessage(
     for (const removal of evaluation.decision.remove) {
       report.removals.push(await removeMember(evaluation, removal, services, settings));
     }
-    throwIfRetryable(report.removals);
+    throwIfFailed(report.removals);
     return { type: message.type, serverGroupId: group.id, status: 'done', group: report };
   }
 
@@ -126,17 +127,35 @@ export async function processMessage(
     return { ...base, status: 'refused', detail: verdict.reason };
   }
   const removal = await removeMember(evaluation, verdict.removal, services, settings);
-  throwIfRetryable([removal]);
+  throwIfFailed([removal]);
   return { ...base, status: 'done', removal };
 }
 
-function throwIfRetryable(removals: readonly RemovalReport[]): void {
-  const retryable = removals.find((r) => r.outcome === 'failed' && r.retryable === true);
-  if (retryable !== undefined) {
-    throw new RetryableFailureError(
-      `removal of ${retryable.serverId} failed: ${retryable.detail ?? 'unknown'}`,
-    );
-  }
+/**
+ * A message is acknowledged only when every removal it attempted acted
+ * (removed, already removed, not a member, skipped with a reason). Every
+ * planned removal of an `evaluate-group` is attempted first; then any
+ * transient failure hands the whole message back for another delivery (its
+ * re-evaluation finds the done ones already removed), else any permanent
+ * failure sends it to the dead-letter queue with that error.
+ */
+function throwIfFailed(removals: readonly RemovalReport[]): void {
+  const failed = removals.filter((r) => r.outcome === 'failed');
+  const first = failed.find((r) => r.retryable === true) ?? failed[0];
+  if (first === undefined) return;
+  const others = failed.length > 1 ? ` (and ${failed.length - 1} more failed removal(s))` : '';
+  const text = `removal of ${first.serverId} failed: ${failureText(first)}${others}`;
+  throw first.retryable === true
+    ? new RetryableFailureError(text)
+    : new PermanentFailureError(text);
+}
+
+function failureText(removal: RemovalReport): string {
+  const detail = removal.detail ?? 'unknown';
+  const { requestId } = removal;
+  return requestId === undefined || detail.includes(requestId)
+    ? detail
+    : `${detail} (request id ${requestId})`;
 }
 
 function rethrowClassified(error: unknown): never {

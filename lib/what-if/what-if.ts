@@ -1,6 +1,6 @@
+import { parseApiTime } from '../huawei/api-time.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
-import { parseApiTime } from '../huawei/api-time.ts';
 import { indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { WhatIfOverrides, WhatIfSet } from './overrides.ts';

@@ -30,17 +30,35 @@ const LIMITS = { MAX_REMOVALS_PER_SWEEP: '100', MAX_REMOVALS_PER_GROUP: '10' };
 const MAX_ROUNDS = 12;
 const SQS_BATCH = 10;
 
-const SEEDS = { demo: [1, 2, 3, 4, 5, 6], generated: [7, 8, 9] };
+const SEEDS = {
+  demo: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+  generated: [15, 16, 17, 18, 19, 20],
+};
 const rejections = watchUnhandledRejections();
 /** Delivery rounds the faulted phase of each seed needed. */
 const roundsNeeded: number[] = [];
+/** Every delivery's outcome over all seeds, to show each outcome was exercised. */
+const seen = { acted: 0, retried: 0, deadLettered: 0, removalDeadLettered: 0 };
 afterAll(() => {
   rejections.stop();
-  // Redelivery was exercised: some record came back in batchItemFailures.
   if (roundsNeeded.length === SEEDS.demo.length + SEEDS.generated.length) {
+    // Redelivery was exercised: some record came back in batchItemFailures.
     expect(Math.max(...roundsNeeded)).toBeGreaterThan(1);
+    // Each outcome happened, including a message dead-lettered for a failed removal.
+    expect(seen.retried).toBeGreaterThan(0);
+    expect(seen.deadLettered).toBeGreaterThan(0);
+    expect(seen.removalDeadLettered).toBeGreaterThan(0);
   }
 });
+
+/** What a failure reads like when retrying could help: these must never reach the DLQ. */
+const TRANSIENT_TEXT =
+  /failed with (429|500|502|503|504)\b|timed out after \d+ ms|network error|before the invocation deadline/;
+
+type Delivery =
+  | { outcome: 'acted'; removals: string[] }
+  | { outcome: 'retried' }
+  | { outcome: 'dead-lettered'; error: string };
 
 /** An SQS client of its own, mocked per instance so concurrent tests never share calls. */
 function mockedSqs() {
@@ -75,24 +93,85 @@ async function deliverUntilSettled(
   handler: (event: unknown, context: ReturnType<typeof contextFor>) => Promise<SQSBatchResponse>,
   sim: Simulator,
   bodies: readonly string[],
-): Promise<{ rounds: number; pending: string[] }> {
+  watch?: {
+    mock: ReturnType<typeof mockedSqs>['mock'];
+    logs: { lines: Record<string, unknown>[] };
+  },
+): Promise<{ rounds: number; pending: string[]; deliveries: Map<string, Delivery[]> }> {
   let pending = [...bodies];
   let rounds = 0;
+  const deliveries = new Map<string, Delivery[]>(bodies.map((b) => [b, []]));
   while (pending.length > 0 && rounds < MAX_ROUNDS) {
     rounds++;
     const again: string[] = [];
     for (let start = 0; start < pending.length; start += SQS_BATCH) {
       const chunk = pending.slice(start, start + SQS_BATCH);
       const event = sqsEvent(chunk);
+      const sentBefore = watch?.mock.commandCalls(SendMessageCommand).length ?? 0;
+      const linesBefore = watch?.logs.lines.length ?? 0;
       const response = await handler(event, contextFor(sim));
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      const sent = (watch?.mock.commandCalls(SendMessageCommand) ?? [])
+        .slice(sentBefore)
+        .map((c) => c.args[0].input);
+      const lines = watch?.logs.lines.slice(linesBefore) ?? [];
       event.Records.forEach((record, i) => {
-        if (failed.has(record.messageId)) again.push(chunk[i] as string);
+        const body = chunk[i] as string;
+        if (failed.has(record.messageId)) again.push(body);
+        if (watch === undefined) return;
+        // Exactly one outcome per delivery: returned for retry, dead-lettered, or acted on.
+        const retried = failed.has(record.messageId);
+        const dead = sent.filter((m) => m.MessageBody === body);
+        const processed = lines.filter(
+          (l) => l['message'] === 'record processed' && l['messageId'] === record.messageId,
+        );
+        expect([retried, dead.length > 0, processed.length > 0].filter(Boolean)).toHaveLength(1);
+        expect(dead.length).toBeLessThanOrEqual(1);
+        expect(processed.length).toBeLessThanOrEqual(1);
+        const list = deliveries.get(body) as Delivery[];
+        if (retried) list.push({ outcome: 'retried' });
+        else if (dead[0] !== undefined) {
+          const error = dead[0].MessageAttributes?.['error']?.StringValue ?? '';
+          list.push({ outcome: 'dead-lettered', error });
+        } else {
+          const summary = processed[0] as { removals?: { outcome: string }[]; outcome?: string };
+          const removals = [
+            ...(summary.removals ?? []).map((r) => r.outcome),
+            ...(summary.outcome !== undefined ? [summary.outcome] : []),
+          ];
+          list.push({ outcome: 'acted', removals });
+        }
       });
     }
     pending = again;
   }
-  return { rounds, pending };
+  return { rounds, pending, deliveries };
+}
+
+/**
+ * Per record: it ended acted or dead-lettered; an acknowledged delivery had no
+ * failed removal (a permanent failure is never acknowledged silently); a
+ * dead-lettered one failed for a reason retrying cannot fix (a transient
+ * failure is never dead-lettered) and is traceable.
+ */
+function checkOutcomes(deliveries: Map<string, Delivery[]>): void {
+  for (const [body, list] of deliveries) {
+    const last = list.at(-1);
+    expect(last?.outcome, body).not.toBe('retried');
+    expect(
+      list.slice(0, -1).every((d) => d.outcome === 'retried'),
+      body,
+    ).toBe(true);
+    for (const d of list) {
+      seen[d.outcome === 'dead-lettered' ? 'deadLettered' : d.outcome]++;
+      if (d.outcome === 'acted') expect(d.removals, body).not.toContain('failed');
+      if (d.outcome === 'dead-lettered') {
+        expect(d.error, body).not.toMatch(TRANSIENT_TEXT);
+        expect(d.error, body).toMatch(TRACEABLE);
+        if (d.error.startsWith('removal of ')) seen.removalDeadLettered++;
+      }
+    }
+  }
 }
 
 async function checkSeed(source: FleetSource, seed: number): Promise<void> {
@@ -122,8 +201,9 @@ async function checkSeed(source: FleetSource, seed: number): Promise<void> {
         ? { ...base, routes: { ...base.routes, ecsAction: heavy } }
         : base,
     );
-    const faulted = await deliverUntilSettled(handler, sim, bodies);
+    const faulted = await deliverUntilSettled(handler, sim, bodies, { mock, logs });
     expect(faulted.pending).toEqual([]);
+    checkOutcomes(faulted.deliveries);
     roundsNeeded.push(faulted.rounds);
     expect(sim.calls.some((c) => c.fault !== null)).toBe(true);
 

@@ -4,7 +4,6 @@ import {
   median,
   minimumSweepRequests,
   pagesFor,
-  sweepDepth,
   throttleUse,
 } from '../../../bench/lib/ideal.ts';
 import { describeTarget, meets } from '../../../bench/lib/lines.ts';
@@ -34,13 +33,13 @@ describe('pagesFor', () => {
 });
 
 describe('minimumSweepRequests', () => {
-  it('adds group pages, each group’s listing pages and two calls per removal', () => {
+  it('adds group pages, the listing pages each group needs and two calls per removal', () => {
     const groups = [
-      { servers: 20, sessions: 32 },
-      { servers: 0, sessions: 0 },
-      { servers: 150, sessions: 250 },
+      { servers: 20, sessions: 32, removals: 3 },
+      { servers: 0, sessions: 0, removals: 0 },
+      { servers: 150, sessions: 250, removals: 1 },
     ];
-    const minimum = minimumSweepRequests({ groups, removals: 4 });
+    const minimum = minimumSweepRequests({ groups });
     expect(minimum).toEqual({
       groupPages: 1,
       serverPages: 1 + 1 + 2,
@@ -49,43 +48,69 @@ describe('minimumSweepRequests', () => {
       removes: 4,
       total: 1 + 4 + 5 + 8,
       maxGroupListingPages: 3,
+      maxGroupRemovals: 3,
     });
   });
 
+  it('lists nothing for a group its record skips, and no sessions for one over its threshold', () => {
+    const minimum = minimumSweepRequests({
+      groups: [
+        { servers: null, sessions: null, removals: 0 },
+        { servers: 120, sessions: null, removals: 0 },
+      ],
+    });
+    expect(minimum.serverPages).toBe(2);
+    expect(minimum.sessionPages).toBe(0);
+    expect(minimum.total).toBe(1 + 2);
+  });
+
   it('counts one page of groups per 100 groups', () => {
-    const groups = Array.from({ length: 1_000 }, () => ({ servers: 20, sessions: 30 }));
-    const minimum = minimumSweepRequests({ groups, removals: 0 });
+    const groups = Array.from({ length: 1_000 }, () => ({
+      servers: 20,
+      sessions: 30,
+      removals: 0,
+    }));
+    const minimum = minimumSweepRequests({ groups });
     expect(minimum.groupPages).toBe(10);
     expect(minimum.total).toBe(10 + 1_000 + 1_000);
   });
 
   it('still asks once for an empty fleet', () => {
-    expect(minimumSweepRequests({ groups: [], removals: 0 }).total).toBe(1);
-  });
-});
-
-describe('sweepDepth', () => {
-  it('chains the group pages, one group’s listing pages and a re-read before a remove', () => {
-    expect(sweepDepth({ groupPages: 10, maxGroupListingPages: 2, removes: true })).toBe(14);
-    expect(sweepDepth({ groupPages: 10, maxGroupListingPages: 2, removes: false })).toBe(12);
+    expect(minimumSweepRequests({ groups: [] }).total).toBe(1);
   });
 });
 
 describe('idealSweepMs', () => {
-  it('is bound by the request volume when the chain is short', () => {
-    expect(idealSweepMs({ requests: 1_600, depth: 14, latencyMs: 20, concurrency: 16 })).toBe(
-      2_000,
+  const minimum = (groups: { servers: number; sessions: number; removals: number }[]) =>
+    minimumSweepRequests({ groups });
+
+  it('adds the acting phase after the evaluating one (the barrier), each bound by volume or chain', () => {
+    // 800 groups of 1 page each: 8 + 800 + 800 = 1,608 listing requests; 2 × 400 removals.
+    const m = minimum(
+      Array.from({ length: 800 }, (_, i) => ({ servers: 20, sessions: 30, removals: i % 2 })),
     );
+    const ideal = idealSweepMs({ minimum: m, latencyMs: 20, concurrency: 16 });
+    expect(ideal.evaluateMs).toBe((1_608 * 20) / 16);
+    expect(ideal.actMs).toBe((800 * 20) / 16);
+    expect(ideal.totalMs).toBe(ideal.evaluateMs + ideal.actMs);
   });
 
-  it('is bound by the chain when requests are few', () => {
-    expect(idealSweepMs({ requests: 20, depth: 14, latencyMs: 20, concurrency: 16 })).toBe(280);
+  it('runs one group’s removals one after another: its chain is a re-read and a remove per server', () => {
+    const m = minimum([{ servers: 20, sessions: 30, removals: 10 }]);
+    const ideal = idealSweepMs({ minimum: m, latencyMs: 20, concurrency: 16 });
+    expect(ideal.depth).toEqual({ evaluate: 2, act: 20 });
+    expect(ideal.evaluateMs).toBe(40);
+    expect(ideal.actMs).toBe(400);
+  });
+
+  it('has no acting phase without removals', () => {
+    const m = minimum([{ servers: 20, sessions: 30, removals: 0 }]);
+    expect(idealSweepMs({ minimum: m, latencyMs: 20, concurrency: 16 }).actMs).toBe(0);
   });
 
   it('refuses a concurrency below one', () => {
-    expect(() => idealSweepMs({ requests: 1, depth: 1, latencyMs: 1, concurrency: 0 })).toThrow(
-      RangeError,
-    );
+    const m = minimum([]);
+    expect(() => idealSweepMs({ minimum: m, latencyMs: 1, concurrency: 0 })).toThrow(RangeError);
   });
 });
 

@@ -144,6 +144,61 @@ const groupSpec: fc.Arbitrary<GroupSpec> = fc
     }),
   );
 
+const idleServer: ServerSpec = {
+  status: 'REGISTERED',
+  vmStatus: 'ACTIVE',
+  maintain: false,
+  sessionCount: 0,
+  job: 'SUCCESS',
+  freezeEffect: undefined,
+  protect: false,
+  autoCreate: false,
+  created: { minutesAgo: 300 },
+  hasMachine: true,
+};
+
+/**
+ * Groups where the anti-flap rule binds: idle servers beside busy ones, and
+ * a threshold above today's usage but at most the usage once every idle
+ * server is gone, so the rule (not the floor or the cap) decides how many go.
+ */
+const antiFlapSpec: fc.Arbitrary<GroupSpec> = fc
+  .integer({ min: 1, max: 6 })
+  .chain((perServer) =>
+    fc.record({
+      idle: fc.integer({ min: 1, max: 8 }),
+      // A busy server holds at most what it can: usage stays ≤ 100 %.
+      busy: fc.array(fc.integer({ min: 1, max: perServer }), { minLength: 1, maxLength: 6 }),
+      perServer: fc.constant(perServer),
+    }),
+  )
+  .chain(({ idle, busy, perServer }) => {
+    const used = busy.reduce((a, b) => a + b, 0);
+    const low = Math.floor((100 * used) / ((idle + busy.length) * perServer)) + 1;
+    const high = Math.min(100, Math.floor((100 * used) / (busy.length * perServer)));
+    const threshold =
+      low <= high ? fc.integer({ min: low, max: high }) : fc.integer({ min: 1, max: 100 });
+    return fc.record({
+      servers: fc.shuffledSubarray(
+        [
+          ...Array.from({ length: idle }, () => idleServer),
+          ...busy.map((count) => ({ ...idleServer, sessionCount: count })),
+        ],
+        { minLength: idle + busy.length, maxLength: idle + busy.length },
+      ),
+      sessions: fc.constant([]),
+      sessionsFailed: fc.constant(false),
+      threshold,
+      shrink: fc.integer({ min: 1, max: 180 }),
+      single: fc.constant(1),
+      max: fc.constant(100),
+      perServer: fc.constant<number | undefined>(perServer),
+      groupProtected: fc.constant(false),
+      min: fc.constant(0),
+      cap: fc.constant(12),
+    });
+  });
+
 function serverId(i: number): string {
   // A permutation of 0..999, so id order differs from generation order.
   return `srv-${String((i * 919) % 1000).padStart(3, '0')}`;
@@ -327,6 +382,40 @@ describe('evaluateGroup properties', () => {
       }),
       RUNS,
     );
+  });
+
+  it('stops at the anti-flap bound: usage after removal stays below the threshold, one more would reach it', () => {
+    let bound = 0;
+    let scaledIn = 0;
+    const runs = 1000;
+    fc.assert(
+      fc.property(antiFlapSpec, (spec) => {
+        const decision = evaluateGroup(buildInput(spec));
+        const threshold = spec.threshold as number;
+        const { n, used, perServer, idle } = oracle(spec);
+        const removed = removedIds(decision).length;
+        const held = decision.members.filter((m) => m.reason.kind === 'anti-flap').length;
+        if (decision.kind === 'scale-out' || held === 0) return;
+        bound++;
+        // Every idle server is either removed or held by the rule (floor 0, cap 12).
+        expect(removed + held).toBe(idle.length);
+        const left = n - removed;
+        // After: strictly below the threshold ...
+        expect(100 * used).toBeLessThan(threshold * left * perServer);
+        // ... and removing one more would reach it, so the rule (not a limit) stopped here.
+        expect(100 * used).toBeGreaterThanOrEqual(threshold * (left - 1) * perServer);
+        if (decision.kind === 'scale-in') {
+          scaledIn++;
+          expect(decision.usageAfterPercent).toBeLessThan(threshold);
+          expect(decision.thresholdPercent).toBe(threshold);
+        }
+      }),
+      { numRuns: runs, seed: RUNS.seed },
+    );
+    // The rule is what most runs exercise, with and without a partial scale-in.
+    expect(bound / runs).toBeGreaterThan(0.9);
+    expect(scaledIn / runs).toBeGreaterThan(0.3);
+    expect(bound - scaledIn).toBeGreaterThan(0.05 * runs);
   });
 
   it('removes only idle servers', () => {
