@@ -145,9 +145,13 @@ export const ServerGroupSchema = z.looseObject({
 });
 export type ServerGroup = z.infer<typeof ServerGroupSchema>;
 
-/** SDK `CbcFreezeInfo`: `effect` 1 releasable, 2 not releasable, 3 not renewable; absent = 1. */
+/**
+ * SDK `CbcFreezeInfo`: `effect` 1 releasable, 2 not releasable, 3 not
+ * renewable; absent = 1. An int32 in the SDK: any other integer parses and
+ * the evaluator treats it as not releasable (fail safe).
+ */
 export const FreezeSchema = z.looseObject({
-  effect: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  effect: z.number().int().optional(),
   scene: z.string().optional(),
 });
 

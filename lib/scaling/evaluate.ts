@@ -1,18 +1,13 @@
 import type { AppServer, ServerGroup } from '../huawei/schemas.ts';
-import {
-  assessMember,
-  hasTag,
-  indexSessionsByMachine,
-  isInService,
-  isSessionQueryFailure,
-  sessionsOfMachine,
-} from './idle.ts';
+import { assessMember, hasTag, isInService, isSessionQueryFailure } from './idle.ts';
 import { checkPolicy, type Gate, sessionsPerServer } from './policy.ts';
 import { describeReason } from './reasons.ts';
+import { describeUnmatched, joinSessions } from './session-join.ts';
 import type {
   AssessedReason,
   Decision,
   DecisionBase,
+  EvaluatedBase,
   EvaluateGroupInput,
   HeldReason,
   MemberReason,
@@ -120,8 +115,11 @@ function wholeOr(value: number, fallback: number): number {
  * member is kept as `anti-flap`); else scale-in of the `k` longest-idle members
  * (ties by id) allowed by the floor, `maxRemovalsPerGroup` and the anti-flap
  * rule; else steady. A failed session query leaves every member
- * `unknown-activity`, so nothing is removed. Members are sorted by id; a
- * non-finite limit removes nothing.
+ * `unknown-activity`, so nothing is removed. Sessions join members as
+ * `joinSessions` does (machine_name, machine_sid, vm_ip); an in-use session
+ * that joins no member sets `hold` (`unmatched-session`) and every idle
+ * member is kept as `unmatched-session` (unless the group scales out).
+ * Members are sorted by id; a non-finite limit removes nothing.
  */
 export function evaluateGroup(input: EvaluateGroupInput): Decision {
   const { group, limits, now } = input;
@@ -151,15 +149,19 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     if (checked.detail !== '') skip.detail = checked.detail;
     return skip;
   }
-  const { threshold, shrinkMinutes, singleExpansion, maxScaling } = checked.policy;
+  const { threshold, shrinkMinutes, singleExpansion, maxScaling, resource } = checked.policy;
+  const evaluated: EvaluatedBase = base;
+  if (resource !== undefined) evaluated.resourceThresholds = resource;
 
   const sessions = input.sessions;
-  const index = isSessionQueryFailure(sessions) ? undefined : indexSessionsByMachine(sessions);
+  const join = isSessionQueryFailure(sessions) ? undefined : joinSessions(sorted, sessions);
+  const unmatched = join === undefined ? undefined : describeUnmatched(join.unmatchedInUse);
+  if (unmatched !== undefined) evaluated.hold = { reason: 'unmatched-session', detail: unmatched };
   const assessed: { server: AppServer; reason: AssessedReason }[] = sorted.map((server) => ({
     server,
     reason: assessMember(
       server,
-      index === undefined ? sessions : sessionsOfMachine(index, server.machine_name),
+      join === undefined ? sessions : join.of(server),
       now,
       shrinkMinutes,
       limits.protectTagKey,
@@ -176,7 +178,10 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   const cap = wholeOr(limits.maxRemovalsPerGroup, 0);
   // Usage after removal only grows with k, so the allowed k form a prefix:
   // start from the bound of the cap and the floor and walk down.
-  let k = scaleOut ? 0 : Math.min(candidates.length, cap, Math.max(0, n - floor));
+  let k =
+    scaleOut || unmatched !== undefined
+      ? 0
+      : Math.min(candidates.length, cap, Math.max(0, n - floor));
   while (k > 0 && threshold !== undefined && !belowThreshold(used, n - k, s, threshold)) k--;
 
   const held = new Map<string, HeldReason>();
@@ -189,7 +194,8 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     // The first constraint the (rank + 1)-th removal would break.
     const wanted = rank + 1;
     let kind: HeldReason['kind'] = 'anti-flap';
-    if (!scaleOut && n - wanted < floor) kind = 'floor';
+    if (!scaleOut && unmatched !== undefined) kind = 'unmatched-session';
+    else if (!scaleOut && n - wanted < floor) kind = 'floor';
     else if (!scaleOut && wanted > cap) kind = 'group-cap';
     held.set(server.id, { kind, idleMinutes });
   });
@@ -202,18 +208,18 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   if (scaleOut && threshold !== undefined) {
     const room = maxScaling === undefined ? singleExpansion : maxScaling - autoCreated;
     const recommended = Math.max(0, Math.min(singleExpansion, room));
-    return { ...base, kind: 'scale-out', recommended, thresholdPercent: threshold };
+    return { ...evaluated, kind: 'scale-out', recommended, thresholdPercent: threshold };
   }
   if (k > 0) {
     return {
-      ...base,
+      ...evaluated,
       kind: 'scale-in',
       remove: candidates.slice(0, k).map((c) => removalOf(c.server, c.idleMinutes)),
       usageAfterPercent: usagePercent(used, n - k, s),
       thresholdPercent: threshold,
     };
   }
-  return { ...base, kind: 'steady', thresholdPercent: threshold };
+  return { ...evaluated, kind: 'steady', thresholdPercent: threshold };
 }
 
 /**
@@ -233,6 +239,11 @@ export function evaluateRemoval(input: EvaluateGroupInput & { serverId: string }
   if (decision.kind === 'scale-out') {
     return refuse(
       `group ${decision.groupId} is scaling out (usage ${decision.usagePercent}% ≥ ${decision.thresholdPercent}%)`,
+    );
+  }
+  if (decision.hold !== undefined) {
+    return refuse(
+      `group ${decision.groupId} holds its removals (${decision.hold.reason}: ${decision.hold.detail})`,
     );
   }
   const member = decision.members.find((m) => m.serverId === input.serverId);

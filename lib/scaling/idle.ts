@@ -1,6 +1,19 @@
 import { parseApiTime } from '../huawei/api-time.ts';
-import type { AppServer, SessionInfo, TmsTag } from '../huawei/schemas.ts';
-import type { AssessedReason, BusySessionState, SessionQueryFailure } from './types.ts';
+import {
+  type AppServer,
+  isKnown,
+  ServerStatusSchema,
+  type SessionInfo,
+  type TmsTag,
+  VmStatusSchema,
+} from '../huawei/schemas.ts';
+import { ENDED_SESSION_STATES, hasJoinKey } from './session-join.ts';
+import type {
+  AssessedReason,
+  BusySessionState,
+  InServiceField,
+  SessionQueryFailure,
+} from './types.ts';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -9,7 +22,6 @@ const BUSY_STATES: ReadonlySet<string> = new Set<BusySessionState>([
   'Disconnected',
   'AppcInit',
 ]);
-const ENDED_STATES: ReadonlySet<string> = new Set(['SignedOut', 'InitFail']);
 
 /**
  * Groups a session listing by `machine_name` (exact, as the API spells it), in
@@ -77,10 +89,45 @@ function render(value: unknown): string {
   return String(value);
 }
 
-function freezeBlocksRelease(server: AppServer): boolean {
+/**
+ * The effect of the first `freeze` entry that blocks removal: effect 2 (not
+ * releasable) or any effect the SDK does not document (fail safe). Effect 1
+ * (releasable), 3 (not renewable) and an absent effect (= 1) do not block.
+ */
+function freezeBlock(server: AppServer): number | undefined {
   const freeze = server.freeze;
-  if (!Array.isArray(freeze)) return false;
-  return freeze.some((entry) => entry !== null && typeof entry === 'object' && entry.effect === 2);
+  if (!Array.isArray(freeze)) return undefined;
+  for (const entry of freeze) {
+    if (entry === null || typeof entry !== 'object') continue;
+    const effect: unknown = entry.effect;
+    if (effect === undefined || effect === 1 || effect === 3) continue;
+    return typeof effect === 'number' ? effect : Number.NaN;
+  }
+  return undefined;
+}
+
+/** A task other than none: task_status `"null"`, empty or absent is none (docs/huawei-api.md). */
+function runningTask(server: AppServer): string | undefined {
+  const task: unknown = server.task_status;
+  if (task === undefined || task === null || task === '' || task === 'null') return undefined;
+  return render(task);
+}
+
+/** job_status other than `SUCCESS`, `FAILED` or absent: `WAITING`, `RUNNING` or unknown. */
+function runningJob(server: AppServer): string | undefined {
+  const job: unknown = server.job_status;
+  if (job === undefined || job === null || job === 'SUCCESS' || job === 'FAILED') return undefined;
+  return render(job);
+}
+
+function notInService(detail: InServiceField, value: unknown, known: boolean): AssessedReason {
+  const reason: Extract<AssessedReason, { kind: 'not-in-service' }> = {
+    kind: 'not-in-service',
+    detail,
+    value: render(value),
+  };
+  if (!known) reason.unknown = true;
+  return reason;
 }
 
 /** The time a session last showed activity, by preference, with the field it came from. */
@@ -115,8 +162,11 @@ function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
   for (const session of sessions) {
     const state = session.session_state;
     let problem: string | undefined;
-    if (typeof state !== 'string' || !ENDED_STATES.has(state)) {
-      problem = `has session_state ${render(state)}`;
+    if (typeof state !== 'string' || !ENDED_SESSION_STATES.has(state)) {
+      problem =
+        typeof state === 'string'
+          ? `has unknown-session_state: ${JSON.stringify(state)}`
+          : `has session_state ${render(state)}`;
     } else {
       const time = sessionTime(session);
       const at = time === undefined ? undefined : parseApiTime(time.value);
@@ -140,21 +190,26 @@ function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
  *
  * 1. `not-in-service` — status, then vm_status, then maintain_status;
  * 2. `protected` — a tag whose key is `protectTagKey`;
- * 3. `freeze-protected` — a `freeze` entry with effect 2;
- * 4. `job-running` — job_status `WAITING` or `RUNNING`;
- * 5. `busy` — session_count above 0;
- * 6. `active-session` — a session in state Active, Disconnected or AppcInit;
- * 7. `unknown-activity` — session_count missing or invalid, the session query
- *    failed, no machine_name to match sessions by, a session in an unknown
+ * 3. `freeze-protected` — a `freeze` entry with effect 2 or an undocumented effect;
+ * 4. `job-running` — job_status other than `SUCCESS`, `FAILED` or absent;
+ * 5. `task-running` — task_status other than `"null"`, empty or absent;
+ * 6. `busy` — session_count above 0;
+ * 7. `active-session` — a session in state Active, Disconnected or AppcInit;
+ * 8. `unknown-activity` — session_count missing or invalid, the session query
+ *    failed, no machine_name, sid or address to join sessions by, a session in an unknown
  *    state or without a time that parses (its end_time, else
  *    last_update_status_time, else start_time — only the preferred present
  *    field is read), a create_time that does not parse, no create_time and no
  *    sessions, or a `now` that is not a finite number;
- * 8. `recently-used` / `idle` — last activity (the latest of create_time and
+ * 9. `recently-used` / `idle` — last activity (the latest of create_time and
  *    each session's time) compared with `now`: idle when
  *    `now − last activity ≥ idleThresholdMinutes`.
  *
- * @param sessionsOfServer the server's sessions (see `sessionsOfMachine`), or
+ * A status or vm_status the SDK does not document is `not-in-service` with
+ * `unknown` set, so reports name it.
+ *
+ * @param sessionsOfServer the server's sessions (see `joinSessions` in
+ *   session-join.ts), or
  *   the failure of the session query.
  * @param now epoch milliseconds.
  * @param idleThresholdMinutes `shrink_after_session_idle_minutes`, in minutes.
@@ -166,35 +221,35 @@ export function assessMember(
   idleThresholdMinutes: number,
   protectTagKey: string,
 ): AssessedReason {
-  if (server.status !== 'REGISTERED') {
-    return { kind: 'not-in-service', detail: 'status', value: render(server.status) };
+  const { status, vm_status: vmStatus } = server;
+  if (status !== 'REGISTERED') {
+    return notInService('status', status, isKnown(ServerStatusSchema, status));
   }
-  if (server.vm_status !== 'ACTIVE') {
-    return { kind: 'not-in-service', detail: 'vm_status', value: render(server.vm_status) };
+  if (vmStatus !== 'ACTIVE') {
+    return notInService('vm_status', vmStatus, isKnown(VmStatusSchema, vmStatus));
   }
   if (server.maintain_status !== false) {
-    const value = render(server.maintain_status);
-    return { kind: 'not-in-service', detail: 'maintain_status', value };
+    return notInService('maintain_status', server.maintain_status, true);
   }
   if (hasTag(server.tags, protectTagKey)) return { kind: 'protected' };
-  if (freezeBlocksRelease(server)) return { kind: 'freeze-protected' };
-  const job = server.job_status;
-  if (job === 'WAITING' || job === 'RUNNING') {
-    return { kind: 'job-running', jobStatus: job as 'WAITING' | 'RUNNING' };
-  }
+  const effect = freezeBlock(server);
+  if (effect !== undefined) return { kind: 'freeze-protected', effect };
+  const jobStatus = runningJob(server);
+  if (jobStatus !== undefined) return { kind: 'job-running', jobStatus };
+  const taskStatus = runningTask(server);
+  if (taskStatus !== undefined) return { kind: 'task-running', taskStatus };
   const count = server.session_count;
   if (typeof count === 'number' && count > 0) return { kind: 'busy', sessionCount: count };
 
   const failed = isSessionQueryFailure(sessionsOfServer);
-  const hasName = typeof server.machine_name === 'string' && server.machine_name !== '';
-  const scan = failed || !hasName ? undefined : scanSessions(sessionsOfServer);
+  const scan = failed || !hasJoinKey(server) ? undefined : scanSessions(sessionsOfServer);
   if (scan?.active !== undefined) {
     return { kind: 'active-session', sessionId: scan.active.sessionId, state: scan.active.state };
   }
 
   if (count !== 0) return unknown(`session_count is ${render(count)}`);
   if (failed) return unknown(`session query failed: ${sessionsOfServer.error}`);
-  if (scan === undefined) return unknown('no machine_name to match sessions by');
+  if (scan === undefined) return unknown('no machine_name, sid or address to join sessions by');
   if (scan.unknown !== undefined) return unknown(scan.unknown.detail);
 
   let last = scan.latest;

@@ -1,5 +1,5 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
-import type { SkipReason } from './types.ts';
+import type { ResourceThresholds, SkipReason } from './types.ts';
 
 /** The scaling policy once checked; every number is an integer in its range. */
 export interface EffectivePolicy {
@@ -9,6 +9,34 @@ export interface EffectivePolicy {
   singleExpansion: number;
   /** Undefined = no total cap on the recommendation. */
   maxScaling: number | undefined;
+  /** `scaling_policy_by_resource`, when present: shown in the report, not acted on. */
+  resource: ResourceThresholds | undefined;
+}
+
+// Policy ranges as docs/huawei-api.md ("List server groups") records them.
+const SHRINK_MINUTES = { min: 5, max: 120 } as const;
+const RESOURCE_FIELDS = [
+  ['cpu_usage_threshold', 'cpuPercent'],
+  ['mem_usage_threshold', 'memPercent'],
+  ['gpu_usage_threshold', 'gpuPercent'],
+] as const;
+
+/** Reads `scaling_policy_by_resource`: each threshold optional, 1–100 (percent). */
+function checkResource(byResource: unknown, problems: string[]): ResourceThresholds | undefined {
+  if (byResource === undefined || byResource === null) return undefined;
+  const path = 'scaling_policy.scaling_policy_by_resource';
+  if (!isObject(byResource)) {
+    problems.push(`${path}: must be an object`);
+    return undefined;
+  }
+  const thresholds: ResourceThresholds = {};
+  for (const [field, key] of RESOURCE_FIELDS) {
+    const value = byResource[field];
+    if (value === undefined) continue;
+    if (isIntIn(value, 1, 100)) thresholds[key] = value;
+    else problems.push(`${path}.${field}: must be 1–100`);
+  }
+  return thresholds;
 }
 
 /** Either why the group is skipped, or the policy to evaluate it with. */
@@ -73,9 +101,11 @@ export function checkPolicy(group: ServerGroup): Gate {
     }
     shrink = bySession['shrink_after_session_idle_minutes'];
     const field = 'scaling_policy.scaling_policy_by_session.shrink_after_session_idle_minutes';
+    const { min, max } = SHRINK_MINUTES;
     if (shrink === undefined) problems.push(`${field}: required to scale in`);
-    else if (!isIntIn(shrink, 1, Number.MAX_SAFE_INTEGER)) problems.push(`${field}: must be ≥ 1`);
+    else if (!isIntIn(shrink, min, max)) problems.push(`${field}: must be ${min}–${max}`);
   }
+  const resource = checkResource(policy['scaling_policy_by_resource'], problems);
   if (problems.length > 0) {
     return { skip: 'invalid-policy', detail: problems.join('; ') };
   }
@@ -85,12 +115,21 @@ export function checkPolicy(group: ServerGroup): Gate {
       shrinkMinutes: shrink as number,
       singleExpansion: (single as number | undefined) ?? 1,
       maxScaling: maxScaling as number | undefined,
+      resource,
     },
   };
 }
 
-/** Sessions one server holds (`product_info.sessions`), at least 1. */
+/**
+ * Sessions one server takes (docs/huawei-api.md, "Capacity of one server"):
+ * 1 when `is_vdi` is true (single-session mode); otherwise
+ * `product_info.sessions`, at least 1. `extra_session_size` /
+ * `extra_session_type` (paid sessions) are deliberately not added: how they
+ * change a server's capacity is undocumented, and leaving them out is the
+ * reading that makes usage higher, so fewer servers are removed.
+ */
 export function sessionsPerServer(group: ServerGroup): number {
+  if (group.is_vdi === true) return 1;
   const sessions: unknown = isObject(group.product_info)
     ? group.product_info['sessions']
     : undefined;

@@ -4,13 +4,19 @@ import type { MemberReason } from './types.ts';
 export function describeReason(reason: MemberReason): string {
   switch (reason.kind) {
     case 'not-in-service':
-      return `not in service (${reason.detail} is ${reason.value})`;
+      return reason.unknown === true
+        ? `not in service (unknown-${reason.detail}: ${JSON.stringify(reason.value)})`
+        : `not in service (${reason.detail} is ${reason.value})`;
     case 'protected':
       return 'carries the protect tag';
     case 'freeze-protected':
-      return 'frozen with effect 2';
+      return reason.effect === 2
+        ? 'frozen with effect 2'
+        : `frozen with unknown-effect: ${reason.effect}`;
     case 'job-running':
       return `job ${reason.jobStatus}`;
+    case 'task-running':
+      return `task ${reason.taskStatus} running`;
     case 'busy':
       return `${reason.sessionCount} session(s) in use`;
     case 'active-session':
@@ -25,6 +31,8 @@ export function describeReason(reason: MemberReason): string {
       return 'removal would exceed the per-group cap';
     case 'anti-flap':
       return 'removal would bring usage to the threshold';
+    case 'unmatched-session':
+      return 'removals held: an in-use session matches no member';
     case 'idle':
       return `idle for ${reason.idleMinutes.toFixed(1)} min`;
   }

@@ -44,10 +44,16 @@ export type AssessedReason =
       kind: 'not-in-service';
       detail: InServiceField /** the value seen, rendered */;
       value: string;
+      /** Set when the value is none the SDK documents (e.g. status `RECOVERING`). */
+      unknown?: true;
     }
   | { kind: 'protected' }
-  | { kind: 'freeze-protected' }
-  | { kind: 'job-running'; jobStatus: 'WAITING' | 'RUNNING' }
+  /** A `freeze` entry with effect 2 (not releasable) or an effect the SDK does not document. */
+  | { kind: 'freeze-protected'; effect: number }
+  /** job_status `WAITING`, `RUNNING`, or a value the SDK does not document. */
+  | { kind: 'job-running'; jobStatus: string }
+  /** task_status other than `"null"`, empty or absent (docs/huawei-api.md). */
+  | { kind: 'task-running'; taskStatus: string }
   | { kind: 'busy'; sessionCount: number }
   | { kind: 'active-session'; sessionId: string; state: BusySessionState }
   | { kind: 'unknown-activity'; detail: string }
@@ -61,7 +67,9 @@ export type AssessedReason =
 export type HeldReason =
   | { kind: 'floor'; idleMinutes: number }
   | { kind: 'group-cap'; idleMinutes: number }
-  | { kind: 'anti-flap'; idleMinutes: number };
+  | { kind: 'anti-flap'; idleMinutes: number }
+  /** An in-use session matches no member: the group's removals are held. */
+  | { kind: 'unmatched-session'; idleMinutes: number };
 
 /**
  * The reason attached to each member's verdict. `idleMinutes` and
@@ -95,6 +103,24 @@ export type SkipReason =
   | 'invalid-policy'
   | 'incomplete-data';
 
+/**
+ * Why a group that is not skipped removes nothing although members are idle:
+ * an in-use session (Active, Disconnected, AppcInit or an unknown state) joins
+ * no member by machine_name, machine_sid or vm_ip, so it may be on any of them.
+ */
+export interface RemovalHold {
+  reason: 'unmatched-session';
+  /** Names the smallest such session id and the keys it carries. */
+  detail: string;
+}
+
+/** `scaling_policy_by_resource`: thresholds (percent) shown, not acted on. */
+export interface ResourceThresholds {
+  cpuPercent?: number;
+  memPercent?: number;
+  gpuPercent?: number;
+}
+
 /** Figures every decision carries, whatever its kind. */
 export interface DecisionBase {
   groupId: string;
@@ -105,7 +131,7 @@ export interface DecisionBase {
   inService: number;
   /** `used`: the sum of `session_count` over all members. */
   usedSessions: number;
-  /** `s`: sessions one server takes (`product_info.sessions`, at least 1). */
+  /** `s`: sessions one server takes: 1 when `is_vdi`, else `product_info.sessions`, at least 1. */
   sessionsPerServer: number;
   /** `100 × used / (n × s)`, 0 when `n` is 0. */
   usagePercent: number;
@@ -118,14 +144,22 @@ export interface SkipDecision extends DecisionBase {
   detail?: string;
 }
 
-export interface ScaleOutDecision extends DecisionBase {
+/** What an evaluated (not skipped) decision carries besides the base figures. */
+export interface EvaluatedBase extends DecisionBase {
+  /** Set when removals are held (then nothing is removed). */
+  hold?: RemovalHold;
+  /** The group's resource thresholds, when its policy has any. */
+  resourceThresholds?: ResourceThresholds;
+}
+
+export interface ScaleOutDecision extends EvaluatedBase {
   kind: 'scale-out';
   /** Servers to add, a recommendation only: nothing is removed. */
   recommended: number;
   thresholdPercent: number;
 }
 
-export interface ScaleInDecision extends DecisionBase {
+export interface ScaleInDecision extends EvaluatedBase {
   kind: 'scale-in';
   /** Longest idle first, ties by server id; never empty. */
   remove: Removal[];
@@ -134,7 +168,7 @@ export interface ScaleInDecision extends DecisionBase {
   thresholdPercent: number | undefined;
 }
 
-export interface SteadyDecision extends DecisionBase {
+export interface SteadyDecision extends EvaluatedBase {
   kind: 'steady';
   thresholdPercent: number | undefined;
 }

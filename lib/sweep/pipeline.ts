@@ -5,8 +5,9 @@ import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
-import { assessMember, indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
+import { assessMember } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
+import { joinSessions, type SessionJoin } from '../scaling/session-join.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { RemovalReport } from './report.ts';
 
@@ -188,7 +189,7 @@ async function attemptRemoval(
     const sessionsOfServer =
       evaluation.sessions === undefined
         ? { error: 'sessions unknown' }
-        : sessionsOfMachine(sessionIndexOf(evaluation.sessions), fresh.machine_name);
+        : sessionJoinOf(evaluation.servers, evaluation.sessions).of(fresh);
     const reason = assessMember(
       fresh,
       sessionsOfServer,
@@ -227,15 +228,19 @@ async function attemptRemoval(
   }
 }
 
-// One index per group's session listing, however many of its members are removed.
-const sessionIndexes = new WeakMap<readonly SessionInfo[], Map<string, SessionInfo[]>>();
-function sessionIndexOf(sessions: readonly SessionInfo[]): Map<string, SessionInfo[]> {
-  let index = sessionIndexes.get(sessions);
-  if (index === undefined) {
-    index = indexSessionsByMachine(sessions);
-    sessionIndexes.set(sessions, index);
+// One join per group's session listing, however many of its members are
+// removed: the same join (machine_name, machine_sid, vm_ip) as the evaluation.
+const sessionJoins = new WeakMap<readonly SessionInfo[], SessionJoin>();
+function sessionJoinOf(
+  members: readonly AppServer[],
+  sessions: readonly SessionInfo[],
+): SessionJoin {
+  let join = sessionJoins.get(sessions);
+  if (join === undefined) {
+    join = joinSessions(members, sessions);
+    sessionJoins.set(sessions, join);
   }
-  return index;
+  return join;
 }
 
 function withRequestId(report: RemovalReport, requestId: string | undefined): RemovalReport {

@@ -1,4 +1,10 @@
-import type { Decision, MemberVerdict, SkipReason } from '../scaling/types.ts';
+import type {
+  Decision,
+  MemberVerdict,
+  RemovalHold,
+  ResourceThresholds,
+  SkipReason,
+} from '../scaling/types.ts';
 
 /** What happened to one planned removal. */
 export type RemovalOutcome =
@@ -38,6 +44,10 @@ export interface GroupReport {
   inService: number;
   usedSessions: number;
   recommendedScaleOut?: number;
+  /** Why an evaluated group removes nothing although members are idle. */
+  hold?: RemovalHold;
+  /** The group's `scaling_policy_by_resource` thresholds, when it has any. */
+  resourceThresholds?: ResourceThresholds;
   /** Each member's verdict; left out in summary reports of very large sweeps. */
   members?: MemberVerdict[];
   memberReasons: Record<string, number>;
@@ -243,6 +253,12 @@ export function groupReportOf(
     report.thresholdPercent = decision.thresholdPercent;
   }
   if (decision.kind === 'scale-in') report.usageAfterPercent = round(decision.usageAfterPercent);
+  if (decision.kind !== 'skip') {
+    if (decision.hold !== undefined) report.hold = decision.hold;
+    if (decision.resourceThresholds !== undefined) {
+      report.resourceThresholds = decision.resourceThresholds;
+    }
+  }
   if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
   return report;

@@ -109,16 +109,22 @@ describe('other API shapes', () => {
     expect(AppServerSchema.parse(server)).toEqual(server);
   });
 
-  it('rejects a negative session count and an unknown freeze effect', () => {
+  it('rejects a negative session count and a freeze effect that is not an integer', () => {
     const result = AppServerSchema.safeParse({
       id: 's',
       session_count: -1,
-      freeze: [{ effect: 4 }],
+      freeze: [{ effect: '2' }],
     });
     expect(result.success).toBe(false);
     const text = result.success ? '' : formatIssues(result.error.issues);
     expect(text).toMatch(/session_count: /);
     expect(text).toMatch(/freeze\[0\]\.effect: /);
+  });
+
+  it('accepts a freeze effect the SDK does not document (the evaluator keeps the server)', () => {
+    expect(AppServerSchema.parse({ id: 's', freeze: [{ effect: 4 }] }).freeze).toEqual([
+      { effect: 4 },
+    ]);
   });
 
   it('accepts a running session with a null end time and an unknown state as a string', () => {

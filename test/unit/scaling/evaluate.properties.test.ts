@@ -6,7 +6,9 @@ import type {
   SessionInfo,
   SessionState,
 } from '../../../lib/huawei/schemas.ts';
+import { VERDICT_KINDS } from '../../../lib/report/verdicts.ts';
 import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
+import { assessMember } from '../../../lib/scaling/idle.ts';
 import { countPlannedRemovals, planRemovals } from '../../../lib/scaling/plan.ts';
 import type { Decision, EvaluateGroupInput } from '../../../lib/scaling/types.ts';
 import {
@@ -30,20 +32,32 @@ type TimeSpec = { minutesAgo: number } | 'bad' | 'absent';
 type TimeField = 'end_time' | 'last_update_status_time' | 'start_time';
 
 interface ServerSpec {
-  status: 'REGISTERED' | 'MAINTAINING' | 'STOPPED';
-  vmStatus: 'ACTIVE' | 'SHUTOFF' | null;
+  /** `RECOVERING` stands for a value the SDK does not document. */
+  status: 'REGISTERED' | 'MAINTAINING' | 'STOPPED' | 'RECOVERING';
+  vmStatus: 'ACTIVE' | 'SHUTOFF' | 'THAWING' | null;
   maintain: boolean | undefined;
   sessionCount: number | undefined;
-  job: 'SUCCESS' | 'FAILED' | 'WAITING' | 'RUNNING' | null;
-  freezeEffect: 1 | 2 | 3 | undefined;
+  /** `PAUSED` and `''` stand for undocumented values. */
+  job: 'SUCCESS' | 'FAILED' | 'WAITING' | 'RUNNING' | 'PAUSED' | '' | null;
+  /** `null` (JSON), `'null'`, `''` and undefined mean no task. */
+  task: string | null | undefined;
+  /** 0 and 4 stand for undocumented effects. */
+  freezeEffect: 0 | 1 | 2 | 3 | 4 | undefined;
   protect: boolean;
   autoCreate: boolean;
   created: TimeSpec;
   hasMachine: boolean;
+  /** Whether the server has a `sid` and an address (the other join keys). */
+  hasOtherKeys: boolean;
 }
 
+/** The one key a session carries to join its server by. */
+type JoinKey = 'name' | 'sid' | 'ip';
+
 interface SessionSpec {
+  /** A member's index; the member count itself stands for a server that is not a member. */
   server: number;
+  key: JoinKey;
   state: SessionState | undefined;
   field: TimeField | 'none';
   time: TimeSpec;
@@ -82,25 +96,28 @@ const timeSpec = (badWeight: number, absentWeight: number): fc.Arbitrary<TimeSpe
   );
 
 const serverSpec: fc.Arbitrary<ServerSpec> = fc.record({
-  status: mostly<ServerSpec['status']>('REGISTERED', 'MAINTAINING', 'STOPPED'),
-  vmStatus: mostly<ServerSpec['vmStatus']>('ACTIVE', 'SHUTOFF', null),
+  status: mostly<ServerSpec['status']>('REGISTERED', 'MAINTAINING', 'STOPPED', 'RECOVERING'),
+  vmStatus: mostly<ServerSpec['vmStatus']>('ACTIVE', 'SHUTOFF', 'THAWING', null),
   maintain: mostly<boolean | undefined>(false, true, undefined),
   sessionCount: fc.oneof(
     { weight: 8, arbitrary: fc.constant(0) },
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   ),
-  job: mostly<ServerSpec['job']>('SUCCESS', 'FAILED', 'WAITING', 'RUNNING', null),
-  freezeEffect: mostly<ServerSpec['freezeEffect']>(undefined, 1, 2, 3),
+  job: mostly<ServerSpec['job']>('SUCCESS', 'FAILED', 'WAITING', 'RUNNING', 'PAUSED', '', null),
+  task: mostly<ServerSpec['task']>('null', null, undefined, '', 'installing_app', 'RESHAPING'),
+  freezeEffect: mostly<ServerSpec['freezeEffect']>(undefined, 0, 1, 2, 3, 4),
   protect: mostly(false, true),
   autoCreate: fc.boolean(),
   created: timeSpec(1, 1),
   hasMachine: mostly(true, false),
+  hasOtherKeys: mostly(true, false),
 });
 
 const sessionSpec = (servers: number): fc.Arbitrary<SessionSpec> =>
   fc.record({
     server: fc.integer({ min: 0, max: servers }),
+    key: fc.constantFrom<JoinKey>('name', 'name', 'name', 'name', 'sid', 'ip'),
     state: fc.oneof(
       { weight: 8, arbitrary: fc.constant<SessionState | undefined>('SignedOut') },
       {
@@ -134,7 +151,7 @@ const groupSpec: fc.Arbitrary<GroupSpec> = fc
       sessions: fc.array(sessionSpec(servers.length), { maxLength: 16 }),
       sessionsFailed: mostly(false, true),
       threshold: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined, freq: 4 }),
-      shrink: fc.integer({ min: 1, max: 180 }),
+      shrink: fc.integer({ min: 5, max: 120 }),
       single: fc.integer({ min: 1, max: 10 }),
       max: fc.integer({ min: 1, max: 100 }),
       perServer: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined, freq: 5 }),
@@ -150,11 +167,13 @@ const idleServer: ServerSpec = {
   maintain: false,
   sessionCount: 0,
   job: 'SUCCESS',
+  task: 'null',
   freezeEffect: undefined,
   protect: false,
   autoCreate: false,
   created: { minutesAgo: 300 },
   hasMachine: true,
+  hasOtherKeys: true,
 };
 
 /**
@@ -189,7 +208,7 @@ const antiFlapSpec: fc.Arbitrary<GroupSpec> = fc
       sessions: fc.constant([]),
       sessionsFailed: fc.constant(false),
       threshold,
-      shrink: fc.integer({ min: 1, max: 180 }),
+      shrink: fc.integer({ min: 5, max: 120 }),
       single: fc.constant(1),
       max: fc.constant(100),
       perServer: fc.constant<number | undefined>(perServer),
@@ -219,6 +238,8 @@ function buildServer(spec: ServerSpec, i: number): AppServer {
     status: spec.status,
     vm_status: spec.vmStatus,
     job_status: spec.job,
+    sid: `S-1-5-21-${i}`,
+    host_address: [{ addr: `10.0.${i}.1`, version: 4 }],
     freeze: spec.freezeEffect === undefined ? [] : [{ effect: spec.freezeEffect }],
     tags: spec.protect ? [{ key: PROTECT, value: '1' }] : [{ key: 'team', value: 'x' }],
     scaling_auto_create: spec.autoCreate,
@@ -231,16 +252,25 @@ function buildServer(spec: ServerSpec, i: number): AppServer {
   if (created === undefined) delete server.create_time;
   else server.create_time = created;
   if (!spec.hasMachine) delete server.machine_name;
+  if (!spec.hasOtherKeys) {
+    delete server.sid;
+    delete server.host_address;
+  }
+  if (spec.task === undefined) delete server.task_status;
+  else server.task_status = spec.task;
   return server;
 }
 
 const FIELDS: readonly TimeField[] = ['end_time', 'last_update_status_time', 'start_time'];
 
 function buildSession(spec: SessionSpec, j: number): SessionInfo {
-  const session = sessionFactory({
-    id: `ses-${String(j).padStart(3, '0')}`,
-    machine_name: `APS-${spec.server}`,
-  });
+  const session = sessionFactory({ id: `ses-${String(j).padStart(3, '0')}` });
+  delete session.machine_name;
+  delete session.machine_sid;
+  delete session.vm_ip;
+  if (spec.key === 'name') session.machine_name = `APS-${spec.server}`;
+  if (spec.key === 'sid') session.machine_sid = `S-1-5-21-${spec.server}`;
+  if (spec.key === 'ip') session.vm_ip = `10.0.${spec.server}.1`;
   if (spec.state === undefined) delete session.session_state;
   else session.session_state = spec.state;
   // Fields preferred over the chosen one are null; less preferred ones carry
@@ -281,14 +311,37 @@ function buildInput(spec: GroupSpec, now = NOW): EvaluateGroupInput {
 const inService = (s: ServerSpec): boolean =>
   s.status === 'REGISTERED' && s.vmStatus === 'ACTIVE' && s.maintain === false;
 
+/** Whether a session joins server `i` of the spec (it carries one key only). */
+function joins(spec: GroupSpec, session: SessionSpec, i: number): boolean {
+  const s = spec.servers[i];
+  if (session.server !== i || s === undefined) return false;
+  return session.key === 'name' ? s.hasMachine : s.hasOtherKeys;
+}
+
+const inUse = (session: SessionSpec): boolean =>
+  session.state === undefined || !ENDED.has(session.state);
+
+/** Whether an in-use session joins no member (then nothing may be removed). */
+function oracleHold(spec: GroupSpec): boolean {
+  if (spec.sessionsFailed) return false;
+  return spec.sessions.some(
+    (session) => inUse(session) && !spec.servers.some((_, i) => joins(spec, session, i)),
+  );
+}
+
+const NO_TASK: ReadonlySet<unknown> = new Set([undefined, null, '', 'null']);
+
 /** When server `i` was last active (epoch ms) if it is idle-eligible, judged from the spec. */
 function oracleLastActivity(spec: GroupSpec, i: number): number | undefined {
   const s = spec.servers[i]!;
-  if (!inService(s) || s.protect || s.freezeEffect === 2) return undefined;
-  if (s.job === 'WAITING' || s.job === 'RUNNING' || s.sessionCount !== 0) return undefined;
-  if (spec.sessionsFailed || !s.hasMachine || s.created === 'bad') return undefined;
+  const frozen = s.freezeEffect !== undefined && s.freezeEffect !== 1 && s.freezeEffect !== 3;
+  if (!inService(s) || s.protect || frozen) return undefined;
+  const jobDone = s.job === null || s.job === 'SUCCESS' || s.job === 'FAILED';
+  if (!jobDone || !NO_TASK.has(s.task) || s.sessionCount !== 0) return undefined;
+  const keyless = !s.hasMachine && !s.hasOtherKeys;
+  if (spec.sessionsFailed || keyless || s.created === 'bad') return undefined;
   let last = s.created === 'absent' ? undefined : NOW - s.created.minutesAgo * MINUTE;
-  for (const session of spec.sessions.filter((x) => x.server === i)) {
+  for (const session of spec.sessions.filter((x) => joins(spec, x, i))) {
     if (session.state === undefined || !ENDED.has(session.state)) return undefined;
     if (session.field === 'none' || typeof session.time !== 'object') return undefined;
     const at = NOW - session.time.minutesAgo * MINUTE;
@@ -313,9 +366,11 @@ function oracle(spec: GroupSpec, now = NOW) {
     (n - k > 0 ? (100 * used) / ((n - k) * perServer) < spec.threshold : used === 0);
   const scaleOut =
     spec.threshold !== undefined && n > 0 && (100 * used) / (n * perServer) >= spec.threshold;
+  const hold = oracleHold(spec);
   let k = 0;
   while (
     !scaleOut &&
+    !hold &&
     k < idle.length &&
     k + 1 <= spec.cap &&
     n - (k + 1) >= spec.min &&
@@ -323,7 +378,7 @@ function oracle(spec: GroupSpec, now = NOW) {
   ) {
     k++;
   }
-  return { n, used, perServer, idle, scaleOut, k };
+  return { n, used, perServer, idle, scaleOut, hold, k };
 }
 
 const removedIds = (d: Decision): string[] =>
@@ -340,8 +395,13 @@ describe('evaluateGroup properties', () => {
         for (const id of removedIds(evaluateGroup(input))) {
           const server = input.servers.find((s) => s.id === id)!;
           expect(server.session_count).toBe(0);
+          const addrs = (server.host_address ?? []).map((a) => a.addr);
           const live = sessions.filter(
-            (x) => x.machine_name === server.machine_name && BUSY.has(x.session_state ?? ''),
+            (x) =>
+              ((x.machine_name !== undefined && x.machine_name === server.machine_name) ||
+                (x.machine_sid !== undefined && x.machine_sid === server.sid) ||
+                (x.vm_ip !== undefined && addrs.includes(x.vm_ip))) &&
+              BUSY.has(x.session_state ?? ''),
           );
           expect(live).toEqual([]);
         }
@@ -508,7 +568,7 @@ describe('evaluateGroup properties', () => {
               scaling_policy as { scaling_policy_by_session: Record<string, unknown> }
             ).scaling_policy_by_session;
             const shrink = bySession['shrink_after_session_idle_minutes'];
-            expect(Number.isSafeInteger(shrink) && (shrink as number) >= 1).toBe(true);
+            expect(Number.isSafeInteger(shrink) && (shrink as number) >= 5).toBe(true);
           }
           const id = input.servers[0]?.id ?? 'none';
           expect(() => evaluateRemoval({ ...input, group, limits, serverId: id })).not.toThrow();
@@ -574,21 +634,7 @@ describe('the group generator', () => {
     for (const kind of ['skip', 'scale-out', 'scale-in', 'steady']) {
       expect(kinds.get(kind) ?? 0).toBeGreaterThanOrEqual(50);
     }
-    expect([...reasons.keys()].sort()).toEqual(
-      [
-        'active-session',
-        'anti-flap',
-        'busy',
-        'floor',
-        'freeze-protected',
-        'group-cap',
-        'idle',
-        'job-running',
-        'not-in-service',
-        'protected',
-        'recently-used',
-        'unknown-activity',
-      ].sort(),
-    );
+    // Every verdict kind the report page knows (lib/report/verdicts.ts).
+    expect([...reasons.keys()].sort()).toEqual([...VERDICT_KINDS].sort());
   });
 });

@@ -219,6 +219,23 @@ const invalidPolicyRows: [string, ScalingPolicy, string][] = [
   ['session_usage_threshold -5', policy(-5), 'session_usage_threshold'],
   ['shrink_after_session_idle_minutes 0', policy(80, {}, 0), 'shrink_after_session_idle_minutes'],
   ['shrink_after_session_idle_minutes -1', policy(80, {}, -1), 'shrink_after_session_idle_minutes'],
+  ['shrink_after_session_idle_minutes 4', policy(80, {}, 4), 'idle_minutes: must be 5–120'],
+  ['shrink_after_session_idle_minutes 121', policy(80, {}, 121), 'idle_minutes: must be 5–120'],
+  [
+    'cpu_usage_threshold 0',
+    policy(80, { scaling_policy_by_resource: { cpu_usage_threshold: 0 } }),
+    'scaling_policy_by_resource.cpu_usage_threshold: must be 1–100',
+  ],
+  [
+    'gpu_usage_threshold 101',
+    policy(80, { scaling_policy_by_resource: { gpu_usage_threshold: 101 } }),
+    'scaling_policy_by_resource.gpu_usage_threshold: must be 1–100',
+  ],
+  [
+    'a scaling_policy_by_resource that is not an object',
+    policy(80, { scaling_policy_by_resource: 5 as never }),
+    'scaling_policy.scaling_policy_by_resource: must be an object',
+  ],
   [
     'a missing shrink_after_session_idle_minutes',
     scalingPolicyFactory({ scaling_policy_by_session: { session_usage_threshold: 80 } }),
@@ -233,7 +250,18 @@ const validBoundaryPolicies: [string, ScalingPolicy][] = [
   ['single_expansion_count 10', policy(80, { single_expansion_count: 10 })],
   ['session_usage_threshold 1', policy(1)],
   ['session_usage_threshold 100', policy(100)],
-  ['shrink_after_session_idle_minutes 1', policy(80, {}, 1)],
+  ['shrink_after_session_idle_minutes 5', policy(80, {}, 5)],
+  ['shrink_after_session_idle_minutes 120', policy(80, {}, 120)],
+  [
+    'every resource threshold at 1 and 100',
+    policy(80, {
+      scaling_policy_by_resource: {
+        cpu_usage_threshold: 1,
+        mem_usage_threshold: 100,
+        gpu_usage_threshold: 50,
+      },
+    }),
+  ],
   ['no session_usage_threshold', policy(undefined)],
   [
     'no max_scaling_amount and no single_expansion_count',
@@ -525,7 +553,7 @@ describe('evaluateGroup', () => {
       'scaling_policy.max_scaling_amount: must be 1–100',
       'scaling_policy.single_expansion_count: must be 1–10',
       'scaling_policy.scaling_policy_by_session.session_usage_threshold: must be 1–100',
-      'scaling_policy.scaling_policy_by_session.shrink_after_session_idle_minutes: must be ≥ 1',
+      'scaling_policy.scaling_policy_by_session.shrink_after_session_idle_minutes: must be 5–120',
     ]);
   });
 

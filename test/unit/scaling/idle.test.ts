@@ -269,9 +269,12 @@ const rows: Row[] = [
     expected: { kind: 'unknown-activity', detail: 'session_count is missing' },
   },
   {
-    name: 'is unknown without machine_name',
-    server: omit(member(), 'machine_name'),
-    expected: { kind: 'unknown-activity', detail: 'no machine_name to match sessions by' },
+    name: 'is unknown without machine_name, sid or address',
+    server: omit(member(), 'machine_name', 'sid', 'host_address'),
+    expected: {
+      kind: 'unknown-activity',
+      detail: 'no machine_name, sid or address to join sessions by',
+    },
   },
   {
     name: 'is unknown when now is not a number',
