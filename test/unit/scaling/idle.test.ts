@@ -6,6 +6,8 @@ import {
   isInService,
   sessionsOfMachine,
 } from '../../../lib/scaling/idle.ts';
+import { describeReason } from '../../../lib/scaling/reasons.ts';
+import { joinSessions } from '../../../lib/scaling/session-join.ts';
 import type { AssessedReason, SessionQueryFailure } from '../../../lib/scaling/types.ts';
 import { isoAt, omit, serverFactory, sessionFactory } from '../../helpers/factories.ts';
 
@@ -153,10 +155,79 @@ const rows: Row[] = [
       expected: { kind: 'idle', idleMinutes: 600 },
     }),
   ),
+  ...(['PAUSED', '', 'running'] as const).map(
+    (jobStatus): Row => ({
+      name: `counts an undocumented job_status ${JSON.stringify(jobStatus)} as a running job`,
+      server: member({ job_status: jobStatus }),
+      expected: { kind: 'job-running', jobStatus: jobStatus === '' ? '(empty)' : jobStatus },
+    }),
+  ),
+  ...(
+    ['deleting', 'rebooting', 'powering-off', 'installing_app', 'upgrading_access_agent'] as const
+  )
+    .concat(['install_app_failed', 'SOMETHING_NEW'] as never[])
+    .map(
+      (taskStatus): Row => ({
+        name: `has a task ${taskStatus}`,
+        server: member({ task_status: taskStatus }),
+        expected: { kind: 'task-running', taskStatus },
+      }),
+    ),
+  ...(['null', '', null, undefined] as const).map(
+    (taskStatus): Row => ({
+      name: `is idle with task_status ${JSON.stringify(taskStatus)} (no task)`,
+      server:
+        taskStatus === undefined
+          ? omit(member(), 'task_status')
+          : member({ task_status: taskStatus }),
+      expected: { kind: 'idle', idleMinutes: 600 },
+    }),
+  ),
+  {
+    name: 'names a running job before a running task',
+    server: member({ job_status: 'RUNNING', task_status: 'deleting' }),
+    expected: { kind: 'job-running', jobStatus: 'RUNNING' },
+  },
+  {
+    name: 'names a running task before a busy session count',
+    server: member({ task_status: 'rebooting', session_count: 3 }),
+    expected: { kind: 'task-running', taskStatus: 'rebooting' },
+  },
   {
     name: 'is freeze-protected by a freeze entry with effect 2',
     server: member({ freeze: [{ effect: 1 }, { effect: 2, scene: 'ARREAR' }] }),
-    expected: { kind: 'freeze-protected' },
+    expected: { kind: 'freeze-protected', effect: 2 },
+  },
+  ...([0, 4, -1, 99] as const).map(
+    (effect): Row => ({
+      name: `is freeze-protected by an undocumented freeze effect ${effect}`,
+      server: member({ freeze: [{ effect: 1 }, { effect }] }),
+      expected: { kind: 'freeze-protected', effect },
+    }),
+  ),
+  {
+    name: 'is idle with a freeze entry without effect (absent = 1)',
+    server: member({ freeze: [{ scene: 'ARREAR' }] }),
+    expected: { kind: 'idle', idleMinutes: 600 },
+  },
+  {
+    name: 'names an undocumented status as unknown',
+    server: member({ status: 'RECOVERING' }),
+    expected: { kind: 'not-in-service', detail: 'status', value: 'RECOVERING', unknown: true },
+  },
+  {
+    name: 'names an undocumented vm_status as unknown',
+    server: member({ vm_status: 'THAWING' }),
+    expected: { kind: 'not-in-service', detail: 'vm_status', value: 'THAWING', unknown: true },
+  },
+  {
+    name: 'names an unknown session_state',
+    server: member(),
+    sessions: [ended(600, { id: 'session-odd', session_state: 'Hibernating' })],
+    expected: {
+      kind: 'unknown-activity',
+      detail: 'session session-odd has unknown-session_state: "Hibernating"',
+    },
   },
   ...([1, 3] as const).map(
     (effect): Row => ({
@@ -318,10 +389,31 @@ const rows: Row[] = [
 
 describe('assessMember', () => {
   it.each(rows)('$name', ({ server, sessions = [], now = NOW, expected }) => {
-    const own = Array.isArray(sessions)
-      ? sessionsOfMachine(indexSessionsByMachine(sessions), server.machine_name)
-      : sessions;
+    const own = Array.isArray(sessions) ? joinSessions([server], sessions).of(server) : sessions;
     expect(assessMember(server, own, now, THRESHOLD, PROTECT)).toMatchObject(expected);
+  });
+
+  it('marks only an undocumented status as unknown, and the description names it', () => {
+    const known = assessMember(member({ status: 'STOPPED' }), [], NOW, THRESHOLD, PROTECT);
+    expect(known).not.toHaveProperty('unknown');
+    expect(describeReason(known)).toBe('not in service (status is STOPPED)');
+    const odd = assessMember(member({ status: 'RECOVERING' }), [], NOW, THRESHOLD, PROTECT);
+    expect(describeReason(odd)).toBe('not in service (unknown-status: "RECOVERING")');
+  });
+
+  it('joins a server without machine_name by its sid for the session check', () => {
+    const server = omit(member({ sid: 'S-1-5-21-7' }), 'machine_name');
+    const live = sessionFactory({
+      id: 'live',
+      machine_name: 'WIN-OTHER',
+      machine_sid: 'S-1-5-21-7',
+      session_state: 'Active',
+    });
+    const own = joinSessions([server], [live]).of(server);
+    expect(assessMember(server, own, NOW, THRESHOLD, PROTECT)).toMatchObject({
+      kind: 'active-session',
+      sessionId: 'live',
+    });
   });
 
   it('uses the threshold it is given, in minutes', () => {
