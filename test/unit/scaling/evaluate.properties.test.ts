@@ -638,3 +638,125 @@ describe('the group generator', () => {
     expect([...reasons.keys()].sort()).toEqual([...VERDICT_KINDS].sort());
   });
 });
+
+describe('signals of issue 9 (task, job, freeze, unmatched sessions, capacity)', () => {
+  const noTask = (v: string) => v !== '' && v !== 'null';
+  const undocumentedJob = fc
+    .string({ maxLength: 12 })
+    .filter((v) => v !== 'SUCCESS' && v !== 'FAILED');
+  const undocumentedEffect = fc.integer().filter((e) => e !== 1 && e !== 3);
+
+  it('never calls a server with a task, an unfinished or unknown job, or a blocking freeze idle', () => {
+    const signal = fc.oneof(
+      fc
+        .string({ maxLength: 24 })
+        .filter(noTask)
+        .map((v) => ({ task_status: v })),
+      undocumentedJob.map((v) => ({ job_status: v })),
+      undocumentedEffect.map((e) => ({ freeze: [{ effect: 1 }, { effect: e }] })),
+    );
+    fc.assert(
+      fc.property(signal, fc.integer({ min: 5, max: 120 }), (overrides, shrink) => {
+        const server = serverFactory({
+          id: 'srv-x',
+          machine_name: 'APS-X',
+          create_time: isoAt(NOW - 1000 * MINUTE),
+          ...overrides,
+        });
+        const reason = assessMember(server, [], NOW, shrink, PROTECT);
+        expect(reason.kind).not.toBe('idle');
+        const spec = { ...idleServer };
+        const input = buildInput({
+          servers: [spec, spec],
+          sessions: [],
+          sessionsFailed: false,
+          threshold: undefined,
+          shrink,
+          single: 1,
+          max: 100,
+          perServer: undefined,
+          groupProtected: false,
+          min: 0,
+          cap: 12,
+        });
+        const servers = [{ ...input.servers[0]!, ...overrides }, input.servers[1]!];
+        const decision = evaluateGroup({ ...input, servers });
+        expect(removedIds(decision)).not.toContain(servers[0]!.id);
+        expect(removedIds(decision)).toContain(servers[1]!.id);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never removes anything while an in-use session matches no member', () => {
+    const strayKey = fc.string({ minLength: 1, maxLength: 8 }).map((v) => `stray-${v}`);
+    const inUseState = fc.oneof(
+      fc.constantFrom<string | undefined>('Active', 'Disconnected', 'AppcInit', undefined),
+      fc.string({ maxLength: 12 }).filter((v) => !ENDED.has(v)),
+    );
+    const stray = fc.record(
+      { machine_name: strayKey, machine_sid: strayKey, vm_ip: strayKey },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(groupSpec, stray, inUseState, fc.nat(12), (spec, keys, state, pick) => {
+        const input = buildInput(spec);
+        if (!Array.isArray(input.sessions)) return;
+        const session: SessionInfo = { id: 'ses-stray', ...keys };
+        if (state !== undefined) session.session_state = state;
+        const sessions = [...input.sessions, session];
+        const decision = evaluateGroup({ ...input, sessions });
+        expect(removedIds(decision)).toEqual([]);
+        if (decision.kind !== 'skip') {
+          expect(decision.hold?.reason).toBe('unmatched-session');
+        }
+        const id = input.servers[pick]?.id ?? 'absent';
+        expect(evaluateRemoval({ ...input, sessions, serverId: id }).allowed).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never takes a server to hold more sessions than the documented reading', () => {
+    const capacity = fc.record({
+      is_vdi: fc.option(fc.boolean(), { nil: undefined }),
+      sessions: fc.option(fc.integer({ min: -2, max: 12 }), { nil: undefined }),
+      extra_session_size: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      extra_session_type: fc.option(fc.constantFrom('CPU', 'GPU', 'XPU'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(groupSpec.filter(evaluable), capacity, (spec, c) => {
+        const input = buildInput(spec);
+        const group: ServerGroup = {
+          ...input.group,
+          product_info: c.sessions === undefined ? {} : { sessions: c.sessions },
+        };
+        if (c.is_vdi !== undefined) group.is_vdi = c.is_vdi;
+        if (c.extra_session_size !== undefined) group.extra_session_size = c.extra_session_size;
+        if (c.extra_session_type !== undefined) group.extra_session_type = c.extra_session_type;
+        const documented = c.is_vdi === true ? 1 : Math.max(1, c.sessions ?? 1);
+        const decision = evaluateGroup({ ...input, group });
+        expect(decision.sessionsPerServer).toBeLessThanOrEqual(documented);
+        expect(decision.sessionsPerServer).toBe(documented);
+        // Paid extra sessions change nothing (undocumented: the reading that removes less).
+        const plain = { ...group };
+        delete plain.extra_session_size;
+        delete plain.extra_session_type;
+        expect(decision).toEqual(evaluateGroup({ ...input, group: plain }));
+      }),
+      RUNS,
+    );
+  });
+
+  it('gives the same decision for the same input with every new signal present', () => {
+    fc.assert(
+      fc.property(groupSpec, fc.boolean(), (spec, vdi) => {
+        const input = buildInput(spec);
+        const group = { ...input.group, is_vdi: vdi };
+        const first = evaluateGroup({ ...input, group });
+        expect(evaluateGroup(structuredClone({ ...input, group }))).toEqual(first);
+      }),
+      RUNS,
+    );
+  });
+});

@@ -527,15 +527,198 @@ const ruleRows: Row[] = [
   },
 ];
 
+/** An in-use session on a machine that is no member, with only the keys given. */
+const stray = (keys: Partial<SessionInfo>, state = 'Active'): SessionInfo => ({
+  ...omit(
+    sessionFactory({ id: 'ses-stray', session_state: state, end_time: null }),
+    'machine_name',
+    'vm_ip',
+  ),
+  ...keys,
+});
+
+// docs/huawei-api.md, "Capacity of one server": is_vdi → 1; otherwise
+// product_info.sessions (at least 1), never raised by extra_session_size.
+const capacityRows: Row[] = [
+  {
+    name: 'takes s as 1 for an is_vdi group whatever product_info.sessions says',
+    scenario: {
+      group: group({ is_vdi: true, product_info: { sessions: 4 } }),
+      servers: [busy('a', 1), srv('b', 5)],
+    },
+    expected: { sessionsPerServer: 1, usagePercent: 50 },
+  },
+  {
+    name: 'reads product_info.sessions when is_vdi is false',
+    scenario: {
+      group: group({ is_vdi: false, product_info: { sessions: 4 } }),
+      servers: [busy('a', 1), srv('b', 5)],
+    },
+    expected: { sessionsPerServer: 4, usagePercent: 12.5 },
+  },
+  ...(['CPU', 'GPU', 'NPU'] as const).map(
+    (type): Row => ({
+      name: `does not add extra_session_size of type ${type} to s (undocumented: usage stays higher)`,
+      scenario: {
+        group: group({
+          product_info: { sessions: 2 },
+          extra_session_size: 8,
+          extra_session_type: type,
+        }),
+        servers: [busy('a', 1), srv('b', 5)],
+      },
+      expected: { sessionsPerServer: 2, usagePercent: 25 },
+    }),
+  ),
+  {
+    name: 'keeps an idle server an is_vdi group needs below the threshold',
+    scenario: {
+      group: group({ is_vdi: true, product_info: { sessions: 10 }, scaling_policy: policy(60) }),
+      servers: [busy('a', 1), srv('b', 600)],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'steady', sessionsPerServer: 1, usagePercent: 50 },
+    reasons: { b: 'anti-flap' },
+  },
+];
+
+const joinRows: Row[] = [
+  {
+    name: 'keeps a server whose live session joins it only by machine_sid',
+    scenario: {
+      servers: [srv('a', 600, { sid: 'S-A' }), srv('b', 600, { sid: 'S-B' })],
+      sessions: [stray({ machine_name: 'WIN-A', machine_sid: 'S-A' })],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'scale-in' },
+    removed: ['b'],
+    reasons: { a: 'active-session' },
+  },
+  {
+    name: 'keeps a server whose live session joins it only by vm_ip',
+    scenario: {
+      servers: [
+        srv('a', 600, { host_address: [{ addr: '10.0.0.5' }, { addr: '10.0.1.5' }] }),
+        srv('b', 600, { host_address: [{ addr: '10.0.0.6' }] }),
+      ],
+      sessions: [stray({ vm_ip: '10.0.1.5' }, 'Disconnected')],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'scale-in' },
+    removed: ['b'],
+    reasons: { a: 'active-session' },
+  },
+  {
+    name: 'takes the last activity of a session joined by sid',
+    scenario: {
+      servers: [srv('a', 600, { sid: 'S-A' })],
+      sessions: [{ ...stray({ machine_sid: 'S-A' }, 'SignedOut'), end_time: ago(10) }],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'steady' },
+    reasons: { a: 'recently-used' },
+  },
+  ...(['Active', 'Disconnected', 'AppcInit', 'Hibernating'] as const).map(
+    (state): Row => ({
+      name: `holds every removal for an unmatched session in state ${state}`,
+      scenario: {
+        servers: [srv('a', 600), srv('b', 600)],
+        sessions: [stray({ machine_name: 'WIN-GONE', vm_ip: '10.9.9.9' }, state)],
+        limits: { minServersPerGroup: 0 },
+      },
+      expected: {
+        kind: 'steady',
+        hold: {
+          reason: 'unmatched-session',
+          detail: `session ses-stray (${state}; machine_name WIN-GONE, machine_sid missing, vm_ip 10.9.9.9) matches no member`,
+        },
+      },
+      removed: [],
+      reasons: { a: 'unmatched-session', b: 'unmatched-session' },
+    }),
+  ),
+  ...(['SignedOut', 'InitFail'] as const).map(
+    (state): Row => ({
+      name: `ignores an unmatched session in the ended state ${state}`,
+      scenario: {
+        servers: [srv('a', 600), srv('b', 600)],
+        sessions: [{ ...stray({ machine_name: 'WIN-GONE' }, state), end_time: ago(5) }],
+        limits: { minServersPerGroup: 0 },
+      },
+      expected: { kind: 'scale-in' },
+      removed: ['a', 'b'],
+    }),
+  ),
+  {
+    name: 'still recommends a scale-out while removals are held',
+    scenario: {
+      group: group({ scaling_policy: policy(50) }),
+      servers: [busy('a', 2), srv('b', 600)],
+      sessions: [stray({ machine_name: 'WIN-GONE' })],
+    },
+    expected: { kind: 'scale-out', hold: { reason: 'unmatched-session' } },
+    reasons: { b: 'anti-flap' },
+  },
+  {
+    name: 'holds nothing when the session query failed (every member is unknown already)',
+    scenario: { servers: [srv('a', 600)], sessions: { error: 'HTTP 503' } },
+    expected: { kind: 'steady' },
+    reasons: { a: 'unknown-activity' },
+  },
+];
+
+const taskRows: Row[] = [
+  {
+    name: 'keeps a server with a running task and removes the idle one',
+    scenario: {
+      servers: [srv('a', 600, { task_status: 'installing_app' }), srv('b', 600)],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'scale-in' },
+    removed: ['b'],
+    reasons: { a: 'task-running' },
+  },
+  {
+    name: 'keeps servers with an undocumented job_status, freeze effect or status',
+    scenario: {
+      servers: [
+        srv('a', 600, { job_status: 'PAUSED' }),
+        srv('b', 600, { freeze: [{ effect: 7 }] }),
+        srv('c', 600, { status: 'RECOVERING' }),
+        srv('d', 600),
+      ],
+      limits: { minServersPerGroup: 0 },
+    },
+    expected: { kind: 'scale-in' },
+    removed: ['d'],
+    reasons: { a: 'job-running', b: 'freeze-protected', c: 'not-in-service' },
+  },
+  {
+    name: 'carries scaling_policy_by_resource into the decision',
+    scenario: {
+      group: group({
+        scaling_policy: policy(80, {
+          scaling_policy_by_resource: { cpu_usage_threshold: 70, gpu_usage_threshold: 90 },
+        }),
+      }),
+      servers: [busy('a', 1)],
+    },
+    expected: { kind: 'steady', resourceThresholds: { cpuPercent: 70, gpuPercent: 90 } },
+  },
+];
+
 describe('evaluateGroup', () => {
-  it.each([...skipRows, ...ruleRows])('$name', ({ scenario, expected, removed, reasons = {} }) => {
-    const decision = evaluateGroup(input(scenario));
-    expect(decision).toMatchObject(expected);
-    if (removed !== undefined) expect(removedIds(decision)).toEqual(removed);
-    for (const [id, kind] of Object.entries(reasons)) {
-      expect(reasonOf(decision, id)?.kind).toBe(kind);
-    }
-  });
+  it.each([...skipRows, ...ruleRows, ...capacityRows, ...joinRows, ...taskRows])(
+    '$name',
+    ({ scenario, expected, removed, reasons = {} }) => {
+      const decision = evaluateGroup(input(scenario));
+      expect(decision).toMatchObject(expected);
+      if (removed !== undefined) expect(removedIds(decision)).toEqual(removed);
+      for (const [id, kind] of Object.entries(reasons)) {
+        expect(reasonOf(decision, id)?.kind).toBe(kind);
+      }
+    },
+  );
 
   it.each(invalidPolicyRows)(
     'skips a policy with %s as invalid-policy naming the field',
@@ -620,6 +803,18 @@ describe('evaluateRemoval', () => {
 
   it.each<[string, Scenario, string, RegExp]>([
     ['a busy member', { servers }, 'a', /not idle: 1 session\(s\) in use/],
+    [
+      'an idle member while an in-use session matches no member',
+      { servers, sessions: [stray({ machine_name: 'WIN-GONE' })] },
+      'b',
+      /holds its removals \(unmatched-session: session ses-stray/,
+    ],
+    [
+      'a member with a running task',
+      { servers: [...servers, srv('e', 600, { task_status: 'deleting' })] },
+      'e',
+      /not idle: task deleting running/,
+    ],
     [
       'a recently used member',
       { servers: [...servers, srv('e', 5)] },
