@@ -59,6 +59,7 @@ function decisionCell(group: GroupReport): string {
   const notes: string[] = [];
   if (group.reason !== undefined) notes.push(group.reason);
   if (group.detail !== undefined) notes.push(group.detail);
+  if (group.hold !== undefined) notes.push(`${group.hold.reason}: ${group.hold.detail}`);
   if (group.recommendedScaleOut !== undefined) notes.push(`add ${group.recommendedScaleOut}`);
   if (group.error !== undefined) notes.push(`error: ${group.error}`);
   const small = notes.length === 0 ? '' : `<small>${escapeHtml(notes.join(' · '))}</small>`;

@@ -69,14 +69,15 @@ export function joinSessions(
   const byName = new Map<string, SessionInfo[]>();
   const bySid = new Map<string, SessionInfo[]>();
   const byIp = new Map<string, SessionInfo[]>();
-  const unmatchedInUse: SessionInfo[] = [];
+  const unmatched: SessionInfo[] = [];
   for (const session of sessions) {
     const { machine_name: name, machine_sid: sid, vm_ip: ip } = session;
     if (nonEmpty(name) && names.has(name)) push(byName, name, session);
     else if (nonEmpty(sid) && sids.has(sid)) push(bySid, sid, session);
     else if (nonEmpty(ip) && ips.has(ip)) push(byIp, ip, session);
-    else if (isInUse(session)) unmatchedInUse.push(session);
+    else unmatched.push(session);
   }
+  const unmatchedInUse = unmatched.filter(isInUse);
   return {
     unmatchedInUse,
     of(server) {
@@ -84,9 +85,23 @@ export function joinSessions(
       const add = (list: readonly SessionInfo[] | undefined) => {
         for (const session of list ?? []) found.add(session);
       };
+      const addrs = addressesOf(server);
       if (nonEmpty(server.machine_name)) add(byName.get(server.machine_name));
       if (nonEmpty(server.sid)) add(bySid.get(server.sid));
-      for (const addr of addressesOf(server)) add(byIp.get(addr));
+      for (const addr of addrs) add(byIp.get(addr));
+      // A server re-read after the listing may carry keys no listed member had
+      // (the pipeline's fresh check): sessions that joined no member and name
+      // one of its keys are its own too. For a listed member this adds nothing.
+      for (const session of unmatched) {
+        const { machine_name: name, machine_sid: sid, vm_ip: ip } = session;
+        if (
+          (nonEmpty(name) && name === server.machine_name) ||
+          (nonEmpty(sid) && sid === server.sid) ||
+          (nonEmpty(ip) && addrs.includes(ip))
+        ) {
+          found.add(session);
+        }
+      }
       return [...found];
     },
   };

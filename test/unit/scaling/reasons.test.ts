@@ -10,6 +10,17 @@ describe('describeReason', () => {
       'not in service (vm_status is SHUTOFF)',
     ],
     [{ kind: 'job-running', jobStatus: 'WAITING' }, 'job WAITING'],
+    [
+      { kind: 'not-in-service', detail: 'status', value: 'RECOVERING', unknown: true },
+      'not in service (unknown-status: "RECOVERING")',
+    ],
+    [{ kind: 'task-running', taskStatus: 'installing_app' }, 'task installing_app running'],
+    [{ kind: 'freeze-protected', effect: 2 }, 'frozen with effect 2'],
+    [{ kind: 'freeze-protected', effect: 7 }, 'frozen with unknown-effect: 7'],
+    [
+      { kind: 'unmatched-session', idleMinutes: 90 },
+      'removals held: an in-use session matches no member',
+    ],
     [{ kind: 'floor', idleMinutes: 1 }, 'removal would break the floor'],
   ])('renders %j', (reason, text) => {
     expect(describeReason(reason)).toBe(text);

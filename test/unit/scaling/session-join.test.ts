@@ -72,6 +72,14 @@ describe('joinSessions', () => {
     expect(join.of(omit(a, 'sid'))).toEqual([]);
   });
 
+  it('gives a re-read server the unmatched sessions that name its new keys', () => {
+    const s = session({ machine_sid: 'S-NEW' });
+    const join = joinSessions([a], [s]);
+    expect(join.of(a)).toEqual([]);
+    expect(join.unmatchedInUse).toEqual([s]);
+    expect(join.of({ ...a, sid: 'S-NEW' })).toEqual([s]);
+  });
+
   it.each<[string, string | undefined, boolean]>([
     ['Active', 'Active', true],
     ['Disconnected', 'Disconnected', true],

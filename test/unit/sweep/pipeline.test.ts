@@ -124,6 +124,41 @@ describe('removeMember', () => {
     expect(report.outcome).toBe('skipped-changed');
   });
 
+  it('skips a member whose fresh read shows a running task', async () => {
+    const { evaluation, removal, fake } = await planned();
+    const fresh = fake.servers.get(removal.serverId);
+    if (fresh === undefined) throw new Error('expected the planned server');
+    fresh.task_status = 'rebooting';
+    const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
+    expect(report).toMatchObject({
+      outcome: 'skipped-changed',
+      detail: 'now task rebooting running',
+    });
+    expect(fake.calls).not.toContain('removeMember');
+  });
+
+  it.each([
+    ['machine_sid', { machine_sid: 'S-1-5-21-fresh' }],
+    ['vm_ip', { vm_ip: '10.7.7.7' }],
+  ])('skips a member whose live session joins its fresh read only by %s', async (_key, keys) => {
+    const { evaluation, removal, fake } = await planned();
+    const fresh = fake.servers.get(removal.serverId);
+    if (fresh === undefined) throw new Error('expected the planned server');
+    fresh.sid = 'S-1-5-21-fresh';
+    fresh.host_address = [{ addr: '10.7.7.7' }];
+    const live = sessionFactory({
+      machine_name: 'WIN-ELSEWHERE',
+      session_state: 'Active',
+      end_time: null as unknown as string,
+      ...keys,
+    });
+    if (!('vm_ip' in keys)) delete live.vm_ip;
+    const withSession = { ...evaluation, sessions: [live] };
+    const report = await removeMember(withSession, removal, fake.services, fakeSettings());
+    expect(report.outcome).toBe('skipped-changed');
+    expect(report.detail).toMatch(/is Active/);
+  });
+
   it('counts a member already gone as already-removed', async () => {
     const { evaluation, removal, fake } = await planned();
     fake.servers.delete(removal.serverId);

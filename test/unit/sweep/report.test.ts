@@ -3,6 +3,7 @@ import {
   boundGroups,
   GroupLines,
   type GroupReport,
+  groupReportOf,
   REPORTED_GROUPS,
   summarise,
 } from '../../../lib/sweep/report.ts';
@@ -100,5 +101,38 @@ describe('GroupLines', () => {
     expect(lines.lines()).not.toContain(late);
     expect(lines.totals.outcomes.removed).toBe(1);
     expect(lines.totals.plannedRemovals).toBe(1);
+  });
+});
+
+describe('groupReportOf', () => {
+  const base = {
+    groupId: 'sg-1',
+    groupName: 'group 1',
+    members: [],
+    inService: 2,
+    usedSessions: 1,
+    sessionsPerServer: 1,
+    usagePercent: 50,
+  };
+
+  it('carries a removal hold and the resource thresholds of an evaluated group', () => {
+    const hold = { reason: 'unmatched-session' as const, detail: 'session s-9 matches no member' };
+    const resourceThresholds = { cpuPercent: 70, memPercent: 80 };
+    const report = groupReportOf(
+      'p1',
+      { ...base, kind: 'steady', thresholdPercent: 80, hold, resourceThresholds },
+      { includeMembers: false },
+    );
+    expect(report).toMatchObject({ decision: 'steady', hold, resourceThresholds });
+  });
+
+  it('leaves both out when the decision has neither', () => {
+    const report = groupReportOf(
+      'p1',
+      { ...base, kind: 'steady', thresholdPercent: 80 },
+      { includeMembers: false },
+    );
+    expect(report).not.toHaveProperty('hold');
+    expect(report).not.toHaveProperty('resourceThresholds');
   });
 });
