@@ -99,9 +99,6 @@ describe('npm run plan against the simulator', () => {
     const html = readFileSync(join(out, 'plan.html'), 'utf8');
     expect(parseHtml(html)).toEqual([]);
     expect(html).toContain('<title>aps-autoscaler plan: project ');
-    expect(
-      html.match(/<tr[^>]*data-decision=/g)?.length ?? html.split('sg-').length,
-    ).toBeGreaterThan(0);
     for (const g of saved.report.groups) expect(html).toContain(g.serverGroupName);
     expect(html).toContain('shrink=15,threshold=70,min=2');
   }, 90_000);
@@ -110,7 +107,7 @@ describe('npm run plan against the simulator', () => {
     const out = mkdtempSync(join(tmpdir(), 'plan-'));
     const { code, stdout } = await plan(
       ['--size', '30x4', '--seed', '7', '--out', out],
-      cleanEnv(),
+      cleanEnv({ RATE_LIMIT_RPS: '0' }),
     );
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/on the built-in simulator: generated fleet 30x4 seed 7/);
