@@ -13,7 +13,7 @@ export function progressReporter(
   now: () => number = Date.now,
 ): { update: ((p: PlanProgress) => void) | undefined; done: () => void } {
   if (stream.isTTY !== true) return { update: undefined, done: () => {} };
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update(p) {
