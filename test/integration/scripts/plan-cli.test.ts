@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,8 +60,20 @@ function parseHtml(html: string): string[] {
 describe('npm run plan against the simulator', () => {
   it('--sim on the demo fleet prints the table, a summary and the what-if, and writes both files', async () => {
     const out = mkdtempSync(join(tmpdir(), 'plan-'));
+    const prices = join(out, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ currency: 'EUR', perServerHour: {}, default: 0.5 }));
     const { code, stdout, stderr } = await plan(
-      ['--sim', '--out', out, '--what-if', 'shrink=15,threshold=70,min=2', '--what-if', 'min=0'],
+      [
+        '--sim',
+        '--out',
+        out,
+        '--what-if',
+        'shrink=15,threshold=70,min=2',
+        '--what-if',
+        'min=0',
+        '--prices',
+        prices,
+      ],
       cleanEnv({ DRY_RUN: 'false' }),
     );
     expect(stderr).toBe('');
@@ -78,6 +90,8 @@ describe('npm run plan against the simulator', () => {
     );
     expect(stdout).toMatch(/^ +baseline +shrink=15,threshold=70,min=2 +min=0$/m);
     expect(stdout).toMatch(/^removals +3 +\d+ +\d+$/m);
+    // 3 removals × 24 h × 0.50 EUR.
+    expect(stdout).toMatch(/^estimated saving +36\.00 EUR +/m);
     expect(stdout).toContain(`wrote ${join(out, 'plan.json')}`);
     expect(stdout).toContain(`wrote ${join(out, 'plan.html')}`);
 
