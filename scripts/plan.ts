@@ -46,6 +46,19 @@ function simEnv(env: NodeJS.ProcessEnv, sim: Simulator): NodeJS.ProcessEnv {
   };
 }
 
+/** The first line: where plan mode reads from; on the simulator, why when it was not asked for. */
+function headerLine(args: PlanArgs, config: Config, sim: Simulator | undefined): string {
+  if (sim === undefined) {
+    return `plan mode (read only) against project ${config.projectId} in ${config.region}: ${config.apsEndpoint}`;
+  }
+  const why = args.sim ? '' : ' (no HUAWEICLOUD_SDK_AK set)';
+  const fleet =
+    args.size === undefined
+      ? (args.fleet ?? 'demo fleet')
+      : `generated fleet ${args.size.groups}x${args.size.serversPerGroup} seed ${args.size.seed}`;
+  return `plan mode (read only) on the built-in simulator${why}: ${fleet}, ${sim.url}`;
+}
+
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = parsePlanArgs(argv);
   if (args.help) {
@@ -56,11 +69,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   const sim = onSim ? await startSim(args) : undefined;
   try {
     const config: Config = loadConfig(sim === undefined ? env : simEnv(env, sim));
-    const header =
-      sim === undefined
-        ? `plan mode (read only) against project ${config.projectId} in ${config.region}: ${config.apsEndpoint}`
-        : `plan mode (read only) on the built-in simulator${args.sim ? '' : ' (no HUAWEICLOUD_SDK_AK set)'}: ` +
-          `${args.size ? `generated fleet ${args.size.groups}x${args.size.serversPerGroup} seed ${args.size.seed}` : (args.fleet ?? 'demo fleet')}, ${sim.url}`;
+    const header = headerLine(args, config, sim);
     const progress = progressReporter(process.stderr);
     const result = await runPlan({
       config,
