@@ -1,42 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { GroupReport, SweepReport } from '../lib/sweep/report.ts';
+import type { SweepReport } from '../lib/sweep/report.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
+import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 
 // The main job: the demo fleet on the built-in simulator and a local SQS,
 // the sweep through `osls invoke local`, then the fanout path end to end.
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-function decisionRows(groups: readonly GroupReport[]): string[][] {
-  const rows = [['GROUP', 'DECISION', 'WHY', 'USAGE', 'REMOVALS']];
-  for (const g of groups) {
-    const why =
-      g.decision === 'skip'
-        ? `${g.reason}${g.detail ? `: ${g.detail}` : ''}`
-        : g.decision === 'scale-out'
-          ? `usage ≥ ${g.thresholdPercent}%: add ${g.recommendedScaleOut}`
-          : Object.entries(g.memberReasons)
-              .map(([k, n]) => `${n} ${k}`)
-              .join(', ');
-    const removals = g.removals.map((r) => `${r.serverId} (${r.outcome})`).join(', ') || '-';
-    rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
-  }
-  return rows;
-}
 
 /** Each group's member server ids, from the simulator's state. */
 function membersOf(sim: Simulator): Map<string, string[]> {

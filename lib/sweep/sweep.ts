@@ -5,6 +5,7 @@ import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
+  type GroupEvaluation,
   type PipelineServices,
   type PipelineSettings,
   removeMember,
@@ -43,6 +44,12 @@ export interface SweepOptions {
   stats: () => RequestStats;
   /** Fanout: puts evaluate-group messages on the remediation queue. */
   enqueue?: (messages: QueueMessage[]) => Promise<SendResult>;
+  /**
+   * Inline only: called with each group's fetched data and decision as soon
+   * as it is evaluated (before any action), so a caller such as `npm run
+   * plan` can reuse the data without fetching it again. Must not throw.
+   */
+  onEvaluated?: (projectId: string, evaluation: GroupEvaluation) => void;
 }
 
 /**
@@ -96,6 +103,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         async (group) => {
           const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings);
+          options.onEvaluated?.(project.projectId, evaluation);
           const groupReport = groupReportOf(project.projectId, evaluation.decision, {
             includeMembers: position < MEMBER_DETAIL_GROUPS,
             error: evaluation.error?.message,

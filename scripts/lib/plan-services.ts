@@ -1,0 +1,150 @@
+import type { Credentials } from '../../lib/config.ts';
+import { HuaweiApiError } from '../../lib/errors.ts';
+import { type ApsClient, createApsClient } from '../../lib/huawei/aps-client.ts';
+import { createHttpCore, type HttpCore, type HttpStats } from '../../lib/huawei/http.ts';
+import type { RequestLimiter } from '../../lib/huawei/request-limiter.ts';
+import type { Log } from '../../lib/logger.ts';
+import type { PipelineServices } from '../../lib/sweep/pipeline.ts';
+
+// Plan mode can never change anything, by construction: its services are
+// the read methods of the APS client and nothing else (no ECS client, no
+// remover, no drain, no queue), and the HTTP core under them refuses every
+// method but GET before a byte is sent.
+
+/** The only APS calls plan mode can express: listings and reads. */
+export type ReadOnlyAps = Pick<
+  ApsClient,
+  'listServerGroups' | 'getServerGroup' | 'listServers' | 'listSessions' | 'getServer'
+>;
+
+export interface PlanServices {
+  aps: ReadOnlyAps;
+  log: Log;
+}
+
+/** A mutating call reached plan mode's services: a bug, reported loudly. */
+export class PlanModeRefusal extends Error {
+  override name = 'PlanModeRefusal';
+}
+
+/** The core with every method but GET refused before it is signed or sent. */
+export function getOnly(http: HttpCore): HttpCore {
+  return {
+    request(req) {
+      if (req.method !== 'GET') {
+        return Promise.reject(
+          new PlanModeRefusal(`plan mode refused ${req.method} ${req.path}: it only reads`),
+        );
+      }
+      return http.request(req);
+    },
+    get stats() {
+      return http.stats;
+    },
+  };
+}
+
+/** The read methods of a client, bound; the client itself is not kept. */
+export function readOnlyAps(client: ReadOnlyAps): ReadOnlyAps {
+  return {
+    listServerGroups: client.listServerGroups.bind(client),
+    getServerGroup: client.getServerGroup.bind(client),
+    listServers: client.listServers.bind(client),
+    listSessions: client.listSessions.bind(client),
+    getServer: client.getServer.bind(client),
+  };
+}
+
+export interface PlanTarget {
+  credentials: Credentials;
+  projectId: string;
+  apsEndpoint: string;
+}
+
+/** Plan mode's services for one project, over a GET-only HTTP core. */
+export function createPlanServices(
+  target: PlanTarget,
+  options: {
+    limiter: RequestLimiter;
+    timeoutMs: number;
+    log: Log;
+    fetch?: typeof globalThis.fetch | undefined;
+  },
+): { services: PlanServices; stats: () => Readonly<HttpStats> } {
+  const http = getOnly(
+    createHttpCore({
+      credentials: target.credentials,
+      projectId: target.projectId,
+      limiter: options.limiter,
+      timeoutMs: options.timeoutMs,
+      log: options.log,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+  );
+  const aps = createApsClient({ http, endpoint: target.apsEndpoint, projectId: target.projectId });
+  return { services: { aps: readOnlyAps(aps), log: options.log }, stats: () => http.stats };
+}
+
+/** Whether an API error says the key or the project is wrong: nothing else can work then. */
+export function isAccessDenied(error: unknown): error is HuaweiApiError {
+  return error instanceof HuaweiApiError && (error.status === 401 || error.status === 403);
+}
+
+/**
+ * Watches the reads: counts the groups listed and keeps the first
+ * access-denied error (401/403), which the sweep itself would only report
+ * as a listing failure, without its request id.
+ */
+export function observeReads(
+  aps: ReadOnlyAps,
+  seen: { listed: number; denied?: HuaweiApiError | undefined },
+): ReadOnlyAps {
+  const watch =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (isAccessDenied(error)) seen.denied ??= error;
+        throw error;
+      }
+    };
+  return {
+    async *listServerGroups(filters) {
+      try {
+        for await (const group of aps.listServerGroups(filters)) {
+          seen.listed++;
+          yield group;
+        }
+      } catch (error) {
+        if (isAccessDenied(error)) seen.denied ??= error;
+        throw error;
+      }
+    },
+    getServerGroup: watch(aps.getServerGroup),
+    listServers: watch(aps.listServers),
+    listSessions: watch(aps.listSessions),
+    getServer: watch(aps.getServer),
+  };
+}
+
+/**
+ * What the sweep's type asks for, from read-only services: the two mutating
+ * slots (`deleteServer`, `ecs.removeMember`) refuse and tell `onRefused`,
+ * never reaching the network. A forced dry run never calls them; this is the
+ * second wall.
+ */
+export function asPipelineServices(
+  plan: PlanServices,
+  onRefused: (what: string) => void,
+): PipelineServices {
+  const refuse = (what: string) => (): Promise<never> => {
+    onRefused(what);
+    return Promise.reject(new PlanModeRefusal(`plan mode refused ${what}: it only reads`));
+  };
+  return {
+    aps: { ...plan.aps, deleteServer: refuse('deleteServer') },
+    ecs: { removeMember: refuse('removeMember') },
+    log: plan.log,
+  };
+}

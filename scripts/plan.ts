@@ -1,0 +1,124 @@
+import { type Config, loadConfig } from '../lib/config.ts';
+import { describeFailure } from '../lib/sweep/pipeline.ts';
+import { type Simulator, startSimulator } from '../sim/server.ts';
+import { decisionRows, table } from './lib/decision-table.ts';
+import { PLAN_USAGE, type PlanArgs, PlanUsageError, parsePlanArgs } from './lib/plan-args.ts';
+import { caveatLines, summaryLine, whatIfTable, writePlanFiles } from './lib/plan-output.ts';
+import { progressReporter } from './lib/plan-progress.ts';
+import { deniedLine, runPlan } from './lib/plan-run.ts';
+
+// `npm run plan`: what a sweep would do in your account (or on the built-in
+// simulator), changing nothing. See README "Before you deploy".
+
+/** Variables that would point plan mode anywhere but the simulator, dropped in --sim. */
+const KEY_SOURCES = [
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'HUAWEICLOUD_SDK_AK_PARAMETER',
+  'HUAWEICLOUD_SDK_SK_PARAMETER',
+  'HUAWEICLOUD_SDK_SECRET_ID',
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+];
+
+function hasKey(env: NodeJS.ProcessEnv): boolean {
+  return KEY_SOURCES.some((name) => (env[name] ?? '').trim() !== '');
+}
+
+async function startSim(args: PlanArgs): Promise<Simulator> {
+  // The client signs with the wall clock: rebase the fleet onto it, decisions unchanged.
+  const clock = { now: 'real', rebase: true };
+  if (args.size !== undefined) return startSimulator({ generate: args.size, clock });
+  return startSimulator({ fleet: args.fleet, clock });
+}
+
+function simEnv(env: NodeJS.ProcessEnv, sim: Simulator): NodeJS.ProcessEnv {
+  const clean = { ...env };
+  for (const name of KEY_SOURCES) delete clean[name];
+  return {
+    ...clean,
+    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
+    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
+    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
+    APS_ENDPOINT: sim.url,
+    ECS_ENDPOINT: sim.url,
+    // The simulator is local: no need to pace requests as for the real API, unless asked.
+    RATE_LIMIT_RPS: env['RATE_LIMIT_RPS'] ?? '0',
+  };
+}
+
+/** The first line: where plan mode reads from; on the simulator, why when it was not asked for. */
+function headerLine(args: PlanArgs, config: Config, sim: Simulator | undefined): string {
+  if (sim === undefined) {
+    return `plan mode (read only) against project ${config.projectId} in ${config.region}: ${config.apsEndpoint}`;
+  }
+  const why = args.sim ? '' : ' (no HUAWEICLOUD_SDK_AK set)';
+  const fleet =
+    args.size === undefined
+      ? (args.fleet ?? 'demo fleet')
+      : `generated fleet ${args.size.groups}x${args.size.serversPerGroup} seed ${args.size.seed}`;
+  return `plan mode (read only) on the built-in simulator${why}: ${fleet}, ${sim.url}`;
+}
+
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const args = parsePlanArgs(argv);
+  if (args.help) {
+    console.log(PLAN_USAGE);
+    return 0;
+  }
+  const onSim = args.sim || !hasKey(env);
+  const sim = onSim ? await startSim(args) : undefined;
+  try {
+    const config: Config = loadConfig(sim === undefined ? env : simEnv(env, sim));
+    const header = headerLine(args, config, sim);
+    const progress = progressReporter(process.stderr);
+    const result = await runPlan({
+      config,
+      whatIf: args.whatIf,
+      prices: args.prices,
+      onProgress: progress.update,
+    }).finally(progress.done);
+
+    if (result.denied !== undefined) {
+      console.error(deniedLine(result.denied, config));
+      return 2;
+    }
+    if (result.refused.length > 0) {
+      console.error(
+        `plan: BUG: plan mode reached mutating calls (${[...new Set(result.refused)].join(', ')}) and refused them; nothing was changed`,
+      );
+      return 3;
+    }
+    const { report } = result;
+    if (report.errors.length > 0 && report.totals.groups === 0) {
+      console.error(`plan: could not list the server groups: ${report.errors[0]?.error}`);
+      return 1;
+    }
+    console.log(header);
+    console.log(table(decisionRows(report.groups)));
+    console.log(summaryLine(report));
+    for (const line of caveatLines(report)) console.log(line);
+    console.log(`\nwhat-if on the same data (no second fetch):`);
+    console.log(whatIfTable(result.whatIf));
+    const files = writePlanFiles(
+      args.out,
+      result,
+      `aps-autoscaler plan: project ${config.projectId}`,
+    );
+    console.log(`\nwrote ${files.json}\nwrote ${files.html}`);
+    // An aborted plan is an answer (the cap would stop the sweep); a partial one missed groups.
+    return report.status === 'partial' ? 1 : 0;
+  } finally {
+    await sim?.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2), process.env);
+} catch (error) {
+  const message =
+    error instanceof PlanUsageError
+      ? `${error.message}\n${PLAN_USAGE}`
+      : describeFailure(error).message;
+  console.error(`plan: ${message}`);
+  process.exitCode = 2;
+}
