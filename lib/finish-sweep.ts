@@ -26,7 +26,10 @@ export class SweepFailedError extends AutoscalerError {
 }
 
 export interface FinishSweepOptions {
-  settings: Pick<Settings, 'reportBucket' | 'hourlyPriceByFlavor' | 'failOnErrors'>;
+  settings: Pick<
+    Settings,
+    'reportBucket' | 'hourlyPriceByFlavor' | 'failOnErrors' | 'apsEndpoint' | 'ecsEndpoint'
+  >;
   /** Names the kept report: the Lambda request id. */
   sweepId: string;
   log: Log;
@@ -112,7 +115,10 @@ export async function finishSweep(
     mode: report.mode,
     dryRun: report.dryRun,
     abortReason: report.abortReason,
-    ...(problems.length > 0 ? { problems } : {}),
+    // The hosts called: API errors name the path, status, code and request id.
+    ...(problems.length > 0
+      ? { problems, endpoints: { aps: settings.apsEndpoint, ecs: settings.ecsEndpoint } }
+      : {}),
     ...(report.errors.length > 0 ? { errors: report.errors } : {}),
     ...(report.enqueued === undefined ? { totals: report.totals } : { enqueued: report.enqueued }),
     ...(savings.unpricedFlavors.length > 0 ? { unpricedFlavors: savings.unpricedFlavors } : {}),

@@ -200,7 +200,8 @@ async function attemptRemoval(
     if (reason.kind !== 'idle') {
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
-    const flavor = typeof fresh.flavor_id === 'string' ? { flavorId: fresh.flavor_id } : {};
+    const flavorId = fresh.product_info?.flavor_id;
+    const flavor = flavorId === undefined ? {} : { flavorId };
     if (settings.removalMode === 'release') {
       const deleted = await services.aps.deleteServer(fresh.id);
       return withRequestId({ ...base, ...flavor, outcome: 'removed' }, deleted.requestId);
