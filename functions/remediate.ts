@@ -3,6 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { assertSqsEvent } from '../lib/events.ts';
+import { metricsOfBatch, publishMetrics } from '../lib/metrics.ts';
+import { tallyRecords } from '../lib/queue/batch-tally.ts';
 import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
@@ -16,34 +18,45 @@ import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 export function createRemediateHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<SQSBatchResponse> => {
     assertSqsEvent(event);
-    const { config, log, invocation } = beginInvocation(deps, context);
+    const { config, log, invocation } = await beginInvocation(deps, context);
     const records = event.Records as unknown as SQSRecord[];
     const queueUrl = config.deadLetterQueueUrl;
-    const handleRecord = createRecordHandler(records, {
-      log,
-      process: (message) =>
-        processMessage(
-          message,
-          invocation.servicesFor(message.projectId),
-          invocation.settingsFor(message.projectId, { dryRun: message.dryRun }),
-          { maxRemovalsPerSweep: config.maxRemovalsPerSweep },
-        ),
-      deadLetter:
-        queueUrl !== undefined
-          ? async (record) => sendToDeadLetter(record, { sqs: await deps.sqs(), queueUrl })
-          : undefined,
-    });
+    const { handle, tally } = tallyRecords(
+      createRecordHandler(records, {
+        log,
+        process: (message) =>
+          processMessage(
+            message,
+            invocation.servicesFor(message.projectId),
+            invocation.settingsFor(message.projectId, { dryRun: message.dryRun }),
+            { maxRemovalsPerSweep: config.maxRemovalsPerSweep },
+          ),
+        deadLetter:
+          queueUrl !== undefined
+            ? async (record) => sendToDeadLetter(record, { sqs: await deps.sqs(), queueUrl })
+            : undefined,
+      }),
+    );
     const response = await processPartialResponse(
       event,
-      handleRecord,
+      handle,
       new BatchProcessor(EventType.SQS),
-      { context, throwOnFullBatchFailure: false, processInParallel: false },
+      {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: false,
+      },
     );
-    log.info('batch processed', {
+    const failed = response.batchItemFailures.length;
+    log[failed > 0 || tally.deadLettered > 0 ? 'warn' : 'info']('batch processed', {
       records: records.length,
-      failed: response.batchItemFailures.length,
+      failed,
+      deadLettered: tally.deadLettered,
+      outcomes: tally.outcomes,
       requests: invocation.stats(),
     });
+    const metrics = deps.metrics?.();
+    if (metrics !== undefined) publishMetrics(metrics, metricsOfBatch(tally));
     return response;
   };
 }

@@ -1,16 +1,28 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { type Config, loadConfig } from '../lib/config.ts';
+import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
+import { type CredentialsProvider, createCredentialsProvider } from '../lib/credentials.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
+import { createMetrics } from '../lib/metrics.ts';
+import { createS3Client } from '../lib/report-store.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 
 /** What both handlers need from the outside world; tests pass their own. */
 export interface HandlerDeps {
-  config: () => Config;
+  /** Everything but the key pair, parsed once per container. */
+  settings: () => Settings;
+  /** Reads the key pair (cached for CREDENTIALS_CACHE_SECONDS); made once per container. */
+  credentials: () => CredentialsProvider;
   logger: Logger;
+  /** Where metrics are written (EMF); none: no metrics (benchmarks). */
+  metrics?: () => Metrics;
   /** The SQS client, created (and its SDK loaded) on first use. */
   sqs: () => Promise<SQSClient>;
+  /** The S3 client for reports, created on first use. */
+  s3?: () => Promise<S3Client>;
   fetch?: typeof globalThis.fetch;
   now?: () => number;
 }
@@ -27,18 +39,28 @@ function once<T>(make: () => T): () => T {
 }
 
 /**
- * The real dependencies, created once per container: the config is parsed on
- * first use (a bad variable fails that invocation with a message naming it,
- * instead of crashing the module load) and the SQS client is reused.
+ * The real dependencies, created once per container: the settings are parsed
+ * on first use (a bad variable fails that invocation with a message naming
+ * it, instead of crashing the module load); the credentials provider, the
+ * metrics and the SQS and S3 clients are made once and reused.
  */
-export function defaultDeps(): HandlerDeps {
+export function defaultDeps(env: Record<string, string | undefined> = process.env): HandlerDeps {
+  const settings = once(() => loadSettings(env));
   return {
-    config: once(() => loadConfig(process.env)),
+    settings,
+    credentials: once(() =>
+      createCredentialsProvider(settings().credentialSource, {
+        cacheSeconds: settings().credentialsCacheSeconds,
+      }),
+    ),
     logger: createLogger(),
+    metrics: once(() => createMetrics({ stage: settings().stage })),
     sqs: once(async () => {
       const { SQSClient } = await import('@aws-sdk/client-sqs');
-      return new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+      return new SQSClient({ region: env.AWS_REGION ?? 'us-east-1' });
     }),
+    // s3rver and other local S3 servers have no bucket subdomains.
+    s3: once(() => createS3Client({ forcePathStyle: env.AWS_ENDPOINT_URL_S3 !== undefined })),
   };
 }
 
@@ -51,16 +73,29 @@ export function deadlineOf(
 }
 
 /**
- * What every invocation starts with: the config (parsed once per container),
- * the logger, and clients bound to this invocation's deadline and request budget.
+ * What every invocation starts with: the config (settings parsed once per
+ * container, the key pair from the provider, which re-reads it once its
+ * cache expires so a rotated key is used without a deploy), the logger, and
+ * clients bound to this invocation's deadline and request budget. A key
+ * pair that cannot be read is an ERROR line naming the source, then a throw.
  */
-export function beginInvocation(
+export async function beginInvocation(
   deps: HandlerDeps,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
-): { config: Config; log: Log; invocation: Invocation } {
-  const config = deps.config();
-  const now = deps.now ?? Date.now;
+): Promise<{ config: Config; log: Log; invocation: Invocation }> {
   const log = fromPowertools(deps.logger);
+  const settings = deps.settings();
+  let config: Config;
+  try {
+    config = withCredentials(settings, await deps.credentials().get());
+  } catch (error) {
+    log.error('key pair not read', {
+      source: settings.credentialSource.kind,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    throw error;
+  }
+  const now = deps.now ?? Date.now;
   const invocation = createInvocation(config, {
     deadlineAt: deadlineOf(context, now),
     log,

@@ -2,16 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseScheduleEvent } from '../lib/events.ts';
+import { type FinishedSweepReport, finishSweep } from '../lib/finish-sweep.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
-import type { SweepReport } from '../lib/sweep/report.ts';
 import { runSweep } from '../lib/sweep/sweep.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
-/** The scheduled sweep: every group of every project, inline or fanned out. */
+/** The scheduled sweep: every group of every project, inline or fanned out; then lib/finish-sweep.ts. */
 export function createSweepHandler(deps: HandlerDeps) {
-  return async (event: unknown, context: Context): Promise<SweepReport> => {
+  return async (event: unknown, context: Context): Promise<FinishedSweepReport> => {
     const detail = parseScheduleEvent(event);
-    const { config, log, invocation } = beginInvocation(deps, context);
+    const { config, log, invocation } = await beginInvocation(deps, context);
     const projects = detail.projects ?? [{ projectId: config.projectId, region: config.region }];
     const queueUrl = config.remediationQueueUrl;
     const report = await runSweep({
@@ -32,24 +32,13 @@ export function createSweepHandler(deps: HandlerDeps) {
           }
         : {}),
     });
-    log.info('sweep finished', {
-      status: report.status,
-      mode: report.mode,
-      dryRun: report.dryRun,
-      abortReason: report.abortReason,
-      // Fanout decides nothing itself: its figures are the messages enqueued.
-      ...(report.mode === 'fanout'
-        ? {
-            enqueued: {
-              sent: report.enqueued?.sent ?? 0,
-              failed: report.enqueued?.failed.length ?? 0,
-            },
-          }
-        : { totals: report.totals }),
-      requests: report.requests,
-      durationMs: report.durationMs,
+    return finishSweep(report, {
+      settings: config,
+      sweepId: context.awsRequestId,
+      log,
+      metrics: deps.metrics?.(),
+      s3: deps.s3,
     });
-    return report;
   };
 }
 

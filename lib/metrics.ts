@@ -77,14 +77,22 @@ export function metricsOfReport(report: SweepReport, savings?: ReportSavings): M
   return points;
 }
 
-/** The metrics of one remediation batch: records dead-lettered and removals by outcome. */
+/**
+ * The metrics of one remediation batch: records dead-lettered, records handed
+ * back to SQS after a transient failure (counted as API errors) and removals
+ * by outcome.
+ */
 export function metricsOfBatch(batch: {
   deadLettered: number;
+  failed?: number;
   outcomes?: Partial<Record<string, number>>;
 }): MetricPoint[] {
   const points: MetricPoint[] = [
     { name: METRIC.deadLettered, value: batch.deadLettered, unit: 'Count' },
   ];
+  if (batch.failed !== undefined) {
+    points.push({ name: METRIC.apiErrors, value: batch.failed, unit: 'Count' });
+  }
   for (const [outcome, value] of Object.entries(batch.outcomes ?? {})) {
     if (value !== undefined) {
       points.push({

@@ -4,6 +4,8 @@ import type { SweepReport } from './sweep/report.ts';
 
 /** The object written beside every dated report, always the last sweep's. */
 export const LATEST_REPORT_KEY = 'latest.json';
+/** The last sweep's HTML page, written when a page is given. */
+export const LATEST_PAGE_KEY = 'latest.html';
 
 /** `reports/{yyyy-mm-dd of startedAt, UTC}/{sweepId}.json`. */
 export function reportKeyOf(report: Pick<SweepReport, 'startedAt'>, sweepId: string): string {
@@ -23,11 +25,19 @@ export interface KeepReportOptions {
   log?: Log;
   /** The S3 client (one per container: see createS3Client), created on first use. */
   s3: () => Promise<S3Client>;
+  /** The report as an HTML page (lib/report/html.ts), written next to the JSON as `.html`. */
+  html?: string | undefined;
+}
+
+/** The HTML page's key beside a report's JSON key. */
+export function pageKeyOf(reportKey: string): string {
+  return reportKey.replace(/\.json$/, '.html');
 }
 
 /**
- * Writes `report` to S3 as its dated key and as `latest.json`, and returns
- * the dated key. Never throws: a failed write is an ERROR line naming the
+ * Writes `report` to S3 as its dated key and as `latest.json` (and, when
+ * given, its HTML page as the dated `.html` key and `latest.html`), and
+ * returns the dated key. Never throws: a failed write is an ERROR line naming the
  * bucket, key and cause that carries the whole report, so nothing is lost.
  */
 export async function keepReport(
@@ -40,14 +50,22 @@ export async function keepReport(
     key = reportKeyOf(report, options.sweepId);
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const client = await options.s3();
-    const body = JSON.stringify(report);
-    for (const target of [key, LATEST_REPORT_KEY]) {
+    const json = { body: JSON.stringify(report), type: 'application/json' };
+    const objects: [string, { body: string; type: string }][] = [
+      [key, json],
+      [LATEST_REPORT_KEY, json],
+    ];
+    if (options.html !== undefined) {
+      const page = { body: options.html, type: 'text/html; charset=utf-8' };
+      objects.push([pageKeyOf(key), page], [LATEST_PAGE_KEY, page]);
+    }
+    for (const [target, object] of objects) {
       await client.send(
         new PutObjectCommand({
           Bucket: options.bucket,
           Key: target,
-          Body: body,
-          ContentType: 'application/json',
+          Body: object.body,
+          ContentType: object.type,
         }),
       );
     }

@@ -1,14 +1,38 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
+import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
+import { type LocalS3, startLocalS3 } from './lib/local-s3.ts';
 
-// The main job: the demo fleet on the built-in simulator and a local SQS,
-// the sweep through `osls invoke local`, then the fanout path end to end.
+// The main job: the demo fleet on the built-in simulator, a local SQS and a
+// local S3 (s3rver), the sweep through `osls invoke local`, then the fanout
+// path end to end.
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
+
+/** Reads a kept report back from the local S3 server: proof it was written there. */
+async function readKept(s3: LocalS3, key: string): Promise<{ json: number; html: number }> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    const size = async (k: string) => {
+      const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: k }));
+      return (await answer.Body?.transformToString())?.length ?? 0;
+    };
+    return { json: await size(key), html: await size(pageKeyOf(key)) };
+  } finally {
+    client.destroy();
+  }
+}
 
 /** Each group's member server ids, from the simulator's state. */
 function membersOf(sim: Simulator): Map<string, string[]> {
@@ -28,38 +52,41 @@ async function main(): Promise<void> {
   mkdirSync(REPORTS, { recursive: true });
   const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
   const sqs = await startLocalSqs();
+  const s3 = await startLocalS3();
   const env = {
+    ...s3.env,
     APS_ENDPOINT: sim.url,
     ECS_ENDPOINT: sim.url,
     HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
     REMEDIATION_QUEUE_URL: sqs.remediationQueueUrl,
     DEAD_LETTER_QUEUE_URL: sqs.deadLetterQueueUrl,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
   };
   try {
     const before = membersOf(sim);
     console.log('aps-autoscaler main job on the built-in simulator');
     console.log(
-      `simulator ${sim.url} (demo fleet: ${before.size} groups), local SQS ${sqs.endpoint}\n`,
+      `simulator ${sim.url} (demo fleet: ${before.size} groups), local SQS ${sqs.endpoint}, local S3 ${s3.endpoint}\n`,
     );
 
     console.log(
       '1) inline sweep: osls invoke local -f sweep --stage local --path events/schedule.json',
     );
     const inline = await invokeLocal({ fn: 'sweep', event: 'events/schedule.json', env });
-    const report = inline.result as SweepReport | undefined;
+    const report = inline.result as FinishedSweepReport | undefined;
     if (report?.kind !== 'sweep')
       throw new Error(`sweep returned no report:\n${inline.stderr || inline.stdout}`);
     writeFileSync(`${REPORTS}sweep-inline.json`, `${JSON.stringify(report, null, 2)}\n`);
     console.log(table(decisionRows(report.groups)));
+    console.log(`\nsummary: ${report.summary}`);
+    if (report.reportKey === undefined) throw new Error('the sweep kept no report in S3');
+    const kept = await readKept(s3, report.reportKey);
     console.log(
-      `status ${report.status}: ${report.totals.outcomes.removed} removed, ${report.totals.recommendedScaleOut} scale-out recommended, ` +
-        `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms`,
+      `report in local S3: s3://${s3.bucket}/${report.reportKey} (${kept.json} bytes) and ${pageKeyOf(report.reportKey)} (${kept.html} bytes)`,
     );
-    console.log(`report: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`);
+    console.log(
+      `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms · copy: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`,
+    );
     const afterInline = membersOf(sim);
 
     console.log('2) fanout: sweep (SWEEP_MODE=fanout) → SQS → remediate');
@@ -128,6 +155,7 @@ async function main(): Promise<void> {
     console.log(`removed from the fleet: ${removed.join(', ') || 'nothing'}`);
     if (!same) process.exitCode = 1;
   } finally {
+    await s3.close();
     await sqs.close();
     await sim.close();
   }

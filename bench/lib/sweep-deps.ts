@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { HandlerDeps } from '../../functions/runtime.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { loadSettings } from '../../lib/config.ts';
+import { createCredentialsProvider } from '../../lib/credentials.ts';
 
 /** Where the simulator listens and the keys it accepts. */
 export interface SimTarget {
@@ -38,7 +39,7 @@ export function benchDeps(
   env: Record<string, string>,
   fetch?: typeof globalThis.fetch,
 ): HandlerDeps {
-  const config = loadConfig({
+  const settings = loadSettings({
     HUAWEICLOUD_SDK_AK: target.ak,
     HUAWEICLOUD_SDK_SK: target.sk,
     HUAWEICLOUD_SDK_PROJECT_ID: target.projectId,
@@ -48,7 +49,8 @@ export function benchDeps(
   });
   let sqs: SQSClient | undefined;
   return {
-    config: () => config,
+    settings: () => settings,
+    credentials: () => createCredentialsProvider(settings.credentialSource, { cacheSeconds: 0 }),
     logger: discardingLogger().logger,
     sqs: async () => {
       // Loaded on first use, as the handlers do: inline sweeps never pay for the SDK.

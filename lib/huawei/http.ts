@@ -114,6 +114,10 @@ function safeFields(error: unknown): Record<string, unknown> {
     fields['code'] = error.code;
     fields['requestId'] = error.requestId;
   }
+  if (error instanceof NetworkError) {
+    fields['host'] = error.host;
+    fields['detail'] = error.message;
+  }
   return fields;
 }
 
@@ -209,7 +213,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
         text = await response.text();
       } catch (error) {
         if (controller.signal.aborted) throw timeout();
-        throw new NetworkError(call, { cause: error });
+        throw new NetworkError({ ...call, host: new URL(url).host }, { cause: error });
       }
       return interpret(req, call, response, text, signature);
     } finally {

@@ -28,7 +28,7 @@ export function createRecordHandler(records: readonly SQSRecord[], deps: RecordH
       throw new Error(`${error} (DEAD_LETTER_QUEUE_URL is not set)`);
     }
     await deps.deadLetter({ messageId: record.messageId, body: record.body, kind, error });
-    log.warn('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
+    log.error('record sent to dead-letter queue', { messageId: record.messageId, kind, error });
     return { status: 'dead-lettered', kind, error };
   };
 

@@ -97,7 +97,8 @@ export async function fetchAndEvaluate(
     sessions: sessions.status === 'fulfilled' ? sessions.value : undefined,
   };
   if (error !== undefined) evaluation.error = error;
-  services.log.info('group evaluated', {
+  // A failed listing is a failed call: ERROR with its cause (status, code, host, request id).
+  services.log[error === undefined ? 'info' : 'error']('group evaluated', {
     audit: 'decision',
     projectId: settings.projectId,
     serverGroupId: group.id,
@@ -133,7 +134,7 @@ export async function removeMember(
 ): Promise<RemovalReport> {
   const report = await attemptRemoval(evaluation, removal, services, settings);
   const policy = evaluation.group.scaling_policy?.scaling_policy_by_session;
-  services.log.info(`removal ${report.outcome}`, {
+  services.log[report.outcome === 'failed' ? 'error' : 'info'](`removal ${report.outcome}`, {
     audit: 'removal',
     projectId: settings.projectId,
     serverGroupId: evaluation.group.id,
@@ -200,9 +201,11 @@ async function attemptRemoval(
     if (reason.kind !== 'idle') {
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
+    const flavorId = fresh.product_info?.flavor_id;
+    const flavor = flavorId === undefined ? {} : { flavorId };
     if (settings.removalMode === 'release') {
       const deleted = await services.aps.deleteServer(fresh.id);
-      return withRequestId({ ...base, outcome: 'removed' }, deleted.requestId);
+      return withRequestId({ ...base, ...flavor, outcome: 'removed' }, deleted.requestId);
     }
     const instanceUuid = fresh.instance_id ?? removal.instanceId;
     if (instanceUuid === undefined) {
@@ -210,7 +213,7 @@ async function attemptRemoval(
     }
     const removed = await services.ecs.removeMember(evaluation.group.id, instanceUuid);
     return withRequestId(
-      { ...base, instanceId: instanceUuid, outcome: removed.outcome },
+      { ...base, ...flavor, instanceId: instanceUuid, outcome: removed.outcome },
       removed.requestId,
     );
   } catch (error) {

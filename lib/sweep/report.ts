@@ -28,6 +28,8 @@ export interface RemovalReport {
   requestId?: string;
   /** Set on `failed` when the cause was transient (throttling, 5xx, timeout, network). */
   retryable?: boolean;
+  /** The server's flavor, when it was read before acting: prices the saving (lib/savings.ts). */
+  flavorId?: string;
 }
 
 /** One group's line in a report: the decision, its figures and what was done. */

@@ -1,7 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { HandlerDeps } from '../../functions/runtime.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { loadSettings } from '../../lib/config.ts';
+import { type CredentialsProvider, createCredentialsProvider } from '../../lib/credentials.ts';
+import { createMetrics } from '../../lib/metrics.ts';
 import { type Simulator, type StartSimulatorOptions, startSimulator } from '../../sim/server.ts';
 
 /** Mutating API calls as the simulator logged them (POST, PATCH, PUT, DELETE). */
@@ -42,6 +46,35 @@ export function capturingLogger(): { logger: Logger; logs: CapturedLogs } {
   return { logger, logs };
 }
 
+/** A Powertools Metrics instance whose EMF lines are kept in memory (parsed). */
+export function capturingMetrics(stage = 'test'): {
+  metrics: Metrics;
+  emf: Record<string, unknown>[];
+} {
+  const metrics = createMetrics({ stage });
+  const emf: Record<string, unknown>[] = [];
+  (metrics as unknown as { console: { log: (line: string) => void } }).console = {
+    log: (line: string) => emf.push(JSON.parse(line)),
+  };
+  return { metrics, emf };
+}
+
+/** The values of metric `name` in EMF lines, each with its line's dimensions. */
+export function emfValues(
+  emf: readonly Record<string, unknown>[],
+  name: string,
+): { value: unknown; dimensions: Record<string, unknown> }[] {
+  return emf
+    .filter((line) => name in line)
+    .map((line) => {
+      const { _aws: _, [name]: value, ...rest } = line;
+      const dimensions = Object.fromEntries(
+        Object.entries(rest).filter(([, v]) => typeof v === 'string'),
+      );
+      return { value, dimensions };
+    });
+}
+
 /** Handler dependencies pointed at `sim`: its endpoints, keys and virtual clock. */
 export function depsFor(
   sim: Simulator,
@@ -49,10 +82,14 @@ export function depsFor(
     env?: Record<string, string>;
     sqs?: SQSClient;
     logger?: Logger;
+    metrics?: Metrics;
     fetch?: typeof globalThis.fetch;
+    /** Replaces the key pair source (default: the simulator's pair as plain variables). */
+    credentials?: CredentialsProvider;
+    s3?: () => Promise<S3Client>;
   } = {},
 ): HandlerDeps {
-  const config = loadConfig({
+  const settings = loadSettings({
     HUAWEICLOUD_SDK_AK: sim.credentials.ak,
     HUAWEICLOUD_SDK_SK: sim.credentials.sk,
     HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
@@ -62,13 +99,22 @@ export function depsFor(
     HTTP_TIMEOUT_MS: '2000',
     ...options.env,
   });
+  const credentials =
+    options.credentials ??
+    createCredentialsProvider(settings.credentialSource, {
+      cacheSeconds: settings.credentialsCacheSeconds,
+    });
   const sqs =
     options.sqs ??
     new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const metrics = options.metrics;
   return {
-    config: () => config,
+    settings: () => settings,
+    credentials: () => credentials,
     logger: options.logger ?? capturingLogger().logger,
+    ...(metrics ? { metrics: () => metrics } : {}),
     sqs: async () => sqs,
+    ...(options.s3 ? { s3: options.s3 } : {}),
     now: () => sim.now().getTime(),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };

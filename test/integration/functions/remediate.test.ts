@@ -8,7 +8,9 @@ import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts
 import type { Simulator } from '../../../sim/server.ts';
 import {
   capturingLogger,
+  capturingMetrics,
   depsFor,
+  emfValues,
   mutatingCalls,
   startFrozenSimulator,
 } from '../../helpers/stack.ts';
@@ -35,15 +37,18 @@ describe('remediate handler against the simulator', () => {
     options: { env?: Record<string, string>; fetch?: typeof fetch } = {},
   ) => {
     const { logger, logs } = capturingLogger();
+    const { metrics, emf } = capturingMetrics();
     const handler = createRemediateHandler(
       depsFor(sim, {
         logger,
+        metrics,
         env: { DEAD_LETTER_QUEUE_URL: DLQ, ...options.env },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
     );
     return {
       logs,
+      emf,
       run: () =>
         handler(
           event,
@@ -107,7 +112,8 @@ describe('remediate handler against the simulator', () => {
 
   it('sends poison records to the dead-letter queue at once, with the validation error', async () => {
     const event = loadEvent<{ Records: { messageId: string }[] }>('sqs-mixed-batch.json');
-    const response = await remediate(event).run();
+    const { run, logs, emf } = remediate(event);
+    const response = await run();
     expect(response.batchItemFailures).toEqual([]);
     expect(sqsMock).toReceiveCommandTimes(SendMessageCommand, 1);
     expect(sqsMock).toReceiveCommandWith(SendMessageCommand, {
@@ -121,6 +127,22 @@ describe('remediate handler against the simulator', () => {
     // The valid record ran (sg-floor lost two idle members); the busy one was refused.
     expect(sim.state.membersOf('sg-floor')).toHaveLength(2);
     expect(sim.state.getServer('srv-si-busy')?.server_group_id).toBe('sg-scale-in');
+    // Loud: an ERROR line with the cause, and the metric the dead-letter alarm's dashboard shows.
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'record sent to dead-letter queue',
+        error: 'Records[2].body: not valid JSON',
+      }),
+    );
+    expect(emfValues(emf, 'DeadLettered')).toContainEqual({
+      value: 1,
+      dimensions: expect.objectContaining({ service: 'aps-autoscaler' }),
+    });
+    expect(emfValues(emf, 'Removals')).toContainEqual({
+      value: 2,
+      dimensions: expect.objectContaining({ Outcome: 'removed' }),
+    });
   });
 
   it('names the offending field of a record that fails the schema', async () => {

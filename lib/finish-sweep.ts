@@ -1,0 +1,136 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from './config.ts';
+import { AutoscalerError } from './errors.ts';
+import type { Log } from './logger.ts';
+import { metricsOfReport, publishMetrics } from './metrics.ts';
+import { renderReportHtml } from './report/html.ts';
+import { keepReport, reportKeyOf } from './report-store.ts';
+import { type RemovedServer, savingsOf } from './savings.ts';
+import { summaryLine } from './summary.ts';
+import type { SweepReport } from './sweep/report.ts';
+
+/** A sweep report as kept and returned: with its summary line, what it freed and where it is. */
+export interface FinishedSweepReport extends SweepReport {
+  summary: string;
+  serverHoursFreed: number;
+  /** With HOURLY_PRICE_BY_FLAVOR only. */
+  estimatedMonthlySaving?: number;
+  /** The S3 key the report was written to; absent when it was not kept. */
+  reportKey?: string;
+}
+
+/** A sweep met errors and FAIL_ON_ERRORS is on: thrown after the report is kept and metrics flushed. */
+export class SweepFailedError extends AutoscalerError {
+  override readonly name = 'SweepFailedError';
+}
+
+export interface FinishSweepOptions {
+  settings: Pick<
+    Settings,
+    'reportBucket' | 'hourlyPriceByFlavor' | 'failOnErrors' | 'apsEndpoint' | 'ecsEndpoint'
+  >;
+  /** Names the kept report: the Lambda request id. */
+  sweepId: string;
+  log: Log;
+  metrics?: Metrics | undefined;
+  s3?: (() => Promise<S3Client>) | undefined;
+}
+
+/** What went wrong in a sweep, in words; empty for a clean one (a dry run or a deadline is not an error). */
+export function sweepProblems(report: SweepReport, kept: boolean): string[] {
+  const problems: string[] = [];
+  if (report.status === 'aborted') problems.push(`aborted: ${report.abortReason ?? 'unknown'}`);
+  const failed = report.totals.outcomes.failed;
+  if (failed > 0) problems.push(`${failed} removal(s) failed`);
+  if (report.errors.length > 0) problems.push(`${report.errors.length} listing error(s)`);
+  const groupErrors = report.groups.filter((group) => group.error !== undefined).length;
+  if (groupErrors > 0) problems.push(`${groupErrors} group(s) not fully listed`);
+  const enqueueFailures = report.enqueued?.failed.length ?? 0;
+  if (enqueueFailures > 0) problems.push(`${enqueueFailures} message(s) not enqueued`);
+  if (!kept) problems.push('report not kept');
+  return problems;
+}
+
+/** The removed servers whose flavors are known, padded with unknown ones for unlisted groups. */
+function removedServers(report: SweepReport): RemovedServer[] {
+  const listed = report.groups
+    .flatMap((group) => group.removals)
+    .filter((removal) => removal.outcome === 'removed')
+    .map((removal) => ({ flavorId: removal.flavorId }));
+  const unlisted = Math.max(0, report.totals.outcomes.removed - listed.length);
+  return [...listed, ...Array.from({ length: unlisted }, () => ({}))];
+}
+
+/**
+ * What follows every sweep, in this order: the savings, the report kept in
+ * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line
+ * (INFO when clean, WARN when partial, ERROR when aborted or with errors),
+ * the metrics published; then, with FAIL_ON_ERRORS and errors, a thrown
+ * SweepFailedError carrying the summary line.
+ */
+export async function finishSweep(
+  report: SweepReport,
+  options: FinishSweepOptions,
+): Promise<FinishedSweepReport> {
+  const { settings, log } = options;
+  const savings = savingsOf(removedServers(report), settings.hourlyPriceByFlavor);
+  const extras = {
+    serverHoursFreed: savings.serverHoursFreed,
+    estimatedMonthlySaving: savings.estimatedMonthlySaving,
+  };
+  const bucket = settings.reportBucket;
+  const key = bucket === undefined ? undefined : reportKeyOf(report, options.sweepId);
+  const finished: FinishedSweepReport = {
+    ...report,
+    summary: summaryLine(report, { ...extras, reportKey: key }),
+    serverHoursFreed: savings.serverHoursFreed,
+    ...(savings.estimatedMonthlySaving === undefined
+      ? {}
+      : { estimatedMonthlySaving: savings.estimatedMonthlySaving }),
+    ...(key === undefined ? {} : { reportKey: key }),
+  };
+  let kept = true;
+  if (bucket !== undefined) {
+    const s3 = options.s3;
+    if (s3 === undefined) throw new Error('REPORT_BUCKET is set but no S3 client was given');
+    const outcome = await keepReport(finished, {
+      bucket,
+      sweepId: options.sweepId,
+      log,
+      s3,
+      html: renderReportHtml(finished),
+    });
+    if (!outcome.kept) {
+      kept = false;
+      delete finished.reportKey;
+      finished.summary = `${summaryLine(report, extras)}, report not kept`;
+    }
+  }
+  const problems = sweepProblems(report, kept);
+  const level = problems.length > 0 ? 'error' : report.status === 'partial' ? 'warn' : 'info';
+  log[level]('sweep finished', {
+    summary: finished.summary,
+    status: report.status,
+    mode: report.mode,
+    dryRun: report.dryRun,
+    abortReason: report.abortReason,
+    // The hosts called: API errors name the path, status, code and request id.
+    ...(problems.length > 0
+      ? { problems, endpoints: { aps: settings.apsEndpoint, ecs: settings.ecsEndpoint } }
+      : {}),
+    ...(report.errors.length > 0 ? { errors: report.errors } : {}),
+    ...(report.enqueued === undefined ? { totals: report.totals } : { enqueued: report.enqueued }),
+    ...(savings.unpricedFlavors.length > 0 ? { unpricedFlavors: savings.unpricedFlavors } : {}),
+    reportKey: finished.reportKey,
+    requests: report.requests,
+    durationMs: report.durationMs,
+  });
+  if (options.metrics !== undefined) {
+    publishMetrics(options.metrics, metricsOfReport(report, extras));
+  }
+  if (settings.failOnErrors && problems.length > 0) {
+    throw new SweepFailedError(`sweep had errors (${problems.join('; ')}): ${finished.summary}`);
+  }
+  return finished;
+}
