@@ -222,11 +222,17 @@ export function recordAttempts(
       note('lost');
       throw error;
     }
-    const text = await response.text().catch(() => undefined);
-    if (text === undefined) note('lost');
-    else if (!response.ok) note(response.status >= 500 ? 'lost' : 'refused', response.status);
-    else note(cleanAnswer(sim, response, text) ? 'ok' : 'lost', response.status);
-    return new Response(text ?? '', {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The body never arrived (a timeout, a reset): the client sees the failure.
+      note('lost');
+      throw error;
+    }
+    if (!response.ok) note(response.status >= 500 ? 'lost' : 'refused', response.status);
+    else note(cleanAnswer(sim, response) ? 'ok' : 'lost', response.status);
+    return new Response([204, 205, 304].includes(response.status) ? null : text, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -236,7 +242,7 @@ export function recordAttempts(
 }
 
 /** A 2xx the simulator sent unfaulted (a faulted 200 carries a body the client must reject). */
-function cleanAnswer(sim: Simulator, response: Response, text: string): boolean {
+function cleanAnswer(sim: Simulator, response: Response): boolean {
   const requestId = response.headers.get('x-request-id');
   const entry = sim.calls.findLast((c) => c.requestId === requestId);
   return (
