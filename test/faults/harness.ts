@@ -245,12 +245,7 @@ export function recordAttempts(
 function cleanAnswer(sim: Simulator, response: Response): boolean {
   const requestId = response.headers.get('x-request-id');
   const entry = sim.calls.findLast((c) => c.requestId === requestId);
-  return (
-    entry !== undefined &&
-    entry.fault === null &&
-    entry.status === response.status &&
-    text !== undefined
-  );
+  return entry !== undefined && entry.fault === null && entry.status === response.status;
 }
 
 function removalRouteOf(method: string, path: string): string | undefined {
