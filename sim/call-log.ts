@@ -12,6 +12,12 @@ export interface CallLogEntry {
   route: RouteKey | null;
   /** 0 when no answer was sent (hang, reset). */
   status: number;
+  /** The status the route itself produced; 0 when it did not run. Differs from `status` when a commit fault lost the answer. */
+  routeStatus: number;
+  /** A mutating route's request body (UTF-8, at most 4 KiB); absent for other routes. */
+  body?: string;
+  /** Servers this call detached from their group or deleted, as the simulator applied it. */
+  removed: string[];
   /** The injected latency (deterministic). */
   latencyMs: number;
   /** Measured wall time from arrival to answer (not deterministic). */

@@ -41,7 +41,7 @@ export function truncateJson(body: unknown): string {
   return json.length > 2 ? json.slice(0, Math.ceil(json.length / 2)) : '{"';
 }
 
-/** Canned bodies for mutating routes, which never run under a fault. */
+/** Canned bodies for mutating routes under `malformed` / `schemaViolation`: the route does not run (see the `commitThen…` faults for one that does). */
 export function faultedMutationBody(route: RouteDefinition): unknown {
   return route.key === 'deleteAppServer' || route.key === 'batchDeleteAppServers'
     ? { job_id: 'faulted-job' }

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { mulberry32 } from './prng.ts';
 import { ROUTE_KEYS, type RouteKey } from './route-table.ts';
 
-export { ROUTE_KEYS, type RouteKey } from './route-table.ts';
+export { MUTATING_ROUTES, ROUTE_KEYS, type RouteKey } from './route-table.ts';
 
 /** Faults that replace the normal answer, in the order their probability bands are laid out. */
 export const PROBABILISTIC_FAULTS = [
@@ -12,6 +12,11 @@ export const PROBABILISTIC_FAULTS = [
   'reset',
   'malformed',
   'schemaViolation',
+  // The route runs (a mutating one changes the fleet), then its answer is lost.
+  'commitThenReset',
+  'commitThenHang',
+  'commitThen500',
+  'commitThenJunk',
 ] as const;
 export type ProbabilisticFault = (typeof PROBABILISTIC_FAULTS)[number];
 export type FaultKind = 'throttle' | ProbabilisticFault;
@@ -37,6 +42,10 @@ export const RouteFaultsSchema = z
     reset: probability,
     malformed: probability,
     schemaViolation: probability,
+    commitThenReset: probability,
+    commitThenHang: probability,
+    commitThen500: probability,
+    commitThenJunk: probability,
   })
   .refine(
     (f) => PROBABILISTIC_FAULTS.reduce((sum, k) => sum + (f[k] ?? 0), 0) <= 1 + 1e-9,

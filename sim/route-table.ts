@@ -46,3 +46,6 @@ export type RouteKey = keyof typeof ROUTE_TABLE;
 
 /** Every route key, in table order. */
 export const ROUTE_KEYS = Object.keys(ROUTE_TABLE) as [RouteKey, ...RouteKey[]];
+
+/** The routes that change state, in table order: the ones a commit-then-fail fault matters on. */
+export const MUTATING_ROUTES = ROUTE_KEYS.filter((key) => ROUTE_TABLE[key].mutating);

@@ -241,7 +241,23 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     body: Buffer,
     query: ReadonlyMap<string, readonly string[]>,
     requestId: string,
+    entry: CallLogEntry,
   ): { status: number; body: unknown } => {
+    const result = runHandler(match, req, body, query, requestId, entry);
+    entry.routeStatus = result.status;
+    return result;
+  };
+
+  const runHandler = (
+    match: RouteMatch,
+    req: IncomingMessage,
+    body: Buffer,
+    query: ReadonlyMap<string, readonly string[]>,
+    requestId: string,
+    entry: CallLogEntry,
+  ): { status: number; body: unknown } => {
+    // Handlers are synchronous: every removal the state reports belongs to this call.
+    state.removalListener = (serverId) => entry.removed.push(serverId);
     try {
       const result = match.route.handle(
         {
@@ -259,6 +275,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       }
       console.error('simulator: route failed', error);
       return { status: 500, body: { error_code: 'WKS.00000500', error_msg: 'internal error' } };
+    } finally {
+      state.removalListener = undefined;
     }
   };
 
@@ -289,6 +307,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       query: rawQuery,
       route: match?.route.key ?? null,
       status: 0,
+      routeStatus: 0,
+      removed: [],
       latencyMs: 0,
       durationMs: 0,
       signatureOk: null,
@@ -310,6 +330,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       finish(res, entry, started, status, errorBody(code, message, requestId));
 
     if (body === null) return fail(413, ERROR_CODES.invalidBody, 'request body too large');
+    if (match?.route.mutating === true) entry.body = body.subarray(0, 4096).toString('utf8');
     if (badEncoding) return fail(400, ERROR_CODES.invalidParameter, 'malformed path encoding');
     if (!match) return fail(404, ERROR_CODES.noSuchApi, `no API ${method} ${rawPath}`);
     let query: Map<string, string[]>;
@@ -338,25 +359,43 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       entry.fault = null;
       return fail(auth.status, auth.code, auth.message);
     }
+    const lose = (how: 'reset' | 'hang'): void => {
+      entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+      if (how === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      hung.add(req.socket);
+      req.socket.once('close', () => hung.delete(req.socket));
+    };
     switch (fault) {
+      case 'commitThenReset':
+      case 'commitThenHang':
+      case 'commitThen500':
+      case 'commitThenJunk': {
+        // Applied, then the answer is lost: what a client meets when a
+        // gateway or connection fails after the backend committed.
+        const result = runRoute(match, req, body, query, requestId, entry);
+        if (fault === 'commitThenReset') return lose('reset');
+        if (fault === 'commitThenHang') return lose('hang');
+        if (fault === 'commitThen500') {
+          return fail(500, 'APIGW.0101', 'the gateway lost the backend answer (simulated)');
+        }
+        return answer(200, truncateJson(result.body ?? { ok: true }));
+      }
       case 'error500':
         return fail(500, 'WKS.00000500', 'internal server error (simulated)');
       case 'error503':
         return fail(503, 'APIGW.0202', 'the backend is unavailable (simulated)');
       case 'hang':
-        entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
-        hung.add(req.socket);
-        req.socket.once('close', () => hung.delete(req.socket));
-        return;
+        return lose('hang');
       case 'reset':
-        entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
-        req.socket.destroy();
-        return;
+        return lose('reset');
       case 'malformed':
       case 'schemaViolation': {
         const result = match.route.mutating
           ? { status: 200, body: faultedMutationBody(match.route) }
-          : runRoute(match, req, body, query, requestId);
+          : runRoute(match, req, body, query, requestId, entry);
         const text =
           fault === 'malformed'
             ? truncateJson(result.body)
@@ -366,7 +405,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       case null:
         break;
     }
-    const result = runRoute(match, req, body, query, requestId);
+    const result = runRoute(match, req, body, query, requestId, entry);
     return answer(
       result.status,
       result.body === undefined ? undefined : JSON.stringify(result.body),

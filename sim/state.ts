@@ -91,6 +91,8 @@ export class SimState {
   private readonly sessionIndex = new SessionIndex();
   private readonly jobsById = new Map<string, JobRecord>();
   private jobCounter = 0;
+  /** Told the id of every server a removal detached or deleted, as it happens (the call log's `removed`). */
+  removalListener: ((serverId: string) => void) | undefined;
   private sessionCounter = 0;
 
   /**
@@ -326,6 +328,7 @@ export class SimState {
     const server = this.serversByInstance.get(instanceId);
     if (!server || server.server_group_id !== groupId) return 'not-member';
     this.detach(server);
+    this.removalListener?.(server.id);
     return 'removed';
   }
 
@@ -370,6 +373,7 @@ export class SimState {
       if (server.instance_id !== undefined) this.serversByInstance.delete(server.instance_id);
       if (server.machine_name !== undefined) this.serversByMachine.delete(server.machine_name);
       this.allServersCache = null;
+      this.removalListener?.(id);
     }
     this.jobCounter += 1;
     const job: JobRecord = {

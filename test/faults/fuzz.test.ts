@@ -12,6 +12,7 @@ import { loadEvent, sqsEvent } from '../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../sim/server.ts';
 import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
+  CALM_ENV,
   contextFor,
   faultDeps,
   fleetOf,
@@ -65,7 +66,10 @@ beforeAll(async () => {
   );
 
   const sweep = (env: Record<string, string>) =>
-    createSweepHandler(faultDeps(sim, { env }))(loadEvent('schedule.json'), contextFor(sim));
+    createSweepHandler(faultDeps(sim, { env: { ...env, ...CALM_ENV } }))(
+      loadEvent('schedule.json'),
+      contextFor(sim),
+    );
   const plan: SweepReport = await sweep({ DRY_RUN: 'true' });
   removable = new Set(
     plan.groups

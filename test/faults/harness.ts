@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { HandlerDeps } from '../../functions/runtime.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
-import type { FaultConfig } from '../../sim/faults.ts';
+import { type FaultConfig, MUTATING_ROUTES } from '../../sim/faults.ts';
 import type { CallLogEntry, Simulator, StartSimulatorOptions } from '../../sim/server.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../helpers/stack.ts';
 
@@ -27,6 +27,16 @@ export const FAULT_ENV: Record<string, string> = {
 };
 
 /**
+ * Settings of the fault-free runs (the reference and the calm follow-up). The
+ * 250 ms attempt timeout of {@link FAULT_ENV} is there to make injected hangs
+ * cheap; under CPU load it also fires on answers that were on their way, so a
+ * "fault-free" reference run lost listings and removals to timeouts and
+ * removed less than the faulted run (the suite's old flake). A reference has
+ * no hangs to detect, so it waits long enough that load cannot fail it.
+ */
+export const CALM_ENV: Record<string, string> = { HTTP_TIMEOUT_MS: '20000' };
+
+/**
  * 15% of the requests of every route fail, spread over every fault the
  * simulator knows, and a token bucket per route answers bursts with 429 and
  * `Retry-After` (whole seconds, so kept rare: each one costs a real second).
@@ -44,9 +54,19 @@ export function faultsFor(seed: number): FaultConfig {
         schemaViolation: 0.02,
         rateLimit: { requestsPerSecond: 100, burst: 6 },
       },
+      // Mutating routes also lose 13% of their answers after the change is applied.
+      ...Object.fromEntries(MUTATING_ROUTES.map((route) => [route, COMMIT_FAULTS])),
     },
   };
 }
+
+/** Commit-then-fail faults: the simulator applies the call, then the client never learns it. */
+export const COMMIT_FAULTS = {
+  commitThenReset: 0.04,
+  commitThenHang: 0.02,
+  commitThen500: 0.04,
+  commitThenJunk: 0.03,
+} as const;
 
 export type FleetSource = Pick<StartSimulatorOptions, 'fleet' | 'generate'>;
 
@@ -122,11 +142,121 @@ export function recordRemovals(sim: Simulator): string[] {
 
 const REMOVAL_ROUTES = new Set(['ecsAction', 'deleteAppServer', 'batchDeleteAppServers']);
 
-/** Removal calls the simulator answered 200 without a fault: the ones it applied. */
+/** Removal calls the simulator applied: the route ran and detached or deleted a server, whether or not its answer was lost. */
 export function successfulRemovalCalls(sim: Simulator): CallLogEntry[] {
   return sim.calls.filter(
-    (c) => c.route !== null && REMOVAL_ROUTES.has(c.route) && c.status === 200 && c.fault === null,
+    (c) => c.route !== null && REMOVAL_ROUTES.has(c.route) && c.removed.length > 0,
   );
+}
+
+/** Every removal call that reached the simulator, with the server ids it named (from path or body). */
+export function removalCalls(sim: Simulator): { call: CallLogEntry; targets: string[] }[] {
+  const byInstance = new Map(sim.state.servers.map((s) => [s.instance_id, s.id]));
+  return sim.calls.flatMap((call) => {
+    if (call.route === null || !REMOVAL_ROUTES.has(call.route)) return [];
+    return [{ call, targets: removalTargets(call.route, call.path, call.body, byInstance) }];
+  });
+}
+
+function removalTargets(
+  route: string,
+  path: string,
+  body: string | undefined,
+  byInstance: Map<string | undefined, string>,
+): string[] {
+  if (route === 'deleteAppServer') return [decodeURIComponent(path.split('/').at(-1) ?? '')];
+  const parsed = (() => {
+    try {
+      return JSON.parse(body ?? '') as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  })();
+  if (route === 'batchDeleteAppServers') {
+    return Array.isArray(parsed['items']) ? parsed['items'].map(String) : [];
+  }
+  const uuid = (parsed['remove_member'] as { instance_uuid?: string } | undefined)?.instance_uuid;
+  // An instance the fleet no longer holds is named by its instance id.
+  return uuid === undefined ? [] : [byInstance.get(uuid) ?? uuid];
+}
+
+/** One removal attempt as the client saw it; `target` is a server id (DELETE, batch-delete) or an instance id (remove_member). */
+export interface RemovalAttempt {
+  target: string;
+  route: string;
+  end: AttemptEnd;
+  /** 0 when no answer was read. */
+  status: number;
+}
+
+/** How one removal attempt ended for the client: a clean 2xx, an answered refusal, or no usable answer. */
+export type AttemptEnd = 'ok' | 'refused' | 'lost';
+
+/**
+ * Wraps `fetch` to record, in order, how each removal attempt ended as the
+ * client saw it: the simulator cannot tell an answer it sent from one the
+ * client read, since a client timeout under load drops answers on the way.
+ */
+export function recordAttempts(
+  sim: Simulator,
+  inner: typeof globalThis.fetch = globalThis.fetch,
+): {
+  fetch: typeof globalThis.fetch;
+  attempts: RemovalAttempt[];
+} {
+  const attempts: RemovalAttempt[] = [];
+  const wrapped: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const route = removalRouteOf(method, url.pathname);
+    if (route === undefined) return inner(input, init);
+    const body = typeof init?.body === 'string' ? init.body : undefined;
+    const targets = removalTargets(route, url.pathname, body, new Map());
+    const note = (end: AttemptEnd, status = 0) => {
+      for (const target of targets) attempts.push({ target, route, end, status });
+    };
+    let response: Response;
+    try {
+      response = await inner(input, init);
+    } catch (error) {
+      note('lost');
+      throw error;
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The body never arrived (a timeout, a reset): the client sees the failure.
+      note('lost');
+      throw error;
+    }
+    if (!response.ok) note(response.status >= 500 ? 'lost' : 'refused', response.status);
+    else note(cleanAnswer(sim, response) ? 'ok' : 'lost', response.status);
+    return new Response([204, 205, 304].includes(response.status) ? null : text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+  return { fetch: wrapped, attempts };
+}
+
+/** A 2xx the simulator sent unfaulted (a faulted 200 carries a body the client must reject). */
+function cleanAnswer(sim: Simulator, response: Response): boolean {
+  const requestId = response.headers.get('x-request-id');
+  const entry = sim.calls.findLast((c) => c.requestId === requestId);
+  return entry !== undefined && entry.fault === null && entry.status === response.status;
+}
+
+function removalRouteOf(method: string, path: string): string | undefined {
+  if (method === 'POST' && /\/cloudservers\/os-server-groups\/[^/]+\/action$/.test(path)) {
+    return 'ecsAction';
+  }
+  if (method === 'POST' && path.endsWith('/app-servers/actions/batch-delete')) {
+    return 'batchDeleteAppServers';
+  }
+  if (method === 'DELETE' && /\/app-servers\/[^/]+$/.test(path)) return 'deleteAppServer';
+  return undefined;
 }
 
 /** The server a successful `DELETE /v1/{p}/app-servers/{id}` names. */

@@ -9,6 +9,7 @@ import { loadEvent, sqsEvent } from '../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../sim/server.ts';
 import { capturingLogger, mutatingCalls } from '../helpers/stack.ts';
 import {
+  CALM_ENV,
   contextFor,
   type FleetSource,
   faultDeps,
@@ -75,7 +76,7 @@ function mockedSqs() {
 async function expectedMembers(source: FleetSource, seed: number) {
   const sim = await startFaultSimulator(source, seed);
   try {
-    const handler = createSweepHandler(faultDeps(sim, { env: LIMITS }));
+    const handler = createSweepHandler(faultDeps(sim, { env: { ...LIMITS, ...CALM_ENV } }));
     const report = await handler(loadEvent('schedule.json'), contextFor(sim));
     expect(report.status).toBe('completed');
     return membership(sim);
@@ -217,7 +218,10 @@ async function checkSeed(source: FleetSource, seed: number): Promise<void> {
 
     // The next delivery of every group (the next sweep's fanout) on a good day.
     sim.setFaults({});
-    const clean = await deliverUntilSettled(handler, sim, bodies);
+    const calm = createRemediateHandler(
+      faultDeps(sim, { env: { ...LIMITS, ...CALM_ENV, DEAD_LETTER_QUEUE_URL: DLQ }, sqs }),
+    );
+    const clean = await deliverUntilSettled(calm, sim, bodies);
     expect(clean.rounds).toBe(1);
     expect(mock.commandCalls(SendMessageCommand)).toHaveLength(deadLettered.length);
 
