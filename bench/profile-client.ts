@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createHttpCore } from '../lib/huawei/http.ts';
-import { undiciFetch } from '../lib/huawei/transport.ts';
 import { type CpuProfile, profileMarkdown, summariseProfile } from './lib/cpu-profile-summary.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 
@@ -53,7 +52,8 @@ async function main(): Promise<void> {
         credentials: { ak: sim.ak, sk: sim.sk },
         projectId: sim.projectId,
         timeoutMs: 30_000,
-        ...(transport === 'undici' ? { fetch: undiciFetch().fetch } : {}),
+        // undici is the default transport; fetch is the one the core used before.
+        ...(transport === 'fetch' ? { fetch: globalThis.fetch } : {}),
       });
       const aps = createApsClient({ http, endpoint: sim.url, projectId: sim.projectId });
       const end = new Date();

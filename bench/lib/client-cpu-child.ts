@@ -6,7 +6,6 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Pool } from 'undici';
 import * as z from 'zod';
 import { createHttpCore } from '../../lib/huawei/http.ts';
-import { undiciFetch } from '../../lib/huawei/transport.ts';
 
 const CLIENT_MODES = ['floor', 'fetch', 'undici', 'ours-fetch', 'ours-undici', 'official'] as const;
 export type ClientMode = (typeof CLIENT_MODES)[number];
@@ -96,7 +95,8 @@ async function makePageFn(mode: ClientMode, o: ClientChildOptions): Promise<Page
         credentials: { ak: o.ak, sk: o.sk },
         projectId: o.projectId,
         timeoutMs: 30_000,
-        ...(mode === 'ours-undici' ? { fetch: undiciFetch().fetch } : {}),
+        // ours-undici is the default transport the functions ship with.
+        ...(mode === 'ours-fetch' ? { fetch: globalThis.fetch } : {}),
       });
       return async (marker) => {
         const { data } = await http.request({
