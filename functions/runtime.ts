@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../lib/config.ts';
+import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 
@@ -12,6 +13,7 @@ export interface HandlerDeps {
   /** The SQS client, created (and its SDK loaded) on first use. */
   sqs: () => Promise<SQSClient>;
   fetch?: typeof globalThis.fetch;
+  transport?: Transport;
   now?: () => number;
 }
 
@@ -66,6 +68,7 @@ export function beginInvocation(
     log,
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.transport ? { transport: deps.transport } : {}),
   });
   return { config, log, invocation };
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { HandlerDeps } from '../../functions/runtime.ts';
 import { loadConfig } from '../../lib/config.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 
 /** Where the simulator listens and the keys it accepts. */
 export interface SimTarget {
@@ -31,12 +32,12 @@ export function discardingLogger(): { logger: Logger; lines: () => number } {
  * Sweep-handler dependencies aimed at a simulator on the real clock: its
  * endpoints and keys, the wall clock, a discarding logger, and an SQS client
  * made only if something asks (inline sweeps never do). `env` overrides the
- * configuration variables; `fetch` replaces the HTTP transport.
+ * configuration variables; `transport` replaces the HTTP core's default one.
  */
 export function benchDeps(
   target: SimTarget,
   env: Record<string, string>,
-  fetch?: typeof globalThis.fetch,
+  transport?: Transport,
 ): HandlerDeps {
   const config = loadConfig({
     HUAWEICLOUD_SDK_AK: target.ak,
@@ -60,6 +61,6 @@ export function benchDeps(
       return sqs;
     },
     now: Date.now,
-    ...(fetch ? { fetch } : {}),
+    ...(transport ? { transport } : {}),
   };
 }
