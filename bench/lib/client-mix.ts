@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createUndiciTransport, type Transport } from '../../lib/huawei/transport.ts';
+import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from '../../sim/route-table.ts';
 import type { MixChildOptions, MixChildResult, RecordedRequest } from './client-mix-child.ts';
@@ -117,7 +118,7 @@ export async function runClientMixBench(
   options: { warmup: number },
 ): Promise<ClientMixResult> {
   await sim.reset();
-  const rec = recording(createUndiciTransport());
+  const rec = recording(createNodeHttpTransport());
   const handler = createSweepHandler(
     benchDeps(
       sim,

@@ -1,5 +1,6 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createUndiciTransport, type Transport } from '../../lib/huawei/transport.ts';
+import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
@@ -30,7 +31,7 @@ const LIMITS = {
 };
 
 /** The transport the functions ship with (lib/huawei/http.ts makes the same one). */
-const DEFAULT_TRANSPORT = createUndiciTransport();
+const DEFAULT_TRANSPORT = createNodeHttpTransport();
 
 /** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
 export interface CpuUse {
@@ -226,7 +227,8 @@ export async function runIdealBench(
     latencyMs,
     concurrency: CONCURRENCY,
     transport:
-      options.transport?.name ?? 'undici keep-alive pool (default, lib/huawei/transport.ts)',
+      options.transport?.name ??
+      'node:http keep-alive (default, lib/huawei/node-http-transport.ts)',
     wallMs,
     ideal,
     idealMs: ideal.totalMs,

@@ -9,6 +9,7 @@ import {
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { readErrorBody, redact } from './error-body.ts';
+import { createNodeHttpTransport } from './node-http-transport.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import {
@@ -18,18 +19,13 @@ import {
   type QueryParams,
   signRequest,
 } from './signer.ts';
-import {
-  createFetchTransport,
-  createUndiciTransport,
-  type Transport,
-  type TransportResponse,
-} from './transport.ts';
+import { createFetchTransport, type Transport, type TransportResponse } from './transport.ts';
 
 /**
  * The transport every core uses unless given one: made once per module, so its
  * keep-alive pools outlive one invocation and a warm Lambda reuses its sockets.
  */
-const defaultTransport = createUndiciTransport();
+const defaultTransport = createNodeHttpTransport();
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -38,7 +34,7 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
-  /** How attempts go on the wire; default: one module-wide undici keep-alive pool per origin. */
+  /** How attempts go on the wire; default: one module-wide node:http(s) keep-alive transport. */
   transport?: Transport;
   /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;

@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
+import { createNodeHttpTransport } from '../../../lib/huawei/node-http-transport.ts';
 import { signHeaders } from '../../../lib/huawei/signer.ts';
 import {
   createFetchTransport,
-  createUndiciTransport,
   type Transport,
   type TransportRequest,
 } from '../../../lib/huawei/transport.ts';
+import { createUndiciTransport } from '../../../lib/huawei/undici-transport.ts';
 import { refusedUrl, type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
 
 let server: ScriptedServer;
@@ -35,6 +36,7 @@ function req(overrides: Partial<TransportRequest> = {}): TransportRequest {
 }
 
 const transports: [string, () => Transport][] = [
+  ['node:http keep-alive (the default)', () => createNodeHttpTransport()],
   ['undici Pool', () => createUndiciTransport()],
   ['fetch', () => createFetchTransport(globalThis.fetch)],
 ];
@@ -126,7 +128,7 @@ describe.each(transports)('%s transport', (_name, make) => {
   });
 });
 
-describe('the HTTP core over its default transport (undici keep-alive pools)', () => {
+describe('the HTTP core over its default transport (node:http keep-alive)', () => {
   const CREDENTIALS = {
     ak: 'AKIDTRANSPORT0000001',
     sk: 'SKtransportSecretKey0123456789abcdefghij',
