@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
@@ -111,6 +113,50 @@ describe.each(transports)('%s transport', (_name, make) => {
   it('turns a reset connection into a NetworkError', async () => {
     server.enqueue({ destroy: true });
     await expect(transport().send(req())).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  // The default transport's promise (fetch and undici may open a second socket in a race).
+  it.runIf(_name.startsWith('node:http'))(
+    'keeps the connection alive: sequential attempts to one origin reuse one socket',
+    async () => {
+      let connections = 0;
+      const keep = createHttpServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      keep.on('connection', () => {
+        connections += 1;
+      });
+      await new Promise<void>((resolve) => keep.listen(0, '127.0.0.1', resolve));
+      const origin = `http://127.0.0.1:${(keep.address() as AddressInfo).port}`;
+      try {
+        const t = transport();
+        for (let i = 0; i < 3; i += 1) expect((await t.send(req({ origin }))).status).toBe(200);
+        expect(connections).toBe(1);
+      } finally {
+        keep.closeAllConnections();
+        await new Promise<void>((resolve) => keep.close(() => resolve()));
+      }
+    },
+  );
+
+  it('turns a body cut short (connection closed before Content-Length) into a NetworkError, never a partial text', async () => {
+    const raw = createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"items":[1,',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    try {
+      const error = await transport()
+        .send(req({ origin }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetworkError);
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
   });
 
   it('ends a hanging attempt at its timeout with a TimeoutError carrying the deadline flag', async () => {
