@@ -380,7 +380,8 @@ async function main(): Promise<void> {
   // The commit measured: taken before anything is built or run.
   const { commit, clean } = revision(ROOT);
   const args = [...(quick ? ['--quick'] : []), ...(partial ? [`--only ${only?.join(',')}`] : [])];
-  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  const fanoutGroups = process.env['BENCH_FANOUT_GROUPS'];
+  const command = `${fanoutGroups ? `BENCH_FANOUT_GROUPS=${fanoutGroups} ` : ''}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const when = async (group: Group, name: string, run: () => Promise<BenchLine[]>) =>
     runs(group) ? measure(name, run) : [];
   // The two in-process micro benchmarks go first, while this process is fresh
