@@ -1,7 +1,8 @@
 // Profiles the client side of signed APS listings against the simulator:
 // `node --import tsx bench/profile-client.ts [--requests N]` runs the same
 // workload (pages of 100 servers and of sessions, one group after another)
-// over the default fetch and over the undici transport, profiling only the
+// over the built-in fetch, the undici Pool and the default node:http
+// transport, profiling only the
 // measured requests (node:inspector, the same V8 sampler as `node --cpu-prof`),
 // and writes the top frames to bench/PROFILE.md and the raw profiles to
 // <tmpdir>/aps-autoscaler-profile/.
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createHttpCore } from '../lib/huawei/http.ts';
-import { undiciFetch } from '../lib/huawei/transport.ts';
+import { createUndiciTransport } from '../lib/huawei/undici-transport.ts';
 import { type CpuProfile, profileMarkdown, summariseProfile } from './lib/cpu-profile-summary.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 
@@ -27,7 +28,13 @@ const GROUPS = 50;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RAW = join(tmpdir(), 'aps-autoscaler-profile');
 
-type Transport = 'fetch' | 'undici';
+type Transport = 'fetch' | 'undici' | 'node:http';
+
+const TRANSPORT_NAMES: Record<Transport, string> = {
+  fetch: 'the built-in fetch (part A before)',
+  undici: 'the undici Pool (lib/huawei/undici-transport.ts, part A after)',
+  'node:http': 'node:http keep-alive (lib/huawei/node-http-transport.ts, the default now)',
+};
 
 async function main(): Promise<void> {
   const sim = await startSimProcess({ groups: GROUPS, serversPerGroup: 100, seed: 42 });
@@ -48,12 +55,14 @@ async function main(): Promise<void> {
       projectId: sim.projectId,
     });
     for await (const g of probe.listServerGroups()) groupIds.push(g.id);
-    for (const transport of ['fetch', 'undici'] as Transport[]) {
+    for (const transport of ['fetch', 'undici', 'node:http'] as Transport[]) {
       const http = createHttpCore({
         credentials: { ak: sim.ak, sk: sim.sk },
         projectId: sim.projectId,
         timeoutMs: 30_000,
-        ...(transport === 'undici' ? { fetch: undiciFetch().fetch } : {}),
+        // node:http keep-alive is the default transport; fetch is the one the core used first.
+        ...(transport === 'fetch' ? { fetch: globalThis.fetch } : {}),
+        ...(transport === 'undici' ? { transport: createUndiciTransport() } : {}),
       });
       const aps = createApsClient({ http, endpoint: sim.url, projectId: sim.projectId });
       const end = new Date();
@@ -81,7 +90,7 @@ async function main(): Promise<void> {
       const perRequest = (cpu.user + cpu.system) / 1000 / requests;
       sections.push(
         profileMarkdown(
-          `createApsClient over ${transport === 'fetch' ? 'the built-in fetch (before)' : 'the undici Pool (lib/huawei/transport.ts, after)'}: ${requests} requests, ${perRequest.toFixed(2)} ms CPU each (process.cpuUsage, profiler on), ${items} items`,
+          `createApsClient over ${TRANSPORT_NAMES[transport]}: ${requests} requests, ${perRequest.toFixed(2)} ms CPU each (process.cpuUsage, profiler on), ${items} items`,
           summary,
         ),
       );

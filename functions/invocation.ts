@@ -3,6 +3,7 @@ import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
+import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
 import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
@@ -12,6 +13,8 @@ export interface InvocationOptions {
   deadlineAt: number;
   log: Log;
   fetch?: typeof globalThis.fetch;
+  /** Replaces the HTTP core's default transport (benchmarks measure through it). */
+  transport?: Transport;
   now?: () => number;
 }
 
@@ -63,6 +66,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         log: options.log,
         now,
         ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       });
       cores.push(http);
       const created: PipelineServices = {

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
 import { type CredentialsProvider, createCredentialsProvider } from '../lib/credentials.ts';
+import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { createS3Client } from '../lib/report-store.ts';
@@ -24,6 +25,7 @@ export interface HandlerDeps {
   /** The S3 client for reports, created on first use. */
   s3?: () => Promise<S3Client>;
   fetch?: typeof globalThis.fetch;
+  transport?: Transport;
   now?: () => number;
 }
 
@@ -101,6 +103,7 @@ export async function beginInvocation(
     log,
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.transport ? { transport: deps.transport } : {}),
   });
   return { config, log, invocation };
 }

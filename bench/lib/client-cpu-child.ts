@@ -6,9 +6,17 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Pool } from 'undici';
 import * as z from 'zod';
 import { createHttpCore } from '../../lib/huawei/http.ts';
-import { undiciFetch } from '../../lib/huawei/transport.ts';
+import { createUndiciTransport } from '../../lib/huawei/undici-transport.ts';
 
-const CLIENT_MODES = ['floor', 'fetch', 'undici', 'ours-fetch', 'ours-undici', 'official'] as const;
+const CLIENT_MODES = [
+  'floor',
+  'fetch',
+  'undici',
+  'ours-fetch',
+  'ours-undici',
+  'ours',
+  'official',
+] as const;
 export type ClientMode = (typeof CLIENT_MODES)[number];
 
 export interface ClientChildOptions {
@@ -91,12 +99,15 @@ async function makePageFn(mode: ClientMode, o: ClientChildOptions): Promise<Page
       };
     }
     case 'ours-fetch':
-    case 'ours-undici': {
+    case 'ours-undici':
+    case 'ours': {
       const http = createHttpCore({
         credentials: { ak: o.ak, sk: o.sk },
         projectId: o.projectId,
         timeoutMs: 30_000,
-        ...(mode === 'ours-undici' ? { fetch: undiciFetch().fetch } : {}),
+        // `ours` is the default transport the functions ship with (node:http keep-alive).
+        ...(mode === 'ours-fetch' ? { fetch: globalThis.fetch } : {}),
+        ...(mode === 'ours-undici' ? { transport: createUndiciTransport() } : {}),
       });
       return async (marker) => {
         const { data } = await http.request({

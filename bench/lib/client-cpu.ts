@@ -42,6 +42,7 @@ const SEQUENTIAL_ORDER: readonly ClientMode[] = [
   'undici',
   'ours-fetch',
   'ours-undici',
+  'ours',
   'official',
 ];
 
@@ -87,7 +88,7 @@ export async function runClientCpuBench(o: ClientCpuBenchOptions): Promise<Clien
       requests: o.requests,
       concurrency: o.concurrency,
     };
-    const ours = await runClient('ours-undici', opts);
+    const ours = await runClient('ours', opts);
     const official = await runClient('official', opts);
     // Where no quota can be set: the latency-only critical path plus the
     // client's CPU stretched to the share (CPU ÷ share), as if none overlapped.
@@ -99,7 +100,7 @@ export async function runClientCpuBench(o: ClientCpuBenchOptions): Promise<Clien
       quota = { unavailable: made.unavailable, share: o.cpuShare, idealMs, estimateMs };
     } else {
       try {
-        const throttled = await runClient('ours-undici', opts, made);
+        const throttled = await runClient('ours', opts, made);
         quota = {
           describe: made.describe,
           share: o.cpuShare,

@@ -10,12 +10,12 @@ export function clientLines(r: ClientCpuBenchResult, o: ClientCpuBenchOptions): 
   const per = (x: ClientRun) => x.cpuPerRequestMs;
   const server = `a local node:http server answering ECS GET /v1/{project_id}/cloudservers/os-server-groups?limit=100&marker=… with pre-built ${Math.round(r.pageBytes / 1024)} KB pages of 100 groups (ListServerGroupsResponse shape; signatures not checked), bench/lib/server-group-pages.ts`;
   const cpuInputs = `${o.requests} sequential requests per client, each client in a fresh node (bench/lib/client-cpu-child.ts), CPU = the child's process.cpuUsage over the measured requests (start-up and ${o.warmup} warm-up requests excluded); ${server}`;
-  const breakdown = `floor (node:http keep-alive + JSON.parse) ${ms(per(c.floor))}, fetch + JSON.parse ${ms(per(c.fetch))}, undici Pool + JSON.parse ${ms(per(c.undici))}, ours over fetch ${ms(per(c['ours-fetch']))}, ours over undici ${ms(per(c['ours-undici']))}, official SDK ${ms(per(c.official))} ms CPU/request`;
-  const ours = c['ours-undici'];
+  const breakdown = `floor (node:http keep-alive + JSON.parse) ${ms(per(c.floor))}, fetch + JSON.parse ${ms(per(c.fetch))}, undici Pool + JSON.parse ${ms(per(c.undici))}, ours over fetch ${ms(per(c['ours-fetch']))}, ours over undici ${ms(per(c['ours-undici']))}, ours over node:http (the default) ${ms(per(c.ours))}, official SDK ${ms(per(c.official))} ms CPU/request`;
+  const ours = c.ours;
   const lines: BenchLine[] = [
     line({
       name: 'client CPU per request ÷ the floor',
-      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over the undici transport (lib/huawei/transport.ts)`,
+      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over its default transport (node:http keep-alive, lib/huawei/node-http-transport.ts)`,
       value: round(per(ours) / per(c.floor)),
       unit: 'ratio',
       shown: `${(per(ours) / per(c.floor)).toFixed(2)} (${breakdown})`,
@@ -46,7 +46,7 @@ export function clientLines(r: ClientCpuBenchResult, o: ClientCpuBenchOptions): 
     'ours' in q
       ? line({
           name: `client on a ${q.share}-core budget: wall ÷ ideal`,
-          inputs: `ours over undici as in the line above, the child process inside a CPU quota (${q.describe}); ${server}`,
+          inputs: `ours on its default transport as in the line above, the child process inside a CPU quota (${q.describe}); ${server}`,
           value: round(q.ours.wallMs / q.idealMs),
           unit: 'ratio',
           shown: `${(q.ours.wallMs / q.idealMs).toFixed(2)} (wall ${s(q.ours.wallMs)} under the quota; ${idealNote} = ${(q.estimateMs / q.idealMs).toFixed(2)} × ideal)`,

@@ -1,4 +1,6 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
+import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
@@ -28,6 +30,9 @@ const LIMITS = {
   protectTagKey: 'aps-autoscaler:protect',
 };
 
+/** The transport the functions ship with (lib/huawei/http.ts makes the same one). */
+const DEFAULT_TRANSPORT = createNodeHttpTransport();
+
 /** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
 export interface CpuUse {
   clientMs: number;
@@ -40,9 +45,9 @@ export interface TransportUse {
   meanHeadersMs: number;
 }
 
-/** Wraps a fetch to measure requests in flight and time to response headers, client side. */
-function instrument(base: typeof globalThis.fetch): {
-  fetch: typeof globalThis.fetch;
+/** Wraps a transport to measure requests in flight and time to a whole answer, client side. */
+function instrument(base: Transport): {
+  transport: Transport;
   read: (wallMs: number) => TransportUse;
 } {
   let inFlight = 0;
@@ -55,21 +60,21 @@ function instrument(base: typeof globalThis.fetch): {
     area += inFlight * (t - last);
     last = t;
   };
-  const wrapped = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+  const send: Transport['send'] = async (req) => {
     tick();
     inFlight += 1;
     const started = performance.now();
     try {
-      return await base(input, init);
+      return await base.send(req);
     } finally {
       waited += performance.now() - started;
       count += 1;
       tick();
       inFlight -= 1;
     }
-  }) as typeof globalThis.fetch;
+  };
   return {
-    fetch: wrapped,
+    transport: { send, close: () => base.close() },
     read: (wallMs) => ({
       meanInFlight: round2(area / wallMs),
       meanHeadersMs: count ? round2(waited / count) : 0,
@@ -90,10 +95,10 @@ export async function sweepOnce(
   sim: SimProcess,
   env: Record<string, string>,
   remainingMs: number,
-  transport: typeof globalThis.fetch = globalThis.fetch,
+  transport: Transport = DEFAULT_TRANSPORT,
 ): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; transport: TransportUse }> {
   const probe = instrument(transport);
-  const handler = createSweepHandler(benchDeps(sim, { ...BASE_ENV, ...env }, probe.fetch));
+  const handler = createSweepHandler(benchDeps(sim, { ...BASE_ENV, ...env }, probe.transport));
   const simCpu = sim.cpuMs();
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -191,7 +196,7 @@ export async function runIdealBench(
   options: {
     latencyMs: number;
     reset?: boolean;
-    transport?: { name: string; fetch: typeof globalThis.fetch };
+    transport?: { name: string; transport: Transport };
   },
 ): Promise<IdealBenchResult> {
   const { latencyMs } = options;
@@ -207,7 +212,7 @@ export async function runIdealBench(
     sim,
     { DRY_RUN: 'false', MAX_REMOVALS_PER_SWEEP: '1000000' },
     600_000,
-    options.transport?.fetch,
+    options.transport?.transport,
   );
   const { report, wallMs } = run;
   const calls = await sim.calls();
@@ -221,7 +226,9 @@ export async function runIdealBench(
     fleet,
     latencyMs,
     concurrency: CONCURRENCY,
-    transport: options.transport?.name ?? 'fetch (default)',
+    transport:
+      options.transport?.name ??
+      'node:http keep-alive (default, lib/huawei/node-http-transport.ts)',
     wallMs,
     ideal,
     idealMs: ideal.totalMs,

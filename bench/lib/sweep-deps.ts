@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { HandlerDeps } from '../../functions/runtime.ts';
 import { loadSettings } from '../../lib/config.ts';
 import { createCredentialsProvider } from '../../lib/credentials.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 
 /** Where the simulator listens and the keys it accepts. */
 export interface SimTarget {
@@ -32,12 +33,12 @@ export function discardingLogger(): { logger: Logger; lines: () => number } {
  * Sweep-handler dependencies aimed at a simulator on the real clock: its
  * endpoints and keys, the wall clock, a discarding logger, and an SQS client
  * made only if something asks (inline sweeps never do). `env` overrides the
- * configuration variables; `fetch` replaces the HTTP transport.
+ * configuration variables; `transport` replaces the HTTP core's default one.
  */
 export function benchDeps(
   target: SimTarget,
   env: Record<string, string>,
-  fetch?: typeof globalThis.fetch,
+  transport?: Transport,
 ): HandlerDeps {
   const settings = loadSettings({
     HUAWEICLOUD_SDK_AK: target.ak,
@@ -62,6 +63,6 @@ export function benchDeps(
       return sqs;
     },
     now: Date.now,
-    ...(fetch ? { fetch } : {}),
+    ...(transport ? { transport } : {}),
   };
 }

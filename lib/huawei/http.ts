@@ -10,6 +10,7 @@ import {
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { readErrorBody, redact } from './error-body.ts';
+import { createNodeHttpTransport } from './node-http-transport.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import {
@@ -19,6 +20,13 @@ import {
   type QueryParams,
   signRequest,
 } from './signer.ts';
+import { createFetchTransport, type Transport, type TransportResponse } from './transport.ts';
+
+/**
+ * The transport every core uses unless given one: made once per module, so its
+ * keep-alive pools outlive one invocation and a warm Lambda reuses its sockets.
+ */
+const defaultTransport = createNodeHttpTransport();
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -27,6 +35,9 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
+  /** How attempts go on the wire; default: one module-wide node:http(s) keep-alive transport. */
+  transport?: Transport;
+  /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;
   /** Per attempt, in ms, response body included. */
   timeoutMs: number;
@@ -93,6 +104,16 @@ export interface HttpCore {
   readonly stats: Readonly<HttpStats>;
 }
 
+interface Target {
+  /** `scheme://host[:port]`. */
+  origin: string;
+  /** `host[:port]`, signed and sent as `Host`. */
+  host: string;
+  /** Path and query exactly as signed and sent. */
+  path: string;
+  call: CallInfo;
+}
+
 /**
  * One path segment, RFC 3986-encoded, for ids and other dynamic parts of a
  * path. Rejects empty, `.`, `..` and `/`-containing values, which would
@@ -131,7 +152,9 @@ function safeFields(error: unknown): Record<string, unknown> {
  * makes is idempotent (remove_member answers "already removed" on a replay).
  */
 export function createHttpCore(options: HttpCoreOptions): HttpCore {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const transport =
+    options.transport ??
+    (options.fetch === undefined ? defaultTransport : createFetchTransport(options.fetch));
   const limiter =
     options.limiter ??
     createRequestLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, rateLimitRps: 0 });
@@ -150,7 +173,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
   const stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
   const secrets = [credentials.ak, credentials.sk, credentials.securityToken ?? ''];
 
-  function target(req: HttpRequest<z.ZodType>): { url: string; call: CallInfo } {
+  function target(req: HttpRequest<z.ZodType>): Target {
     const base = new URL(req.baseUrl);
     if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
       throw new RangeError('baseUrl must not carry a query, fragment or user info');
@@ -165,71 +188,55 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     const query = req.query ? buildQueryString(req.query) : '';
     const pathAndQuery = query === '' ? path : `${path}?${query}`;
     return {
-      url: `${base.origin}${pathAndQuery}`,
+      origin: base.origin,
+      host: base.host,
+      path: pathAndQuery,
       call: { method: req.method, path: pathAndQuery },
     };
   }
 
   async function attempt<S extends z.ZodType>(
     req: HttpRequest<S>,
-    url: string,
-    call: CallInfo,
+    to: Target,
     body: string,
   ): Promise<HttpResponse<z.infer<S>>> {
     const startedAt = now();
     const remaining = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - startedAt;
-    if (remaining <= 0) throw new TimeoutError({ ...call, timeoutMs, deadline: true });
+    if (remaining <= 0) throw new TimeoutError({ ...to.call, timeoutMs, deadline: true });
     const budget = Math.min(timeoutMs, remaining);
-    const signed = signRequest(
+    const headers = signRequest(
       {
         method: req.method,
-        url,
-        headers: { 'content-type': 'application/json', 'X-Project-Id': projectId },
+        url: to.origin + to.path,
+        headers: { 'content-type': 'application/json', 'X-Project-Id': projectId, host: to.host },
         body,
       },
       credentials,
       new Date(startedAt),
     );
-    // fetch derives Host from the URL, the same value that was signed.
-    const { host: _host, ...headers } = signed;
-    const signature = signed['Authorization']?.split('Signature=')[1] ?? '';
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), budget);
-    const timeout = () =>
-      new TimeoutError({ ...call, timeoutMs: budget, deadline: budget < timeoutMs });
+    const signature = headers['Authorization']?.split('Signature=')[1] ?? '';
     stats.requests += 1;
-    try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetchImpl(url, {
-          method: req.method,
-          headers,
-          ...(body === '' ? {} : { body }),
-          signal: controller.signal,
-          // A redirect would replay the signed headers, token included, elsewhere.
-          redirect: 'manual',
-        });
-        text = await response.text();
-      } catch (error) {
-        if (controller.signal.aborted) throw timeout();
-        throw new NetworkError({ ...call, host: new URL(url).host }, { cause: error });
-      }
-      return interpret(req, call, response, text, signature);
-    } finally {
-      clearTimeout(timer);
-    }
+    const response = await transport.send({
+      method: req.method,
+      origin: to.origin,
+      path: to.path,
+      headers,
+      body,
+      timeoutMs: budget,
+      deadline: budget < timeoutMs,
+      call: to.call,
+    });
+    return interpret(req, to.call, response, signature);
   }
 
   function interpret<S extends z.ZodType>(
     req: HttpRequest<S>,
     call: CallInfo,
-    response: Response,
-    text: string,
+    response: TransportResponse,
     signature: string,
   ): HttpResponse<z.infer<S>> {
-    const { status } = response;
-    const headerRequestId = response.headers.get('x-request-id') ?? undefined;
+    const { status, text } = response;
+    const headerRequestId = response.requestId;
     if (status >= 200 && status < 300) {
       const info = { ...call, requestId: headerRequestId };
       let json: unknown;
@@ -263,7 +270,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
       code: redact(fromBody.code, [...secrets, signature]),
       apiMessage: redact(fromBody.message, [...secrets, signature]),
       requestId,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
+      retryAfterMs: parseRetryAfter(response.retryAfter ?? null, now()),
     });
   }
 
@@ -272,13 +279,14 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     async request<S extends z.ZodType = z.ZodUnknown>(
       req: HttpRequest<S>,
     ): Promise<HttpResponse<z.infer<S>>> {
-      const { url, call } = target(req);
+      const to = target(req);
+      const { call } = to;
       const body = req.body === undefined ? '' : JSON.stringify(req.body);
       let failures = 0;
       let throttles = 0;
       for (let attemptNumber = 1; ; attemptNumber += 1) {
         try {
-          return await limiter.run(() => attempt(req, url, call, body));
+          return await limiter.run(() => attempt(req, to, body));
         } catch (error) {
           const retryable =
             isTransient(error) && !(error instanceof TimeoutError && error.deadline);

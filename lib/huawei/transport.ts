@@ -1,4 +1,3 @@
-import { Pool } from 'undici';
 import { type CallInfo, NetworkError, TimeoutError } from '../errors.ts';
 
 /**
@@ -46,105 +45,20 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-export interface UndiciTransportOptions {
-  /** Sockets per origin; default unlimited (the request limiter bounds them). */
-  connections?: number;
-  /** How long an idle socket is kept, ms; default 4000 (undici's). */
-  keepAliveTimeoutMs?: number;
-}
-
-/** One keep-alive Pool per origin, made on first use. */
-function createPools(options: UndiciTransportOptions): {
-  poolFor(origin: string): Pool;
-  closeAll(): Promise<void>;
-} {
-  const pools = new Map<string, Pool>();
-  return {
-    poolFor(origin) {
-      let pool = pools.get(origin);
-      if (pool === undefined) {
-        pool = new Pool(origin, {
-          ...(options.connections === undefined ? {} : { connections: options.connections }),
-          keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-        });
-        pools.set(origin, pool);
-      }
-      return pool;
-    },
-    async closeAll() {
-      const all = [...pools.values()];
-      pools.clear();
-      await Promise.all(all.map((pool) => pool.close()));
-    },
-  };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function hostOf(origin: string): string {
+export function hostOf(origin: string): string {
   return origin.slice(origin.indexOf('//') + 2);
 }
 
-function networkError(req: TransportRequest, error: unknown): NetworkError {
+export function networkError(req: TransportRequest, error: unknown): NetworkError {
   return new NetworkError({ ...req.call, host: hostOf(req.origin) }, { cause: error });
 }
 
-function timeoutError(req: TransportRequest): TimeoutError {
+export function timeoutError(req: TransportRequest): TimeoutError {
   return new TimeoutError({
     ...req.call,
     timeoutMs: req.timeoutMs,
     deadline: req.deadline === true,
   });
-}
-
-/**
- * An `undici` Pool per origin with keep-alive: no WHATWG streams, no
- * Request/Response objects, one timer per attempt. Redirects are not followed
- * (a 3xx resolves like any other status), so signed headers never go elsewhere.
- */
-export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  const { poolFor, closeAll } = createPools(options);
-
-  const send: Send = async (req) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), req.timeoutMs);
-    try {
-      const response = await poolFor(req.origin).request({
-        method: req.method as 'GET',
-        path: req.path,
-        headers: req.headers,
-        body: req.body === '' ? null : req.body,
-        signal: controller.signal,
-        // The timer above bounds the whole attempt; these only stop undici's own 300 s defaults.
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
-      const text = await response.body.text();
-      return {
-        status: response.statusCode,
-        requestId: header(response.headers['x-request-id']),
-        retryAfter: header(response.headers['retry-after']),
-        text,
-      };
-    } catch (error) {
-      if (controller.signal.aborted || isUndiciTimeout(error)) throw timeoutError(req);
-      throw networkError(req, error);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
-  return {
-    send,
-    close: closeAll,
-  };
-}
-
-function isUndiciTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 /**
@@ -183,45 +97,4 @@ export function createFetchTransport(fetchImpl: typeof globalThis.fetch): Transp
     },
     async close() {},
   };
-}
-
-/** Splits an absolute `http(s)` URL into origin and path + query without a URL object. */
-function splitUrl(url: string): { origin: string; path: string } {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  return slash === -1
-    ? { origin: url, path: '/' }
-    : { origin: url.slice(0, slash), path: url.slice(slash) };
-}
-
-/**
- * The subset of `fetch` the current HTTP core calls (method, headers, string
- * body, abort signal; `status`, `headers.get`, `text()`), sent over an undici
- * Pool. Lets the core use the pool through its `fetch` option before it calls
- * {@link Send} directly. Rejections are undici's own errors (the core wraps them).
- */
-export function undiciFetch(options: UndiciTransportOptions = {}): {
-  fetch: typeof globalThis.fetch;
-  close(): Promise<void>;
-} {
-  const { poolFor, closeAll } = createPools(options);
-  const fetchLike = async (input: string | URL, init: RequestInit = {}) => {
-    const { origin, path } = splitUrl(String(input));
-    const response = await poolFor(origin).request({
-      method: (init.method ?? 'GET') as 'GET',
-      path,
-      headers: init.headers as Record<string, string>,
-      body: typeof init.body === 'string' ? init.body : null,
-      signal: init.signal ?? null,
-    });
-    const text = await response.body.text();
-    const headers = response.headers;
-    return {
-      status: response.statusCode,
-      headers: {
-        get: (name: string): string | null => header(headers[name.toLowerCase()]) ?? null,
-      },
-      text: () => Promise.resolve(text),
-    };
-  };
-  return { fetch: fetchLike as unknown as typeof globalThis.fetch, close: closeAll };
 }

@@ -1,15 +1,17 @@
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
+import { createNodeHttpTransport } from '../../../lib/huawei/node-http-transport.ts';
 import { signHeaders } from '../../../lib/huawei/signer.ts';
 import {
   createFetchTransport,
-  createUndiciTransport,
   type Transport,
   type TransportRequest,
-  undiciFetch,
 } from '../../../lib/huawei/transport.ts';
+import { createUndiciTransport } from '../../../lib/huawei/undici-transport.ts';
 import { refusedUrl, type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
 
 let server: ScriptedServer;
@@ -36,6 +38,7 @@ function req(overrides: Partial<TransportRequest> = {}): TransportRequest {
 }
 
 const transports: [string, () => Transport][] = [
+  ['node:http keep-alive (the default)', () => createNodeHttpTransport()],
   ['undici Pool', () => createUndiciTransport()],
   ['fetch', () => createFetchTransport(globalThis.fetch)],
 ];
@@ -112,6 +115,50 @@ describe.each(transports)('%s transport', (_name, make) => {
     await expect(transport().send(req())).rejects.toBeInstanceOf(NetworkError);
   });
 
+  // The default transport's promise (fetch and undici may open a second socket in a race).
+  it.runIf(_name.startsWith('node:http'))(
+    'keeps the connection alive: sequential attempts to one origin reuse one socket',
+    async () => {
+      let connections = 0;
+      const keep = createHttpServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      keep.on('connection', () => {
+        connections += 1;
+      });
+      await new Promise<void>((resolve) => keep.listen(0, '127.0.0.1', resolve));
+      const origin = `http://127.0.0.1:${(keep.address() as AddressInfo).port}`;
+      try {
+        const t = transport();
+        for (let i = 0; i < 3; i += 1) expect((await t.send(req({ origin }))).status).toBe(200);
+        expect(connections).toBe(1);
+      } finally {
+        keep.closeAllConnections();
+        await new Promise<void>((resolve) => keep.close(() => resolve()));
+      }
+    },
+  );
+
+  it('turns a body cut short (connection closed before Content-Length) into a NetworkError, never a partial text', async () => {
+    const raw = createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"items":[1,',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    try {
+      const error = await transport()
+        .send(req({ origin }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetworkError);
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
   it('ends a hanging attempt at its timeout with a TimeoutError carrying the deadline flag', async () => {
     server.enqueue({ hang: true }, { hang: true });
     const t = transport();
@@ -127,20 +174,17 @@ describe.each(transports)('%s transport', (_name, make) => {
   });
 });
 
-describe('undiciFetch, the fetch-shaped adapter the HTTP core takes today', () => {
+describe('the HTTP core over its default transport (node:http keep-alive)', () => {
   const CREDENTIALS = {
     ak: 'AKIDTRANSPORT0000001',
     sk: 'SKtransportSecretKey0123456789abcdefghij',
   };
-  const adapter = undiciFetch();
-  afterAll(() => adapter.close());
   const core = (timeoutMs = 2_000, maxAttempts = 1) =>
     createHttpCore({
       credentials: CREDENTIALS,
       projectId: 'p',
       timeoutMs,
       maxAttempts,
-      fetch: adapter.fetch,
     });
 
   it('sends a request whose signature verifies and parses the answer', async () => {
