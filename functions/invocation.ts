@@ -5,6 +5,7 @@ import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Log } from '../lib/logger.ts';
 import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
+import { createEcsGroupResolver } from '../lib/sweep/remover.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -65,17 +66,20 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       cores.push(http);
+      const ecs = createEcsClient({
+        http,
+        endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
+        projectId,
+      });
       const created: PipelineServices = {
         aps: createApsClient({
           http,
           endpoint: overridden ? config.apsEndpoint : defaults.aps,
           projectId,
         }),
-        ecs: createEcsClient({
-          http,
-          endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
-          projectId,
-        }),
+        ecs,
+        // One ECS listing per project per invocation, on the first removal, shared by every group.
+        ecsGroupsOf: createEcsGroupResolver(ecs),
         log: options.log,
       };
       services.set(key, created);
@@ -94,6 +98,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         },
         sessionLookbackHours: config.sessionLookbackHours,
         now,
+        deadlineAt: options.deadlineAt - reserve,
       };
     },
     stats() {

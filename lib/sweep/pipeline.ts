@@ -8,6 +8,12 @@ import { evaluateGroup } from '../scaling/evaluate.ts';
 import { assessMember, indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
+import {
+  createEcsGroupResolver,
+  type EcsGroupResolver,
+  removeServers,
+  type ServerRemoval,
+} from './remover.ts';
 import type { RemovalReport } from './report.ts';
 
 /** The clients one project's pipeline calls. */
@@ -19,9 +25,12 @@ export interface PipelineServices {
     | 'listServers'
     | 'listSessions'
     | 'getServer'
-    | 'deleteServer'
+    | 'batchDeleteServers'
+    | 'getJob'
   >;
-  ecs: Pick<EcsClient, 'removeMember'>;
+  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
+  /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
+  ecsGroupsOf?: EcsGroupResolver;
   log: Log;
 }
 
@@ -34,6 +43,8 @@ export interface PipelineSettings {
   sessionLookbackHours: number;
   /** The clock, epoch milliseconds. */
   now: () => number;
+  /** Epoch ms by which a release's job polling stops (the invocation's end). */
+  deadlineAt?: number | undefined;
 }
 
 /** A group's fetched data and its decision. */
@@ -199,19 +210,18 @@ async function attemptRemoval(
     if (reason.kind !== 'idle') {
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
-    if (settings.removalMode === 'release') {
-      const deleted = await services.aps.deleteServer(fresh.id);
-      return withRequestId({ ...base, outcome: 'removed' }, deleted.requestId);
-    }
-    const instanceUuid = fresh.instance_id ?? removal.instanceId;
-    if (instanceUuid === undefined) {
-      return { ...base, outcome: 'failed', detail: 'server has no instance_id to remove' };
-    }
-    const removed = await services.ecs.removeMember(evaluation.group.id, instanceUuid);
-    return withRequestId(
-      { ...base, instanceId: instanceUuid, outcome: removed.outcome },
-      removed.requestId,
-    );
+    const [done] = await removeServers([fresh], {
+      ...services,
+      // Without the invocation's shared resolver, this removal lists ECS on its own.
+      ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
+      projectId: settings.projectId,
+      serverGroupId: evaluation.group.id,
+      removalMode: settings.removalMode,
+      now: settings.now,
+      deadlineAt: settings.deadlineAt,
+    });
+    const { serverId: _, instanceId, ...result } = done as ServerRemoval;
+    return { ...base, instanceId: instanceId ?? base.instanceId, ...result };
   } catch (error) {
     const failure = describeFailure(error);
     return withRequestId(

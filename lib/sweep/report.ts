@@ -9,7 +9,13 @@ export type RemovalOutcome =
   | 'skipped-changed'
   | 'skipped-deadline'
   | 'skipped-aborted'
-  | 'failed';
+  | 'failed'
+  /** `remove-member`: the instance is in no ECS server group; nothing was called. */
+  | 'not-in-ecs-group'
+  /** `release`: a yearly/monthly server, never released (unsubscribe it instead). */
+  | 'prepaid'
+  /** `release`: `metadata.charging_mode` missing or unknown, so not released. */
+  | 'unknown-charging-mode';
 
 export interface RemovalReport {
   serverId: string;
@@ -22,6 +28,8 @@ export interface RemovalReport {
   requestId?: string;
   /** Set on `failed` when the cause was transient (throttling, 5xx, timeout, network). */
   retryable?: boolean;
+  /** `remove-member`: the ECS server group(s) the instance was in (never the APS group id). */
+  ecsServerGroupIds?: string[];
 }
 
 /** One group's line in a report: the decision, its figures and what was done. */
@@ -199,6 +207,9 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'skipped-deadline': 0,
       'skipped-aborted': 0,
       failed: 0,
+      'not-in-ecs-group': 0,
+      prepaid: 0,
+      'unknown-charging-mode': 0,
     },
     recommendedScaleOut: 0,
   };
