@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createSweepHandler } from '../../../functions/sweep.ts';
+import type { SweepReport } from '../../../lib/sweep/report.ts';
+import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import type { StartSimulatorOptions } from '../../../sim/server.ts';
+import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
+
+// The APS server group id is not an ECS server group id (docs/huawei-api.md):
+// every ECS call of a sweep must name an ECS group that holds the instance.
+const ECS_GROUP_PATH = /\/cloudservers\/os-server-groups\/([^/?]+)/;
+
+const FLEETS: [string, StartSimulatorOptions][] = [
+  ['the demo fleet', {}],
+  ['a generated fleet (seed 7)', { generate: { groups: 60, serversPerGroup: 8, seed: 7 } }],
+  ['a generated fleet (seed 11)', { generate: { groups: 40, serversPerGroup: 12, seed: 11 } }],
+];
+
+describe('ECS calls name ECS server groups, never APS ones', () => {
+  it.each(FLEETS)('%s', async (_name, options) => {
+    const sim = await startFrozenSimulator(options);
+    try {
+      const apsIds = new Set(sim.state.groups.map((g) => g.id));
+      const ecsBefore = new Map(sim.state.ecs.all.map((g) => [g.id, new Set(g.members)]));
+      const handler = createSweepHandler(
+        depsFor(sim, { env: { MAX_REMOVALS_PER_SWEEP: '100000' } }),
+      );
+      const report = (await handler(
+        loadEvent('schedule.json'),
+        fakeContext({ remainingMs: 120_000, now: () => sim.now().getTime() }),
+      )) as SweepReport;
+      expect(report.status).toBe('completed');
+
+      const ecsCalls = sim.calls.filter((c) => ECS_GROUP_PATH.test(c.path));
+      const actions = ecsCalls.filter((c) => c.route === 'ecsAction');
+      expect(actions.length).toBeGreaterThan(0);
+      for (const call of ecsCalls) {
+        const id = decodeURIComponent(ECS_GROUP_PATH.exec(call.path)?.[1] ?? '');
+        expect(apsIds.has(id), `${call.method} ${call.path}`).toBe(false);
+        expect(ecsBefore.has(id), `${call.method} ${call.path}`).toBe(true);
+      }
+      expect(actions.every((c) => c.status === 200)).toBe(true);
+      // One listing of the ECS groups per sweep, however many groups acted.
+      const listings = sim.calls.filter((c) => c.route === 'listEcsServerGroups');
+      const pages = Math.max(1, Math.ceil(ecsBefore.size / 100));
+      expect(listings).toHaveLength(pages);
+      // Every member planned out of a group is either removed from the ECS group
+      // that held it, or reported as in none; none is both or neither.
+      const removals = report.groups.flatMap((g) => g.removals);
+      const heldBefore = (instance: string | undefined) =>
+        [...ecsBefore.values()].some((members) => members.has(instance ?? ''));
+      for (const r of removals) {
+        if (r.outcome === 'removed') expect(heldBefore(r.instanceId)).toBe(true);
+        if (r.outcome === 'not-in-ecs-group') expect(heldBefore(r.instanceId)).toBe(false);
+      }
+      expect(removals.filter((r) => r.outcome === 'removed')).toHaveLength(actions.length);
+    } finally {
+      await sim.close();
+    }
+  });
+});
