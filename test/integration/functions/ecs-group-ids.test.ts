@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { expectFleet } from '../../../bench/lib/fleet-minimum.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { generateFleet } from '../../../sim/generate-fleet.ts';
 import type { StartSimulatorOptions } from '../../../sim/server.ts';
 import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
@@ -53,6 +55,26 @@ describe('ECS calls name ECS server groups, never APS ones', () => {
         if (r.outcome === 'not-in-ecs-group') expect(heldBefore(r.instanceId)).toBe(false);
       }
       expect(removals.filter((r) => r.outcome === 'removed')).toHaveLength(actions.length);
+      if (options.generate !== undefined) {
+        // API economy of the acting phase: exactly the minimum the bench derives
+        // from the fleet's own records (bench/lib/fleet-minimum.ts).
+        const expected = expectFleet(generateFleet(options.generate), {
+          lookbackHours: 24,
+          limits: {
+            minServersPerGroup: 1,
+            maxRemovalsPerGroup: 10,
+            protectTagKey: 'aps-autoscaler:protect',
+          },
+          maxRemovalsPerSweep: 100_000,
+          dryRun: false,
+        });
+        expect(expected.notInEcsGroup).toBeGreaterThan(0);
+        const count = (route: string) => sim.calls.filter((c) => c.route === route).length;
+        expect(count('getAppServer')).toBe(expected.minimum.rereads);
+        expect(count('ecsAction')).toBe(expected.minimum.removes);
+        expect(count('listEcsServerGroups')).toBe(expected.minimum.ecsListPages);
+        expect(report.totals.outcomes['not-in-ecs-group']).toBe(expected.notInEcsGroup);
+      }
     } finally {
       await sim.close();
     }
