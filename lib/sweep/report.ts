@@ -52,6 +52,16 @@ export interface GroupReport {
   removals: RemovalReport[];
   /** A listing failure that made this group `incomplete-data`. */
   error?: string;
+  /** A secondary (standby) group: the primary groups it backs up (non-empty `primary_server_group_ids`). */
+  secondaryOf?: string[];
+}
+
+/** What a sweep covered: the projects and region, and the enterprise project of the group listing. */
+export interface SweepScope {
+  projects: string[];
+  region: string;
+  /** `default`: no ENTERPRISE_PROJECT_ID, the API's default scope. */
+  enterpriseProjectId: string;
 }
 
 export interface RequestStats {
@@ -79,6 +89,8 @@ export interface SweepReport {
   startedAt: string;
   durationMs: number;
   projects: string[];
+  /** Set when the sweep knows it: projects, region and enterprise project swept. */
+  scope?: SweepScope;
   totals: ReportTotals;
   requests: RequestStats;
   /** Groups listed but not evaluated because the invocation ran out of time (at most 1,000 ids). */
@@ -256,6 +268,16 @@ export function groupReportOf(
   if (decision.kind === 'scale-in') report.usageAfterPercent = round(decision.usageAfterPercent);
   if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
+  return report;
+}
+
+/** Marks a secondary (standby) group's line with the primary groups it backs up. */
+export function markSecondary(
+  report: GroupReport,
+  group: { primary_server_group_ids?: string[] | null | undefined },
+): GroupReport {
+  const primaries = group.primary_server_group_ids ?? [];
+  if (primaries.length > 0) report.secondaryOf = [...primaries];
   return report;
 }
 

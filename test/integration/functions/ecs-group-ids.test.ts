@@ -55,7 +55,13 @@ describe('ECS calls name ECS server groups, never APS ones', () => {
         if (r.outcome === 'not-in-ecs-group') expect(heldBefore(r.instanceId)).toBe(false);
       }
       expect(removals.filter((r) => r.outcome === 'removed')).toHaveLength(actions.length);
+      // Secondary (standby) groups are marked with the primaries they back up.
+      for (const line of report.groups) {
+        const primaries = sim.state.getGroup(line.serverGroupId)?.primary_server_group_ids ?? [];
+        expect(line.secondaryOf ?? []).toEqual(primaries);
+      }
       if (options.generate !== undefined) {
+        expect(report.groups.some((g) => g.secondaryOf !== undefined)).toBe(true);
         // API economy of the acting phase: exactly the minimum the bench derives
         // from the fleet's own records (bench/lib/fleet-minimum.ts).
         const expected = expectFleet(generateFleet(options.generate), {

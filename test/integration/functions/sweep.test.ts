@@ -200,6 +200,29 @@ describe('sweep handler against the simulator', () => {
     for (const id of released) expect(sim.state.getServer(id)).toBeUndefined();
   });
 
+  it('names the scope swept and lists only the configured enterprise project', async () => {
+    const plain = await sweep().run();
+    expect(plain.scope).toEqual({
+      projects: [sim.projectId],
+      region: 'cn-north-4',
+      enterpriseProjectId: 'default',
+    });
+    expect(
+      sim.calls
+        .filter((c) => c.route === 'listServerGroups')
+        .every((c) => !c.query.includes('enterprise_project_id')),
+    ).toBe(true);
+    sim.reset();
+    const scoped = await sweep({ ENTERPRISE_PROJECT_ID: 'eps-1234' }).run();
+    expect(scoped.scope?.enterpriseProjectId).toBe('eps-1234');
+    const listings = sim.calls.filter((c) => c.route === 'listServerGroups');
+    expect(listings.length).toBeGreaterThan(0);
+    expect(listings.every((c) => c.query.includes('enterprise_project_id=eps-1234'))).toBe(true);
+    // No demo group is in that enterprise project: nothing is evaluated or removed.
+    expect(scoped.groups).toEqual([]);
+    expect(mutatingCalls(sim)).toEqual([]);
+  });
+
   it('removes nothing from a group whose member listing keeps failing', async () => {
     sim.setFaults({ seed: 1, routes: { listAppServers: { error500: 1 } } });
     const report = await sweep({}, loadEvent('schedule.json')).run();
