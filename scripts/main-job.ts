@@ -32,7 +32,15 @@ function decisionRows(groups: readonly GroupReport[]): string[][] {
           : Object.entries(g.memberReasons)
               .map(([k, n]) => `${n} ${k}`)
               .join(', ');
-    const removals = g.removals.map((r) => `${r.serverId} (${r.outcome})`).join(', ') || '-';
+    const removals =
+      g.removals
+        .map((r) => {
+          const ecs = r.ecsServerGroupIds?.length
+            ? ` from ECS group ${r.ecsServerGroupIds.join(', ')}`
+            : '';
+          return `${r.serverId} (${r.outcome}${ecs})`;
+        })
+        .join(', ') || '-';
     rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
   }
   return rows;
@@ -86,6 +94,10 @@ async function main(): Promise<void> {
     console.log(
       `status ${report.status}: ${report.totals.outcomes.removed} removed, ${report.totals.recommendedScaleOut} scale-out recommended, ` +
         `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms`,
+    );
+    const ecsActions = sim.calls.filter((c) => c.route === 'ecsAction');
+    console.log(
+      `ECS calls: ${ecsActions.map((c) => `${c.method} ${c.path} → ${c.status}`).join('; ') || 'none'}`,
     );
     console.log(`report: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`);
     const afterInline = membersOf(sim);
