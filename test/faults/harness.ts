@@ -129,11 +129,6 @@ export function successfulRemovalCalls(sim: Simulator): CallLogEntry[] {
   );
 }
 
-/** The server a successful `DELETE /v1/{p}/app-servers/{id}` names. */
-export function deletedServerId(call: CallLogEntry): string {
-  return decodeURIComponent(call.path.split('/').at(-1) ?? '');
-}
-
 /** Which of the suite's secrets occur anywhere in `texts`. */
 export function leakedSecrets(texts: readonly string[]): string[] {
   const all = texts.join('\n');
