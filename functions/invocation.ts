@@ -6,6 +6,7 @@ import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
 import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
+import { createEcsGroupResolver } from '../lib/sweep/remover.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -69,17 +70,20 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         ...(options.transport ? { transport: options.transport } : {}),
       });
       cores.push(http);
+      const ecs = createEcsClient({
+        http,
+        endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
+        projectId,
+      });
       const created: PipelineServices = {
         aps: createApsClient({
           http,
           endpoint: overridden ? config.apsEndpoint : defaults.aps,
           projectId,
         }),
-        ecs: createEcsClient({
-          http,
-          endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
-          projectId,
-        }),
+        ecs,
+        // One ECS listing per project per invocation, on the first removal, shared by every group.
+        ecsGroupsOf: createEcsGroupResolver(ecs),
         log: options.log,
       };
       services.set(key, created);
@@ -98,6 +102,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         },
         sessionLookbackHours: config.sessionLookbackHours,
         now,
+        deadlineAt: options.deadlineAt - reserve,
       };
     },
     stats() {

@@ -20,6 +20,10 @@ export function createSweepHandler(deps: HandlerDeps) {
         services: invocation.servicesFor(p.projectId, p.region),
       })),
       mode: config.sweepMode,
+      scope: {
+        region: [...new Set(projects.map((p) => p.region ?? config.region))].join(', '),
+        enterpriseProjectId: config.enterpriseProjectId,
+      },
       settings: invocation.settingsFor(config.projectId, { dryRun: detail.dryRun }),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,

@@ -82,6 +82,11 @@ const EnvSchema = z.object({
   ECS_ENDPOINT: url.optional(),
   DRY_RUN: booleanFlag(false),
   REMOVAL_MODE: z.enum(['remove-member', 'release']).default('remove-member'),
+  ENTERPRISE_PROJECT_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an enterprise project id (letters, digits, -) or 0')
+    .optional(),
   MIN_SERVERS_PER_GROUP: integer(1, 0, 10_000),
   MAX_REMOVALS_PER_GROUP: integer(10, 0, 10_000),
   MAX_REMOVALS_PER_SWEEP: integer(50, 0, 1_000_000),
@@ -165,6 +170,8 @@ export interface Settings {
   ecsEndpoint: string;
   dryRun: boolean;
   removalMode: RemovalMode;
+  /** The group listing's enterprise project; undefined = the API's default scope. */
+  enterpriseProjectId: string | undefined;
   minServersPerGroup: number;
   maxRemovalsPerGroup: number;
   maxRemovalsPerSweep: number;
@@ -258,6 +265,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     ecsEndpoint: e.ECS_ENDPOINT ?? defaults.ecs,
     dryRun: e.DRY_RUN,
     removalMode: e.REMOVAL_MODE,
+    enterpriseProjectId: e.ENTERPRISE_PROJECT_ID,
     minServersPerGroup: e.MIN_SERVERS_PER_GROUP,
     maxRemovalsPerGroup: e.MAX_REMOVALS_PER_GROUP,
     maxRemovalsPerSweep: e.MAX_REMOVALS_PER_SWEEP,

@@ -38,7 +38,8 @@ export const DIMENSION = {
 
 /**
  * Every removal outcome, including those the ECS-group contract and drain
- * work add (`not-in-ecs-group`, `prepaid`, `drain-undone`).
+ * work add (`not-in-ecs-group`, `prepaid`,
+ * `unknown-charging-mode`, `drain-undone`).
  */
 export const REMOVAL_OUTCOMES = [
   'removed',
@@ -51,6 +52,7 @@ export const REMOVAL_OUTCOMES = [
   'failed',
   'not-in-ecs-group',
   'prepaid',
+  'unknown-charging-mode',
   'drain-undone',
 ] as const;
 

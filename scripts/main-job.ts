@@ -87,6 +87,10 @@ async function main(): Promise<void> {
     console.log(
       `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms · copy: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`,
     );
+    const ecsActions = sim.calls.filter((c) => c.route === 'ecsAction');
+    console.log(
+      `ECS calls: ${ecsActions.map((c) => `${c.method} ${c.path} → ${c.status}`).join('; ') || 'none'}\n`,
+    );
     const afterInline = membersOf(sim);
 
     console.log('2) fanout: sweep (SWEEP_MODE=fanout) → SQS → remediate');

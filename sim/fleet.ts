@@ -43,8 +43,22 @@ export const FleetSessionSchema = SessionInfoSchema.extend({
 });
 export type FleetSession = z.infer<typeof FleetSessionSchema>;
 
+/** An ECS server group of the fleet: its own id, never an APS group id (sim/ecs-groups.ts). */
+export const FleetEcsGroupSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  policies: z.array(z.string()).optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  members: z.array(z.string().min(1)),
+});
+
 function checkReferences(
-  fleet: { groups: FleetGroup[]; servers: FleetServer[]; sessions?: FleetSession[] | undefined },
+  fleet: {
+    groups: FleetGroup[];
+    servers: FleetServer[];
+    sessions?: FleetSession[] | undefined;
+    ecsServerGroups?: z.infer<typeof FleetEcsGroupSchema>[] | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   const unique = (
@@ -95,6 +109,31 @@ function checkReferences(
       });
     }
   });
+  const instances = new Set(fleet.servers.map((s) => s.instance_id));
+  const ecsGroups = fleet.ecsServerGroups ?? [];
+  unique(
+    'ecsServerGroups',
+    'id',
+    ecsGroups.map((g) => g.id),
+  );
+  ecsGroups.forEach((group, i) => {
+    if (groupIds.has(group.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ecsServerGroups', i, 'id'],
+        message: `ECS server group id ${JSON.stringify(group.id)} is also an APS server group id`,
+      });
+    }
+    group.members.forEach((member, j) => {
+      if (!instances.has(member)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ecsServerGroups', i, 'members', j],
+          message: `unknown instance ${JSON.stringify(member)}`,
+        });
+      }
+    });
+  });
   const sessions = fleet.sessions ?? [];
   unique(
     'sessions',
@@ -126,6 +165,8 @@ export const FleetSchema = z
     groups: z.array(FleetGroupSchema),
     servers: z.array(FleetServerSchema),
     sessions: z.array(FleetSessionSchema).optional(),
+    /** Left out: one ECS group per APS group, with its own id (sim/ecs-groups.ts). */
+    ecsServerGroups: z.array(FleetEcsGroupSchema).optional(),
   })
   .superRefine(checkReferences);
 export type Fleet = z.infer<typeof FleetSchema>;

@@ -126,6 +126,11 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
   };
   const groups: FleetGroup[] = [];
   const servers: FleetServer[] = [];
+  // ECS server groups draw from their own PRNG, so adding them left every
+  // other record of a seed as it was. Kind 8 keeps their ids apart from the
+  // APS group ids (kind 0).
+  const ecsRand = mulberry32(options.seed ^ 0x5ec5);
+  const ecsServerGroups: NonNullable<Fleet['ecsServerGroups']> = [];
   const sessions: FleetSession[] = [];
   let serverIndex = 0;
 
@@ -202,6 +207,15 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
       };
     }
     groups.push(group);
+    // Most of a group's instances sit in one anti-affinity ECS group; about
+    // one in ten in none (the sweep reports those as not-in-ecs-group).
+    const ecsGroup = {
+      id: indexedUuid(ecsRand, 8, g),
+      name: `ecs-anti-affinity-${String(g).padStart(5, '0')}`,
+      policies: ['anti-affinity'],
+      members: [] as string[],
+    };
+    ecsServerGroups.push(ecsGroup);
 
     for (let i = 0; i < options.serversPerGroup; i++) {
       serverIndex += 1;
@@ -307,6 +321,7 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
         const start = end - between(rand, 10, 120) * MINUTE;
         addSession(machine, groupId, ip, 'SignedOut', start, end, end);
       }
+      if (ecsRand() >= 0.1) ecsGroup.members.push(server.instance_id);
       servers.push(server);
     }
   }
@@ -317,5 +332,6 @@ export function generateFleet(options: GenerateFleetOptions): Fleet {
     groups,
     servers,
     sessions,
+    ecsServerGroups,
   };
 }

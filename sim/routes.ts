@@ -271,7 +271,7 @@ function ecsAction(request: RouteRequest, { state }: RouteContext): RouteResult 
 
 function showEcsServerGroup(request: RouteRequest, { state }: RouteContext): RouteResult {
   const id = request.params[0] as string;
-  const group = state.ecsServerGroup(id);
+  const group = state.ecs.show(id);
   if (!group) throw new SimHttpError(404, ERROR_CODES.ecsNotFound, `server group ${id} not found`);
   return { status: 200, body: { server_group: group } };
 }
@@ -279,18 +279,14 @@ function showEcsServerGroup(request: RouteRequest, { state }: RouteContext): Rou
 function listEcsServerGroups(request: RouteRequest, { state }: RouteContext): RouteResult {
   const limit = integerParam(request.query, 'limit', 1000, 1, 1000);
   const marker = first(request.query, 'marker');
-  if (marker !== undefined && !state.hasGroupMarker(marker)) {
+  if (marker !== undefined && !state.ecs.has(marker)) {
     throw new SimHttpError(400, ERROR_CODES.ecsInvalid, `marker ${marker} not found`);
   }
-  const { groups, more } = state.groupsAfter(marker, limit);
-  const serverGroups = groups.map((g) => state.ecsServerGroup(g.id));
+  const { groups, more } = state.ecs.page(marker, limit);
   const last = groups.at(-1);
   return {
     status: 200,
-    body: {
-      server_groups: serverGroups,
-      page_info: more && last ? { next_marker: last.id } : {},
-    },
+    body: { server_groups: groups, page_info: more && last ? { next_marker: last.id } : {} },
   };
 }
 

@@ -3,6 +3,7 @@
 // keeps that invariant in one place. Sessions are indexed in session-index.ts,
 // fleet defaults filled in by fleet-defaults.ts.
 import type { AppServer, JobStatus, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
+import { defaultEcsGroups, EcsGroups, type EcsRemoveResult } from './ecs-groups.ts';
 import type { Fleet } from './fleet.ts';
 import { normalizeGroup, normalizeServer, normalizeSession } from './fleet-defaults.ts';
 import { deterministicUuid } from './prng.ts';
@@ -58,7 +59,6 @@ export type AddSessionInput = { [K in keyof SessionInfo]?: SessionInfo[K] | unde
   machine_name: string;
 };
 
-export type RemoveMemberResult = 'removed' | 'no-group' | 'not-member';
 export type AddMemberResult =
   | { kind: 'added' }
   | { kind: 'no-group' }
@@ -82,7 +82,6 @@ export class SimState {
   jobDurationMs = 0;
   private readonly groupsById = new Map<string, ServerGroup>();
   private groupOrder: ServerGroup[] = [];
-  private groupPosition = new Map<string, number>();
   private readonly serversById = new Map<string, AppServer>();
   private readonly serversByGroup = new Map<string, Map<string, AppServer>>();
   private readonly serversByInstance = new Map<string, AppServer>();
@@ -94,6 +93,10 @@ export class SimState {
   /** Told the id of every server a removal detached or deleted, as it happens (the call log's `removed`). */
   removalListener: ((serverId: string) => void) | undefined;
   private sessionCounter = 0;
+  /** ECS server groups: their own entities with their own ids (sim/ecs-groups.ts). */
+  readonly ecs = new EcsGroups();
+  /** The APS group a server left when its instance left its ECS group. */
+  private readonly leftGroup = new Map<string, string>();
 
   /**
    * Replaces the whole state with a fleet, filling the fields a fleet may
@@ -104,7 +107,6 @@ export class SimState {
     this.seed = options.seed ?? this.seed;
     this.jobDurationMs = options.jobDurationMs ?? this.jobDurationMs;
     this.groupsById.clear();
-    this.groupPosition = new Map();
     this.serversById.clear();
     this.serversByGroup.clear();
     this.serversByInstance.clear();
@@ -114,10 +116,9 @@ export class SimState {
     this.jobCounter = 0;
     this.sessionCounter = 0;
 
-    this.groupOrder = fleet.groups.map((g, i) => {
+    this.groupOrder = fleet.groups.map((g) => {
       const group = normalizeGroup(g, fleet.now);
       this.groupsById.set(group.id, group);
-      this.groupPosition.set(group.id, i);
       this.serversByGroup.set(group.id, new Map());
       return group;
     });
@@ -131,6 +132,8 @@ export class SimState {
       return { info, startMs: Date.parse(s.start_time) };
     });
     this.sessionIndex.load(records);
+    this.leftGroup.clear();
+    this.ecs.load(fleet.ecsServerGroups ?? defaultEcsGroups(fleet.groups, fleet.servers));
   }
 
   private insertServer(server: AppServer): void {
@@ -293,54 +296,35 @@ export class SimState {
     return paginate(matches, offset, limit);
   }
 
-  /** The ECS view of a group: the instance ids of its current members. */
-  ecsServerGroup(groupId: string):
-    | {
-        id: string;
-        name: string;
-        members: string[];
-        metadata: Record<string, string>;
-        policies: string[];
-      }
-    | undefined {
-    const group = this.groupsById.get(groupId);
-    if (!group) return undefined;
-    const members: string[] = [];
-    for (const server of this.serversByGroup.get(groupId)?.values() ?? []) {
-      if (server.instance_id !== undefined) members.push(server.instance_id);
-    }
-    return { id: group.id, name: group.name, members, metadata: {}, policies: ['anti-affinity'] };
-  }
-
-  /** Groups after `marker` (a group id) in fleet order, for ECS marker pagination. */
-  groupsAfter(marker: string | undefined, limit: number): { groups: ServerGroup[]; more: boolean } {
-    const start = marker === undefined ? 0 : (this.groupPosition.get(marker) ?? -1) + 1;
-    const groups = this.groupOrder.slice(start, start + limit);
-    return { groups, more: start + limit < this.groupOrder.length };
-  }
-
-  hasGroupMarker(marker: string): boolean {
-    return this.groupPosition.has(marker);
-  }
-
-  removeMember(groupId: string, instanceId: string): RemoveMemberResult {
-    if (!this.groupsById.has(groupId)) return 'no-group';
+  /**
+   * remove_member on an ECS group. When the instance leaves its last ECS
+   * group its APS server also leaves its APS group: a modelling choice of the
+   * simulator (the real APS effect is unconfirmed, sim/README.md), so that a
+   * later sweep does not plan the same server again.
+   */
+  removeMember(ecsGroupId: string, instanceId: string): EcsRemoveResult {
+    const result = this.ecs.removeMember(ecsGroupId, instanceId);
     const server = this.serversByInstance.get(instanceId);
-    if (!server || server.server_group_id !== groupId) return 'not-member';
-    this.detach(server);
-    this.removalListener?.(server.id);
-    return 'removed';
+    if (result === 'removed' && server && this.ecs.groupsOf(instanceId).length === 0) {
+      if (server.server_group_id != null) this.leftGroup.set(instanceId, server.server_group_id);
+      this.detach(server);
+      this.removalListener?.(server.id);
+    }
+    return result;
   }
 
-  addMember(groupId: string, instanceId: string): AddMemberResult {
-    if (!this.groupsById.has(groupId)) return { kind: 'no-group' };
+  /** add_member on an ECS group; the APS server rejoins the APS group it left, if any. */
+  addMember(ecsGroupId: string, instanceId: string): AddMemberResult {
+    if (!this.ecs.has(ecsGroupId)) return { kind: 'no-group' };
     const server = this.serversByInstance.get(instanceId);
     if (!server) return { kind: 'unknown-instance' };
-    if (server.server_group_id === groupId) return { kind: 'already-member' };
-    if (server.server_group_id != null) {
-      return { kind: 'member-elsewhere', groupId: server.server_group_id };
-    }
-    this.attach(server, groupId);
+    const held = this.ecs.groupsOf(instanceId);
+    if (held.includes(ecsGroupId)) return { kind: 'already-member' };
+    if (held.length > 0) return { kind: 'member-elsewhere', groupId: held[0] as string };
+    this.ecs.addMember(ecsGroupId, instanceId);
+    const apsGroup = this.leftGroup.get(instanceId);
+    if (apsGroup !== undefined && server.server_group_id == null) this.attach(server, apsGroup);
+    this.leftGroup.delete(instanceId);
     return { kind: 'added' };
   }
 
@@ -370,7 +354,10 @@ export class SimState {
       if (!server) continue;
       this.detach(server);
       this.serversById.delete(id);
-      if (server.instance_id !== undefined) this.serversByInstance.delete(server.instance_id);
+      if (server.instance_id !== undefined) {
+        this.serversByInstance.delete(server.instance_id);
+        this.ecs.dropInstance(server.instance_id);
+      }
       if (server.machine_name !== undefined) this.serversByMachine.delete(server.machine_name);
       this.allServersCache = null;
       this.removalListener?.(id);
@@ -401,6 +388,14 @@ export class SimState {
       begin_time: new Date(job.beginMs).toISOString(),
       end_time: status === 'SUCCESS' ? new Date(job.finishMs).toISOString() : null,
       entities: job.entities,
+      // One sub-job per server, as ShowJobDetail lists them (docs/huawei-api.md).
+      sub_jobs_total: job.entities.server_ids.length,
+      sub_jobs: job.entities.server_ids.map((serverId, i) => ({
+        id: `${job.id}-${i + 1}`,
+        job_type: job.job_type,
+        status,
+        job_resource_info: { resource_id: serverId },
+      })),
     };
   }
 
@@ -453,6 +448,7 @@ export class SimState {
       projectId: this.projectId,
       now: new Date(nowMs).toISOString(),
       groups: this.groupOrder,
+      ecsServerGroups: this.ecs.all,
       servers: this.servers,
       sessions: this.sessions,
       jobs: this.jobs.map((j) => this.jobView(j, nowMs)),

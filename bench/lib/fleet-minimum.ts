@@ -14,6 +14,8 @@ export interface FleetExpectation {
   groups: GroupNeeds[];
   /** Servers a sweep with these limits removes (0 when the sweep cap aborts it or a dry run). */
   removals: number;
+  /** Of those, the ones whose instance is in no ECS server group (`not-in-ecs-group`). */
+  notInEcsGroup: number;
   /** Groups skipped on their own record (no listing needed) and groups over the threshold. */
   skippedOnRecord: number;
   scaleOut: number;
@@ -69,27 +71,46 @@ function sessionTime(x: Session): number {
   return text == null ? Number.NaN : Date.parse(text);
 }
 
-/** Whether a member may be removed on its own merits (before floor, cap and threshold). */
-function isIdle(
+/**
+ * How long a member has been idle (ms) if it may be removed on its own merits
+ * (before floor, cap and threshold), else undefined.
+ */
+function idleMs(
   s: Server,
   sessions: readonly Session[],
   now: number,
   shrink: number,
   key: string,
-): boolean {
-  if (!inService(s) || (s.tags ?? []).some((t) => t?.key === key)) return false;
-  if ((s.freeze ?? []).some((f) => f?.effect === 2)) return false;
-  if (s.job_status === 'WAITING' || s.job_status === 'RUNNING') return false;
-  if (s.session_count !== 0) return false;
-  if (sessions.some((x) => LIVE.has(x.session_state ?? ''))) return false;
+): number | undefined {
+  if (!inService(s) || (s.tags ?? []).some((t) => t?.key === key)) return undefined;
+  if ((s.freeze ?? []).some((f) => f?.effect === 2)) return undefined;
+  if (s.job_status === 'WAITING' || s.job_status === 'RUNNING') return undefined;
+  if (s.session_count !== 0) return undefined;
+  if (sessions.some((x) => LIVE.has(x.session_state ?? ''))) return undefined;
   let last = s.create_time == null ? Number.NaN : Date.parse(s.create_time);
   for (const x of sessions) {
-    if (!ENDED.has(x.session_state ?? '')) return false;
+    if (!ENDED.has(x.session_state ?? '')) return undefined;
     const at = sessionTime(x);
-    if (Number.isNaN(at)) return false;
+    if (Number.isNaN(at)) return undefined;
     if (Number.isNaN(last) || at > last) last = at;
   }
-  return !Number.isNaN(last) && now - last >= shrink * MINUTE_MS;
+  return !Number.isNaN(last) && now - last >= shrink * MINUTE_MS ? now - last : undefined;
+}
+
+/**
+ * ECS server groups holding each instance, as the simulator serves them: the
+ * fleet's `ecsServerGroups`, or one per APS group holding its members.
+ */
+function ecsMemberships(fleet: Fleet): { groups: number; of: Map<string, number> } {
+  const of = new Map<string, number>();
+  if (fleet.ecsServerGroups === undefined) {
+    for (const s of fleet.servers) if (s.server_group_id != null) of.set(s.instance_id, 1);
+    return { groups: fleet.groups.length, of };
+  }
+  for (const g of fleet.ecsServerGroups) {
+    for (const m of new Set(g.members)) of.set(m, (of.get(m) ?? 0) + 1);
+  }
+  return { groups: fleet.ecsServerGroups.length, of };
 }
 
 /**
@@ -123,9 +144,11 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
     byMachine.set(x.machine_name, list);
   }
 
+  const ecs = ecsMemberships(fleet);
   const groups: GroupNeeds[] = [];
   let skippedOnRecord = 0;
   let scaleOut = 0;
+  let notInEcsGroup = 0;
   for (const group of fleet.groups) {
     const policy = policyOf(group, protectTagKey);
     if (policy === undefined) {
@@ -143,24 +166,38 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
       groups.push({ servers: list.length, sessions: null, removals: 0 });
       continue;
     }
-    const idle = list.filter((s) =>
-      isIdle(s, byMachine.get(s.machine_name) ?? [], now, policy.shrink, protectTagKey),
-    ).length;
-    let k = Math.min(idle, cap, Math.max(0, n - floor));
+    // The k longest idle are removed, ties by id (README.md, "How it decides").
+    const idle = list
+      .map((s) => ({
+        s,
+        ms: idleMs(s, byMachine.get(s.machine_name) ?? [], now, policy.shrink, protectTagKey),
+      }))
+      .filter((x): x is { s: Server; ms: number } => x.ms !== undefined)
+      .sort((a, b) => b.ms - a.ms || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0));
+    let k = Math.min(idle.length, cap, Math.max(0, n - floor));
     const below = (left: number) =>
       threshold === undefined ||
       (left > 0 ? 100 * used < threshold * left * perServer : used === 0);
     while (k > 0 && !below(n - k)) k--;
-    groups.push({ servers: list.length, sessions: windowed.get(group.id) ?? 0, removals: k });
+    const held = idle.slice(0, k).map((x) => ecs.of.get(x.s.instance_id) ?? 0);
+    const removeCalls = held.reduce((sum, n) => sum + n, 0);
+    notInEcsGroup += held.filter((n) => n === 0).length;
+    groups.push({
+      servers: list.length,
+      sessions: windowed.get(group.id) ?? 0,
+      removals: k,
+      removeCalls,
+    });
   }
   const planned = groups.reduce((sum, g) => sum + g.removals, 0);
   const acts = !options.dryRun && planned <= options.maxRemovalsPerSweep;
-  const needs = acts ? groups : groups.map((g) => ({ ...g, removals: 0 }));
+  const needs = acts ? groups : groups.map((g) => ({ ...g, removals: 0, removeCalls: 0 }));
   return {
     groups: needs,
     removals: acts ? planned : 0,
+    notInEcsGroup: acts ? notInEcsGroup : 0,
     skippedOnRecord,
     scaleOut,
-    minimum: minimumSweepRequests({ groups: needs }),
+    minimum: minimumSweepRequests({ groups: needs, ecsGroups: ecs.groups }),
   };
 }

@@ -24,12 +24,26 @@ export interface GroupNeeds {
   servers: number | null;
   sessions: number | null;
   removals: number;
+  /**
+   * `remove-member`: remove_member calls of those removals, one per ECS group
+   * holding each removed instance (0 for one in none); default `removals`.
+   */
+  removeCalls?: number;
 }
 
 export interface MinimumRequestsInput {
   groups: readonly GroupNeeds[];
   pageSize?: number;
+  /**
+   * The project's ECS server groups: when anything is removed, one listing of
+   * them (⌈n ÷ ECS_PAGE_SIZE⌉ pages, at least one) serves every group. Left
+   * out: no ECS listing is counted (release mode).
+   */
+  ecsGroups?: number;
 }
+
+/** The client's ECS server-group page size (lib/huawei/ecs-client.ts). */
+export const ECS_PAGE_SIZE = 100;
 
 export interface MinimumRequests {
   groupPages: number;
@@ -37,8 +51,10 @@ export interface MinimumRequests {
   sessionPages: number;
   /** One GET per removed server, right before removing it (the design's safety re-read). */
   rereads: number;
-  /** One remove_member (or delete) per removed server. */
+  /** One remove_member per ECS group holding a removed instance (or one delete per server). */
   removes: number;
+  /** Pages of the one ECS server-group listing (0 when nothing is removed). */
+  ecsListPages: number;
   total: number;
   /** The most pages one group's listings need (servers and sessions run side by side). */
   maxGroupListingPages: number;
@@ -48,8 +64,9 @@ export interface MinimumRequests {
 
 /**
  * The fewest API calls a sweep of this fleet can make without faults: every
- * page of the group listing, every page of each listing a group needs, and a
- * re-read plus a removal per removed server.
+ * page of the group listing, every page of each listing a group needs, a
+ * re-read per removed server plus its removal calls, and (`remove-member`)
+ * one listing of the project's ECS server groups when anything is removed.
  */
 export function minimumSweepRequests(input: MinimumRequestsInput): MinimumRequests {
   const pageSize = input.pageSize ?? PAGE_SIZE;
@@ -59,6 +76,7 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let maxGroupListingPages = 0;
   let maxGroupRemovals = 0;
   let removals = 0;
+  let removes = 0;
   for (const group of input.groups) {
     const servers = group.servers === null ? 0 : pagesFor(group.servers, pageSize);
     const sessions = group.sessions === null ? 0 : pagesFor(group.sessions, pageSize);
@@ -67,14 +85,18 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
     maxGroupListingPages = Math.max(maxGroupListingPages, servers, sessions);
     maxGroupRemovals = Math.max(maxGroupRemovals, group.removals);
     removals += group.removals;
+    removes += group.removeCalls ?? group.removals;
   }
+  const ecsListPages =
+    input.ecsGroups === undefined || removals === 0 ? 0 : pagesFor(input.ecsGroups, ECS_PAGE_SIZE);
   return {
     groupPages,
     serverPages,
     sessionPages,
     rereads: removals,
-    removes: removals,
-    total: groupPages + serverPages + sessionPages + 2 * removals,
+    removes,
+    ecsListPages,
+    total: groupPages + serverPages + sessionPages + removals + removes + ecsListPages,
     maxGroupListingPages,
     maxGroupRemovals,
   };

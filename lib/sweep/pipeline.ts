@@ -9,6 +9,12 @@ import { assessMember } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
 import { joinSessions, type SessionJoin } from '../scaling/session-join.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
+import {
+  createEcsGroupResolver,
+  type EcsGroupResolver,
+  removeServers,
+  type ServerRemoval,
+} from './remover.ts';
 import type { RemovalReport } from './report.ts';
 
 /** The clients one project's pipeline calls. */
@@ -20,9 +26,12 @@ export interface PipelineServices {
     | 'listServers'
     | 'listSessions'
     | 'getServer'
-    | 'deleteServer'
+    | 'batchDeleteServers'
+    | 'getJob'
   >;
-  ecs: Pick<EcsClient, 'removeMember'>;
+  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
+  /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
+  ecsGroupsOf?: EcsGroupResolver;
   log: Log;
 }
 
@@ -35,6 +44,8 @@ export interface PipelineSettings {
   sessionLookbackHours: number;
   /** The clock, epoch milliseconds. */
   now: () => number;
+  /** Epoch ms by which a release's job polling stops (the invocation's end). */
+  deadlineAt?: number | undefined;
 }
 
 /** A group's fetched data and its decision. */
@@ -202,20 +213,23 @@ async function attemptRemoval(
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
     const flavorId = fresh.product_info?.flavor_id;
-    const flavor = flavorId === undefined ? {} : { flavorId };
-    if (settings.removalMode === 'release') {
-      const deleted = await services.aps.deleteServer(fresh.id);
-      return withRequestId({ ...base, ...flavor, outcome: 'removed' }, deleted.requestId);
-    }
-    const instanceUuid = fresh.instance_id ?? removal.instanceId;
-    if (instanceUuid === undefined) {
-      return { ...base, outcome: 'failed', detail: 'server has no instance_id to remove' };
-    }
-    const removed = await services.ecs.removeMember(evaluation.group.id, instanceUuid);
-    return withRequestId(
-      { ...base, ...flavor, instanceId: instanceUuid, outcome: removed.outcome },
-      removed.requestId,
-    );
+    const [done] = await removeServers([fresh], {
+      ...services,
+      // Without the invocation's shared resolver, this removal lists ECS on its own.
+      ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
+      projectId: settings.projectId,
+      serverGroupId: evaluation.group.id,
+      removalMode: settings.removalMode,
+      now: settings.now,
+      deadlineAt: settings.deadlineAt,
+    });
+    const { serverId: _, instanceId, ...result } = done as ServerRemoval;
+    return {
+      ...base,
+      ...(flavorId === undefined ? {} : { flavorId }),
+      instanceId: instanceId ?? base.instanceId,
+      ...result,
+    };
   } catch (error) {
     const failure = describeFailure(error);
     return withRequestId(

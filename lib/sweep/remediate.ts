@@ -8,7 +8,7 @@ import {
   type PipelineSettings,
   removeMember,
 } from './pipeline.ts';
-import { type GroupReport, groupReportOf, type RemovalReport } from './report.ts';
+import { type GroupReport, groupReportOf, markSecondary, type RemovalReport } from './report.ts';
 
 export type RemediationResult =
   | {
@@ -76,7 +76,10 @@ export async function processMessage(
   }
 
   if (message.type === 'evaluate-group') {
-    const report = groupReportOf(settings.projectId, evaluation.decision, { includeMembers: true });
+    const report = markSecondary(
+      groupReportOf(settings.projectId, evaluation.decision, { includeMembers: true }),
+      group,
+    );
     if (evaluation.decision.kind !== 'scale-in')
       return { type: message.type, serverGroupId: group.id, status: 'done', group: report };
     const plan = planRemovals(countPlannedRemovals([evaluation.decision]), options);

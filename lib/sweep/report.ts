@@ -15,7 +15,13 @@ export type RemovalOutcome =
   | 'skipped-changed'
   | 'skipped-deadline'
   | 'skipped-aborted'
-  | 'failed';
+  | 'failed'
+  /** `remove-member`: the instance is in no ECS server group; nothing was called. */
+  | 'not-in-ecs-group'
+  /** `release`: a yearly/monthly server, never released (unsubscribe it instead). */
+  | 'prepaid'
+  /** `release`: `metadata.charging_mode` missing or unknown, so not released. */
+  | 'unknown-charging-mode';
 
 export interface RemovalReport {
   serverId: string;
@@ -30,6 +36,8 @@ export interface RemovalReport {
   retryable?: boolean;
   /** The server's flavor, when it was read before acting: prices the saving (lib/savings.ts). */
   flavorId?: string;
+  /** `remove-member`: the ECS server group(s) the instance was in (never the APS group id). */
+  ecsServerGroupIds?: string[];
 }
 
 /** One group's line in a report: the decision, its figures and what was done. */
@@ -56,6 +64,16 @@ export interface GroupReport {
   removals: RemovalReport[];
   /** A listing failure that made this group `incomplete-data`. */
   error?: string;
+  /** A secondary (standby) group: the primary groups it backs up (non-empty `primary_server_group_ids`). */
+  secondaryOf?: string[];
+}
+
+/** What a sweep covered: the projects and region, and the enterprise project of the group listing. */
+export interface SweepScope {
+  projects: string[];
+  region: string;
+  /** `default`: no ENTERPRISE_PROJECT_ID, the API's default scope. */
+  enterpriseProjectId: string;
 }
 
 export interface RequestStats {
@@ -83,6 +101,8 @@ export interface SweepReport {
   startedAt: string;
   durationMs: number;
   projects: string[];
+  /** Set when the sweep knows it: projects, region and enterprise project swept. */
+  scope?: SweepScope;
   totals: ReportTotals;
   requests: RequestStats;
   /** Groups listed but not evaluated because the invocation ran out of time (at most 1,000 ids). */
@@ -211,6 +231,9 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'skipped-deadline': 0,
       'skipped-aborted': 0,
       failed: 0,
+      'not-in-ecs-group': 0,
+      prepaid: 0,
+      'unknown-charging-mode': 0,
     },
     recommendedScaleOut: 0,
   };
@@ -263,6 +286,16 @@ export function groupReportOf(
   }
   if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
+  return report;
+}
+
+/** Marks a secondary (standby) group's line with the primary groups it backs up. */
+export function markSecondary(
+  report: GroupReport,
+  group: { primary_server_group_ids?: string[] | null | undefined },
+): GroupReport {
+  const primaries = group.primary_server_group_ids ?? [];
+  if (primaries.length > 0) report.secondaryOf = [...primaries];
   return report;
 }
 

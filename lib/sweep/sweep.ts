@@ -15,6 +15,7 @@ import {
   GroupLines,
   groupReportOf,
   MEMBER_DETAIL_GROUPS,
+  markSecondary,
   type RequestStats,
   type SweepReport,
   summarise,
@@ -42,6 +43,8 @@ export interface SweepOptions {
   hasTime: () => boolean;
   /** Request counters of the invocation, read when the report is made. */
   stats: () => RequestStats;
+  /** What is swept, named in the report; the enterprise project also filters the group listing. */
+  scope?: { region: string; enterpriseProjectId?: string | undefined };
   /** Fanout: puts evaluate-group messages on the remediation queue. */
   enqueue?: (messages: QueueMessage[]) => Promise<SendResult>;
   /**
@@ -69,6 +72,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     projects: options.projects.map((p) => p.projectId),
+    ...(options.scope === undefined
+      ? {}
+      : {
+          scope: {
+            projects: options.projects.map((p) => p.projectId),
+            region: options.scope.region,
+            enterpriseProjectId: options.scope.enterpriseProjectId ?? 'default',
+          },
+        }),
     totals: summarise([]),
     requests: options.stats(),
     notVisited: [],
@@ -91,7 +103,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
 
   for (const project of options.projects) {
     const settings: PipelineSettings = { ...options.settings, projectId: project.projectId };
-    const listing = project.services.aps.listServerGroups();
+    const enterpriseProjectId = options.scope?.enterpriseProjectId;
+    const listing = project.services.aps.listServerGroups(
+      enterpriseProjectId === undefined ? {} : { enterprise_project_id: enterpriseProjectId },
+    );
     try {
       if (options.mode === 'fanout') {
         await fanOut(project, listing, options, report, skipped(project.projectId));
@@ -104,10 +119,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings);
           options.onEvaluated?.(project.projectId, evaluation);
-          const groupReport = groupReportOf(project.projectId, evaluation.decision, {
-            includeMembers: position < MEMBER_DETAIL_GROUPS,
-            error: evaluation.error?.message,
-          });
+          const groupReport = markSecondary(
+            groupReportOf(project.projectId, evaluation.decision, {
+              includeMembers: position < MEMBER_DETAIL_GROUPS,
+              error: evaluation.error?.message,
+            }),
+            group,
+          );
           if (evaluation.decision.kind !== 'scale-in') {
             lines.add(position, groupReport, 0);
             return;

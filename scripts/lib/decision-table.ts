@@ -27,7 +27,15 @@ export function decisionRows(groups: readonly GroupReport[]): string[][] {
           : Object.entries(g.memberReasons)
               .map(([k, n]) => `${n} ${k}`)
               .join(', ');
-    const removals = g.removals.map((r) => `${r.serverId} (${r.outcome})`).join(', ') || '-';
+    const removals =
+      g.removals
+        .map((r) => {
+          const ecs = r.ecsServerGroupIds?.length
+            ? ` from ECS group ${r.ecsServerGroupIds.join(', ')}`
+            : '';
+          return `${r.serverId} (${r.outcome}${ecs})`;
+        })
+        .join(', ') || '-';
     rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
   }
   return rows;

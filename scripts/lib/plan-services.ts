@@ -129,8 +129,9 @@ export function observeReads(
 }
 
 /**
- * What the sweep's type asks for, from read-only services: the two mutating
- * slots (`deleteServer`, `ecs.removeMember`) refuse and tell `onRefused`,
+ * What the sweep's type asks for, from read-only services: every slot that
+ * mutates or only serves acting (`batchDeleteServers`, `getJob`, the ECS
+ * calls) refuses and tells `onRefused`,
  * never reaching the network. A forced dry run never calls them; this is the
  * second wall.
  */
@@ -143,8 +144,19 @@ export function asPipelineServices(
     return Promise.reject(new PlanModeRefusal(`plan mode refused ${what}: it only reads`));
   };
   return {
-    aps: { ...plan.aps, deleteServer: refuse('deleteServer') },
-    ecs: { removeMember: refuse('removeMember') },
+    aps: {
+      ...plan.aps,
+      batchDeleteServers: refuse('batchDeleteServers'),
+      getJob: refuse('getJob'),
+    },
+    ecs: {
+      removeMember: refuse('removeMember'),
+      showServerGroup: refuse('showServerGroup'),
+      // biome-ignore lint/correctness/useYield: refuses before any page
+      listServerGroups: async function* () {
+        await refuse('listServerGroups')();
+      },
+    },
     log: plan.log,
   };
 }

@@ -31,6 +31,14 @@ export function createFakeServices(fleet: {
     const error = fail[name];
     if (error !== undefined) throw error;
   };
+  // Each APS group's members sit in one ECS group with its own id, as in the cloud.
+  const ecsGroups = () =>
+    fleet.groups.map((g) => ({
+      id: ecsGroupIdOf(g.id),
+      members: [...servers.values()]
+        .filter((s) => s.server_group_id === g.id && s.instance_id !== undefined)
+        .map((s) => s.instance_id as string),
+    }));
   const services: PipelineServices = {
     aps: {
       async *listServerGroups() {
@@ -53,24 +61,43 @@ export function createFakeServices(fleet: {
         check('getServer');
         return servers.get(id);
       },
-      async deleteServer(id) {
-        check('deleteServer');
-        servers.delete(id);
+      async batchDeleteServers(ids) {
+        check('batchDeleteServers');
+        for (const id of ids) servers.delete(id);
         return { jobId: 'job-1', requestId: 'req-delete' };
+      },
+      async getJob(id) {
+        check('getJob');
+        return { id, status: 'SUCCESS' };
       },
     },
     ecs: {
-      async removeMember(_groupId, instanceUuid) {
+      async removeMember(groupId, instanceUuid) {
         check('removeMember');
         const server = [...servers.values()].find((s) => s.instance_id === instanceUuid);
-        if (server === undefined) return { outcome: 'already-removed', requestId: 'req-remove' };
+        if (server === undefined || ecsGroupIdOf(server.server_group_id ?? '') !== groupId) {
+          return { outcome: 'already-removed', requestId: 'req-remove' };
+        }
         servers.delete(server.id);
         return { outcome: 'removed', requestId: 'req-remove' };
+      },
+      async showServerGroup(id) {
+        check('showServerGroup');
+        return ecsGroups().find((g) => g.id === id) ?? { id, members: [] };
+      },
+      async *listServerGroups() {
+        check('listEcsServerGroups');
+        yield* ecsGroups();
       },
     },
     log,
   };
   return { services, log, calls, fail, servers };
+}
+
+/** The ECS server group id the fake gives an APS group's members: never the APS id itself. */
+export function ecsGroupIdOf(apsGroupId: string): string {
+  return `ecs-of-${apsGroupId}`;
 }
 
 /** Pipeline settings on a fixed clock: floor 1, at most 10 removals per group. */

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       ecsEndpoint: 'https://ecs.cn-north-4.myhuaweicloud.com',
       dryRun: false,
       removalMode: 'remove-member',
+      enterpriseProjectId: undefined,
       minServersPerGroup: 1,
       maxRemovalsPerGroup: 10,
       maxRemovalsPerSweep: 50,
@@ -125,6 +126,7 @@ describe('loadConfig', () => {
     ['ECS_ENDPOINT', 'ftp://ecs.example.com'],
     ['REMEDIATION_QUEUE_URL', 'queue'],
     ['REMOVAL_MODE', 'delete'],
+    ['ENTERPRISE_PROJECT_ID', 'eps id!'],
     ['SWEEP_MODE', 'parallel'],
     ['DRY_RUN', 'yes'],
     ['HUAWEICLOUD_SDK_REGION', 'Mars'],
@@ -209,6 +211,14 @@ describe('loadSettings', () => {
     expect(() => loadConfig({ ...PROJECT, HUAWEICLOUD_SDK_SECRET_ID: 'aps/prod' })).toThrow(
       /read at run time from secrets-manager/,
     );
+  });
+
+  it('reads ENTERPRISE_PROJECT_ID (unset or empty: the API default scope)', () => {
+    expect(loadConfig({ ...BASE, ENTERPRISE_PROJECT_ID: 'eps-1' }).enterpriseProjectId).toBe(
+      'eps-1',
+    );
+    expect(loadConfig({ ...BASE, ENTERPRISE_PROJECT_ID: '0' }).enterpriseProjectId).toBe('0');
+    expect(loadConfig({ ...BASE, ENTERPRISE_PROJECT_ID: '' }).enterpriseProjectId).toBeUndefined();
   });
 
   it('parses the price table, FAIL_ON_ERRORS, REPORT_BUCKET and STAGE', () => {

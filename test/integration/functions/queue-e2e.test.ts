@@ -57,9 +57,10 @@ describe('fanout through a real local SQS server', () => {
         .membersOf('sg-floor')
         .map((s) => s.id)
         .sort(),
-    ).toEqual(['srv-fl-idle-c', 'srv-fl-maintenance']);
+    ).toEqual(['srv-fl-idle-b', 'srv-fl-idle-c', 'srv-fl-maintenance']);
     expect(sim.state.membersOf('sg-scale-in').map((s) => s.id)).not.toContain('srv-si-idle-1');
-    expect(mutatingCalls(sim)).toHaveLength(3);
+    // srv-fl-idle-b's instance is in no ECS group: nothing is called for it.
+    expect(mutatingCalls(sim)).toHaveLength(2);
     expect(await sqs.receive(sqs.deadLetterQueueUrl)).toEqual([]);
   });
 

@@ -124,8 +124,10 @@ describe('remediate handler against the simulator', () => {
         sourceMessageId: { DataType: 'String', StringValue: event.Records[2]?.messageId },
       }),
     });
-    // The valid record ran (sg-floor lost two idle members); the busy one was refused.
-    expect(sim.state.membersOf('sg-floor')).toHaveLength(2);
+    // The valid record ran (sg-floor lost srv-fl-idle-a; srv-fl-idle-b is in no ECS
+    // group); the busy one was refused.
+    expect(sim.state.membersOf('sg-floor').map((s) => s.id)).not.toContain('srv-fl-idle-a');
+    expect(sim.state.membersOf('sg-floor')).toHaveLength(3);
     expect(sim.state.getServer('srv-si-busy')?.server_group_id).toBe('sg-scale-in');
     // Loud: an ERROR line with the cause, and the metric the dead-letter alarm's dashboard shows.
     expect(logs.lines).toContainEqual(

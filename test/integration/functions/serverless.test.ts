@@ -404,8 +404,9 @@ describe('osls invoke local with the events in events/', () => {
     });
     const report = result as SweepReport;
     expect(report.status).toBe('completed');
-    expect(report.totals.outcomes.removed).toBe(3);
-    expect(mutatingCalls(sim)).toHaveLength(3);
+    expect(report.totals.outcomes.removed).toBe(2);
+    expect(report.totals.outcomes['not-in-ecs-group']).toBe(1);
+    expect(mutatingCalls(sim)).toHaveLength(2);
   });
 
   it('sweep with events/schedule-dry-run.json changes nothing', async () => {

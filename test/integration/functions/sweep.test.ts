@@ -14,8 +14,15 @@ import {
 } from '../../helpers/stack.ts';
 
 // What the demo fleet must look like after one sweep with the default limits
-// (sim/README.md lists the expected decision of every group).
-const EXPECTED_REMOVALS = ['srv-fl-idle-a', 'srv-fl-idle-b', 'srv-si-idle-1'];
+// (sim/README.md lists the expected decision of every group). Three members
+// are planned; srv-fl-idle-b's instance is in no ECS server group.
+const PLANNED = ['srv-fl-idle-a', 'srv-fl-idle-b', 'srv-si-idle-1'];
+const EXPECTED_REMOVALS = ['srv-fl-idle-a', 'srv-si-idle-1'];
+/** The ECS group (its own id, not the APS group id) holding each removed server's instance. */
+const ECS_GROUP_OF: Record<string, string> = {
+  'srv-fl-idle-a': 'ec5e0000-0007-4000-8000-00000000e0c5',
+  'srv-si-idle-1': 'ec5e0000-0006-4000-8000-00000000e0c5',
+};
 const EXPECTED_DECISIONS = {
   'sg-policy-off': 'skip',
   'sg-disabled': 'skip',
@@ -73,12 +80,25 @@ describe('sweep handler against the simulator', () => {
         .membersOf('sg-floor')
         .map((s) => s.id)
         .sort(),
-    ).toEqual(['srv-fl-idle-c', 'srv-fl-maintenance']);
+    ).toEqual(['srv-fl-idle-b', 'srv-fl-idle-c', 'srv-fl-maintenance']);
     expect(sim.state.membersOf('sg-scale-in')).toHaveLength(5);
+    // Each remove_member went to the ECS group holding the instance, never to an APS group id.
     const removals = mutatingCalls(sim);
-    expect(removals).toHaveLength(3);
-    expect(removals.every((c) => c.route === 'ecsAction' && c.status === 200)).toBe(true);
-    expect(report.totals.outcomes.removed).toBe(3);
+    expect(removals.map((c) => [c.route, c.status, c.path]).sort()).toEqual(
+      EXPECTED_REMOVALS.map((id) => [
+        'ecsAction',
+        200,
+        `/v1/${sim.projectId}/cloudservers/os-server-groups/${ECS_GROUP_OF[id]}/action`,
+      ]).sort(),
+    );
+    expect(report.totals.outcomes.removed).toBe(2);
+    const notInEcs = report.groups
+      .flatMap((g) => g.removals)
+      .filter((r) => r.outcome === 'not-in-ecs-group');
+    expect(notInEcs.map((r) => r.serverId)).toEqual(['srv-fl-idle-b']);
+    expect(notInEcs[0]?.detail).toMatch(/sg-floor/);
+    // One ECS listing for the whole sweep, shared by both acting groups.
+    expect(sim.calls.filter((c) => c.route === 'listEcsServerGroups')).toHaveLength(1);
     expect(report.totals.recommendedScaleOut).toBe(2);
     expect(report.requests.requests).toBe(sim.calls.length);
   });
@@ -89,7 +109,7 @@ describe('sweep handler against the simulator', () => {
     const decisions = logs.lines.filter((l) => l['audit'] === 'decision');
     const removals = logs.lines.filter((l) => l['audit'] === 'removal');
     expect(decisions).toHaveLength(8);
-    expect(removals.map((l) => l['serverId']).sort()).toEqual(EXPECTED_REMOVALS);
+    expect(removals.map((l) => l['serverId']).sort()).toEqual(PLANNED);
     expect(removals[0]).toMatchObject({
       projectId: sim.projectId,
       outcome: 'removed',
@@ -146,7 +166,7 @@ describe('sweep handler against the simulator', () => {
       .find((r) => r.serverId === 'srv-si-idle-1');
     expect(removal?.outcome).toBe('skipped-busy');
     expect(sim.state.getServer('srv-si-idle-1')?.server_group_id).toBe('sg-scale-in');
-    expect(removedIds(report)).toEqual(['srv-fl-idle-a', 'srv-fl-idle-b']);
+    expect(removedIds(report)).toEqual(['srv-fl-idle-a']);
   });
 
   it('removes nothing the second time the same sweep runs', async () => {
@@ -154,14 +174,53 @@ describe('sweep handler against the simulator', () => {
     const before = mutatingCalls(sim).length;
     const second = await sweep().run();
     expect(mutatingCalls(sim).length).toBe(before);
-    expect(second.totals.plannedRemovals).toBe(0);
+    // Only the member in no ECS group is planned again, and nothing is called for it.
+    expect(second.totals.plannedRemovals).toBe(1);
+    expect(second.totals.outcomes['not-in-ecs-group']).toBe(1);
+    expect(second.totals.outcomes.removed).toBe(0);
   });
 
-  it('releases servers through the APS delete in release mode', async () => {
+  it('release mode batch-deletes the pay-per-use servers, follows the job and keeps the prepaid one', async () => {
     const report = await sweep({ REMOVAL_MODE: 'release' }).run();
-    expect(removedIds(report)).toEqual(EXPECTED_REMOVALS);
-    expect(mutatingCalls(sim).every((c) => c.method === 'DELETE')).toBe(true);
-    for (const id of EXPECTED_REMOVALS) expect(sim.state.getServer(id)).toBeUndefined();
+    const released = ['srv-fl-idle-a', 'srv-fl-idle-b'];
+    expect(removedIds(report)).toEqual(released);
+    const prepaid = report.groups.flatMap((g) => g.removals).filter((r) => r.outcome === 'prepaid');
+    expect(prepaid.map((r) => r.serverId)).toEqual(['srv-si-idle-1']);
+    expect(sim.state.getServer('srv-si-idle-1')?.server_group_id).toBe('sg-scale-in');
+    const mutations = mutatingCalls(sim);
+    expect(mutations.length).toBeGreaterThan(0);
+    expect(mutations.every((c) => c.route === 'batchDeleteAppServers' && c.status === 200)).toBe(
+      true,
+    );
+    expect(sim.calls.filter((c) => c.route === 'getJob').length).toBeGreaterThanOrEqual(
+      mutations.length,
+    );
+    // Release mode never lists ECS.
+    expect(sim.calls.filter((c) => c.route === 'listEcsServerGroups')).toEqual([]);
+    for (const id of released) expect(sim.state.getServer(id)).toBeUndefined();
+  });
+
+  it('names the scope swept and lists only the configured enterprise project', async () => {
+    const plain = await sweep().run();
+    expect(plain.scope).toEqual({
+      projects: [sim.projectId],
+      region: 'cn-north-4',
+      enterpriseProjectId: 'default',
+    });
+    expect(
+      sim.calls
+        .filter((c) => c.route === 'listServerGroups')
+        .every((c) => !c.query.includes('enterprise_project_id')),
+    ).toBe(true);
+    sim.reset();
+    const scoped = await sweep({ ENTERPRISE_PROJECT_ID: 'eps-1234' }).run();
+    expect(scoped.scope?.enterpriseProjectId).toBe('eps-1234');
+    const listings = sim.calls.filter((c) => c.route === 'listServerGroups');
+    expect(listings.length).toBeGreaterThan(0);
+    expect(listings.every((c) => c.query.includes('enterprise_project_id=eps-1234'))).toBe(true);
+    // No demo group is in that enterprise project: nothing is evaluated or removed.
+    expect(scoped.groups).toEqual([]);
+    expect(mutatingCalls(sim)).toEqual([]);
   });
 
   it('removes nothing from a group whose member listing keeps failing', async () => {

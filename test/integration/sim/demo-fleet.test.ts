@@ -4,6 +4,7 @@ import {
   AppServerSchema,
   JobSchema,
   ListAppServersResponseSchema,
+  ListEcsServerGroupsResponseSchema,
   ListServerGroupsResponseSchema,
   ListSessionsResponseSchema,
   type ServerGroup,
@@ -162,11 +163,27 @@ describe('demo fleet', () => {
         ).json,
       );
       ServerGroupSchema.parse((await h.call({ path: `${h.v1}/app-server-groups/${g.id}` })).json);
-      const ecs = ShowEcsServerGroupResponseSchema.parse(
-        (await h.call({ path: `${h.v1}/cloudservers/os-server-groups/${g.id}` })).json,
-      );
-      expect(ecs.server_group.members).toHaveLength(g.app_server_count ?? -1);
+      // An APS group id is not an ECS group id.
+      const byApsId = await h.call({ path: `${h.v1}/cloudservers/os-server-groups/${g.id}` });
+      expect(byApsId.status).toBe(404);
     }
+    const ecsList = ListEcsServerGroupsResponseSchema.parse(
+      (await h.call({ path: `${h.v1}/cloudservers/os-server-groups`, query: { limit: 100 } })).json,
+    );
+    expect(ecsList.server_groups).toHaveLength(8);
+    for (const e of ecsList.server_groups) {
+      expect(groups.map((g) => g.id)).not.toContain(e.id);
+      expect(e.policies).toEqual(['anti-affinity']);
+      const shown = ShowEcsServerGroupResponseSchema.parse(
+        (await h.call({ path: `${h.v1}/cloudservers/os-server-groups/${e.id}` })).json,
+      );
+      expect(shown.server_group.members).toEqual(e.members);
+    }
+    // Every instance but srv-fl-idle-b's is in exactly one ECS group.
+    const members = ecsList.server_groups.flatMap((e) => e.members);
+    expect(members).toHaveLength(29);
+    expect(new Set(members).size).toBe(29);
+    expect(members).not.toContain('5ca1ab1e-0007-4000-8000-000000000002');
     const servers = await listAll('app-servers', {}, (j) => ListAppServersResponseSchema.parse(j));
     expect(servers).toHaveLength(30);
     for (const s of servers) {

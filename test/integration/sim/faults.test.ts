@@ -9,6 +9,8 @@ import type { CallLogEntry, FaultConfig } from '../../../sim/index.ts';
 import { openSim, type SimHarness } from './harness.ts';
 
 const FL_IDLE_A = '5ca1ab1e-0007-4000-8000-000000000001';
+/** The demo fleet's ECS server group holding sg-floor's instances (its own id). */
+const ECS_FLOOR = 'ec5e0000-0007-4000-8000-00000000e0c5';
 
 describe('simulator faults', () => {
   let h: SimHarness;
@@ -22,10 +24,10 @@ describe('simulator faults', () => {
   const removeA = () =>
     h.call({
       method: 'POST',
-      path: `${h.v1}/cloudservers/os-server-groups/sg-floor/action`,
+      path: `${h.v1}/cloudservers/os-server-groups/${ECS_FLOOR}/action`,
       json: { remove_member: { instance_uuid: FL_IDLE_A } },
     });
-  const isMember = () => h.sim.state.getServer('srv-fl-idle-a')?.server_group_id === 'sg-floor';
+  const isMember = () => h.sim.state.ecs.groupsOf(FL_IDLE_A).includes(ECS_FLOOR);
 
   it('adds fixed latency, logged per call', async () => {
     h.sim.setFaults({ routes: { listServerGroups: { latencyMs: 150 } } });
@@ -104,7 +106,7 @@ describe('simulator faults', () => {
     const server = await h.call({ path: `${h.v1}/app-servers/srv-fl-idle-a` });
     const parsed = AppServerSchema.safeParse(server.json);
     expect(parsed.error?.issues[0]?.path).toEqual(['session_count']);
-    const ecs = await h.call({ path: `${h.v1}/cloudservers/os-server-groups/sg-floor` });
+    const ecs = await h.call({ path: `${h.v1}/cloudservers/os-server-groups/${ECS_FLOOR}` });
     expect(
       EcsServerGroupSchema.safeParse((ecs.json as { server_group: unknown }).server_group).success,
     ).toBe(false);
@@ -196,7 +198,7 @@ describe('simulator determinism', () => {
                 : i % 5 === 3
                   ? {
                       method: 'POST',
-                      path: `${h.v1}/cloudservers/os-server-groups/sg-floor/action`,
+                      path: `${h.v1}/cloudservers/os-server-groups/${ECS_FLOOR}/action`,
                       json: { remove_member: { instance_uuid: FL_IDLE_A } },
                     }
                   : { path: `${h.v1}/app-server-groups`, query: { offset: i } };

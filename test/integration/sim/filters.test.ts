@@ -225,26 +225,31 @@ describe('simulator filters', () => {
     }
   });
 
-  it('pages ECS server groups by marker', async () => {
+  it('pages ECS server groups by marker; a fleet without them gets one per APS group, with its own id', async () => {
     const first = await h.call({
       path: `${h.v1}/cloudservers/os-server-groups`,
       query: { limit: 2 },
     });
     const body = first.json as {
-      server_groups: { id: string }[];
+      server_groups: { id: string; name: string; members: string[] }[];
       page_info: { next_marker?: string };
     };
-    expect(body.server_groups.map((g) => g.id)).toEqual(['g-office', 'g-desktop']);
-    expect(body.page_info.next_marker).toBe('g-desktop');
+    expect(body.server_groups.map((g) => g.name)).toEqual(['ecs-office-apps', 'ecs-desktop-main']);
+    expect(body.server_groups.map((g) => g.members)).toEqual([['inst-a1', 'inst-a2'], ['inst-b1']]);
+    for (const g of body.server_groups) {
+      expect(g.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(['g-office', 'g-desktop', 'g-office-2']).not.toContain(g.id);
+    }
+    expect(body.page_info.next_marker).toBe(body.server_groups[1]?.id);
     const second = await h.call({
       path: `${h.v1}/cloudservers/os-server-groups`,
-      query: { limit: 2, marker: 'g-desktop' },
+      query: { limit: 2, marker: body.page_info.next_marker as string },
     });
     expect(second.json).toEqual({
       server_groups: [
         {
-          id: 'g-office-2',
-          name: 'office-secondary',
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          name: 'ecs-office-secondary',
           members: ['inst-c1'],
           metadata: {},
           policies: ['anti-affinity'],
@@ -252,5 +257,7 @@ describe('simulator filters', () => {
       ],
       page_info: {},
     });
+    const apsId = await h.call({ path: `${h.v1}/cloudservers/os-server-groups/g-office` });
+    expect(apsId.status).toBe(404);
   });
 });

@@ -4,6 +4,10 @@ import { ids, openSim, page, type SimHarness } from './harness.ts';
 // Instance ids of the demo fleet's sg-floor members (see sim/README.md).
 const FL_IDLE_A = { id: 'srv-fl-idle-a', instance: '5ca1ab1e-0007-4000-8000-000000000001' };
 const FL_IDLE_B = { id: 'srv-fl-idle-b', instance: '5ca1ab1e-0007-4000-8000-000000000002' };
+const FL_IDLE_C = { id: 'srv-fl-idle-c', instance: '5ca1ab1e-0007-4000-8000-000000000003' };
+// The demo fleet's ECS server groups (their own ids) holding sg-floor's and sg-steady's instances.
+const ECS_FLOOR = 'ec5e0000-0007-4000-8000-00000000e0c5';
+const ECS_STEADY = 'ec5e0000-0008-4000-8000-00000000e0c5';
 
 describe('simulator state changes', () => {
   let h: SimHarness;
@@ -37,63 +41,68 @@ describe('simulator state changes', () => {
       }
     ).server_group.members;
 
-  it('remove_member answers 200 with an empty body and takes the server out of its group', async () => {
+  it('remove_member answers 200 with an empty body and takes the instance out of its ECS group', async () => {
     expect(await members('sg-floor')).toContain(FL_IDLE_A.id);
-    const reply = await action('sg-floor', {
+    const reply = await action(ECS_FLOOR, {
       remove_member: { instance_uuid: FL_IDLE_A.instance },
     });
     expect(reply.status).toBe(200);
     expect(reply.text).toBe('');
     expect(reply.headers.get('content-length')).toBe('0');
+    expect(await ecsMembers(ECS_FLOOR)).not.toContain(FL_IDLE_A.instance);
+    // Out of its last ECS group, the APS server leaves its APS group too (sim/README.md).
     expect(await members('sg-floor')).not.toContain(FL_IDLE_A.id);
     expect(await groupCount('sg-floor')).toBe(3);
-    expect(await ecsMembers('sg-floor')).not.toContain(FL_IDLE_A.instance);
-    const group = await h.call({ path: `${h.v1}/app-server-groups/sg-floor` });
-    expect((group.json as { app_server_count: number }).app_server_count).toBe(3);
     // The server still exists, in no group.
     const server = await h.call({ path: `${h.v1}/app-servers/${FL_IDLE_A.id}` });
     expect(server.status).toBe(200);
     expect(server.json).not.toHaveProperty('server_group_id');
   });
 
-  it('remove_member of a non-member answers 400 saying so, and of an unknown group 404', async () => {
-    await action('sg-floor', { remove_member: { instance_uuid: FL_IDLE_A.instance } });
-    const again = await action('sg-floor', {
+  it('remove_member of a non-member answers 400 saying so; of an unknown or APS group id, 404', async () => {
+    await action(ECS_FLOOR, { remove_member: { instance_uuid: FL_IDLE_A.instance } });
+    const again = await action(ECS_FLOOR, {
       remove_member: { instance_uuid: FL_IDLE_A.instance },
     });
     expect(again.status).toBe(400);
     expect((again.json as { error_msg: string }).error_msg).toContain('is not a member of');
-    const elsewhere = await action('sg-steady', {
-      remove_member: { instance_uuid: FL_IDLE_B.instance },
+    const elsewhere = await action(ECS_STEADY, {
+      remove_member: { instance_uuid: FL_IDLE_C.instance },
     });
     expect(elsewhere.status).toBe(400);
-    expect(await members('sg-floor')).toContain(FL_IDLE_B.id);
-    const unknown = await action('sg-missing', {
+    expect(await members('sg-floor')).toContain(FL_IDLE_C.id);
+    // srv-fl-idle-b is in no ECS group at all.
+    const inNone = await action(ECS_FLOOR, {
       remove_member: { instance_uuid: FL_IDLE_B.instance },
     });
-    expect(unknown.status).toBe(404);
+    expect(inNone.status).toBe(400);
+    for (const unknown of ['sg-missing', 'sg-floor']) {
+      const reply = await action(unknown, { remove_member: { instance_uuid: FL_IDLE_C.instance } });
+      expect(reply.status).toBe(404);
+    }
+    expect(await ecsMembers(ECS_FLOOR)).toContain(FL_IDLE_C.instance);
   });
 
   it('add_member puts a removed server back', async () => {
-    await action('sg-floor', { remove_member: { instance_uuid: FL_IDLE_A.instance } });
-    const reply = await action('sg-floor', { add_member: { instance_uuid: FL_IDLE_A.instance } });
+    await action(ECS_FLOOR, { remove_member: { instance_uuid: FL_IDLE_A.instance } });
+    const reply = await action(ECS_FLOOR, { add_member: { instance_uuid: FL_IDLE_A.instance } });
     expect(reply.status).toBe(200);
     expect(reply.text).toBe('');
     expect(await members('sg-floor')).toContain(FL_IDLE_A.id);
     expect(await groupCount('sg-floor')).toBe(4);
-    expect(await ecsMembers('sg-floor')).toContain(FL_IDLE_A.instance);
+    expect(await ecsMembers(ECS_FLOOR)).toContain(FL_IDLE_A.instance);
   });
 
   it('add_member refuses a current member, a member of another group and an unknown instance', async () => {
-    const same = await action('sg-floor', { add_member: { instance_uuid: FL_IDLE_A.instance } });
+    const same = await action(ECS_FLOOR, { add_member: { instance_uuid: FL_IDLE_A.instance } });
     expect(same.status).toBe(400);
-    const other = await action('sg-steady', { add_member: { instance_uuid: FL_IDLE_A.instance } });
+    const other = await action(ECS_STEADY, { add_member: { instance_uuid: FL_IDLE_A.instance } });
     expect(other.status).toBe(409);
-    const unknown = await action('sg-floor', {
+    const unknown = await action(ECS_FLOOR, {
       add_member: { instance_uuid: '00000000-0000-4000-8000-000000000000' },
     });
     expect(unknown.status).toBe(404);
-    expect(await groupCount('sg-steady')).toBe(4);
+    expect(await ecsMembers(ECS_STEADY)).toHaveLength(4);
   });
 
   it('DELETE removes the server (404 afterwards), returns a job and the group count follows', async () => {
@@ -103,7 +112,9 @@ describe('simulator state changes', () => {
     expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await h.call({ path: `${h.v1}/app-servers/${FL_IDLE_B.id}` })).status).toBe(404);
     expect(await groupCount('sg-floor')).toBe(3);
-    expect(await ecsMembers('sg-floor')).not.toContain(FL_IDLE_B.instance);
+    // A deleted server leaves its ECS group.
+    await h.call({ method: 'DELETE', path: `${h.v1}/app-servers/${FL_IDLE_C.id}` });
+    expect(await ecsMembers(ECS_FLOOR)).not.toContain(FL_IDLE_C.instance);
     const job = await h.call({ path: `/v2/${h.sim.projectId}/job/${jobId}` });
     expect(job.json).toMatchObject({ id: jobId, status: 'SUCCESS', job_type: 'DELETE_SERVER' });
     const again = await h.call({ method: 'DELETE', path: `${h.v1}/app-servers/${FL_IDLE_B.id}` });

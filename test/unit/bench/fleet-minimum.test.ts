@@ -51,6 +51,9 @@ describe('expectFleet', () => {
     for (const kind of ['skip', 'scale-out', 'scale-in']) expect(kinds).toContain(kind);
     expect(got.skippedOnRecord).toBe(kinds.filter((k) => k === 'skip').length);
     expect(got.removals).toBeGreaterThan(0);
+    // Some planned instances are in no ECS group: they cost a re-read, no removal call.
+    expect(got.notInEcsGroup).toBeGreaterThan(0);
+    expect(got.minimum.removes).toBe(got.removals - got.notInEcsGroup);
   });
 
   it('expects no removal in a dry run, and lists no less for it', () => {
@@ -58,6 +61,10 @@ describe('expectFleet', () => {
     const dry = expectFleet(fleet, { ...OPTIONS, dryRun: true });
     const wet = expectFleet(fleet, OPTIONS);
     expect(dry.removals).toBe(0);
-    expect(dry.minimum.total).toBe(wet.minimum.total - 2 * wet.removals);
+    expect(dry.minimum.total).toBe(
+      wet.minimum.total - wet.minimum.rereads - wet.minimum.removes - wet.minimum.ecsListPages,
+    );
+    expect(wet.minimum.ecsListPages).toBe(1);
+    expect(dry.minimum.ecsListPages).toBe(0);
   });
 });

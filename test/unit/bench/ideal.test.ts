@@ -46,6 +46,7 @@ describe('minimumSweepRequests', () => {
       sessionPages: 1 + 1 + 3,
       rereads: 4,
       removes: 4,
+      ecsListPages: 0,
       total: 1 + 4 + 5 + 8,
       maxGroupListingPages: 3,
       maxGroupRemovals: 3,
@@ -73,6 +74,22 @@ describe('minimumSweepRequests', () => {
     const minimum = minimumSweepRequests({ groups });
     expect(minimum.groupPages).toBe(10);
     expect(minimum.total).toBe(10 + 1_000 + 1_000);
+  });
+
+  it('counts one ECS listing (pages of 100) when anything is removed, and each remove_member call', () => {
+    const groups = [
+      { servers: 20, sessions: 32, removals: 3, removeCalls: 2 },
+      { servers: 10, sessions: 0, removals: 1, removeCalls: 2 },
+    ];
+    const minimum = minimumSweepRequests({ groups, ecsGroups: 250 });
+    expect(minimum).toMatchObject({ rereads: 4, removes: 4, ecsListPages: 3 });
+    expect(minimum.total).toBe(1 + 2 + 2 + 4 + 4 + 3);
+    const none = minimumSweepRequests({
+      groups: [{ servers: 5, sessions: 0, removals: 0, removeCalls: 0 }],
+      ecsGroups: 250,
+    });
+    expect(none.ecsListPages).toBe(0);
+    expect(minimumSweepRequests({ groups, ecsGroups: 0 }).ecsListPages).toBe(1);
   });
 
   it('still asks once for an empty fleet', () => {

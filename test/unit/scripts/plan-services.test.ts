@@ -64,9 +64,9 @@ describe('plan mode services', () => {
   it('fills the sweep’s mutating slots with refusals that never reach a client', async () => {
     const onRefused = vi.fn();
     const services = asPipelineServices({ aps: readOnlyAps(fakeAps()), log: silentLog }, onRefused);
-    await expect(services.aps.deleteServer('srv-1')).rejects.toThrow(PlanModeRefusal);
+    await expect(services.aps.batchDeleteServers(['srv-1'])).rejects.toThrow(PlanModeRefusal);
     await expect(services.ecs.removeMember('g', 'i')).rejects.toThrow(PlanModeRefusal);
-    expect(onRefused.mock.calls).toEqual([['deleteServer'], ['removeMember']]);
+    expect(onRefused.mock.calls).toEqual([['batchDeleteServers'], ['removeMember']]);
   });
 
   it('keeps the first access-denied error of any read, and counts the groups listed', async () => {

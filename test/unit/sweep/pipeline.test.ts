@@ -6,7 +6,12 @@ import {
   serverGroupFactory,
   sessionFactory,
 } from '../../helpers/factories.ts';
-import { apiError, createFakeServices, fakeSettings } from '../../helpers/fake-services.ts';
+import {
+  apiError,
+  createFakeServices,
+  ecsGroupIdOf,
+  fakeSettings,
+} from '../../helpers/fake-services.ts';
 
 beforeEach(() => resetFactorySequences());
 
@@ -71,6 +76,7 @@ describe('removeMember', () => {
     const report = await removeMember(evaluation, removal, fake.services, fakeSettings());
     expect(report.outcome).toBe('removed');
     expect(report.requestId).toBe('req-remove');
+    expect(report.ecsServerGroupIds).toEqual([ecsGroupIdOf(evaluation.group.id)]);
     expect(fake.servers.has(removal.serverId)).toBe(false);
     const audit = fake.log.lines.filter((l) => l.context?.['audit'] === 'removal');
     expect(audit).toHaveLength(1);
@@ -99,7 +105,8 @@ describe('removeMember', () => {
       fakeSettings({ removalMode: 'release' }),
     );
     expect(report.outcome).toBe('removed');
-    expect(fake.calls).toContain('deleteServer');
+    expect(fake.calls).toContain('batchDeleteServers');
+    expect(fake.calls).toContain('getJob');
     expect(fake.calls).not.toContain('removeMember');
   });
 

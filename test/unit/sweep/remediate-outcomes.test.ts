@@ -54,9 +54,20 @@ function servicesFor(
       listServers: async () => world.servers,
       listSessions: async () => [],
       getServer: async (id) => world.servers.find((s) => s.id === id),
-      deleteServer: async () => ({ jobId: undefined, requestId: undefined }),
+      batchDeleteServers: async () => ({ jobId: undefined, requestId: undefined }),
+      getJob: async (id) => ({ id, status: 'SUCCESS' }),
     },
     ecs: {
+      showServerGroup: async (id) => ({
+        id,
+        members: world.servers.map((s) => s.instance_id ?? ''),
+      }),
+      listServerGroups: async function* () {
+        yield {
+          id: `ecs-${world.group.id}`,
+          members: world.servers.map((s) => s.instance_id ?? ''),
+        };
+      },
       removeMember: async (groupId, instanceUuid) => {
         ecsCalls.push(instanceUuid);
         const answer = answers.get(instanceUuid) ?? 'removed';
