@@ -3,6 +3,7 @@ import type { GroupReport, SweepReport } from '../lib/sweep/report.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
+import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
 
 // The main job: the demo fleet on the built-in simulator and a local SQS,
 // the sweep through `osls invoke local`, then the fanout path end to end.
@@ -56,7 +57,11 @@ async function main(): Promise<void> {
   mkdirSync(REPORTS, { recursive: true });
   const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
   const sqs = await startLocalSqs();
+  // Drain records and group leases (docs/drain-lifecycle.md) in a local DynamoDB.
+  const dynamo = await startLocalDynamoDb();
   const env = {
+    DRAIN_TABLE_NAME: dynamo.tableName,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     APS_ENDPOINT: sim.url,
     ECS_ENDPOINT: sim.url,
     HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
     if (!same) process.exitCode = 1;
   } finally {
     await sqs.close();
+    await dynamo.close();
     await sim.close();
   }
 }
