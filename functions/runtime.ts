@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../lib/config.ts';
+import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 
@@ -13,6 +14,10 @@ export interface HandlerDeps {
   sqs: () => Promise<SQSClient>;
   fetch?: typeof globalThis.fetch;
   now?: () => number;
+  /** Waits the drain period; tests pass one that moves a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The drain table's DynamoDB client; the SDK's default (env, AWS_ENDPOINT_URL_DYNAMODB) when left out. */
+  dynamo?: DynamoClientFactory;
 }
 
 /** Kept free at the very end of an invocation so the result can still be returned. */
@@ -66,6 +71,7 @@ export function beginInvocation(
     log,
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.dynamo ? { dynamo: deps.dynamo } : {}),
   });
   return { config, log, invocation };
 }

@@ -8,6 +8,7 @@ import { evaluateGroup } from '../scaling/evaluate.ts';
 import { assessMember, indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
+import type { DrainServices } from './drain.ts';
 import type { RemovalReport } from './report.ts';
 
 /** The clients one project's pipeline calls. */
@@ -20,9 +21,12 @@ export interface PipelineServices {
     | 'listSessions'
     | 'getServer'
     | 'deleteServer'
+    | 'batchSetMaintenance'
   >;
   ecs: Pick<EcsClient, 'removeMember'>;
   log: Log;
+  /** Drain records and group leases; required when `drainSeconds` > 0. */
+  drains?: DrainServices;
 }
 
 /** What the pipeline needs to know besides the data: all from config or the event. */
@@ -34,6 +38,8 @@ export interface PipelineSettings {
   sessionLookbackHours: number;
   /** The clock, epoch milliseconds. */
   now: () => number;
+  /** DRAIN_SECONDS: 0 or unset acts at once (docs/drain-lifecycle.md). */
+  drainSeconds?: number;
 }
 
 /** A group's fetched data and its decision. */
@@ -199,18 +205,11 @@ async function attemptRemoval(
     if (reason.kind !== 'idle') {
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
-    if (settings.removalMode === 'release') {
-      const deleted = await services.aps.deleteServer(fresh.id);
-      return withRequestId({ ...base, outcome: 'removed' }, deleted.requestId);
-    }
-    const instanceUuid = fresh.instance_id ?? removal.instanceId;
-    if (instanceUuid === undefined) {
-      return { ...base, outcome: 'failed', detail: 'server has no instance_id to remove' };
-    }
-    const removed = await services.ecs.removeMember(evaluation.group.id, instanceUuid);
-    return withRequestId(
-      { ...base, instanceId: instanceUuid, outcome: removed.outcome },
-      removed.requestId,
+    return await runRemover(
+      evaluation.group.id,
+      { ...base, instanceId: fresh.instance_id ?? removal.instanceId },
+      services,
+      settings,
     );
   } catch (error) {
     const failure = describeFailure(error);
@@ -225,6 +224,28 @@ async function attemptRemoval(
       failure.requestId,
     );
   }
+}
+
+/**
+ * The one place a server is removed or released, by `removalMode`: the
+ * server's checks are done by the caller (the re-read above, or the drain
+ * check of lib/sweep/drain.ts). Throws what the client throws.
+ */
+export async function runRemover(
+  groupId: string,
+  base: Omit<RemovalReport, 'outcome'>,
+  services: Pick<PipelineServices, 'aps' | 'ecs'>,
+  settings: Pick<PipelineSettings, 'removalMode'>,
+): Promise<RemovalReport> {
+  if (settings.removalMode === 'release') {
+    const deleted = await services.aps.deleteServer(base.serverId);
+    return withRequestId({ ...base, outcome: 'removed' }, deleted.requestId);
+  }
+  if (base.instanceId === undefined) {
+    return { ...base, outcome: 'failed', detail: 'server has no instance_id to remove' };
+  }
+  const removed = await services.ecs.removeMember(groupId, base.instanceId);
+  return withRequestId({ ...base, outcome: removed.outcome }, removed.requestId);
 }
 
 // One index per group's session listing, however many of its members are removed.

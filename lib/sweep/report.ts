@@ -1,3 +1,4 @@
+import type { UndoReason } from '../drain/lifecycle.ts';
 import type { Decision, MemberVerdict, SkipReason } from '../scaling/types.ts';
 
 /** What happened to one planned removal. */
@@ -9,7 +10,9 @@ export type RemovalOutcome =
   | 'skipped-changed'
   | 'skipped-deadline'
   | 'skipped-aborted'
-  | 'failed';
+  | 'failed'
+  /** The server was drained, then its maintenance undone (`undoReason` says why). */
+  | 'drain-undone';
 
 export interface RemovalReport {
   serverId: string;
@@ -22,6 +25,10 @@ export interface RemovalReport {
   requestId?: string;
   /** Set on `failed` when the cause was transient (throttling, 5xx, timeout, network). */
   retryable?: boolean;
+  /** Set when the server went through maintenance first: the drain period, seconds. */
+  drainedSeconds?: number;
+  /** Why a drain ended without the action (`drain-undone`). */
+  undoReason?: UndoReason;
 }
 
 /** One group's line in a report: the decision, its figures and what was done. */
@@ -78,6 +85,11 @@ export interface SweepReport {
   notVisitedCount: number;
   /** Listing failures: groups after the failure were not seen. */
   errors: { projectId: string; error: string }[];
+  /**
+   * Drains an earlier invocation left (it died between drain and action):
+   * this sweep finished or undid each first. Counted in `totals.outcomes`.
+   */
+  recovered?: (RemovalReport & { projectId: string; serverGroupId: string })[];
   /** Fanout only: messages put on the remediation queue, and those that could not be. */
   enqueued?: { sent: number; failed: { serverGroupId: string; error: string }[] };
   /**
@@ -198,6 +210,7 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'skipped-changed': 0,
       'skipped-deadline': 0,
       'skipped-aborted': 0,
+      'drain-undone': 0,
       failed: 0,
     },
     recommendedScaleOut: 0,

@@ -1,6 +1,7 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
+import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import {
   describeFailure,
@@ -43,6 +44,8 @@ export interface SweepOptions {
   stats: () => RequestStats;
   /** Fanout: puts evaluate-group messages on the remediation queue. */
   enqueue?: (messages: QueueMessage[]) => Promise<SendResult>;
+  /** Set when `settings.drainSeconds` > 0: recovery, and the inline sweep's drain. */
+  drain?: DrainRun;
 }
 
 /**
@@ -86,6 +89,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     const settings: PipelineSettings = { ...options.settings, projectId: project.projectId };
     const listing = project.services.aps.listServerGroups();
     try {
+      if (options.drain !== undefined && !settings.dryRun) {
+        await recover(project, settings, options.drain, report, lines);
+      }
       if (options.mode === 'fanout') {
         await fanOut(project, listing, options, report, skipped(project.projectId));
         continue;
@@ -127,6 +133,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;
+  } else if (options.mode === 'inline' && options.drain !== undefined) {
+    const drain = options.drain;
+    await drainThenAct(
+      held,
+      (projectId) => ({ ...options.settings, projectId }),
+      options.concurrency,
+      lines,
+      drain,
+    );
   } else if (options.mode === 'inline') {
     await act(held, options, lines);
   }
@@ -183,6 +198,20 @@ async function act(
       );
     }
   });
+}
+
+// Drains a dead invocation left behind: finished or undone before anything new.
+async function recover(
+  project: SweepProject,
+  settings: PipelineSettings,
+  drain: DrainRun,
+  report: SweepReport,
+  lines: GroupLines,
+): Promise<void> {
+  const recovered = await recoverDrains(project.projectId, drain.owner, project.services, settings);
+  if (recovered.length === 0) return;
+  report.recovered = [...(report.recovered ?? []), ...recovered];
+  for (const r of recovered) lines.totals.outcomes[r.outcome]++;
 }
 
 async function fanOut(

@@ -24,6 +24,8 @@ export function createFakeServices(fleet: {
 }) {
   const servers = new Map(fleet.servers.map((s) => [s.id, { ...s }]));
   const calls: string[] = [];
+  /** Every batch-maint call, in order. */
+  const maintenance: { ids: string[]; on: boolean }[] = [];
   const fail: Partial<Record<string, Error>> = {};
   const log = createMemoryLog();
   const check = (name: string) => {
@@ -58,6 +60,15 @@ export function createFakeServices(fleet: {
         servers.delete(id);
         return { jobId: 'job-1', requestId: 'req-delete' };
       },
+      async batchSetMaintenance(ids, on) {
+        check('batchSetMaintenance');
+        maintenance.push({ ids: [...ids], on });
+        for (const id of ids) {
+          const server = servers.get(id);
+          if (server !== undefined) server.maintain_status = on;
+        }
+        return { requestId: 'req-maint' };
+      },
     },
     ecs: {
       async removeMember(_groupId, instanceUuid) {
@@ -70,7 +81,7 @@ export function createFakeServices(fleet: {
     },
     log,
   };
-  return { services, log, calls, fail, servers };
+  return { services, log, calls, fail, servers, maintenance };
 }
 
 /** Pipeline settings on a fixed clock: floor 1, at most 10 removals per group. */

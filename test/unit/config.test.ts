@@ -63,9 +63,7 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ ...BASE, DRAIN_SECONDS: '900' }).drainSeconds).toBe(900);
     expect(configError({ ...BASE, DRAIN_SECONDS: '901' }).message).toContain('DRAIN_SECONDS');
-    expect(configError({ ...BASE, DRAIN_TABLE_NAME: 'a b' }).message).toContain(
-      'DRAIN_TABLE_NAME',
-    );
+    expect(configError({ ...BASE, DRAIN_TABLE_NAME: 'a b' }).message).toContain('DRAIN_TABLE_NAME');
   });
 
   it.each([

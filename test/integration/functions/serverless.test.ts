@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DRAIN_TABLE_DEFINITION } from '../../../lib/drain/table.ts';
 import {
   DIMENSION,
   METRIC,
@@ -13,7 +14,6 @@ import {
   SWEEP_STATUSES,
 } from '../../../lib/metric-names.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
-import { DRAIN_TABLE_DEFINITION } from '../../../lib/drain/table.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
 import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';

@@ -55,6 +55,9 @@ function servicesFor(
       listSessions: async () => [],
       getServer: async (id) => world.servers.find((s) => s.id === id),
       deleteServer: async () => ({ jobId: undefined, requestId: undefined }),
+      batchSetMaintenance: async () => {
+        throw new Error('these tests never drain');
+      },
     },
     ecs: {
       removeMember: async (groupId, instanceUuid) => {
