@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { assertSqsEvent } from '../lib/events.ts';
 import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
+import { sendMessages } from '../lib/queue/producer.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
@@ -19,14 +20,31 @@ export function createRemediateHandler(deps: HandlerDeps) {
     const { config, log, invocation } = beginInvocation(deps, context);
     const records = event.Records as unknown as SQSRecord[];
     const queueUrl = config.deadLetterQueueUrl;
+    const remediationQueueUrl = config.remediationQueueUrl;
     const handleRecord = createRecordHandler(records, {
       log,
       process: (message) =>
         processMessage(
           message,
           invocation.servicesFor(message.projectId),
-          invocation.settingsFor(message.projectId, { dryRun: message.dryRun }),
-          { maxRemovalsPerSweep: config.maxRemovalsPerSweep },
+          invocation.settingsFor(message.projectId, {
+            dryRun: 'dryRun' in message ? message.dryRun : undefined,
+          }),
+          {
+            maxRemovalsPerSweep: config.maxRemovalsPerSweep,
+            // finish-removal messages go back onto this queue, delayed by the drain period.
+            ...(remediationQueueUrl
+              ? {
+                  enqueue: async (messages, delaySeconds) =>
+                    sendMessages(messages, {
+                      sqs: await deps.sqs(),
+                      queueUrl: remediationQueueUrl,
+                      log,
+                      delaySeconds,
+                    }),
+                }
+              : {}),
+          },
         ),
       deadLetter:
         queueUrl !== undefined
