@@ -329,6 +329,29 @@ async function settleOne(
         settings,
       ).catch((error: unknown) => failedReport(base, error));
       if (report.outcome === 'removed' || report.outcome === 'already-removed') {
+        if (report.outcome === 'removed' && settings.removalMode !== 'release') {
+          // Out of the group the server lives on: lift our maintenance, or it would
+          // come back in maintenance if someone adds it to a group again. A failed
+          // lift keeps the record (state acting): the next sweep lifts and forgets.
+          const lifted = await services.aps
+            .batchSetMaintenance([record.serverId], false)
+            .then(() => true)
+            .catch((error: unknown) => {
+              services.log.error('maintenance not lifted after removal', {
+                projectId: settings.projectId,
+                serverId: record.serverId,
+                error: describeFailure(error).message,
+              });
+              return false;
+            });
+          if (!lifted) {
+            return logged({
+              ...report,
+              drainedSeconds,
+              detail: 'maintenance lifted by the next sweep',
+            });
+          }
+        }
         await store.completeDrain(settings.projectId, record.serverId, record.owner);
         return logged({ ...report, drainedSeconds });
       }
