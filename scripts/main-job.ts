@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { GroupReport, SweepReport } from '../lib/sweep/report.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
+import { armDrainRace } from '../sim/maintenance.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
@@ -9,6 +10,8 @@ import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
 // the sweep through `osls invoke local`, then the fanout path end to end.
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
+// A user connects to this server while it drains: its drain must be undone.
+const RACED_SERVER = 'srv-fl-idle-b';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
@@ -33,10 +36,24 @@ function decisionRows(groups: readonly GroupReport[]): string[][] {
           : Object.entries(g.memberReasons)
               .map(([k, n]) => `${n} ${k}`)
               .join(', ');
-    const removals = g.removals.map((r) => `${r.serverId} (${r.outcome})`).join(', ') || '-';
+    const removals = g.removals.map(removalText).join(', ') || '-';
     rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
   }
   return rows;
+}
+
+/** One removal as the demo prints it: drained first, then removed or its drain undone. */
+function removalText(r: {
+  serverId: string;
+  outcome: string;
+  drainedSeconds?: number | undefined;
+  undoReason?: string | undefined;
+}): string {
+  if (r.outcome === 'drain-undone') return `${r.serverId} (draining → undone: ${r.undoReason})`;
+  if (r.drainedSeconds !== undefined) {
+    return `${r.serverId} (draining ${r.drainedSeconds}s → ${r.outcome})`;
+  }
+  return `${r.serverId} (${r.outcome})`;
 }
 
 /** Each group's member server ids, from the simulator's state. */
@@ -80,8 +97,13 @@ async function main(): Promise<void> {
     );
 
     console.log(
+      `Each chosen server is put into maintenance first and removed only if still idle after the drain period\n` +
+        `(DRAIN_SECONDS=10 in the local stage); a user connects to ${RACED_SERVER} while it drains.\n`,
+    );
+    console.log(
       '1) inline sweep: osls invoke local -f sweep --stage local --path events/schedule.json',
     );
+    armDrainRace(sim.state, [RACED_SERVER]);
     const inline = await invokeLocal({ fn: 'sweep', event: 'events/schedule.json', env });
     const report = inline.result as SweepReport | undefined;
     if (report?.kind !== 'sweep')
@@ -89,7 +111,7 @@ async function main(): Promise<void> {
     writeFileSync(`${REPORTS}sweep-inline.json`, `${JSON.stringify(report, null, 2)}\n`);
     console.log(table(decisionRows(report.groups)));
     console.log(
-      `status ${report.status}: ${report.totals.outcomes.removed} removed, ${report.totals.recommendedScaleOut} scale-out recommended, ` +
+      `status ${report.status}: ${report.totals.outcomes.removed} removed, ${report.totals.outcomes['drain-undone']} drain(s) undone, ${report.totals.recommendedScaleOut} scale-out recommended, ` +
         `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms`,
     );
     console.log(`report: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`);
@@ -97,6 +119,7 @@ async function main(): Promise<void> {
 
     console.log('2) fanout: sweep (SWEEP_MODE=fanout) → SQS → remediate');
     sim.reset();
+    armDrainRace(sim.state, [RACED_SERVER]);
     const fanout = await invokeLocal({
       fn: 'sweep',
       event: 'events/schedule.json',
@@ -107,9 +130,17 @@ async function main(): Promise<void> {
       throw new Error(`fanout sweep returned no report:\n${fanout.stderr}`);
     console.log(`sweep enqueued ${fanoutReport.enqueued?.sent ?? 0} evaluate-group messages`);
     const processed: unknown[] = [];
-    for (let round = 1; round <= 20; round++) {
+    // finish-removal messages wait out the drain period (SQS DelaySeconds) before they show.
+    let pendingFinish = 0;
+    for (let round = 1, idle = 0; round <= 40; round++) {
       const messages = await sqs.receive(sqs.remediationQueueUrl, 10, 120);
-      if (messages.length === 0) break;
+      if (messages.length === 0) {
+        if (pendingFinish <= 0 || ++idle > 60) break;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        round--;
+        continue;
+      }
+      idle = 0;
       const event = {
         Records: messages.map((m) => ({
           messageId: m.messageId,
@@ -138,11 +169,27 @@ async function main(): Promise<void> {
       processed.push(...records);
       console.log(`remediate batch ${round}: ${messages.length} records, ${failed.size} to retry`);
       for (const r of records) {
+        if (r['type'] === 'finish-removal') {
+          pendingFinish--;
+          const what =
+            r['outcome'] === 'drain-undone'
+              ? `drain undone: ${String(r['detail'])}`
+              : String(r['outcome'] ?? r['status']);
+          console.log(
+            `  ${String(r['serverGroupId']).padEnd(18)} finish    ${r['serverId']} ${what}`,
+          );
+          continue;
+        }
+        const draining = (r['draining'] as string[] | undefined) ?? [];
+        pendingFinish += draining.length;
         const removals =
           (r['removals'] as { serverId: string; outcome: string }[] | undefined) ?? [];
         console.log(
           `  ${String(r['serverGroupId']).padEnd(18)} ${String(r['decision']).padEnd(9)} ` +
-            (removals.map((x) => `${x.serverId} (${x.outcome})`).join(', ') || '-'),
+            ([
+              ...removals.map((x) => `${x.serverId} (${x.outcome})`),
+              ...draining.map((id) => `${id} (draining)`),
+            ].join(', ') || '-'),
         );
       }
     }

@@ -45,7 +45,9 @@ const SessionsBodySchema = z
     'name the server: server_id, machine_name or session.machine_name',
   );
 
-const DrainRaceBodySchema = z.strictObject({ count: z.number().int().min(0).max(1_000) });
+const DrainRaceBodySchema = z.strictObject({
+  server_ids: z.array(z.string().min(1)).max(1_000),
+});
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(body);
@@ -124,7 +126,7 @@ export function handleAdmin(
       return brokerArrival(control.state, body, control.clock.now());
     case 'POST /_sim/drain-race': {
       const input = parse(DrainRaceBodySchema, body);
-      armDrainRace(control.state, input.count);
+      armDrainRace(control.state, input.server_ids);
       return { status: 200, body: input };
     }
     default:

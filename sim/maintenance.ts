@@ -14,15 +14,16 @@ const BatchMaintBodySchema = z.strictObject({
 });
 
 /** Servers still to receive a user at the moment they enter maintenance, per simulator state. */
-const armedRaces = new WeakMap<SimState, number>();
+const armedRaces = new WeakMap<SimState, Set<string>>();
 
 /**
- * Arms the drain race: the next `count` servers put into maintenance each get
- * a user who connected just before maintenance took effect (an Active
- * session), so the drain check finds a session and must undo the drain.
+ * Arms the drain race: when one of `serverIds` is next put into maintenance,
+ * a user connects to it as it happens (brokered just before maintenance took
+ * effect: an Active session), so the drain check finds the session and must
+ * undo the drain. Each id fires once.
  */
-export function armDrainRace(state: SimState, count: number): void {
-  armedRaces.set(state, count);
+export function armDrainRace(state: SimState, serverIds: readonly string[]): void {
+  armedRaces.set(state, new Set(serverIds));
 }
 
 /**
@@ -40,10 +41,9 @@ export function batchMaint(request: RouteRequest, { state, now }: RouteContext):
   });
   for (const id of body.items) {
     state.updateServer(id, { maintain_status: body.maintain_status }, now);
-    const armed = armedRaces.get(state) ?? 0;
+    const armed = armedRaces.get(state);
     const server = state.getServer(id);
-    if (body.maintain_status && armed > 0 && server?.machine_name) {
-      armedRaces.set(state, armed - 1);
+    if (body.maintain_status && armed?.delete(id) && server?.machine_name) {
       state.addSession({ machine_name: server.machine_name, login_user: 'drain-race' }, now);
     }
   }

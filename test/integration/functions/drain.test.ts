@@ -85,12 +85,12 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
   });
 
   it('undoes the drain of a server a user connected to during the window, and never removes it', async () => {
-    armDrainRace(sim.state, 1);
+    armDrainRace(sim.state, ['srv-fl-idle-b']);
     const operatorMaintained = inMaintenance();
     const report = await sweep().run();
     const undone = removals(report).filter((r) => r.outcome === 'drain-undone');
     expect(undone).toHaveLength(1);
-    expect(undone[0]?.undoReason).toBe('session-arrived');
+    expect(undone[0]).toMatchObject({ serverId: 'srv-fl-idle-b', undoReason: 'session-arrived' });
     const busy = sim.state.getServer(undone[0]?.serverId ?? '');
     expect(busy?.session_count).toBeGreaterThan(0);
     expect(busy?.maintain_status).toBe(false);
