@@ -77,6 +77,27 @@ describe('remediation with a drain period', () => {
     expect(w.fake.servers.size).toBe(2);
   });
 
+  it('a replayed finish-removal never lifts the maintenance an operator set after our drain ended', async () => {
+    const w = world(2);
+    await w.run({ type: 'evaluate-group', projectId: 'p-1', serverGroupId: w.group.id });
+    const [message] = w.sent.flatMap((s) => s.messages) as FinishRemovalMessage[];
+    if (message === undefined) throw new Error('nothing drained');
+    const server = w.fake.servers.get(message.serverId);
+    if (server) server.session_count = 1;
+    w.clock.now += 120_000;
+    await w.run(message);
+    // Our drain is over; now an operator puts the server into maintenance.
+    if (server) {
+      server.maintain_status = true;
+      server.session_count = 0;
+    }
+    const calls = w.fake.maintenance.length;
+    expect(await w.run(message)).toMatchObject({ status: 'not-ours' });
+    expect(server?.maintain_status).toBe(true);
+    expect(w.fake.maintenance).toHaveLength(calls);
+    expect(w.fake.servers.has(message.serverId)).toBe(true);
+  });
+
   it('retries (never drops) a record whose group lease another actor holds', async () => {
     const w = world();
     w.drains.leases.set(`p-1/${w.group.id}`, {
