@@ -178,8 +178,18 @@ export async function recoverDrains(
   for (const [groupId, records] of byGroup(due)) {
     const result = await settleGroup(groupId, records, owner, services, settings, {
       claim: true,
+    }).catch((error: unknown) => {
+      // The records stay for the next sweep; this sweep goes on with the rest.
+      services.log.error('drain recovery failed', {
+        audit: 'drain',
+        projectId,
+        serverGroupId: groupId,
+        serverIds: records.map((r) => r.serverId),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
     });
-    if (result.kind !== 'settled') continue;
+    if (result?.kind !== 'settled') continue;
     for (const settled of result.settled) {
       if (settled.report !== undefined) {
         recovered.push({ ...settled.report, projectId, serverGroupId: groupId });

@@ -194,6 +194,17 @@ describe('crash recovery at the start of a sweep', () => {
     expect(w.drains.records.size).toBe(0);
   });
 
+  it('a recovery that fails keeps the record and the sweep goes on', async () => {
+    const w = world();
+    const record = leftBehind(w, 'draining');
+    w.fake.fail.getServerGroup = new Error('APS down');
+    const report = await sweep(w, { maxRemovalsPerSweep: 0 });
+    expect(report.errors).toEqual([]);
+    expect(report.totals.groups).toBe(1);
+    expect(w.drains.records.get(record.serverId)?.owner).toBe('sweep:dead');
+    expect(w.fake.log.lines.some((l) => l.message === 'drain recovery failed')).toBe(true);
+  });
+
   it('leaves a drain whose period is not over to its owner', async () => {
     const w = world();
     const record = leftBehind(w, 'draining');
