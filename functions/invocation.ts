@@ -1,10 +1,14 @@
 import { type Config, endpointsForRegion } from '../lib/config.ts';
+import { createDrainStore } from '../lib/drain/drain-store.ts';
+import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
+import { createGroupLease } from '../lib/drain/group-lease.ts';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
+import type { DrainServices } from '../lib/sweep/drain.ts';
 import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
 import { createEcsGroupResolver } from '../lib/sweep/remover.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
@@ -17,6 +21,8 @@ export interface InvocationOptions {
   /** Replaces the HTTP core's default transport (benchmarks measure through it). */
   transport?: Transport;
   now?: () => number;
+  /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
+  dynamo?: DynamoClientFactory;
 }
 
 /** The clients of one invocation: one request budget shared by every project's clients. */
@@ -26,6 +32,10 @@ export interface Invocation {
   stats(): RequestStats;
   /** Whether there is time left to start a group or a removal. */
   hasTime(): boolean;
+  /** Epoch ms by which the invocation's work must end. */
+  deadlineAt: number;
+  /** Kept back before `deadlineAt`: for requests in flight and the report. */
+  reserveMs: number;
 }
 
 /** Time kept back at the end of an invocation: for requests in flight and the report. */
@@ -50,6 +60,17 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   const services = new Map<string, PipelineServices>();
   const budget = options.deadlineAt - now();
   const reserve = reserveMs(config, budget);
+  let drains: DrainServices | undefined;
+  const drainServices = (): DrainServices | undefined => {
+    const tableName = config.drainTableName;
+    if (config.drainSeconds === 0 || tableName === undefined) return undefined;
+    const client = options.dynamo ? { client: options.dynamo } : {};
+    drains ??= {
+      store: createDrainStore({ tableName, ...client }),
+      lease: createGroupLease({ tableName, ...client }),
+    };
+    return drains;
+  };
 
   return {
     servicesFor(projectId, region = config.region) {
@@ -86,6 +107,8 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         ecsGroupsOf: createEcsGroupResolver(ecs),
         log: options.log,
       };
+      const drain = drainServices();
+      if (drain !== undefined) created.drains = drain;
       services.set(key, created);
       return created;
     },
@@ -103,6 +126,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         sessionLookbackHours: config.sessionLookbackHours,
         now,
         deadlineAt: options.deadlineAt - reserve,
+        drainSeconds: config.drainSeconds,
       };
     },
     stats() {
@@ -117,5 +141,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
     hasTime() {
       return options.deadlineAt - now() > reserve;
     },
+    deadlineAt: options.deadlineAt,
+    reserveMs: reserve,
   };
 }

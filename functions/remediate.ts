@@ -7,6 +7,7 @@ import { metricsOfBatch, publishMetrics } from '../lib/metrics.ts';
 import { tallyRecords } from '../lib/queue/batch-tally.ts';
 import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
+import { sendMessages } from '../lib/queue/producer.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
@@ -21,6 +22,7 @@ export function createRemediateHandler(deps: HandlerDeps) {
     const { config, log, invocation } = await beginInvocation(deps, context);
     const records = event.Records as unknown as SQSRecord[];
     const queueUrl = config.deadLetterQueueUrl;
+    const remediationQueueUrl = config.remediationQueueUrl;
     const { handle, tally } = tallyRecords(
       createRecordHandler(records, {
         log,
@@ -28,8 +30,24 @@ export function createRemediateHandler(deps: HandlerDeps) {
           processMessage(
             message,
             invocation.servicesFor(message.projectId),
-            invocation.settingsFor(message.projectId, { dryRun: message.dryRun }),
-            { maxRemovalsPerSweep: config.maxRemovalsPerSweep },
+            invocation.settingsFor(message.projectId, {
+              dryRun: 'dryRun' in message ? message.dryRun : undefined,
+            }),
+            {
+              maxRemovalsPerSweep: config.maxRemovalsPerSweep,
+              // finish-removal messages go back onto this queue, delayed by the drain period.
+              ...(remediationQueueUrl
+                ? {
+                    enqueue: async (messages, delaySeconds) =>
+                      sendMessages(messages, {
+                        sqs: await deps.sqs(),
+                        queueUrl: remediationQueueUrl,
+                        log,
+                        delaySeconds,
+                      }),
+                  }
+                : {}),
+            },
           ),
         deadLetter:
           queueUrl !== undefined

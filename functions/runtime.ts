@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
 import { type CredentialsProvider, createCredentialsProvider } from '../lib/credentials.ts';
+import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -27,6 +28,10 @@ export interface HandlerDeps {
   fetch?: typeof globalThis.fetch;
   transport?: Transport;
   now?: () => number;
+  /** Waits the drain period; tests pass one that moves a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The drain table's DynamoDB client; the SDK's default (env, AWS_ENDPOINT_URL_DYNAMODB) when left out. */
+  dynamo?: DynamoClientFactory;
 }
 
 /** Kept free at the very end of an invocation so the result can still be returned. */
@@ -104,6 +109,7 @@ export async function beginInvocation(
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.transport ? { transport: deps.transport } : {}),
+    ...(deps.dynamo ? { dynamo: deps.dynamo } : {}),
   });
   return { config, log, invocation };
 }

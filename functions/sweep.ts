@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -29,6 +30,16 @@ export function createSweepHandler(deps: HandlerDeps) {
       concurrency: config.maxConcurrency,
       hasTime: invocation.hasTime,
       stats: invocation.stats,
+      ...(config.drainSeconds > 0
+        ? {
+            drain: {
+              owner: `sweep:${randomUUID()}`,
+              sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+              deadlineAt: invocation.deadlineAt,
+              reserveMs: invocation.reserveMs,
+            },
+          }
+        : {}),
       ...(queueUrl
         ? {
             enqueue: async (messages) =>

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DrainSecondsSchema, DrainTableNameSchema } from './drain/settings.ts';
 import { ConfigError } from './errors.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
@@ -105,6 +106,8 @@ const EnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
     .optional(),
   HOURLY_PRICE_BY_FLAVOR: priceTable.optional(),
+  DRAIN_SECONDS: DrainSecondsSchema,
+  DRAIN_TABLE_NAME: DrainTableNameSchema.optional(),
   STAGE: z
     .string()
     .trim()
@@ -129,6 +132,13 @@ function keyPairProblems(present: Record<string, string>): string[] {
   return ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK']
     .filter((name) => present[name] === undefined)
     .map((name) => `${name}: is required, ${KEY_PAIR_SOURCES}`);
+}
+
+/** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
+function drainProblems(drainSeconds: number, present: Record<string, string>): string[] {
+  return drainSeconds > 0 && present.DRAIN_TABLE_NAME === undefined
+    ? ['DRAIN_TABLE_NAME: is required when DRAIN_SECONDS > 0 (the default is 120)']
+    : [];
 }
 
 /** The environment variables the functions read; `npm run validate` checks a stage against them. */
@@ -192,6 +202,13 @@ export interface Settings {
   hourlyPriceByFlavor: Record<string, number> | undefined;
   /** The deployment stage, a metrics dimension. */
   stage: string;
+  /**
+   * Seconds a chosen server stays in maintenance before it is acted on
+   * (docs/drain-lifecycle.md); 0 acts at once, unsafe with `release`.
+   */
+  drainSeconds: number;
+  /** The DynamoDB table of drain records and group leases; set whenever `drainSeconds` > 0. */
+  drainTableName: string | undefined;
 }
 
 /** The validated configuration with the key pair: passed everywhere else. */
@@ -249,6 +266,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const parsed = EnvSchema.safeParse(present);
   const problems = [
     ...keyPairProblems(present),
+    ...drainProblems(parsed.success ? parsed.data.DRAIN_SECONDS : 0, present),
     ...(parsed.success ? [] : [problemsOf(parsed.error.issues, present)]),
   ];
   if (!parsed.success || problems.length > 0) {
@@ -281,6 +299,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     reportBucket: e.REPORT_BUCKET,
     hourlyPriceByFlavor: e.HOURLY_PRICE_BY_FLAVOR,
     stage: e.STAGE,
+    drainSeconds: e.DRAIN_SECONDS,
+    drainTableName: e.DRAIN_TABLE_NAME,
   };
 }
 

@@ -4,9 +4,11 @@ import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
 import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
 import { startLocalSqs } from '../sim/local-sqs.ts';
+import { armDrainRace } from '../sim/maintenance.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
+import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
 import { type LocalS3, startLocalS3 } from './lib/local-s3.ts';
 
 // The main job: the demo fleet on the built-in simulator, a local SQS and a
@@ -14,6 +16,8 @@ import { type LocalS3, startLocalS3 } from './lib/local-s3.ts';
 // path end to end.
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
+// A user connects to this server while it drains: its drain must be undone.
+const RACED_SERVER = 'srv-fl-idle-b';
 
 /** Reads a kept report back from the local S3 server: proof it was written there. */
 async function readKept(s3: LocalS3, key: string): Promise<{ json: number; html: number }> {
@@ -53,8 +57,12 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
   const sqs = await startLocalSqs();
   const s3 = await startLocalS3();
+  // Drain records and group leases (docs/drain-lifecycle.md) in a local DynamoDB.
+  const dynamo = await startLocalDynamoDb();
   const env = {
     ...s3.env,
+    DRAIN_TABLE_NAME: dynamo.tableName,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     APS_ENDPOINT: sim.url,
     ECS_ENDPOINT: sim.url,
     HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
@@ -70,8 +78,13 @@ async function main(): Promise<void> {
     );
 
     console.log(
+      `Each chosen server is put into maintenance first and removed only if still idle after the drain period\n` +
+        `(DRAIN_SECONDS=10 in the local stage); a user connects to ${RACED_SERVER} while it drains.\n`,
+    );
+    console.log(
       '1) inline sweep: osls invoke local -f sweep --stage local --path events/schedule.json',
     );
+    armDrainRace(sim.state, [RACED_SERVER]);
     const inline = await invokeLocal({ fn: 'sweep', event: 'events/schedule.json', env });
     const report = inline.result as FinishedSweepReport | undefined;
     if (report?.kind !== 'sweep')
@@ -95,6 +108,7 @@ async function main(): Promise<void> {
 
     console.log('2) fanout: sweep (SWEEP_MODE=fanout) → SQS → remediate');
     sim.reset();
+    armDrainRace(sim.state, [RACED_SERVER]);
     const fanout = await invokeLocal({
       fn: 'sweep',
       event: 'events/schedule.json',
@@ -105,9 +119,17 @@ async function main(): Promise<void> {
       throw new Error(`fanout sweep returned no report:\n${fanout.stderr}`);
     console.log(`sweep enqueued ${fanoutReport.enqueued?.sent ?? 0} evaluate-group messages`);
     const processed: unknown[] = [];
-    for (let round = 1; round <= 20; round++) {
+    // finish-removal messages wait out the drain period (SQS DelaySeconds) before they show.
+    let pendingFinish = 0;
+    for (let round = 1, idle = 0; round <= 40; round++) {
       const messages = await sqs.receive(sqs.remediationQueueUrl, 10, 120);
-      if (messages.length === 0) break;
+      if (messages.length === 0) {
+        if (pendingFinish <= 0 || ++idle > 60) break;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        round--;
+        continue;
+      }
+      idle = 0;
       const event = {
         Records: messages.map((m) => ({
           messageId: m.messageId,
@@ -136,11 +158,27 @@ async function main(): Promise<void> {
       processed.push(...records);
       console.log(`remediate batch ${round}: ${messages.length} records, ${failed.size} to retry`);
       for (const r of records) {
+        if (r['type'] === 'finish-removal') {
+          pendingFinish--;
+          const what =
+            r['outcome'] === 'drain-undone'
+              ? `drain undone: ${String(r['detail'])}`
+              : String(r['outcome'] ?? r['status']);
+          console.log(
+            `  ${String(r['serverGroupId']).padEnd(18)} finish    ${r['serverId']} ${what}`,
+          );
+          continue;
+        }
+        const draining = (r['draining'] as string[] | undefined) ?? [];
+        pendingFinish += draining.length;
         const removals =
           (r['removals'] as { serverId: string; outcome: string }[] | undefined) ?? [];
         console.log(
           `  ${String(r['serverGroupId']).padEnd(18)} ${String(r['decision']).padEnd(9)} ` +
-            (removals.map((x) => `${x.serverId} (${x.outcome})`).join(', ') || '-'),
+            ([
+              ...removals.map((x) => `${x.serverId} (${x.outcome})`),
+              ...draining.map((id) => `${id} (draining)`),
+            ].join(', ') || '-'),
         );
       }
     }
@@ -161,6 +199,7 @@ async function main(): Promise<void> {
   } finally {
     await s3.close();
     await sqs.close();
+    await dynamo.close();
     await sim.close();
   }
 }

@@ -3,6 +3,7 @@ import { formatIssues } from '../lib/validation.ts';
 import type { VirtualClock } from './clock.ts';
 import type { FaultConfig } from './faults.ts';
 import { FleetSessionSchema } from './fleet.ts';
+import { armDrainRace, brokerArrival } from './maintenance.ts';
 import { SimHttpError } from './route-params.ts';
 import type { RouteResult } from './routes.ts';
 import type { SimState } from './state.ts';
@@ -44,6 +45,10 @@ const SessionsBodySchema = z
     'name the server: server_id, machine_name or session.machine_name',
   );
 
+const DrainRaceBodySchema = z.strictObject({
+  server_ids: z.array(z.string().min(1)).max(1_000),
+});
+
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
@@ -74,7 +79,8 @@ function addSessions(control: AdminControl, body: unknown): RouteResult {
 }
 
 /**
- * Answers `/_sim/...`: state, call log, faults, clock, reset and sessions.
+ * Answers `/_sim/...`: state, call log, faults, clock, reset, sessions,
+ * broker arrivals and the drain race (sim/maintenance.ts).
  * Unsigned, never faulted, never in the call log.
  */
 export function handleAdmin(
@@ -116,6 +122,13 @@ export function handleAdmin(
       return { status: 200, body: { now: new Date(control.clock.now()).toISOString() } };
     case 'POST /_sim/sessions':
       return addSessions(control, body);
+    case 'POST /_sim/arrivals':
+      return brokerArrival(control.state, body, control.clock.now());
+    case 'POST /_sim/drain-race': {
+      const input = parse(DrainRaceBodySchema, body);
+      armDrainRace(control.state, input.server_ids);
+      return { status: 200, body: input };
+    }
     default:
       throw new SimHttpError(404, 'SIM.0404', `no admin route ${route}`);
   }

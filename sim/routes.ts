@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { AppTypeSchema, SessionStateSchema } from '../lib/huawei/schemas.ts';
 import { formatIssues } from '../lib/validation.ts';
+import { batchMaint } from './maintenance.ts';
 import {
   booleanParam,
   ERROR_CODES,
@@ -49,11 +50,6 @@ const UpdateServerBodySchema = z
     maintain_status: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one of name, description, maintain_status');
-
-const BatchMaintBodySchema = z.strictObject({
-  items: ServerIdsSchema,
-  maintain_status: z.boolean(),
-});
 
 const BatchDeleteBodySchema = z.strictObject({ items: ServerIdsSchema });
 
@@ -131,15 +127,6 @@ function updateAppServer(request: RouteRequest, { state, now }: RouteContext): R
   const patch = jsonBody(request, UpdateServerBodySchema);
   serverOr404(state, id);
   state.updateServer(id, patch, now);
-  return { status: 200 };
-}
-
-function batchMaint(request: RouteRequest, { state, now }: RouteContext): RouteResult {
-  const body = jsonBody(request, BatchMaintBodySchema);
-  // Check every id before changing any, so a bad batch changes nothing.
-  for (const id of body.items) serverOr404(state, id);
-  for (const id of body.items)
-    state.updateServer(id, { maintain_status: body.maintain_status }, now);
   return { status: 200 };
 }
 

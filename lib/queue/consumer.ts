@@ -66,6 +66,17 @@ export function summaryOf(result: RemediationResult): Record<string, unknown> {
       status: result.status,
       decision: result.group?.decision,
       removals: result.group?.removals.map((r) => ({ serverId: r.serverId, outcome: r.outcome })),
+      ...('draining' in result ? { draining: result.draining } : {}),
+    };
+  }
+  if (result.type === 'finish-removal') {
+    return {
+      type: result.type,
+      serverGroupId: result.serverGroupId,
+      serverId: result.serverId,
+      status: result.status,
+      outcome: result.removal?.outcome,
+      detail: result.removal?.detail,
     };
   }
   return {

@@ -21,9 +21,25 @@ export const RemoveMemberMessageSchema = z.strictObject({
 });
 export type RemoveMemberMessage = z.infer<typeof RemoveMemberMessageSchema>;
 
+/**
+ * Sent by `evaluate-group` for each server it put into maintenance, delayed
+ * by the drain period: re-check the server and act or undo the drain.
+ * `owner` is the drain record's owner; a record held by another owner was
+ * taken over (crash recovery) and is left to it.
+ */
+export const FinishRemovalMessageSchema = z.strictObject({
+  type: z.literal('finish-removal'),
+  projectId: ProjectIdSchema,
+  serverGroupId: id,
+  serverId: id,
+  owner: id,
+});
+export type FinishRemovalMessage = z.infer<typeof FinishRemovalMessageSchema>;
+
 /** A remediation queue message body (JSON), discriminated on `type`. */
 export const QueueMessageSchema = z.discriminatedUnion('type', [
   EvaluateGroupMessageSchema,
   RemoveMemberMessageSchema,
+  FinishRemovalMessageSchema,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;

@@ -11,6 +11,8 @@ export interface SendMessagesOptions {
   /** Extra tries for entries SQS rejected, and for calls that threw. */
   retries?: number;
   log?: Log;
+  /** SQS `DelaySeconds` (0–900) of every entry: a finish-removal waits the drain period. */
+  delaySeconds?: number;
 }
 
 export interface SendFailure {
@@ -34,7 +36,7 @@ export async function sendMessages(
   messages: readonly QueueMessage[],
   options: SendMessagesOptions,
 ): Promise<SendResult> {
-  const { sqs, queueUrl, retries = 2, log = silentLog } = options;
+  const { sqs, queueUrl, retries = 2, log = silentLog, delaySeconds } = options;
   // Loaded on first use: an inline sweep never pays for the SQS client at cold start.
   const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
   let pending = messages.map((message, index) => ({ id: `m${index}`, message }));
@@ -53,6 +55,7 @@ export async function sendMessages(
             Entries: chunk.map(({ id, message }) => ({
               Id: id,
               MessageBody: JSON.stringify(message),
+              ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds }),
             })),
           }),
         );

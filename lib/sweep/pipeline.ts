@@ -9,6 +9,7 @@ import { assessMember } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
 import { joinSessions, type SessionJoin } from '../scaling/session-join.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
+import type { DrainServices } from './drain.ts';
 import {
   createEcsGroupResolver,
   type EcsGroupResolver,
@@ -28,11 +29,14 @@ export interface PipelineServices {
     | 'getServer'
     | 'batchDeleteServers'
     | 'getJob'
+    | 'batchSetMaintenance'
   >;
   ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
   /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
   ecsGroupsOf?: EcsGroupResolver;
   log: Log;
+  /** Drain records and group leases; required when `drainSeconds` > 0. */
+  drains?: DrainServices;
 }
 
 /** What the pipeline needs to know besides the data: all from config or the event. */
@@ -46,6 +50,8 @@ export interface PipelineSettings {
   now: () => number;
   /** Epoch ms by which a release's job polling stops (the invocation's end). */
   deadlineAt?: number | undefined;
+  /** DRAIN_SECONDS: 0 or unset acts at once (docs/drain-lifecycle.md). */
+  drainSeconds?: number;
 }
 
 /** A group's fetched data and its decision. */
@@ -212,24 +218,7 @@ async function attemptRemoval(
     if (reason.kind !== 'idle') {
       return { ...base, outcome: 'skipped-changed', detail: `now ${describeReason(reason)}` };
     }
-    const flavorId = fresh.product_info?.flavor_id;
-    const [done] = await removeServers([fresh], {
-      ...services,
-      // Without the invocation's shared resolver, this removal lists ECS on its own.
-      ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
-      projectId: settings.projectId,
-      serverGroupId: evaluation.group.id,
-      removalMode: settings.removalMode,
-      now: settings.now,
-      deadlineAt: settings.deadlineAt,
-    });
-    const { serverId: _, instanceId, ...result } = done as ServerRemoval;
-    return {
-      ...base,
-      ...(flavorId === undefined ? {} : { flavorId }),
-      instanceId: instanceId ?? base.instanceId,
-      ...result,
-    };
+    return await runRemover(evaluation.group.id, base, fresh, services, settings);
   } catch (error) {
     const failure = describeFailure(error);
     return withRequestId(
@@ -243,6 +232,40 @@ async function attemptRemoval(
       failure.requestId,
     );
   }
+}
+
+/**
+ * The one place a server is removed or released, by `removalMode`
+ * (lib/sweep/remover.ts: the instance's real ECS groups, or batch-delete of a
+ * pay-per-use server): the server's checks are done by the caller (the
+ * re-read above, or the drain check of lib/sweep/drain-settle.ts). Never
+ * throws for an answered failure: it is the returned outcome.
+ */
+export async function runRemover(
+  groupId: string,
+  base: Omit<RemovalReport, 'outcome'>,
+  fresh: AppServer,
+  services: PipelineServices,
+  settings: Pick<PipelineSettings, 'removalMode' | 'projectId' | 'now' | 'deadlineAt'>,
+): Promise<RemovalReport> {
+  const flavorId = fresh.product_info?.flavor_id;
+  const [done] = await removeServers([fresh], {
+    ...services,
+    // Without the invocation's shared resolver, this removal lists ECS on its own.
+    ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
+    projectId: settings.projectId,
+    serverGroupId: groupId,
+    removalMode: settings.removalMode,
+    now: settings.now,
+    deadlineAt: settings.deadlineAt,
+  });
+  const { serverId: _, instanceId, ...result } = done as ServerRemoval;
+  return {
+    ...base,
+    ...(flavorId === undefined ? {} : { flavorId }),
+    instanceId: instanceId ?? base.instanceId,
+    ...result,
+  };
 }
 
 // One join per group's session listing, however many of its members are

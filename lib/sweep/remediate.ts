@@ -8,9 +8,16 @@ import {
   type PipelineSettings,
   removeMember,
 } from './pipeline.ts';
+import {
+  type DelayedEnqueue,
+  type DrainRemediationResult,
+  evaluateAndDrain,
+  finishRemoval,
+} from './remediate-drain.ts';
 import { type GroupReport, groupReportOf, markSecondary, type RemovalReport } from './report.ts';
 
 export type RemediationResult =
+  | DrainRemediationResult
   | {
       type: 'evaluate-group';
       serverGroupId: string;
@@ -40,8 +47,11 @@ export async function processMessage(
   message: QueueMessage,
   services: PipelineServices,
   settings: PipelineSettings,
-  options: { maxRemovalsPerSweep: number },
+  options: { maxRemovalsPerSweep: number; enqueue?: DelayedEnqueue | undefined },
 ): Promise<RemediationResult> {
+  if (message.type === 'finish-removal') {
+    return finishRemoval(message, services, settings).catch(rethrowUnclassified);
+  }
   const group = await services.aps.getServerGroup(message.serverGroupId).catch(rethrowClassified);
   if (group === undefined) {
     services.log.warn('server group not found', {
@@ -61,6 +71,13 @@ export async function processMessage(
       instanceUuid: message.instanceUuid,
       status: 'group-not-found',
     };
+  }
+  const draining = (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
+  if (message.type === 'evaluate-group' && draining) {
+    return evaluateAndDrain(group, services, settings, {
+      maxRemovalsPerSweep: options.maxRemovalsPerSweep,
+      enqueue: options.enqueue,
+    }).catch(rethrowUnclassified);
   }
   const evaluation = await fetchAndEvaluate(
     group,
@@ -159,6 +176,12 @@ function failureText(removal: RemovalReport): string {
   return requestId === undefined || detail.includes(requestId)
     ? detail
     : `${detail} (request id ${requestId})`;
+}
+
+// Our own failure classes pass; anything else (a drain table or API error) is classified.
+function rethrowUnclassified(error: unknown): never {
+  if (error instanceof RetryableFailureError || error instanceof PermanentFailureError) throw error;
+  return rethrowClassified(error);
 }
 
 function rethrowClassified(error: unknown): never {

@@ -1,3 +1,4 @@
+import type { UndoReason } from '../drain/lifecycle.ts';
 import type {
   Decision,
   MemberVerdict,
@@ -21,7 +22,9 @@ export type RemovalOutcome =
   /** `release`: a yearly/monthly server, never released (unsubscribe it instead). */
   | 'prepaid'
   /** `release`: `metadata.charging_mode` missing or unknown, so not released. */
-  | 'unknown-charging-mode';
+  | 'unknown-charging-mode'
+  /** The server was drained, then its maintenance undone (`undoReason` says why). */
+  | 'drain-undone';
 
 export interface RemovalReport {
   serverId: string;
@@ -38,6 +41,10 @@ export interface RemovalReport {
   flavorId?: string;
   /** `remove-member`: the ECS server group(s) the instance was in (never the APS group id). */
   ecsServerGroupIds?: string[];
+  /** Set when the server went through maintenance first: the drain period, seconds. */
+  drainedSeconds?: number;
+  /** Why a drain ended without the action (`drain-undone`). */
+  undoReason?: UndoReason;
 }
 
 /** One group's line in a report: the decision, its figures and what was done. */
@@ -110,6 +117,11 @@ export interface SweepReport {
   notVisitedCount: number;
   /** Listing failures: groups after the failure were not seen. */
   errors: { projectId: string; error: string }[];
+  /**
+   * Drains an earlier invocation left (it died between drain and action):
+   * this sweep finished or undid each first. Counted in `totals.outcomes`.
+   */
+  recovered?: (RemovalReport & { projectId: string; serverGroupId: string })[];
   /** Fanout only: messages put on the remediation queue, and those that could not be. */
   enqueued?: { sent: number; failed: { serverGroupId: string; error: string }[] };
   /**
@@ -230,6 +242,7 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'skipped-changed': 0,
       'skipped-deadline': 0,
       'skipped-aborted': 0,
+      'drain-undone': 0,
       failed: 0,
       'not-in-ecs-group': 0,
       prepaid: 0,

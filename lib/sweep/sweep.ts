@@ -1,6 +1,7 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
+import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import {
   describeFailure,
@@ -53,6 +54,8 @@ export interface SweepOptions {
    * plan` can reuse the data without fetching it again. Must not throw.
    */
   onEvaluated?: (projectId: string, evaluation: GroupEvaluation) => void;
+  /** Set when `settings.drainSeconds` > 0: recovery, and the inline sweep's drain. */
+  drain?: DrainRun;
 }
 
 /**
@@ -108,6 +111,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       enterpriseProjectId === undefined ? {} : { enterprise_project_id: enterpriseProjectId },
     );
     try {
+      if (options.drain !== undefined && !settings.dryRun) {
+        await recover(project, settings, options.drain, report, lines);
+      }
       if (options.mode === 'fanout') {
         await fanOut(project, listing, options, report, skipped(project.projectId));
         continue;
@@ -153,6 +159,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;
+  } else if (options.mode === 'inline' && options.drain !== undefined) {
+    const drain = options.drain;
+    await drainThenAct(
+      held,
+      (projectId) => ({ ...options.settings, projectId }),
+      options.concurrency,
+      lines,
+      drain,
+    );
   } else if (options.mode === 'inline') {
     await act(held, options, lines);
   }
@@ -209,6 +224,20 @@ async function act(
       );
     }
   });
+}
+
+// Drains a dead invocation left behind: finished or undone before anything new.
+async function recover(
+  project: SweepProject,
+  settings: PipelineSettings,
+  drain: DrainRun,
+  report: SweepReport,
+  lines: GroupLines,
+): Promise<void> {
+  const recovered = await recoverDrains(project.projectId, drain.owner, project.services, settings);
+  if (recovered.length === 0) return;
+  report.recovered = [...(report.recovered ?? []), ...recovered];
+  for (const r of recovered) lines.totals.outcomes[r.outcome]++;
 }
 
 async function fanOut(

@@ -30,10 +30,13 @@ export function decisionRows(groups: readonly GroupReport[]): string[][] {
     const removals =
       g.removals
         .map((r) => {
+          if (r.outcome === 'drain-undone')
+            return `${r.serverId} (draining → undone: ${r.undoReason})`;
+          const drained = r.drainedSeconds === undefined ? '' : `draining ${r.drainedSeconds}s → `;
           const ecs = r.ecsServerGroupIds?.length
             ? ` from ECS group ${r.ecsServerGroupIds.join(', ')}`
             : '';
-          return `${r.serverId} (${r.outcome}${ecs})`;
+          return `${r.serverId} (${drained}${r.outcome}${ecs})`;
         })
         .join(', ') || '-';
     rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);

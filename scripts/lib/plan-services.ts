@@ -148,6 +148,7 @@ export function asPipelineServices(
       ...plan.aps,
       batchDeleteServers: refuse('batchDeleteServers'),
       getJob: refuse('getJob'),
+      batchSetMaintenance: refuse('batchSetMaintenance'),
     },
     ecs: {
       removeMember: refuse('removeMember'),

@@ -20,6 +20,7 @@ const PLACEHOLDERS: Record<string, string> = {
   ReportBucket: 'placeholder-report-bucket',
   RemediationQueue: 'https://sqs.eu-west-1.amazonaws.com/000000000000/placeholder-remediation',
   RemediationDeadLetterQueue: 'https://sqs.eu-west-1.amazonaws.com/000000000000/placeholder-dlq',
+  DrainTable: 'placeholder-drain-table',
 };
 
 /** The function environment of a printed stage, CloudFormation references replaced by placeholders. */

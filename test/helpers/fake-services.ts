@@ -24,6 +24,8 @@ export function createFakeServices(fleet: {
 }) {
   const servers = new Map(fleet.servers.map((s) => [s.id, { ...s }]));
   const calls: string[] = [];
+  /** Every batch-maint call, in order. */
+  const maintenance: { ids: string[]; on: boolean }[] = [];
   const fail: Partial<Record<string, Error>> = {};
   const log = createMemoryLog();
   const check = (name: string) => {
@@ -70,6 +72,15 @@ export function createFakeServices(fleet: {
         check('getJob');
         return { id, status: 'SUCCESS' };
       },
+      async batchSetMaintenance(ids, on) {
+        check('batchSetMaintenance');
+        maintenance.push({ ids: [...ids], on });
+        for (const id of ids) {
+          const server = servers.get(id);
+          if (server !== undefined) server.maintain_status = on;
+        }
+        return { requestId: 'req-maint' };
+      },
     },
     ecs: {
       async removeMember(groupId, instanceUuid) {
@@ -92,7 +103,7 @@ export function createFakeServices(fleet: {
     },
     log,
   };
-  return { services, log, calls, fail, servers };
+  return { services, log, calls, fail, servers, maintenance };
 }
 
 /** The ECS server group id the fake gives an APS group's members: never the APS id itself. */

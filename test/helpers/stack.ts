@@ -97,6 +97,8 @@ export function depsFor(
     ECS_ENDPOINT: sim.url,
     RATE_LIMIT_RPS: '0',
     HTTP_TIMEOUT_MS: '2000',
+    // Remove at once unless a test drains (then it passes DRAIN_SECONDS and a table).
+    DRAIN_SECONDS: '0',
     ...options.env,
   });
   const credentials =

@@ -7,6 +7,7 @@ const BASE = {
   HUAWEICLOUD_SDK_AK: 'AKCONFIGTEST00000001',
   HUAWEICLOUD_SDK_SK: SK,
   HUAWEICLOUD_SDK_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+  DRAIN_TABLE_NAME: 'aps-autoscaler-drain-test',
 };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -48,7 +49,22 @@ describe('loadConfig', () => {
       maxConcurrency: 8,
       rateLimitRps: 20,
       httpTimeoutMs: 10_000,
+      drainSeconds: 120,
+      drainTableName: 'aps-autoscaler-drain-test',
     });
+  });
+
+  it('drains 120 s by default and needs DRAIN_TABLE_NAME for it', () => {
+    const { DRAIN_TABLE_NAME: _, ...noTable } = BASE;
+    expect(configError(noTable).message).toContain('DRAIN_TABLE_NAME: is required');
+    expect(configError({ ...noTable, DRAIN_SECONDS: '' }).message).toContain('DRAIN_TABLE_NAME');
+    expect(loadConfig({ ...noTable, DRAIN_SECONDS: '0' })).toMatchObject({
+      drainSeconds: 0,
+      drainTableName: undefined,
+    });
+    expect(loadConfig({ ...BASE, DRAIN_SECONDS: '900' }).drainSeconds).toBe(900);
+    expect(configError({ ...BASE, DRAIN_SECONDS: '901' }).message).toContain('DRAIN_SECONDS');
+    expect(configError({ ...BASE, DRAIN_TABLE_NAME: 'a b' }).message).toContain('DRAIN_TABLE_NAME');
   });
 
   it.each([
@@ -162,7 +178,10 @@ describe('loadConfig', () => {
 });
 
 describe('loadSettings', () => {
-  const PROJECT = { HUAWEICLOUD_SDK_PROJECT_ID: BASE.HUAWEICLOUD_SDK_PROJECT_ID };
+  const PROJECT = {
+    HUAWEICLOUD_SDK_PROJECT_ID: BASE.HUAWEICLOUD_SDK_PROJECT_ID,
+    DRAIN_TABLE_NAME: BASE.DRAIN_TABLE_NAME,
+  };
   function settingsError(env: Record<string, string | undefined>): string {
     try {
       loadSettings(env);

@@ -51,6 +51,7 @@ describe('createCredentialsProvider', () => {
       HUAWEICLOUD_SDK_AK: AK,
       HUAWEICLOUD_SDK_SK: SK,
       HUAWEICLOUD_SDK_PROJECT_ID: 'p1',
+      DRAIN_SECONDS: '0',
     });
     const provider = createCredentialsProvider(settings.credentialSource, {
       cacheSeconds: 60,
@@ -66,6 +67,7 @@ describe('createCredentialsProvider', () => {
       HUAWEICLOUD_SDK_AK_PARAMETER: '/aps/prod/ak',
       HUAWEICLOUD_SDK_SK_PARAMETER: '/aps/prod/sk',
       HUAWEICLOUD_SDK_PROJECT_ID: 'p1',
+      DRAIN_SECONDS: '0',
     }).credentialSource;
     const provider = createCredentialsProvider(source, { cacheSeconds: 60, ssm });
     expect(await provider.get()).toEqual({ ak: AK, sk: SK, securityToken: undefined });
@@ -117,6 +119,7 @@ describe('createCredentialsProvider', () => {
     const source = loadSettings({
       HUAWEICLOUD_SDK_SECRET_ID: 'aps/prod/huaweicloud',
       HUAWEICLOUD_SDK_PROJECT_ID: 'p1',
+      DRAIN_SECONDS: '0',
     }).credentialSource;
     const provider = createCredentialsProvider(source, { cacheSeconds: 60, secrets });
     expect(await provider.get()).toEqual({ ak: AK, sk: SK, securityToken: undefined });

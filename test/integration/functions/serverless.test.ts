@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DRAIN_TABLE_DEFINITION } from '../../../lib/drain/table.ts';
 import {
   DIMENSION,
   METRIC,
@@ -138,11 +139,16 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(remediate.Role).toEqual(arn('RemediateIamRoleLambdaExecution'));
   });
 
-  it('lets sweep read the key parameters, put reports and send to its two queues, nothing else', () => {
+  it('lets sweep read the key parameters, put reports, keep drains and send to its two queues, nothing else', () => {
     const statements = statementsOf('SweepIamRoleLambdaExecution');
     expect(actionsOf(statements)).toEqual(
       [
         ...LOGS_AND_XRAY,
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
         'kms:Decrypt',
         's3:PutObject',
         'sqs:SendMessage',
@@ -162,13 +168,19 @@ describe('serverless.yml packaged for a deployed stage', () => {
       arn('RemediationQueue'),
       arn('SweepFailureQueue'),
     ]);
+    expect(by('dynamodb:PutItem')?.Resource).toEqual(arn('DrainTable'));
   });
 
-  it('lets remediate read the key parameters, consume its queue and send to it and the dead-letter queue', () => {
+  it('lets remediate read the key parameters, keep drains, consume its queue and send to it and the dead-letter queue', () => {
     const statements = statementsOf('RemediateIamRoleLambdaExecution');
     expect(actionsOf(statements)).toEqual(
       [
         ...LOGS_AND_XRAY,
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
         'kms:Decrypt',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
@@ -181,6 +193,18 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(send?.Resource).toEqual([arn('RemediationQueue'), arn('RemediationDeadLetterQueue')]);
     const receive = statements.find((s) => s.Action.includes('sqs:ReceiveMessage'));
     expect(receive?.Resource).toEqual([arn('RemediationQueue')]);
+    const drains = statements.find((s) => s.Action.includes('dynamodb:Query'));
+    expect(drains?.Resource).toEqual(arn('DrainTable'));
+  });
+
+  it('keeps drains in the one table definition, its name in both functions', () => {
+    const table = resource('AWS::DynamoDB::Table', 'DrainTable');
+    expect(table).toEqual({ ...DRAIN_TABLE_DEFINITION, TableName: 'aps-autoscaler-drain-prod' });
+    const env = resource('AWS::Lambda::Function', 'SweepLambdaFunction').Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables.DRAIN_TABLE_NAME).toEqual({ Ref: 'DrainTable' });
+    expect(env.Variables.DRAIN_SECONDS).toBe('120');
   });
 
   it('never grants a wildcard action', () => {
@@ -384,6 +408,8 @@ describe('osls invoke local with the events in events/', () => {
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
+      // Today's remove-at-once path; draining is covered with a local DynamoDB elsewhere.
+      DRAIN_SECONDS: '0',
     };
   });
   beforeEach(async () => {

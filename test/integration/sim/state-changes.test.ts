@@ -238,7 +238,17 @@ describe('simulator state changes', () => {
       path: `${h.v1}/app-servers/actions/batch-maint`,
       json: { items: [FL_IDLE_A.id, 'srv-gone'], maintain_status: true },
     });
-    expect(bad.status).toBe(404);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('items[1]');
+    for (const items of [[], Array.from({ length: 21 }, (_, i) => `srv-${i}`)]) {
+      const refused = await h.call({
+        method: 'PATCH',
+        path: `${h.v1}/app-servers/actions/batch-maint`,
+        json: { items, maintain_status: true },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('items');
+    }
     expect(h.sim.state.getServer(FL_IDLE_A.id)?.maintain_status).toBe(false);
     const ok = await h.call({
       method: 'PATCH',

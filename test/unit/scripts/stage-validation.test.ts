@@ -15,6 +15,7 @@ function printed(env: Record<string, unknown>, retentionDays: unknown = '90'): P
         DRY_RUN: 'true',
         REPORT_BUCKET: { Ref: 'ReportBucket' },
         REMEDIATION_QUEUE_URL: { Ref: 'RemediationQueue' },
+        DRAIN_TABLE_NAME: { Ref: 'DrainTable' },
         ...env,
       },
     },

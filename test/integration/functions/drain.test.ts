@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSweepHandler } from '../../../functions/sweep.ts';
+import type { SweepReport } from '../../../lib/sweep/report.ts';
+import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
+import { armDrainRace } from '../../../sim/maintenance.ts';
+import type { Simulator } from '../../../sim/server.ts';
+import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
+
+// The inline sweep's drain lifecycle end to end: the simulator over real HTTP,
+// drain records and leases in a real local DynamoDB (dynalite), the drain
+// period waited on the simulator's virtual clock.
+
+const DRAIN_SECONDS = 120;
+// The demo fleet's three idle servers (sim/README.md).
+const CHOSEN = ['srv-fl-idle-a', 'srv-fl-idle-b', 'srv-si-idle-1'];
+
+describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
+  let sim: Simulator;
+  let dynamo: LocalDynamoDb;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamoDb();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+  beforeEach(async () => {
+    sim = await startFrozenSimulator();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  function sweep(options: { remainingMs?: number; onSleep?: () => void } = {}) {
+    const { logger, logs } = capturingLogger();
+    const sleeps: number[] = [];
+    const handler = createSweepHandler({
+      ...depsFor(sim, {
+        env: { DRAIN_SECONDS: String(DRAIN_SECONDS), DRAIN_TABLE_NAME: dynamo.tableName },
+        logger,
+      }),
+      dynamo: async () => dynamo.client,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        options.onSleep?.();
+        sim.clock.advance(ms);
+      },
+    });
+    const context = fakeContext({
+      remainingMs: options.remainingMs ?? 600_000,
+      now: () => sim.now().getTime(),
+    });
+    return {
+      logs,
+      sleeps,
+      run: async () => (await handler(loadEvent('schedule.json'), context)) as SweepReport,
+    };
+  }
+
+  const removals = (report: SweepReport) => report.groups.flatMap((g) => g.removals);
+  const inMaintenance = () =>
+    sim.state.servers.filter((s) => s.maintain_status === true).map((s) => s.id);
+
+  it('drains every chosen server, waits once, then removes each; nothing is left in maintenance', async () => {
+    const operatorMaintained = inMaintenance();
+    let maintainedDuringWait: string[] = [];
+    const { run, sleeps, logs } = sweep({
+      onSleep: () => (maintainedDuringWait = inMaintenance()),
+    });
+    const report = await run();
+    expect(sleeps).toEqual([DRAIN_SECONDS * 1_000]);
+    expect(maintainedDuringWait.filter((id) => !operatorMaintained.includes(id)).sort()).toEqual(
+      CHOSEN,
+    );
+    expect(
+      removals(report)
+        .filter((r) => r.outcome === 'removed')
+        .map((r) => [r.serverId, r.drainedSeconds])
+        .sort(),
+    ).toEqual(CHOSEN.map((id) => [id, DRAIN_SECONDS]));
+    expect(inMaintenance()).toEqual(operatorMaintained);
+    // One batch-maint call drains all three; each removed server's maintenance is lifted after.
+    expect(sim.calls.filter((c) => c.route === 'batchMaint')).toHaveLength(1 + CHOSEN.length);
+    expect(logs.lines.filter((l) => l.message === 'drain started')).toHaveLength(1);
+  });
+
+  it('undoes the drain of a server a user connected to during the window, and never removes it', async () => {
+    armDrainRace(sim.state, ['srv-fl-idle-b']);
+    const operatorMaintained = inMaintenance();
+    const report = await sweep().run();
+    const undone = removals(report).filter((r) => r.outcome === 'drain-undone');
+    expect(undone).toHaveLength(1);
+    expect(undone[0]).toMatchObject({ serverId: 'srv-fl-idle-b', undoReason: 'session-arrived' });
+    const busy = sim.state.getServer(undone[0]?.serverId ?? '');
+    expect(busy?.session_count).toBeGreaterThan(0);
+    expect(busy?.maintain_status).toBe(false);
+    expect(report.totals.outcomes.removed).toBe(2);
+    expect(inMaintenance()).toEqual(operatorMaintained);
+  });
+
+  it('a sweep killed after draining leaves servers the next sweep finishes', async () => {
+    // Step 2 done, then the invocation dies: the wait throws.
+    const killed = sweep({
+      onSleep: () => {
+        throw new Error('killed');
+      },
+    });
+    await expect(killed.run()).rejects.toThrow('killed');
+    expect(
+      inMaintenance()
+        .filter((id) => CHOSEN.includes(id))
+        .sort(),
+    ).toEqual(CHOSEN);
+    sim.clock.advance(DRAIN_SECONDS * 1_000);
+    const next = await sweep().run();
+    expect(next.recovered?.map((r) => [r.serverId, r.outcome]).sort()).toEqual(
+      CHOSEN.map((id) => [id, 'removed']),
+    );
+    expect(inMaintenance().filter((id) => CHOSEN.includes(id))).toEqual([]);
+  });
+});
