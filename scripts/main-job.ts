@@ -17,7 +17,7 @@ import { type LocalS3, startLocalS3 } from './lib/local-s3.ts';
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
 // A user connects to this server while it drains: its drain must be undone.
-const RACED_SERVER = 'srv-fl-idle-b';
+const RACED_SERVER = 'srv-fl-idle-a';
 
 /** Reads a kept report back from the local S3 server: proof it was written there. */
 async function readKept(s3: LocalS3, key: string): Promise<{ json: number; html: number }> {

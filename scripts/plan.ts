@@ -68,7 +68,9 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   const onSim = args.sim || !hasKey(env);
   const sim = onSim ? await startSim(args) : undefined;
   try {
-    const config: Config = loadConfig(sim === undefined ? env : simEnv(env, sim));
+    // Plan mode never drains (nothing is acted on): no drain table is needed.
+    const source = sim === undefined ? env : simEnv(env, sim);
+    const config: Config = loadConfig({ ...source, DRAIN_SECONDS: '0' });
     const header = headerLine(args, config, sim);
     const progress = progressReporter(process.stderr);
     const result = await runPlan({

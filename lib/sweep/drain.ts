@@ -76,6 +76,14 @@ export async function beginDrains(
       machineName: removal.machineName,
       idleMinutes: Math.floor(removal.idleMinutes),
     };
+    if (await inNoEcsGroup(removal, services, settings)) {
+      notDrained.set(removal.serverId, {
+        ...base,
+        outcome: 'not-in-ecs-group',
+        detail: 'the instance is in no ECS server group: nothing to remove it from, not drained',
+      });
+      continue;
+    }
     try {
       records.push(
         await drains.store.recordDrain({
@@ -237,4 +245,21 @@ async function freshView(
       evaluation.sessions === undefined ? undefined : indexSessionsByMachine(evaluation.sessions),
     error: evaluation.error?.message,
   };
+}
+
+/**
+ * True when `remove-member` could only answer `not-in-ecs-group` for this
+ * server: it is then never drained, or it would refuse new sessions for the
+ * drain period on every sweep for nothing. Unknown (a failed listing) is false:
+ * the remover reports that failure after the drain.
+ */
+async function inNoEcsGroup(
+  removal: Removal,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<boolean> {
+  if (settings.removalMode !== 'remove-member' || services.ecsGroupsOf === undefined) return false;
+  if (removal.instanceId === undefined || removal.instanceId === '') return false;
+  const groups = await services.ecsGroupsOf(removal.instanceId).catch(() => undefined);
+  return groups !== undefined && groups.length === 0;
 }

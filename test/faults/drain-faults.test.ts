@@ -20,7 +20,7 @@ import { capturingLogger, depsFor, startFrozenSimulator } from '../helpers/stack
 // maintenance by our hand, and the drain table ends empty.
 
 const DRAIN_SECONDS = 120;
-const RACED = 'srv-fl-idle-b';
+const RACED = 'srv-fl-idle-a';
 
 /** A DynamoDB client whose `send` throws once, right after the first command `after` matches succeeded. */
 function killingClient(client: DynamoDBClient, after: (command: unknown) => boolean) {

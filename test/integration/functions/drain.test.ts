@@ -12,8 +12,10 @@ import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/st
 // period waited on the simulator's virtual clock.
 
 const DRAIN_SECONDS = 120;
-// The demo fleet's three idle servers (sim/README.md).
-const CHOSEN = ['srv-fl-idle-a', 'srv-fl-idle-b', 'srv-si-idle-1'];
+// The demo fleet's idle servers the sweep drains (sim/README.md); the third one
+// it chooses, srv-fl-idle-b, is in no ECS server group: never drained.
+const CHOSEN = ['srv-fl-idle-a', 'srv-si-idle-1'];
+const NOT_IN_ECS_GROUP = 'srv-fl-idle-b';
 
 describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
   let sim: Simulator;
@@ -78,23 +80,26 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
         .map((r) => [r.serverId, r.drainedSeconds])
         .sort(),
     ).toEqual(CHOSEN.map((id) => [id, DRAIN_SECONDS]));
+    expect(removals(report).find((r) => r.serverId === NOT_IN_ECS_GROUP)).toMatchObject({
+      outcome: 'not-in-ecs-group',
+    });
     expect(inMaintenance()).toEqual(operatorMaintained);
-    // One batch-maint call drains all three; each removed server's maintenance is lifted after.
+    // One batch-maint call drains both; each removed server's maintenance is lifted after.
     expect(sim.calls.filter((c) => c.route === 'batchMaint')).toHaveLength(1 + CHOSEN.length);
     expect(logs.lines.filter((l) => l.message === 'drain started')).toHaveLength(1);
   });
 
   it('undoes the drain of a server a user connected to during the window, and never removes it', async () => {
-    armDrainRace(sim.state, ['srv-fl-idle-b']);
+    armDrainRace(sim.state, ['srv-fl-idle-a']);
     const operatorMaintained = inMaintenance();
     const report = await sweep().run();
     const undone = removals(report).filter((r) => r.outcome === 'drain-undone');
     expect(undone).toHaveLength(1);
-    expect(undone[0]).toMatchObject({ serverId: 'srv-fl-idle-b', undoReason: 'session-arrived' });
+    expect(undone[0]).toMatchObject({ serverId: 'srv-fl-idle-a', undoReason: 'session-arrived' });
     const busy = sim.state.getServer(undone[0]?.serverId ?? '');
     expect(busy?.session_count).toBeGreaterThan(0);
     expect(busy?.maintain_status).toBe(false);
-    expect(report.totals.outcomes.removed).toBe(2);
+    expect(report.totals.outcomes.removed).toBe(1);
     expect(inMaintenance()).toEqual(operatorMaintained);
   });
 

@@ -141,9 +141,14 @@ describe('remediate handler against the simulator', () => {
       value: 1,
       dimensions: expect.objectContaining({ service: 'aps-autoscaler' }),
     });
+    // The batch's evaluate-group removes two servers; one (srv-fl-idle-b) is in no ECS group.
     expect(emfValues(emf, 'Removals')).toContainEqual({
-      value: 2,
+      value: 1,
       dimensions: expect.objectContaining({ Outcome: 'removed' }),
+    });
+    expect(emfValues(emf, 'Removals')).toContainEqual({
+      value: 1,
+      dimensions: expect.objectContaining({ Outcome: 'not-in-ecs-group' }),
     });
   });
 

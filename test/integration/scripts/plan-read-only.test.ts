@@ -39,6 +39,7 @@ describe('npm run plan is read only', () => {
             const before = sim.state.snapshot(at);
             // DRY_RUN and SWEEP_MODE are set to every value: plan mode reads neither.
             const config = loadConfig({
+              DRAIN_SECONDS: '0', // as scripts/plan.ts: plan mode never drains
               HUAWEICLOUD_SDK_AK: sim.credentials.ak,
               HUAWEICLOUD_SDK_SK: sim.credentials.sk,
               HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
