@@ -24,7 +24,7 @@ describe('simulator admin API', () => {
       now: string;
     };
     expect(state.groups).toHaveLength(8);
-    expect(state.servers).toHaveLength(30);
+    expect(state.servers).toHaveLength(31);
     expect(state.sessions).toHaveLength(19);
     expect(state.now).toBe('2026-01-01T12:00:00.000Z');
     expect(h.sim.calls).toHaveLength(0);

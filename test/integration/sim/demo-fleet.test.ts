@@ -83,6 +83,8 @@ function oracle(
       reasons[m.id] = 'active-session';
     else if (m.job_status === 'RUNNING' || m.job_status === 'WAITING')
       reasons[m.id] = 'job-running';
+    else if (![undefined, null, '', 'null'].includes(m.task_status as string | null | undefined))
+      reasons[m.id] = 'task-running';
     else if (m.freeze?.some((f) => f.effect === 2)) reasons[m.id] = 'freeze-protected';
     else if (m.tags?.some((t) => t.key === PROTECT)) reasons[m.id] = 'protected';
     else if (!(last <= now - (idleMinutes as number) * 60_000)) reasons[m.id] = 'recently-used';
@@ -141,11 +143,11 @@ describe('demo fleet', () => {
     query_end_time: '2026-01-01T12:00:00.000Z',
   };
 
-  it('validates as a fleet and has 8 groups and 30 servers', () => {
+  it('validates as a fleet and has 8 groups and 31 servers', () => {
     const fleet = loadFleetFile(DEMO_FLEET_PATH);
     expect(fleet.now).toBe('2026-01-01T12:00:00.000Z');
     expect(fleet.groups).toHaveLength(8);
-    expect(fleet.servers).toHaveLength(30);
+    expect(fleet.servers).toHaveLength(31);
   });
 
   it('serves groups, servers, sessions, ECS groups and jobs that parse with the project schemas', async () => {
@@ -181,11 +183,11 @@ describe('demo fleet', () => {
     }
     // Every instance but srv-fl-idle-b's is in exactly one ECS group.
     const members = ecsList.server_groups.flatMap((e) => e.members);
-    expect(members).toHaveLength(29);
-    expect(new Set(members).size).toBe(29);
+    expect(members).toHaveLength(30);
+    expect(new Set(members).size).toBe(30);
     expect(members).not.toContain('5ca1ab1e-0007-4000-8000-000000000002');
     const servers = await listAll('app-servers', {}, (j) => ListAppServersResponseSchema.parse(j));
-    expect(servers).toHaveLength(30);
+    expect(servers).toHaveLength(31);
     for (const s of servers) {
       AppServerSchema.parse((await h.call({ path: `${h.v1}/app-servers/${s.id}` })).json);
     }
@@ -247,6 +249,7 @@ describe('demo fleet', () => {
           'srv-st-job-running': 'job-running',
           'srv-st-frozen': 'freeze-protected',
           'srv-st-protected': 'protected',
+          'srv-st-task-running': 'task-running',
         },
       },
     });

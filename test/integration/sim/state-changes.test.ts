@@ -102,7 +102,7 @@ describe('simulator state changes', () => {
       add_member: { instance_uuid: '00000000-0000-4000-8000-000000000000' },
     });
     expect(unknown.status).toBe(404);
-    expect(await ecsMembers(ECS_STEADY)).toHaveLength(4);
+    expect(await ecsMembers(ECS_STEADY)).toHaveLength(5);
   });
 
   it('DELETE removes the server (404 afterwards), returns a job and the group count follows', async () => {
