@@ -82,6 +82,8 @@ export interface ServerRemoval {
 
 /** Job polls before a release is reported as not confirmed. */
 export const MAX_JOB_POLLS = 20;
+/** Job reads in a row that may fail (lost or garbled answers) before the release is reported unconfirmed. */
+const MAX_FAILED_POLLS = 3;
 /** Waits between job polls: doubling from the first, capped at the last. */
 const POLL_WAIT_MS = [0, 500, 1_000, 2_000, 4_000];
 
@@ -246,21 +248,31 @@ async function releaseChunk(
 async function followJob(jobId: string, ctx: RemoverContext): Promise<Job | { error: Error }> {
   const sleep = ctx.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   let last: Job | undefined;
+  let lastError: Error | undefined;
+  let failedPolls = 0;
   for (let poll = 0; poll < MAX_JOB_POLLS; poll++) {
     const wait = POLL_WAIT_MS[Math.min(poll, POLL_WAIT_MS.length - 1)] as number;
     if (ctx.deadlineAt !== undefined && ctx.now() + wait >= ctx.deadlineAt) break;
     if (wait > 0) await sleep(wait);
     try {
       last = await ctx.aps.getJob(jobId);
+      failedPolls = 0;
     } catch (error) {
-      return { error: error instanceof Error ? error : new Error(String(error)) };
+      lastError = error instanceof Error ? error : new Error(String(error));
+      // A job read is safe to repeat: a lost or garbled answer is polled again;
+      // a refusal (a 4xx other than throttling) will not change.
+      const refused = error instanceof HuaweiApiError && error.status < 500 && error.status !== 429;
+      if (refused || ++failedPolls >= MAX_FAILED_POLLS) return { error: lastError };
+      continue;
     }
     if (last.status === 'SUCCESS' || last.status === 'FAILED') return last;
   }
   return {
-    error: new Error(
-      `job ${jobId} not finished (last status ${last?.status ?? 'unread'}); release not confirmed`,
-    ),
+    error:
+      lastError ??
+      new Error(
+        `job ${jobId} not finished (last status ${last?.status ?? 'unread'}); release not confirmed`,
+      ),
   };
 }
 

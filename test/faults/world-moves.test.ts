@@ -66,8 +66,11 @@ function movingWorld(sim: Simulator, seed: number): { fetch: typeof fetch; moves
         sim.state.addSession({ machine_name: server.machine_name }, now);
         moves.busied.add(server.id);
       } else if (draw < 2 / 3 && server.instance_id !== undefined) {
-        sim.state.removeMember(groupId, server.instance_id);
-        moves.left.add(server.id);
+        // The instance leaves its ECS group(s); the simulator then takes it
+        // out of its APS group (sim/README.md). One in no ECS group stays.
+        const ecsGroups = sim.state.ecs.groupsOf(server.instance_id);
+        for (const ecsGroup of ecsGroups) sim.state.removeMember(ecsGroup, server.instance_id);
+        if (ecsGroups.length > 0) moves.left.add(server.id);
       }
     }
     return response;

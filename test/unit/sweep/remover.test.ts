@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HuaweiApiError } from '../../../lib/errors.ts';
+import { HuaweiApiError, ResponseSchemaError } from '../../../lib/errors.ts';
 import type { AppServer, EcsServerGroup, Job } from '../../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import {
@@ -241,5 +241,28 @@ describe('removeServers, release', () => {
     expect(timedOut?.outcome).toBe('failed');
     expect(now).toBeLessThan(2_000);
     expect(late.calls.jobs).toBeLessThan(MAX_JOB_POLLS);
+  });
+
+  it('polls the job again after a lost or garbled answer, but not after a refusal', async () => {
+    const garbled = (path: string) =>
+      new ResponseSchemaError({ method: 'GET', path, detail: 'body is not JSON' });
+    const recovering = context([], {
+      ...release,
+      job: (id, poll) => {
+        if (poll === 1) throw garbled(`/v2/p-1/job/${id}`);
+        return { id, status: 'SUCCESS' };
+      },
+    });
+    expect((await removeServers([server(1, '0')], recovering.ctx))[0]?.outcome).toBe('removed');
+    expect(recovering.calls.jobs).toBe(2);
+
+    const refused = context([], {
+      ...release,
+      job: () => {
+        throw apiError(403);
+      },
+    });
+    expect((await removeServers([server(1, '0')], refused.ctx))[0]?.outcome).toBe('failed');
+    expect(refused.calls.jobs).toBe(1);
   });
 });
