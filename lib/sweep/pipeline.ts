@@ -85,14 +85,32 @@ export async function fetchAndEvaluate(
   forInstance?: string,
 ): Promise<GroupEvaluation> {
   const now = settings.now();
-  const [servers, sessions] = await Promise.allSettled([
-    services.aps.listServers({ serverGroupId: group.id }),
-    services.aps.listSessions({
-      serverGroupId: group.id,
-      begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
-      end: new Date(now),
-    }),
-  ]);
+  // A group skipped on its own record (policy off or invalid, group disabled,
+  // protect tag) needs no listing: no member or session can change that decision.
+  const onRecord = evaluateGroup({
+    group,
+    servers: [],
+    sessions: [],
+    now,
+    limits: settings.limits,
+  });
+  const [servers, sessions]: [
+    PromiseSettledResult<AppServer[]>,
+    PromiseSettledResult<SessionInfo[]>,
+  ] =
+    onRecord.kind === 'skip'
+      ? [
+          { status: 'fulfilled', value: [] },
+          { status: 'fulfilled', value: [] },
+        ]
+      : await Promise.allSettled([
+          services.aps.listServers({ serverGroupId: group.id }),
+          services.aps.listSessions({
+            serverGroupId: group.id,
+            begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
+            end: new Date(now),
+          }),
+        ]);
   const failure = [servers, sessions].find((r) => r.status === 'rejected');
   const error = failure === undefined ? undefined : describeFailure(failure.reason);
   // A server listed under another group is not trusted as a member of this one.

@@ -241,8 +241,9 @@ describe('sweep handler against the simulator', () => {
   });
 
   it('stops starting groups when the invocation runs out of time and names the ones left', async () => {
-    // Every request takes one second of a manual clock; 20 s budget, 5 s
-    // reserve, one group at a time: the listing and seven groups fit.
+    // Every request takes one second of a manual clock; 10 s budget, a third
+    // of it in reserve, one group at a time: the listing, the four groups
+    // skipped on their own record (no listing) and three more fit.
     let now = sim.now().getTime();
     const slowFetch: typeof fetch = (input, init) => {
       now += 1_000;
@@ -255,7 +256,7 @@ describe('sweep handler against the simulator', () => {
     });
     const report = await handler(
       loadEvent('schedule.json'),
-      fakeContext({ remainingMs: 20_000, now: () => now }),
+      fakeContext({ remainingMs: 10_000, now: () => now }),
     );
     expect(report.status).toBe('partial');
     expect(report.notVisited).toEqual([{ projectId: sim.projectId, serverGroupId: 'sg-steady' }]);

@@ -22,6 +22,21 @@ function fleetOfIdle(count: number) {
 }
 
 describe('fetchAndEvaluate', () => {
+  it.each([
+    [
+      'its policy is off',
+      { scaling_policy: { ...serverGroupFactory().scaling_policy, enable: false } },
+    ],
+    ['it is disabled', { server_group_status: false }],
+    ['it carries the protect tag', { tags: [{ key: 'protect', value: 'true' }] }],
+  ])('lists nothing for a group skipped on its own record: %s', async (_, overrides) => {
+    const group = serverGroupFactory(overrides);
+    const fake = createFakeServices({ groups: [group], servers: [serverFactory()] });
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).toBe('skip');
+    expect(fake.calls).toEqual([]);
+  });
+
   it('plans the idle members above the floor and logs the plan', async () => {
     const { group, fake } = fleetOfIdle(3);
     const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
