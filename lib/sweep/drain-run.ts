@@ -89,7 +89,11 @@ export async function drainThenAct(
   for (const [projectId, groups] of byProject) {
     const services = groups[0]?.services as PipelineServices;
     const candidates = groups.flatMap((g) =>
-      g.evaluation.decision.remove.map((removal) => ({ groupId: g.evaluation.group.id, removal })),
+      g.evaluation.decision.remove.map((removal) => ({
+        groupId: g.evaluation.group.id,
+        removal,
+        server: g.evaluation.servers.find((s) => s.id === removal.serverId),
+      })),
     );
     const begun = await beginDrains(candidates, run.owner, services, settingsOf(projectId));
     for (const group of groups) {

@@ -3,6 +3,7 @@ import { DrainConflictError, LeaseLostError } from '../drain/errors.ts';
 import { type GroupLease, groupLeaseKey, type Lease } from '../drain/group-lease.ts';
 import { chunkForMaintenance, type UndoReason } from '../drain/lifecycle.ts';
 import { drainUntil } from '../drain/settings.ts';
+import type { AppServer } from '../huawei/schemas.ts';
 import { indexSessionsByMachine } from '../scaling/idle.ts';
 import type { Removal } from '../scaling/types.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type PipelineServices,
   type PipelineSettings,
 } from './pipeline.ts';
+import { releaseRefusal } from './remover.ts';
 import type { RemovalReport } from './report.ts';
 
 export type { Settled } from './drain-settle.ts';
@@ -49,6 +51,8 @@ export const LEASE_TTL_MS = 120_000;
 export interface DrainCandidate {
   groupId: string;
   removal: Removal;
+  /** The server as the evaluation listed it, when kept: lets a removal that could only be refused skip the drain. */
+  server?: AppServer | undefined;
 }
 
 /**
@@ -68,7 +72,7 @@ export async function beginDrains(
   const drains = servicesOf(services);
   const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
-  for (const { groupId, removal } of candidates) {
+  for (const { groupId, removal, server } of candidates) {
     const now = settings.now();
     const base = {
       serverId: removal.serverId,
@@ -76,6 +80,16 @@ export async function beginDrains(
       machineName: removal.machineName,
       idleMinutes: Math.floor(removal.idleMinutes),
     };
+    // A server the remover could only refuse is never drained: it would refuse
+    // new sessions for the drain period on every sweep for nothing.
+    const refusal =
+      settings.removalMode === 'release' && server !== undefined
+        ? releaseRefusal(server)
+        : undefined;
+    if (refusal !== undefined) {
+      notDrained.set(removal.serverId, { ...base, ...refusal });
+      continue;
+    }
     if (await inNoEcsGroup(removal, services, settings)) {
       notDrained.set(removal.serverId, {
         ...base,

@@ -92,6 +92,7 @@ export async function evaluateAndDrain(
     const candidates = evaluation.decision.remove.map((removal) => ({
       groupId: group.id,
       removal,
+      server: evaluation.servers.find((s) => s.id === removal.serverId),
     }));
     const begun = await beginDrains(candidates, owner, services, settings);
     report.removals.push(...begun.notDrained.values());

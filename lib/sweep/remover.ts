@@ -176,6 +176,28 @@ async function provablyGone(
   }
 }
 
+/**
+ * Why `release` would refuse this server without a call (a yearly/monthly or
+ * an unknown charging mode), or undefined when it is releasable: pay-per-use
+ * ("0") or spot ("2") in `metadata.charging_mode` (docs/huawei-api.md).
+ */
+export function releaseRefusal(
+  server: Pick<AppServer, 'metadata'>,
+): Pick<ServerRemoval, 'outcome' | 'detail'> | undefined {
+  const mode = server.metadata?.['charging_mode'];
+  if (mode !== undefined && RELEASABLE.has(mode)) return undefined;
+  if (mode === '1') {
+    return {
+      outcome: 'prepaid',
+      detail: 'yearly/monthly: unsubscribe it instead; never released here',
+    };
+  }
+  return {
+    outcome: 'unknown-charging-mode',
+    detail: `metadata.charging_mode is ${mode === undefined ? 'missing' : JSON.stringify(mode)}: not released`,
+  };
+}
+
 async function release(
   servers: readonly AppServer[],
   ctx: RemoverContext,
@@ -183,22 +205,10 @@ async function release(
   const results = new Map<string, ServerRemoval>();
   const releasable: AppServer[] = [];
   for (const server of servers) {
-    const base = { serverId: server.id, instanceId: server.instance_id };
-    const mode = server.metadata?.['charging_mode'];
-    if (mode !== undefined && RELEASABLE.has(mode)) releasable.push(server);
-    else if (mode === '1') {
-      results.set(server.id, {
-        ...base,
-        outcome: 'prepaid',
-        detail: 'yearly/monthly: unsubscribe it instead; never released here',
-      });
-    } else {
-      results.set(server.id, {
-        ...base,
-        outcome: 'unknown-charging-mode',
-        detail: `metadata.charging_mode is ${mode === undefined ? 'missing' : JSON.stringify(mode)}: not released`,
-      });
-    }
+    const refusal = releaseRefusal(server);
+    if (refusal === undefined) releasable.push(server);
+    else
+      results.set(server.id, { serverId: server.id, instanceId: server.instance_id, ...refusal });
   }
   for (let i = 0; i < releasable.length; i += BATCH_LIMIT) {
     const chunk = releasable.slice(i, i + BATCH_LIMIT);

@@ -1,6 +1,7 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
+import { joinSessions } from '../scaling/session-join.ts';
 import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import {
@@ -189,13 +190,19 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
  * but those of the servers to remove are let go.
  */
 function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['evaluation'] {
-  const machines = new Set(evaluation.decision.remove.map((r) => r.machineName));
+  // Only the chosen servers (their charging mode decides a release before any
+  // drain) and the sessions joined to them by machine_name, sid or address,
+  // the same join the evaluation used, for the re-check before acting.
+  const chosen = new Set(evaluation.decision.remove.map((r) => r.serverId));
+  const servers = evaluation.servers.filter((s) => chosen.has(s.id));
+  const join =
+    evaluation.sessions === undefined ? undefined : joinSessions(servers, evaluation.sessions);
   const { id, name, scaling_policy } = evaluation.group;
   return {
     group: { id, name, scaling_policy },
     decision: { ...evaluation.decision, members: [] },
-    servers: [],
-    sessions: evaluation.sessions?.filter((s) => machines.has(s.machine_name)),
+    servers,
+    sessions: join === undefined ? undefined : [...new Set(servers.flatMap((s) => join.of(s)))],
   };
 }
 

@@ -33,12 +33,18 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     await sim.close();
   });
 
-  function sweep(options: { remainingMs?: number; onSleep?: () => void } = {}) {
+  function sweep(
+    options: { remainingMs?: number; onSleep?: () => void; env?: Record<string, string> } = {},
+  ) {
     const { logger, logs } = capturingLogger();
     const sleeps: number[] = [];
     const handler = createSweepHandler({
       ...depsFor(sim, {
-        env: { DRAIN_SECONDS: String(DRAIN_SECONDS), DRAIN_TABLE_NAME: dynamo.tableName },
+        env: {
+          DRAIN_SECONDS: String(DRAIN_SECONDS),
+          DRAIN_TABLE_NAME: dynamo.tableName,
+          ...options.env,
+        },
         logger,
       }),
       dynamo: async () => dynamo.client,
@@ -87,6 +93,22 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     // One batch-maint call drains both; each removed server's maintenance is lifted after.
     expect(sim.calls.filter((c) => c.route === 'batchMaint')).toHaveLength(1 + CHOSEN.length);
     expect(logs.lines.filter((l) => l.message === 'drain started')).toHaveLength(1);
+  });
+
+  it('never drains a server the remover could only refuse (release mode: a prepaid one)', async () => {
+    const operatorMaintained = inMaintenance();
+    let maintainedDuringWait: string[] = [];
+    const report = await sweep({
+      env: { REMOVAL_MODE: 'release' },
+      onSleep: () => (maintainedDuringWait = inMaintenance()),
+    }).run();
+    // srv-si-idle-1 is yearly/monthly (the demo fleet): kept, and never in maintenance.
+    expect(removals(report).find((r) => r.serverId === 'srv-si-idle-1')).toMatchObject({
+      outcome: 'prepaid',
+    });
+    expect(maintainedDuringWait).not.toContain('srv-si-idle-1');
+    expect(sim.state.getServer('srv-si-idle-1')?.server_group_id).toBe('sg-scale-in');
+    expect(inMaintenance()).toEqual(operatorMaintained);
   });
 
   it('undoes the drain of a server a user connected to during the window, and never removes it', async () => {
