@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trackChild } from './sim-process.ts';
+import { runNodeChild } from './node-child.ts';
 
 /** Where a cgroup (v1 `cpu` controller, or v2 with `cpu.max`) can be made, if anywhere. */
 const V1_CPU = '/sys/fs/cgroup/cpu';
@@ -64,42 +63,11 @@ export function createCpuQuota(share: number): CpuQuota | { unavailable: string 
  * joins the cgroup and then execs node, so every instruction of the child is
  * capped. Resolves with the last stdout line parsed as JSON.
  */
-export function runNodeChildIn<T>(
+export async function runNodeChildIn<T>(
   what: string,
   args: readonly string[],
   options: { cwd: string; env: Record<string, string>; quota?: CpuQuota | undefined },
 ): Promise<T> {
-  const node = process.execPath;
-  const [command, argv] =
-    options.quota === undefined
-      ? [node, args]
-      : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', options.quota.procsFile, node, ...args]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, {
-      cwd: options.cwd,
-      env: { PATH: process.env['PATH'] ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackChild(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`${what} failed (${code}): ${err.slice(0, 800)}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
-      } catch (error) {
-        reject(new Error(`bad output from ${what}: ${out.slice(0, 200)}`, { cause: error }));
-      }
-    });
-  });
+  const { quota, ...rest } = options;
+  return (await runNodeChild<T>(what, args, { ...rest, procsFile: quota?.procsFile })).result;
 }

@@ -17,11 +17,21 @@ export interface NodeChildResult<T> {
 export function runNodeChild<T>(
   what: string,
   args: readonly string[],
-  options: { cwd: string; env: Record<string, string> },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    /** A cgroup's `cgroup.procs`: a shell joins it, then execs node, so every instruction of the child is capped. */
+    procsFile?: string | undefined;
+  },
 ): Promise<NodeChildResult<T>> {
+  const node = process.execPath;
+  const [command, argv] =
+    options.procsFile === undefined
+      ? [node, args]
+      : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', options.procsFile, node, ...args]];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: {
         PATH: process.env['PATH'] ?? '',
