@@ -97,6 +97,15 @@ async function startReplayServer(recorded: readonly Recorded[]) {
   };
 }
 
+/**
+ * With BENCH_CPU_PROF_DIR set, each replaying child writes its V8 CPU profiles
+ * (one per thread; the largest is the main one) to `<dir>/mix-<mode>/`.
+ */
+function profileFlags(mode: string): string[] {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/mix-${mode}`];
+}
+
 export interface ClientMixResult {
   requests: number;
   /** Requests per route in the recorded mix. */
@@ -160,7 +169,7 @@ export async function runClientMixBench(
     const run = (mode: 'floor' | 'ours') =>
       runNodeChildIn<MixChildResult>(
         `client mix ${mode}`,
-        ['--import', 'tsx', CHILD, mode, JSON.stringify(o)],
+        [...profileFlags(mode), '--import', 'tsx', CHILD, mode, JSON.stringify(o)],
         {
           cwd: ROOT,
           env: { NODE_ENV: 'production' },

@@ -10,23 +10,18 @@ import {
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { readErrorBody, redact } from './error-body.ts';
-import { createNodeHttpTransport } from './node-http-transport.ts';
+import { createHttp1Transport } from './http1-transport.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
+import { type CanonicalTarget, createRequestSigner } from './request-signer.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
-import {
-  buildQueryString,
-  encodeRfc3986,
-  normalizePath,
-  type QueryParams,
-  signRequest,
-} from './signer.ts';
+import { buildQueryString, encodeRfc3986, normalizePath, type QueryParams } from './signer.ts';
 import { createFetchTransport, type Transport, type TransportResponse } from './transport.ts';
 
 /**
  * The transport every core uses unless given one: made once per module, so its
  * keep-alive pools outlive one invocation and a warm Lambda reuses its sockets.
  */
-const defaultTransport = createNodeHttpTransport();
+const defaultTransport = createHttp1Transport();
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,7 +30,7 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
-  /** How attempts go on the wire; default: one module-wide node:http(s) keep-alive transport. */
+  /** How attempts go on the wire; default: one module-wide HTTP/1.1 keep-alive transport (lib/huawei/http1-transport.ts). */
   transport?: Transport;
   /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;
@@ -104,15 +99,17 @@ export interface HttpCore {
   readonly stats: Readonly<HttpStats>;
 }
 
-interface Target {
+interface Target extends CanonicalTarget {
   /** `scheme://host[:port]`. */
   origin: string;
-  /** `host[:port]`, signed and sent as `Host`. */
-  host: string;
   /** Path and query exactly as signed and sent. */
-  path: string;
+  pathAndQuery: string;
   call: CallInfo;
 }
+
+/** A path made only of unreserved characters and `/` is its own canonical form. */
+const CANONICAL_PATH = /^[A-Za-z0-9\-._~/]*$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
 /**
  * One path segment, RFC 3986-encoded, for ids and other dynamic parts of a
@@ -172,25 +169,39 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
   const { credentials, projectId, timeoutMs, deadlineAt } = options;
   const stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
   const secrets = [credentials.ak, credentials.sk, credentials.securityToken ?? ''];
+  const signer = createRequestSigner(credentials, projectId);
+
+  const bases = new Map<string, { origin: string; host: string; prefix: string }>();
+  function baseOf(baseUrl: string) {
+    let base = bases.get(baseUrl);
+    if (base === undefined) {
+      const url = new URL(baseUrl);
+      if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+        throw new RangeError('baseUrl must not carry a query, fragment or user info');
+      }
+      base = { origin: url.origin, host: url.host, prefix: url.pathname.replace(/\/+$/, '') };
+      bases.set(baseUrl, base);
+    }
+    return base;
+  }
 
   function target(req: HttpRequest<z.ZodType>): Target {
-    const base = new URL(req.baseUrl);
-    if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
-      throw new RangeError('baseUrl must not carry a query, fragment or user info');
-    }
+    const base = baseOf(req.baseUrl);
     if (!req.path.startsWith('/') || /[?#]/.test(req.path)) {
       throw new RangeError('path must start with / and carry no query or fragment');
     }
-    const path = normalizePath(base.pathname.replace(/\/+$/, '') + req.path);
-    if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
-      throw new RangeError('path must not contain . or .. segments');
-    }
+    const joined = base.prefix + req.path;
+    const path = CANONICAL_PATH.test(joined) ? joined : normalizePath(joined);
+    if (DOT_SEGMENT.test(path)) throw new RangeError('path must not contain . or .. segments');
     const query = req.query ? buildQueryString(req.query) : '';
     const pathAndQuery = query === '' ? path : `${path}?${query}`;
     return {
+      method: req.method,
       origin: base.origin,
       host: base.host,
-      path: pathAndQuery,
+      path,
+      query,
+      pathAndQuery,
       call: { method: req.method, path: pathAndQuery },
     };
   }
@@ -204,36 +215,26 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     const remaining = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - startedAt;
     if (remaining <= 0) throw new TimeoutError({ ...to.call, timeoutMs, deadline: true });
     const budget = Math.min(timeoutMs, remaining);
-    const headers = signRequest(
-      {
-        method: req.method,
-        url: to.origin + to.path,
-        headers: { 'content-type': 'application/json', 'X-Project-Id': projectId, host: to.host },
-        body,
-      },
-      credentials,
-      new Date(startedAt),
-    );
-    const signature = headers['Authorization']?.split('Signature=')[1] ?? '';
+    const headers = signer.sign(to, body, startedAt);
     stats.requests += 1;
     const response = await transport.send({
       method: req.method,
       origin: to.origin,
-      path: to.path,
+      path: to.pathAndQuery,
       headers,
       body,
       timeoutMs: budget,
       deadline: budget < timeoutMs,
       call: to.call,
     });
-    return interpret(req, to.call, response, signature);
+    return interpret(req, to.call, response, headers);
   }
 
   function interpret<S extends z.ZodType>(
     req: HttpRequest<S>,
     call: CallInfo,
     response: TransportResponse,
-    signature: string,
+    sent: Record<string, string>,
   ): HttpResponse<z.infer<S>> {
     const { status, text } = response;
     const headerRequestId = response.requestId;
@@ -264,6 +265,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
     const requestId = headerRequestId ?? fromBody.requestId;
     if (req.acceptStatuses?.includes(status)) return { status, data: undefined, requestId };
     if (status === 429) stats.throttled += 1;
+    const signature = sent['Authorization']?.split('Signature=')[1] ?? '';
     throw new HuaweiApiError({
       ...call,
       status,

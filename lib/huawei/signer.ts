@@ -11,12 +11,15 @@ import type { Credentials } from '../config.ts';
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 /**
  * Percent-encodes `s` per RFC 3986: `A-Z a-z 0-9 - _ . ~` stay, every other
  * UTF-8 byte becomes `%XX` (upper-case hex). Throws a URIError on a lone
  * surrogate, which has no UTF-8 form.
  */
 export function encodeRfc3986(s: string): string {
+  if (UNRESERVED.test(s)) return s;
   // encodeURIComponent leaves ! ' ( ) * unescaped; RFC 3986 reserves them.
   return encodeURIComponent(s).replace(
     /[!'()*]/g,
