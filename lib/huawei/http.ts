@@ -9,6 +9,7 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
+import { checkerFor, FAIL } from './compiled-schema.ts';
 import { readErrorBody, redact } from './error-body.ts';
 import { createHttp1Transport } from './http1-transport.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
@@ -254,6 +255,11 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
       if (req.schema === undefined) {
         return { status, data: json as z.infer<S>, requestId: headerRequestId };
       }
+      // The compiled checker accepts only what zod accepts; zod decides (and words) the rest.
+      const checker = checkerFor(req.schema);
+      const checked = checker === null ? FAIL : checker(json);
+      if (checked !== FAIL)
+        return { status, data: checked as z.infer<S>, requestId: headerRequestId };
       const parsed = req.schema.safeParse(json);
       if (!parsed.success) {
         if (json === undefined) throw new ResponseSchemaError({ ...info, detail: 'body is empty' });
