@@ -28,12 +28,12 @@ const GROUPS = 50;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RAW = join(tmpdir(), 'aps-autoscaler-profile');
 
-type Transport = 'fetch' | 'undici' | 'node:http';
+type Transport = 'fetch' | 'undici' | 'default';
 
 const TRANSPORT_NAMES: Record<Transport, string> = {
   fetch: 'the built-in fetch (part A before)',
   undici: 'the undici Pool (lib/huawei/undici-transport.ts, part A after)',
-  'node:http': 'node:http keep-alive (lib/huawei/node-http-transport.ts, the default now)',
+  default: 'HTTP/1.1 over sockets (lib/huawei/http1-transport.ts, the default)',
 };
 
 async function main(): Promise<void> {
@@ -55,12 +55,12 @@ async function main(): Promise<void> {
       projectId: sim.projectId,
     });
     for await (const g of probe.listServerGroups()) groupIds.push(g.id);
-    for (const transport of ['fetch', 'undici', 'node:http'] as Transport[]) {
+    for (const transport of ['fetch', 'undici', 'default'] as Transport[]) {
       const http = createHttpCore({
         credentials: { ak: sim.ak, sk: sim.sk },
         projectId: sim.projectId,
         timeoutMs: 30_000,
-        // node:http keep-alive is the default transport; fetch is the one the core used first.
+        // The default transport unless fetch or undici is named.
         ...(transport === 'fetch' ? { fetch: globalThis.fetch } : {}),
         ...(transport === 'undici' ? { transport: createUndiciTransport() } : {}),
       });

@@ -118,10 +118,10 @@ function transportLine(undiciRun: IdealBenchResult, fetchRun: IdealBenchResult):
   const cpu = (r: IdealBenchResult) => fmt(r.cpu.clientMs / r.requests, 2);
   return line({
     name: 'diagnostic: warm sweep wall ÷ ideal, default transport vs built-in fetch',
-    inputs: `the sweep of the first line again, twice, in the same (now warm) process, simulator reset before each: the default transport (node:http keep-alive, lib/huawei/node-http-transport.ts), then the built-in fetch (createFetchTransport)`,
+    inputs: `the sweep of the first line again, twice, in the same (now warm) process, simulator reset before each: the default transport (HTTP/1.1 keep-alive over sockets, lib/huawei/http1-transport.ts), then the built-in fetch (createFetchTransport)`,
     value: round(ratio(undiciRun)),
     unit: 'ratio',
-    shown: `${fmt(ratio(undiciRun), 2)} over node:http (wall ${seconds(undiciRun.wallMs)}, client CPU ${cpu(undiciRun)} ms/request, ${fmt(undiciRun.client.meanHeadersMs, 1)} ms to headers) vs ${fmt(ratio(fetchRun), 2)} over fetch (wall ${seconds(fetchRun.wallMs)}, client CPU ${cpu(fetchRun)} ms/request, ${fmt(fetchRun.client.meanHeadersMs, 1)} ms to headers)`,
+    shown: `${fmt(ratio(undiciRun), 2)} over the default transport (wall ${seconds(undiciRun.wallMs)}, client CPU ${cpu(undiciRun)} ms/request, ${fmt(undiciRun.client.meanHeadersMs, 1)} ms to headers) vs ${fmt(ratio(fetchRun), 2)} over fetch (wall ${seconds(fetchRun.wallMs)}, client CPU ${cpu(fetchRun)} ms/request, ${fmt(fetchRun.client.meanHeadersMs, 1)} ms to headers)`,
     target: { op: '<=', value: 1.1 },
     met:
       undiciRun.status === 'completed' &&

@@ -105,7 +105,7 @@ async function makePageFn(mode: ClientMode, o: ClientChildOptions): Promise<Page
         credentials: { ak: o.ak, sk: o.sk },
         projectId: o.projectId,
         timeoutMs: 30_000,
-        // `ours` is the default transport the functions ship with (node:http keep-alive).
+        // `ours` is the default transport the functions ship with (lib/huawei/http1-transport.ts).
         ...(mode === 'ours-fetch' ? { fetch: globalThis.fetch } : {}),
         ...(mode === 'ours-undici' ? { transport: createUndiciTransport() } : {}),
       });

@@ -10,12 +10,12 @@ export function clientLines(r: ClientCpuBenchResult, o: ClientCpuBenchOptions): 
   const per = (x: ClientRun) => x.cpuPerRequestMs;
   const server = `a local node:http server answering ECS GET /v1/{project_id}/cloudservers/os-server-groups?limit=100&marker=… with pre-built ${Math.round(r.pageBytes / 1024)} KB pages of 100 groups (ListServerGroupsResponse shape; signatures not checked), bench/lib/server-group-pages.ts`;
   const cpuInputs = `${o.requests} sequential requests per client, each client in a fresh node (bench/lib/client-cpu-child.ts), CPU = the child's process.cpuUsage over the measured requests (start-up and ${o.warmup} warm-up requests excluded); ${server}`;
-  const breakdown = `floor (node:http keep-alive + JSON.parse) ${ms(per(c.floor))}, fetch + JSON.parse ${ms(per(c.fetch))}, undici Pool + JSON.parse ${ms(per(c.undici))}, ours over fetch ${ms(per(c['ours-fetch']))}, ours over undici ${ms(per(c['ours-undici']))}, ours over node:http (the default) ${ms(per(c.ours))}, official SDK ${ms(per(c.official))} ms CPU/request`;
+  const breakdown = `floor (node:http keep-alive + JSON.parse) ${ms(per(c.floor))}, fetch + JSON.parse ${ms(per(c.fetch))}, undici Pool + JSON.parse ${ms(per(c.undici))}, ours over fetch ${ms(per(c['ours-fetch']))}, ours over undici ${ms(per(c['ours-undici']))}, ours over its default transport (HTTP/1.1 over sockets) ${ms(per(c.ours))}, official SDK ${ms(per(c.official))} ms CPU/request`;
   const ours = c.ours;
   const lines: BenchLine[] = [
     line({
       name: 'client CPU per request ÷ the floor',
-      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over its default transport (node:http keep-alive, lib/huawei/node-http-transport.ts)`,
+      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over its default transport (HTTP/1.1 keep-alive over sockets, lib/huawei/http1-transport.ts)`,
       value: round(per(ours) / per(c.floor)),
       unit: 'ratio',
       shown: `${(per(ours) / per(c.floor)).toFixed(2)} (${breakdown})`,
@@ -41,7 +41,9 @@ export function clientLines(r: ClientCpuBenchResult, o: ClientCpuBenchOptions): 
     }),
   ];
   const q = r.quota;
-  const idealNote = `ideal ${s(q.idealMs)} = ⌈${o.requests} ÷ ${o.concurrency}⌉ × ${o.latencyMs} ms; formula estimate = ideal + client CPU ÷ ${q.share} = ${s(q.estimateMs)}`;
+  // What the bare floor (node:http + JSON.parse, no signing, no checks) would need on the same share.
+  const floorMs = q.idealMs + (per(c.floor) * o.requests) / q.share;
+  const idealNote = `ideal ${s(q.idealMs)} = ⌈${o.requests} ÷ ${o.concurrency}⌉ × ${o.latencyMs} ms; formula estimate = ideal + client CPU ÷ ${q.share} = ${s(q.estimateMs)}; the floor's CPU alone would give ${(floorMs / q.idealMs).toFixed(2)} × ideal by the same formula`;
   lines.push(
     'ours' in q
       ? line({

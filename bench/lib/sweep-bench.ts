@@ -1,5 +1,5 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
+import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
 import type { Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
@@ -31,7 +31,7 @@ const LIMITS = {
 };
 
 /** The transport the functions ship with (lib/huawei/http.ts makes the same one). */
-const DEFAULT_TRANSPORT = createNodeHttpTransport();
+const DEFAULT_TRANSPORT = createHttp1Transport();
 
 /** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
 export interface CpuUse {
@@ -228,7 +228,7 @@ export async function runIdealBench(
     concurrency: CONCURRENCY,
     transport:
       options.transport?.name ??
-      'node:http keep-alive (default, lib/huawei/node-http-transport.ts)',
+      'HTTP/1.1 keep-alive over sockets (default, lib/huawei/http1-transport.ts)',
     wallMs,
     ideal,
     idealMs: ideal.totalMs,

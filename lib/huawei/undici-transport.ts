@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { networkError, type Send, type Transport, timeoutError } from './transport.ts';
 
-// Not the default (lib/huawei/node-http-transport.ts is): undici adds ~500 KB
+// Not the default (lib/huawei/http1-transport.ts is): undici adds ~500 KB
 // to each Lambda bundle. Kept for the bench's side by side.
 
 export interface UndiciTransportOptions {

@@ -5,7 +5,6 @@ import * as z from 'zod';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
 import { createHttp1Transport } from '../../../lib/huawei/http1-transport.ts';
-import { createNodeHttpTransport } from '../../../lib/huawei/node-http-transport.ts';
 import { signHeaders } from '../../../lib/huawei/signer.ts';
 import {
   createFetchTransport,
@@ -40,7 +39,6 @@ function req(overrides: Partial<TransportRequest> = {}): TransportRequest {
 
 const transports: [string, () => Transport][] = [
   ['HTTP/1.1 over sockets (the default)', () => createHttp1Transport()],
-  ['node:http keep-alive', () => createNodeHttpTransport()],
   ['undici Pool', () => createUndiciTransport()],
   ['fetch', () => createFetchTransport(globalThis.fetch)],
 ];
