@@ -28,10 +28,12 @@ function nonEmpty(value: unknown): value is string {
 /** A server's addresses (`host_address[].addr`), without empty ones. */
 export function addressesOf(server: AppServer): string[] {
   const list = server.host_address;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((entry) =>
-    entry !== null && typeof entry === 'object' && nonEmpty(entry.addr) ? [entry.addr] : [],
-  );
+  const out: string[] = [];
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    if (entry !== null && typeof entry === 'object' && nonEmpty(entry.addr)) out.push(entry.addr);
+  }
+  return out;
 }
 
 /** Whether a server has any key a session can join it by. */
