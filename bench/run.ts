@@ -362,7 +362,7 @@ async function fanoutBenches(): Promise<BenchLine[]> {
   try {
     const r = await runFanoutBench(sim, fleet, {
       latencyMs: LATENCY_MS,
-      workers: [1, 2, 4, 8],
+      workers: (process.env['BENCH_FANOUT_WORKERS'] ?? '1,2,4,8').split(',').map(Number),
       progress,
     });
     return fanoutLines(r);

@@ -81,7 +81,14 @@ function machineJiffies(): { busy: number; total: number } {
 function forkWorker(options: FanoutWorkerOptions): { child: ChildProcess; ready: Promise<void> } {
   const child = fork(WORKER, [JSON.stringify(options)], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    // With BENCH_CPU_PROF_DIR set, each worker writes its V8 CPU profiles there (bench/PROFILE.md).
+    execArgv: [
+      ...(process.env['BENCH_CPU_PROF_DIR']
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}/fanout-worker`]
+        : []),
+      '--import',
+      'tsx',
+    ],
     env: {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',

@@ -109,7 +109,17 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       '--rebase',
       ...(options.args ?? []),
     ],
-    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    {
+      // With BENCH_CPU_PROF_DIR set, the simulator writes its V8 CPU profiles there (bench/PROFILE.md).
+      execArgv: [
+        ...(process.env['BENCH_CPU_PROF_DIR']
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}/sim`]
+          : []),
+        '--import',
+        'tsx',
+      ],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
   );
   trackChild(child);
   let timer: NodeJS.Timeout | undefined;
