@@ -8,7 +8,7 @@ import { runEvaluateBench } from './evaluate.ts';
 import { ROOT } from './lib/bundle.ts';
 import { runClientCpuBench } from './lib/client-cpu.ts';
 import { clientLines } from './lib/client-lines.ts';
-import { runClientMixBench } from './lib/client-mix.ts';
+import { mixProfileMarkdown, runClientMixBench } from './lib/client-mix.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
 import { runFanoutBench } from './lib/fanout.ts';
 import { fanoutLines } from './lib/fanout-lines.ts';
@@ -153,7 +153,7 @@ function quotaLine(q: SweepQuotaResult, ideal: IdealBenchResult): BenchLine {
   const r = q.run;
   return line({
     name: `sweep vs. the ideal on a ${q.share}-core budget: wall ÷ ideal`,
-    inputs: `the sweep of the first line again (simulator reset), the handler in a fresh node (bench/lib/memory-child.ts via tsx) inside a CPU quota (${q.describe}), the simulator outside it; same ideal`,
+    inputs: `the sweep of the first line again (simulator reset), the sweep handler bundled as serverless.yml bundles it (bench/lib/memory-child.ts) in a fresh node inside a CPU quota (${q.describe}), the simulator outside it; same ideal`,
     value: round(r.durationMs / ideal.idealMs),
     unit: 'ratio',
     shown: `${fmt(r.durationMs / ideal.idealMs, 2)} (wall ${seconds(r.durationMs)}, ideal ${seconds(ideal.idealMs)}; ${fmt(r.requests)} requests, ${fmt(r.removed)} removed, ${r.status}, ${r.errors} errors; ${formula})`,
@@ -350,6 +350,7 @@ async function clientBenches(): Promise<BenchLine[]> {
     shown: `${fmt(ratio, 2)} (ours ${fmt(per(mix.ours), 3)} ms vs floor ${fmt(per(mix.floor), 3)} ms CPU/request)`,
     target: { op: '<=', value: 1.3 },
     details: { ...mix },
+    appendix: mixProfileMarkdown(mix),
   });
   return [mixLine, ...clientLines(await runClientCpuBench(options), options)];
 }
@@ -439,7 +440,7 @@ async function main(): Promise<void> {
     '',
     'How each line is measured (bench/run.ts and bench/lib/):',
     '',
-    "- **ideal** = evaluate + act, built from the **minimum** requests (below), not from the client's own count: evaluate = max(depth × L, listing requests × L ÷ C) with depth = the group-listing pages, then one group's listing pages; act = max(2 × the most removals in one group × L, 2 × removals × L ÷ C), because one group's removals run one after another (a re-read, then the removal) and acting waits for every evaluation (the sweep cap needs all decisions: the evaluate→act barrier). L the latency the simulator adds, C = MAX_CONCURRENCY. **Where it is still optimistic**: CPU (client and simulator) counts as free; each phase assumes its slots are packed perfectly, so a long chain and the bulk overlap as if the chain cost nothing extra; the listing of a group's sessions is assumed to start with its servers' (it does not wait for the first server page); the simulator's own time per request beyond L is not counted. The first sweep runs in a fresh bench process (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine; the diagnostic line repeats it warm, over the default node:http transport and then over the built-in fetch.",
+    "- **ideal** = evaluate + act, built from the **minimum** requests (below), not from the client's own count: evaluate = max(depth × L, listing requests × L ÷ C) with depth = the group-listing pages, then one group's listing pages; act = max(2 × the most removals in one group × L, 2 × removals × L ÷ C), because one group's removals run one after another (a re-read, then the removal) and acting waits for every evaluation (the sweep cap needs all decisions: the evaluate→act barrier). L the latency the simulator adds, C = MAX_CONCURRENCY. **Where it is still optimistic**: CPU (client and simulator) counts as free; each phase assumes its slots are packed perfectly, so a long chain and the bulk overlap as if the chain cost nothing extra; the listing of a group's sessions is assumed to start with its servers' (it does not wait for the first server page); the simulator's own time per request beyond L is not counted. The first sweep runs in a fresh bench process (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine; the diagnostic line repeats it warm, over the default transport (HTTP/1.1 over sockets) and then over the built-in fetch.",
     "- **minimum requests** come from the generated fleet's own records (bench/lib/fleet-minimum.ts), not from our client: ⌈groups ÷ 100⌉ pages of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs no listing at all; a group whose members alone put it at or over its threshold needs its server pages only (no session history); any other ⌈servers ÷ 100⌉ + ⌈sessions in 24 h ÷ 100⌉ pages (at least one each); + 2 per removal the rules allow. Those removals come from a second, plain reading of the rules in that file (no lib/scaling import): what it shares with the client is the fleet and the rules as README.md states them; test/unit/bench/fleet-minimum.test.ts checks the two readings agree group by group. A client that lists what it need not shows a ratio above 1.00; the line is met only if the simulator's log and its removals agree with the report and the expected removals.",
     '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
     "- **cold start**: bundle against bundle. Our handlers and bench/lib/sdk-shell.ts (the same middy + Powertools shell around the official `@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are bundled with the same esbuild settings, each `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. After the load the child times the SQS client's first use (`@aws-sdk/client-sqs` is external: the Lambda runtime provides it, and our handlers import it lazily), and the ratio counts it on both sides, as the invocation that first sends to SQS pays it. sdk-core 3.1.211 needs `uuid` without declaring it, so its bundle resolves a stand-in on `crypto.randomUUID` (the real package would cost it more, not less).",
@@ -447,6 +448,7 @@ async function main(): Promise<void> {
     '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process. The main lines are the **acting** sweep (DRY_RUN false: it holds what each removal needs, re-reads and removes); the dry run is a second, labelled line.',
     '- **commit, history, spread**: every run records the commit it measured and whether the tree was clean (results.json `commit`, `clean`, and the first line here), and appends its values to `history` in results.json. A line whose target lies inside the spread of its own history (same name and inputs, at least two runs) is shown as "within spread" instead of met or missed: the difference is noise.',
     '',
+    ...lines.flatMap((l) => (l.appendix === undefined ? [] : [l.appendix, ''])),
   ].join('\n');
   writeFileSync(join(outDir, 'RESULTS.md'), markdown);
 

@@ -4,8 +4,9 @@
 // client uses for that route). Prints the CPU it spent on the measured
 // requests, start-up and warm-up excluded. Run by bench/lib/client-mix.ts;
 // argv: <mode> <json options>.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type * as z from 'zod';
 import { createHttpCore, type HttpMethod } from '../../lib/huawei/http.ts';
 import {
@@ -40,6 +41,8 @@ export interface MixChildOptions {
   /** JSON file holding the RecordedRequest[] to replay, in order. */
   file: string;
   warmup: number;
+  /** When set, the measured pass runs under the V8 profiler and its .cpuprofile is written here. */
+  profileFile?: string;
 }
 
 export interface MixChildResult {
@@ -137,9 +140,21 @@ async function main(): Promise<void> {
   const send = mode === 'floor' ? floor(o) : ours(o, requests);
   // Warm-up: the first requests of the mix (the replay server answers each key's recordings in a cycle).
   for (const r of requests.slice(0, o.warmup)) await send(r);
+  const session = o.profileFile === undefined ? undefined : new Session();
+  if (session !== undefined) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
   const before = cpuMs();
   const started = performance.now();
   for (const r of requests) await send(r);
+  if (session !== undefined && o.profileFile !== undefined) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(o.profileFile, JSON.stringify(profile));
+    session.disconnect();
+  }
   const result: MixChildResult = {
     mode,
     requests: requests.length,

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,12 @@ import type { Transport } from '../../lib/huawei/transport.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from '../../sim/route-table.ts';
 import type { MixChildOptions, MixChildResult, RecordedRequest } from './client-mix-child.ts';
+import {
+  type CpuProfile,
+  type ProfileSummary,
+  profileMarkdown,
+  summariseProfile,
+} from './cpu-profile-summary.ts';
 import { runNodeChildIn } from './cpu-quota.ts';
 import type { SimProcess } from './sim-process.ts';
 import { benchDeps } from './sweep-deps.ts';
@@ -113,6 +119,8 @@ export interface ClientMixResult {
   bytes: number;
   floor: MixChildResult;
   ours: MixChildResult;
+  /** Where each one's CPU went in a separate, profiled pass over the same mix (profiler on). */
+  profiles: { floor: ProfileSummary; ours: ProfileSummary };
 }
 
 /**
@@ -166,10 +174,10 @@ export async function runClientMixBench(
       file,
       warmup: options.warmup,
     };
-    const run = (mode: 'floor' | 'ours') =>
+    const run = (mode: 'floor' | 'ours', extra: Partial<MixChildOptions> = {}) =>
       runNodeChildIn<MixChildResult>(
         `client mix ${mode}`,
-        [...profileFlags(mode), '--import', 'tsx', CHILD, mode, JSON.stringify(o)],
+        [...profileFlags(mode), '--import', 'tsx', CHILD, mode, JSON.stringify({ ...o, ...extra })],
         {
           cwd: ROOT,
           env: { NODE_ENV: 'production' },
@@ -177,7 +185,16 @@ export async function runClientMixBench(
       );
     const floor = await run('floor');
     const ours = await run('ours');
+    const profiled = async (mode: 'floor' | 'ours') => {
+      const profileFile = join(tmpdir(), `aps-autoscaler-mix-${mode}-${process.pid}.cpuprofile`);
+      await run(mode, { profileFile });
+      const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
+      rmSync(profileFile, { force: true });
+      return summariseProfile(profile, 15);
+    };
+    const profiles = { floor: await profiled('floor'), ours: await profiled('ours') };
     return {
+      profiles,
       requests: recorded.length,
       routes,
       bytes: recorded.reduce((n, r) => n + Buffer.byteLength(r.text), 0),
@@ -187,4 +204,20 @@ export async function runClientMixBench(
   } finally {
     await replay.close();
   }
+}
+
+/** This run's profile of the mix replay, ours and the floor, for RESULTS.md. */
+export function mixProfileMarkdown(mix: ClientMixResult): string {
+  return [
+    "## Where the client's CPU goes in the real mix (profiled in this run)",
+    '',
+    `Each replaying child of the mix line once more over the same ${mix.requests} requests, the V8 sampling profiler on (100 µs) for the measured pass only; the ratio in the table comes from the unprofiled pass. The profiles before this work (node:http, the general signer, zod) are in bench/PROFILE.md.`,
+    '',
+    profileMarkdown(
+      'ours: lib/huawei/http.ts over HTTP/1.1 sockets, request signer, compiled schemas',
+      mix.profiles.ours,
+    ),
+    '',
+    profileMarkdown('the floor: node:http keep-alive + JSON.parse', mix.profiles.floor),
+  ].join('\n');
 }

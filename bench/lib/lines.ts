@@ -19,6 +19,8 @@ export interface BenchLine {
   met: boolean;
   /** Everything else measured for this line, kept in results.json. */
   details?: Record<string, unknown>;
+  /** Markdown RESULTS.md prints after the table (e.g. this run's CPU profile behind the line). */
+  appendix?: string;
   /** Set when the target lies inside the spread of this line's own history (bench/lib/history.ts). */
   spread?: { min: number; max: number; runs: number };
 }

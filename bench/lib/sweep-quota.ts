@@ -1,10 +1,8 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import { createCpuQuota, runNodeChildIn } from './cpu-quota.ts';
 import type { MemoryChildResult } from './memory-child.ts';
 import type { SimProcess } from './sim-process.ts';
-
-const CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type SweepQuotaResult = {
   share: number;
@@ -13,10 +11,11 @@ export type SweepQuotaResult = {
 } & ({ describe: string; run: MemoryChildResult } | { unavailable: string });
 
 /**
- * The acting sweep of the ideal line again, in a fresh node (tsx, not
- * bundled) whose every instruction runs inside a CPU quota of `share` of one
- * core (a cgroup); the simulator stays outside it. Where no cgroup can be
- * made, only the formula is returned.
+ * The acting sweep of the ideal line again, in a fresh node running the
+ * sweep handler bundled as serverless.yml bundles it (bench/lib/memory-child.ts),
+ * every instruction of that process inside a CPU quota of `share` of one core
+ * (a cgroup); the simulator stays outside it. Where no cgroup can be made,
+ * only the formula is returned.
  */
 export async function runSweepUnderQuota(
   sim: SimProcess,
@@ -27,37 +26,39 @@ export async function runSweepUnderQuota(
   if ('unavailable' in quota) {
     return { share: options.share, estimateMs, unavailable: quota.unavailable };
   }
+  const scratch = scratchDir('aps-bench-quota');
   try {
+    const built = await buildLikeServerless(['bench/lib/memory-child.ts'], scratch.path);
+    const bundle = built['memory-child']?.path;
+    if (bundle === undefined) throw new Error('memory child was not built');
     await sim.reset();
     await sim.setFaults({ routes: { '*': { latencyMs: options.latencyMs } } });
-    const run = await runNodeChildIn<MemoryChildResult>(
-      'sweep under a CPU quota',
-      ['--import', 'tsx', CHILD],
-      {
-        cwd: ROOT,
-        env: {
-          NODE_ENV: 'production',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          BENCH_SIM: JSON.stringify({
-            url: sim.url,
-            projectId: sim.projectId,
-            ak: sim.ak,
-            sk: sim.sk,
-          }),
-          BENCH_ENV: JSON.stringify({
-            MAX_CONCURRENCY: '16',
-            RATE_LIMIT_RPS: '0',
-            HTTP_TIMEOUT_MS: '10000',
-            SESSION_LOOKBACK_HOURS: '24',
-            DRY_RUN: 'false',
-            MAX_REMOVALS_PER_SWEEP: '1000000',
-          }),
-        },
-        quota,
+    const run = await runNodeChildIn<MemoryChildResult>('sweep under a CPU quota', [bundle], {
+      cwd: ROOT,
+      env: {
+        NODE_PATH: join(ROOT, 'node_modules'),
+        NODE_ENV: 'production',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        BENCH_SIM: JSON.stringify({
+          url: sim.url,
+          projectId: sim.projectId,
+          ak: sim.ak,
+          sk: sim.sk,
+        }),
+        BENCH_ENV: JSON.stringify({
+          MAX_CONCURRENCY: '16',
+          RATE_LIMIT_RPS: '0',
+          HTTP_TIMEOUT_MS: '10000',
+          SESSION_LOOKBACK_HOURS: '24',
+          DRY_RUN: 'false',
+          MAX_REMOVALS_PER_SWEEP: '1000000',
+        }),
       },
-    );
+      quota,
+    });
     return { share: options.share, estimateMs, describe: quota.describe, run };
   } finally {
     quota.remove();
+    scratch.remove();
   }
 }
