@@ -131,28 +131,39 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
     query: QueryParams,
     schema: z.ZodType<{ count: number; items: T[] }>,
   ): AsyncGenerator<T> {
-    let offset = 0;
-    let received = 0;
-    let count = 0;
-    let lastRequestId: string | undefined;
-    for (;;) {
-      const { data, requestId } = await http.request({
+    const page = (offset: number) =>
+      http.request({
         method: 'GET',
         baseUrl: endpoint,
         path,
         query: { ...query, offset, limit: PAGE_SIZE },
         schema,
       });
+    let offset = 0;
+    let received = 0;
+    let count = 0;
+    let lastRequestId: string | undefined;
+    let next = page(0);
+    for (;;) {
+      const { data, requestId } = await next;
       if (data === undefined) {
         throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
       }
       lastRequestId = requestId;
       // `count` is the total; the latest page's word on it is the one kept.
       count = data.count;
+      const more = data.items.length > 0 && offset + data.items.length < count;
+      if (more) {
+        // Read one page ahead, only when the total says there is one, so its
+        // round trip overlaps the caller's work on this page. Its failure is
+        // seen when it is awaited; a caller that stops early leaves it unread.
+        next = page(offset + data.items.length);
+        next.catch(() => undefined);
+      }
       for (const item of data.items) yield item;
       received += data.items.length;
       offset += data.items.length;
-      if (data.items.length === 0 || offset >= count) break;
+      if (!more) break;
     }
     if (received < count) throw new IncompleteListingError(what, count, received, lastRequestId);
   }
