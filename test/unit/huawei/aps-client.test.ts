@@ -72,12 +72,31 @@ describe('listServerGroups', () => {
     expect(PAGE_SIZE).toBe(100);
   });
 
-  it('yields the first page before asking for the next', async () => {
+  it('asks for the next page while the caller works on this one, never past the total', async () => {
     server.handle(paged(Array.from({ length: 150 }, (_, i) => group(i))));
     const iterator = aps.listServerGroups();
     await iterator.next();
-    expect(server.requests).toHaveLength(1);
-    await iterator.return(undefined);
+    // The caller holds item 0; the second (last) page is read meanwhile.
+    for (let i = 0; i < 100 && server.requests.length < 2; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(server.requests.map((r) => r.query.get('offset'))).toEqual(['0', '100']);
+    const rest = await drain({ [Symbol.asyncIterator]: () => iterator });
+    expect(rest.got).toHaveLength(149);
+    expect(server.requests).toHaveLength(2);
+    server.handle(paged(Array.from({ length: 100 }, (_, i) => group(i))));
+    await drain(aps.listServerGroups());
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('yields a page in full before the failure of the page read ahead of it', async () => {
+    server.enqueue({
+      json: { count: 150, items: Array.from({ length: 100 }, (_, i) => group(i)) },
+    });
+    server.enqueue({ status: 400, json: { error_code: 'APS.0001', error_msg: 'bad offset' } });
+    const { got, error } = await drain(aps.listServerGroups());
+    expect(got).toHaveLength(100);
+    expect(error).toBeInstanceOf(HuaweiApiError);
   });
 
   it('sends the filters in the query', async () => {
