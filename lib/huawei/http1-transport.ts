@@ -46,7 +46,10 @@ function closedError(): Error {
 
 /** The request head; throws a RangeError on a method, path or header that could split it. */
 function requestHead(req: TransportRequest, authority: string): string {
-  if (!METHOD.test(req.method)) throw new RangeError(`invalid method ${req.method.slice(0, 20)}`);
+  // HEAD and CONNECT answers are framed differently; nothing here sends them.
+  if (!METHOD.test(req.method) || req.method === 'HEAD' || req.method === 'CONNECT') {
+    throw new RangeError(`unsupported method ${req.method.slice(0, 20)}`);
+  }
   if (!PATH.test(req.path)) throw new RangeError('invalid request path');
   let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   let host = false;

@@ -179,6 +179,7 @@ describe('HTTP/1.1 transport: what it refuses', () => {
     ['a path with a space', { path: '/a b' }],
     ['a path not starting with /', { path: 'http://elsewhere/' }],
     ['a lower-case method', { method: 'get' }],
+    ['HEAD (its answer is framed differently)', { method: 'HEAD' }],
     ['a Content-Length of its own', { headers: { 'Content-Length': '5' } }],
   ] as [string, Partial<TransportRequest>][])('refuses %s and sends nothing', async (_n, over) => {
     const before = seen.length;
