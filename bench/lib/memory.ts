@@ -4,6 +4,16 @@ import type { MemoryChildResult } from './memory-child.ts';
 import { runNodeChild } from './node-child.ts';
 import { type SimProcess, startSimProcess } from './sim-process.ts';
 
+/**
+ * A diagnostic run (never a bench line): a forced full collection when the
+ * first removal request goes out, and heap snapshots written to `snapshots`.
+ */
+export interface MemoryDiagnosis {
+  snapshots?: string;
+  /** Also collect (and snapshot) before this write request, counted from 1: mid-act. */
+  mark?: number;
+}
+
 export interface MemoryRun extends MemoryChildResult {
   fleet: string;
   simLoadSeconds: number;
@@ -13,6 +23,7 @@ async function runChild(
   bundle: string,
   sim: SimProcess,
   env: Record<string, string>,
+  diagnose: MemoryDiagnosis | undefined,
 ): Promise<MemoryChildResult> {
   const { result } = await runNodeChild<MemoryChildResult>('memory child', [bundle], {
     cwd: ROOT,
@@ -20,6 +31,9 @@ async function runChild(
       NODE_PATH: join(ROOT, 'node_modules'),
       BENCH_SIM: JSON.stringify({ url: sim.url, projectId: sim.projectId, ak: sim.ak, sk: sim.sk }),
       BENCH_ENV: JSON.stringify(env),
+      ...(diagnose === undefined ? {} : { BENCH_MEMORY_DIAG: '1' }),
+      ...(diagnose?.mark === undefined ? {} : { BENCH_MEMORY_MARK: String(diagnose.mark) }),
+      ...(diagnose?.snapshots === undefined ? {} : { BENCH_MEMORY_SNAPSHOTS: diagnose.snapshots }),
     },
   });
   return result;
@@ -35,7 +49,7 @@ async function runChild(
 export async function runMemoryBench(
   sizes: readonly { groups: number; serversPerGroup: number }[],
   seed: number,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; diagnose?: MemoryDiagnosis },
 ): Promise<MemoryRun[]> {
   const scratch = scratchDir('aps-bench-memory');
   try {
@@ -46,13 +60,18 @@ export async function runMemoryBench(
     for (const size of sizes) {
       const sim = await startSimProcess({ ...size, seed });
       try {
-        const result = await runChild(bundle, sim, {
-          DRY_RUN: String(options.dryRun),
-          MAX_CONCURRENCY: '16',
-          RATE_LIMIT_RPS: '0',
-          MAX_REMOVALS_PER_SWEEP: '1000000',
-          HTTP_TIMEOUT_MS: '10000',
-        });
+        const result = await runChild(
+          bundle,
+          sim,
+          {
+            DRY_RUN: String(options.dryRun),
+            MAX_CONCURRENCY: '16',
+            RATE_LIMIT_RPS: '0',
+            MAX_REMOVALS_PER_SWEEP: '1000000',
+            HTTP_TIMEOUT_MS: '10000',
+          },
+          options.diagnose,
+        );
         runs.push({
           ...result,
           fleet: `${size.groups}x${size.serversPerGroup}`,

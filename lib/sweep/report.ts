@@ -172,6 +172,8 @@ export function boundGroups(groups: readonly GroupReport[]): {
 export class GroupLines {
   readonly totals: ReportTotals = summarise([]);
   private held: { position: number; line: GroupReport }[] = [];
+  /** The lines held: only they keep their removals (the totals count every one). */
+  private listed = new WeakSet<GroupReport>();
   private seen = 0;
   private omittedCount = 0;
 
@@ -186,19 +188,29 @@ export class GroupLines {
     if (this.seen === REPORTED_GROUPS + 1) {
       // Past the limit: from now on only eventful groups are listed.
       const before = this.held.length;
-      this.held = this.held.filter((h) => isEventful(h.line));
+      this.held = this.held.filter((h) => {
+        if (isEventful(h.line)) return true;
+        this.listed.delete(h.line);
+        return false;
+      });
       this.omittedCount += before - this.held.length;
     }
     if (this.seen <= REPORTED_GROUPS || (isEventful(line) && this.held.length < REPORTED_GROUPS)) {
       this.held.push({ position, line });
+      this.listed.add(line);
     } else {
       this.omittedCount++;
     }
   }
 
-  /** Records what happened to one planned removal, listed or not. */
+  /**
+   * Records what happened to one planned removal, listed or not: counted in
+   * the totals, and kept on its line only when the line is listed (a line
+   * left out of the report would otherwise hold every removal of the fleet
+   * until the sweep ends).
+   */
   record(line: GroupReport, removal: RemovalReport): void {
-    line.removals.push(removal);
+    if (this.listed.has(line)) line.removals.push(removal);
     this.totals.outcomes[removal.outcome]++;
   }
 
