@@ -1,4 +1,4 @@
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
@@ -8,6 +8,8 @@ import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
 /** process.memoryUsage() in MB. */
 export interface MemoryBreakdown {
+  /** When it was sampled, ms after the sweep started (0: before it). */
+  atMs: number;
   rssMb: number;
   /** V8 heap in use: live objects and garbage not yet collected. */
   heapUsedMb: number;
@@ -16,12 +18,16 @@ export interface MemoryBreakdown {
   /** Memory of C++ objects bound to JS objects (Buffers' backing stores among them). */
   externalMb: number;
   arrayBuffersMb: number;
+  /** Each V8 heap space's reserved size (v8.getHeapSpaceStatistics space_size), MB: new_space, old_space, … */
+  spacesMb: Record<string, number>;
 }
 
 /** Heap used right after a full (forced) collection: what is reachable, MB. */
 export interface Retained {
   /** When the first removal request went out: what the sweep holds from evaluation for acting. */
   evaluatedMb?: number;
+  /** Diagnosis only: when the first removal request went out, ms after the sweep started. */
+  evaluatedAtMs?: number;
   /** Diagnosis only: at the write request numbered BENCH_MEMORY_MARK (mid-act), its number and MB. */
   acting?: { writes: number; mb: number };
   /** When the handler returned, the report still referenced. */
@@ -67,14 +73,18 @@ export interface MemoryChildResult {
 
 const MB = 1024 * 1024;
 
-function breakdown(): MemoryBreakdown {
+function breakdown(atMs = 0): MemoryBreakdown {
   const m = process.memoryUsage();
   return {
+    atMs,
     rssMb: m.rss / MB,
     heapUsedMb: m.heapUsed / MB,
     heapTotalMb: m.heapTotal / MB,
     externalMb: m.external / MB,
     arrayBuffersMb: m.arrayBuffers / MB,
+    spacesMb: Object.fromEntries(
+      getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size / MB]),
+    ),
   };
 }
 
@@ -130,8 +140,10 @@ async function main(): Promise<void> {
         if (writes !== 1 && writes !== mark) return;
         gc();
         const mb = process.memoryUsage().heapUsed / MB;
-        if (writes === 1) retained.evaluatedMb = mb;
-        else retained.acting = { writes, mb };
+        if (writes === 1) {
+          retained.evaluatedMb = mb;
+          retained.evaluatedAtMs = performance.now() - started;
+        } else retained.acting = { writes, mb };
         snapshot(writes === 1 ? 'evaluated' : 'acting');
       })
     : undefined;
@@ -150,12 +162,13 @@ async function main(): Promise<void> {
   const atStart = breakdown();
   const startMb = atStart.rssMb;
   let atPeak = atStart;
+  let started = performance.now();
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss();
-    if (rss / MB > atPeak.rssMb) atPeak = breakdown();
+    if (rss / MB > atPeak.rssMb) atPeak = breakdown(performance.now() - started);
   }, 20);
   observer.observe({ entryTypes: ['gc'] });
-  const started = performance.now();
+  started = performance.now();
   const report = await handler({ detail: {} }, fakeContext({ remainingMs: 900_000 }));
   const durationMs = performance.now() - started;
   clearInterval(sampler);

@@ -22,7 +22,11 @@ export interface SweepGuard {
    */
   admit(line: GroupReport, removals: readonly Removal[]): boolean;
   hold(group: HeldGroup): void;
-  /** The final plan; an aborted sweep relabels a dry run's `would-remove` as `skipped-aborted`. */
+  /**
+   * The final plan; an aborted sweep relabels a dry run's `would-remove` as
+   * `skipped-aborted`. Hands the held groups over: the guard keeps none, so
+   * the caller can let go of each once acted on.
+   */
   conclude(): { plan: SweepPlan; held: HeldGroup[] };
 }
 
@@ -59,7 +63,7 @@ export function createSweepGuard(
       const plan = planRemovals(lines.totals.plannedRemovals, options);
       // A dry run recorded what it would remove before it knew the sweep aborts.
       if (plan.kind === 'aborted') lines.relabel('would-remove', 'skipped-aborted');
-      return { plan, held };
+      return { plan, held: held.splice(0) };
     },
   };
 }

@@ -101,12 +101,13 @@ export function heldSession(session: SessionInfo): HeldSession {
 }
 
 /**
- * The held groups with each project's ECS lookups narrowed to the instances
- * they will remove (see `createEcsGroupResolver`'s `only`): the index of the
- * first removal then holds those instead of every member of every ECS group
- * of the project. Services without a shared resolver are left as they are.
+ * Narrows each project's ECS lookups to the instances its held groups will
+ * remove (see `createEcsGroupResolver`'s `only`): the index of the first
+ * removal then holds those instead of every member of every ECS group of the
+ * project. Services without a shared resolver are left as they are. Changes
+ * the held groups in place (they are the sweep's own).
  */
-export function withNarrowEcsLookups(held: readonly HeldGroup[]): HeldGroup[] {
+export function narrowEcsLookups(held: readonly HeldGroup[]): void {
   const wanted = new Map<PipelineServices, Set<string>>();
   for (const group of held) {
     if (group.services.ecsGroupsOf === undefined) continue;
@@ -125,8 +126,5 @@ export function withNarrowEcsLookups(held: readonly HeldGroup[]): HeldGroup[] {
       ecsGroupsOf: createEcsGroupResolver(services.ecs, { only }),
     });
   }
-  return held.map((group) => {
-    const services = narrowed.get(group.services);
-    return services === undefined ? group : { ...group, services };
-  });
+  for (const group of held) group.services = narrowed.get(group.services) ?? group.services;
 }

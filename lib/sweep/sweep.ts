@@ -3,7 +3,7 @@ import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
 import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
-import { keepForActing, withNarrowEcsLookups } from './held.ts';
+import { keepForActing, narrowEcsLookups } from './held.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
@@ -156,9 +156,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     }
   }
 
-  const concluded = guard.conclude();
-  const { plan } = concluded;
-  const held = plan.kind === 'aborted' ? [] : withNarrowEcsLookups(concluded.held);
+  const { plan, held } = guard.conclude();
+  narrowEcsLookups(held);
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;

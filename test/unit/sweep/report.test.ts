@@ -101,6 +101,17 @@ describe('GroupLines', () => {
     expect(lines.lines()).not.toContain(late);
     expect(lines.totals.outcomes.removed).toBe(1);
     expect(lines.totals.plannedRemovals).toBe(1);
+    // A line left out of the report keeps no removals: the sweep holds its line while it acts.
+    expect(late.removals).toEqual([]);
+  });
+
+  it('a listed line keeps each removal recorded on it', () => {
+    const lines = new GroupLines();
+    const line = group(1, { decision: 'scale-in' });
+    lines.add(1, line, 2);
+    lines.record(line, removal('s-1'));
+    lines.record(line, { ...removal('s-2'), outcome: 'skipped-busy' });
+    expect(lines.lines()[0]?.removals.map((r) => r.outcome)).toEqual(['removed', 'skipped-busy']);
   });
 });
 
