@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/memory.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
+import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/memory.ts';
 import { attribution, memoryLines } from '../../../bench/lib/memory-lines.ts';
 
 describe('lambdaHeap', () => {
