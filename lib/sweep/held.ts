@@ -16,7 +16,9 @@ export type HeldServer = Pick<
 
 /**
  * What the re-check before acting reads of a session: the keys it joins a
- * server by, its state and its times (lib/scaling/idle.ts `assessMember`).
+ * server by, its id and state, and the one time the idle rules read
+ * (lib/scaling/idle.ts `assessMember`: its end_time, else its
+ * last_update_status_time, else its start_time).
  */
 export type HeldSession = Pick<
   SessionInfo,
@@ -31,16 +33,15 @@ export type HeldSession = Pick<
 >;
 
 const SERVER_FIELDS = ['id', 'machine_name', 'sid'] as const;
-const SESSION_FIELDS = [
-  'id',
-  'machine_name',
-  'machine_sid',
-  'vm_ip',
-  'session_state',
-  'end_time',
-  'last_update_status_time',
-  'start_time',
-] as const;
+// The documented charging modes (docs/huawei-api.md) as one shared, frozen
+// metadata each: tens of thousands of held servers need no copy of their own.
+const CHARGING_MODES: ReadonlyMap<string, Record<string, string>> = new Map(
+  ['0', '1', '2'].map((mode) => [mode, Object.freeze({ charging_mode: mode })]),
+);
+const NO_METADATA: Record<string, string> = Object.freeze({});
+const SESSION_KEYS = ['id', 'machine_name', 'machine_sid', 'vm_ip', 'session_state'] as const;
+/** In the order the idle rules try them: only the first one set is read. */
+const SESSION_TIMES = ['end_time', 'last_update_status_time', 'start_time'] as const;
 
 /**
  * What acting on a group needs, and no more: between evaluation and action a
@@ -84,7 +85,8 @@ export function heldServer(server: AppServer): HeldServer {
   }
   if (server.metadata != null) {
     const mode = server.metadata['charging_mode'];
-    held.metadata = mode === undefined ? {} : { charging_mode: mode };
+    held.metadata =
+      mode === undefined ? NO_METADATA : (CHARGING_MODES.get(mode) ?? { charging_mode: mode });
   } else if (server.metadata === null) {
     held.metadata = null;
   }
@@ -94,9 +96,11 @@ export function heldServer(server: AppServer): HeldServer {
 /** A joined session reduced to {@link HeldSession}; a field absent stays absent. */
 export function heldSession(session: SessionInfo): HeldSession {
   const held: HeldSession = { id: session.id };
-  for (const field of SESSION_FIELDS) {
+  for (const field of SESSION_KEYS) {
     if (session[field] !== undefined) (held as Record<string, unknown>)[field] = session[field];
   }
+  const time = SESSION_TIMES.find((field) => session[field] != null);
+  if (time !== undefined) held[time] = session[time];
   return held;
 }
 

@@ -36,7 +36,7 @@ export function createEcsGroupResolver(
   options: { only?: ReadonlySet<string> } = {},
 ): EcsGroupResolver {
   const { only } = options;
-  let index: Promise<Map<string, string[]>> | undefined;
+  let index: Promise<Map<string, readonly string[]>> | undefined;
   const load = async (wanted: ReadonlySet<string> | undefined) => {
     const groups = [];
     for await (const group of ecs.listServerGroups()) {

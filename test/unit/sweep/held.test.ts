@@ -158,6 +158,18 @@ describe('keepForActing', () => {
     expect(session).toEqual({ id: 's-1', session_state: 'SignedOut' });
     expect(Object.keys(session)).toEqual(['id', 'session_state']);
   });
+
+  it('a session keeps only the time the idle rules read: end, else status update, else start', () => {
+    const times = { end_time: 'e', last_update_status_time: 'u', start_time: 's' };
+    expect(heldSession({ id: '1', ...times })).toEqual({ id: '1', end_time: 'e' });
+    expect(heldSession({ id: '2', ...times, end_time: null })).toEqual({
+      id: '2',
+      last_update_status_time: 'u',
+    });
+    expect(
+      heldSession({ id: '3', ...times, end_time: null, last_update_status_time: null }),
+    ).toEqual({ id: '3', start_time: 's' });
+  });
 });
 
 describe('narrowEcsLookups', () => {
