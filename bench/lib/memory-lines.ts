@@ -31,7 +31,7 @@ export function retainedText(diag: MemoryRun): string {
   const mid =
     acting === undefined
       ? ''
-      : `, ${fmt(acting.mb)} MB at the ${fmt(acting.writes)}th removal request`;
+      : `, ${fmt(acting.mb)} MB at removal request no. ${fmt(acting.writes)}`;
   return `reachable after a full GC (a diagnostic run of the same sweep, not the measured one): ${fmt(evaluatedMb)} MB when evaluation ended (what is held for acting)${mid}, ${fmt(diag.retained.endMb)} MB at the end`;
 }
 
