@@ -53,7 +53,7 @@ export interface MemoryChildResult {
    * first removal request goes out, which changes what follows.
    */
   retained: Retained;
-  /** Full (mark-sweep-compact) collections V8 ran during the sweep, and their total pause, ms. */
+  /** Full (mark-sweep-compact) and young collections V8 ran during the sweep, and every GC pause, ms. */
   gc: { majors: number; minors: number; pauseMs: number };
   /** RSS once the process had loaded everything, before the sweep, MB. */
   startMb: number;
@@ -149,13 +149,14 @@ async function main(): Promise<void> {
     : undefined;
   const handler = createSweepHandler(benchDeps(target, env, transport));
   const gcStats = { majors: 0, minors: 0, pauseMs: 0 };
-  const { PerformanceObserver } = await import('node:perf_hooks');
+  const { constants, PerformanceObserver } = await import('node:perf_hooks');
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      // kind 1: minor (scavenge); 2, 4: major (mark-sweep-compact) or incremental marking.
-      if (kind === 1) gcStats.minors++;
-      else gcStats.majors++;
+      // Full mark-sweep-compact and young-generation scavenges are counted;
+      // incremental marking steps and weak callbacks only add their pauses.
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcStats.majors++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcStats.minors++;
       gcStats.pauseMs += entry.duration;
     }
   });
