@@ -163,6 +163,18 @@ export function boundGroups(groups: readonly GroupReport[]): {
   return { groups: kept, omitted: groups.length - kept.length };
 }
 
+const UNLISTED: GroupReport = Object.freeze({
+  projectId: '',
+  serverGroupId: '',
+  serverGroupName: '(not listed)',
+  decision: 'scale-in',
+  usagePercent: 0,
+  inService: 0,
+  usedSessions: 0,
+  memberReasons: Object.freeze({}),
+  removals: Object.freeze([]) as unknown as RemovalReport[],
+});
+
 /**
  * The group lines of a sweep, collected as groups finish: the totals count
  * every group and every removal outcome as they happen, while at most
@@ -221,6 +233,16 @@ export class GroupLines {
     }
     this.totals.outcomes[to] += this.totals.outcomes[from];
     this.totals.outcomes[from] = 0;
+  }
+
+  /**
+   * What a group held for acting keeps of its line: the line itself when it
+   * is listed; else one shared, frozen stand-in that `record` only counts
+   * (a line left out of the report would be held, with its member counts,
+   * for nothing until the group is acted on).
+   */
+  forActing(line: GroupReport): GroupReport {
+    return this.listed.has(line) ? line : UNLISTED;
   }
 
   get omitted(): number {

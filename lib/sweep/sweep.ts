@@ -144,7 +144,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             projectId: project.projectId,
             services: project.services,
             evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
-            report: groupReport,
+            report: lines.forActing(groupReport),
           });
         },
         { shouldStart: options.hasTime, onSkipped: skipped(project.projectId) },

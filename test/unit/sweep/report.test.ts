@@ -105,6 +105,23 @@ describe('GroupLines', () => {
     expect(late.removals).toEqual([]);
   });
 
+  it('a group held for acting keeps its line only when the line is listed', () => {
+    const lines = new GroupLines();
+    for (let i = 0; i <= REPORTED_GROUPS; i++) {
+      lines.add(i, group(i, { decision: 'scale-out', recommendedScaleOut: 1 }), 0);
+    }
+    const listed = lines.lines()[0] as GroupReport;
+    expect(lines.forActing(listed)).toBe(listed);
+    const late = group(99_999, { decision: 'scale-in' });
+    lines.add(99_999, late, 1);
+    const held = lines.forActing(late);
+    expect(held).not.toBe(late);
+    expect(Object.isFrozen(held)).toBe(true);
+    lines.record(held, removal('s-late'));
+    expect(lines.totals.outcomes.removed).toBe(1);
+    expect(held.removals).toEqual([]);
+  });
+
   it('a listed line keeps each removal recorded on it', () => {
     const lines = new GroupLines();
     const line = group(1, { decision: 'scale-in' });
