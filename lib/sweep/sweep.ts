@@ -2,6 +2,7 @@ import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
 import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
+import { GroupLines } from './group-lines.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import { keepForActing, narrowEcsLookups } from './held.ts';
 import {
@@ -14,7 +15,6 @@ import {
 } from './pipeline.ts';
 import { forEachConcurrent } from './pool.ts';
 import {
-  GroupLines,
   groupReportOf,
   MEMBER_DETAIL_GROUPS,
   markSecondary,

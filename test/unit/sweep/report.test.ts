@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { GroupLines } from '../../../lib/sweep/group-lines.ts';
 import {
   boundGroups,
-  GroupLines,
   type GroupReport,
   groupReportOf,
   REPORTED_GROUPS,
