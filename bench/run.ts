@@ -284,7 +284,16 @@ async function memoryBenches(): Promise<BenchLine[]> {
   // The acting sweep is the main line; the dry run (which keeps nothing for acting) the second.
   const acting = await runMemoryBench(sizes, SEED, { dryRun: false });
   const dry = await runMemoryBench(sizes, SEED, { dryRun: true });
-  return [...memoryLines(acting, 'acting'), ...memoryLines(dry, 'dry run')];
+  // Attribution only: the larger acting sweep again, collected fully when its
+  // first removal goes out and halfway through its removals (which changes
+  // its run, so it is never the measured one).
+  const large = sizes.at(-1);
+  const halfway = Math.max(2, Math.round((acting.at(-1)?.removed ?? 0) / 2));
+  const [diagnosis] =
+    large === undefined
+      ? []
+      : await runMemoryBench([large], SEED, { dryRun: false, diagnose: { mark: halfway } });
+  return [...memoryLines(acting, 'acting', diagnosis), ...memoryLines(dry, 'dry run')];
 }
 async function evaluateBench(): Promise<BenchLine[]> {
   const r = runEvaluateBench();

@@ -1,6 +1,38 @@
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
+import { createNodeHttpTransport } from '../../lib/huawei/node-http-transport.ts';
+import type { Transport } from '../../lib/huawei/transport.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
+
+/** process.memoryUsage() in MB. */
+export interface MemoryBreakdown {
+  /** When it was sampled, ms after the sweep started (0: before it). */
+  atMs: number;
+  rssMb: number;
+  /** V8 heap in use: live objects and garbage not yet collected. */
+  heapUsedMb: number;
+  /** V8 heap reserved (used + free space in its pages). */
+  heapTotalMb: number;
+  /** Memory of C++ objects bound to JS objects (Buffers' backing stores among them). */
+  externalMb: number;
+  arrayBuffersMb: number;
+  /** Each V8 heap space's reserved size (v8.getHeapSpaceStatistics space_size), MB: new_space, old_space, … */
+  spacesMb: Record<string, number>;
+}
+
+/** Heap used right after a full (forced) collection: what is reachable, MB. */
+export interface Retained {
+  /** When the first removal request went out: what the sweep holds from evaluation for acting. */
+  evaluatedMb?: number;
+  /** Diagnosis only: when the first removal request went out, ms after the sweep started. */
+  evaluatedAtMs?: number;
+  /** Diagnosis only: at the write request numbered BENCH_MEMORY_MARK (mid-act), its number and MB. */
+  acting?: { writes: number; mb: number };
+  /** When the handler returned, the report still referenced. */
+  endMb: number;
+}
 
 /** What the memory child prints as its one line of stdout. */
 export interface MemoryChildResult {
@@ -10,6 +42,19 @@ export interface MemoryChildResult {
   peakMb: number;
   /** Highest RSS seen by sampling every 20 ms during the sweep, MB. */
   sampledPeakMb: number;
+  /** The breakdown sampled at the highest RSS seen (every 20 ms during the sweep). */
+  atPeak: MemoryBreakdown;
+  /** The breakdown once the process had loaded everything, before the sweep. */
+  atStart: MemoryBreakdown;
+  /**
+   * Heap reachable after a forced full GC. The measured run forces one only
+   * after the handler returned and every peak was read (so it cannot lower
+   * them); the diagnostic run (BENCH_MEMORY_DIAG=1) also forces one when the
+   * first removal request goes out, which changes what follows.
+   */
+  retained: Retained;
+  /** Full (mark-sweep-compact) and young collections V8 ran during the sweep, and every GC pause, ms. */
+  gc: { majors: number; minors: number; pauseMs: number };
   /** RSS once the process had loaded everything, before the sweep, MB. */
   startMb: number;
   /** The report as JSON, bytes. */
@@ -22,34 +67,128 @@ export interface MemoryChildResult {
   errors: number;
   notVisited: number;
   durationMs: number;
+  /** Set in a diagnostic run: heap snapshots written (at the first removal request, at the end). */
+  snapshots?: string[];
 }
 
 const MB = 1024 * 1024;
 
+function breakdown(atMs = 0): MemoryBreakdown {
+  const m = process.memoryUsage();
+  return {
+    atMs,
+    rssMb: m.rss / MB,
+    heapUsedMb: m.heapUsed / MB,
+    heapTotalMb: m.heapTotal / MB,
+    externalMb: m.external / MB,
+    arrayBuffersMb: m.arrayBuffers / MB,
+    spacesMb: Object.fromEntries(
+      getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size / MB]),
+    ),
+  };
+}
+
+/**
+ * A full collection on demand without starting node with --expose-gc (which
+ * would change how the measured run's heap is sized): the flag is turned on
+ * at run time and `gc` taken from a fresh context.
+ */
+function fullGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/**
+ * The sweep's own transport with one hook: `onWrite` runs before each request
+ * that is not a GET (removals; the first one ends evaluation), with its number.
+ */
+function watchingTransport(onWrite: (writes: number) => void): Transport {
+  const inner = createNodeHttpTransport();
+  let writes = 0;
+  return {
+    send(req) {
+      if (req.method !== 'GET') onWrite(++writes);
+      return inner.send(req);
+    },
+    close: () => inner.close(),
+  };
+}
+
 /**
  * Runs one sweep against the simulator named by BENCH_SIM (a JSON SimTarget)
  * with BENCH_ENV (JSON configuration overrides) and prints a MemoryChildResult.
- * Bundled and started in a fresh `node` by bench/lib/memory.ts.
+ * Bundled and started in a fresh `node` by bench/lib/memory.ts. With
+ * BENCH_MEMORY_DIAG=1 it also collects fully when the first removal request
+ * goes out (and at the BENCH_MEMORY_MARK-th) and, with BENCH_MEMORY_SNAPSHOTS=<dir>, writes heap snapshots there
+ * (diagnosis only: both change the run).
  */
 async function main(): Promise<void> {
   const target = JSON.parse(process.env['BENCH_SIM'] ?? '') as SimTarget;
   const env = JSON.parse(process.env['BENCH_ENV'] ?? '{}') as Record<string, string>;
-  const handler = createSweepHandler(benchDeps(target, env));
-  const startMb = process.memoryUsage().rss / MB;
-  let sampled = process.memoryUsage().rss;
+  const diag = process.env['BENCH_MEMORY_DIAG'] === '1';
+  const snapshotDir = process.env['BENCH_MEMORY_SNAPSHOTS'];
+  const gc = fullGc();
+  const retained: Partial<Retained> = {};
+  const snapshots: string[] = [];
+  const snapshot = (name: string) => {
+    if (snapshotDir !== undefined)
+      snapshots.push(writeHeapSnapshot(`${snapshotDir}/${name}.heapsnapshot`));
+  };
+  const mark = Number(process.env['BENCH_MEMORY_MARK'] ?? 0);
+  const transport = diag
+    ? watchingTransport((writes) => {
+        if (writes !== 1 && writes !== mark) return;
+        gc();
+        const mb = process.memoryUsage().heapUsed / MB;
+        if (writes === 1) {
+          retained.evaluatedMb = mb;
+          retained.evaluatedAtMs = performance.now() - started;
+        } else retained.acting = { writes, mb };
+        snapshot(writes === 1 ? 'evaluated' : 'acting');
+      })
+    : undefined;
+  const handler = createSweepHandler(benchDeps(target, env, transport));
+  const gcStats = { majors: 0, minors: 0, pauseMs: 0 };
+  const { constants, PerformanceObserver } = await import('node:perf_hooks');
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      // Full mark-sweep-compact and young-generation scavenges are counted;
+      // incremental marking steps and weak callbacks only add their pauses.
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcStats.majors++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcStats.minors++;
+      gcStats.pauseMs += entry.duration;
+    }
+  });
+  const atStart = breakdown();
+  const startMb = atStart.rssMb;
+  let atPeak = atStart;
+  let started = performance.now();
   const sampler = setInterval(() => {
-    sampled = Math.max(sampled, process.memoryUsage().rss);
+    const rss = process.memoryUsage.rss();
+    if (rss / MB > atPeak.rssMb) atPeak = breakdown(performance.now() - started);
   }, 20);
-  const started = performance.now();
+  observer.observe({ entryTypes: ['gc'] });
+  started = performance.now();
   const report = await handler({ detail: {} }, fakeContext({ remainingMs: 900_000 }));
   const durationMs = performance.now() - started;
   clearInterval(sampler);
+  observer.disconnect();
   const sweepPeakMb = process.resourceUsage().maxRSS / 1024;
   const reportBytes = Buffer.byteLength(JSON.stringify(report));
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  // Every peak is read: a forced collection now changes nothing measured.
+  gc();
+  retained.endMb = process.memoryUsage().heapUsed / MB;
+  snapshot('end');
   const result: MemoryChildResult = {
     sweepPeakMb,
-    peakMb: process.resourceUsage().maxRSS / 1024,
-    sampledPeakMb: sampled / MB,
+    peakMb,
+    sampledPeakMb: atPeak.rssMb,
+    atPeak,
+    atStart,
+    retained: retained as Retained,
+    gc: gcStats,
     startMb,
     reportBytes,
     groups: report.totals.groups,
@@ -59,6 +198,7 @@ async function main(): Promise<void> {
     errors: report.errors.length,
     notVisited: report.notVisitedCount,
     durationMs,
+    ...(snapshots.length > 0 ? { snapshots } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

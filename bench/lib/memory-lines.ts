@@ -7,16 +7,50 @@ const PEAK_MB = 150;
 const GROWTH = 1.15;
 
 /**
+ * What the peak is made of, from the breakdown sampled at the highest RSS:
+ * the V8 heap (young and old generation reserved, and in use: live data and
+ * garbage not yet collected), what lies outside it (node itself, code,
+ * buffers), and what was still reachable after a full collection at the end.
+ */
+export function attribution(run: MemoryRun): string {
+  const p = run.atPeak;
+  const space = (name: string) => fmt(p.spacesMb[name] ?? 0);
+  const outside = p.rssMb - p.heapTotalMb;
+  return [
+    `at ${seconds(p.atMs)} of ${seconds(run.durationMs)}: V8 heap ${fmt(p.heapTotalMb)} MB reserved (young generation ${space('new_space')}, old ${space('old_space')}, large objects ${space('large_object_space')}), ${fmt(p.heapUsedMb)} MB of it in use (live and not yet collected)`,
+    `${fmt(outside)} MB outside the heap (node, code, buffers; ${fmt(run.startMb)} MB RSS at start, heap ${fmt(run.atStart.heapTotalMb)} MB of it)`,
+    `${fmt(run.retained.endMb)} MB reachable after a full GC at the end (report included)`,
+    `${run.gc.majors} full and ${run.gc.minors} young collections, ${seconds(run.gc.pauseMs)} paused`,
+  ].join('; ');
+}
+
+/** What a diagnostic run (full GC forced at the first removal and mid-act) found reachable. */
+export function retainedText(diag: MemoryRun): string {
+  const { evaluatedMb, acting } = diag.retained;
+  if (evaluatedMb === undefined) return '';
+  const mid =
+    acting === undefined
+      ? ''
+      : `, ${fmt(acting.mb)} MB at removal request no. ${fmt(acting.writes)}`;
+  return `reachable after a full GC (a diagnostic run of the same sweep, not the measured one): ${fmt(evaluatedMb)} MB when evaluation ended (what is held for acting)${mid}, ${fmt(diag.retained.endMb)} MB at the end`;
+}
+
+/**
  * The table lines of one mode's memory runs (the smaller fleet first, then
  * the larger): peak RSS at the larger fleet, growth between the two, and the
  * report's size. `mode` labels every line: `acting` (DRY_RUN=false) or `dry run`.
  */
-export function memoryLines(runs: readonly MemoryRun[], mode: 'acting' | 'dry run'): BenchLine[] {
+export function memoryLines(
+  runs: readonly MemoryRun[],
+  mode: 'acting' | 'dry run',
+  /** A diagnostic run of the larger fleet (retained heap by phase), when one was made. */
+  diagnosis?: MemoryRun,
+): BenchLine[] {
   const [small, large] = runs;
   if (small === undefined || large === undefined) throw new Error('memory runs missing');
   const dryRun = mode === 'dry run';
   const label = dryRun ? 'memory (dry run, second line)' : 'memory (acting sweep)';
-  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : 'DRY_RUN false: holds what each removal needs, re-reads and removes'} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node; simulator in another process`;
+  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : 'DRY_RUN false: holds what each removal needs, re-reads and removes'} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node started with the heap flags Lambda gives a ${large.lambda.memoryMb} MB function (${large.lambda.flags.join(' ')}; command-line flags, which NODE_OPTIONS cannot override); simulator in another process`;
   const ok = (r: MemoryRun) =>
     r.status !== 'partial' && r.errors === 0 && r.notVisited === 0 && (dryRun || r.removed > 0);
   const removed = (r: MemoryRun) => (dryRun ? '' : `, ${fmt(r.removed)} removed`);
@@ -26,17 +60,17 @@ export function memoryLines(runs: readonly MemoryRun[], mode: 'acting' | 'dry ru
       inputs: `${large.fleet}, ${inputs}; process.resourceUsage().maxRSS, the report's JSON serialisation included`,
       value: round(large.peakMb, 1),
       unit: 'MB',
-      shown: `${fmt(large.peakMb)} MB (${fmt(large.sweepPeakMb)} MB before serialising the report; ${fmt(large.startMb)} MB at start; ${fmt(large.requests)} requests in ${seconds(large.durationMs)}${removed(large)})`,
+      shown: `${fmt(large.peakMb)} MB (${fmt(large.sweepPeakMb)} MB before serialising the report; ${fmt(large.requests)} requests in ${seconds(large.durationMs)}${removed(large)}). The peak: ${attribution(large)}${diagnosis === undefined ? '' : `; ${retainedText(diagnosis)}`}`,
       target: { op: '<=', value: PEAK_MB, unit: 'MB' },
       met: ok(large),
-      details: { ...large },
+      details: { ...large, ...(diagnosis === undefined ? {} : { diagnosis: { ...diagnosis } }) },
     }),
     line({
       name: `${label}: growth, peak RSS ${fmt(large.groups)} ÷ ${fmt(small.groups)} groups`,
       inputs: `two runs, ${small.fleet} and ${large.fleet}, as above; flat = at most ${Math.round((GROWTH - 1) * 100)}% more for ${fmt(large.groups / small.groups)}× the fleet`,
       value: round(large.peakMb / small.peakMb),
       unit: 'ratio',
-      shown: `${fmt(large.peakMb / small.peakMb, 2)} (${fmt(large.peakMb)} MB vs ${fmt(small.peakMb)} MB${removed(small)} at ${fmt(small.groups)})`,
+      shown: `${fmt(large.peakMb / small.peakMb, 2)} (${fmt(large.peakMb)} MB vs ${fmt(small.peakMb)} MB${removed(small)} at ${fmt(small.groups)}; old generation at the peak ${fmt(large.atPeak.spacesMb['old_space'] ?? 0)} vs ${fmt(small.atPeak.spacesMb['old_space'] ?? 0)} MB, young ${fmt(large.atPeak.spacesMb['new_space'] ?? 0)} vs ${fmt(small.atPeak.spacesMb['new_space'] ?? 0)} MB)`,
       target: { op: '<=', value: GROWTH },
       met: ok(small) && ok(large),
       details: { small: { ...small }, large: { ...large } },

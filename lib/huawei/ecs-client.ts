@@ -61,17 +61,20 @@ export function saysNotAMember(message: string | undefined): boolean {
 
 /**
  * The ECS server groups holding each instance: instance UUID → ECS group ids
- * (in listing order, each once). An instance in no group has no entry.
+ * (in listing order, each once). An instance in no group has no entry. The
+ * lists are shared (every member of one group alone gets the same list), so
+ * an index of many instances costs one entry each: do not change them.
  */
 export function indexServerGroupsByMember(
   groups: Iterable<Pick<EcsServerGroup, 'id' | 'members'>>,
-): Map<string, string[]> {
-  const index = new Map<string, string[]>();
+): Map<string, readonly string[]> {
+  const index = new Map<string, readonly string[]>();
   for (const group of groups) {
+    const only: readonly string[] = [group.id];
     for (const member of group.members) {
       const held = index.get(member);
-      if (held === undefined) index.set(member, [group.id]);
-      else if (!held.includes(group.id)) held.push(group.id);
+      if (held === undefined) index.set(member, only);
+      else if (!held.includes(group.id)) index.set(member, [...held, group.id]);
     }
   }
   return index;

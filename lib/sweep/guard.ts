@@ -1,7 +1,8 @@
 import { planRemovals } from '../scaling/plan.ts';
 import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
+import type { GroupLines } from './group-lines.ts';
 import type { GroupEvaluation, PipelineServices } from './pipeline.ts';
-import type { GroupLines, GroupReport } from './report.ts';
+import type { GroupReport } from './report.ts';
 
 /** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
 export interface HeldGroup {
@@ -22,7 +23,11 @@ export interface SweepGuard {
    */
   admit(line: GroupReport, removals: readonly Removal[]): boolean;
   hold(group: HeldGroup): void;
-  /** The final plan; an aborted sweep relabels a dry run's `would-remove` as `skipped-aborted`. */
+  /**
+   * The final plan; an aborted sweep relabels a dry run's `would-remove` as
+   * `skipped-aborted`. Hands the held groups over: the guard keeps none, so
+   * the caller can let go of each once acted on.
+   */
   conclude(): { plan: SweepPlan; held: HeldGroup[] };
 }
 
@@ -59,7 +64,7 @@ export function createSweepGuard(
       const plan = planRemovals(lines.totals.plannedRemovals, options);
       // A dry run recorded what it would remove before it knew the sweep aborts.
       if (plan.kind === 'aborted') lines.relabel('would-remove', 'skipped-aborted');
-      return { plan, held };
+      return { plan, held: held.splice(0) };
     },
   };
 }

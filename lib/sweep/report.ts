@@ -163,64 +163,6 @@ export function boundGroups(groups: readonly GroupReport[]): {
   return { groups: kept, omitted: groups.length - kept.length };
 }
 
-/**
- * The group lines of a sweep, collected as groups finish: the totals count
- * every group and every removal outcome as they happen, while at most
- * REPORTED_GROUPS lines are held at any time (the same lines `boundGroups`
- * would keep), so the memory a sweep holds does not grow with the fleet.
- */
-export class GroupLines {
-  readonly totals: ReportTotals = summarise([]);
-  private held: { position: number; line: GroupReport }[] = [];
-  private seen = 0;
-  private omittedCount = 0;
-
-  /** Adds one evaluated group; `position` is its place in the listing. */
-  add(position: number, line: GroupReport, planned: number): void {
-    this.seen++;
-    this.totals.groups++;
-    this.totals.decisions[line.decision]++;
-    this.totals.plannedRemovals += planned;
-    this.totals.recommendedScaleOut += line.recommendedScaleOut ?? 0;
-    for (const removal of line.removals) this.totals.outcomes[removal.outcome]++;
-    if (this.seen === REPORTED_GROUPS + 1) {
-      // Past the limit: from now on only eventful groups are listed.
-      const before = this.held.length;
-      this.held = this.held.filter((h) => isEventful(h.line));
-      this.omittedCount += before - this.held.length;
-    }
-    if (this.seen <= REPORTED_GROUPS || (isEventful(line) && this.held.length < REPORTED_GROUPS)) {
-      this.held.push({ position, line });
-    } else {
-      this.omittedCount++;
-    }
-  }
-
-  /** Records what happened to one planned removal, listed or not. */
-  record(line: GroupReport, removal: RemovalReport): void {
-    line.removals.push(removal);
-    this.totals.outcomes[removal.outcome]++;
-  }
-
-  /** Changes one outcome into another on every line held and in the totals. */
-  relabel(from: RemovalOutcome, to: RemovalOutcome): void {
-    for (const { line } of this.held) {
-      for (const removal of line.removals) if (removal.outcome === from) removal.outcome = to;
-    }
-    this.totals.outcomes[to] += this.totals.outcomes[from];
-    this.totals.outcomes[from] = 0;
-  }
-
-  get omitted(): number {
-    return this.omittedCount;
-  }
-
-  /** The lines held, in listing order. */
-  lines(): GroupReport[] {
-    return this.held.sort((a, b) => a.position - b.position).map((h) => h.line);
-  }
-}
-
 /** Counts each member reason kind, e.g. `{ idle: 2, busy: 3 }`. */
 export function countReasons(members: readonly MemberVerdict[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -1,9 +1,10 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { joinSessions } from '../scaling/session-join.ts';
 import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
+import { GroupLines } from './group-lines.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
+import { keepForActing, narrowEcsLookups } from './held.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
@@ -14,7 +15,6 @@ import {
 } from './pipeline.ts';
 import { forEachConcurrent } from './pool.ts';
 import {
-  GroupLines,
   groupReportOf,
   MEMBER_DETAIL_GROUPS,
   markSecondary,
@@ -144,7 +144,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             projectId: project.projectId,
             services: project.services,
             evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
-            report: groupReport,
+            report: lines.forActing(groupReport),
           });
         },
         { shouldStart: options.hasTime, onSkipped: skipped(project.projectId) },
@@ -157,6 +157,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   }
 
   const { plan, held } = guard.conclude();
+  narrowEcsLookups(held);
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;
@@ -184,34 +185,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   return report;
 }
 
-/**
- * What acting on a group needs, and no more: between evaluation and action a
- * large sweep holds thousands of these, so the member list and every session
- * but those of the servers to remove are let go.
- */
-function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['evaluation'] {
-  // Only the chosen servers (their charging mode decides a release before any
-  // drain) and the sessions joined to them by machine_name, sid or address,
-  // the same join the evaluation used, for the re-check before acting.
-  const chosen = new Set(evaluation.decision.remove.map((r) => r.serverId));
-  const servers = evaluation.servers.filter((s) => chosen.has(s.id));
-  const join =
-    evaluation.sessions === undefined ? undefined : joinSessions(servers, evaluation.sessions);
-  const { id, name, scaling_policy } = evaluation.group;
-  return {
-    group: { id, name, scaling_policy },
-    decision: { ...evaluation.decision, members: [] },
-    servers,
-    sessions: join === undefined ? undefined : [...new Set(servers.flatMap((s) => join.of(s)))],
-  };
-}
-
-async function act(
-  pending: readonly HeldGroup[],
-  options: SweepOptions,
-  lines: GroupLines,
-): Promise<void> {
-  await forEachConcurrent(pending, options.concurrency, async (group) => {
+async function act(pending: HeldGroup[], options: SweepOptions, lines: GroupLines): Promise<void> {
+  await forEachConcurrent(releasing(pending), options.concurrency, async (group) => {
     const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
     // One group's removals run one after another, so each re-read sees the last.
     for (const removal of group.evaluation.decision.remove) {
@@ -231,6 +206,18 @@ async function act(
       );
     }
   });
+}
+
+/**
+ * Yields each item and lets go of it in `items`: a group acted on is then
+ * held only by its worker, so what the sweep holds shrinks as it acts.
+ */
+function* releasing<T>(items: (T | undefined)[]): Generator<T> {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    items[i] = undefined;
+    if (item !== undefined) yield item;
+  }
 }
 
 // Drains a dead invocation left behind: finished or undone before anything new.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { GroupLines } from '../../../lib/sweep/group-lines.ts';
 import {
   boundGroups,
-  GroupLines,
   type GroupReport,
   groupReportOf,
   REPORTED_GROUPS,
@@ -101,6 +101,34 @@ describe('GroupLines', () => {
     expect(lines.lines()).not.toContain(late);
     expect(lines.totals.outcomes.removed).toBe(1);
     expect(lines.totals.plannedRemovals).toBe(1);
+    // A line left out of the report keeps no removals: the sweep holds its line while it acts.
+    expect(late.removals).toEqual([]);
+  });
+
+  it('a group held for acting keeps its line only when the line is listed', () => {
+    const lines = new GroupLines();
+    for (let i = 0; i <= REPORTED_GROUPS; i++) {
+      lines.add(i, group(i, { decision: 'scale-out', recommendedScaleOut: 1 }), 0);
+    }
+    const listed = lines.lines()[0] as GroupReport;
+    expect(lines.forActing(listed)).toBe(listed);
+    const late = group(99_999, { decision: 'scale-in' });
+    lines.add(99_999, late, 1);
+    const held = lines.forActing(late);
+    expect(held).not.toBe(late);
+    expect(Object.isFrozen(held)).toBe(true);
+    lines.record(held, removal('s-late'));
+    expect(lines.totals.outcomes.removed).toBe(1);
+    expect(held.removals).toEqual([]);
+  });
+
+  it('a listed line keeps each removal recorded on it', () => {
+    const lines = new GroupLines();
+    const line = group(1, { decision: 'scale-in' });
+    lines.add(1, line, 2);
+    lines.record(line, removal('s-1'));
+    lines.record(line, { ...removal('s-2'), outcome: 'skipped-busy' });
+    expect(lines.lines()[0]?.removals.map((r) => r.outcome)).toEqual(['removed', 'skipped-busy']);
   });
 });
 

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { MemoryRun } from '../../../bench/lib/memory.ts';
+import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/memory.ts';
+import { attribution, memoryLines } from '../../../bench/lib/memory-lines.ts';
+
+describe('lambdaHeap', () => {
+  it('gives node the heap flags the Lambda runtime starts a function of that memory with', () => {
+    expect(lambdaHeap(512).flags).toEqual([
+      '--expose-gc',
+      '--max-semi-space-size=25',
+      '--max-old-space-size=461',
+    ]);
+    expect(lambdaHeap(1769).flags).toEqual([
+      '--expose-gc',
+      '--max-semi-space-size=88',
+      '--max-old-space-size=1593',
+    ]);
+  });
+});
+
+describe('sweepMemoryMb', () => {
+  it("reads the provider's memorySize from serverless.yml", () => {
+    expect(sweepMemoryMb('provider:\n  name: aws\n  memorySize: 1024\n')).toBe(1024);
+    expect(sweepMemoryMb()).toBeGreaterThanOrEqual(128);
+  });
+
+  it('refuses a file where a function sets its own', () => {
+    const yaml = 'provider:\n  memorySize: 512\nfunctions:\n  sweep:\n    memorySize: 2048\n';
+    expect(() => sweepMemoryMb(yaml)).toThrow(/expected one memorySize/);
+  });
+});
+
+const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
+  const breakdown = (rssMb: number, heapTotalMb: number) => ({
+    atMs: 30_000,
+    rssMb,
+    heapUsedMb: heapTotalMb / 2,
+    heapTotalMb,
+    externalMb: 2,
+    arrayBuffersMb: 0.1,
+    spacesMb: { new_space: 64, old_space: oldMb, large_object_space: 1 },
+  });
+  return {
+    sweepPeakMb: peakMb,
+    peakMb,
+    sampledPeakMb: peakMb,
+    atPeak: breakdown(peakMb, 64 + oldMb + 1),
+    atStart: breakdown(49, 11),
+    retained: { endMb: 17 },
+    gc: { majors: 10, minors: 200, pauseMs: 2_000 },
+    startMb: 49,
+    reportBytes: 2_000_000,
+    groups,
+    removed: groups * 4,
+    requests: groups * 10,
+    status: 'completed',
+    errors: 0,
+    notVisited: 0,
+    durationMs: 60_000,
+    fleet: `${groups}x20`,
+    simLoadSeconds: 1,
+    lambda: lambdaHeap(512),
+  };
+};
+
+describe('memoryLines', () => {
+  it('says what the peak is made of and with which heap flags it ran', () => {
+    const small = run(1_000, 140, 20);
+    const large = run(10_000, 200, 74);
+    expect(attribution(large)).toContain(
+      'V8 heap 139 MB reserved (young generation 64, old 74, large objects 1)',
+    );
+    expect(attribution(large)).toContain('61 MB outside the heap');
+    const diagnosis = {
+      ...large,
+      retained: { evaluatedMb: 54, acting: { writes: 20_000, mb: 41 }, endMb: 17 },
+    };
+    const [peak, growth] = memoryLines([small, large], 'acting', diagnosis);
+    expect(peak?.inputs).toContain('--max-semi-space-size=25 --max-old-space-size=461');
+    expect(peak?.shown).toContain('54 MB when evaluation ended');
+    expect(peak?.met).toBe(false);
+    expect(growth?.value).toBeCloseTo(200 / 140, 2);
+    expect(growth?.shown).toContain('old generation at the peak 74 vs 20 MB');
+  });
+});
