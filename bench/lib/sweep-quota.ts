@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import { createCpuQuota, runNodeChildIn } from './cpu-quota.ts';
+import { lambdaHeap, sweepMemoryMb } from './memory.ts';
 import type { MemoryChildResult } from './memory-child.ts';
 import type { SimProcess } from './sim-process.ts';
 
@@ -33,7 +34,9 @@ export async function runSweepUnderQuota(
     if (bundle === undefined) throw new Error('memory child was not built');
     await sim.reset();
     await sim.setFaults({ routes: { '*': { latencyMs: options.latencyMs } } });
-    const run = await runNodeChildIn<MemoryChildResult>('sweep under a CPU quota', [bundle], {
+    // With the heap flags Lambda starts the sweep function's node with (bench/lib/memory.ts).
+    const args = [...lambdaHeap(sweepMemoryMb()).flags, bundle];
+    const run = await runNodeChildIn<MemoryChildResult>('sweep under a CPU quota', args, {
       cwd: ROOT,
       env: {
         NODE_PATH: join(ROOT, 'node_modules'),

@@ -186,6 +186,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
 }
 
 async function act(pending: HeldGroup[], options: SweepOptions, lines: GroupLines): Promise<void> {
+  // Longest chains first (a group's removals run in series): the last lanes
+  // then finish short chains, so the act phase ends with its slots still full.
+  pending.sort((a, b) => b.evaluation.decision.remove.length - a.evaluation.decision.remove.length);
   await forEachConcurrent(releasing(pending), options.concurrency, async (group) => {
     const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
     // One group's removals run one after another, so each re-read sees the last.

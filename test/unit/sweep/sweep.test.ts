@@ -74,6 +74,26 @@ describe('runSweep inline', () => {
     expect(fake.calls).not.toContain('removeMember');
   });
 
+  it('acts on the group with the longest chain of removals first', async () => {
+    const small = serverGroupFactory();
+    const large = serverGroupFactory();
+    // Evaluated first: 2 members (1 removal); then 6 members (5 removals, floor 1).
+    const servers = [small, small, large, large, large, large, large, large].map((g) =>
+      serverFactory({ server_group_id: g.id }),
+    );
+    const fake = createFakeServices({ groups: [small, large], servers });
+    const reread: string[] = [];
+    const getServer = fake.services.aps.getServer;
+    fake.services.aps.getServer = async (id) => {
+      reread.push(id);
+      return getServer(id);
+    };
+    const report = await sweep(fake, { concurrency: 1 });
+    expect(report.totals.outcomes.removed).toBe(6);
+    const groupOf = new Map(servers.map((s) => [s.id, s.server_group_id]));
+    expect(reread.map((id) => groupOf.get(id))).toEqual([...Array(5).fill(large.id), small.id]);
+  });
+
   it('records removals not started for lack of time as skipped-deadline', async () => {
     let groupsStarted = 0;
     const report = await sweep(twoIdleGroups(), {
