@@ -6,7 +6,7 @@
 // measured requests (node:inspector, the same V8 sampler as `node --cpu-prof`),
 // and writes the top frames to bench/PROFILE.md and the raw profiles to
 // <tmpdir>/aps-autoscaler-profile/.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,14 +103,19 @@ async function main(): Promise<void> {
   const load = loadavg()
     .map((n) => n.toFixed(1))
     .join(', ');
+  // The hand-written sections (`## …`) after the generated profiles are kept.
+  const file = join(HERE, 'PROFILE.md');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const kept = existing.indexOf('\n## ');
   writeFileSync(
-    join(HERE, 'PROFILE.md'),
+    file,
     [
       '# Client CPU profile',
       '',
       `\`node --import tsx bench/profile-client.ts --requests ${REQUESTS}\` on ${new Date().toISOString().slice(0, 16)}Z, load average ${load} (shared machine). Simulator in a child process (${GROUPS} groups × 100 servers, seed 42); the client lists each group's servers and its last 24 h of sessions (pages of 100), one request at a time, signed and validated by lib/huawei/http.ts. Sampled every 100 µs, measured requests only (200 warm-up requests first). Raw profiles: <tmpdir>/aps-autoscaler-profile/*.cpuprofile (open in Chrome DevTools). Reading the tables: interpret (lib/huawei/http.ts) is mostly JSON.parse, which V8 runs inline in its caller; native writeLatin1String is the socket write of the request (on a busy machine the process often loses the CPU inside it); other includes timers, promises and TextDecoder.`,
       '',
       ...sections,
+      ...(kept === -1 ? [] : [existing.slice(kept + 1)]),
     ].join('\n'),
   );
   process.exit(0);
