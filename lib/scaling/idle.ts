@@ -248,7 +248,13 @@ export function assessMember(
   }
 
   if (count !== 0) return unknown(`session_count is ${render(count)}`);
-  if (failed) return unknown(`session query failed: ${sessionsOfServer.error}`);
+  if (failed) {
+    return unknown(
+      sessionsOfServer.notListed === true
+        ? `sessions not listed: ${sessionsOfServer.error}`
+        : `session query failed: ${sessionsOfServer.error}`,
+    );
+  }
   if (scan === undefined) return unknown('no machine_name, sid or address to join sessions by');
   if (scan.unknown !== undefined) return unknown(scan.unknown.detail);
 

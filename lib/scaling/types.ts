@@ -13,6 +13,8 @@ export interface EvaluationLimits {
 /** A session query that failed: nothing is known about the group's sessions. */
 export interface SessionQueryFailure {
   error: string;
+  /** Not a failure: the sessions were not listed because no decision could use them. */
+  notListed?: boolean;
 }
 
 /** Everything `evaluateGroup` looks at; the caller fetches it, the evaluation only reads it. */

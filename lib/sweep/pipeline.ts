@@ -10,6 +10,7 @@ import { describeReason } from '../scaling/reasons.ts';
 import { joinSessions, type SessionJoin } from '../scaling/session-join.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { DrainServices } from './drain.ts';
+import { isMemberOf, listGroup, NOT_LISTED } from './list-group.ts';
 import {
   createEcsGroupResolver,
   type EcsGroupResolver,
@@ -64,14 +65,12 @@ export interface GroupEvaluation {
   error?: { message: string; transient: boolean; requestId?: string | undefined };
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
- * Fetches one group's members and the sessions of the look-back window
- * (concurrently, every page), then evaluates it. Never throws for a failed
- * listing: a failed member listing gives `skip` / `incomplete-data`, a failed
- * session listing leaves every member not idle; both are named in `error`.
- * Writes one audit line with the decision.
+ * Fetches one group's members and then, when a decision can use them, the
+ * sessions of the look-back window (every page), then evaluates it. Never
+ * throws for a failed listing: a failed member listing gives `skip` /
+ * `incomplete-data`, a failed session listing leaves every member not idle;
+ * both are named in `error`. Writes one audit line with the decision.
  */
 export async function fetchAndEvaluate(
   group: ServerGroup,
@@ -94,24 +93,17 @@ export async function fetchAndEvaluate(
     now,
     limits: settings.limits,
   });
-  const [servers, sessions]: [
-    PromiseSettledResult<AppServer[]>,
-    PromiseSettledResult<SessionInfo[]>,
-  ] =
+  const { servers, sessions } =
     onRecord.kind === 'skip'
-      ? [
-          { status: 'fulfilled', value: [] },
-          { status: 'fulfilled', value: [] },
-        ]
-      : await Promise.allSettled([
-          services.aps.listServers({ serverGroupId: group.id }),
-          services.aps.listSessions({
-            serverGroupId: group.id,
-            begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
-            end: new Date(now),
-          }),
-        ]);
-  const failure = [servers, sessions].find((r) => r.status === 'rejected');
+      ? {
+          servers: { status: 'fulfilled', value: [] } as PromiseSettledResult<AppServer[]>,
+          sessions: { status: 'fulfilled', value: [] } as PromiseSettledResult<SessionInfo[]>,
+        }
+      : await listGroup(group, services, settings, now);
+  const listed = 'status' in sessions ? sessions : undefined;
+  const failure = [servers, listed].find((r) => r?.status === 'rejected') as
+    | PromiseRejectedResult
+    | undefined;
   const error = failure === undefined ? undefined : describeFailure(failure.reason);
   // A server listed under another group is not trusted as a member of this one.
   const members =
@@ -120,7 +112,11 @@ export async function fetchAndEvaluate(
     group,
     servers: members,
     sessions:
-      sessions.status === 'fulfilled' ? sessions.value : { error: error?.message ?? 'failed' },
+      listed === undefined
+        ? NOT_LISTED
+        : listed.status === 'fulfilled'
+          ? listed.value
+          : { error: error?.message ?? 'failed' },
     now,
     limits: settings.limits,
     incomplete: servers.status === 'rejected' ? error?.message : undefined,
@@ -129,7 +125,7 @@ export async function fetchAndEvaluate(
     group,
     decision,
     servers: members,
-    sessions: sessions.status === 'fulfilled' ? sessions.value : undefined,
+    sessions: listed?.status === 'fulfilled' ? listed.value : undefined,
   };
   if (error !== undefined) evaluation.error = error;
   // A failed listing is a failed call: ERROR with its cause (status, code, host, request id).
@@ -303,11 +299,6 @@ function sessionJoinOf(
 
 function withRequestId(report: RemovalReport, requestId: string | undefined): RemovalReport {
   return requestId === undefined ? report : { ...report, requestId };
-}
-
-/** A listed server counts as a member unless it names another group. */
-function isMemberOf(server: AppServer, groupId: string): boolean {
-  return server.server_group_id == null || server.server_group_id === groupId;
 }
 
 /** The safe description of any failure: message, whether retrying may help, request id. */

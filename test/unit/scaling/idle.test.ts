@@ -330,6 +330,12 @@ const rows: Row[] = [
     expected: { kind: 'unknown-activity', detail: 'session query failed: HTTP 503' },
   },
   {
+    name: 'is unknown, not failed, when the sessions were not listed',
+    server: member(),
+    sessions: { error: 'over the threshold', notListed: true },
+    expected: { kind: 'unknown-activity', detail: 'sessions not listed: over the threshold' },
+  },
+  {
     name: 'is unknown without create_time and without sessions',
     server: omit(member(), 'create_time'),
     expected: { kind: 'unknown-activity', detail: 'no create_time and no sessions' },

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { evaluateGroup } from '../../../lib/scaling/evaluate.ts';
 import { fetchAndEvaluate, removeMember } from '../../../lib/sweep/pipeline.ts';
 import {
   resetFactorySequences,
@@ -65,6 +66,39 @@ describe('fetchAndEvaluate', () => {
     expect(evaluation.decision.kind).toBe('skip');
     expect(evaluation.error?.transient).toBe(true);
     expect(evaluation.error?.requestId).toBe('req-fake');
+    // The decision is made: the sessions are not asked for.
+    expect(fake.calls).not.toContain('listSessions');
+  });
+
+  it('lists no sessions for a group its members alone put over its threshold, and says so per member', async () => {
+    const group = serverGroupFactory();
+    // Every member busy: usage 100 % against a threshold of 80 %.
+    const servers = Array.from({ length: 3 }, () => serverFactory({ session_count: 2 }));
+    const fake = createFakeServices({ groups: [group], servers });
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).toBe('scale-out');
+    expect(fake.calls).toEqual(['listServers']);
+    expect(evaluation.error).toBeUndefined();
+    expect(evaluation.sessions).toBeUndefined();
+    // The same decision as with its sessions listed.
+    const settings = fakeSettings();
+    const listed = evaluateGroup({
+      group,
+      servers,
+      sessions: [sessionFactory({ machine_name: servers[0]?.machine_name })],
+      now: settings.now(),
+      limits: settings.limits,
+    });
+    expect(listed.kind).toBe('scale-out');
+    expect(evaluation.decision.kind === 'scale-out' && evaluation.decision.recommended).toBe(
+      listed.kind === 'scale-out' && listed.recommended,
+    );
+  });
+
+  it('lists the sessions of any other group after its members', async () => {
+    const { group, fake } = fleetOfIdle(3);
+    await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(fake.calls).toEqual(['listServers', 'listSessions']);
   });
 
   it('keeps every member when the session listing fails', async () => {
