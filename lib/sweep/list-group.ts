@@ -17,22 +17,43 @@ export const NOT_LISTED: SessionQueryFailure = {
 };
 
 /**
- * Lists a group's members, then the sessions of the look-back window unless
- * the members alone already decide the group: at or over its threshold, it
- * scales out whatever the sessions say (lib/scaling/evaluate.ts), so they are
- * not asked for (`notListed`); nor after a failed member listing, which
- * decides `incomplete-data`. The request limiter keeps the sweep's slots
- * full with other groups meanwhile.
+ * How a group's members and sessions are listed: `members-first` (the inline
+ * sweep, whose many groups keep every request slot busy) saves the session
+ * listing a decision cannot use; `together` (one queue message, where the
+ * round trips are the message's whole latency) lists both at once.
+ */
+export type Listing = 'members-first' | 'together';
+
+/**
+ * Lists a group's members and the sessions of the look-back window. With
+ * `members-first`, the sessions are not asked for (`notListed`) when the
+ * members alone decide the group: at or over its threshold, it scales out
+ * whatever the sessions say (lib/scaling/evaluate.ts); nor after a failed
+ * member listing, which decides `incomplete-data`.
  */
 export async function listGroup(
   group: ServerGroup,
   services: PipelineServices,
   settings: PipelineSettings,
   now: number,
+  listing: Listing,
 ): Promise<{
   servers: PromiseSettledResult<AppServer[]>;
   sessions: PromiseSettledResult<SessionInfo[]> | typeof NOT_LISTED;
 }> {
+  const listSessions = () =>
+    services.aps.listSessions({
+      serverGroupId: group.id,
+      begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
+      end: new Date(now),
+    });
+  if (listing === 'together') {
+    const [servers, sessions] = await Promise.allSettled([
+      services.aps.listServers({ serverGroupId: group.id }),
+      listSessions(),
+    ]);
+    return { servers, sessions };
+  }
   const [servers] = await Promise.allSettled([
     services.aps.listServers({ serverGroupId: group.id }),
   ]);
@@ -46,12 +67,6 @@ export async function listGroup(
     limits: settings.limits,
   });
   if (byMembers.kind === 'scale-out') return { servers, sessions: NOT_LISTED };
-  const [sessions] = await Promise.allSettled([
-    services.aps.listSessions({
-      serverGroupId: group.id,
-      begin: new Date(now - settings.sessionLookbackHours * HOUR_MS),
-      end: new Date(now),
-    }),
-  ]);
+  const [sessions] = await Promise.allSettled([listSessions()]);
   return { servers, sessions };
 }

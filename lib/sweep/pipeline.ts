@@ -10,7 +10,7 @@ import { describeReason } from '../scaling/reasons.ts';
 import { joinSessions, type SessionJoin } from '../scaling/session-join.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { DrainServices } from './drain.ts';
-import { isMemberOf, listGroup, NOT_LISTED } from './list-group.ts';
+import { isMemberOf, type Listing, listGroup, NOT_LISTED } from './list-group.ts';
 import {
   createEcsGroupResolver,
   type EcsGroupResolver,
@@ -76,13 +76,18 @@ export async function fetchAndEvaluate(
   group: ServerGroup,
   services: PipelineServices,
   settings: PipelineSettings,
-  /**
-   * Set when the evaluation serves a request about one member (a
-   * `remove-member` message): the decision line then names that member
-   * instead of the group's own plan, which may list other servers.
-   */
-  forInstance?: string,
+  options: {
+    /**
+     * Set when the evaluation serves a request about one member (a
+     * `remove-member` message): the decision line then names that member
+     * instead of the group's own plan, which may list other servers.
+     */
+    forInstance?: string | undefined;
+    /** Default `together`; see lib/sweep/list-group.ts. */
+    listing?: Listing;
+  } = {},
 ): Promise<GroupEvaluation> {
+  const { forInstance, listing = 'together' } = options;
   const now = settings.now();
   // A group skipped on its own record (policy off or invalid, group disabled,
   // protect tag) needs no listing: no member or session can change that decision.
@@ -99,7 +104,7 @@ export async function fetchAndEvaluate(
           servers: { status: 'fulfilled', value: [] } as PromiseSettledResult<AppServer[]>,
           sessions: { status: 'fulfilled', value: [] } as PromiseSettledResult<SessionInfo[]>,
         }
-      : await listGroup(group, services, settings, now);
+      : await listGroup(group, services, settings, now, listing);
   const listed = 'status' in sessions ? sessions : undefined;
   const failure = [servers, listed].find((r) => r?.status === 'rejected') as
     | PromiseRejectedResult

@@ -79,12 +79,9 @@ export async function processMessage(
       enqueue: options.enqueue,
     }).catch(rethrowUnclassified);
   }
-  const evaluation = await fetchAndEvaluate(
-    group,
-    services,
-    settings,
-    message.type === 'remove-member' ? message.instanceUuid : undefined,
-  );
+  const evaluation = await fetchAndEvaluate(group, services, settings, {
+    forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
+  });
   if (evaluation.error !== undefined) {
     const text = `server group ${group.id}: ${evaluation.error.message}`;
     throw evaluation.error.transient

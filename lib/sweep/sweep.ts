@@ -127,7 +127,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         2 * options.concurrency,
         async (group) => {
           const position = seen++;
-          const evaluation = await fetchAndEvaluate(group, project.services, settings);
+          const evaluation = await fetchAndEvaluate(group, project.services, settings, {
+            listing: 'members-first',
+          });
           options.onEvaluated?.(project.projectId, evaluation);
           const groupReport = markSecondary(
             groupReportOf(project.projectId, evaluation.decision, {

@@ -53,7 +53,9 @@ describe('fetchAndEvaluate', () => {
 
   it('names the requested member, not the group plan, when serving a remove-member request', async () => {
     const { group, servers, fake } = fleetOfIdle(3);
-    await fetchAndEvaluate(group, fake.services, fakeSettings(), servers[0]?.instance_id);
+    await fetchAndEvaluate(group, fake.services, fakeSettings(), {
+      forInstance: servers[0]?.instance_id,
+    });
     const line = fake.log.lines.find((l) => l.message === 'group evaluated');
     expect(line?.context?.['planned']).toBeUndefined();
     expect(line?.context?.['requestedInstanceId']).toBe(servers[0]?.instance_id);
@@ -66,8 +68,11 @@ describe('fetchAndEvaluate', () => {
     expect(evaluation.decision.kind).toBe('skip');
     expect(evaluation.error?.transient).toBe(true);
     expect(evaluation.error?.requestId).toBe('req-fake');
-    // The decision is made: the sessions are not asked for.
-    expect(fake.calls).not.toContain('listSessions');
+    // With members first, the decision is made: the sessions are not asked for.
+    const first = createFakeServices({ groups: [group], servers: [serverFactory()] });
+    first.fail['listServers'] = apiError(503);
+    await fetchAndEvaluate(group, first.services, fakeSettings(), { listing: 'members-first' });
+    expect(first.calls).not.toContain('listSessions');
   });
 
   it('lists no sessions for a group its members alone put over its threshold, and says so per member', async () => {
@@ -75,7 +80,9 @@ describe('fetchAndEvaluate', () => {
     // Every member busy: usage 100 % against a threshold of 80 %.
     const servers = Array.from({ length: 3 }, () => serverFactory({ session_count: 2 }));
     const fake = createFakeServices({ groups: [group], servers });
-    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings(), {
+      listing: 'members-first',
+    });
     expect(evaluation.decision.kind).toBe('scale-out');
     expect(fake.calls).toEqual(['listServers']);
     expect(evaluation.error).toBeUndefined();
@@ -95,10 +102,33 @@ describe('fetchAndEvaluate', () => {
     );
   });
 
-  it('lists the sessions of any other group after its members', async () => {
+  it('members first: lists the sessions of any other group after its members', async () => {
     const { group, fake } = fleetOfIdle(3);
-    await fetchAndEvaluate(group, fake.services, fakeSettings());
+    await fetchAndEvaluate(group, fake.services, fakeSettings(), { listing: 'members-first' });
     expect(fake.calls).toEqual(['listServers', 'listSessions']);
+  });
+
+  it('together (the default, one queue message): lists members and sessions at once, whatever the members say', async () => {
+    const group = serverGroupFactory();
+    const servers = Array.from({ length: 3 }, () => serverFactory({ session_count: 2 }));
+    const fake = createFakeServices({ groups: [group], servers });
+    let inFlight = 0;
+    let most = 0;
+    for (const name of ['listServers', 'listSessions'] as const) {
+      const inner = fake.services.aps[name] as (...args: never[]) => Promise<unknown>;
+      (fake.services.aps as unknown as Record<string, unknown>)[name] = async (
+        ...args: never[]
+      ) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return inner(...args);
+      };
+    }
+    const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings());
+    expect(evaluation.decision.kind).toBe('scale-out');
+    expect(most).toBe(2);
+    expect(evaluation.sessions).toBeDefined();
   });
 
   it('keeps every member when the session listing fails', async () => {
