@@ -12,6 +12,7 @@ import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from '../../sim/route-table.ts
 import type { MixChildOptions, MixChildResult, RecordedRequest } from './client-mix-child.ts';
 import {
   type CpuProfile,
+  cpuProfileFlags,
   type ProfileSummary,
   profileMarkdown,
   summariseProfile,
@@ -103,15 +104,6 @@ async function startReplayServer(recorded: readonly Recorded[]) {
   };
 }
 
-/**
- * With BENCH_CPU_PROF_DIR set, each replaying child writes its V8 CPU profiles
- * (one per thread; the largest is the main one) to `<dir>/mix-<mode>/`.
- */
-function profileFlags(mode: string): string[] {
-  const dir = process.env['BENCH_CPU_PROF_DIR'];
-  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/mix-${mode}`];
-}
-
 export interface ClientMixResult {
   requests: number;
   /** Requests per route in the recorded mix. */
@@ -177,7 +169,14 @@ export async function runClientMixBench(
     const run = (mode: 'floor' | 'ours', extra: Partial<MixChildOptions> = {}) =>
       runNodeChildIn<MixChildResult>(
         `client mix ${mode}`,
-        [...profileFlags(mode), '--import', 'tsx', CHILD, mode, JSON.stringify({ ...o, ...extra })],
+        [
+          ...cpuProfileFlags(`mix-${mode}`),
+          '--import',
+          'tsx',
+          CHILD,
+          mode,
+          JSON.stringify({ ...o, ...extra }),
+        ],
         {
           cwd: ROOT,
           env: { NODE_ENV: 'production' },

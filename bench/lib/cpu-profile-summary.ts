@@ -1,3 +1,13 @@
+/**
+ * With BENCH_CPU_PROF_DIR set, the node flags that make a child write its V8
+ * CPU profiles (one per thread; the largest is the main one) to
+ * `<dir>/<name>/` (bench/PROFILE.md); none otherwise.
+ */
+export function cpuProfileFlags(name: string): string[] {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}`];
+}
+
 /** The parts of a V8 .cpuprofile this summary reads. */
 interface ProfileNode {
   id: number;

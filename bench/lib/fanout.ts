@@ -8,6 +8,7 @@ import { createSweepHandler } from '../../functions/sweep.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import { startLocalSqs } from '../../sim/local-sqs.ts';
+import { cpuProfileFlags } from './cpu-profile-summary.ts';
 import type { FanoutWorkerOptions, FanoutWorkerResult } from './fanout-worker.ts';
 import { expectFleet } from './fleet-minimum.ts';
 import { pagesFor } from './ideal.ts';
@@ -81,14 +82,7 @@ function machineJiffies(): { busy: number; total: number } {
 function forkWorker(options: FanoutWorkerOptions): { child: ChildProcess; ready: Promise<void> } {
   const child = fork(WORKER, [JSON.stringify(options)], {
     cwd: ROOT,
-    // With BENCH_CPU_PROF_DIR set, each worker writes its V8 CPU profiles there (bench/PROFILE.md).
-    execArgv: [
-      ...(process.env['BENCH_CPU_PROF_DIR']
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}/fanout-worker`]
-        : []),
-      '--import',
-      'tsx',
-    ],
+    execArgv: [...cpuProfileFlags('fanout-worker'), '--import', 'tsx'],
     env: {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',

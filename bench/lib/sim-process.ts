@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FaultConfig } from '../../sim/faults.ts';
 import type { CallLogEntry } from '../../sim/server.ts';
+import { cpuProfileFlags } from './cpu-profile-summary.ts';
 
 const CLI = fileURLToPath(new URL('../../sim/cli.ts', import.meta.url));
 /** Generating and indexing 10,000 × 20 takes ~5 s here; allow for a busy machine. */
@@ -110,14 +111,7 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       ...(options.args ?? []),
     ],
     {
-      // With BENCH_CPU_PROF_DIR set, the simulator writes its V8 CPU profiles there (bench/PROFILE.md).
-      execArgv: [
-        ...(process.env['BENCH_CPU_PROF_DIR']
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}/sim`]
-          : []),
-        '--import',
-        'tsx',
-      ],
+      execArgv: [...cpuProfileFlags('sim'), '--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   );
