@@ -1,4 +1,4 @@
-import { type Config, endpointsForRegion } from '../lib/config.ts';
+import { type Config, endpointsForRegion, evaluationLimitsOf } from '../lib/config.ts';
 import { createDrainStore } from '../lib/drain/drain-store.ts';
 import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
 import { createGroupLease } from '../lib/drain/group-lease.ts';
@@ -118,11 +118,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         // An event or message can turn dry-run on, never off: DRY_RUN=true is a promise.
         dryRun: config.dryRun || overrides.dryRun === true,
         removalMode: config.removalMode,
-        limits: {
-          minServersPerGroup: config.minServersPerGroup,
-          maxRemovalsPerGroup: config.maxRemovalsPerGroup,
-          protectTagKey: config.protectTagKey,
-        },
+        limits: evaluationLimitsOf(config),
         sessionLookbackHours: config.sessionLookbackHours,
         now,
         deadlineAt: options.deadlineAt - reserve,

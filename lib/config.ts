@@ -1,6 +1,11 @@
 import * as z from 'zod';
+import { scheduleConfigOf, SchedulesTextSchema } from './config-schedules.ts';
 import { DrainSecondsSchema, DrainTableNameSchema } from './drain/settings.ts';
 import { ConfigError } from './errors.ts';
+import type { ScheduleSettings } from './scaling/effective-settings.ts';
+import { ScheduleNameSchema } from './scaling/schedule.ts';
+import type { EvaluationLimits } from './scaling/types.ts';
+import { formatPath } from './validation.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
 const APPSTREAM_REGIONS = new Set([
@@ -69,6 +74,10 @@ const parameterName = z
   .trim()
   .regex(/^\/[A-Za-z0-9_.\-/]{1,2047}$/, 'expected an SSM parameter name such as /app/stage/key');
 
+/** The text users see before an abandoned session is logged off (LOGOFF_MESSAGE). */
+export const DEFAULT_LOGOFF_MESSAGE =
+  'This disconnected session is being logged off to release its idle server. Save your work if you reconnect.';
+
 const EnvSchema = z.object({
   HUAWEICLOUD_SDK_AK: nonEmpty.optional(),
   HUAWEICLOUD_SDK_SK: nonEmpty.optional(),
@@ -113,6 +122,17 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9-]{1,32}$/, 'expected a stage name (letters, digits, -)')
     .default('local'),
+  SCHEDULES: SchedulesTextSchema.optional(),
+  SCHEDULES_FILE: nonEmpty.optional(),
+  DEFAULT_SCHEDULE: ScheduleNameSchema.optional(),
+  LOGOFF_DISCONNECTED_AFTER_MINUTES: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number of minutes')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(10_080))
+    .optional(),
+  LOGOFF_MESSAGE: z.string().trim().min(1).max(256).default(DEFAULT_LOGOFF_MESSAGE),
+  LOGOFF_DELAY_SECONDS: integer(300, 0, 3_600),
 });
 
 const KEY_PAIR_SOURCES =
@@ -209,6 +229,20 @@ export interface Settings {
   drainSeconds: number;
   /** The DynamoDB table of drain records and group leases; set whenever `drainSeconds` > 0. */
   drainTableName: string | undefined;
+  /** SCHEDULES (or SCHEDULES_FILE) and DEFAULT_SCHEDULE: per-group floors by time window. */
+  schedules: ScheduleSettings;
+  /** Log-off of abandoned sessions; undefined (the default): off. */
+  logoff: LogoffSettings | undefined;
+}
+
+/** LOGOFF_DISCONNECTED_AFTER_MINUTES, LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS. */
+export interface LogoffSettings {
+  /** A session `Disconnected` this long (minutes) is abandoned. */
+  disconnectedAfterMinutes: number;
+  /** Shown to the user of each logged-off session. */
+  message: string;
+  /** Seconds between the log-off notice and the log-off (the API's `delay_time`). */
+  delaySeconds: number;
 }
 
 /** The validated configuration with the key pair: passed everywhere else. */
@@ -224,7 +258,8 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], present: Record<string,
         issue.code === 'invalid_type' && present[name] === undefined
           ? 'is required'
           : issue.message;
-      return `${name}: ${message}`;
+      // A JSON variable's issues name the path inside it: SCHEDULES.x.windows[0].from.
+      return `${name === 'SCHEDULES' ? formatPath(issue.path) : name}: ${message}`;
     })
     .join('; ');
 }
@@ -264,15 +299,24 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     if (value !== undefined && value.trim() !== '') present[key] = value;
   }
   const parsed = EnvSchema.safeParse(present);
+  const schedules = parsed.success
+    ? scheduleConfigOf({
+        schedules: parsed.data.SCHEDULES,
+        schedulesFile: parsed.data.SCHEDULES_FILE,
+        defaultSchedule: parsed.data.DEFAULT_SCHEDULE,
+      })
+    : undefined;
   const problems = [
     ...keyPairProblems(present),
     ...drainProblems(parsed.success ? parsed.data.DRAIN_SECONDS : 0, present),
     ...(parsed.success ? [] : [problemsOf(parsed.error.issues, present)]),
+    ...(schedules !== undefined && !schedules.ok ? schedules.problems : []),
   ];
-  if (!parsed.success || problems.length > 0) {
+  if (!parsed.success || problems.length > 0 || schedules?.ok !== true) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const logoffMinutes = e.LOGOFF_DISCONNECTED_AFTER_MINUTES;
   const defaults = endpointsForRegion(e.HUAWEICLOUD_SDK_REGION);
   return {
     credentialSource: credentialSourceOf(e),
@@ -301,6 +345,31 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     stage: e.STAGE,
     drainSeconds: e.DRAIN_SECONDS,
     drainTableName: e.DRAIN_TABLE_NAME,
+    schedules: schedules.settings,
+    logoff:
+      logoffMinutes === undefined
+        ? undefined
+        : {
+            disconnectedAfterMinutes: logoffMinutes,
+            message: e.LOGOFF_MESSAGE,
+            delaySeconds: e.LOGOFF_DELAY_SECONDS,
+          },
+  };
+}
+
+/** The evaluation's limits from the settings: floor, cap, protect tag, schedules and log-off age. */
+export function evaluationLimitsOf(
+  settings: Pick<
+    Settings,
+    'minServersPerGroup' | 'maxRemovalsPerGroup' | 'protectTagKey' | 'schedules' | 'logoff'
+  >,
+): EvaluationLimits {
+  return {
+    minServersPerGroup: settings.minServersPerGroup,
+    maxRemovalsPerGroup: settings.maxRemovalsPerGroup,
+    protectTagKey: settings.protectTagKey,
+    schedules: settings.schedules,
+    logoffDisconnectedAfterMinutes: settings.logoff?.disconnectedAfterMinutes,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AppServer, ServerGroup } from '../huawei/schemas.ts';
+import { resolveEffectiveSettings } from './effective-settings.ts';
 import { assessMember, hasTag, isInService, isSessionQueryFailure } from './idle.ts';
 import { checkPolicy, type Gate, sessionsPerServer } from './policy.ts';
 import { describeReason } from './reasons.ts';
@@ -82,13 +83,15 @@ function verdict(
   };
 }
 
-function removalOf(server: AppServer, idleMinutes: number): Removal {
-  return {
+function removalOf(server: AppServer, idleMinutes: number, logoff?: string[]): Removal {
+  const removal: Removal = {
     serverId: server.id,
     instanceId: server.instance_id,
     machineName: server.machine_name,
     idleMinutes,
   };
+  if (logoff !== undefined) removal.logoffSessionIds = logoff;
+  return removal;
 }
 
 /** A finite whole number at least 0; anything else becomes `fallback`. */
@@ -149,6 +152,10 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     if (checked.detail !== '') skip.detail = checked.detail;
     return skip;
   }
+  const resolved = resolveEffectiveSettings(group.tags, now, limits);
+  if (!resolved.ok)
+    return { ...base, kind: 'skip', reason: resolved.reason, detail: resolved.detail };
+  base.settings = resolved.settings;
   const { threshold, shrinkMinutes, singleExpansion, maxScaling, resource } = checked.policy;
   const evaluated: EvaluatedBase = base;
   if (resource !== undefined) evaluated.resourceThresholds = resource;
@@ -165,17 +172,20 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
       now,
       shrinkMinutes,
       limits.protectTagKey,
+      limits.logoffDisconnectedAfterMinutes,
     ),
   }));
   const candidates = assessed
     .flatMap(({ server, reason }) =>
-      reason.kind === 'idle' ? [{ server, idleMinutes: reason.idleMinutes }] : [],
+      reason.kind === 'idle'
+        ? [{ server, idleMinutes: reason.idleMinutes, logoff: reason.logoff }]
+        : [],
     )
     .sort((a, b) => b.idleMinutes - a.idleMinutes || byId(a.server, b.server));
 
   const scaleOut = threshold !== undefined && n > 0 && 100 * used >= threshold * n * s;
-  const floor = wholeOr(limits.minServersPerGroup, Number.POSITIVE_INFINITY);
-  const cap = wholeOr(limits.maxRemovalsPerGroup, 0);
+  const floor = wholeOr(resolved.settings.floor.value, Number.POSITIVE_INFINITY);
+  const cap = wholeOr(resolved.settings.maxRemovals.value, 0);
   // Usage after removal only grows with k, so the allowed k form a prefix:
   // start from the bound of the cap and the floor and walk down.
   let k =
@@ -186,7 +196,7 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
 
   const held = new Map<string, HeldReason>();
   const removed = new Set<string>();
-  candidates.forEach(({ server, idleMinutes }, rank) => {
+  candidates.forEach(({ server, idleMinutes, logoff }, rank) => {
     if (rank < k) {
       removed.add(server.id);
       return;
@@ -197,7 +207,10 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     if (!scaleOut && unmatched !== undefined) kind = 'unmatched-session';
     else if (!scaleOut && n - wanted < floor) kind = 'floor';
     else if (!scaleOut && wanted > cap) kind = 'group-cap';
-    held.set(server.id, { kind, idleMinutes });
+    held.set(
+      server.id,
+      logoff === undefined ? { kind, idleMinutes } : { kind, idleMinutes, logoff },
+    );
   });
 
   base.members = assessed.map(({ server, reason }) => {
@@ -214,7 +227,7 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     return {
       ...evaluated,
       kind: 'scale-in',
-      remove: candidates.slice(0, k).map((c) => removalOf(c.server, c.idleMinutes)),
+      remove: candidates.slice(0, k).map((c) => removalOf(c.server, c.idleMinutes, c.logoff)),
       usageAfterPercent: usagePercent(used, n - k, s),
       thresholdPercent: threshold,
     };
@@ -260,9 +273,11 @@ export function evaluateRemoval(input: EvaluateGroupInput & { serverId: string }
     return refuse(`server ${member.serverId} is not idle: ${describeReason(reason)}`);
   }
   const n = decision.inService;
-  const floor = wholeOr(input.limits.minServersPerGroup, Number.POSITIVE_INFINITY);
-  if (wholeOr(input.limits.maxRemovalsPerGroup, 0) < 1) {
-    return refuse(`the per-group cap allows no removal`);
+  const settings = decision.settings;
+  const floor = wholeOr(settings?.floor.value ?? Number.NaN, Number.POSITIVE_INFINITY);
+  if (wholeOr(settings?.maxRemovals.value ?? Number.NaN, 0) < 1) {
+    const from = settings === undefined ? '' : ` (max-removals from ${settings.maxRemovals.from})`;
+    return refuse(`the per-group cap allows no removal${from}`);
   }
   if (n - 1 < floor) {
     return refuse(
@@ -276,14 +291,12 @@ export function evaluateRemoval(input: EvaluateGroupInput & { serverId: string }
       `removing server ${member.serverId} would bring usage to ${usagePercent(decision.usedSessions, n - 1, s)}%, not below the threshold of ${threshold}%`,
     );
   }
-  return {
-    allowed: true,
-    removal: {
-      serverId: member.serverId,
-      instanceId: member.instanceId,
-      machineName: member.machineName,
-      idleMinutes: reason.idleMinutes,
-    },
-    decision,
+  const removal: Removal = {
+    serverId: member.serverId,
+    instanceId: member.instanceId,
+    machineName: member.machineName,
+    idleMinutes: reason.idleMinutes,
   };
+  if (reason.logoff !== undefined) removal.logoffSessionIds = reason.logoff;
+  return { allowed: true, removal, decision };
 }

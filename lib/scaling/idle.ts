@@ -143,24 +143,66 @@ interface SessionScan {
   active: { sessionId: string; state: BusySessionState } | undefined;
   unknown: { sessionId: string; detail: string } | undefined;
   latest: number | undefined;
+  /** Set when every in-use session is `Disconnected` at least the log-off age: their ids, sorted. */
+  abandoned: string[] | undefined;
+}
+
+/** When a `Disconnected` session was last seen in use: its last state change, else its start. */
+function disconnectedAt(session: SessionInfo): number | undefined {
+  return parseApiTime(session.last_update_status_time ?? session.start_time ?? undefined);
+}
+
+// With a log-off age, in-use sessions that are all Disconnected since at
+// least that long are abandoned: their disconnect times count as activity.
+function abandonedOf(
+  busy: readonly SessionInfo[],
+  now: number,
+  logoffAfterMinutes: number | undefined,
+): { ids: string[]; latest: number | undefined } | undefined {
+  if (logoffAfterMinutes === undefined || !Number.isFinite(now)) return undefined;
+  let latest: number | undefined;
+  for (const session of busy) {
+    const at = session.session_state === 'Disconnected' ? disconnectedAt(session) : undefined;
+    if (at === undefined || now - at < logoffAfterMinutes * MS_PER_MINUTE) return undefined;
+    if (latest === undefined || at > latest) latest = at;
+  }
+  return { ids: busy.map((session) => String(session.id)).sort(), latest };
 }
 
 // Only the smallest offending session id is reported, so the reason does not
 // depend on the order of the listing. Times are parsed only when no session is
 // busy: a busy server needs none of them.
-function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
-  const scan: SessionScan = { active: undefined, unknown: undefined, latest: undefined };
+function scanSessions(
+  sessions: readonly SessionInfo[],
+  now: number,
+  logoffAfterMinutes: number | undefined,
+): SessionScan {
+  const scan: SessionScan = {
+    active: undefined,
+    unknown: undefined,
+    latest: undefined,
+    abandoned: undefined,
+  };
+  const busy: SessionInfo[] = [];
   for (const session of sessions) {
     const state = session.session_state;
     if (typeof state !== 'string' || !BUSY_STATES.has(state)) continue;
+    busy.push(session);
     const id = String(session.id);
     if (scan.active === undefined || id < scan.active.sessionId) {
       scan.active = { sessionId: id, state: state as BusySessionState };
     }
   }
-  if (scan.active !== undefined) return scan;
+  if (scan.active !== undefined) {
+    const abandoned = abandonedOf(busy, now, logoffAfterMinutes);
+    if (abandoned === undefined) return scan;
+    scan.active = undefined;
+    scan.abandoned = abandoned.ids;
+    scan.latest = abandoned.latest;
+  }
   for (const session of sessions) {
     const state = session.session_state;
+    if (typeof state === 'string' && BUSY_STATES.has(state)) continue;
     let problem: string | undefined;
     if (typeof state !== 'string' || !ENDED_SESSION_STATES.has(state)) {
       problem =
@@ -205,6 +247,12 @@ function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
  *    each session's time) compared with `now`: idle when
  *    `now − last activity ≥ idleThresholdMinutes`.
  *
+ * With `logoffAfterMinutes` (LOGOFF_DISCONNECTED_AFTER_MINUTES), a server
+ * whose in-use sessions are all `Disconnected` since at least that long
+ * (their last_update_status_time, else start_time) passes 6 and 7 when its
+ * session_count is at most their number: their disconnect times count as
+ * activity, and an `idle` verdict names them in `logoff`.
+ *
  * A status or vm_status the SDK does not document is `not-in-service` with
  * `unknown` set, so reports name it.
  *
@@ -213,6 +261,7 @@ function scanSessions(sessions: readonly SessionInfo[]): SessionScan {
  *   the failure of the session query.
  * @param now epoch milliseconds.
  * @param idleThresholdMinutes `shrink_after_session_idle_minutes`, in minutes.
+ * @param logoffAfterMinutes LOGOFF_DISCONNECTED_AFTER_MINUTES; undefined: off.
  */
 export function assessMember(
   server: AppServer,
@@ -220,6 +269,7 @@ export function assessMember(
   now: number,
   idleThresholdMinutes: number,
   protectTagKey: string,
+  logoffAfterMinutes?: number,
 ): AssessedReason {
   const { status, vm_status: vmStatus } = server;
   if (status !== 'REGISTERED') {
@@ -239,15 +289,24 @@ export function assessMember(
   const taskStatus = runningTask(server);
   if (taskStatus !== undefined) return { kind: 'task-running', taskStatus };
   const count = server.session_count;
-  if (typeof count === 'number' && count > 0) return { kind: 'busy', sessionCount: count };
+  const counted = typeof count === 'number' && count > 0;
+  if (counted && logoffAfterMinutes === undefined) return { kind: 'busy', sessionCount: count };
 
   const failed = isSessionQueryFailure(sessionsOfServer);
-  const scan = failed || !hasJoinKey(server) ? undefined : scanSessions(sessionsOfServer);
+  const scan =
+    failed || !hasJoinKey(server)
+      ? undefined
+      : scanSessions(sessionsOfServer, now, logoffAfterMinutes);
+  // session_count may count the abandoned sessions, never more.
+  const abandoned = scan?.abandoned;
+  if (counted && (abandoned === undefined || count > abandoned.length)) {
+    return { kind: 'busy', sessionCount: count };
+  }
   if (scan?.active !== undefined) {
     return { kind: 'active-session', sessionId: scan.active.sessionId, state: scan.active.state };
   }
 
-  if (count !== 0) return unknown(`session_count is ${render(count)}`);
+  if (count !== 0 && !counted) return unknown(`session_count is ${render(count)}`);
   if (failed) {
     return unknown(
       sessionsOfServer.notListed === true
@@ -269,6 +328,10 @@ export function assessMember(
   if (!Number.isFinite(now)) return unknown('now is not a finite time');
 
   const idleMinutes = (now - last) / MS_PER_MINUTE;
-  if (now - last >= idleThresholdMinutes * MS_PER_MINUTE) return { kind: 'idle', idleMinutes };
+  if (now - last >= idleThresholdMinutes * MS_PER_MINUTE) {
+    return abandoned === undefined
+      ? { kind: 'idle', idleMinutes }
+      : { kind: 'idle', idleMinutes, logoff: abandoned };
+  }
   return { kind: 'recently-used', idleMinutes, thresholdMinutes: idleThresholdMinutes };
 }

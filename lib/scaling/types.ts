@@ -1,6 +1,10 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
+import type { EffectiveSettings, ScheduleSettings } from './effective-settings.ts';
 
-/** The per-group limits of the evaluation, taken from the configuration. */
+/**
+ * The limits of the evaluation, taken from the configuration; a group's tags
+ * and schedule turn them into its own (lib/scaling/effective-settings.ts).
+ */
 export interface EvaluationLimits {
   /** Servers that stay in service whatever happens (MIN_SERVERS_PER_GROUP). */
   minServersPerGroup: number;
@@ -8,6 +12,14 @@ export interface EvaluationLimits {
   maxRemovalsPerGroup: number;
   /** A group or server carrying a tag with this key is never touched (PROTECT_TAG_KEY). */
   protectTagKey: string;
+  /** SCHEDULES and DEFAULT_SCHEDULE; none: the global floor and cap all day. */
+  schedules?: ScheduleSettings | undefined;
+  /**
+   * LOGOFF_DISCONNECTED_AFTER_MINUTES: a server whose only in-use sessions
+   * have been `Disconnected` this long counts as idle (its sessions to be
+   * logged off named in the verdict); none: any such session keeps it.
+   */
+  logoffDisconnectedAfterMinutes?: number | undefined;
 }
 
 /** A session query that failed: nothing is known about the group's sessions. */
@@ -60,18 +72,23 @@ export type AssessedReason =
   | { kind: 'active-session'; sessionId: string; state: BusySessionState }
   | { kind: 'unknown-activity'; detail: string }
   | { kind: 'recently-used'; idleMinutes: number; thresholdMinutes: number }
-  | { kind: 'idle'; idleMinutes: number };
+  | {
+      kind: 'idle';
+      idleMinutes: number;
+      /** Abandoned `Disconnected` sessions to log off before removal (LOGOFF_DISCONNECTED_AFTER_MINUTES). */
+      logoff?: string[];
+    };
 
 /**
  * Why an idle candidate is kept: removing it too would break the floor, the
  * per-group cap, or the anti-flap rule (usage after removal below threshold).
  */
-export type HeldReason =
-  | { kind: 'floor'; idleMinutes: number }
-  | { kind: 'group-cap'; idleMinutes: number }
-  | { kind: 'anti-flap'; idleMinutes: number }
-  /** An in-use session matches no member: the group's removals are held. */
-  | { kind: 'unmatched-session'; idleMinutes: number };
+export type HeldReason = {
+  kind: 'floor' | 'group-cap' | 'anti-flap' | 'unmatched-session';
+  idleMinutes: number;
+  /** As on `idle`: the abandoned sessions a removal would log off. */
+  logoff?: string[];
+};
 
 /**
  * The reason attached to each member's verdict. `idleMinutes` and
@@ -96,6 +113,12 @@ export interface Removal {
   machineName: string | undefined;
   /** Fractional minutes since the member's last activity. */
   idleMinutes: number;
+  /**
+   * Abandoned `Disconnected` sessions the lifecycle logs off while the server
+   * drains (POST /session/logoff); it removes the server only when the
+   * re-check then finds no session at all.
+   */
+  logoffSessionIds?: string[];
 }
 
 export type SkipReason =
@@ -103,7 +126,11 @@ export type SkipReason =
   | 'group-disabled'
   | 'protected'
   | 'invalid-policy'
-  | 'incomplete-data';
+  | 'incomplete-data'
+  /** The schedule tag names no schedule of SCHEDULES. */
+  | 'unknown-schedule'
+  /** An override tag's value is not digits; `detail` names the tag. */
+  | 'invalid-override';
 
 /**
  * Why a group that is not skipped removes nothing although members are idle:
@@ -137,6 +164,8 @@ export interface DecisionBase {
   sessionsPerServer: number;
   /** `100 × used / (n × s)`, 0 when `n` is 0. */
   usagePercent: number;
+  /** The floor and per-group cap applied, with their sources; absent when skipped before they were resolved. */
+  settings?: EffectiveSettings;
 }
 
 export interface SkipDecision extends DecisionBase {

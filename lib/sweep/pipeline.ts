@@ -4,6 +4,7 @@ import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
+import { settingsAudit } from '../scaling/effective-settings.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
 import { assessMember } from '../scaling/idle.ts';
 import { describeReason } from '../scaling/reasons.ts';
@@ -134,7 +135,8 @@ export async function fetchAndEvaluate(
   };
   if (error !== undefined) evaluation.error = error;
   // A failed listing is a failed call: ERROR with its cause (status, code, host, request id).
-  services.log[error === undefined ? 'info' : 'error']('group evaluated', {
+  const audit = settingsAudit(decision);
+  services.log[error !== undefined ? 'error' : audit.warn ? 'warn' : 'info']('group evaluated', {
     audit: 'decision',
     projectId: settings.projectId,
     serverGroupId: group.id,
@@ -149,6 +151,7 @@ export async function fetchAndEvaluate(
     usagePercent: decision.usagePercent,
     inService: decision.inService,
     usedSessions: decision.usedSessions,
+    ...audit.fields,
     dryRun: settings.dryRun,
     ...(error !== undefined ? { error: error.message, requestId: error.requestId } : {}),
   });

@@ -1,4 +1,4 @@
-import type { Config } from '../../lib/config.ts';
+import { type Config, evaluationLimitsOf } from '../../lib/config.ts';
 import type { HuaweiApiError } from '../../lib/errors.ts';
 import { createRequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import { type Log, silentLog } from '../../lib/logger.ts';
@@ -25,6 +25,8 @@ export type PlanConfig = Pick<
   | 'maxRemovalsPerGroup'
   | 'maxRemovalsPerSweep'
   | 'protectTagKey'
+  | 'schedules'
+  | 'logoff'
   | 'sessionLookbackHours'
   | 'maxConcurrency'
   | 'rateLimitRps'
@@ -114,11 +116,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     const s = stats();
     return { requests: s.requests, retries: s.retries, throttled: s.throttled };
   };
-  const limits = {
-    minServersPerGroup: config.minServersPerGroup,
-    maxRemovalsPerGroup: config.maxRemovalsPerGroup,
-    protectTagKey: config.protectTagKey,
-  };
+  const limits = evaluationLimitsOf(config);
 
   const report = await runSweep({
     projects: [{ projectId: config.projectId, services: pipeline }],

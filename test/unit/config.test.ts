@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { endpointsForRegion, loadConfig, loadSettings } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -51,6 +54,8 @@ describe('loadConfig', () => {
       httpTimeoutMs: 10_000,
       drainSeconds: 120,
       drainTableName: 'aps-autoscaler-drain-test',
+      schedules: { schedules: {}, defaultSchedule: undefined },
+      logoff: undefined,
     });
   });
 
@@ -275,5 +280,124 @@ describe('loadSettings', () => {
     ['CREDENTIALS_CACHE_SECONDS', '-1', 'CREDENTIALS_CACHE_SECONDS: '],
   ])('names %s when it is %s', (name, value, message) => {
     expect(settingsError({ ...BASE, [name]: value })).toContain(message);
+  });
+});
+
+const SCHEDULES = {
+  'business-hours': {
+    timeZone: 'Asia/Shanghai',
+    holidays: ['2026-12-25'],
+    windows: [
+      { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '08:00', to: '19:00', minServers: 5 },
+      { days: ['Sat'], from: '09:00', to: '13:00', minServers: 2, maxRemovalsPerGroup: 0 },
+    ],
+  },
+};
+
+describe('schedules and log-off settings', () => {
+  it('parses SCHEDULES and DEFAULT_SCHEDULE', () => {
+    const config = loadConfig({
+      ...BASE,
+      SCHEDULES: JSON.stringify(SCHEDULES),
+      DEFAULT_SCHEDULE: 'business-hours',
+    });
+    expect(config.schedules).toEqual({ schedules: SCHEDULES, defaultSchedule: 'business-hours' });
+  });
+
+  it.each([
+    [
+      { 'business-hours': { ...SCHEDULES['business-hours'], timeZone: 'Mars/Olympus' } },
+      'SCHEDULES.business-hours.timeZone: expected an IANA time zone',
+    ],
+    [
+      {
+        b: {
+          timeZone: 'UTC',
+          windows: [{ days: ['Mon'], from: '8:00', to: '19:00', minServers: 1 }],
+        },
+      },
+      'SCHEDULES.b.windows[0].from: expected a time HH:MM',
+    ],
+    [
+      {
+        b: {
+          timeZone: 'UTC',
+          windows: [{ days: ['Mon'], from: '08:00', to: '08:00', minServers: 1 }],
+        },
+      },
+      'SCHEDULES.b.windows[0].to: from and to must differ',
+    ],
+    [
+      {
+        b: {
+          timeZone: 'UTC',
+          windows: [{ days: ['Mo'], from: '08:00', to: '09:00', minServers: 1 }],
+        },
+      },
+      'SCHEDULES.b.windows[0].days[0]',
+    ],
+    [
+      {
+        b: {
+          timeZone: 'UTC',
+          holidays: ['25.12.2026'],
+          windows: [{ days: ['Mon'], from: '08:00', to: '09:00', minServers: 1 }],
+        },
+      },
+      'SCHEDULES.b.holidays[0]: expected a date YYYY-MM-DD',
+    ],
+    [
+      {
+        'a{json}': {
+          timeZone: 'UTC',
+          windows: [{ days: ['Mon'], from: '08:00', to: '09:00', minServers: 1 }],
+        },
+      },
+      'SCHEDULES.a{json}: Invalid key',
+    ],
+  ])('names the path of a bad schedule (%#)', (schedules, message) => {
+    expect(configError({ ...BASE, SCHEDULES: JSON.stringify(schedules) }).message).toContain(
+      message,
+    );
+  });
+
+  it('rejects SCHEDULES that is not JSON, and a DEFAULT_SCHEDULE naming no schedule', () => {
+    expect(configError({ ...BASE, SCHEDULES: '{' }).message).toContain('SCHEDULES: expected JSON');
+    expect(
+      configError({ ...BASE, SCHEDULES: JSON.stringify(SCHEDULES), DEFAULT_SCHEDULE: 'nights' })
+        .message,
+    ).toContain('DEFAULT_SCHEDULE: names no schedule of SCHEDULES (known: business-hours)');
+  });
+
+  it('reads SCHEDULES_FILE, naming the path of a bad value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schedules-'));
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(good, JSON.stringify(SCHEDULES));
+    writeFileSync(bad, JSON.stringify({ b: { timeZone: 'UTC', windows: [] } }));
+    expect(loadConfig({ ...BASE, SCHEDULES_FILE: good }).schedules.schedules).toEqual(SCHEDULES);
+    expect(configError({ ...BASE, SCHEDULES_FILE: bad }).message).toContain(
+      'SCHEDULES_FILE.b.windows',
+    );
+    expect(configError({ ...BASE, SCHEDULES_FILE: join(dir, 'none.json') }).message).toContain(
+      'SCHEDULES_FILE: ',
+    );
+    expect(
+      configError({ ...BASE, SCHEDULES_FILE: good, SCHEDULES: JSON.stringify(SCHEDULES) }).message,
+    ).toContain('not both');
+  });
+
+  it('turns log-off on only with LOGOFF_DISCONNECTED_AFTER_MINUTES', () => {
+    expect(loadConfig({ ...BASE, LOGOFF_DELAY_SECONDS: '60' }).logoff).toBeUndefined();
+    expect(
+      loadConfig({ ...BASE, LOGOFF_DISCONNECTED_AFTER_MINUTES: '120', LOGOFF_MESSAGE: 'bye' })
+        .logoff,
+    ).toEqual({ disconnectedAfterMinutes: 120, message: 'bye', delaySeconds: 300 });
+    expect(configError({ ...BASE, LOGOFF_DISCONNECTED_AFTER_MINUTES: '0' }).message).toContain(
+      'LOGOFF_DISCONNECTED_AFTER_MINUTES',
+    );
+    expect(configError({ ...BASE, LOGOFF_DELAY_SECONDS: '3601' }).message).toContain(
+      'LOGOFF_DELAY_SECONDS',
+    );
   });
 });
