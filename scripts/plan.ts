@@ -77,6 +77,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       config,
       whatIf: args.whatIf,
       prices: args.prices,
+      at: args.at,
       onProgress: progress.update,
     }).finally(progress.done);
 
@@ -96,6 +97,9 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 1;
     }
     console.log(header);
+    if (args.at !== undefined) {
+      console.log(`evaluated at ${new Date(args.at).toISOString()} on the data fetched now`);
+    }
     console.log(table(decisionRows(report.groups)));
     console.log(summaryLine(report));
     for (const line of caveatLines(report)) console.log(line);
@@ -104,7 +108,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     const files = writePlanFiles(
       args.out,
       result,
-      `aps-autoscaler plan: project ${config.projectId}`,
+      `aps-autoscaler plan: project ${config.projectId}${args.at === undefined ? "" : ` at ${new Date(args.at).toISOString()}`}`,
     );
     console.log(`\nwrote ${files.json}\nwrote ${files.html}`);
     // An aborted plan is an answer (the cap would stop the sweep); a partial one missed groups.

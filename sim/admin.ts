@@ -3,6 +3,7 @@ import { formatIssues } from '../lib/validation.ts';
 import type { VirtualClock } from './clock.ts';
 import type { FaultConfig } from './faults.ts';
 import { FleetSessionSchema } from './fleet.ts';
+import { reconnectSession } from './logoff.ts';
 import { armDrainRace, brokerArrival } from './maintenance.ts';
 import { SimHttpError } from './route-params.ts';
 import type { RouteResult } from './routes.ts';
@@ -122,6 +123,8 @@ export function handleAdmin(
       return { status: 200, body: { now: new Date(control.clock.now()).toISOString() } };
     case 'POST /_sim/sessions':
       return addSessions(control, body);
+    case 'POST /_sim/reconnect':
+      return reconnectSession(control.state, body, control.clock.now());
     case 'POST /_sim/arrivals':
       return brokerArrival(control.state, body, control.clock.now());
     case 'POST /_sim/drain-race': {

@@ -25,6 +25,7 @@ export const ROUTE_TABLE = {
   deleteAppServer: { method: 'DELETE', pattern: `^/v1/${P}/app-servers/${P}$`, mutating: true },
   getJob: { method: 'GET', pattern: `^/v2/${P}/job/${P}$`, mutating: false },
   listSessions: { method: 'GET', pattern: `^/v1/${P}/session/list-sessions$`, mutating: false },
+  logoffSessions: { method: 'POST', pattern: `^/v1/${P}/session/logoff$`, mutating: true },
   ecsAction: {
     method: 'POST',
     pattern: `^/v1/${P}/cloudservers/os-server-groups/${P}/action$`,

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { AppTypeSchema, SessionStateSchema } from '../lib/huawei/schemas.ts';
 import { formatIssues } from '../lib/validation.ts';
+import { logoffSessions } from './logoff.ts';
 import { batchMaint } from './maintenance.ts';
 import {
   booleanParam,
@@ -289,6 +290,7 @@ const HANDLERS: Record<RouteKey, RouteDefinition['handle']> = {
   deleteAppServer,
   getJob,
   listSessions,
+  logoffSessions,
   ecsAction,
   showEcsServerGroup,
   listEcsServerGroups,

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { formatIssues } from '../lib/validation.ts';
 import { handleAdmin } from './admin.ts';
+import { settleLogoffs } from './logoff.ts';
 import { authenticate, parseRawQuery } from './auth.ts';
 import { appendCall, type CallLogEntry } from './call-log.ts';
 import { VirtualClock } from './clock.ts';
@@ -287,6 +288,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    settleLogoffs(state, clock.now());
     if (rawPath.startsWith('/_sim/')) {
       await handleAdminRequest(req, res, rawPath, rawQuery);
       return;

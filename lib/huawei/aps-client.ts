@@ -12,6 +12,7 @@ import {
   ListAppServersResponseSchema,
   ListServerGroupsResponseSchema,
   ListSessionsResponseSchema,
+  LogoffResponseSchema,
   type ServerGroup,
   type SessionInfo,
   type SessionState,
@@ -63,6 +64,18 @@ export interface SessionQuery {
   sessionState?: readonly SessionState[] | undefined;
 }
 
+/** A log-off of sessions (SDK `LogoffUserSessionReq`). */
+export interface LogoffRequest {
+  sessionIds: readonly string[];
+  /** What the user sees before the session ends. */
+  message: string;
+  title?: string | undefined;
+  /** The dialog's severity: 0 info (default), 1 warning, 2 serious. */
+  messageType?: 0 | 1 | 2;
+  /** Seconds between the message and the log-off (`delay_time`). */
+  delaySeconds: number;
+}
+
 export interface ApsClient {
   /**
    * Streams every server group, page by page. Throws IncompleteListingError
@@ -96,6 +109,12 @@ export interface ApsClient {
     ids: readonly string[],
     on: boolean,
   ): Promise<{ requestId: string | undefined }>;
+  /**
+   * Logs off sessions (`POST /v1/{project_id}/session/logoff`): each user is
+   * shown `message`, and the session ends `delaySeconds` later. The answer
+   * has no body; the sessions end asynchronously (re-list them to see it).
+   */
+  logoffSessions(request: LogoffRequest): Promise<{ requestId: string | undefined }>;
 }
 
 /** Throws a RangeError unless `ids` holds 1–{@link BATCH_LIMIT} non-empty, distinct ids. */
@@ -277,6 +296,27 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         path: `${project}/app-servers/actions/batch-maint`,
         body: { items: [...ids], maintain_status: on },
         schema: BatchMaintResponseSchema,
+      });
+      return { requestId };
+    },
+
+    async logoffSessions(request) {
+      const ids = request.sessionIds;
+      if (ids.length === 0 || ids.some((id) => id === '') || new Set(ids).size !== ids.length) {
+        throw new RangeError('logoffSessions: 1 or more distinct, non-empty session ids');
+      }
+      const { requestId } = await http.request({
+        method: 'POST',
+        baseUrl: endpoint,
+        path: `${project}/session/logoff`,
+        body: {
+          session_ids: [...ids],
+          message_type: request.messageType ?? 0,
+          ...(request.title === undefined ? {} : { title: request.title }),
+          message: request.message,
+          delay_time: request.delaySeconds,
+        },
+        schema: LogoffResponseSchema,
       });
       return { requestId };
     },

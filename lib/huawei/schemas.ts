@@ -237,6 +237,8 @@ export type ListSessionsResponse = z.infer<typeof ListSessionsResponseSchema>;
 
 /** The batch-maint answer: documented as an empty body; an object is tolerated. */
 export const BatchMaintResponseSchema = z.looseObject({}).optional();
+/** `POST /session/logoff` answers with no body (SDK `LogoffUserSessionResponse`). */
+export const LogoffResponseSchema = z.looseObject({}).optional();
 /** `{job_id}`: the answer of delete and batch-delete (SDK marks it optional). */
 export const JobResponseSchema = z.looseObject({ job_id: z.string().optional() });
 export const SubJobSchema = z.looseObject({

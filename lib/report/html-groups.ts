@@ -1,3 +1,4 @@
+import { describeSettings } from '../scaling/effective-settings.ts';
 import type { GroupReport } from '../sweep/report.ts';
 import { clampPercent, escapeHtml, formatCount, formatPercent } from './html-text.ts';
 import { isDecisionKind, isVerdictKind, VERDICT_KINDS, VERDICT_STYLES } from './verdicts.ts';
@@ -62,6 +63,7 @@ function decisionCell(group: GroupReport): string {
   if (group.hold !== undefined) notes.push(`${group.hold.reason}: ${group.hold.detail}`);
   if (group.recommendedScaleOut !== undefined) notes.push(`add ${group.recommendedScaleOut}`);
   if (group.error !== undefined) notes.push(`error: ${group.error}`);
+  if (group.settings !== undefined) notes.push(describeSettings(group.settings));
   const small = notes.length === 0 ? '' : `<small>${escapeHtml(notes.join(' · '))}</small>`;
   return `${escapeHtml(group.decision)}${small}`;
 }

@@ -1,4 +1,5 @@
 import type { UndoReason } from '../drain/lifecycle.ts';
+import type { EffectiveSettings } from '../scaling/effective-settings.ts';
 import type {
   Decision,
   MemberVerdict,
@@ -73,6 +74,8 @@ export interface GroupReport {
   error?: string;
   /** A secondary (standby) group: the primary groups it backs up (non-empty `primary_server_group_ids`). */
   secondaryOf?: string[];
+  /** The floor and per-group cap applied and where each came from (global, tag, schedule window). */
+  settings?: EffectiveSettings;
 }
 
 /** What a sweep covered: the projects and region, and the enterprise project of the group listing. */
@@ -239,6 +242,7 @@ export function groupReportOf(
       report.resourceThresholds = decision.resourceThresholds;
     }
   }
+  if (decision.settings !== undefined) report.settings = decision.settings;
   if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
   return report;

@@ -1,3 +1,4 @@
+import { describeSettings } from '../../lib/scaling/effective-settings.ts';
 import type { GroupReport } from '../../lib/sweep/report.ts';
 
 // The decision table `npm start` and `npm run plan` print: one line per group.
@@ -15,9 +16,9 @@ export function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-/** GROUP, DECISION, WHY, USAGE, REMOVALS: the heading row, then one row per group. */
+/** GROUP, DECISION, WHY, USAGE, REMOVALS, LIMITS: the heading row, then one row per group. */
 export function decisionRows(groups: readonly GroupReport[]): string[][] {
-  const rows = [['GROUP', 'DECISION', 'WHY', 'USAGE', 'REMOVALS']];
+  const rows = [['GROUP', 'DECISION', 'WHY', 'USAGE', 'REMOVALS', 'LIMITS']];
   for (const g of groups) {
     const why =
       g.decision === 'skip'
@@ -39,7 +40,8 @@ export function decisionRows(groups: readonly GroupReport[]): string[][] {
           return `${r.serverId} (${drained}${r.outcome}${ecs})`;
         })
         .join(', ') || '-';
-    rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals]);
+    const limits = g.settings === undefined ? '-' : describeSettings(g.settings);
+    rows.push([g.serverGroupId, g.decision, why, `${g.usagePercent}%`, removals, limits]);
   }
   return rows;
 }

@@ -6,6 +6,7 @@ import { type PriceTable, PriceTableSchema } from '../../lib/what-if/prices.ts';
 
 export const PLAN_USAGE = `usage: npm run plan -- [--sim] [--fleet FILE | --size NxM [--seed S]]
                        [--what-if KEY=N,...]... [--prices FILE.json] [--out DIR]
+                       [--at INSTANT]
 
 Reads every server group and shows what a sweep would do, changing nothing.
 Against the real cloud with HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
@@ -18,7 +19,9 @@ simulator with --sim, the default when no key is set.
   --what-if SET      re-evaluate the same data with e.g. shrink=15,threshold=70,min=2
                      (keys: shrink, threshold, min, maxPerGroup, maxPerSweep); repeatable
   --prices FILE      {"currency":"EUR","perServerHour":{"<product_id>":0.21},"default":0.2}
-  --out DIR          where plan.json and plan.html go (default .reports/plan/)`;
+  --out DIR          where plan.json and plan.html go (default .reports/plan/)
+  --at INSTANT       evaluate the data fetched now as at another instant, with
+                     its offset (2026-12-07T09:00+08:00): checks a schedule's windows`;
 
 /** A bad command line: the message names the option. */
 export class PlanUsageError extends Error {
@@ -33,6 +36,22 @@ export interface PlanArgs {
   whatIf: WhatIfSet[];
   prices?: PriceTable | undefined;
   out: string;
+  /** `--at`: the evaluation instant, epoch ms; undefined: now. */
+  at?: number | undefined;
+}
+
+/** `--at`: an ISO 8601 instant with its offset (Z or ±HH:MM); a local time alone is ambiguous. */
+function parseAt(text: string): number {
+  const at = Date.parse(text);
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
+    Number.isNaN(at)
+  ) {
+    throw new PlanUsageError(
+      `--at must be an instant with its offset, e.g. 2026-12-07T09:00+08:00; got ${text}`,
+    );
+  }
+  return at;
 }
 
 function readPrices(path: string): PriceTable {
@@ -85,6 +104,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
     whatIf,
     prices: values.prices === undefined ? undefined : readPrices(values.prices),
     out: values.out ?? '.reports/plan/',
+    at: values.at === undefined ? undefined : parseAt(values.at),
   };
 }
 
@@ -102,6 +122,7 @@ function parse(argv: readonly string[]) {
       'what-if': { type: 'string', multiple: true },
       prices: { type: 'string' },
       out: { type: 'string' },
+      at: { type: 'string' },
     },
   });
 }

@@ -12,7 +12,12 @@ import {
   type FetchedGroup,
   type WhatIfComparison,
 } from '../../lib/what-if/what-if.ts';
-import { asPipelineServices, createPlanServices, observeReads } from './plan-services.ts';
+import {
+  asPipelineServices,
+  createPlanServices,
+  observeReads,
+  sessionsAsOf,
+} from './plan-services.ts';
 
 /** The configuration plan mode reads: where to read from and the baseline policy. */
 export type PlanConfig = Pick<
@@ -46,6 +51,11 @@ export interface PlanRunOptions {
   prices?: PriceTable | undefined;
   /** The one evaluation instant of the sweep and every what-if set; default: now. */
   now?: number;
+  /**
+   * `--at`: evaluate at this instant (epoch ms) the data fetched at `now`:
+   * the session listing still covers the look-back window before `now`.
+   */
+  at?: number | undefined;
   fetch?: typeof globalThis.fetch;
   log?: Log;
   /** Called after each group is evaluated. */
@@ -91,7 +101,8 @@ export function fetchedOf(projectId: string, evaluation: GroupEvaluation): Fetch
  */
 export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
   const { config } = options;
-  const now = options.now ?? Date.now();
+  const fetchedAt = options.now ?? Date.now();
+  const now = options.at ?? fetchedAt;
   const log = options.log ?? silentLog;
   const limiter = createRequestLimiter({
     maxConcurrency: config.maxConcurrency,
@@ -107,8 +118,15 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
   );
   const seen: { listed: number; denied?: HuaweiApiError | undefined } = { listed: 0 };
   const refused: string[] = [];
+  const reads = observeReads(services.aps, seen);
   const pipeline = asPipelineServices(
-    { aps: observeReads(services.aps, seen), log: services.log },
+    {
+      aps:
+        options.at === undefined
+          ? reads
+          : sessionsAsOf(reads, fetchedAt, config.sessionLookbackHours),
+      log: services.log,
+    },
     (what) => refused.push(what),
   );
   const fetched: FetchedGroup[] = [];

@@ -161,3 +161,24 @@ export function asPipelineServices(
     log: plan.log,
   };
 }
+
+/**
+ * Lists the sessions of the look-back window before `fetchedAt` (epoch ms)
+ * whatever window the caller asks for: `--at` evaluates the data of now at
+ * another instant, so the fetch itself stays at now.
+ */
+export function sessionsAsOf(
+  aps: ReadOnlyAps,
+  fetchedAt: number,
+  lookbackHours: number,
+): ReadOnlyAps {
+  return {
+    ...aps,
+    listSessions: (query) =>
+      aps.listSessions({
+        ...query,
+        begin: new Date(fetchedAt - lookbackHours * 3_600_000),
+        end: new Date(fetchedAt),
+      }),
+  };
+}

@@ -80,7 +80,7 @@ describe('npm run plan against the simulator', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^plan mode \(read only\) on the built-in simulator: demo fleet/);
-    expect(lines[1]).toMatch(/^GROUP +DECISION +WHY +USAGE +REMOVALS$/);
+    expect(lines[1]).toMatch(/^GROUP +DECISION +WHY +USAGE +REMOVALS +LIMITS$/);
     expect(stdout).toMatch(
       /^sg-floor +scale-in .* srv-fl-idle-a \(would-remove\), srv-fl-idle-b \(would-remove\)$/m,
     );
