@@ -17,7 +17,7 @@ describe('simulator: POST /session/logoff through the APS client', () => {
       credentials: h.sim.credentials,
       projectId: h.sim.projectId,
       timeoutMs: 5_000,
-      now: () => h.sim.now(),
+      now: () => h.sim.now().getTime(),
     });
     aps = createApsClient({ http, endpoint: h.sim.url, projectId: h.sim.projectId });
   });
@@ -25,7 +25,7 @@ describe('simulator: POST /session/logoff through the APS client', () => {
   afterAll(() => h.close());
 
   const stateOf = async () => {
-    const now = h.sim.now();
+    const now = h.sim.now().getTime();
     const sessions = await aps.listSessions({
       machineName: MACHINE,
       begin: new Date(now - 24 * 3_600_000),
