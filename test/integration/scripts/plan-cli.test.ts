@@ -82,7 +82,7 @@ describe('npm run plan against the simulator', () => {
     expect(lines[0]).toMatch(/^plan mode \(read only\) on the built-in simulator: demo fleet/);
     expect(lines[1]).toMatch(/^GROUP +DECISION +WHY +USAGE +REMOVALS +LIMITS$/);
     expect(stdout).toMatch(
-      /^sg-floor +scale-in .* srv-fl-idle-a \(would-remove\), srv-fl-idle-b \(would-remove\)$/m,
+      /^sg-floor +scale-in .* srv-fl-idle-a \(would-remove\), srv-fl-idle-b \(would-remove\) +floor 1 from MIN_SERVERS_PER_GROUP; max-removals 10 from MAX_REMOVALS_PER_GROUP$/m,
     );
     expect(stdout).toMatch(/^sg-scale-out +scale-out +usage ≥ 60%: add 2/m);
     expect(stdout).toMatch(
@@ -132,6 +132,46 @@ describe('npm run plan against the simulator', () => {
     const { stdout: noKey } = await plan(['--out', out], cleanEnv());
     expect(noKey.split('\n')[0]).toMatch(/on the built-in simulator \(no HUAWEICLOUD_SDK_AK set\)/);
   }, 90_000);
+});
+
+/** The first Monday 09:00 in Shanghai (UTC+8, no daylight saving) at least two days from now. */
+function nextShanghaiMonday9(): Date {
+  const at = new Date(Date.now() + 2 * 86_400_000);
+  at.setUTCHours(1, 0, 0, 0);
+  while (at.getUTCDay() !== 1) at.setUTCDate(at.getUTCDate() + 1);
+  return at;
+}
+
+describe('npm run plan --at', () => {
+  const schedules = new URL('../../../events/schedules/example.json', import.meta.url).pathname;
+
+  it('evaluates the fetched schedules fleet at another instant and says which limits applied', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'plan-at-'));
+    const at = nextShanghaiMonday9()
+      .toISOString()
+      .replace(/:00\.000Z$/, '+00:00');
+    const { code, stdout, stderr } = await plan(
+      ['--fleet', 'events/fleets/schedules.json', '--at', at, '--out', out],
+      cleanEnv({ SCHEDULES_FILE: schedules }),
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`evaluated at ${new Date(at).toISOString()} on the data fetched now`);
+    expect(stdout).toMatch(
+      /^sg-office +scale-in .*\(would-remove\), srv-office-2 \(would-remove\) +floor 4 from schedule office window Mon-Fri 08:00-19:00; max-removals 10 from MAX_REMOVALS_PER_GROUP$/m,
+    );
+    expect(stdout).toMatch(
+      /^sg-typo +skip +unknown-schedule: tag aps-autoscaler:schedule names "ofice"/m,
+    );
+    const html = readFileSync(join(out, 'plan.html'), 'utf8');
+    expect(html).toContain('floor 4 from schedule office window Mon-Fri 08:00-19:00');
+  }, 60_000);
+
+  it('refuses an instant without its offset, naming --at', async () => {
+    const { code, stderr } = await plan(['--sim', '--at', '2026-12-07T09:00'], cleanEnv());
+    expect(code).toBe(2);
+    expect(stderr).toContain('--at must be an instant with its offset');
+  }, 60_000);
 });
 
 describe('npm run plan with a refused key or project', () => {
