@@ -7,11 +7,11 @@ import type { Simulator } from '../../../sim/server.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
 // events/fleets/schedules.json: five groups of six idle servers; SCHEDULES in
-// events/schedules/example.json: `office` (Asia/Shanghai, Mon-Fri 08:00-19:00
+// schedules/example.json: `office` (Asia/Shanghai, Mon-Fri 08:00-19:00
 // floor 4, Sat 09:00-13:00 freeze, holiday 2026-12-25) and `support`
 // (Europe/Berlin, every day 20:00-02:00 floor 3). MIN_SERVERS_PER_GROUP 1.
 const FLEET = fileURLToPath(new URL('../../../events/fleets/schedules.json', import.meta.url));
-const SCHEDULES = fileURLToPath(new URL('../../../events/schedules/example.json', import.meta.url));
+const SCHEDULES = fileURLToPath(new URL('../../../schedules/example.json', import.meta.url));
 
 const INSTANTS = [
   {

@@ -379,6 +379,35 @@ describe('npm run validate', () => {
     expect(error?.stderr).toContain('stage prod: invalid configuration: DRY_RUN: ');
   }, 130_000);
 
+  it('checks the schedules parameter, naming the path inside it', async () => {
+    const schedules = (timeZone: string) =>
+      `schedules=${JSON.stringify({ office: { timeZone, windows: [{ days: ['Mon'], from: '08:00', to: '19:00', minServers: 4 }] } })}`;
+    const error = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      schedules('Mars/Olympus'),
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain('SCHEDULES.office.timeZone: expected an IANA time zone');
+    const { stdout } = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      schedules('Asia/Shanghai'),
+      '--param',
+      'defaultSchedule=office',
+    );
+    expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
+
   it('passes a stage whose parameters fit', async () => {
     const { stdout } = await validate(
       '--stage',
@@ -445,6 +474,27 @@ describe('osls invoke local with the events in events/', () => {
     expect((result as SweepReport).totals.outcomes['would-remove']).toBe(3);
     expect(mutatingCalls(sim)).toEqual([]);
     expect(logs.some((l) => l['audit'] === 'decision')).toBe(true);
+  });
+
+  it('sweep with events/schedule-change-freeze.json under the change-freeze schedule removes nothing and says why', async () => {
+    const { result, logs } = await invokeLocal({
+      fn: 'sweep',
+      event: 'events/schedule-change-freeze.json',
+      env: {
+        ...env,
+        SCHEDULES_FILE: 'schedules/example.json',
+        DEFAULT_SCHEDULE: 'change-freeze',
+      },
+      timeoutMs: 90_000,
+    });
+    const report = result as SweepReport;
+    expect(report.status).toBe('completed');
+    expect(report.totals.plannedRemovals).toBe(0);
+    expect(mutatingCalls(sim)).toEqual([]);
+    const floor = logs.find((l) => l['audit'] === 'decision' && l['serverGroupId'] === 'sg-floor');
+    expect(floor?.['settings']).toBe(
+      'floor 1 from MIN_SERVERS_PER_GROUP; max-removals 0 from schedule change-freeze window Mon-Sun 00:00-24:00',
+    );
   });
 
   it.each([

@@ -143,7 +143,7 @@ function nextShanghaiMonday9(): Date {
 }
 
 describe('npm run plan --at', () => {
-  const schedules = new URL('../../../events/schedules/example.json', import.meta.url).pathname;
+  const schedules = new URL('../../../schedules/example.json', import.meta.url).pathname;
 
   it('evaluates the fetched schedules fleet at another instant and says which limits applied', async () => {
     const out = mkdtempSync(join(tmpdir(), 'plan-at-'));
