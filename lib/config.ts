@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { scheduleConfigOf, SchedulesTextSchema } from './config-schedules.ts';
+import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
 import { DrainSecondsSchema, DrainTableNameSchema } from './drain/settings.ts';
 import { ConfigError } from './errors.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';

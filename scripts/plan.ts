@@ -108,7 +108,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     const files = writePlanFiles(
       args.out,
       result,
-      `aps-autoscaler plan: project ${config.projectId}${args.at === undefined ? "" : ` at ${new Date(args.at).toISOString()}`}`,
+      `aps-autoscaler plan: project ${config.projectId}${args.at === undefined ? '' : ` at ${new Date(args.at).toISOString()}`}`,
     );
     console.log(`\nwrote ${files.json}\nwrote ${files.html}`);
     // An aborted plan is an answer (the cap would stop the sweep); a partial one missed groups.

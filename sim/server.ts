@@ -7,7 +7,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { formatIssues } from '../lib/validation.ts';
 import { handleAdmin } from './admin.ts';
-import { settleLogoffs } from './logoff.ts';
 import { authenticate, parseRawQuery } from './auth.ts';
 import { appendCall, type CallLogEntry } from './call-log.ts';
 import { VirtualClock } from './clock.ts';
@@ -16,6 +15,7 @@ import { type FaultConfig, FaultConfigSchema, FaultInjector } from './faults.ts'
 import { type Fleet, loadFleetFile, parseFleet, shiftFleet } from './fleet.ts';
 import { type GenerateFleetOptions, generateFleet } from './generate-fleet.ts';
 import { createSender, errorBody, errorObject, readBody } from './http-io.ts';
+import { settleLogoffs } from './logoff.ts';
 import { deterministicHex } from './prng.ts';
 import { ERROR_CODES, SimHttpError } from './route-params.ts';
 import { matchRoute, type RouteMatch, type RouteResult } from './routes.ts';
