@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HuaweiApiError } from '../../../lib/errors.ts';
-import { type ApsClient, createApsClient } from '../../../lib/huawei/aps-client.ts';
+import {
+  type ApsClient,
+  createApsClient,
+  type LogoffRequest,
+} from '../../../lib/huawei/aps-client.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
+import type { AppServer } from '../../../lib/huawei/schemas.ts';
+import { evaluateGroup } from '../../../lib/scaling/evaluate.ts';
+import { assessAfterLogoff, logoffRequestOf } from '../../../lib/scaling/logoff.ts';
+import type { Removal } from '../../../lib/scaling/types.ts';
 import { openSim, type SimHarness } from './harness.ts';
 
 // The demo fleet's one Disconnected session, on srv-si-disconnected (sim/README.md).
@@ -100,5 +108,100 @@ describe('simulator: POST /session/logoff through the APS client', () => {
       aps.logoffSessions({ sessionIds: [], message: 'bye', delaySeconds: 0 }),
     ).rejects.toThrow(RangeError);
     expect(h.sim.calls.length).toBe(calls);
+  });
+});
+
+describe('the log-off building blocks against the simulator', () => {
+  let h: SimHarness;
+  let aps: ApsClient;
+  beforeAll(async () => {
+    h = await openSim();
+    const http = createHttpCore({
+      credentials: h.sim.credentials,
+      projectId: h.sim.projectId,
+      timeoutMs: 5_000,
+      now: () => h.sim.now().getTime(),
+    });
+    aps = createApsClient({ http, endpoint: h.sim.url, projectId: h.sim.projectId });
+  });
+  beforeEach(() => h.sim.reset());
+  afterAll(() => h.close());
+
+  const TEXT = { message: 'This session is logged off in 5 minutes.', delaySeconds: 300 };
+  const GROUP = 'sg-scale-in';
+  const fetchGroup = async () => {
+    const now = h.sim.now().getTime();
+    const group = await aps.getServerGroup(GROUP);
+    const servers = await aps.listServers({ serverGroupId: GROUP });
+    const sessions = await aps.listSessions({
+      serverGroupId: GROUP,
+      begin: new Date(now - 24 * 3_600_000),
+      end: new Date(now),
+    });
+    if (group === undefined) throw new Error('no group');
+    return { group, servers, sessions, now };
+  };
+  const limits = {
+    minServersPerGroup: 1,
+    maxRemovalsPerGroup: 10,
+    protectTagKey: 'aps-autoscaler:protect',
+    logoffDisconnectedAfterMinutes: 30,
+  };
+
+  /** Plans the group, logs off the disconnected server's sessions, waits the delay and re-checks it. */
+  async function logoffAndRecheck(reconnect: boolean): Promise<string> {
+    const planned = await fetchGroup();
+    // Without its usage threshold, so the anti-flap rule lets every idle member go.
+    const group = {
+      ...planned.group,
+      scaling_policy: {
+        ...planned.group.scaling_policy,
+        scaling_policy_by_session: { shrink_after_session_idle_minutes: 30 },
+      },
+    };
+    const decision = evaluateGroup({ ...planned, group, limits });
+    const removal =
+      decision.kind === 'scale-in'
+        ? decision.remove.find((r) => r.serverId === 'srv-si-disconnected')
+        : undefined;
+    expect(removal?.logoffSessionIds).toEqual(['sess-011']);
+    const request = logoffRequestOf(removal as Removal, TEXT);
+    await aps.logoffSessions(request as LogoffRequest);
+    await h.admin('POST', '/_sim/clock', { advanceMinutes: 2 });
+    if (reconnect) await h.admin('POST', '/_sim/reconnect', { session_id: 'sess-011' });
+    await h.admin('POST', '/_sim/clock', { advanceMinutes: 4 });
+    const fresh = await fetchGroup();
+    const server = fresh.servers.find((s) => s.id === 'srv-si-disconnected') as AppServer;
+    const reason = assessAfterLogoff(
+      server,
+      fresh.sessions.filter((s) => s.machine_name === server.machine_name),
+      request?.sessionIds ?? [],
+      fresh.now,
+      30,
+      limits.protectTagKey,
+    );
+    return reason.kind;
+  }
+
+  it('finds the server removable once its abandoned session is logged off', async () => {
+    expect(await logoffAndRecheck(false)).toBe('idle');
+  });
+
+  it('keeps the server when its user reconnects during the delay', async () => {
+    expect(await logoffAndRecheck(true)).toBe('busy');
+  });
+
+  it('keeps it without the log-off: the strict re-check sees the disconnected session', async () => {
+    const fresh = await fetchGroup();
+    const server = fresh.servers.find((s) => s.id === 'srv-si-disconnected') as AppServer;
+    const reason = assessAfterLogoff(
+      server,
+      fresh.sessions.filter((s) => s.machine_name === server.machine_name),
+      ['sess-011'],
+      fresh.now,
+      30,
+      limits.protectTagKey,
+    );
+    expect(reason.kind).toBe('active-session');
   });
 });
