@@ -1,21 +1,10 @@
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { type Schedules, SchedulesSchema } from './scaling/schedule.ts';
-import { formatIssues } from './validation.ts';
+import { formatIssues, jsonText } from './validation.ts';
 
 /** `SCHEDULES`: JSON text of schedule name → schedule (lib/scaling/schedule.ts). */
-export const SchedulesTextSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"business-hours": {…}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(SchedulesSchema);
+export const SchedulesTextSchema = jsonText('{"business-hours": {…}}').pipe(SchedulesSchema);
 
 /** What the schedule variables say, or the problems naming each bad path. */
 export type ScheduleConfig =

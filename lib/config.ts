@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
 import type { EvaluationLimits } from './scaling/types.ts';
-import { formatPath } from './validation.ts';
+import { formatPath, jsonText } from './validation.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
 const APPSTREAM_REGIONS = new Set([
@@ -52,21 +52,11 @@ const nonEmpty = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 /** A JSON object of flavor id → price per server-hour, e.g. `{"workspace.appstream.general.xlarge.2":0.21}`. */
-const priceTable = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"flavor-id": 0.21}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.record(z.string().min(1), z.number().nonnegative().finite(), {
-      error: 'expected a JSON object of flavor id to a price per hour (a number >= 0)',
-    }),
-  );
+const priceTable = jsonText('{"flavor-id": 0.21}').pipe(
+  z.record(z.string().min(1), z.number().nonnegative().finite(), {
+    error: 'expected a JSON object of flavor id to a price per hour (a number >= 0)',
+  }),
+);
 
 /** SSM parameter names: absolute paths of letters, digits and `_.-/`. */
 const parameterName = z

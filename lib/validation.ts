@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** Renders one zod issue path as `items[3].scaling_policy.enable`. */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
@@ -21,4 +21,20 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
     .map((issue) => `${formatPath(issue.path, prefix)}: ${issue.message}`)
     .concat(issues.length > 10 ? [`(+${issues.length - 10} more)`] : [])
     .join('; ');
+}
+
+/**
+ * A string variable holding JSON: parsed, then checked by the schema that
+ * follows in `.pipe(…)`; text that is not JSON is one issue, `expected JSON
+ * such as <example>`, never echoing the value.
+ */
+export function jsonText(example: string) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected JSON such as ${example}` });
+      return z.NEVER;
+    }
+  });
 }
