@@ -112,16 +112,24 @@ function wholeOr(value: number, fallback: number): number {
  * defaults to true, `session_usage_threshold` is optional (without it there is
  * no scale-out and no anti-flap bound), `single_expansion_count` defaults to 1,
  * a missing `max_scaling_amount` caps nothing, and
- * `shrink_after_session_idle_minutes` is required.
+ * `shrink_after_session_idle_minutes` is required. Then the group's own
+ * floor and cap at `now` are resolved from its tags and schedule
+ * (lib/scaling/effective-settings.ts): `unknown-schedule` or
+ * `invalid-override` skips it; otherwise they are kept in `settings`, with
+ * their sources, and replace `limits.minServersPerGroup` and
+ * `limits.maxRemovalsPerGroup` below.
  *
  * Otherwise: scale-out when usage % ≥ threshold (a recommendation; every idle
  * member is kept as `anti-flap`); else scale-in of the `k` longest-idle members
  * (ties by id) allowed by the floor, `maxRemovalsPerGroup` and the anti-flap
  * rule; else steady. A failed session query leaves every member
  * `unknown-activity`, so nothing is removed. Sessions join members as
- * `joinSessions` does (machine_name, machine_sid, vm_ip); an in-use session
- * that joins no member sets `hold` (`unmatched-session`) and every idle
- * member is kept as `unmatched-session` (unless the group scales out).
+ * `joinSessions` does (machine_name, machine_sid, vm_ip); with
+ * `limits.logoffDisconnectedAfterMinutes`, a member whose in-use sessions are
+ * all abandoned is a candidate whose removal names them (`logoffSessionIds`).
+ * An in-use session that joins no member sets `hold` (`unmatched-session`)
+ * and every idle member is kept as `unmatched-session` (unless the group
+ * scales out).
  * Members are sorted by id; a non-finite limit removes nothing.
  */
 export function evaluateGroup(input: EvaluateGroupInput): Decision {
