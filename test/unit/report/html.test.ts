@@ -4,6 +4,7 @@ import { escapeHtml } from '../../../lib/report/html-text.ts';
 import { parseWhatIf } from '../../../lib/what-if/overrides.ts';
 import { compareWhatIf } from '../../../lib/what-if/what-if.ts';
 import { generatePlan, PLAN_LIMITS } from '../../helpers/plan-report.ts';
+import { groupReportFactory, sweepReportFactory } from '../../helpers/report-factory.ts';
 
 const HOSTILE = `<script>alert(1)</script>"'><img src=x onerror=alert(2)>&amp;`;
 
@@ -32,6 +33,19 @@ describe('renderReportHtml', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img');
     // Exactly the page's own script element.
     expect(html.match(/<script/g)).toHaveLength(1);
+  });
+
+  it('says which floor and cap applied to a group and where each came from, escaped', () => {
+    const group = groupReportFactory({
+      settings: {
+        floor: { value: 5, from: 'schedule <office> window Mon-Fri 08:00-19:00' },
+        maxRemovals: { value: 0, from: 'tag aps-autoscaler:max-removals' },
+      },
+    });
+    const html = renderReportHtml(sweepReportFactory([group]));
+    expect(html).toContain(
+      'floor 5 from schedule &lt;office&gt; window Mon-Fri 08:00-19:00; max-removals 0 from tag aps-autoscaler:max-removals',
+    );
   });
 
   it('refers to nothing outside the page and forbids requests', () => {
