@@ -87,15 +87,25 @@ function formatOf(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+// The last reading per zone: a sweep evaluates every group at nearly the same
+// instant, and formatting costs ~7 µs. Offsets in use are whole minutes, so
+// one UTC minute reads the same all through.
+const lastReading = new Map<string, { minute: number; local: LocalTime }>();
+
 /** The wall clock of `timeZone` at `now` (epoch ms), daylight saving included (`Intl`). */
 export function localTimeOf(now: number, timeZone: string): LocalTime {
+  const minute = Math.floor(now / 60_000);
+  const last = lastReading.get(timeZone);
+  if (last !== undefined && last.minute === minute) return last.local;
   const parts: Record<string, string> = {};
   for (const part of formatOf(timeZone).formatToParts(now)) parts[part.type] = part.value;
-  return {
+  const local: LocalTime = {
     date: `${parts.year}-${parts.month}-${parts.day}`,
     day: parts.weekday as Day,
     minutes: Number(parts.hour) * 60 + Number(parts.minute),
   };
+  lastReading.set(timeZone, { minute, local });
+  return local;
 }
 
 function minutesOf(time: string): number {
