@@ -47,6 +47,16 @@ describe('localTimeOf', () => {
   });
 });
 
+describe('localTimeOf, read again', () => {
+  it('reads each minute afresh, also right after another reading', () => {
+    const t = Date.parse('2026-03-29T00:59:00Z');
+    expect(localTimeOf(t, 'Europe/Berlin').minutes).toBe(119);
+    expect(localTimeOf(t + 59_999, 'Europe/Berlin').minutes).toBe(119);
+    expect(localTimeOf(t + 60_000, 'Europe/Berlin').minutes).toBe(180);
+    expect(localTimeOf(t + 120_000, 'Europe/Berlin').minutes).toBe(181);
+  });
+});
+
 describe('scheduleStateAt', () => {
   it.each([
     ['2026-12-06T23:59:00Z', 'outside', 'Mon 07:59 local'],
