@@ -1,16 +1,16 @@
 import { type Config, endpointsForRegion } from '../lib/config.ts';
-import { createDrainStore } from '../lib/drain/drain-store.ts';
-import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
-import { createGroupLease } from '../lib/drain/group-lease.ts';
+import { createDrainStore } from '../lib/removal/drain-store.ts';
+import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
+import { createGroupLease } from '../lib/removal/group-lease.ts';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
-import type { DrainServices } from '../lib/sweep/drain.ts';
-import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
-import { createEcsGroupResolver } from '../lib/sweep/remover.ts';
+import type { DrainServices } from '../lib/removal/drain.ts';
+import type { PipelineServices, PipelineSettings } from '../lib/removal/fetch.ts';
+import { createEcsGroupResolver } from '../lib/removal/remover.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {

@@ -5,7 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
 import { type CredentialsProvider, createCredentialsProvider } from '../lib/credentials.ts';
-import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
+import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';

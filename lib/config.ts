@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DrainSecondsSchema, DrainTableNameSchema } from './drain/settings.ts';
+import { DrainSecondsSchema, DrainTableNameSchema } from './removal/drain-settings.ts';
 import { ConfigError } from './errors.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */

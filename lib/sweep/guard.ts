@@ -1,7 +1,7 @@
 import { planRemovals } from '../scaling/plan.ts';
 import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
 import type { GroupLines } from './group-lines.ts';
-import type { GroupEvaluation, PipelineServices } from './pipeline.ts';
+import type { GroupEvaluation, PipelineServices } from '../removal/fetch.ts';
 import type { GroupReport } from './report.ts';
 
 /** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */

@@ -1,8 +1,8 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
 import { joinSessions } from '../scaling/session-join.ts';
 import type { HeldGroup } from './guard.ts';
-import type { PipelineServices } from './pipeline.ts';
-import { createEcsGroupResolver } from './remover.ts';
+import type { PipelineServices } from '../removal/fetch.ts';
+import { createEcsGroupResolver } from '../removal/remover.ts';
 
 /**
  * What acting reads of a chosen server: its id, the keys sessions join it by

@@ -7,13 +7,13 @@ import {
   type PipelineServices,
   type PipelineSettings,
   removeMember,
-} from './pipeline.ts';
+} from '../removal/fetch.ts';
 import {
   type DelayedEnqueue,
   type DrainRemediationResult,
   evaluateAndDrain,
   finishRemoval,
-} from './remediate-drain.ts';
+} from '../removal/queue-drain.ts';
 import { type GroupReport, groupReportOf, markSecondary, type RemovalReport } from './report.ts';
 
 export type RemediationResult =

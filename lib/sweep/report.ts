@@ -1,4 +1,4 @@
-import type { UndoReason } from '../drain/lifecycle.ts';
+import type { UndoReason } from '../removal/recheck.ts';
 import type {
   Decision,
   MemberVerdict,

@@ -1,7 +1,7 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
+import { type DrainRun, drainThenAct, recoverDrains } from '../removal/sweep-drain.ts';
 import { GroupLines } from './group-lines.ts';
 import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
 import { keepForActing, narrowEcsLookups } from './held.ts';
@@ -12,7 +12,7 @@ import {
   type PipelineServices,
   type PipelineSettings,
   removeMember,
-} from './pipeline.ts';
+} from '../removal/fetch.ts';
 import { forEachConcurrent } from './pool.ts';
 import {
   groupReportOf,

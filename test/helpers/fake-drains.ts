@@ -1,7 +1,7 @@
-import type { DrainRecord } from '../../lib/drain/drain-store.ts';
-import { DrainConflictError, LeaseLostError } from '../../lib/drain/errors.ts';
-import type { Lease } from '../../lib/drain/group-lease.ts';
-import type { DrainServices } from '../../lib/sweep/drain.ts';
+import type { DrainRecord } from '../../lib/removal/drain-store.ts';
+import { DrainConflictError, LeaseLostError } from '../../lib/removal/store-errors.ts';
+import type { Lease } from '../../lib/removal/group-lease.ts';
+import type { DrainServices } from '../../lib/removal/drain.ts';
 
 /**
  * In-memory drain records and group leases with the conditions of

@@ -1,7 +1,7 @@
 import { HuaweiApiError } from '../../lib/errors.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
-import type { PipelineServices, PipelineSettings } from '../../lib/sweep/pipeline.ts';
+import type { PipelineServices, PipelineSettings } from '../../lib/removal/fetch.ts';
 import { FACTORY_EPOCH } from './factories.ts';
 
 /** A day after the factories' epoch: every factory server is long idle by then. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DRAIN_TABLE_DEFINITION } from '../../../lib/drain/table.ts';
+import { DRAIN_TABLE_DEFINITION } from '../../../lib/removal/drain-table.ts';
 import {
   DIMENSION,
   METRIC,

@@ -9,8 +9,8 @@ import {
   keepForActing,
   narrowEcsLookups,
 } from '../../../lib/sweep/held.ts';
-import { fetchAndEvaluate } from '../../../lib/sweep/pipeline.ts';
-import { createEcsGroupResolver } from '../../../lib/sweep/remover.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { createEcsGroupResolver } from '../../../lib/removal/remover.ts';
 import {
   FACTORY_EPOCH,
   isoAt,

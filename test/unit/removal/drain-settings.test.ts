@@ -4,12 +4,12 @@ import {
   DrainTableNameSchema,
   drainUntil,
   MAX_DRAIN_SECONDS,
-} from '../../../lib/drain/settings.ts';
+} from '../../../lib/removal/drain-settings.ts';
 import {
   createTableInput,
   DRAIN_TABLE_DEFINITION,
   TTL_ATTRIBUTE,
-} from '../../../lib/drain/table.ts';
+} from '../../../lib/removal/drain-table.ts';
 
 describe('DrainSecondsSchema', () => {
   it.each([

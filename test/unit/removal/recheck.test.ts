@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DrainRecord } from '../../../lib/drain/drain-store.ts';
+import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
 import {
   chunkForMaintenance,
   type DrainCheckInput,
@@ -8,7 +8,7 @@ import {
   decideDrain,
   MAINTENANCE_BATCH_SIZE,
   planDrainWait,
-} from '../../../lib/drain/lifecycle.ts';
+} from '../../../lib/removal/recheck.ts';
 import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
 import {
   DEFAULT_GROUP_ID,

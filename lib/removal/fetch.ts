@@ -17,7 +17,7 @@ import {
   removeServers,
   type ServerRemoval,
 } from './remover.ts';
-import type { RemovalReport } from './report.ts';
+import type { RemovalReport } from '../sweep/report.ts';
 
 /** The clients one project's pipeline calls. */
 export interface PipelineServices {

@@ -1,13 +1,13 @@
-import type { DrainRecord } from '../drain/drain-store.ts';
-import { planDrainWait } from '../drain/lifecycle.ts';
-import { drainUntil } from '../drain/settings.ts';
+import type { DrainRecord } from './drain-store.ts';
+import { planDrainWait } from './recheck.ts';
+import { drainUntil } from './drain-settings.ts';
 import { beginDrains, type Settled, settleGroup } from './drain.ts';
-import type { GroupLines } from './group-lines.ts';
-import type { HeldGroup } from './guard.ts';
-import { recordAll } from './guard.ts';
-import type { PipelineServices, PipelineSettings } from './pipeline.ts';
-import { forEachConcurrent } from './pool.ts';
-import type { GroupReport, RemovalReport } from './report.ts';
+import type { GroupLines } from '../sweep/group-lines.ts';
+import type { HeldGroup } from '../sweep/guard.ts';
+import { recordAll } from '../sweep/guard.ts';
+import type { PipelineServices, PipelineSettings } from './fetch.ts';
+import { forEachConcurrent } from '../sweep/pool.ts';
+import type { GroupReport, RemovalReport } from '../sweep/report.ts';
 
 /** What an inline sweep needs to drain: who it is, how it waits, when it must end. */
 export interface DrainRun {

@@ -1,10 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
 import { PermanentFailureError, PoisonMessageError } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import type { RemediationResult } from '../sweep/remediate.ts';
-import type { DeadLetterRecord } from './dead-letter.ts';
-import type { QueueMessage } from './messages.ts';
-import { parseQueueMessage } from './parse.ts';
+import type { RemediationResult } from './remediate.ts';
+import type { DeadLetterRecord } from '../queue/dead-letter.ts';
+import type { QueueMessage } from '../queue/messages.ts';
+import { parseQueueMessage } from '../queue/parse.ts';
 
 export interface RecordHandlerDeps {
   /** Carries out one parsed message; throws PermanentFailureError when no redelivery can help. */

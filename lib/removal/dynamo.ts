@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DrainStoreError } from './errors.ts';
+import { DrainStoreError } from './store-errors.ts';
 
 /** Returns the DynamoDB client to use; called on every operation, so cache inside. */
 export type DynamoClientFactory = () => Promise<DynamoDBClient>;

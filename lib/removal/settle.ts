@@ -1,10 +1,10 @@
-import type { DrainRecord } from '../drain/drain-store.ts';
+import type { DrainRecord } from './drain-store.ts';
 import {
   type DrainDecision,
   type DrainGroupView,
   decideDrain,
   type UndoReason,
-} from '../drain/lifecycle.ts';
+} from './recheck.ts';
 import type { SessionInfo } from '../huawei/schemas.ts';
 import { sessionsOfMachine } from '../scaling/idle.ts';
 import type { DrainServices } from './drain.ts';
@@ -13,8 +13,8 @@ import {
   type PipelineServices,
   type PipelineSettings,
   runRemover,
-} from './pipeline.ts';
-import type { RemovalReport } from './report.ts';
+} from './fetch.ts';
+import type { RemovalReport } from '../sweep/report.ts';
 
 // One drain's check and its consequence (steps 4–6 of docs/drain-lifecycle.md),
 // run by lib/sweep/drain.ts while it holds the group's lease.

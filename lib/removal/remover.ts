@@ -4,8 +4,8 @@ import { type ApsClient, BATCH_LIMIT } from '../huawei/aps-client.ts';
 import { type EcsClient, indexServerGroupsByMember } from '../huawei/ecs-client.ts';
 import type { AppServer, Job } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
-import { describeFailure } from './pipeline.ts';
-import type { RemovalOutcome } from './report.ts';
+import { describeFailure } from './fetch.ts';
+import type { RemovalOutcome } from '../sweep/report.ts';
 
 /**
  * Acts on servers already judged removable: `remove-member` takes each cloud

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { evaluateGroup } from '../../../lib/scaling/evaluate.ts';
-import { fetchAndEvaluate, removeMember } from '../../../lib/sweep/pipeline.ts';
+import { fetchAndEvaluate, removeMember } from '../../../lib/removal/fetch.ts';
 import {
   resetFactorySequences,
   serverFactory,

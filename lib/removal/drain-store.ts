@@ -8,7 +8,7 @@ import {
   isConditionalFailure,
   storeError,
 } from './dynamo.ts';
-import { DrainConflictError, type DrainConflictKind, DrainStoreError } from './errors.ts';
+import { DrainConflictError, type DrainConflictKind, DrainStoreError } from './store-errors.ts';
 
 /**
  * `draining`: we asked APS to put the server into maintenance (or are about

@@ -1,8 +1,8 @@
-import type { DrainRecord, DrainStore } from '../drain/drain-store.ts';
-import { DrainConflictError, LeaseLostError } from '../drain/errors.ts';
-import { type GroupLease, groupLeaseKey, type Lease } from '../drain/group-lease.ts';
-import { chunkForMaintenance, type UndoReason } from '../drain/lifecycle.ts';
-import { drainUntil } from '../drain/settings.ts';
+import type { DrainRecord, DrainStore } from './drain-store.ts';
+import { DrainConflictError, LeaseLostError } from './store-errors.ts';
+import { type GroupLease, groupLeaseKey, type Lease } from './group-lease.ts';
+import { chunkForMaintenance, type UndoReason } from './recheck.ts';
+import { drainUntil } from './drain-settings.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import { indexSessionsByMachine } from '../scaling/idle.ts';
 import type { Removal } from '../scaling/types.ts';
@@ -13,17 +13,17 @@ import {
   type Settled,
   servicesOf,
   settleOne,
-} from './drain-settle.ts';
+} from './settle.ts';
 import {
   describeFailure,
   fetchAndEvaluate,
   type PipelineServices,
   type PipelineSettings,
-} from './pipeline.ts';
+} from './fetch.ts';
 import { releaseRefusal } from './remover.ts';
-import type { RemovalReport } from './report.ts';
+import type { RemovalReport } from '../sweep/report.ts';
 
-export type { Settled } from './drain-settle.ts';
+export type { Settled } from './settle.ts';
 
 /** Where drains are kept and groups are leased (lib/drain/). */
 export interface DrainServices {

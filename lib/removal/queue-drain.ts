@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { groupLeaseKey } from '../drain/group-lease.ts';
+import { groupLeaseKey } from './group-lease.ts';
 import { PermanentFailureError, RetryableFailureError } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { FinishRemovalMessage, QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
 import { countPlannedRemovals, planRemovals } from '../scaling/plan.ts';
 import { beginDrains, LEASE_TTL_MS, settleGroup } from './drain.ts';
-import { fetchAndEvaluate, type PipelineServices, type PipelineSettings } from './pipeline.ts';
-import { type GroupReport, groupReportOf, type RemovalReport } from './report.ts';
+import { fetchAndEvaluate, type PipelineServices, type PipelineSettings } from './fetch.ts';
+import { type GroupReport, groupReportOf, type RemovalReport } from '../sweep/report.ts';
 
 /** Sends messages with one `DelaySeconds` for all (lib/queue/producer.ts). */
 export type DelayedEnqueue = (

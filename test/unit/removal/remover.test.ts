@@ -7,7 +7,7 @@ import {
   MAX_JOB_POLLS,
   type RemoverContext,
   removeServers,
-} from '../../../lib/sweep/remover.ts';
+} from '../../../lib/removal/remover.ts';
 
 const APS_GROUP = 'aps-group-1';
 

@@ -3,18 +3,18 @@ import {
   createDrainStore,
   type DrainRecord,
   type DrainStore,
-} from '../../../lib/drain/drain-store.ts';
+} from '../../../lib/removal/drain-store.ts';
 import {
   createGroupLease,
   type GroupLease,
   groupLeaseKey,
-} from '../../../lib/drain/group-lease.ts';
+} from '../../../lib/removal/group-lease.ts';
 import {
   type DrainDecision,
   type DrainGroupView,
   decideDrain,
-} from '../../../lib/drain/lifecycle.ts';
-import { drainUntil } from '../../../lib/drain/settings.ts';
+} from '../../../lib/removal/recheck.ts';
+import { drainUntil } from '../../../lib/removal/drain-settings.ts';
 import type { AppServer } from '../../../lib/huawei/schemas.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { DEFAULT_GROUP_ID, FACTORY_EPOCH, serverFactory } from '../../helpers/factories.ts';

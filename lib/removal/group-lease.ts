@@ -6,8 +6,8 @@ import {
   isConditionalFailure,
   storeError,
 } from './dynamo.ts';
-import { LeaseLostError } from './errors.ts';
-import { TTL_ATTRIBUTE } from './table.ts';
+import { LeaseLostError } from './store-errors.ts';
+import { TTL_ATTRIBUTE } from './drain-table.ts';
 
 /** A lease held on one group until `expiresAtMs` (epoch ms). */
 export interface Lease {
