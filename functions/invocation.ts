@@ -1,16 +1,15 @@
 import { type Config, endpointsForRegion } from '../lib/config.ts';
-import { createDrainStore } from '../lib/removal/drain-store.ts';
-import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
-import { createGroupLease } from '../lib/removal/group-lease.ts';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
-import type { DrainServices } from '../lib/removal/drain.ts';
-import type { PipelineServices, PipelineSettings } from '../lib/removal/fetch.ts';
-import { createEcsGroupResolver } from '../lib/removal/remover.ts';
+import { createDrainStore } from '../lib/removal/drain-store.ts';
+import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
+import { createEcsGroupResolver } from '../lib/removal/ecs-groups.ts';
+import { createGroupLease } from '../lib/removal/group-lease.ts';
+import type { DrainServices, PipelineServices, PipelineSettings } from '../lib/removal/types.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -23,6 +22,8 @@ export interface InvocationOptions {
   now?: () => number;
   /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
   dynamo?: DynamoClientFactory;
+  /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The clients of one invocation: one request budget shared by every project's clients. */
@@ -30,12 +31,8 @@ export interface Invocation {
   servicesFor(projectId: string, region?: string): PipelineServices;
   settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
   stats(): RequestStats;
-  /** Whether there is time left to start a group or a removal. */
+  /** Whether there is time left to start a group or a removal: before the settings' `deadlineAt`. */
   hasTime(): boolean;
-  /** Epoch ms by which the invocation's work must end. */
-  deadlineAt: number;
-  /** Kept back before `deadlineAt`: for requests in flight and the report. */
-  reserveMs: number;
 }
 
 /** Time kept back at the end of an invocation: for requests in flight and the report. */
@@ -51,6 +48,8 @@ export function reserveMs(config: Pick<Config, 'httpTimeoutMs'>, budgetMs: numbe
  */
 export function createInvocation(config: Config, options: InvocationOptions): Invocation {
   const now = options.now ?? Date.now;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const limiter = createRequestLimiter({
     maxConcurrency: config.maxConcurrency,
     rateLimitRps: config.rateLimitRps,
@@ -125,6 +124,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         },
         sessionLookbackHours: config.sessionLookbackHours,
         now,
+        sleep,
         deadlineAt: options.deadlineAt - reserve,
         drainSeconds: config.drainSeconds,
       };
@@ -139,9 +139,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       return total;
     },
     hasTime() {
-      return options.deadlineAt - now() > reserve;
+      return now() < options.deadlineAt - reserve;
     },
-    deadlineAt: options.deadlineAt,
-    reserveMs: reserve,
   };
 }

@@ -4,10 +4,10 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { assertSqsEvent } from '../lib/events.ts';
 import { metricsOfBatch, publishMetrics } from '../lib/metrics.ts';
-import { tallyRecords } from '../lib/sweep/batch-tally.ts';
-import { createRecordHandler } from '../lib/sweep/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
+import { tallyRecords } from '../lib/sweep/batch-tally.ts';
+import { createRecordHandler } from '../lib/sweep/consumer.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 

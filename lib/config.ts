@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { DrainSecondsSchema, DrainTableNameSchema } from './removal/drain-settings.ts';
 import { ConfigError } from './errors.ts';
+import { DrainSecondsSchema, DrainTableNameSchema } from './removal/drain-settings.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
 const APPSTREAM_REGIONS = new Set([

@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { TTL_ATTRIBUTE } from './drain-table.ts';
 import {
   type DynamoClientFactory,
   defaultDynamoClient,
@@ -7,7 +8,13 @@ import {
   storeError,
 } from './dynamo.ts';
 import { LeaseLostError } from './store-errors.ts';
-import { TTL_ATTRIBUTE } from './drain-table.ts';
+
+/**
+ * How long one actor holds a group: longer than its slowest act step (a
+ * re-read and a removal, each bounded by HTTP_TIMEOUT_MS and retries) plus
+ * the clock skew between invocations; renewed before every server.
+ */
+export const LEASE_TTL_MS = 120_000;
 
 /** A lease held on one group until `expiresAtMs` (epoch ms). */
 export interface Lease {

@@ -1,7 +1,7 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
 import type { SessionQueryFailure } from '../scaling/types.ts';
-import type { PipelineServices, PipelineSettings } from './fetch.ts';
+import type { PipelineServices, PipelineSettings } from './types.ts';
 
 const HOUR_MS = 3_600_000;
 

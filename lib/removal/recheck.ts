@@ -2,23 +2,12 @@ import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
 import { assessMember } from '../scaling/idle.ts';
 import type { AssessedReason, SessionQueryFailure } from '../scaling/types.ts';
 import type { DrainRecord } from './drain-store.ts';
+import type { UndoReason } from './outcome.ts';
+
+export type { UndoReason } from './outcome.ts';
 
 /** APS takes at most 20 server ids per `batch-maint` call (docs/drain-lifecycle.md). */
 export const MAINTENANCE_BATCH_SIZE = 20;
-
-/** Why a drain ends without the action; the report and logs carry it. */
-export type UndoReason =
-  | 'session-arrived'
-  | 'recently-used'
-  | 'policy-changed'
-  | 'not-a-member'
-  | 'maintenance-lifted'
-  | 'not-in-service'
-  | 'protected'
-  | 'job-running'
-  | 'unknown-activity'
-  | 'floor'
-  | 'deadline';
 
 /**
  * What to do with one server at a drain check:
@@ -31,7 +20,15 @@ export type UndoReason =
  */
 export type DrainDecision =
   | { kind: 'act'; serverId: string; instanceId: string | undefined; idleMinutes: number }
-  | { kind: 'undo'; serverId: string; reason: UndoReason; detail: string; unmaintain: boolean }
+  | {
+      kind: 'undo';
+      serverId: string;
+      reason: UndoReason;
+      detail: string;
+      unmaintain: boolean;
+      /** The idle rules' verdict, when they ended it. */
+      assessed?: AssessedReason;
+    }
   | { kind: 'wait'; serverId: string; untilMs: number }
   | { kind: 'leave-alone'; serverId: string; reason: 'operator-maintenance' | 'not-ours' }
   | {
@@ -68,6 +65,12 @@ export interface DrainCheckInput {
   group: DrainGroupView;
   /** Epoch ms. */
   now: number;
+  /**
+   * False with DRAIN_SECONDS=0: the record stands for the plan, no maintenance
+   * was asked for and there is no period, so checks 4 and 8 do not apply and
+   * the server is judged as it is. Default true.
+   */
+  drained?: boolean;
 }
 
 function undoFor(reason: AssessedReason): { reason: UndoReason; detail: string } | undefined {
@@ -109,7 +112,7 @@ function undoFor(reason: AssessedReason): { reason: UndoReason; detail: string }
  * 2. server gone → `forget`;
  * 3. no longer a member of the recorded group → `forget` (`action-done`) when
  *    the record says `acting`, else `undo` `not-a-member`;
- * 4. maintenance not set → `undo` `maintenance-lifted` (nothing to lift);
+ * 4. maintenance not set → `undo` `maintenance-lifted` (nothing to lift; drained only);
  * 5. the group would now be skipped → `undo` `policy-changed`;
  * 6. the idle rules of `assessMember`, judged as if the server were in
  *    service: a session, a busy count, recent use, protection, a job, or
@@ -119,7 +122,7 @@ function undoFor(reason: AssessedReason): { reason: UndoReason; detail: string }
  * 9. otherwise `act`.
  */
 export function decideDrain(input: DrainCheckInput): DrainDecision {
-  const { record, server, sessions, group, now } = input;
+  const { record, server, sessions, group, now, drained = true } = input;
   const serverId = server?.id ?? record?.serverId ?? '';
   if (record === undefined) {
     const reason = server?.maintain_status === true ? 'operator-maintenance' : 'not-ours';
@@ -140,16 +143,23 @@ export function decideDrain(input: DrainCheckInput): DrainDecision {
     if (acting)
       return { kind: 'forget', serverId, reason: 'action-done', unmaintain: inMaintenance };
     const detail = `server_group_id is ${server.server_group_id ?? 'missing'}, drained from ${record.groupId}`;
-    return { kind: 'undo', serverId, reason: 'not-a-member', detail, unmaintain: inMaintenance };
+    return {
+      kind: 'undo',
+      serverId,
+      reason: 'not-a-member',
+      detail,
+      unmaintain: drained && inMaintenance,
+    };
   }
-  const undo = (reason: UndoReason, detail: string): DrainDecision => ({
+  const undo = (reason: UndoReason, detail: string, assessed?: AssessedReason): DrainDecision => ({
     kind: 'undo',
     serverId,
     reason,
     detail,
-    unmaintain: inMaintenance,
+    unmaintain: drained && inMaintenance,
+    ...(assessed === undefined ? {} : { assessed }),
   });
-  if (!inMaintenance) {
+  if (drained && !inMaintenance) {
     return undo(
       'maintenance-lifted',
       `maintain_status is ${String(server.maintain_status ?? 'missing')}`,
@@ -157,14 +167,14 @@ export function decideDrain(input: DrainCheckInput): DrainDecision {
   }
   if (!group.scaleInAllowed) return undo('policy-changed', 'the group is no longer scaled in');
   const assessed = assessMember(
-    { ...server, maintain_status: false },
+    drained ? { ...server, maintain_status: false } : server,
     sessions,
     now,
     group.idleThresholdMinutes,
     group.protectTagKey,
   );
   const blocked = undoFor(assessed);
-  if (blocked !== undefined) return undo(blocked.reason, blocked.detail);
+  if (blocked !== undefined) return undo(blocked.reason, blocked.detail, assessed);
   if (group.inService < group.minServersPerGroup) {
     return undo('floor', `${group.inService} in service, floor ${group.minServersPerGroup}`);
   }
@@ -180,19 +190,22 @@ export function decideDrain(input: DrainCheckInput): DrainDecision {
 
 /**
  * Whether an inline sweep can wait out the drain: `wait` (for `ms`) when
- * `drainUntilMs` falls no later than `deadlineAt − reserveMs`, which leaves
- * the reserve for the re-read and the action; else `undo` with `deadline`.
- * All times epoch ms; a non-finite input undoes.
+ * `drainUntilMs` falls no later than `deadlineAt`, the time budget, which
+ * already leaves the reserve for the re-read, the action and the report;
+ * else `undo` with `deadline`. All times epoch ms; a non-finite `now` or
+ * `drainUntilMs` undoes.
  */
 export function planDrainWait(options: {
   now: number;
   drainUntilMs: number;
   deadlineAt: number;
-  reserveMs: number;
 }): { kind: 'wait'; ms: number } | { kind: 'undo'; reason: 'deadline' } {
-  const { now, drainUntilMs, deadlineAt, reserveMs } = options;
-  const latest = deadlineAt - reserveMs;
-  if (![now, drainUntilMs, latest].every(Number.isFinite) || drainUntilMs > latest) {
+  const { now, drainUntilMs, deadlineAt } = options;
+  if (
+    ![now, drainUntilMs].every(Number.isFinite) ||
+    Number.isNaN(deadlineAt) ||
+    drainUntilMs > deadlineAt
+  ) {
     return { kind: 'undo', reason: 'deadline' };
   }
   return { kind: 'wait', ms: Math.max(0, drainUntilMs - now) };

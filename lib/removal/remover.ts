@@ -1,11 +1,11 @@
 import type { RemovalMode } from '../config.ts';
-import { HuaweiApiError } from '../errors.ts';
+import { describeFailure, HuaweiApiError } from '../errors.ts';
 import { type ApsClient, BATCH_LIMIT } from '../huawei/aps-client.ts';
-import { type EcsClient, indexServerGroupsByMember } from '../huawei/ecs-client.ts';
+import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, Job } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
-import { describeFailure } from './fetch.ts';
-import type { RemovalOutcome } from '../sweep/report.ts';
+import type { RemovalOutcome } from './outcome.ts';
+import type { EcsGroupResolver } from './types.ts';
 
 /**
  * Acts on servers already judged removable: `remove-member` takes each cloud
@@ -14,49 +14,6 @@ import type { RemovalOutcome } from '../sweep/report.ts';
  * stops) and never touches yearly/monthly ones. docs/huawei-api.md has the
  * endpoints and what each answer means.
  */
-
-/** The ECS server group ids holding an instance (empty: it is in none). */
-export type EcsGroupResolver = (instanceUuid: string) => Promise<readonly string[]>;
-
-/**
- * A resolver that lists the project's ECS server groups once, on its first
- * use (so a run that removes nothing lists nothing), and answers every later
- * instance from the index by member. Build one per project per invocation
- * and share it by every group acted on. A failed listing is not kept: the
- * next removal lists again.
- *
- * `only`: the instances the caller will ask about (an inline sweep's chosen
- * servers). The index then holds those alone instead of every member of
- * every ECS group of the project, which grows with the fleet; an instance
- * outside `only` (say, one whose fresh read names another instance) is
- * answered by a listing of its own, kept nowhere.
- */
-export function createEcsGroupResolver(
-  ecs: Pick<EcsClient, 'listServerGroups'>,
-  options: { only?: ReadonlySet<string> } = {},
-): EcsGroupResolver {
-  const { only } = options;
-  let index: Promise<Map<string, readonly string[]>> | undefined;
-  const load = async (wanted: ReadonlySet<string> | undefined) => {
-    const groups = [];
-    for await (const group of ecs.listServerGroups()) {
-      const members =
-        wanted === undefined ? group.members : group.members.filter((m) => wanted.has(m));
-      if (members.length > 0) groups.push({ id: group.id, members });
-    }
-    return indexServerGroupsByMember(groups);
-  };
-  return async (instanceUuid) => {
-    if (only !== undefined && !only.has(instanceUuid)) {
-      return (await load(new Set([instanceUuid]))).get(instanceUuid) ?? [];
-    }
-    index ??= load(only).catch((error: unknown) => {
-      index = undefined;
-      throw error;
-    });
-    return (await index).get(instanceUuid) ?? [];
-  };
-}
 
 export interface RemoverContext {
   aps: Pick<ApsClient, 'batchDeleteServers' | 'getJob'>;
@@ -72,7 +29,8 @@ export interface RemoverContext {
   now: () => number;
   /** Epoch ms by which job polling must have stopped; unset = only the poll limit applies. */
   deadlineAt?: number | undefined;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between job polls, on the clock of `now`. */
+  sleep: (ms: number) => Promise<void>;
 }
 
 /** What the remover did to one server. */
@@ -271,7 +229,7 @@ async function releaseChunk(
 
 /** Polls the job until SUCCESS or FAILED, the poll limit, or the deadline. */
 async function followJob(jobId: string, ctx: RemoverContext): Promise<Job | { error: Error }> {
-  const sleep = ctx.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const { sleep } = ctx;
   let last: Job | undefined;
   let lastError: Error | undefined;
   let failedPolls = 0;

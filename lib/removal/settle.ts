@@ -1,197 +1,265 @@
+import { describeFailure } from '../errors.ts';
+import type { AppServer } from '../huawei/schemas.ts';
+import { auditDrain, auditRemoval } from './audit.ts';
 import type { DrainRecord } from './drain-store.ts';
+import { createEcsGroupResolver } from './ecs-groups.ts';
+import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
+import { freshView, type GroupView } from './group-view.ts';
+import type { RemovalReport } from './outcome.ts';
+import { type DrainDecision, decideDrain, type UndoReason } from './recheck.ts';
+import { removeServers } from './remover.ts';
 import {
-  type DrainDecision,
-  type DrainGroupView,
-  decideDrain,
-  type UndoReason,
-} from './recheck.ts';
-import type { SessionInfo } from '../huawei/schemas.ts';
-import { sessionsOfMachine } from '../scaling/idle.ts';
-import type { DrainServices } from './drain.ts';
-import {
-  describeFailure,
-  type PipelineServices,
-  type PipelineSettings,
-  runRemover,
-} from './fetch.ts';
-import type { RemovalReport } from '../sweep/report.ts';
+  endWithout,
+  failedReport,
+  finishActed,
+  reportOf,
+  type Settled,
+  type SettleTarget,
+} from './settle-end.ts';
+import { DrainConflictError, LeaseLostError } from './store-errors.ts';
+import type { PipelineServices, PipelineSettings } from './types.ts';
 
-// One drain's check and its consequence (steps 4–6 of docs/drain-lifecycle.md),
-// run by lib/sweep/drain.ts while it holds the group's lease.
+export type { Settled, SettleTarget } from './settle-end.ts';
 
-export function servicesOf(services: PipelineServices): DrainServices {
-  if (services.drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
-  return services.drains;
+export type SettleResult =
+  | { kind: 'settled'; settled: Settled[] }
+  | { kind: 'lease-busy'; holder: string | undefined };
+
+export interface SettleOptions {
+  /** Take over records another owner left (crash recovery). */
+  claim?: boolean;
+  /** End every drain with this reason instead of checking it (no time left to wait). */
+  forceUndo?: UndoReason;
+  /** The group as just evaluated, when that read is fresh (DRAIN_SECONDS=0); else read now. */
+  view?: GroupView;
+  /** Whether another server may still be started; planned removals left are `skipped-deadline`. */
+  hasTime?: () => boolean;
 }
 
-export function reportOf(record: DrainRecord, idleMinutes = 0): Omit<RemovalReport, 'outcome'> {
-  return {
-    serverId: record.serverId,
-    instanceId: record.instanceId,
-    machineName: record.machineName,
-    idleMinutes: Math.floor(idleMinutes),
-  };
+interface Acting {
+  target: SettleTarget;
+  record: DrainRecord;
+  server: AppServer;
+  idleMinutes: number;
 }
 
-export function audit(
+/**
+ * Steps 4–6 of docs/drain-lifecycle.md for one group, under the group's lease
+ * when a drain table is configured: re-reads the group (or takes `view`) and
+ * each server, runs the one re-check (`decideDrain`), then removes every
+ * server that passed in one remover call (release batches them, ≤ 20 per
+ * batch-delete) or undoes each that did not (maintenance lifted only where
+ * ours, record cleared). Each ending writes one audit line. Returns
+ * `lease-busy` without touching anything when another actor holds the group;
+ * throws only when the lease or the group's re-read fails.
+ */
+export async function settleGroup(
+  groupId: string,
+  targets: readonly SettleTarget[],
+  owner: string,
   services: PipelineServices,
   settings: PipelineSettings,
-  message: string,
-  fields: Record<string, unknown>,
-): void {
-  services.log.info(message, { audit: 'drain', projectId: settings.projectId, ...fields });
-}
-
-/** One settled drain: its report, or `undefined` when nothing of ours was left to do. */
-export interface Settled {
-  serverId: string;
-  decision: DrainDecision['kind'] | 'lease-lost' | 'taken-over' | 'failed';
-  report?: RemovalReport;
-}
-
-/** The group as the drain check reads it, fresh. */
-export interface FreshView {
-  group: DrainGroupView;
-  sessions: Map<string, readonly SessionInfo[]> | undefined;
-  error: string | undefined;
-}
-
-/** Checks one drain and acts or undoes; throws when a write or call fails (the record stays). */
-export async function settleOne(
-  record: DrainRecord,
-  view: FreshView | undefined,
-  forceUndo: UndoReason | undefined,
-  services: PipelineServices,
-  settings: PipelineSettings,
-): Promise<Settled> {
-  const { store } = servicesOf(services);
-  const server = await services.aps.getServer(record.serverId);
-  const now = settings.now();
-  const decision: DrainDecision =
-    view === undefined || forceUndo !== undefined
-      ? {
-          kind: 'undo',
-          serverId: record.serverId,
-          reason: forceUndo ?? 'deadline',
-          detail: 'the invocation has no time left to wait out the drain',
-          unmaintain: server?.maintain_status === true && server.server_group_id === record.groupId,
-        }
-      : decideDrain({
-          record,
-          server,
-          sessions:
-            view.sessions === undefined
-              ? { error: view.error ?? 'sessions unknown' }
-              : sessionsOfMachine(view.sessions, server?.machine_name ?? record.machineName),
-          group: view.group,
-          now,
-        });
-  const base = reportOf(record, decision.kind === 'act' ? decision.idleMinutes : 0);
-  const logged = (report: RemovalReport): Settled => {
-    audit(services, settings, `drain ${decision.kind}`, {
-      serverGroupId: record.groupId,
-      serverId: record.serverId,
-      owner: record.owner,
-      decision: decision.kind,
-      ...(decision.kind === 'undo' ? { reason: decision.reason, detail: decision.detail } : {}),
-      outcome: report.outcome,
-      detail: report.detail,
-      requestId: report.requestId,
-    });
-    return { serverId: record.serverId, decision: decision.kind, report };
+  options: SettleOptions = {},
+): Promise<SettleResult> {
+  const drains = services.drains;
+  let lease: Lease | undefined;
+  if (drains !== undefined) {
+    const key = groupLeaseKey(settings.projectId, groupId);
+    const taken = await drains.lease.acquireLease(key, owner, LEASE_TTL_MS, settings.now());
+    if (!taken.acquired) return { kind: 'lease-busy', holder: taken.holder };
+    lease = taken.lease;
+  }
+  // Renews the lease before each step; false once another actor holds the group.
+  const stillHeld = async (): Promise<boolean> => {
+    if (drains === undefined || lease === undefined) return true;
+    try {
+      lease = await drains.lease.renewLease(lease, LEASE_TTL_MS, settings.now());
+      return true;
+    } catch (error) {
+      if (error instanceof LeaseLostError) return false;
+      throw error;
+    }
   };
-  const drainedSeconds = Math.round((record.drainUntilMs - record.drainedAtMs) / 1_000);
-  switch (decision.kind) {
-    case 'act': {
-      if (record.state === 'draining') {
-        await store.markActing(settings.projectId, record.serverId, record.owner);
+  try {
+    const view =
+      options.forceUndo !== undefined
+        ? undefined
+        : (options.view ?? (await freshView(groupId, services, settings)));
+    const settled: Settled[] = [];
+    const acting: Acting[] = [];
+    for (const target of targets) {
+      const serverId = target.record?.serverId ?? target.removal?.serverId ?? '';
+      if (!(await stillHeld())) {
+        settled.push({ serverId, decision: 'lease-lost' });
+        continue;
       }
-      // An `act` decision is only made on a server that was read just now.
-      const report = await (server === undefined
-        ? Promise.reject(new Error('server vanished before acting'))
-        : runRemover(
-            record.groupId,
-            { ...base, instanceId: decision.instanceId },
-            server,
-            services,
-            settings,
-          )
-      ).catch((error: unknown) => failedReport(base, error));
-      if (report.outcome === 'removed' || report.outcome === 'already-removed') {
-        if (report.outcome === 'removed' && settings.removalMode !== 'release') {
-          // Out of the group the server lives on: lift our maintenance, or it would
-          // come back in maintenance if someone adds it to a group again. A failed
-          // lift keeps the record (state acting): the next sweep lifts and forgets.
-          const lifted = await services.aps
-            .batchSetMaintenance([record.serverId], false)
-            .then(() => true)
-            .catch((error: unknown) => {
-              services.log.error('maintenance not lifted after removal', {
-                projectId: settings.projectId,
-                serverId: record.serverId,
-                error: describeFailure(error).message,
-              });
-              return false;
-            });
-          if (!lifted) {
-            return logged({
-              ...report,
-              drainedSeconds,
-              detail: 'maintenance lifted by the next sweep',
-            });
+      if (target.removal !== undefined && options.hasTime?.() === false) {
+        const report: RemovalReport = {
+          ...reportOf(target),
+          outcome: 'skipped-deadline',
+          detail: 'the invocation ran out of time',
+        };
+        settled.push({ serverId, decision: 'deadline', report });
+        continue;
+      }
+      const record = await ownRecord(target, groupId, owner, services, settings, options.claim);
+      if (record === undefined) {
+        settled.push({ serverId, decision: 'taken-over' });
+        continue;
+      }
+      try {
+        const server = await services.aps.getServer(serverId);
+        const decision = decide(target, record, server, view, options.forceUndo, settings);
+        if (decision.kind === 'act' && server !== undefined) {
+          if (target.record !== undefined && record.state === 'draining') {
+            await drains?.store.markActing(settings.projectId, serverId, record.owner);
           }
+          acting.push({ target, record, server, idleMinutes: decision.idleMinutes });
+          continue;
         }
-        await store.completeDrain(settings.projectId, record.serverId, record.owner);
-        return logged({ ...report, drainedSeconds });
+        settled.push(await endWithout(target, record, decision, services, settings, view));
+      } catch (error) {
+        settled.push(failed(target, record, error, services, settings));
       }
-      // The action failed: lift our maintenance rather than hold the server out of service.
-      const lifted = await lift(record, true, services, settings);
-      return logged({ ...report, detail: `${report.detail ?? 'failed'}; ${lifted}` });
     }
-    case 'undo': {
-      const lifted = await lift(record, decision.unmaintain, services, settings);
-      return logged({
-        ...base,
-        outcome: 'drain-undone',
-        undoReason: decision.reason,
-        detail: `${decision.reason}: ${decision.detail}; ${lifted}`,
-      });
+    if (acting.length > 0 && (await stillHeld())) {
+      settled.push(...(await act(groupId, acting, services, settings, view)));
+    } else {
+      for (const a of acting) settled.push({ serverId: a.server.id, decision: 'lease-lost' });
     }
-    case 'forget': {
-      const lifted = await lift(record, decision.unmaintain, services, settings);
-      return logged({
-        ...base,
-        outcome: 'already-removed',
-        detail: `${decision.reason}; ${lifted}`,
-      });
+    const order = new Map(targets.map((t, i) => [t.record?.serverId ?? t.removal?.serverId, i]));
+    settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
+    return { kind: 'settled', settled };
+  } finally {
+    if (drains !== undefined && lease !== undefined) {
+      await drains.lease.releaseLease(lease).catch(() => false);
     }
-    case 'wait':
-      return { serverId: record.serverId, decision: 'wait' };
-    default:
-      return { serverId: record.serverId, decision: decision.kind };
   }
 }
 
-// Lifts our maintenance (when asked) and clears the record; says what it did.
-async function lift(
-  record: DrainRecord,
-  unmaintain: boolean,
+// The target's record as ours: a planned removal stands as a record of its own
+// (no drain), another owner's record is claimed when asked, else undefined.
+async function ownRecord(
+  target: SettleTarget,
+  groupId: string,
+  owner: string,
   services: PipelineServices,
   settings: PipelineSettings,
-): Promise<string> {
-  const { store } = servicesOf(services);
-  if (unmaintain) await services.aps.batchSetMaintenance([record.serverId], false);
-  await store.clearDrain(settings.projectId, record.serverId, record.owner);
-  return unmaintain ? 'maintenance lifted' : 'maintenance was not ours to lift';
+  claim = false,
+): Promise<DrainRecord | undefined> {
+  if (target.record === undefined) {
+    const now = settings.now();
+    const { removal } = target;
+    return {
+      projectId: settings.projectId,
+      serverId: removal.serverId,
+      groupId,
+      owner,
+      state: 'draining',
+      drainedAtMs: now,
+      drainUntilMs: now,
+      ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+      ...(removal.machineName ? { machineName: removal.machineName } : {}),
+    };
+  }
+  const record = target.record;
+  if (record.owner === owner) return record;
+  const store = services.drains?.store;
+  if (!claim || store === undefined) return undefined;
+  try {
+    const claimed = await store.claimDrain(
+      settings.projectId,
+      record.serverId,
+      record.owner,
+      owner,
+    );
+    auditDrain(services, settings, 'drain taken over', {
+      serverId: record.serverId,
+      from: record.owner,
+      owner,
+    });
+    return claimed;
+  } catch (error) {
+    if (error instanceof DrainConflictError) return undefined;
+    throw error;
+  }
 }
 
-function failedReport(base: Omit<RemovalReport, 'outcome'>, error: unknown): RemovalReport {
+function decide(
+  target: SettleTarget,
+  record: DrainRecord,
+  server: AppServer | undefined,
+  view: GroupView | undefined,
+  forceUndo: UndoReason | undefined,
+  settings: PipelineSettings,
+): DrainDecision {
+  if (view === undefined || forceUndo !== undefined) {
+    return {
+      kind: 'undo',
+      serverId: record.serverId,
+      reason: forceUndo ?? 'deadline',
+      detail: 'the invocation has no time left to wait out the drain',
+      unmaintain: server?.maintain_status === true && server.server_group_id === record.groupId,
+    };
+  }
+  return decideDrain({
+    record,
+    server,
+    sessions: server === undefined ? { error: 'server gone' } : view.sessionsOf(server),
+    group: view.group,
+    now: settings.now(),
+    drained: target.record !== undefined,
+  });
+}
+
+// Every server that passed its re-check, removed in one remover call: release
+// mode then batch-deletes up to 20 a call, remove-member takes one after another.
+async function act(
+  groupId: string,
+  acting: readonly Acting[],
+  services: PipelineServices,
+  settings: PipelineSettings,
+  view: GroupView | undefined,
+): Promise<Settled[]> {
+  const results = await removeServers(
+    acting.map((a) => a.server),
+    {
+      ...services,
+      // Without the invocation's shared resolver, this group lists ECS on its own.
+      ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
+      projectId: settings.projectId,
+      serverGroupId: groupId,
+      removalMode: settings.removalMode,
+      now: settings.now,
+      sleep: settings.sleep,
+      deadlineAt: settings.deadlineAt,
+    },
+  );
+  return finishActed(
+    acting.map((a, i) => ({ ...a, result: results[i] })),
+    services,
+    settings,
+    view,
+  );
+}
+
+function failed(
+  target: SettleTarget,
+  record: DrainRecord,
+  error: unknown,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Settled {
+  // The record stays (a failed read or write): the next run's recovery retries it.
+  const report = failedReport(reportOf(target), error);
   const failure = describeFailure(error);
-  return {
-    ...base,
-    outcome: 'failed',
-    detail: failure.message,
-    ...(failure.transient ? { retryable: true } : {}),
-    ...(failure.requestId ? { requestId: failure.requestId } : {}),
-  };
+  services.log.error('removal could not be settled', {
+    projectId: settings.projectId,
+    serverGroupId: record.groupId,
+    serverId: record.serverId,
+    error: failure.message,
+    requestId: failure.requestId,
+  });
+  auditRemoval(services, settings, { id: record.groupId }, report);
+  return { serverId: record.serverId, decision: 'failed', report };
 }

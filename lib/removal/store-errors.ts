@@ -1,3 +1,5 @@
+import { DependencyError } from '../errors.ts';
+
 /** Which conditional write of the drain store was refused. */
 export type DrainConflictKind =
   | 'already-recorded'
@@ -58,7 +60,7 @@ export class LeaseLostError extends Error {
  * condition (throttled, network, access denied) or returned an item that does
  * not fit its schema. `cause` holds the SDK error.
  */
-export class DrainStoreError extends Error {
+export class DrainStoreError extends DependencyError {
   override readonly name = 'DrainStoreError';
   readonly operation: string;
   readonly tableName: string;

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { RemediationResult } from './remediate.ts';
+import type { RemediationResult } from './remediation-result.ts';
 
 /** What one remediation batch did, for its metrics (lib/metrics.ts `metricsOfBatch`). */
 export interface BatchTally {

@@ -1,10 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
-import { PermanentFailureError, PoisonMessageError } from '../errors.ts';
+import { describeFailure, PoisonMessageError } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import type { RemediationResult } from './remediate.ts';
 import type { DeadLetterRecord } from '../queue/dead-letter.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import { parseQueueMessage } from '../queue/parse.ts';
+import { fateOfError } from '../removal/fate.ts';
+import type { RemediationResult } from './remediation-result.ts';
 
 export interface RecordHandlerDeps {
   /** Carries out one parsed message; throws PermanentFailureError when no redelivery can help. */
@@ -17,8 +18,9 @@ export interface RecordHandlerDeps {
 /**
  * The per-record step of the remediation consumer. Poison records (not JSON,
  * wrong schema) and permanent failures go to the dead-letter queue at once
- * with the error attached; any other failure is rethrown so the batch
- * utility reports only that record and SQS delivers it again.
+ * with the error attached (lib/removal/fate.ts); any other failure is
+ * logged as an ERROR with the message's type, group and cause, then rethrown
+ * so the batch utility reports only that record and SQS delivers it again.
  */
 export function createRecordHandler(records: readonly SQSRecord[], deps: RecordHandlerDeps) {
   const { log } = deps;
@@ -45,16 +47,31 @@ export function createRecordHandler(records: readonly SQSRecord[], deps: RecordH
       log.info('record processed', { messageId: record.messageId, ...summaryOf(result) });
       return result;
     } catch (error) {
-      if (error instanceof PermanentFailureError)
-        return deadLetter(record, 'failed', error.message);
-      // Transient: throw so the batch utility reports only this record.
-      log.warn('record failed, will be retried', {
+      const failure = describeFailure(error);
+      if (fateOfError(error) === 'dead-letter') {
+        return deadLetter(record, 'failed', failure.message);
+      }
+      // Back to SQS: throw so the batch utility reports only this record.
+      log.error('record failed, will be retried', {
         messageId: record.messageId,
-        error: error instanceof Error ? error.message : String(error),
+        type: message.type,
+        projectId: message.projectId,
+        serverGroupId: message.serverGroupId,
+        error: failure.message,
+        requestId: failure.requestId,
+        cause: causeOf(error),
       });
       throw error;
     }
   };
+}
+
+// The first cause under our own classification: the SDK or network error.
+function causeOf(error: unknown): string | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return `${cause.name}${typeof code === 'string' ? ` ${code}` : ''}: ${cause.message}`;
 }
 
 /** The fields of a remediation result worth one log line. */
@@ -66,7 +83,7 @@ export function summaryOf(result: RemediationResult): Record<string, unknown> {
       status: result.status,
       decision: result.group?.decision,
       removals: result.group?.removals.map((r) => ({ serverId: r.serverId, outcome: r.outcome })),
-      ...('draining' in result ? { draining: result.draining } : {}),
+      ...(result.draining === undefined ? {} : { draining: result.draining }),
     };
   }
   if (result.type === 'finish-removal') {
@@ -86,5 +103,6 @@ export function summaryOf(result: RemediationResult): Record<string, unknown> {
     status: result.status,
     detail: result.detail,
     outcome: result.removal?.outcome,
+    ...(result.draining === undefined ? {} : { draining: result.draining }),
   };
 }

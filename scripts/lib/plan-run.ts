@@ -2,7 +2,7 @@ import type { Config } from '../../lib/config.ts';
 import type { HuaweiApiError } from '../../lib/errors.ts';
 import { createRequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import { type Log, silentLog } from '../../lib/logger.ts';
-import type { GroupEvaluation } from '../../lib/removal/fetch.ts';
+import type { GroupEvaluation } from '../../lib/removal/types.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { runSweep } from '../../lib/sweep/sweep.ts';
 import type { WhatIfSet } from '../../lib/what-if/overrides.ts';
@@ -129,6 +129,8 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
       limits,
       sessionLookbackHours: config.sessionLookbackHours,
       now: () => now,
+      // A dry run never waits: no drain, no release job to follow.
+      sleep: async () => {},
     },
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     concurrency: config.maxConcurrency,

@@ -4,7 +4,7 @@ import { type ApsClient, createApsClient } from '../../lib/huawei/aps-client.ts'
 import { createHttpCore, type HttpCore, type HttpStats } from '../../lib/huawei/http.ts';
 import type { RequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import type { Log } from '../../lib/logger.ts';
-import type { PipelineServices } from '../../lib/removal/fetch.ts';
+import type { PipelineServices } from '../../lib/removal/types.ts';
 
 // Plan mode can never change anything, by construction: its services are
 // the read methods of the APS client and nothing else (no ECS client, no

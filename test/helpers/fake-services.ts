@@ -1,7 +1,7 @@
 import { HuaweiApiError } from '../../lib/errors.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
-import type { PipelineServices, PipelineSettings } from '../../lib/removal/fetch.ts';
+import type { PipelineServices, PipelineSettings } from '../../lib/removal/types.ts';
 import { FACTORY_EPOCH } from './factories.ts';
 
 /** A day after the factories' epoch: every factory server is long idle by then. */
@@ -120,6 +120,7 @@ export function fakeSettings(overrides: Partial<PipelineSettings> = {}): Pipelin
     limits: { minServersPerGroup: 1, maxRemovalsPerGroup: 10, protectTagKey: 'protect' },
     sessionLookbackHours: 24,
     now: () => FAKE_NOW,
+    sleep: async () => {},
     ...overrides,
   };
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from '../../../lib/huawei/schemas.ts';
+import { drainUntil } from '../../../lib/removal/drain-settings.ts';
 import {
   createDrainStore,
   type DrainRecord,
@@ -14,8 +16,6 @@ import {
   type DrainGroupView,
   decideDrain,
 } from '../../../lib/removal/recheck.ts';
-import { drainUntil } from '../../../lib/removal/drain-settings.ts';
-import type { AppServer } from '../../../lib/huawei/schemas.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { DEFAULT_GROUP_ID, FACTORY_EPOCH, serverFactory } from '../../helpers/factories.ts';
 

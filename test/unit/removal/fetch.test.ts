@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { removeNow } from '../../../lib/removal/lifecycle.ts';
+import type { RemovalReport } from '../../../lib/removal/outcome.ts';
+import type {
+  GroupEvaluation,
+  PipelineServices,
+  PipelineSettings,
+} from '../../../lib/removal/types.ts';
 import { evaluateGroup } from '../../../lib/scaling/evaluate.ts';
-import { fetchAndEvaluate, removeMember } from '../../../lib/removal/fetch.ts';
+import type { Removal } from '../../../lib/scaling/types.ts';
 import {
   resetFactorySequences,
   serverFactory,
@@ -15,6 +23,18 @@ import {
 } from '../../helpers/fake-services.ts';
 
 beforeEach(() => resetFactorySequences());
+
+// One planned removal through the lifecycle's act-at-once path (DRAIN_SECONDS=0).
+async function removeMember(
+  evaluation: GroupEvaluation,
+  removal: Removal,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<RemovalReport> {
+  const [report] = await removeNow(evaluation, [removal], services, settings);
+  if (report === undefined) throw new Error('expected one report');
+  return report;
+}
 
 function fleetOfIdle(count: number) {
   const group = serverGroupFactory();

@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
 import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
 import {
   chunkForMaintenance,
@@ -9,7 +10,6 @@ import {
   MAINTENANCE_BATCH_SIZE,
   planDrainWait,
 } from '../../../lib/removal/recheck.ts';
-import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
 import {
   DEFAULT_GROUP_ID,
   FACTORY_EPOCH,
@@ -368,7 +368,10 @@ describe('planDrainWait', () => {
     ['the drain already ended', now - 5, now + 60_000, 10_000, { kind: 'wait', ms: 0 }],
     ['the deadline is unknown', now + 1, Number.NaN, 10_000, { kind: 'undo', reason: 'deadline' }],
   ])('when %s', (_, drainUntilMs, deadlineAt, reserveMs, expected) => {
-    expect(planDrainWait({ now, drainUntilMs, deadlineAt, reserveMs })).toEqual(expected);
+    // The time budget is the deadline less the reserve.
+    expect(planDrainWait({ now, drainUntilMs, deadlineAt: deadlineAt - reserveMs })).toEqual(
+      expected,
+    );
   });
 });
 

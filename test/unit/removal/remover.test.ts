@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HuaweiApiError, ResponseSchemaError } from '../../../lib/errors.ts';
 import type { AppServer, EcsServerGroup, Job } from '../../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
-import {
-  createEcsGroupResolver,
-  MAX_JOB_POLLS,
-  type RemoverContext,
-  removeServers,
-} from '../../../lib/removal/remover.ts';
+import { createEcsGroupResolver } from '../../../lib/removal/ecs-groups.ts';
+import { MAX_JOB_POLLS, type RemoverContext, removeServers } from '../../../lib/removal/remover.ts';
 
 const APS_GROUP = 'aps-group-1';
 
