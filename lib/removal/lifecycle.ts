@@ -84,17 +84,21 @@ export async function removeNow(
 }
 
 /**
- * Steps 1–2 for one group's chosen servers: eligibility, records, maintenance.
+ * Steps 1–2 for the chosen servers of one project's groups: eligibility,
+ * records, then maintenance in as few `batch-maint` calls as the API allows.
  * Throws when the drain table fails (nothing more is drained).
  */
 export function startDrains(
-  evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
-  removals: readonly Removal[],
+  groups: readonly {
+    evaluation: Pick<GroupEvaluation, 'group' | 'servers'>;
+    removals: readonly Removal[];
+  }[],
   owner: string,
   services: PipelineServices,
   settings: PipelineSettings,
 ): ReturnType<typeof beginDrains> {
-  return beginDrains(candidatesOf(evaluation, removals), owner, services, settings);
+  const candidates = groups.flatMap((g) => candidatesOf(g.evaluation, g.removals));
+  return beginDrains(candidates, owner, services, settings);
 }
 
 /** A drained server's report when the run ended without settling it. */

@@ -55,26 +55,38 @@ export async function drainThenAct(
 
   const failures: DrainStoreFailure[] = [];
   const records = new Map<HeldGroup, DrainRecord[]>();
+  const byProject = new Map<string, HeldGroup[]>();
   for (const group of pending) {
-    const { evaluation } = group;
-    const settings = settingsOf(group.projectId);
-    if (failures.some((f) => f.projectId === group.projectId)) {
-      recordAll(lines, group.report, evaluation.decision.remove, 'failed', 'drain table failed');
-      continue;
-    }
+    byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), group]);
+  }
+  for (const [projectId, groups] of byProject) {
     try {
+      // One project's chosen servers together: one batch-maint call per 20 servers.
       const begun = await startDrains(
-        evaluation,
-        evaluation.decision.remove,
+        groups.map((g) => ({ evaluation: g.evaluation, removals: g.evaluation.decision.remove })),
         owner,
-        group.services,
-        settings,
+        groups[0]?.services as HeldGroup['services'],
+        settingsOf(projectId),
       );
-      for (const report of begun.notDrained.values()) lines.record(group.report, report);
-      records.set(group, begun.records);
+      for (const group of groups) {
+        for (const removal of group.evaluation.decision.remove) {
+          const report = begun.notDrained.get(removal.serverId);
+          if (report !== undefined) lines.record(group.report, report);
+        }
+        const id = group.evaluation.group.id;
+        records.set(
+          group,
+          begun.records.filter((r) => r.groupId === id),
+        );
+      }
     } catch (error) {
-      failures.push({ projectId: group.projectId, error });
-      recordAll(lines, group.report, evaluation.decision.remove, 'failed', 'drain table failed');
+      // The drain table failed: this project drains nothing (records already
+      // written are settled by the next sweep's recovery).
+      failures.push({ projectId, error });
+      for (const group of groups) {
+        const detail = `drain table failed: ${error instanceof Error ? error.message : String(error)}`;
+        recordAll(lines, group.report, group.evaluation.decision.remove, 'failed', detail);
+      }
     }
   }
 

@@ -119,7 +119,12 @@ async function drainUnderLease(
     const evaluation = await evaluated(message, group, services, settings);
     choice = chooseForMessage(message, evaluation, services, settings, options);
     if (choice.removals.length === 0) return choice.result;
-    const begun = await startDrains(evaluation, choice.removals, owner, services, settings);
+    const begun = await startDrains(
+      [{ evaluation, removals: choice.removals }],
+      owner,
+      services,
+      settings,
+    );
     reports = [...begun.notDrained.values()];
     drained = begun.records.map((r) => r.serverId);
   } finally {

@@ -442,7 +442,9 @@ describe('osls invoke local with the events in events/', () => {
       env,
       timeoutMs: 90_000,
     });
-    expect((result as SweepReport).totals.outcomes['would-remove']).toBe(3);
+    // srv-fl-idle-b is in no ECS group: the dry run says so, as an acting run would.
+    expect((result as SweepReport).totals.outcomes['would-remove']).toBe(2);
+    expect((result as SweepReport).totals.outcomes['not-in-ecs-group']).toBe(1);
     expect(mutatingCalls(sim)).toEqual([]);
     expect(logs.some((l) => l['audit'] === 'decision')).toBe(true);
   });
