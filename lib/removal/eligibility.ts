@@ -1,11 +1,18 @@
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import type { RemovalReport } from './outcome.ts';
+import type { RemovalOutcome, RemovalReport } from './outcome.ts';
 import { releaseRefusal } from './remover.ts';
 import type { PipelineServices, PipelineSettings } from './types.ts';
 
 /** The outcome a planned removal ends in before anything is drained or called. */
 export type Refusal = Pick<RemovalReport, 'outcome' | 'detail'>;
+
+/** Every outcome `refusalOf` can answer: the remover's refusals. */
+export const REFUSAL_OUTCOMES: readonly RemovalOutcome[] = [
+  'not-in-ecs-group',
+  'prepaid',
+  'unknown-charging-mode',
+];
 
 /**
  * May this planned removal be acted on at all? Undefined when yes; else the

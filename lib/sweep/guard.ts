@@ -1,3 +1,4 @@
+import { REFUSAL_OUTCOMES } from '../removal/eligibility.ts';
 import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
 import type { GroupEvaluation, PipelineServices } from '../removal/types.ts';
 import { planRemovals } from '../scaling/plan.ts';
@@ -6,12 +7,7 @@ import type { GroupLines } from './group-lines.ts';
 import type { GroupReport } from './report.ts';
 
 /** What a dry run records before it knows whether the sweep aborts. */
-const DRY_RUN_OUTCOMES: readonly RemovalOutcome[] = [
-  'would-remove',
-  'not-in-ecs-group',
-  'prepaid',
-  'unknown-charging-mode',
-];
+const DRY_RUN_OUTCOMES: readonly RemovalOutcome[] = ['would-remove', ...REFUSAL_OUTCOMES];
 
 /** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
 export interface HeldGroup {

@@ -2,6 +2,7 @@ import type { Config } from '../../lib/config.ts';
 import type { HuaweiApiError } from '../../lib/errors.ts';
 import { createRequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import { type Log, silentLog } from '../../lib/logger.ts';
+import { REFUSAL_OUTCOMES } from '../../lib/removal/eligibility.ts';
 import type { GroupEvaluation } from '../../lib/removal/types.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { runSweep } from '../../lib/sweep/sweep.ts';
@@ -20,6 +21,7 @@ export type PlanConfig = Pick<
   | 'credentials'
   | 'projectId'
   | 'apsEndpoint'
+  | 'ecsEndpoint'
   | 'removalMode'
   | 'minServersPerGroup'
   | 'maxRemovalsPerGroup'
@@ -61,6 +63,16 @@ export interface PlanResult {
   refused: string[];
 }
 
+/** The servers the dry run found the remover would refuse (the groups the report lists). */
+export function refusedBy(report: SweepReport): Set<string> {
+  return new Set(
+    report.groups
+      .flatMap((g) => g.removals)
+      .filter((r) => REFUSAL_OUTCOMES.includes(r.outcome))
+      .map((r) => r.serverId),
+  );
+}
+
 /** The fetched data of one evaluation, as what-if takes it. */
 export function fetchedOf(projectId: string, evaluation: GroupEvaluation): FetchedGroup {
   const { decision, error } = evaluation;
@@ -100,13 +112,14 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
       credentials: config.credentials,
       projectId: config.projectId,
       apsEndpoint: config.apsEndpoint,
+      ecsEndpoint: config.ecsEndpoint,
     },
     { limiter, timeoutMs: config.httpTimeoutMs, log, fetch: options.fetch },
   );
   const seen: { listed: number; denied?: HuaweiApiError | undefined } = { listed: 0 };
   const refused: string[] = [];
   const pipeline = asPipelineServices(
-    { aps: observeReads(services.aps, seen), log: services.log },
+    { ...services, aps: observeReads(services.aps, seen) },
     (what) => refused.push(what),
   );
   const fetched: FetchedGroup[] = [];
@@ -154,6 +167,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     limits,
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     prices: options.prices,
+    refused: refusedBy(report),
   });
   return {
     report,

@@ -30,7 +30,6 @@ const QUEUE = 'http://127.0.0.1:9324/000000000000/aps-autoscaler-remediation';
 const DLQ = 'http://127.0.0.1:9324/000000000000/aps-autoscaler-dlq';
 const SI_IDLE_1 = '5ca1ab1e-0006-4000-8000-000000000004'; // srv-si-idle-1's instance
 
-
 // A port nothing listens on: every connection to it is refused.
 async function closedPort(): Promise<number> {
   const server = createServer();
