@@ -64,6 +64,37 @@ describe('createRecordHandler', () => {
     expect(dead).toEqual([]);
   });
 
+  it('logs one ERROR per record handed back, with its message id, type, group and cause', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), {
+      code: 'ECONNREFUSED',
+    });
+    const { handle, log } = handlerWith(async () => {
+      throw new RetryableFailureError('GetItem on table drains failed', { cause: refused });
+    });
+    await expect(handle(record(VALID, 'm-7'))).rejects.toBeInstanceOf(RetryableFailureError);
+    expect(log.lines.filter((l) => l.message === 'record failed, will be retried')).toEqual([
+      {
+        level: 'error',
+        message: 'record failed, will be retried',
+        context: expect.objectContaining({
+          messageId: 'm-7',
+          type: 'evaluate-group',
+          serverGroupId: 'sg-1',
+          error: 'GetItem on table drains failed',
+          cause: 'Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8000',
+        }),
+      },
+    ]);
+  });
+
+  it('hands back an error of no known class rather than dead-letter it', async () => {
+    const { handle, dead } = handlerWith(async () => {
+      throw new TypeError('unexpected');
+    });
+    await expect(handle(record(VALID))).rejects.toBeInstanceOf(TypeError);
+    expect(dead).toEqual([]);
+  });
+
   it('keeps a record to dead-letter on the queue when no dead-letter queue is set', async () => {
     const { handle } = handlerWith(async () => DONE, false);
     await expect(handle(record('not json'))).rejects.toThrow('DEAD_LETTER_QUEUE_URL is not set');
