@@ -12,7 +12,7 @@ import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
 /**
- * The remediation consumer: each record through lib/queue/consumer.ts, one
+ * The remediation consumer: each record through lib/sweep/consumer.ts, one
  * after another, so two messages for one group never judge its floor from
  * the same stale data; only transient failures go back to SQS.
  */

@@ -15,7 +15,7 @@ export interface BatchTally {
 type RecordResult = RemediationResult | { status: string };
 
 /**
- * Wraps the per-record handler (lib/queue/consumer.ts) to count, as records
+ * Wraps the per-record handler (lib/sweep/consumer.ts) to count, as records
  * finish, the dead-lettered ones, the ones that will be retried and every
  * removal outcome; the handler's results and errors pass through unchanged.
  */

@@ -34,7 +34,7 @@ export function createRecordHandler(records: readonly SQSRecord[], deps: RecordH
     return { status: 'dead-lettered', kind, error };
   };
 
-  return async (record: SQSRecord) => {
+  const handle = async (record: SQSRecord, seen: { message?: QueueMessage }) => {
     let message: QueueMessage;
     try {
       message = parseQueueMessage(record.body, `Records[${records.indexOf(record)}].body`);
@@ -42,21 +42,30 @@ export function createRecordHandler(records: readonly SQSRecord[], deps: RecordH
       if (error instanceof PoisonMessageError) return deadLetter(record, 'poison', error.message);
       throw error;
     }
+    seen.message = message;
     try {
       const result = await deps.process(message);
       log.info('record processed', { messageId: record.messageId, ...summaryOf(result) });
       return result;
     } catch (error) {
+      if (fateOfError(error) !== 'dead-letter') throw error;
+      return deadLetter(record, 'failed', describeFailure(error).message);
+    }
+  };
+
+  return async (record: SQSRecord) => {
+    const seen: { message?: QueueMessage } = {};
+    try {
+      return await handle(record, seen);
+    } catch (error) {
+      // Back to SQS (a retry, or a dead letter that could not be sent): one
+      // ERROR line per record, then throw so the batch utility reports only it.
       const failure = describeFailure(error);
-      if (fateOfError(error) === 'dead-letter') {
-        return deadLetter(record, 'failed', failure.message);
-      }
-      // Back to SQS: throw so the batch utility reports only this record.
       log.error('record failed, will be retried', {
         messageId: record.messageId,
-        type: message.type,
-        projectId: message.projectId,
-        serverGroupId: message.serverGroupId,
+        type: seen.message?.type,
+        projectId: seen.message?.projectId,
+        serverGroupId: seen.message?.serverGroupId,
         error: failure.message,
         requestId: failure.requestId,
         cause: causeOf(error),

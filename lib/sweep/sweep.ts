@@ -123,7 +123,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       await forEachConcurrent(
         listing,
         // Two groups per request slot: a group lists its members, then its
-        // sessions (lib/sweep/list-group.ts), and evaluates in between, so the
+        // sessions (lib/removal/list-group.ts), and evaluates in between, so the
         // request limiter always has a group waiting for a slot.
         2 * options.concurrency,
         async (group) => {

@@ -96,8 +96,15 @@ describe('createRecordHandler', () => {
   });
 
   it('keeps a record to dead-letter on the queue when no dead-letter queue is set', async () => {
-    const { handle } = handlerWith(async () => DONE, false);
+    const { handle, log } = handlerWith(async () => DONE, false);
     await expect(handle(record('not json'))).rejects.toThrow('DEAD_LETTER_QUEUE_URL is not set');
+    // Handed back to SQS: its one ERROR line says why.
+    expect(log.lines.filter((l) => l.level === 'error')).toMatchObject([
+      {
+        message: 'record failed, will be retried',
+        context: { messageId: 'm-1', error: expect.stringContaining('DEAD_LETTER_QUEUE_URL') },
+      },
+    ]);
   });
 });
 
