@@ -2,7 +2,7 @@ import { HuaweiApiError } from '../../lib/errors.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
 import type { PipelineServices, PipelineSettings } from '../../lib/removal/types.ts';
-import { FACTORY_EPOCH } from './factories.ts';
+import { FACTORY_EPOCH, serverFactory, serverGroupFactory } from './factories.ts';
 
 /** A day after the factories' epoch: every factory server is long idle by then. */
 export const FAKE_NOW = FACTORY_EPOCH + 86_400_000;
@@ -123,4 +123,11 @@ export function fakeSettings(overrides: Partial<PipelineSettings> = {}): Pipelin
     sleep: async () => {},
     ...overrides,
   };
+}
+
+/** One group of `count` idle members (the factories' defaults) over fake services. */
+export function fleetOfIdle(count: number) {
+  const group = serverGroupFactory();
+  const servers = Array.from({ length: count }, () => serverFactory());
+  return { group, servers, fake: createFakeServices({ groups: [group], servers }) };
 }

@@ -30,7 +30,17 @@ const QUEUE = 'http://127.0.0.1:9324/000000000000/aps-autoscaler-remediation';
 const DLQ = 'http://127.0.0.1:9324/000000000000/aps-autoscaler-dlq';
 const SI_IDLE_1 = '5ca1ab1e-0006-4000-8000-000000000004'; // srv-si-idle-1's instance
 
-// A port nothing listens on: every connection to it is refused.
+// A DynamoDB client of a port nothing listens on: every call is refused (ECONNREFUSED).
+async function unreachableDynamo(): Promise<DynamoDBClient> {
+  return new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${await closedPort()}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
+
+// A port nothing listens on.
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -161,13 +171,7 @@ describe('queue-only removals drain, re-check and remove through the one lifecyc
   });
 
   it('with DynamoDB unreachable: the whole batch goes back to SQS, nothing dead-lettered or removed, an ERROR names the table and cause', async () => {
-    const port = await closedPort();
-    const down = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+    const down = await unreachableDynamo();
     const { run, logs } = remediate(async () => down);
     const bodies = [
       evaluateGroup('sg-floor'),
@@ -193,13 +197,7 @@ describe('queue-only removals drain, re-check and remove through the one lifecyc
   });
 
   it('with DynamoDB unreachable the sweep reports a drain-store error, removes nothing, and fails under FAIL_ON_ERRORS', async () => {
-    const port = await closedPort();
-    const down = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+    const down = await unreachableDynamo();
     const sweep = (failOnErrors: boolean) =>
       createSweepHandler({
         ...depsFor(sim, {

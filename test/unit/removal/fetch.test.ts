@@ -7,15 +7,14 @@ import {
   serverGroupFactory,
   sessionFactory,
 } from '../../helpers/factories.ts';
-import { apiError, createFakeServices, fakeSettings } from '../../helpers/fake-services.ts';
+import {
+  apiError,
+  createFakeServices,
+  fakeSettings,
+  fleetOfIdle,
+} from '../../helpers/fake-services.ts';
 
 beforeEach(() => resetFactorySequences());
-
-function fleetOfIdle(count: number) {
-  const group = serverGroupFactory();
-  const servers = Array.from({ length: count }, () => serverFactory());
-  return { group, servers, fake: createFakeServices({ groups: [group], servers }) };
-}
 
 describe('fetchAndEvaluate', () => {
   it.each([

@@ -22,15 +22,10 @@ import {
   ecsGroupIdOf,
   FAKE_NOW,
   fakeSettings,
+  fleetOfIdle,
 } from '../../helpers/fake-services.ts';
 
 beforeEach(() => resetFactorySequences());
-
-function fleetOfIdle(count: number) {
-  const group = serverGroupFactory();
-  const servers = Array.from({ length: count }, () => serverFactory());
-  return { group, servers, fake: createFakeServices({ groups: [group], servers }) };
-}
 
 // One planned removal through the lifecycle's act-at-once path (DRAIN_SECONDS=0).
 async function removeMember(
