@@ -58,7 +58,8 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   const cores: HttpCore[] = [];
   const services = new Map<string, PipelineServices>();
   const budget = options.deadlineAt - now();
-  const reserve = reserveMs(config, budget);
+  // The one time budget: no group, removal, drain wait or job poll starts after it.
+  const budgetEnd = options.deadlineAt - reserveMs(config, budget);
   let drains: DrainServices | undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
@@ -125,7 +126,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         sessionLookbackHours: config.sessionLookbackHours,
         now,
         sleep,
-        deadlineAt: options.deadlineAt - reserve,
+        deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
       };
     },
@@ -139,7 +140,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       return total;
     },
     hasTime() {
-      return now() < options.deadlineAt - reserve;
+      return now() < budgetEnd;
     },
   };
 }
