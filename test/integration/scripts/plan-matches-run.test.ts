@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
+import { REFUSAL_OUTCOMES } from '../../../lib/removal/eligibility.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { runPlan } from '../../../scripts/lib/plan-run.ts';
@@ -18,7 +19,7 @@ const byOutcome = (report: SweepReport, outcomes: readonly string[]) =>
     .filter((r) => outcomes.includes(r.outcome))
     .map((r) => r.serverId)
     .sort();
-const REFUSED = ['not-in-ecs-group', 'prepaid', 'unknown-charging-mode'];
+const REFUSED = REFUSAL_OUTCOMES;
 
 describe('dry run, plan and acting run on the same fleet', () => {
   const sims: Simulator[] = [];
