@@ -1,16 +1,15 @@
 import { type Config, endpointsForRegion, evaluationLimitsOf } from '../lib/config.ts';
-import { createDrainStore } from '../lib/drain/drain-store.ts';
-import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
-import { createGroupLease } from '../lib/drain/group-lease.ts';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
-import type { DrainServices } from '../lib/sweep/drain.ts';
-import type { PipelineServices, PipelineSettings } from '../lib/sweep/pipeline.ts';
-import { createEcsGroupResolver } from '../lib/sweep/remover.ts';
+import { createDrainStore } from '../lib/removal/drain-store.ts';
+import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
+import { createEcsGroupResolver } from '../lib/removal/ecs-groups.ts';
+import { createGroupLease } from '../lib/removal/group-lease.ts';
+import type { DrainServices, PipelineServices, PipelineSettings } from '../lib/removal/types.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -23,6 +22,8 @@ export interface InvocationOptions {
   now?: () => number;
   /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
   dynamo?: DynamoClientFactory;
+  /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The clients of one invocation: one request budget shared by every project's clients. */
@@ -30,12 +31,8 @@ export interface Invocation {
   servicesFor(projectId: string, region?: string): PipelineServices;
   settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
   stats(): RequestStats;
-  /** Whether there is time left to start a group or a removal. */
+  /** Whether there is time left to start a group or a removal: before the settings' `deadlineAt`. */
   hasTime(): boolean;
-  /** Epoch ms by which the invocation's work must end. */
-  deadlineAt: number;
-  /** Kept back before `deadlineAt`: for requests in flight and the report. */
-  reserveMs: number;
 }
 
 /** Time kept back at the end of an invocation: for requests in flight and the report. */
@@ -51,6 +48,8 @@ export function reserveMs(config: Pick<Config, 'httpTimeoutMs'>, budgetMs: numbe
  */
 export function createInvocation(config: Config, options: InvocationOptions): Invocation {
   const now = options.now ?? Date.now;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const limiter = createRequestLimiter({
     maxConcurrency: config.maxConcurrency,
     rateLimitRps: config.rateLimitRps,
@@ -59,7 +58,8 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   const cores: HttpCore[] = [];
   const services = new Map<string, PipelineServices>();
   const budget = options.deadlineAt - now();
-  const reserve = reserveMs(config, budget);
+  // The one time budget: no group, removal, drain wait or job poll starts after it.
+  const budgetEnd = options.deadlineAt - reserveMs(config, budget);
   let drains: DrainServices | undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
@@ -121,7 +121,8 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         limits: evaluationLimitsOf(config),
         sessionLookbackHours: config.sessionLookbackHours,
         now,
-        deadlineAt: options.deadlineAt - reserve,
+        sleep,
+        deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
       };
     },
@@ -135,9 +136,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       return total;
     },
     hasTime() {
-      return options.deadlineAt - now() > reserve;
+      return now() < budgetEnd;
     },
-    deadlineAt: options.deadlineAt,
-    reserveMs: reserve,
   };
 }

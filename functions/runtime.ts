@@ -5,10 +5,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
 import { type CredentialsProvider, createCredentialsProvider } from '../lib/credentials.ts';
-import type { DynamoClientFactory } from '../lib/drain/dynamo.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
+import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
 import { createS3Client } from '../lib/report-store.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 
@@ -110,6 +110,7 @@ export async function beginInvocation(
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.transport ? { transport: deps.transport } : {}),
     ...(deps.dynamo ? { dynamo: deps.dynamo } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
   return { config, log, invocation };
 }

@@ -30,16 +30,7 @@ export function createSweepHandler(deps: HandlerDeps) {
       concurrency: config.maxConcurrency,
       hasTime: invocation.hasTime,
       stats: invocation.stats,
-      ...(config.drainSeconds > 0
-        ? {
-            drain: {
-              owner: `sweep:${randomUUID()}`,
-              sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-              deadlineAt: invocation.deadlineAt,
-              reserveMs: invocation.reserveMs,
-            },
-          }
-        : {}),
+      ...(config.drainSeconds > 0 ? { drain: { owner: `sweep:${randomUUID()}` } } : {}),
       ...(queueUrl
         ? {
             enqueue: async (messages) =>

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
-import { DrainSecondsSchema, DrainTableNameSchema } from './drain/settings.ts';
 import { ConfigError } from './errors.ts';
+import { DrainSecondsSchema, DrainTableNameSchema } from './removal/drain-settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
 import type { EvaluationLimits } from './scaling/types.ts';

@@ -165,10 +165,97 @@ export class PermanentFailureError extends AutoscalerError {
   override readonly name = 'PermanentFailureError';
 }
 
-/** True for failures worth retrying: throttling, 5xx, timeouts, network errors. */
+/**
+ * A call to an AWS service (the drain table, a queue, the report bucket)
+ * failed for another reason than a refused condition. `transient` says
+ * whether another try may succeed; `cause` holds the SDK error.
+ */
+export class DependencyError extends AutoscalerError {
+  override readonly name: string = 'DependencyError';
+  readonly transient: boolean;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.transient = isTransientAwsError(options?.cause);
+  }
+}
+
+/** True for failures worth retrying: throttling, 5xx, timeouts, network errors, of any dependency. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof HuaweiApiError) return RETRYABLE_STATUSES.has(error.status);
-  return error instanceof NetworkError || error instanceof TimeoutError;
+  if (error instanceof DependencyError) return error.transient;
+  if (error instanceof AutoscalerError) {
+    return error instanceof NetworkError || error instanceof TimeoutError;
+  }
+  return isTransientAwsError(error);
 }
 
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+// Connection failures Node reports by code, on the error or its cause.
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+// AWS SDK error names that mean "try again later" whatever the status.
+const THROTTLING_NAMES: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'KMSThrottlingException',
+]);
+
+/**
+ * True for an AWS SDK (or Node network) failure worth retrying: the SDK's own
+ * `$retryable`, a 429 or 5xx status, a throttling or timeout error name, or a
+ * connection that failed (ECONNREFUSED, ECONNRESET, DNS), also when wrapped as
+ * a cause.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const aws = e as {
+      $retryable?: unknown;
+      $metadata?: { httpStatusCode?: number };
+      code?: unknown;
+    };
+    if (aws.$retryable !== undefined) return true;
+    const status = aws.$metadata?.httpStatusCode;
+    if (status !== undefined && RETRYABLE_STATUSES.has(status)) return true;
+    if (THROTTLING_NAMES.has(e.name)) return true;
+    if (typeof aws.code === 'string' && NETWORK_CODES.has(aws.code)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+/** The safe description of any failure: message, whether retrying may help, request id. */
+export function describeFailure(error: unknown): {
+  message: string;
+  transient: boolean;
+  requestId?: string | undefined;
+} {
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = (error as { requestId?: unknown } | null)?.requestId;
+  return {
+    message,
+    transient: isTransient(error),
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+  };
+}

@@ -8,7 +8,7 @@ import { renderReportHtml } from './report/html.ts';
 import { keepReport, reportKeyOf } from './report-store.ts';
 import { type RemovedServer, savingsOf } from './savings.ts';
 import { summaryLine } from './summary.ts';
-import type { SweepReport } from './sweep/report.ts';
+import { errorCounts, type SweepReport } from './sweep/report.ts';
 
 /** A sweep report as kept and returned: with its summary line, what it freed and where it is. */
 export interface FinishedSweepReport extends SweepReport {
@@ -43,7 +43,7 @@ export function sweepProblems(report: SweepReport, kept: boolean): string[] {
   if (report.status === 'aborted') problems.push(`aborted: ${report.abortReason ?? 'unknown'}`);
   const failed = report.totals.outcomes.failed;
   if (failed > 0) problems.push(`${failed} removal(s) failed`);
-  if (report.errors.length > 0) problems.push(`${report.errors.length} listing error(s)`);
+  for (const [source, n] of errorCounts(report)) problems.push(`${n} ${source} error(s)`);
   const groupErrors = report.groups.filter((group) => group.error !== undefined).length;
   if (groupErrors > 0) problems.push(`${groupErrors} group(s) not fully listed`);
   const enqueueFailures = report.enqueued?.failed.length ?? 0;

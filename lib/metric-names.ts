@@ -1,4 +1,4 @@
-import type { RemovalOutcome } from './sweep/report.ts';
+import type { RemovalOutcome } from './removal/outcome.ts';
 
 /**
  * The one list of metric names, namespace and dimensions: lib/metrics.ts

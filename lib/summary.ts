@@ -1,4 +1,4 @@
-import type { SweepReport } from './sweep/report.ts';
+import { errorCounts, type SweepReport } from './sweep/report.ts';
 
 /** What the summary adds beyond the report: what was freed and where the report was kept. */
 export interface SummaryExtras {
@@ -46,7 +46,7 @@ export function summaryLine(report: SweepReport, extras: SummaryExtras = {}): st
   if (extras.estimatedMonthlySaving !== undefined) {
     parts.push(`~${extras.estimatedMonthlySaving.toFixed(2)} a month saved`);
   }
-  if (report.errors.length > 0) parts.push(`${report.errors.length} listing errors`);
+  for (const [source, n] of errorCounts(report)) parts.push(`${n} ${source} errors`);
   parts.push(
     `status ${report.status}${report.abortReason ? ` (${report.abortReason})` : ''}`,
     `dry-run ${report.dryRun ? 'on' : 'off'}`,

@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '../lib/config.ts';
-import { describeFailure } from '../lib/sweep/pipeline.ts';
+import { describeFailure } from '../lib/errors.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { PLAN_USAGE, type PlanArgs, PlanUsageError, parsePlanArgs } from './lib/plan-args.ts';

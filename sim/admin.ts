@@ -5,8 +5,8 @@ import type { FaultConfig } from './faults.ts';
 import { FleetSessionSchema } from './fleet.ts';
 import { reconnectSession } from './logoff.ts';
 import { armDrainRace, brokerArrival } from './maintenance.ts';
+import type { RouteResult } from './route-params.ts';
 import { SimHttpError } from './route-params.ts';
-import type { RouteResult } from './routes.ts';
 import type { SimState } from './state.ts';
 
 /** What the admin API reads and drives. */

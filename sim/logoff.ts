@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import type { SessionInfo } from '../lib/huawei/schemas.ts';
-import { invalid, jsonBody, type RouteRequest, SimHttpError } from './route-params.ts';
-import type { RouteContext, RouteResult } from './routes.ts';
+import {
+  invalid,
+  jsonBody,
+  type RouteContext,
+  type RouteRequest,
+  type RouteResult,
+  SimHttpError,
+} from './route-params.ts';
 import type { SimState } from './state.ts';
 
 // The log-off of sessions (POST /v1/{project_id}/session/logoff, docs/huawei-api.md):

@@ -1,6 +1,12 @@
 import * as z from 'zod';
-import { invalid, jsonBody, type RouteRequest, SimHttpError } from './route-params.ts';
-import type { RouteContext, RouteResult } from './routes.ts';
+import {
+  invalid,
+  jsonBody,
+  type RouteContext,
+  type RouteRequest,
+  type RouteResult,
+  SimHttpError,
+} from './route-params.ts';
 import type { SimState } from './state.ts';
 
 // Maintenance mode (drain) in the simulator: the batch-maint route, the

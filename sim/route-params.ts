@@ -1,5 +1,19 @@
 import * as z from 'zod';
 import { formatIssues } from '../lib/validation.ts';
+import type { SimState } from './state.ts';
+
+/** What a route handler reads besides the request: the fleet and the virtual clock. */
+export interface RouteContext {
+  state: SimState;
+  /** Virtual now, epoch ms. */
+  now: number;
+}
+
+/** A normal answer; `body` undefined means an empty body. */
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+}
 
 /** An error answer: `{error_code, error_msg}` with `status`. */
 export class SimHttpError extends Error {

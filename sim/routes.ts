@@ -14,23 +14,15 @@ import {
   invalid,
   jsonBody,
   page,
+  type RouteContext,
   type RouteRequest,
+  type RouteResult,
   SimHttpError,
 } from './route-params.ts';
 import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from './route-table.ts';
 import type { SimState } from './state.ts';
 
-export interface RouteContext {
-  state: SimState;
-  /** Virtual now, epoch ms. */
-  now: number;
-}
-
-/** A normal answer; `body` undefined means an empty body. */
-export interface RouteResult {
-  status: number;
-  body?: unknown;
-}
+export type { RouteContext, RouteResult } from './route-params.ts';
 
 export interface RouteDefinition {
   key: RouteKey;

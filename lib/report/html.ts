@@ -1,10 +1,17 @@
-import type { SweepReport } from '../sweep/report.ts';
+import { errorSource, type SweepReport } from '../sweep/report.ts';
 import type { WhatIfComparison } from '../what-if/what-if.ts';
 import { CONTENT_SECURITY_POLICY, PAGE_SCRIPT, PAGE_STYLE } from './html-assets.ts';
 import { groupRows, verdictClass, verdictLabel, verdictTotals } from './html-groups.ts';
 import { escapeHtml, formatCount, formatMoney } from './html-text.ts';
 import { whatIfSection } from './html-what-if.ts';
 import { DECISION_KINDS, isDecisionKind } from './verdicts.ts';
+
+// The alert that opens each kind of report error.
+const ALERT_OF: Record<string, string> = {
+  listing: 'Listing failed',
+  'drain-store': 'Drain table failed',
+  queue: 'Enqueueing failed',
+};
 
 /** What the planned removals free: `serverHours` over `horizonHours`, and the saving at known prices. */
 export interface ReportCost {
@@ -86,7 +93,8 @@ function totalsSection(report: SweepReport, options: RenderReportOptions): strin
     );
   const alerts: string[] = [];
   if (report.abortReason !== undefined) alerts.push(`Aborted: ${report.abortReason}`);
-  for (const e of report.errors) alerts.push(`Listing failed in ${e.projectId}: ${e.error}`);
+  for (const e of report.errors)
+    alerts.push(`${ALERT_OF[errorSource(e)] ?? 'Failed'} in ${e.projectId}: ${e.error}`);
   if (report.notVisitedCount > 0)
     alerts.push(`${report.notVisitedCount} groups not visited (deadline)`);
   if (report.groupsOmitted > 0) {

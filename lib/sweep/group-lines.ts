@@ -1,9 +1,8 @@
+import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
 import {
   type GroupReport,
   isEventful,
   REPORTED_GROUPS,
-  type RemovalOutcome,
-  type RemovalReport,
   type ReportTotals,
   summarise,
 } from './report.ts';
@@ -23,8 +22,8 @@ const UNLISTED: GroupReport = Object.freeze({
 /**
  * The group lines of a sweep, collected as groups finish: the totals count
  * every group and every removal outcome as they happen, while at most
- * REPORTED_GROUPS lines are held at any time (the same lines `boundGroups`
- * would keep), so the memory a sweep holds does not grow with the fleet.
+ * REPORTED_GROUPS lines are held at any time (beyond that many groups, only
+ * eventful ones), so the memory a sweep holds does not grow with the fleet.
  */
 export class GroupLines {
   readonly totals: ReportTotals = summarise([]);

@@ -1,8 +1,13 @@
+import { REFUSAL_OUTCOMES } from '../removal/eligibility.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
+import type { GroupEvaluation, PipelineServices } from '../removal/types.ts';
 import { planRemovals } from '../scaling/plan.ts';
 import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
 import type { GroupLines } from './group-lines.ts';
-import type { GroupEvaluation, PipelineServices } from './pipeline.ts';
 import type { GroupReport } from './report.ts';
+
+/** What a dry run records before it knows whether the sweep aborts. */
+const DRY_RUN_OUTCOMES: readonly RemovalOutcome[] = ['would-remove', ...REFUSAL_OUTCOMES];
 
 /** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
 export interface HeldGroup {
@@ -17,11 +22,16 @@ export interface SweepGuard {
   /**
    * Counts a scale-in group's planned removals against MAX_REMOVALS_PER_SWEEP.
    * True when the group may be held for acting; false when its outcome is
-   * already known (`skipped-aborted` over the cap, `would-remove` in a dry
-   * run) and written to its report line. Crossing the cap lets go of every
-   * group held so far as `skipped-aborted`.
+   * already known (`skipped-aborted` over the cap; in a dry run `planned`,
+   * the outcomes lib/removal/lifecycle.ts `dryRunReports` found, else
+   * `would-remove`) and written to its report line. Crossing the cap lets go
+   * of every group held so far as `skipped-aborted`.
    */
-  admit(line: GroupReport, removals: readonly Removal[]): boolean;
+  admit(
+    line: GroupReport,
+    removals: readonly Removal[],
+    planned?: readonly RemovalReport[],
+  ): boolean;
   hold(group: HeldGroup): void;
   /**
    * The final plan; an aborted sweep relabels a dry run's `would-remove` as
@@ -42,7 +52,7 @@ export function createSweepGuard(
 ): SweepGuard {
   const held: HeldGroup[] = [];
   return {
-    admit(line, removals) {
+    admit(line, removals, planned) {
       const overCap = planRemovals(lines.totals.plannedRemovals, options).kind === 'aborted';
       if (overCap && held.length > 0) {
         // The sweep will abort: let go of everything held for acting.
@@ -52,7 +62,11 @@ export function createSweepGuard(
       }
       if (overCap || options.dryRun) {
         // Nothing will be done for this group: its outcome is known now.
-        recordAll(lines, line, removals, overCap ? 'skipped-aborted' : 'would-remove');
+        if (!overCap && planned !== undefined) {
+          for (const report of planned) lines.record(line, report);
+        } else {
+          recordAll(lines, line, removals, overCap ? 'skipped-aborted' : 'would-remove');
+        }
         return false;
       }
       return true;
@@ -63,7 +77,9 @@ export function createSweepGuard(
     conclude() {
       const plan = planRemovals(lines.totals.plannedRemovals, options);
       // A dry run recorded what it would remove before it knew the sweep aborts.
-      if (plan.kind === 'aborted') lines.relabel('would-remove', 'skipped-aborted');
+      if (plan.kind === 'aborted') {
+        for (const outcome of DRY_RUN_OUTCOMES) lines.relabel(outcome, 'skipped-aborted');
+      }
       return { plan, held: held.splice(0) };
     },
   };
@@ -74,7 +90,7 @@ export function recordAll(
   lines: GroupLines,
   line: GroupReport,
   removals: readonly Removal[],
-  outcome: 'would-remove' | 'skipped-aborted' | 'skipped-deadline',
+  outcome: 'would-remove' | 'skipped-aborted' | 'skipped-deadline' | 'failed',
   detail?: string,
 ): void {
   for (const removal of removals) {

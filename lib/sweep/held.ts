@@ -1,13 +1,13 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
+import { createEcsGroupResolver } from '../removal/ecs-groups.ts';
+import type { PipelineServices } from '../removal/types.ts';
 import { joinSessions } from '../scaling/session-join.ts';
 import type { HeldGroup } from './guard.ts';
-import type { PipelineServices } from './pipeline.ts';
-import { createEcsGroupResolver } from './remover.ts';
 
 /**
  * What acting reads of a chosen server: its id, the keys sessions join it by
  * (lib/scaling/session-join.ts), and its charging mode (a release refused
- * before any drain, lib/sweep/remover.ts `releaseRefusal`).
+ * before any drain, lib/removal/remover.ts `releaseRefusal`).
  */
 export type HeldServer = Pick<
   AppServer,

@@ -1,84 +1,68 @@
-import { isTransient, PermanentFailureError, RetryableFailureError } from '../errors.ts';
-import type { QueueMessage } from '../queue/messages.ts';
-import { evaluateRemoval } from '../scaling/evaluate.ts';
-import { countPlannedRemovals, planRemovals } from '../scaling/plan.ts';
-import {
-  fetchAndEvaluate,
-  type PipelineServices,
-  type PipelineSettings,
-  removeMember,
-} from './pipeline.ts';
-import {
-  type DelayedEnqueue,
-  type DrainRemediationResult,
-  evaluateAndDrain,
-  finishRemoval,
-} from './remediate-drain.ts';
-import { type GroupReport, groupReportOf, markSecondary, type RemovalReport } from './report.ts';
+import { randomUUID } from 'node:crypto';
+import { PermanentFailureError, RetryableFailureError } from '../errors.ts';
+import type { ServerGroup } from '../huawei/schemas.ts';
+import type { FinishRemovalMessage, QueueMessage } from '../queue/messages.ts';
+import { classify, throwIfFailed } from '../removal/fate.ts';
+import { fetchAndEvaluate } from '../removal/fetch.ts';
+import { groupLeaseKey, LEASE_TTL_MS } from '../removal/group-lease.ts';
+import { removeNow, startDrains } from '../removal/lifecycle.ts';
+import type { RemovalReport } from '../removal/outcome.ts';
+import { settleGroup } from '../removal/settle.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/types.ts';
+import { type Choice, chooseForMessage } from './remediate-choice.ts';
+import type { RemediationOptions, RemediationResult } from './remediation-result.ts';
 
-export type RemediationResult =
-  | DrainRemediationResult
-  | {
-      type: 'evaluate-group';
-      serverGroupId: string;
-      status: 'done' | 'aborted' | 'group-not-found';
-      group?: GroupReport;
-      abortReason?: string;
-    }
-  | {
-      type: 'remove-member';
-      serverGroupId: string;
-      instanceUuid: string;
-      status: 'done' | 'refused' | 'not-a-member' | 'group-not-found';
-      detail?: string;
-      removal?: RemovalReport;
-    };
+export type { RemediationResult } from './remediation-result.ts';
 
 /**
- * Carries out one queue message against fresh data. `evaluate-group` runs the
- * whole pipeline for the group (the sweep cap applies to it alone);
- * `remove-member` removes that one member only if the group's policy, the
- * floor and the member's own state still allow it, so a stale or replayed
- * message never removes a busy server. Throws RetryableFailureError or
- * PermanentFailureError when the work could not be done, including a removal that
- * failed (see throwIfFailed); a refusal is a result.
+ * Carries out one queue message against fresh data, through the one removal
+ * lifecycle (lib/removal/lifecycle.ts). `evaluate-group` plans the group (the
+ * sweep cap applies to it alone); `remove-member` plans that one member only
+ * if the group's policy, the floor and the member's own state still allow it,
+ * so a stale or replayed message never removes a busy server. With a drain
+ * period both drain under the group's lease and enqueue a delayed
+ * `finish-removal` per drained server, which re-checks and acts or undoes.
+ * Throws RetryableFailureError or PermanentFailureError (lib/removal/fate.ts)
+ * when the work could not be done; a refusal is a result.
  */
 export async function processMessage(
   message: QueueMessage,
   services: PipelineServices,
   settings: PipelineSettings,
-  options: { maxRemovalsPerSweep: number; enqueue?: DelayedEnqueue | undefined },
+  options: RemediationOptions,
 ): Promise<RemediationResult> {
-  if (message.type === 'finish-removal') {
-    return finishRemoval(message, services, settings).catch(rethrowUnclassified);
-  }
-  const group = await services.aps.getServerGroup(message.serverGroupId).catch(rethrowClassified);
-  if (group === undefined) {
-    services.log.warn('server group not found', {
-      projectId: settings.projectId,
-      serverGroupId: message.serverGroupId,
-    });
-    if (message.type === 'evaluate-group') {
-      return {
-        type: message.type,
+  try {
+    if (message.type === 'finish-removal') return await finishRemoval(message, services, settings);
+    const group = await services.aps.getServerGroup(message.serverGroupId);
+    if (group === undefined) {
+      services.log.warn('server group not found', {
+        projectId: settings.projectId,
         serverGroupId: message.serverGroupId,
-        status: 'group-not-found',
-      };
+      });
+      return message.type === 'evaluate-group'
+        ? { type: message.type, serverGroupId: message.serverGroupId, status: 'group-not-found' }
+        : {
+            type: message.type,
+            serverGroupId: message.serverGroupId,
+            instanceUuid: message.instanceUuid,
+            status: 'group-not-found',
+          };
     }
-    return {
-      type: message.type,
-      serverGroupId: message.serverGroupId,
-      instanceUuid: message.instanceUuid,
-      status: 'group-not-found',
-    };
+    const draining = (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
+    return await (draining
+      ? drainUnderLease(message, group, services, settings, options)
+      : removeAtOnce(message, group, services, settings, options));
+  } catch (error) {
+    throw classify(error);
   }
-  const draining = (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
-  if (message.type === 'evaluate-group' && draining) {
-    return evaluateAndDrain(group, services, settings, {
-      maxRemovalsPerSweep: options.maxRemovalsPerSweep,
-      enqueue: options.enqueue,
-    }).catch(rethrowUnclassified);
-  }
+}
+
+async function evaluated(
+  message: Exclude<QueueMessage, FinishRemovalMessage>,
+  group: ServerGroup,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<GroupEvaluation> {
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
   });
@@ -88,102 +72,156 @@ export async function processMessage(
       ? new RetryableFailureError(text)
       : new PermanentFailureError(text);
   }
+  return evaluation;
+}
 
-  if (message.type === 'evaluate-group') {
-    const report = markSecondary(
-      groupReportOf(settings.projectId, evaluation.decision, { includeMembers: true }),
-      group,
-    );
-    if (evaluation.decision.kind !== 'scale-in')
-      return { type: message.type, serverGroupId: group.id, status: 'done', group: report };
-    const plan = planRemovals(countPlannedRemovals([evaluation.decision]), options);
-    if (plan.kind === 'aborted') {
-      return {
-        type: message.type,
-        serverGroupId: group.id,
-        status: 'aborted',
-        group: report,
-        abortReason: plan.reason,
-      };
-    }
-    for (const removal of evaluation.decision.remove) {
-      report.removals.push(await removeMember(evaluation, removal, services, settings));
-    }
-    throwIfFailed(report.removals);
-    return { type: message.type, serverGroupId: group.id, status: 'done', group: report };
+// DRAIN_SECONDS=0 or a dry run: plan, re-check and act (or report) at once.
+async function removeAtOnce(
+  message: Exclude<QueueMessage, FinishRemovalMessage>,
+  group: ServerGroup,
+  services: PipelineServices,
+  settings: PipelineSettings,
+  options: RemediationOptions,
+): Promise<RemediationResult> {
+  const evaluation = await evaluated(message, group, services, settings);
+  const choice = chooseForMessage(message, evaluation, services, settings, options);
+  if (choice.removals.length === 0) return choice.result;
+  const reports = await removeNow(evaluation, choice.removals, services, settings);
+  return finished(choice, reports);
+}
+
+// With a drain period: under the group's lease, plan on fresh data, drain the
+// choices and enqueue one finish-removal per drained server, delayed by the period.
+async function drainUnderLease(
+  message: Exclude<QueueMessage, FinishRemovalMessage>,
+  group: ServerGroup,
+  services: PipelineServices,
+  settings: PipelineSettings,
+  options: RemediationOptions,
+): Promise<RemediationResult> {
+  const drains = services.drains;
+  const enqueue = options.enqueue;
+  if (drains === undefined || enqueue === undefined) {
+    throw new PermanentFailureError('draining needs DRAIN_TABLE_NAME and REMEDIATION_QUEUE_URL');
   }
+  const owner = `remediate:${randomUUID()}`;
+  const key = groupLeaseKey(settings.projectId, group.id);
+  const taken = await drains.lease.acquireLease(key, owner, LEASE_TTL_MS, settings.now());
+  if (!taken.acquired) {
+    throw new RetryableFailureError(
+      `server group ${group.id}: lease held by ${taken.holder ?? 'another actor'}`,
+    );
+  }
+  let choice: Choice;
+  let reports: RemovalReport[] = [];
+  let drained: string[] = [];
+  try {
+    const evaluation = await evaluated(message, group, services, settings);
+    choice = chooseForMessage(message, evaluation, services, settings, options);
+    if (choice.removals.length === 0) return choice.result;
+    const begun = await startDrains(
+      [{ evaluation, removals: choice.removals }],
+      owner,
+      services,
+      settings,
+    );
+    reports = [...begun.notDrained.values()];
+    drained = begun.records.map((r) => r.serverId);
+  } finally {
+    await drains.lease.releaseLease(taken.lease).catch(() => false);
+  }
+  if (drained.length > 0) {
+    const sent = await enqueue(
+      drained.map((serverId) => ({
+        type: 'finish-removal',
+        projectId: settings.projectId,
+        serverGroupId: group.id,
+        serverId,
+        owner,
+      })),
+      settings.drainSeconds ?? 0,
+    );
+    if (sent.failed.length > 0) {
+      // The records stay: the next sweep's recovery finishes or undoes these drains.
+      services.log.error('finish-removal not enqueued; the next sweep settles the drain', {
+        projectId: settings.projectId,
+        serverGroupId: group.id,
+        serverIds: sent.failed.map((f) => ('serverId' in f.message ? f.message.serverId : '')),
+        error: sent.failed[0]?.error,
+      });
+    }
+  }
+  return finished(choice, reports, drained);
+}
 
-  const base = { type: message.type, serverGroupId: group.id, instanceUuid: message.instanceUuid };
-  const server = evaluation.servers.find((s) => s.instance_id === message.instanceUuid);
-  if (server === undefined) {
+// The result of a message whose removals ended (or were drained): its fate by lib/removal/fate.ts.
+function finished(
+  choice: Choice,
+  reports: readonly RemovalReport[],
+  drained: string[] = [],
+): RemediationResult {
+  throwIfFailed(reports);
+  const { result } = choice;
+  const status = drained.length > 0 ? ('draining' as const) : ('done' as const);
+  if (result.type === 'evaluate-group') {
+    result.group?.removals.push(...reports);
+    return { ...result, status, ...(drained.length > 0 ? { draining: drained } : {}) };
+  }
+  if (result.type === 'remove-member') {
+    const removal = reports[0];
     return {
-      ...base,
-      status: 'not-a-member',
-      detail: 'no member of the group has this instance id',
+      ...result,
+      status,
+      ...(removal === undefined ? {} : { removal }),
+      ...(drained.length > 0 ? { draining: drained } : {}),
     };
   }
-  const verdict = evaluateRemoval({
-    group,
-    servers: evaluation.servers,
-    sessions: evaluation.sessions ?? { error: 'sessions unknown' },
-    now: settings.now(),
-    limits: settings.limits,
-    serverId: server.id,
-  });
-  if (!verdict.allowed) {
-    services.log.info('removal refused', {
-      audit: 'removal',
-      projectId: settings.projectId,
-      serverGroupId: group.id,
-      serverId: server.id,
-      instanceId: message.instanceUuid,
-      outcome: 'refused',
-      detail: verdict.reason,
-      requestReason: message.reason,
-    });
-    return { ...base, status: 'refused', detail: verdict.reason };
-  }
-  const removal = await removeMember(evaluation, verdict.removal, services, settings);
-  throwIfFailed([removal]);
-  return { ...base, status: 'done', removal };
+  return result;
 }
 
 /**
- * A message is acknowledged only when every removal it attempted acted
- * (removed, already removed, not a member, skipped with a reason). Every
- * planned removal of an `evaluate-group` is attempted first; then any
- * transient failure hands the whole message back for another delivery (its
- * re-evaluation finds the done ones already removed), else any permanent
- * failure sends it to the dead-letter queue with that error.
+ * `finish-removal`: the re-check of one drained server under its group's
+ * lease, then the removal or the undo. A lease another actor holds, or a
+ * re-check that says wait → RetryableFailureError; a failed removal → its fate.
  */
-function throwIfFailed(removals: readonly RemovalReport[]): void {
-  const failed = removals.filter((r) => r.outcome === 'failed');
-  const first = failed.find((r) => r.retryable === true) ?? failed[0];
-  if (first === undefined) return;
-  const others = failed.length > 1 ? ` (and ${failed.length - 1} more failed removal(s))` : '';
-  const text = `removal of ${first.serverId} failed: ${failureText(first)}${others}`;
-  throw first.retryable === true
-    ? new RetryableFailureError(text)
-    : new PermanentFailureError(text);
-}
-
-function failureText(removal: RemovalReport): string {
-  const detail = removal.detail ?? 'unknown';
-  const { requestId } = removal;
-  return requestId === undefined || detail.includes(requestId)
-    ? detail
-    : `${detail} (request id ${requestId})`;
-}
-
-// Our own failure classes pass; anything else (a drain table or API error) is classified.
-function rethrowUnclassified(error: unknown): never {
-  if (error instanceof RetryableFailureError || error instanceof PermanentFailureError) throw error;
-  return rethrowClassified(error);
-}
-
-function rethrowClassified(error: unknown): never {
-  const text = error instanceof Error ? error.message : String(error);
-  throw isTransient(error)
-    ? new RetryableFailureError(text, { cause: error })
-    : new PermanentFailureError(text, { cause: error });
+async function finishRemoval(
+  message: FinishRemovalMessage,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<RemediationResult> {
+  const base = {
+    type: 'finish-removal' as const,
+    serverGroupId: message.serverGroupId,
+    serverId: message.serverId,
+  };
+  const drains = services.drains;
+  if (drains === undefined) {
+    throw new PermanentFailureError('finish-removal needs DRAIN_TABLE_NAME');
+  }
+  const record = await drains.store.getDrain(settings.projectId, message.serverId);
+  if (record === undefined || record.owner !== message.owner)
+    return { ...base, status: 'not-ours' };
+  const result = await settleGroup(
+    message.serverGroupId,
+    [{ record }],
+    message.owner,
+    services,
+    settings,
+  );
+  if (result.kind === 'lease-busy') {
+    throw new RetryableFailureError(
+      `server group ${message.serverGroupId}: lease held by ${result.holder ?? 'another actor'}`,
+    );
+  }
+  const settled = result.settled[0];
+  if (settled?.report === undefined) {
+    if (settled?.decision === 'taken-over' || settled?.decision === 'leave-alone') {
+      return { ...base, status: 'not-ours' };
+    }
+    throw new RetryableFailureError(
+      `server ${message.serverId}: drain not settled (${settled?.decision ?? 'nothing'})`,
+    );
+  }
+  throwIfFailed([settled.report]);
+  return { ...base, status: 'done', removal: settled.report };
 }

@@ -1,4 +1,4 @@
-import type { UndoReason } from '../drain/lifecycle.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
 import type { EffectiveSettings } from '../scaling/effective-settings.ts';
 import type {
   Decision,
@@ -7,46 +7,6 @@ import type {
   ResourceThresholds,
   SkipReason,
 } from '../scaling/types.ts';
-
-/** What happened to one planned removal. */
-export type RemovalOutcome =
-  | 'removed'
-  | 'already-removed'
-  | 'would-remove'
-  | 'skipped-busy'
-  | 'skipped-changed'
-  | 'skipped-deadline'
-  | 'skipped-aborted'
-  | 'failed'
-  /** `remove-member`: the instance is in no ECS server group; nothing was called. */
-  | 'not-in-ecs-group'
-  /** `release`: a yearly/monthly server, never released (unsubscribe it instead). */
-  | 'prepaid'
-  /** `release`: `metadata.charging_mode` missing or unknown, so not released. */
-  | 'unknown-charging-mode'
-  /** The server was drained, then its maintenance undone (`undoReason` says why). */
-  | 'drain-undone';
-
-export interface RemovalReport {
-  serverId: string;
-  instanceId: string | undefined;
-  machineName: string | undefined;
-  idleMinutes: number;
-  outcome: RemovalOutcome;
-  /** Why it was skipped or failed, in words. */
-  detail?: string;
-  requestId?: string;
-  /** Set on `failed` when the cause was transient (throttling, 5xx, timeout, network). */
-  retryable?: boolean;
-  /** The server's flavor, when it was read before acting: prices the saving (lib/savings.ts). */
-  flavorId?: string;
-  /** `remove-member`: the ECS server group(s) the instance was in (never the APS group id). */
-  ecsServerGroupIds?: string[];
-  /** Set when the server went through maintenance first: the drain period, seconds. */
-  drainedSeconds?: number;
-  /** Why a drain ended without the action (`drain-undone`). */
-  undoReason?: UndoReason;
-}
 
 /** One group's line in a report: the decision, its figures and what was done. */
 export interface GroupReport {
@@ -118,8 +78,12 @@ export interface SweepReport {
   /** Groups listed but not evaluated because the invocation ran out of time (at most 1,000 ids). */
   notVisited: { projectId: string; serverGroupId: string }[];
   notVisitedCount: number;
-  /** Listing failures: groups after the failure were not seen. */
-  errors: { projectId: string; error: string }[];
+  /**
+   * Failures that stopped part of the sweep: a group listing (groups after
+   * it were not seen; no `source`), the drain table (`drain-store`: nothing
+   * was drained or removed in that project) or the queue (`queue`).
+   */
+  errors: { projectId: string; error: string; source?: 'drain-store' | 'queue' }[];
   /**
    * Drains an earlier invocation left (it died between drain and action):
    * this sweep finished or undid each first. Counted in `totals.outcomes`.
@@ -141,6 +105,18 @@ export const REPORTED_GROUPS = 1_000;
 /** Groups whose member verdicts are listed; beyond it only the counts per reason. */
 export const MEMBER_DETAIL_GROUPS = 200;
 
+/** What each error of a report stopped, in words: `listing`, `drain-store` or `queue`. */
+export function errorSource(error: SweepReport['errors'][number]): string {
+  return error.source ?? 'listing';
+}
+
+/** The report's errors counted by source, in the order first met: `[['listing', 1], …]`. */
+export function errorCounts(report: Pick<SweepReport, 'errors'>): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const e of report.errors) counts.set(errorSource(e), (counts.get(errorSource(e)) ?? 0) + 1);
+  return [...counts];
+}
+
 /** A group the operator wants to see even in a summary: it acts, scales out or failed. */
 export function isEventful(group: GroupReport): boolean {
   return (
@@ -150,20 +126,6 @@ export function isEventful(group: GroupReport): boolean {
     group.error !== undefined ||
     group.reason === 'incomplete-data'
   );
-}
-
-/**
- * Keeps a report within Lambda's 6 MB response limit however large the
- * fleet: at most REPORTED_GROUPS lines; with more groups than that, only the
- * eventful ones. Call after the totals are counted.
- */
-export function boundGroups(groups: readonly GroupReport[]): {
-  groups: GroupReport[];
-  omitted: number;
-} {
-  if (groups.length <= REPORTED_GROUPS) return { groups: [...groups], omitted: 0 };
-  const kept = groups.filter(isEventful).slice(0, REPORTED_GROUPS);
-  return { groups: kept, omitted: groups.length - kept.length };
 }
 
 /** Counts each member reason kind, e.g. `{ idle: 2, busy: 3 }`. */

@@ -1,18 +1,14 @@
+import { describeFailure } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { type DrainRun, drainThenAct, recoverDrains } from './drain-run.ts';
+import { fetchAndEvaluate } from '../removal/fetch.ts';
+import { dryRunReports, recoverDrains, removeNow } from '../removal/lifecycle.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/types.ts';
+import { drainThenAct } from './drain-act.ts';
 import { GroupLines } from './group-lines.ts';
-import { createSweepGuard, type HeldGroup, recordAll } from './guard.ts';
+import { createSweepGuard, type HeldGroup } from './guard.ts';
 import { keepForActing, narrowEcsLookups } from './held.ts';
-import {
-  describeFailure,
-  fetchAndEvaluate,
-  type GroupEvaluation,
-  type PipelineServices,
-  type PipelineSettings,
-  removeMember,
-} from './pipeline.ts';
 import { forEachConcurrent } from './pool.ts';
 import {
   groupReportOf,
@@ -55,8 +51,11 @@ export interface SweepOptions {
    * plan` can reuse the data without fetching it again. Must not throw.
    */
   onEvaluated?: (projectId: string, evaluation: GroupEvaluation) => void;
-  /** Set when `settings.drainSeconds` > 0: recovery, and the inline sweep's drain. */
-  drain?: DrainRun;
+  /**
+   * Set when `settings.drainSeconds` > 0: the sweep's owner id in drain
+   * records and leases, for recovery and the inline sweep's drain.
+   */
+  drain?: { owner: string };
 }
 
 /**
@@ -111,10 +110,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     const listing = project.services.aps.listServerGroups(
       enterpriseProjectId === undefined ? {} : { enterprise_project_id: enterpriseProjectId },
     );
+    if (options.drain !== undefined && !settings.dryRun) {
+      const recovered = await recover(project, settings, options.drain.owner, report, lines);
+      // Without the drain table nothing can be drained safely: the project waits for the next sweep.
+      if (!recovered) continue;
+    }
     try {
-      if (options.drain !== undefined && !settings.dryRun) {
-        await recover(project, settings, options.drain, report, lines);
-      }
       if (options.mode === 'fanout') {
         await fanOut(project, listing, options, report, skipped(project.projectId));
         continue;
@@ -122,7 +123,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       await forEachConcurrent(
         listing,
         // Two groups per request slot: a group lists its members, then its
-        // sessions (lib/sweep/list-group.ts), and evaluates in between, so the
+        // sessions (lib/removal/list-group.ts), and evaluates in between, so the
         // request limiter always has a group waiting for a slot.
         2 * options.concurrency,
         async (group) => {
@@ -144,7 +145,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           }
           const remove = evaluation.decision.remove;
           lines.add(position, groupReport, remove.length);
-          if (!guard.admit(groupReport, remove)) return;
+          // A dry run reports what an acting run would: the remover's refusals first.
+          const planned = settings.dryRun
+            ? await dryRunReports(evaluation, remove, project.services, settings)
+            : undefined;
+          if (!guard.admit(groupReport, remove, planned)) return;
           guard.hold({
             projectId: project.projectId,
             services: project.services,
@@ -167,14 +172,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     report.status = 'aborted';
     report.abortReason = plan.reason;
   } else if (options.mode === 'inline' && options.drain !== undefined) {
-    const drain = options.drain;
-    await drainThenAct(
+    const failures = await drainThenAct(
       held,
       (projectId) => ({ ...options.settings, projectId }),
       options.concurrency,
       lines,
-      drain,
+      options.drain.owner,
     );
+    for (const f of failures) drainStoreError(report, f.projectId, f.error);
   } else if (options.mode === 'inline') {
     await act(held, options, lines);
   }
@@ -196,23 +201,14 @@ async function act(pending: HeldGroup[], options: SweepOptions, lines: GroupLine
   pending.sort((a, b) => b.evaluation.decision.remove.length - a.evaluation.decision.remove.length);
   await forEachConcurrent(releasing(pending), options.concurrency, async (group) => {
     const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
-    // One group's removals run one after another, so each re-read sees the last.
-    for (const removal of group.evaluation.decision.remove) {
-      if (!options.hasTime()) {
-        recordAll(
-          lines,
-          group.report,
-          [removal],
-          'skipped-deadline',
-          'the invocation ran out of time',
-        );
-        continue;
-      }
-      lines.record(
-        group.report,
-        await removeMember(group.evaluation, removal, group.services, settings),
-      );
-    }
+    const reports = await removeNow(
+      group.evaluation,
+      group.evaluation.decision.remove,
+      group.services,
+      settings,
+      { hasTime: options.hasTime },
+    );
+    for (const report of reports) lines.record(group.report, report);
   });
 }
 
@@ -228,18 +224,30 @@ function* releasing<T>(items: (T | undefined)[]): Generator<T> {
   }
 }
 
-// Drains a dead invocation left behind: finished or undone before anything new.
+// Drains a dead invocation left behind: finished or undone before anything
+// new. False when the drain table cannot be read: a drain-store error.
 async function recover(
   project: SweepProject,
   settings: PipelineSettings,
-  drain: DrainRun,
+  owner: string,
   report: SweepReport,
   lines: GroupLines,
-): Promise<void> {
-  const recovered = await recoverDrains(project.projectId, drain.owner, project.services, settings);
-  if (recovered.length === 0) return;
+): Promise<boolean> {
+  let recovered: Awaited<ReturnType<typeof recoverDrains>>;
+  try {
+    recovered = await recoverDrains(project.projectId, owner, project.services, settings);
+  } catch (error) {
+    drainStoreError(report, project.projectId, error);
+    return false;
+  }
+  if (recovered.length === 0) return true;
   report.recovered = [...(report.recovered ?? []), ...recovered];
   for (const r of recovered) lines.totals.outcomes[r.outcome]++;
+  return true;
+}
+
+function drainStoreError(report: SweepReport, projectId: string, error: unknown): void {
+  report.errors.push({ projectId, source: 'drain-store', error: describeFailure(error).message });
 }
 
 async function fanOut(
@@ -284,6 +292,7 @@ async function fanOut(
   if (enqueued.failed.length > 0) {
     report.errors.push({
       projectId: project.projectId,
+      source: 'queue',
       error: `${enqueued.failed.length} evaluate-group message(s) could not be enqueued`,
     });
   }

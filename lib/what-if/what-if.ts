@@ -35,6 +35,12 @@ export interface WhatIfOptions {
   riskHours?: number;
   /** Hourly prices; without it no saving is estimated. */
   prices?: PriceTable | undefined;
+  /**
+   * Servers the remover would refuse (lib/removal/eligibility.ts: in no ECS
+   * group, prepaid, unknown charging mode), as the dry run found them: planned
+   * and counted against the cap, but never removed, so they free nothing.
+   */
+  refused?: ReadonlySet<string>;
 }
 
 export interface ChangedGroup {
@@ -141,12 +147,15 @@ function sameRemovals(a: readonly Removal[], b: readonly Removal[]): boolean {
 
 interface Tally {
   outcome: WhatIfOutcome;
+  /** Planned removals the remover would carry out (not refused). */
+  acting: number;
   hourlyPriced: number;
   unpricedRemovals: number;
 }
 
 function emptyTally(label: string, overrides: WhatIfOverrides): Tally {
   return {
+    acting: 0,
     outcome: {
       label,
       overrides,
@@ -216,8 +225,10 @@ export function compareWhatIf(
       const removals = removalsOf(decision);
       outcome.decisions[decision.kind]++;
       outcome.plannedRemovals += removals.length;
-      if (price === undefined) tally.unpricedRemovals += removals.length;
-      else tally.hourlyPriced += price * removals.length;
+      const acting = removals.filter((r) => options.refused?.has(r.serverId) !== true).length;
+      tally.acting += acting;
+      if (price === undefined) tally.unpricedRemovals += acting;
+      else tally.hourlyPriced += price * acting;
       const before = removalsOf(baseline);
       if (decision.kind !== baseline.kind || !sameRemovals(before, removals)) {
         outcome.changedCount++;
@@ -255,7 +266,7 @@ export function compareWhatIf(
     const outcome = tally.outcome;
     const cap = outcome.overrides.maxRemovalsPerSweep ?? options.maxRemovalsPerSweep;
     outcome.aborted = outcome.plannedRemovals > 0 && !(outcome.plannedRemovals <= cap);
-    outcome.removals = outcome.aborted ? 0 : outcome.plannedRemovals;
+    outcome.removals = outcome.aborted ? 0 : tally.acting;
     outcome.serverHoursFreed = outcome.removals * horizonHours;
     if (options.prices !== undefined) {
       const share = outcome.aborted ? 0 : 1;

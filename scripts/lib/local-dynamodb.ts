@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../../lib/drain/table.ts';
+import { createTableInput } from '../../lib/removal/drain-table.ts';
 
 /** The table name the local stage and the tests use unless told otherwise. */
 export const LOCAL_DRAIN_TABLE = 'aps-autoscaler-drain-local';
@@ -17,7 +17,7 @@ export interface LocalDynamoDb {
 
 /**
  * Starts a real DynamoDB API server (dynalite, in memory) on 127.0.0.1 and
- * creates the drain table from `lib/drain/drain-table.json`, the definition
+ * creates the drain table from `lib/removal/drain-table.json`, the definition
  * the stack deploys. `port` 0 (the default) picks a free one.
  */
 export async function startLocalDynamoDb(

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReportHtml } from '../../lib/report/html.ts';
-import { REPORTED_GROUPS, type SweepReport } from '../../lib/sweep/report.ts';
+import { errorSource, REPORTED_GROUPS, type SweepReport } from '../../lib/sweep/report.ts';
 import type { WhatIfComparison, WhatIfOutcome } from '../../lib/what-if/what-if.ts';
 import { table } from './decision-table.ts';
 
@@ -31,7 +31,9 @@ export function caveatLines(report: SweepReport): string[] {
         `a report lists every group up to ${REPORTED_GROUPS}, then only the acting, scaling-out or failed ones`,
     );
   }
-  for (const e of report.errors) lines.push(`listing failed in project ${e.projectId}: ${e.error}`);
+  for (const e of report.errors) {
+    lines.push(`${errorSource(e)} failed in project ${e.projectId}: ${e.error}`);
+  }
   return lines;
 }
 

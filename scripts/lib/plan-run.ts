@@ -2,7 +2,8 @@ import { type Config, evaluationLimitsOf } from '../../lib/config.ts';
 import type { HuaweiApiError } from '../../lib/errors.ts';
 import { createRequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import { type Log, silentLog } from '../../lib/logger.ts';
-import type { GroupEvaluation } from '../../lib/sweep/pipeline.ts';
+import { REFUSAL_OUTCOMES } from '../../lib/removal/eligibility.ts';
+import type { GroupEvaluation } from '../../lib/removal/types.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { runSweep } from '../../lib/sweep/sweep.ts';
 import type { WhatIfSet } from '../../lib/what-if/overrides.ts';
@@ -25,6 +26,7 @@ export type PlanConfig = Pick<
   | 'credentials'
   | 'projectId'
   | 'apsEndpoint'
+  | 'ecsEndpoint'
   | 'removalMode'
   | 'minServersPerGroup'
   | 'maxRemovalsPerGroup'
@@ -73,6 +75,16 @@ export interface PlanResult {
   refused: string[];
 }
 
+/** The servers the dry run found the remover would refuse (the groups the report lists). */
+export function refusedBy(report: SweepReport): Set<string> {
+  return new Set(
+    report.groups
+      .flatMap((g) => g.removals)
+      .filter((r) => REFUSAL_OUTCOMES.includes(r.outcome))
+      .map((r) => r.serverId),
+  );
+}
+
 /** The fetched data of one evaluation, as what-if takes it. */
 export function fetchedOf(projectId: string, evaluation: GroupEvaluation): FetchedGroup {
   const { decision, error } = evaluation;
@@ -113,6 +125,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
       credentials: config.credentials,
       projectId: config.projectId,
       apsEndpoint: config.apsEndpoint,
+      ecsEndpoint: config.ecsEndpoint,
     },
     { limiter, timeoutMs: config.httpTimeoutMs, log, fetch: options.fetch },
   );
@@ -121,11 +134,11 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
   const reads = observeReads(services.aps, seen);
   const pipeline = asPipelineServices(
     {
+      ...services,
       aps:
         options.at === undefined
           ? reads
           : sessionsAsOf(reads, fetchedAt, config.sessionLookbackHours),
-      log: services.log,
     },
     (what) => refused.push(what),
   );
@@ -145,6 +158,8 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
       limits,
       sessionLookbackHours: config.sessionLookbackHours,
       now: () => now,
+      // A dry run never waits: no drain, no release job to follow.
+      sleep: async () => {},
     },
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     concurrency: config.maxConcurrency,
@@ -168,6 +183,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     limits,
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     prices: options.prices,
+    refused: refusedBy(report),
   });
   return {
     report,

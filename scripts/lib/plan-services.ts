@@ -1,15 +1,17 @@
 import type { Credentials } from '../../lib/config.ts';
 import { HuaweiApiError } from '../../lib/errors.ts';
 import { type ApsClient, createApsClient } from '../../lib/huawei/aps-client.ts';
+import { createEcsClient } from '../../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore, type HttpStats } from '../../lib/huawei/http.ts';
 import type { RequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import type { Log } from '../../lib/logger.ts';
-import type { PipelineServices } from '../../lib/sweep/pipeline.ts';
+import { createEcsGroupResolver } from '../../lib/removal/ecs-groups.ts';
+import type { EcsGroupResolver, PipelineServices } from '../../lib/removal/types.ts';
 
 // Plan mode can never change anything, by construction: its services are
-// the read methods of the APS client and nothing else (no ECS client, no
-// remover, no drain, no queue), and the HTTP core under them refuses every
-// method but GET before a byte is sent.
+// the read methods of the APS client and the ECS group listing (no remover,
+// no drain, no queue), and the HTTP core under them refuses every method but
+// GET before a byte is sent.
 
 /** The only APS calls plan mode can express: listings and reads. */
 export type ReadOnlyAps = Pick<
@@ -19,6 +21,12 @@ export type ReadOnlyAps = Pick<
 
 export interface PlanServices {
   aps: ReadOnlyAps;
+  /**
+   * Instance → ECS groups from the ECS group listing (a GET): lets the dry
+   * run report `not-in-ecs-group` as an acting run would. Absent without an
+   * ECS endpoint.
+   */
+  ecsGroupsOf?: EcsGroupResolver;
   log: Log;
 }
 
@@ -59,6 +67,8 @@ export interface PlanTarget {
   credentials: Credentials;
   projectId: string;
   apsEndpoint: string;
+  /** Where the ECS group listing is read; no listing without it. */
+  ecsEndpoint?: string | undefined;
 }
 
 /** Plan mode's services for one project, over a GET-only HTTP core. */
@@ -82,7 +92,19 @@ export function createPlanServices(
     }),
   );
   const aps = createApsClient({ http, endpoint: target.apsEndpoint, projectId: target.projectId });
-  return { services: { aps: readOnlyAps(aps), log: options.log }, stats: () => http.stats };
+  const services: PlanServices = { aps: readOnlyAps(aps), log: options.log };
+  if (target.ecsEndpoint !== undefined) {
+    const ecs = createEcsClient({
+      http,
+      endpoint: target.ecsEndpoint,
+      projectId: target.projectId,
+    });
+    // Only the listing is kept: the resolver never sees the client's mutating method.
+    services.ecsGroupsOf = createEcsGroupResolver({
+      listServerGroups: ecs.listServerGroups.bind(ecs),
+    });
+  }
+  return { services, stats: () => http.stats };
 }
 
 /** Whether an API error says the key or the project is wrong: nothing else can work then. */
@@ -158,6 +180,7 @@ export function asPipelineServices(
         await refuse('listServerGroups')();
       },
     },
+    ...(plan.ecsGroupsOf === undefined ? {} : { ecsGroupsOf: plan.ecsGroupsOf }),
     log: plan.log,
   };
 }

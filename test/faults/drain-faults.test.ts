@@ -3,9 +3,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createInvocation } from '../../functions/invocation.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { withCredentials } from '../../lib/config.ts';
-import { createDrainStore } from '../../lib/drain/drain-store.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
 import type { QueueMessage } from '../../lib/queue/messages.ts';
+import { createDrainStore } from '../../lib/removal/drain-store.ts';
 import { processMessage } from '../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../scripts/lib/lambda.ts';

@@ -1,8 +1,8 @@
 import { HuaweiApiError } from '../../lib/errors.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
-import type { PipelineServices, PipelineSettings } from '../../lib/sweep/pipeline.ts';
-import { FACTORY_EPOCH } from './factories.ts';
+import type { PipelineServices, PipelineSettings } from '../../lib/removal/types.ts';
+import { FACTORY_EPOCH, serverFactory, serverGroupFactory } from './factories.ts';
 
 /** A day after the factories' epoch: every factory server is long idle by then. */
 export const FAKE_NOW = FACTORY_EPOCH + 86_400_000;
@@ -120,6 +120,14 @@ export function fakeSettings(overrides: Partial<PipelineSettings> = {}): Pipelin
     limits: { minServersPerGroup: 1, maxRemovalsPerGroup: 10, protectTagKey: 'protect' },
     sessionLookbackHours: 24,
     now: () => FAKE_NOW,
+    sleep: async () => {},
     ...overrides,
   };
+}
+
+/** One group of `count` idle members (the factories' defaults) over fake services. */
+export function fleetOfIdle(count: number) {
+  const group = serverGroupFactory();
+  const servers = Array.from({ length: count }, () => serverFactory());
+  return { group, servers, fake: createFakeServices({ groups: [group], servers }) };
 }

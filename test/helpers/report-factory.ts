@@ -1,4 +1,5 @@
-import type { GroupReport, RemovalReport, SweepReport } from '../../lib/sweep/report.ts';
+import type { RemovalReport } from '../../lib/removal/outcome.ts';
+import type { GroupReport, SweepReport } from '../../lib/sweep/report.ts';
 import { summarise } from '../../lib/sweep/report.ts';
 
 /** One removal line; `outcome` defaults to `removed`. */

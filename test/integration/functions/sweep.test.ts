@@ -124,7 +124,9 @@ describe('sweep handler against the simulator', () => {
     const report = await sweep({}, loadEvent('schedule-dry-run.json')).run();
     expect(report.dryRun).toBe(true);
     expect(mutatingCalls(sim)).toEqual([]);
-    expect(report.totals.outcomes['would-remove']).toBe(3);
+    // What an acting run would do: srv-fl-idle-b is in no ECS group (a read-only ECS listing says so).
+    expect(report.totals.outcomes['would-remove']).toBe(2);
+    expect(report.totals.outcomes['not-in-ecs-group']).toBe(1);
     expect(report.totals.outcomes.removed).toBe(0);
   });
 

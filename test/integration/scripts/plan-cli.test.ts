@@ -82,16 +82,17 @@ describe('npm run plan against the simulator', () => {
     expect(lines[0]).toMatch(/^plan mode \(read only\) on the built-in simulator: demo fleet/);
     expect(lines[1]).toMatch(/^GROUP +DECISION +WHY +USAGE +REMOVALS +LIMITS$/);
     expect(stdout).toMatch(
-      /^sg-floor +scale-in .* srv-fl-idle-a \(would-remove\), srv-fl-idle-b \(would-remove\) +floor 1 from MIN_SERVERS_PER_GROUP; max-removals 10 from MAX_REMOVALS_PER_GROUP$/m,
+      /^sg-floor +scale-in .* srv-fl-idle-a \(would-remove\), srv-fl-idle-b \(not-in-ecs-group\) +floor 1 from MIN_SERVERS_PER_GROUP; max-removals 10 from MAX_REMOVALS_PER_GROUP$/m,
     );
     expect(stdout).toMatch(/^sg-scale-out +scale-out +usage ≥ 60%: add 2/m);
     expect(stdout).toMatch(
-      /^plan completed: 8 groups \(2 scale-in, 1 steady, 1 scale-out, 4 skip\), 3 would be removed, .*nothing was changed$/m,
+      /^plan completed: 8 groups \(2 scale-in, 1 steady, 1 scale-out, 4 skip\), 2 would be removed, .*nothing was changed$/m,
     );
     expect(stdout).toMatch(/^ +baseline +shrink=15,threshold=70,min=2 +min=0$/m);
-    expect(stdout).toMatch(/^removals +3 +\d+ +\d+$/m);
-    // 3 removals × 24 h × 0.50 EUR.
-    expect(stdout).toMatch(/^estimated saving +36\.00 EUR +/m);
+    // Three planned; srv-fl-idle-b is in no ECS group, so a run removes two, as the plan says.
+    expect(stdout).toMatch(/^removals +2 +\d+ +\d+$/m);
+    // 2 removals × 24 h × 0.50 EUR.
+    expect(stdout).toMatch(/^estimated saving +24\.00 EUR +/m);
     expect(stdout).toContain(`wrote ${join(out, 'plan.json')}`);
     expect(stdout).toContain(`wrote ${join(out, 'plan.html')}`);
 
@@ -101,14 +102,15 @@ describe('npm run plan against the simulator', () => {
     };
     expect(saved.report.dryRun).toBe(true);
     expect(saved.report.groups.map((g) => g.serverGroupId)).toHaveLength(8);
-    expect(saved.report.totals.outcomes['would-remove']).toBe(3);
-    expect(saved.whatIf.baseline.removals).toBe(3);
+    expect(saved.report.totals.outcomes['would-remove']).toBe(2);
+    expect(saved.report.totals.outcomes['not-in-ecs-group']).toBe(1);
+    expect(saved.whatIf.baseline.removals).toBe(2);
     expect(saved.whatIf.sets.map((s) => s.label)).toEqual([
       'shrink=15,threshold=70,min=2',
       'min=0',
     ]);
     // min=0 also lets the floor group's last idle server go.
-    expect(saved.whatIf.sets[1]?.removals).toBeGreaterThan(3);
+    expect(saved.whatIf.sets[1]?.removals).toBeGreaterThan(2);
 
     const html = readFileSync(join(out, 'plan.html'), 'utf8');
     expect(parseHtml(html)).toEqual([]);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DrainRecord } from '../../../lib/drain/drain-store.ts';
+import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
 import { runSweep, type SweepOptions } from '../../../lib/sweep/sweep.ts';
 import {
   resetFactorySequences,
@@ -25,10 +25,22 @@ function world(extra: { maintained?: boolean } = {}) {
   return { group, fake, drains, clock };
 }
 
-function sweep(w: ReturnType<typeof world>, overrides: Partial<SweepOptions> = {}) {
+function sweep(
+  w: ReturnType<typeof world>,
+  overrides: Partial<SweepOptions> = {},
+  budget: { deadlineAt?: number; sleep?: (ms: number) => Promise<void> } = {},
+) {
   const { projectId: _p, ...settings } = fakeSettings({
     now: () => w.clock.now,
     drainSeconds: DRAIN_SECONDS,
+    // The time budget: the deadline less the reserve.
+    deadlineAt: budget.deadlineAt ?? FAKE_NOW + 600_000 - 20_000,
+    sleep:
+      budget.sleep ??
+      (async (ms) => {
+        w.clock.onSleep();
+        w.clock.now += ms;
+      }),
   });
   return runSweep({
     projects: [{ projectId: 'p-1', services: w.fake.services }],
@@ -38,15 +50,7 @@ function sweep(w: ReturnType<typeof world>, overrides: Partial<SweepOptions> = {
     concurrency: 2,
     hasTime: () => true,
     stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
-    drain: {
-      owner: 'sweep:test',
-      sleep: async (ms) => {
-        w.clock.onSleep();
-        w.clock.now += ms;
-      },
-      deadlineAt: FAKE_NOW + 600_000,
-      reserveMs: 20_000,
-    },
+    drain: { owner: 'sweep:test' },
     ...overrides,
   });
 }
@@ -104,16 +108,16 @@ describe('inline sweep with a drain period', () => {
 
   it('drains nothing when the period does not fit before the deadline less the reserve', async () => {
     const w = world();
-    const report = await sweep(w, {
-      drain: {
-        owner: 'sweep:test',
+    const report = await sweep(
+      w,
+      {},
+      {
         sleep: async () => {
           throw new Error('must not wait');
         },
-        deadlineAt: FAKE_NOW + DRAIN_SECONDS * 1_000 + 10_000,
-        reserveMs: 20_000,
+        deadlineAt: FAKE_NOW + DRAIN_SECONDS * 1_000 + 10_000 - 20_000,
       },
-    });
+    );
     expect(report.totals.outcomes['skipped-deadline']).toBe(2);
     expect(w.fake.maintenance).toEqual([]);
     expect(w.drains.records.size).toBe(0);

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
+import { createEcsGroupResolver } from '../../../lib/removal/ecs-groups.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
 import { assessMember } from '../../../lib/scaling/idle.ts';
 import { joinSessions } from '../../../lib/scaling/session-join.ts';
 import type { HeldGroup } from '../../../lib/sweep/guard.ts';
@@ -9,8 +11,6 @@ import {
   keepForActing,
   narrowEcsLookups,
 } from '../../../lib/sweep/held.ts';
-import { fetchAndEvaluate } from '../../../lib/sweep/pipeline.ts';
-import { createEcsGroupResolver } from '../../../lib/sweep/remover.ts';
 import {
   FACTORY_EPOCH,
   isoAt,

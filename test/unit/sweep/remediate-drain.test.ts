@@ -12,8 +12,8 @@ import { createFakeServices, FAKE_NOW, fakeSettings } from '../../helpers/fake-s
 
 beforeEach(() => resetFactorySequences());
 
-function world(members = 3) {
-  const group = serverGroupFactory();
+function world(members = 3, groupOverrides: Parameters<typeof serverGroupFactory>[0] = {}) {
+  const group = serverGroupFactory(groupOverrides);
   const servers = Array.from({ length: members }, () =>
     serverFactory({ server_group_id: group.id }),
   );
@@ -58,6 +58,51 @@ describe('remediation with a drain period', () => {
     }
     expect(w.fake.servers.size).toBe(1);
     expect(w.drains.records.size).toBe(0);
+  });
+
+  it('remove-member drains under the group lease like evaluate-group, and acts only after the period', async () => {
+    const w = world();
+    const [target] = [...w.fake.servers.values()];
+    const message: QueueMessage = {
+      type: 'remove-member',
+      projectId: 'p-1',
+      serverGroupId: w.group.id,
+      instanceUuid: target?.instance_id ?? '',
+    };
+    // Another actor holds the group: nothing is drained, the record goes back to SQS.
+    w.drains.leases.set(`p-1/${w.group.id}`, {
+      groupKey: `p-1/${w.group.id}`,
+      owner: 'other',
+      expiresAtMs: FAKE_NOW + 60_000,
+      fence: 1,
+    });
+    await expect(w.run(message)).rejects.toBeInstanceOf(RetryableFailureError);
+    expect(w.fake.maintenance).toEqual([]);
+    w.drains.leases.clear();
+
+    expect(await w.run(message)).toMatchObject({ status: 'draining', draining: [target?.id] });
+    expect(w.fake.maintenance).toEqual([{ ids: [target?.id], on: true }]);
+    expect(w.fake.calls).not.toContain('removeMember');
+    const finish = w.sent.flatMap((s) => s.messages);
+    expect(finish).toMatchObject([{ type: 'finish-removal', serverId: target?.id }]);
+    expect(w.sent[0]?.delaySeconds).toBe(120);
+    w.clock.now += 120_000;
+    expect(await w.run(finish[0] as QueueMessage)).toMatchObject({
+      status: 'done',
+      removal: { outcome: 'removed', drainedSeconds: 120 },
+    });
+  });
+
+  it('evaluate-group on a group not scaling in says done (not draining) and marks a secondary group', async () => {
+    const w = world(1, { primary_server_group_ids: ['sg-primary'] });
+    const result = await w.run({
+      type: 'evaluate-group',
+      projectId: 'p-1',
+      serverGroupId: w.group.id,
+    });
+    expect(result).toMatchObject({ status: 'done', group: { secondaryOf: ['sg-primary'] } });
+    expect(result).not.toHaveProperty('draining');
+    expect(w.sent).toEqual([]);
   });
 
   it('finish-removal undoes the drain when a session arrived, and a replay finds nothing of its own', async () => {

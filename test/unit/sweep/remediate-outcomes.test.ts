@@ -8,7 +8,7 @@ import {
 import type { AppServer } from '../../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
-import type { PipelineServices, PipelineSettings } from '../../../lib/sweep/pipeline.ts';
+import type { PipelineServices, PipelineSettings } from '../../../lib/removal/types.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import {
   DEFAULT_GROUP_ID,
@@ -103,6 +103,7 @@ const settings: PipelineSettings = {
   },
   sessionLookbackHours: 24,
   now: () => NOW,
+  sleep: async () => {},
 };
 
 async function outcomeOf(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupLines } from '../../../lib/sweep/group-lines.ts';
 import {
-  boundGroups,
   type GroupReport,
   groupReportOf,
   REPORTED_GROUPS,
@@ -29,10 +28,19 @@ const removal = (id: string) => ({
   outcome: 'removed' as const,
 });
 
-describe('boundGroups', () => {
+// The lines a sweep's GroupLines lists of `groups`, fed in listing order.
+function bound(groups: readonly GroupReport[]): { groups: GroupReport[]; omitted: number } {
+  const lines = new GroupLines();
+  groups.forEach((g, i) => {
+    lines.add(i, g, 0);
+  });
+  return { groups: lines.lines(), omitted: lines.omitted };
+}
+
+describe('the report bound (GroupLines)', () => {
   it('keeps every group of a fleet up to the limit', () => {
     const groups = Array.from({ length: REPORTED_GROUPS }, (_, i) => group(i));
-    expect(boundGroups(groups)).toEqual({ groups, omitted: 0 });
+    expect(bound(groups)).toEqual({ groups, omitted: 0 });
   });
 
   it('lists only the eventful groups of a larger fleet, in order, and counts the rest', () => {
@@ -43,7 +51,7 @@ describe('boundGroups', () => {
           ? group(i, { decision: 'skip', reason: 'incomplete-data', error: 'listing failed' })
           : group(i),
     );
-    const { groups: kept, omitted } = boundGroups(groups);
+    const { groups: kept, omitted } = bound(groups);
     expect(kept.map((g) => g.serverGroupId)).toEqual(
       groups.filter((_, i) => i % 100 <= 1).map((g) => g.serverGroupId),
     );
@@ -54,7 +62,7 @@ describe('boundGroups', () => {
     const groups = Array.from({ length: 5 * REPORTED_GROUPS }, (_, i) =>
       group(i, { decision: 'scale-out', recommendedScaleOut: 1 }),
     );
-    const { groups: kept, omitted } = boundGroups(groups);
+    const { groups: kept, omitted } = bound(groups);
     expect(kept).toHaveLength(REPORTED_GROUPS);
     expect(omitted).toBe(4 * REPORTED_GROUPS);
   });
@@ -67,7 +75,7 @@ describe('boundGroups', () => {
       }),
     );
     const totals = summarise(groups);
-    const { groups: kept, omitted } = boundGroups(groups);
+    const { groups: kept, omitted } = bound(groups);
     const size = Buffer.byteLength(JSON.stringify({ totals, groups: kept, omitted }));
     expect(size).toBeLessThan(6 * 1024 * 1024);
     expect(totals.outcomes.removed).toBe(100_000);
@@ -75,15 +83,15 @@ describe('boundGroups', () => {
 });
 
 describe('GroupLines', () => {
-  it('holds the same lines boundGroups keeps and counts every group in the totals', () => {
+  it('holds the same lines whatever order groups finish in, and counts every group in the totals', () => {
     const groups = Array.from({ length: 2_500 }, (_, i) =>
       i % 7 === 0 ? group(i, { decision: 'scale-out', recommendedScaleOut: 2 }) : group(i),
     );
     const lines = new GroupLines();
     // Finish out of order, as concurrent groups do.
     for (const i of [...groups.keys()].reverse()) lines.add(i, groups[i] as GroupReport, 0);
-    expect(lines.lines()).toEqual(boundGroups(groups).groups);
-    expect(lines.omitted).toBe(boundGroups(groups).omitted);
+    expect(lines.lines()).toEqual(bound(groups).groups);
+    expect(lines.omitted).toBe(bound(groups).omitted);
     expect(lines.totals.groups).toBe(2_500);
     expect(lines.totals.decisions['scale-out']).toBe(Math.ceil(2_500 / 7));
     expect(lines.totals.recommendedScaleOut).toBe(2 * Math.ceil(2_500 / 7));

@@ -54,6 +54,18 @@ function scenario(): FetchedGroup[] {
 }
 
 describe('compareWhatIf', () => {
+  it('plans but never counts as removed a server the remover would refuse', () => {
+    const plain = compareWhatIf(scenario(), [], OPTIONS);
+    const fleet = scenario();
+    const planned = fleet[0]?.servers.filter((s) => s.session_count === 0) ?? [];
+    const refused = new Set(planned.slice(0, 1).map((s) => s.id));
+    const result = compareWhatIf(fleet, [], { ...OPTIONS, refused });
+    expect(plain.baseline.removals).toBeGreaterThan(0);
+    expect(result.baseline.plannedRemovals).toBe(plain.baseline.plannedRemovals);
+    expect(result.baseline.removals).toBe(plain.baseline.removals - 1);
+    expect(result.baseline.serverHoursFreed).toBe(plain.baseline.serverHoursFreed - 24);
+  });
+
   it('re-evaluates the same data under each override set', () => {
     const sets = ['shrink=15', 'min=3', 'shrink=15,maxPerSweep=2', 'threshold=20'].map(parseWhatIf);
     const result = compareWhatIf(scenario(), sets, OPTIONS);

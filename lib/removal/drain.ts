@@ -1,0 +1,111 @@
+import { describeFailure } from '../errors.ts';
+import type { AppServer } from '../huawei/schemas.ts';
+import type { Removal } from '../scaling/types.ts';
+import { auditDrain } from './audit.ts';
+import { drainUntil } from './drain-settings.ts';
+import type { DrainRecord } from './drain-store.ts';
+import { refusalOf } from './eligibility.ts';
+import type { RemovalReport } from './outcome.ts';
+import { chunkForMaintenance } from './recheck.ts';
+import { DrainConflictError } from './store-errors.ts';
+import type { DrainServices, PipelineServices, PipelineSettings } from './types.ts';
+
+/** One chosen server to drain, with the group it was chosen from. */
+export interface DrainCandidate {
+  groupId: string;
+  removal: Removal;
+  /** The server as the evaluation listed it, when kept: its charging mode decides eligibility. */
+  server?: Pick<AppServer, 'metadata'> | undefined;
+}
+
+/** Where the drain table is: an error naming the setting when it is not configured. */
+export function drainsOf(services: PipelineServices): DrainServices {
+  if (services.drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
+  return services.drains;
+}
+
+/**
+ * Steps 1–2 of docs/drain-lifecycle.md for one project's chosen servers:
+ * each passes eligibility (lib/removal/eligibility.ts) or ends with the
+ * remover's refusal, undrained; then its record is written (conditional),
+ * then maintenance is asked for in chunks of at most 20. A server another
+ * actor already drains is `skipped-changed`. A failed `batch-maint` keeps the
+ * records: the re-check finds maintenance not set and undoes. A failed
+ * record write throws (the drain table is down: nothing is drained).
+ * @returns the records written, and the reports of candidates not drained.
+ */
+export async function beginDrains(
+  candidates: readonly DrainCandidate[],
+  owner: string,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
+  const drains = drainsOf(services);
+  const records: DrainRecord[] = [];
+  const notDrained = new Map<string, RemovalReport>();
+  for (const { groupId, removal, server } of candidates) {
+    const base = {
+      serverId: removal.serverId,
+      instanceId: removal.instanceId,
+      machineName: removal.machineName,
+      idleMinutes: Math.floor(removal.idleMinutes),
+    };
+    const refusal = await refusalOf(removal, server, services, settings);
+    if (refusal !== undefined) {
+      notDrained.set(removal.serverId, { ...base, ...refusal });
+      continue;
+    }
+    const now = settings.now();
+    try {
+      records.push(
+        await drains.store.recordDrain({
+          projectId: settings.projectId,
+          serverId: removal.serverId,
+          groupId,
+          ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+          ...(removal.machineName ? { machineName: removal.machineName } : {}),
+          owner,
+          drainedAtMs: now,
+          drainUntilMs: drainUntil(now, settings.drainSeconds ?? 0),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof DrainConflictError)) {
+        // Records already written stay: maintenance is asked for them, and the
+        // re-check (or the next run's recovery) finishes or undoes each.
+        await askMaintenance(records, owner, services, settings);
+        throw error;
+      }
+      notDrained.set(removal.serverId, {
+        ...base,
+        outcome: 'skipped-changed',
+        detail: `already drained by ${error.currentOwner ?? 'another actor'}`,
+      });
+    }
+  }
+  await askMaintenance(records, owner, services, settings);
+  return { records, notDrained };
+}
+
+async function askMaintenance(
+  records: readonly DrainRecord[],
+  owner: string,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<void> {
+  for (const chunk of chunkForMaintenance(records.map((r) => r.serverId))) {
+    try {
+      const { requestId } = await services.aps.batchSetMaintenance(chunk, true);
+      auditDrain(services, settings, 'drain started', { serverIds: chunk, owner, requestId });
+    } catch (error) {
+      // The records stay: the re-check sees maintenance not set and ends each drain.
+      const failure = describeFailure(error);
+      services.log.error('maintenance could not be set', {
+        projectId: settings.projectId,
+        serverIds: chunk,
+        error: failure.message,
+        requestId: failure.requestId,
+      });
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import type { AppServer } from '../huawei/schemas.ts';
+import type { Removal } from '../scaling/types.ts';
+import { auditRemoval } from './audit.ts';
+import { beginDrains } from './drain.ts';
+import type { DrainRecord } from './drain-store.ts';
+import { refusalOf } from './eligibility.ts';
+import { viewOf } from './group-view.ts';
+import type { RecoveredDrain, RemovalReport } from './outcome.ts';
+import { type Settled, type SettleResult, settleGroup } from './settle.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
+
+// The one removal lifecycle (docs/drain-lifecycle.md), as its drivers call it:
+// the inline sweep (lib/sweep/sweep.ts, lib/sweep/drain-act.ts) and the queue
+// messages (lib/sweep/remediate.ts). planned → eligibility → [drained →
+// waited] → re-checked under the group lease → removed | undone; recover.
+
+/** A planned removal of an evaluation, with the server as listed when it was kept. */
+function candidatesOf(
+  evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
+  removals: readonly Removal[],
+) {
+  const listed = new Map<string, AppServer>(evaluation.servers.map((s) => [s.id, s]));
+  return removals.map((removal) => ({
+    groupId: evaluation.group.id,
+    removal,
+    server: listed.get(removal.serverId),
+  }));
+}
+
+/**
+ * What a dry run reports for each planned removal: the refusal the remover
+ * would answer (eligibility, read-only), else `would-remove`. Changes nothing.
+ */
+export async function dryRunReports(
+  evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
+  removals: readonly Removal[],
+  services: Pick<PipelineServices, 'ecsGroupsOf'>,
+  settings: Pick<PipelineSettings, 'removalMode'>,
+): Promise<RemovalReport[]> {
+  const reports: RemovalReport[] = [];
+  for (const { removal, server } of candidatesOf(evaluation, removals)) {
+    const refusal = await refusalOf(removal, server, services, settings);
+    reports.push({
+      serverId: removal.serverId,
+      instanceId: removal.instanceId,
+      machineName: removal.machineName,
+      idleMinutes: Math.floor(removal.idleMinutes),
+      ...(refusal ?? { outcome: 'would-remove' }),
+    });
+  }
+  return reports;
+}
+
+/**
+ * DRAIN_SECONDS=0 (and any dry run): one group's planned removals through the
+ * same re-check as a drain, on the evaluation just made and each server read
+ * again, then removed together. Never throws for an API failure: it is that
+ * server's `failed` outcome. One audit line per removal.
+ */
+export async function removeNow(
+  evaluation: GroupEvaluation,
+  removals: readonly Removal[],
+  services: PipelineServices,
+  settings: PipelineSettings,
+  options: { owner?: string; hasTime?: () => boolean } = {},
+): Promise<RemovalReport[]> {
+  if (settings.dryRun) {
+    const reports = await dryRunReports(evaluation, removals, services, settings);
+    for (const r of reports) auditRemoval(services, settings, evaluation.group, r);
+    return reports;
+  }
+  const result = await settleGroup(
+    evaluation.group.id,
+    removals.map((removal) => ({ removal })),
+    options.owner ?? 'inline',
+    services,
+    settings,
+    {
+      view: viewOf(evaluation, settings, removals.length),
+      ...(options.hasTime === undefined ? {} : { hasTime: options.hasTime }),
+    },
+  );
+  return reportsOf(result, removals);
+}
+
+/**
+ * Steps 1–2 for the chosen servers of one project's groups: eligibility,
+ * records, then maintenance in as few `batch-maint` calls as the API allows.
+ * Throws when the drain table fails (nothing more is drained).
+ */
+export function startDrains(
+  groups: readonly {
+    evaluation: Pick<GroupEvaluation, 'group' | 'servers'>;
+    removals: readonly Removal[];
+  }[],
+  owner: string,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): ReturnType<typeof beginDrains> {
+  const candidates = groups.flatMap((g) => candidatesOf(g.evaluation, g.removals));
+  return beginDrains(candidates, owner, services, settings);
+}
+
+/** A drained server's report when the run ended without settling it. */
+export function leftDraining(
+  record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName'>,
+  why: string,
+): RemovalReport {
+  return {
+    serverId: record.serverId,
+    instanceId: record.instanceId,
+    machineName: record.machineName,
+    idleMinutes: 0,
+    outcome: 'skipped-changed',
+    detail: `left draining (${why}): the next sweep finishes or undoes it`,
+  };
+}
+
+/** Every settled server's report, in target order; one not settled is named as such. */
+function reportsOf(result: SettleResult, removals: readonly Removal[]): RemovalReport[] {
+  const why =
+    result.kind === 'lease-busy' ? `group lease held by ${result.holder ?? 'another actor'}` : '';
+  const settled = new Map<string, Settled>(
+    result.kind === 'settled' ? result.settled.map((s) => [s.serverId, s]) : [],
+  );
+  return removals.map((removal) => {
+    const s = settled.get(removal.serverId);
+    if (s?.report !== undefined) return s.report;
+    return {
+      serverId: removal.serverId,
+      instanceId: removal.instanceId,
+      machineName: removal.machineName,
+      idleMinutes: Math.floor(removal.idleMinutes),
+      outcome: 'skipped-changed',
+      detail: why || `not acted on (${s?.decision ?? 'not settled'})`,
+    };
+  });
+}
+
+function byGroup(records: readonly DrainRecord[]): Map<string, DrainRecord[]> {
+  const groups = new Map<string, DrainRecord[]>();
+  for (const record of records) {
+    groups.set(record.groupId, [...(groups.get(record.groupId) ?? []), record]);
+  }
+  return groups;
+}
+
+/**
+ * Crash recovery, first thing in every acting sweep of a project: each drain
+ * whose period is over (an invocation died between drain and action, or its
+ * finish-removal message was lost) is taken over under its group's lease and
+ * finished or undone. A group whose lease is held is left to its holder; a
+ * group that fails keeps its records for the next sweep. Throws when the
+ * drain table cannot be listed.
+ */
+export async function recoverDrains(
+  projectId: string,
+  owner: string,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<RecoveredDrain[]> {
+  const store = services.drains?.store;
+  if (store === undefined) return [];
+  const now = settings.now();
+  const due = (await store.listDrains(projectId)).filter((r) => r.drainUntilMs <= now);
+  const recovered: RecoveredDrain[] = [];
+  for (const [groupId, records] of byGroup(due)) {
+    const result = await settleGroup(
+      groupId,
+      records.map((record) => ({ record })),
+      owner,
+      services,
+      settings,
+      { claim: true },
+    ).catch((error: unknown) => {
+      services.log.error('drain recovery failed', {
+        audit: 'drain',
+        projectId,
+        serverGroupId: groupId,
+        serverIds: records.map((r) => r.serverId),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    });
+    if (result?.kind !== 'settled') continue;
+    for (const settled of result.settled) {
+      if (settled.report !== undefined) {
+        recovered.push({ ...settled.report, projectId, serverGroupId: groupId });
+      }
+    }
+  }
+  return recovered;
+}

@@ -1,0 +1,79 @@
+// The shapes every part of a removal shares. Types only: the bottom layer
+// of lib/removal, imported by the lifecycle and its drivers, importing none.
+import type { RemovalMode } from '../config.ts';
+import type { ApsClient } from '../huawei/aps-client.ts';
+import type { EcsClient } from '../huawei/ecs-client.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
+import type { Log } from '../logger.ts';
+import type { Decision, EvaluationLimits } from '../scaling/types.ts';
+import type { DrainStore } from './drain-store.ts';
+import type { GroupLease } from './group-lease.ts';
+
+/** The ECS server group ids holding an instance (empty: it is in none). */
+export type EcsGroupResolver = (instanceUuid: string) => Promise<readonly string[]>;
+
+/** Where drains are kept and groups are leased (lib/removal/drain-store.ts, group-lease.ts). */
+export interface DrainServices {
+  store: Pick<
+    DrainStore,
+    | 'recordDrain'
+    | 'getDrain'
+    | 'listDrains'
+    | 'markActing'
+    | 'claimDrain'
+    | 'completeDrain'
+    | 'clearDrain'
+  >;
+  lease: Pick<GroupLease, 'acquireLease' | 'renewLease' | 'releaseLease'>;
+}
+
+/** The clients one project's pipeline calls. */
+export interface PipelineServices {
+  aps: Pick<
+    ApsClient,
+    | 'listServerGroups'
+    | 'getServerGroup'
+    | 'listServers'
+    | 'listSessions'
+    | 'getServer'
+    | 'batchDeleteServers'
+    | 'getJob'
+    | 'batchSetMaintenance'
+  >;
+  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
+  /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
+  ecsGroupsOf?: EcsGroupResolver;
+  log: Log;
+  /** Drain records and group leases; required when `drainSeconds` > 0. */
+  drains?: DrainServices;
+}
+
+/** What the pipeline needs to know besides the data: all from config or the event. */
+export interface PipelineSettings {
+  projectId: string;
+  dryRun: boolean;
+  removalMode: RemovalMode;
+  limits: EvaluationLimits;
+  sessionLookbackHours: number;
+  /** The clock, epoch milliseconds. */
+  now: () => number;
+  /** Waits on the same clock (a drain period, a release job's poll interval). */
+  sleep: (ms: number) => Promise<void>;
+  /**
+   * The time budget, epoch ms: no new group, removal, drain wait or job poll
+   * starts after it (the invocation's end less what the report needs).
+   */
+  deadlineAt?: number | undefined;
+  /** DRAIN_SECONDS: 0 or unset acts at once, through the same re-check (docs/drain-lifecycle.md). */
+  drainSeconds?: number;
+}
+
+/** A group's fetched data and its decision. */
+export interface GroupEvaluation {
+  group: ServerGroup;
+  decision: Decision;
+  servers: readonly AppServer[];
+  sessions: readonly SessionInfo[] | undefined;
+  /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
+  error?: { message: string; transient: boolean; requestId?: string | undefined };
+}

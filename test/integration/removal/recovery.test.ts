@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from '../../../lib/huawei/schemas.ts';
+import { drainUntil } from '../../../lib/removal/drain-settings.ts';
+import {
+  createDrainStore,
+  type DrainRecord,
+  type DrainStore,
+} from '../../../lib/removal/drain-store.ts';
+import {
+  createGroupLease,
+  type GroupLease,
+  groupLeaseKey,
+} from '../../../lib/removal/group-lease.ts';
+import {
+  type DrainDecision,
+  type DrainGroupView,
+  decideDrain,
+} from '../../../lib/removal/recheck.ts';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
+import { DEFAULT_GROUP_ID, FACTORY_EPOCH, serverFactory } from '../../helpers/factories.ts';
+
+// The building blocks composed as the next sweep will use them (part B wires
+// the real pipeline): a dead invocation left its drain at some step; the next
+// sweep lists the project's drains, takes the group's lease, claims each
+// record from the dead owner and lets `decideDrain` say what to finish.
+
+const HOUR = 3_600_000;
+const DRAINED_AT = FACTORY_EPOCH + 5 * HOUR;
+const DRAIN_SECONDS = 120;
+const NEXT_SWEEP = DRAINED_AT + 5 * 60_000;
+const group: DrainGroupView = {
+  groupId: DEFAULT_GROUP_ID,
+  scaleInAllowed: true,
+  idleThresholdMinutes: 30,
+  protectTagKey: 'aps-autoscaler:protect',
+  minServersPerGroup: 1,
+  inService: 3,
+};
+
+type Step = 'recorded' | 'maintained' | 'acting' | 'acted';
+
+describe('recovering a drain left by a dead invocation', () => {
+  let db: LocalDynamoDb;
+  let store: DrainStore;
+  let leases: GroupLease;
+  beforeAll(async () => {
+    db = await startLocalDynamoDb();
+    const client = async () => db.client;
+    store = createDrainStore({ tableName: db.tableName, client });
+    leases = createGroupLease({ tableName: db.tableName, client });
+  });
+  afterAll(() => db.close());
+
+  // Leaves the store and the server as an invocation killed right after `step` would.
+  async function crashAfter(step: Step, projectId: string): Promise<AppServer | undefined> {
+    const server = serverFactory({ machine_name: `APS-${step}` });
+    await store.recordDrain({
+      projectId,
+      serverId: server.id,
+      groupId: DEFAULT_GROUP_ID,
+      owner: 'dead-sweep',
+      drainedAtMs: DRAINED_AT,
+      drainUntilMs: drainUntil(DRAINED_AT, DRAIN_SECONDS),
+    });
+    if (step === 'recorded') return server;
+    if (step === 'maintained') return { ...server, maintain_status: true };
+    await store.markActing(projectId, server.id, 'dead-sweep');
+    if (step === 'acting') return { ...server, maintain_status: true };
+    return undefined;
+  }
+
+  async function recover(
+    projectId: string,
+    server: AppServer | undefined,
+  ): Promise<{ decisions: DrainDecision[]; left: DrainRecord[] }> {
+    const got = await leases.acquireLease(
+      groupLeaseKey(projectId, DEFAULT_GROUP_ID),
+      'next-sweep',
+      60_000,
+      NEXT_SWEEP,
+    );
+    if (!got.acquired) throw new Error('lease not acquired');
+    const decisions: DrainDecision[] = [];
+    for (const record of await store.listDrains(projectId)) {
+      const claimed = await store.claimDrain(
+        projectId,
+        record.serverId,
+        record.owner,
+        'next-sweep',
+      );
+      const decision = decideDrain({
+        record: claimed,
+        server,
+        sessions: [],
+        group,
+        now: NEXT_SWEEP,
+      });
+      decisions.push(decision);
+      if (decision.kind === 'undo' || decision.kind === 'forget') {
+        await store.clearDrain(projectId, record.serverId, 'next-sweep');
+      } else if (decision.kind === 'act') {
+        if (claimed.state === 'draining')
+          await store.markActing(projectId, record.serverId, 'next-sweep');
+        await store.completeDrain(projectId, record.serverId, 'next-sweep');
+      }
+    }
+    await leases.releaseLease(got.lease);
+    return { decisions, left: await store.listDrains(projectId) };
+  }
+
+  it.each<[Step, Partial<DrainDecision>]>([
+    ['recorded', { kind: 'undo', reason: 'maintenance-lifted', unmaintain: false }],
+    ['maintained', { kind: 'act' }],
+    ['acting', { kind: 'act' }],
+    ['acted', { kind: 'forget', reason: 'action-done', unmaintain: false }],
+  ])(
+    'finishes or undoes a drain killed after the %s step, leaving no record',
+    async (step, expected) => {
+      const projectId = `p-${step}`;
+      const server = await crashAfter(step, projectId);
+      const { decisions, left } = await recover(projectId, server);
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject(expected);
+      expect(left).toEqual([]);
+    },
+  );
+
+  it('lets only one of two recovering sweeps claim a dead drain', async () => {
+    const projectId = 'p-two-sweeps';
+    const server = await crashAfter('maintained', projectId);
+    if (server === undefined) throw new Error('unreachable');
+    const results = await Promise.allSettled([
+      store.claimDrain(projectId, server.id, 'dead-sweep', 'sweep-1'),
+      store.claimDrain(projectId, server.id, 'dead-sweep', 'sweep-2'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+});

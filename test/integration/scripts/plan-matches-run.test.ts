@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSweepHandler } from '../../../functions/sweep.ts';
+import { loadConfig } from '../../../lib/config.ts';
+import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
+import { REFUSAL_OUTCOMES } from '../../../lib/removal/eligibility.ts';
+import type { SweepReport } from '../../../lib/sweep/report.ts';
+import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { runPlan } from '../../../scripts/lib/plan-run.ts';
+import { type Simulator, startSimulator } from '../../../sim/server.ts';
+import { depsFor, mutatingCalls } from '../../helpers/stack.ts';
+
+// What the plan shows is what a run would do: on the demo fleet
+// (events/fleets/demo.json, where srv-fl-idle-b is in no ECS group), a dry
+// run, the plan and an acting run agree on every removal and refusal.
+
+const byOutcome = (report: SweepReport, outcomes: readonly string[]) =>
+  report.groups
+    .flatMap((g) => g.removals)
+    .filter((r) => outcomes.includes(r.outcome))
+    .map((r) => r.serverId)
+    .sort();
+const REFUSED = REFUSAL_OUTCOMES;
+
+describe('dry run, plan and acting run on the same fleet', () => {
+  const sims: Simulator[] = [];
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
+  const fresh = async () => {
+    // The real clock (the demo fleet's times rebased onto it): plan mode signs with it.
+    const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
+    sims.push(sim);
+    return sim;
+  };
+  const sweep = async (sim: Simulator, event: string) =>
+    (await createSweepHandler(depsFor(sim))(
+      loadEvent(event),
+      fakeContext({ now: () => sim.now().getTime() }),
+    )) as FinishedSweepReport;
+
+  it('remove and refuse the same servers, and free the same server-hours', async () => {
+    const dry = await sweep(await fresh(), 'schedule-dry-run.json');
+    const planSim = await fresh();
+    const plan = await runPlan({
+      config: loadConfig({
+        HUAWEICLOUD_SDK_AK: planSim.credentials.ak,
+        HUAWEICLOUD_SDK_SK: planSim.credentials.sk,
+        HUAWEICLOUD_SDK_PROJECT_ID: planSim.projectId,
+        APS_ENDPOINT: planSim.url,
+        ECS_ENDPOINT: planSim.url,
+        RATE_LIMIT_RPS: '0',
+        DRAIN_SECONDS: '0',
+      }),
+      now: planSim.now().getTime(),
+    });
+    expect(mutatingCalls(planSim)).toEqual([]);
+    const actingSim = await fresh();
+    const acting = await sweep(actingSim, 'schedule.json');
+
+    const removed = byOutcome(acting, ['removed']);
+    expect(removed.length).toBeGreaterThan(0);
+    expect(byOutcome(acting, REFUSED)).toEqual(['srv-fl-idle-b']);
+    for (const report of [dry, plan.report]) {
+      expect(byOutcome(report, ['would-remove'])).toEqual(removed);
+      expect(byOutcome(report, REFUSED)).toEqual(byOutcome(acting, REFUSED));
+    }
+    expect(plan.whatIf.baseline.removals).toBe(acting.totals.outcomes.removed);
+    expect(plan.whatIf.baseline.serverHoursFreed).toBe(acting.serverHoursFreed);
+  });
+});
