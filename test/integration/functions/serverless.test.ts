@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAIN_TABLE_DEFINITION } from '../../../lib/drain/table.ts';
 import {
   DIMENSION,
@@ -13,14 +13,11 @@ import {
   REMOVAL_OUTCOMES,
   SWEEP_STATUSES,
 } from '../../../lib/metric-names.ts';
-import type { SweepReport } from '../../../lib/sweep/report.ts';
-import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
-import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
-import { type Simulator, startSimulator } from '../../../sim/server.ts';
-import { mutatingCalls } from '../../helpers/stack.ts';
 
-// Everything that runs the Serverless CLI lives in this one file: its runs
-// share .esbuild/ in the repo and must not overlap.
+// Everything that runs the Serverless CLI with the default build folder lives
+// in this one file: its runs share .esbuild/ in the repo and must not overlap
+// (test/integration/readme/ builds in a folder of its own). The events in
+// events/ run through `osls invoke local` there, as the README tells users.
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -363,7 +360,7 @@ describe('npm run validate', () => {
       timeout: 120_000,
     });
 
-  it('fails on --param dryRun=yes, naming DRY_RUN, before anything reaches AWS', async () => {
+  it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
     const error = await validate(
       '--stage',
       'prod',
@@ -376,7 +373,21 @@ describe('npm run validate', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('stage prod: invalid configuration: DRY_RUN: ');
+    expect(error?.stderr).toContain(
+      'stage prod: invalid configuration: DRY_RUN (--param dryRun): ',
+    );
+  }, 130_000);
+
+  it('explains what it needs when run bare', async () => {
+    const error = await validate().then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
+    expect(error?.stderr).toContain(
+      'stage dev: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
+    );
   }, 130_000);
 
   it('passes a stage whose parameters fit', async () => {
@@ -388,85 +399,4 @@ describe('npm run validate', () => {
     );
     expect(stdout).toBe('stage prod: ok\n');
   }, 130_000);
-});
-
-// Each replayable event in events/ through `osls invoke local --stage local`,
-// the way the README tells users to run them. `invoke local` runs the bundle
-// in another process on the real clock, so the simulator runs on it too.
-describe('osls invoke local with the events in events/', () => {
-  let sim: Simulator;
-  let sqs: LocalSqs;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    sim = await startSimulator({ clock: { now: 'real', rebase: true } });
-    sqs = await startLocalSqs();
-    env = {
-      APS_ENDPOINT: sim.url,
-      ECS_ENDPOINT: sim.url,
-      REMEDIATION_QUEUE_URL: sqs.remediationQueueUrl,
-      DEAD_LETTER_QUEUE_URL: sqs.deadLetterQueueUrl,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      // Today's remove-at-once path; draining is covered with a local DynamoDB elsewhere.
-      DRAIN_SECONDS: '0',
-    };
-  });
-  beforeEach(async () => {
-    sim.reset();
-    await sqs.drain(sqs.deadLetterQueueUrl);
-  });
-  afterAll(async () => {
-    await sqs.close();
-    await sim.close();
-  });
-
-  it('sweep with events/schedule.json removes the demo fleet idle servers', async () => {
-    const { result } = await invokeLocal({
-      fn: 'sweep',
-      event: 'events/schedule.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    const report = result as SweepReport;
-    expect(report.status).toBe('completed');
-    expect(report.totals.outcomes.removed).toBe(2);
-    expect(report.totals.outcomes['not-in-ecs-group']).toBe(1);
-    expect(mutatingCalls(sim)).toHaveLength(2);
-  });
-
-  it('sweep with events/schedule-dry-run.json changes nothing', async () => {
-    const { result, logs } = await invokeLocal({
-      fn: 'sweep',
-      event: 'events/schedule-dry-run.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    expect((result as SweepReport).totals.outcomes['would-remove']).toBe(3);
-    expect(mutatingCalls(sim)).toEqual([]);
-    expect(logs.some((l) => l['audit'] === 'decision')).toBe(true);
-  });
-
-  it.each([
-    ['events/sqs-evaluate-group.json', 1],
-    ['events/sqs-remove-member.json', 1],
-  ])('remediate with %s removes the idle member and fails nothing', async (event, removals) => {
-    const { result } = await invokeLocal({ fn: 'remediate', event, env, timeoutMs: 90_000 });
-    expect(result).toEqual({ batchItemFailures: [] });
-    expect(mutatingCalls(sim)).toHaveLength(removals);
-    expect(sim.state.membersOf('sg-scale-in').map((s) => s.id)).not.toContain('srv-si-idle-1');
-  });
-
-  it('remediate with events/sqs-mixed-batch.json dead-letters the poison record and spares the busy server', async () => {
-    const { result } = await invokeLocal({
-      fn: 'remediate',
-      event: 'events/sqs-mixed-batch.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    expect(result).toEqual({ batchItemFailures: [] });
-    expect(sim.state.getServer('srv-si-busy')?.server_group_id).toBe('sg-scale-in');
-    const dead = await sqs.drain(sqs.deadLetterQueueUrl);
-    expect(dead.map((m) => m.attributes['kind'])).toEqual(['poison']);
-  });
 });

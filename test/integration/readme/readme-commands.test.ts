@@ -395,14 +395,15 @@ describe('README "Running locally", run as written', () => {
   it(
     'exits 1 with one ERROR line naming the refused connection when npm run sim is stopped',
     async () => {
-      const { stdout, exitCode } = await runCommand(
+      const ran = await runCommand(
         'bash',
         ['-c', 'npx osls invoke local -f sweep --stage local --path events/schedule.json'],
         { timeoutMs: COMMAND_TIMEOUT_MS, env: ENV },
       );
-      expect(exitCode).toBe(1);
-      const errors = stdout.split('\n').filter((line) => line.startsWith('{"level":"ERROR"'));
+      expect(ran.exitCode).toBe(1);
+      const errors = errorLines(ran);
       expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('report not kept: Error: connect ECONNREFUSED 127.0.0.1:4569');
       expect(errors[0]).toContain('ECONNREFUSED 127.0.0.1:8000');
     },
     COMMAND_TIMEOUT_MS,
