@@ -9,7 +9,7 @@ import { exitWithParent } from '../sim/exit-with-parent.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 import { sqsEventOf } from './lib/lambda.ts';
 
-// `npm run drain-queue`: feeds the local remediation queue (`npm run sqs`) to
+// `npm run drain-queue`: feeds the local remediation queue (`npm run sim`) to
 // `remediate` through `osls invoke local`, up to ten messages a batch, the way
 // the SQS event source does: records the handler reports in
 // `batchItemFailures` stay on the queue, the rest are deleted. Messages sent

@@ -49,9 +49,7 @@ export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
   constructor(part: LocalCloudPart, port: number) {
     const { name, flag } = LOCAL_CLOUD_PARTS[part];
-    super(
-      `port ${port} for ${name} is in use (another npm run sim or npm run sqs?): stop it, or pass ${flag} N`,
-    );
+    super(`port ${port} for ${name} is in use (another npm run sim?): stop it, or pass ${flag} N`);
   }
 }
 

@@ -76,7 +76,7 @@ describe('startLocalCloud', () => {
       const started = startLocalCloud({ sim: { port: simPort }, sqsPort: 0, s3Port: port });
       await expect(started).rejects.toThrow(PortInUseError);
       await expect(started).rejects.toThrow(
-        `port ${port} for local S3 is in use (another npm run sim or npm run sqs?): stop it, or pass --s3-port N`,
+        `port ${port} for local S3 is in use (another npm run sim?): stop it, or pass --s3-port N`,
       );
       expect(await listening(simPort)).toBe(false);
     } finally {
