@@ -17,6 +17,16 @@ import { matchRoute, type RouteMatch, type RouteResult } from './routes.ts';
 import type { SimCredentials } from './simulator-options.ts';
 import type { SimState } from './state.ts';
 
+/** One API request on its way to its route's handler. */
+interface RouteCall {
+  match: RouteMatch;
+  req: IncomingMessage;
+  body: Buffer;
+  query: ReadonlyMap<string, readonly string[]>;
+  requestId: string;
+  entry: CallLogEntry;
+}
+
 /** What a request reads and changes of the running simulator. */
 export interface RequestContext {
   state: SimState;
@@ -93,27 +103,21 @@ export function createRequestHandler(
     send(res, requestId, result.status, JSON.stringify(result.body));
   };
 
-  const runRoute = (
-    match: RouteMatch,
-    req: IncomingMessage,
-    body: Buffer,
-    query: ReadonlyMap<string, readonly string[]>,
-    requestId: string,
-    entry: CallLogEntry,
-  ): { status: number; body: unknown } => {
-    const result = runHandler(match, req, body, query, requestId, entry);
-    entry.routeStatus = result.status;
+  /** Runs the route's handler; its status is logged as the route's own (a fault may answer otherwise). */
+  const runRoute = (call: RouteCall): { status: number; body: unknown } => {
+    const result = runHandler(call);
+    call.entry.routeStatus = result.status;
     return result;
   };
 
-  const runHandler = (
-    match: RouteMatch,
-    req: IncomingMessage,
-    body: Buffer,
-    query: ReadonlyMap<string, readonly string[]>,
-    requestId: string,
-    entry: CallLogEntry,
-  ): { status: number; body: unknown } => {
+  const runHandler = ({
+    match,
+    req,
+    body,
+    query,
+    requestId,
+    entry,
+  }: RouteCall): { status: number; body: unknown } => {
     // Handlers are synchronous: every removal the state reports belongs to this call.
     state.removalListener = (serverId) => entry.removed.push(serverId);
     try {
@@ -199,6 +203,7 @@ export function createRequestHandler(
       return fail(400, ERROR_CODES.invalidParameter, 'malformed query encoding');
     }
 
+    const call: RouteCall = { match, req, body, query, requestId, entry };
     const auth = authenticate(
       { method, rawPath, rawQuery, query, headers: req.headers, body },
       match.projectId,
@@ -234,7 +239,7 @@ export function createRequestHandler(
       case 'commitThenJunk': {
         // Applied, then the answer is lost: what a client meets when a
         // gateway or connection fails after the backend committed.
-        const result = runRoute(match, req, body, query, requestId, entry);
+        const result = runRoute(call);
         if (fault === 'commitThenReset') return lose('reset');
         if (fault === 'commitThenHang') return lose('hang');
         if (fault === 'commitThen500') {
@@ -254,7 +259,7 @@ export function createRequestHandler(
       case 'schemaViolation': {
         const result = match.route.mutating
           ? { status: 200, body: faultedMutationBody(match.route) }
-          : runRoute(match, req, body, query, requestId, entry);
+          : runRoute(call);
         const text =
           fault === 'malformed'
             ? truncateJson(result.body)
@@ -264,7 +269,7 @@ export function createRequestHandler(
       case null:
         break;
     }
-    const result = runRoute(match, req, body, query, requestId, entry);
+    const result = runRoute(call);
     return answer(
       result.status,
       result.body === undefined ? undefined : JSON.stringify(result.body),

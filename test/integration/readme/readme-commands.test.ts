@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +10,7 @@ import { lastJsonDocument, runCommand } from '../../../scripts/lib/invoke-local.
 import { LOCAL_STAGE_PORTS } from '../../../scripts/lib/local-cloud.ts';
 import { LOCAL_REPORT_BUCKET } from '../../../scripts/lib/local-s3.ts';
 import { DEAD_LETTER_QUEUE, LOCAL_SQS_ACCOUNT } from '../../../sim/local-sqs.ts';
+import { listening } from '../../helpers/ports.ts';
 import {
   examplePattern,
   fencedBlocks,
@@ -280,18 +280,6 @@ const STEPS: Step[] = [
     },
   },
 ];
-
-/** Whether something accepts connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('README "Running locally", run as written', () => {
   const commands = readmeCommands('Running locally');

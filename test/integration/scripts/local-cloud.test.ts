@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
@@ -10,18 +10,7 @@ import {
   startLocalCloud,
 } from '../../../scripts/lib/local-cloud.ts';
 import { DEAD_LETTER_QUEUE, REMEDIATION_QUEUE } from '../../../sim/local-sqs.ts';
-
-/** Whether something accepts connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { listening } from '../../helpers/ports.ts';
 
 describe('startLocalCloud', () => {
   it('starts the simulator, SQS with both queues, S3 and DynamoDB with the drain table, and stops them all', async () => {
