@@ -53,6 +53,7 @@ async function delayed(): Promise<number> {
 let batches = 0;
 let processed = 0;
 let failed = 0;
+let announced = 0;
 for (;;) {
   let received: ReceiveMessageCommandOutput;
   try {
@@ -77,9 +78,12 @@ for (;;) {
   if (messages.length === 0) {
     const waiting = await delayed();
     if (waiting === 0) break;
-    console.log(
-      `waiting for ${waiting} delayed message(s) (finish-removal after the drain period)`,
-    );
+    if (waiting !== announced) {
+      console.log(
+        `waiting for ${waiting} delayed message(s) (finish-removal after the drain period)`,
+      );
+      announced = waiting;
+    }
     continue;
   }
   batches++;
