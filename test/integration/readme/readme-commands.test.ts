@@ -312,7 +312,8 @@ describe('README "Running locally", run as written', () => {
   }, 60_000);
 
   afterAll(() => {
-    if (sim?.pid !== undefined && sim.exitCode === null) {
+    // The whole process group, so a node a failed stop left behind goes too.
+    if (sim?.pid !== undefined) {
       try {
         process.kill(-sim.pid, 'SIGKILL');
       } catch {
