@@ -11,12 +11,7 @@ import { LOCAL_STAGE_PORTS } from '../../../scripts/lib/local-cloud.ts';
 import { LOCAL_REPORT_BUCKET } from '../../../scripts/lib/local-s3.ts';
 import { DEAD_LETTER_QUEUE, LOCAL_SQS_ACCOUNT } from '../../../sim/local-sqs.ts';
 import { listening } from '../../helpers/ports.ts';
-import {
-  examplePattern,
-  fencedBlocks,
-  readmeCommands,
-  readmeSection,
-} from '../../helpers/readme.ts';
+import { readmeCommands } from '../../helpers/readme.ts';
 
 // The README's own commands, read from README.md, run as written on the
 // `local` stage's fixed ports (CI runs this file alone on them; a taken port
@@ -394,31 +389,6 @@ describe('README "Running locally", run as written', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toContain('report not kept: Error: connect ECONNREFUSED 127.0.0.1:4569');
       expect(errors[0]).toContain('ECONNREFUSED 127.0.0.1:8000');
-    },
-    COMMAND_TIMEOUT_MS,
-  );
-});
-
-describe('README Quick start, npm start as written', () => {
-  it(
-    'prints the example lines the README shows, numbers and all',
-    async () => {
-      const section = readmeSection('Quick start');
-      const [start] = fencedBlocks(section, 'bash').flatMap((b) => b.split('\n'));
-      expect(start).toMatch(/^npm start\s/);
-      const { stdout, exitCode } = await runCommand('bash', ['-c', 'npm start'], {
-        timeoutMs: COMMAND_TIMEOUT_MS,
-        env: ENV,
-      });
-      expect(exitCode).toBe(0);
-      const output = stdout.split('\n');
-      const example = (fencedBlocks(section, 'text')[0] ?? '').split('\n').filter(Boolean);
-      expect(example.length).toBeGreaterThan(0);
-      for (const line of example) {
-        expect(output, `README example line: ${line}`).toContainEqual(
-          expect.stringMatching(examplePattern(line)),
-        );
-      }
     },
     COMMAND_TIMEOUT_MS,
   );
