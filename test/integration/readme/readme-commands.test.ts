@@ -361,6 +361,19 @@ describe('README "Running locally", run as written', () => {
     COMMAND_TIMEOUT_MS,
   );
 
+  it(
+    'exits 1 with one ERROR line naming the host when the simulator does not answer',
+    async () => {
+      const ran = await run(
+        'npx osls invoke local -f sweep --stage local --path events/schedule.json -e APS_ENDPOINT=http://127.0.0.1:9',
+      );
+      expect(ran.code).toBe(1);
+      expect(errorLines(ran)).toHaveLength(1);
+      expect(errorLines(ran)[0]).toContain('network error to 127.0.0.1:9 (ECONNREFUSED)');
+    },
+    COMMAND_TIMEOUT_MS,
+  );
+
   it('stops every part on a signal to npm, leaving nothing listening', async () => {
     process.kill(npmPid as number, 'SIGTERM');
     await once(sim as ChildProcess, 'exit');
