@@ -5,7 +5,13 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
 import { defaultEcsGroups, EcsGroups, type EcsRemoveResult } from './ecs-groups.ts';
 import type { Fleet } from './fleet.ts';
-import { normalizeGroup, normalizeServer, normalizeSession } from './fleet-defaults.ts';
+import {
+  type AddSessionInput,
+  newSession,
+  normalizeGroup,
+  normalizeServer,
+  normalizeSession,
+} from './fleet-defaults.ts';
 import { JobBook, type JobRecord, jobView } from './jobs.ts';
 import {
   filterGroups,
@@ -20,13 +26,9 @@ import {
 import { deterministicUuid } from './prng.ts';
 import { firstAtOrAfter, SessionIndex, type SessionRecord } from './session-index.ts';
 
+export type { AddSessionInput } from './fleet-defaults.ts';
 export type { JobRecord } from './jobs.ts';
 export type { GroupFilter, Page, ServerFilter, SessionFilter } from './list-filters.ts';
-
-/** A session to record: only the machine is required. */
-export type AddSessionInput = { [K in keyof SessionInfo]?: SessionInfo[K] | undefined } & {
-  machine_name: string;
-};
 
 export type AddMemberResult =
   | { kind: 'added' }
@@ -296,23 +298,13 @@ export class SimState {
    * raises the server's session_count by one.
    */
   addSession(input: AddSessionInput, nowMs: number): SessionInfo {
-    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const server = this.serversByMachine.get(input.machine_name);
-    const startTime = input.start_time ?? new Date(nowMs).toISOString();
     this.sessionCounter += 1;
-    const info: SessionInfo = {
-      app_server_group_id: server?.server_group_id ?? '',
-      session_state: 'Active',
-      start_time: startTime,
-      end_time: null,
-      last_update_status_time: startTime,
-      login_user: 'user',
-      vm_ip: server?.host_address?.[0]?.addr ?? '',
-      ...given,
-      id: input.id ?? deterministicUuid(this.seed, 'session', this.sessionCounter),
-    };
+    const id = deterministicUuid(this.seed, 'session', this.sessionCounter);
+    const info = newSession(input, server, nowMs, id);
     if (this.sessionIndex.has(info.id)) throw new Error(`session ${info.id} already exists`);
-    const record: SessionRecord = { info, startMs: Date.parse(startTime) };
+    const startMs = input.start_time == null ? nowMs : Date.parse(input.start_time);
+    const record: SessionRecord = { info, startMs };
     if (Number.isNaN(record.startMs)) throw new Error('start_time is not an instant');
     this.sessionIndex.add(record);
     if (server && info.session_state === 'Active') {
