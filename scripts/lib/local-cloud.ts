@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { type LocalSqs, startLocalSqs } from '../../sim/local-sqs.ts';
 import { type Simulator, type StartSimulatorOptions, startSimulator } from '../../sim/server.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb.ts';
@@ -53,8 +54,22 @@ export class PortInUseError extends Error {
   }
 }
 
+/**
+ * Rejects (EADDRINUSE) when `port` is taken. Checked before each part
+ * starts: s3rver and local-aws-sqs never report their listen error (one
+ * hangs, the other throws it uncaught).
+ */
+function assertFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 async function startPart<T>(part: LocalCloudPart, port: number, start: () => Promise<T>) {
   try {
+    if (port !== 0) await assertFree(port);
     return await start();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

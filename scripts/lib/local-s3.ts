@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -17,15 +16,6 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-/** Rejects (EADDRINUSE) when `port` is taken: s3rver's own listen error is never reported, it hangs. */
-function assertFree(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
-  });
-}
-
 /**
  * Starts s3rver on a free loopback port (or `port`), storing objects in a
  * fresh temporary directory (or `directory`, kept on close).
@@ -33,7 +23,6 @@ function assertFree(port: number): Promise<void> {
 export async function startLocalS3(
   options: { port?: number; directory?: string; bucket?: string } = {},
 ): Promise<LocalS3> {
-  if (options.port !== undefined && options.port !== 0) await assertFree(options.port);
   const bucket = options.bucket ?? LOCAL_REPORT_BUCKET;
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'aps-s3-'));
   const server = new S3rver({

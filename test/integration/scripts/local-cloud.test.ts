@@ -51,27 +51,34 @@ describe('startLocalCloud', () => {
     expect(await Promise.all(ports.map(listening))).toEqual(ports.map(() => false));
   });
 
-  it('names the part and its flag when a port is taken, and leaves nothing it started listening', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
-    try {
-      const simPort = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const free = (probe.address() as AddressInfo).port;
-          probe.close(() => resolve(free));
+  it.each([
+    ['sqsPort', 'local SQS', '--sqs-port'],
+    ['s3Port', 'local S3', '--s3-port'],
+    ['dynamodbPort', 'local DynamoDB', '--dynamodb-port'],
+  ] as const)(
+    'names the part and its flag when the %s is taken, and leaves nothing it started listening',
+    async (option, name, flag) => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        const simPort = await new Promise<number>((resolve) => {
+          const probe = createServer().listen(0, '127.0.0.1', () => {
+            const free = (probe.address() as AddressInfo).port;
+            probe.close(() => resolve(free));
+          });
         });
-      });
-      const started = startLocalCloud({ sim: { port: simPort }, sqsPort: 0, s3Port: port });
-      await expect(started).rejects.toThrow(PortInUseError);
-      await expect(started).rejects.toThrow(
-        `port ${port} for local S3 is in use (another npm run sim?): stop it, or pass --s3-port N`,
-      );
-      expect(await listening(simPort)).toBe(false);
-    } finally {
-      await new Promise((resolve) => taken.close(resolve));
-    }
-  });
+        const started = startLocalCloud({ sim: { port: simPort }, [option]: port });
+        await expect(started).rejects.toThrow(PortInUseError);
+        await expect(started).rejects.toThrow(
+          `port ${port} for ${name} is in use (another npm run sim?): stop it, or pass ${flag} N`,
+        );
+        expect(await listening(simPort)).toBe(false);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    },
+  );
 
   it('uses the ports the local stage of serverless.yml points at', () => {
     const yml = readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8');
