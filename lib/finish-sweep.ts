@@ -37,18 +37,26 @@ export interface FinishSweepOptions {
   s3?: (() => Promise<S3Client>) | undefined;
 }
 
-/** What went wrong in a sweep, in words; empty for a clean one (a dry run or a deadline is not an error). */
-export function sweepProblems(report: SweepReport, kept: boolean): string[] {
+/**
+ * What went wrong in a sweep, in words, the first listing error and why the
+ * report was not kept named; empty for a clean one (a dry run or a deadline
+ * is not an error). `notKept` is the cause of a failed report write.
+ */
+export function sweepProblems(report: SweepReport, notKept?: string): string[] {
   const problems: string[] = [];
   if (report.status === 'aborted') problems.push(`aborted: ${report.abortReason ?? 'unknown'}`);
   const failed = report.totals.outcomes.failed;
   if (failed > 0) problems.push(`${failed} removal(s) failed`);
-  for (const [source, n] of errorCounts(report)) problems.push(`${n} ${source} error(s)`);
+  const [first] = report.errors;
+  if (first !== undefined) {
+    const counts = errorCounts(report).map(([source, n]) => `${n} ${source} error(s)`);
+    problems.push(`${counts.join(', ')}, the first: ${first.error}`);
+  }
   const groupErrors = report.groups.filter((group) => group.error !== undefined).length;
   if (groupErrors > 0) problems.push(`${groupErrors} group(s) not fully listed`);
   const enqueueFailures = report.enqueued?.failed.length ?? 0;
   if (enqueueFailures > 0) problems.push(`${enqueueFailures} message(s) not enqueued`);
-  if (!kept) problems.push('report not kept');
+  if (notKept !== undefined) problems.push(`report not kept: ${notKept}`);
   return problems;
 }
 
@@ -90,7 +98,7 @@ export async function finishSweep(
       : { estimatedMonthlySaving: savings.estimatedMonthlySaving }),
     ...(key === undefined ? {} : { reportKey: key }),
   };
-  let kept = true;
+  let notKept: string | undefined;
   if (bucket !== undefined) {
     const s3 = options.s3;
     if (s3 === undefined) throw new Error('REPORT_BUCKET is set but no S3 client was given');
@@ -102,12 +110,12 @@ export async function finishSweep(
       html: renderReportHtml(finished),
     });
     if (!outcome.kept) {
-      kept = false;
+      notKept = outcome.error;
       delete finished.reportKey;
       finished.summary = `${summaryLine(report, extras)}, report not kept`;
     }
   }
-  const problems = sweepProblems(report, kept);
+  const problems = sweepProblems(report, notKept);
   const level = problems.length > 0 ? 'error' : report.status === 'partial' ? 'warn' : 'info';
   log[level]('sweep finished', {
     summary: finished.summary,

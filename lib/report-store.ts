@@ -37,8 +37,9 @@ export function pageKeyOf(reportKey: string): string {
 /**
  * Writes `report` to S3 as its dated key and as `latest.json` (and, when
  * given, its HTML page as the dated `.html` key and `latest.html`), and
- * returns the dated key. Never throws: a failed write is an ERROR line naming the
- * bucket, key and cause that carries the whole report, so nothing is lost.
+ * returns the dated key. Never throws: a failed write is a WARN line naming the
+ * bucket, key and cause that carries the whole report, so nothing is lost;
+ * the caller's ERROR line (lib/finish-sweep.ts) names the cause again.
  */
 export async function keepReport(
   report: SweepReport,
@@ -72,7 +73,7 @@ export async function keepReport(
     return { kept: true, key };
   } catch (error) {
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    log.error('report not kept', { bucket: options.bucket, key, error: cause, report });
+    log.warn('report not kept', { bucket: options.bucket, key, error: cause, report });
     return { kept: false, error: cause };
   }
 }

@@ -11,12 +11,34 @@ export interface SummaryExtras {
 /** Request ids of failed removals named in the line; the rest are counted. */
 const NAMED_REQUEST_IDS = 3;
 
+/** The line's tail: errors by source, status, dry-run and where the report is. */
+function tail(report: SweepReport, extras: SummaryExtras): string[] {
+  const parts: string[] = [];
+  for (const [source, n] of errorCounts(report)) parts.push(`${n} ${source} errors`);
+  parts.push(
+    `status ${report.status}${report.abortReason ? ` (${report.abortReason})` : ''}`,
+    `dry-run ${report.dryRun ? 'on' : 'off'}`,
+  );
+  if (extras.reportKey !== undefined) parts.push(`report ${extras.reportKey}`);
+  return parts;
+}
+
 /**
  * One human line per sweep, e.g. `3 removed, 1 failed (request id r-1),
- * 2 scale-out recommended, 72 server-hours freed, status completed, dry-run off`.
- * Counts come from the totals (every group), request ids from the listed groups.
+ * 2 scale-out recommended, 72 server-hours freed, status completed, dry-run off`;
+ * a fanout sweep removes nothing itself and names the messages it enqueued
+ * (`8 evaluate-group messages enqueued for remediate, …`). Counts come from
+ * the totals (every group), request ids from the listed groups.
  */
 export function summaryLine(report: SweepReport, extras: SummaryExtras = {}): string {
+  if (report.enqueued !== undefined) {
+    const { sent, failed } = report.enqueued;
+    return [
+      `${sent} evaluate-group message${sent === 1 ? '' : 's'} enqueued for remediate`,
+      ...(failed.length > 0 ? [`${failed.length} not enqueued`] : []),
+      ...tail(report, extras),
+    ].join(', ');
+  }
   const outcomes = report.totals.outcomes as Partial<Record<string, number>>;
   const parts = [`${outcomes.removed ?? 0} removed`];
   const failed = outcomes.failed ?? 0;
@@ -46,11 +68,5 @@ export function summaryLine(report: SweepReport, extras: SummaryExtras = {}): st
   if (extras.estimatedMonthlySaving !== undefined) {
     parts.push(`~${extras.estimatedMonthlySaving.toFixed(2)} a month saved`);
   }
-  for (const [source, n] of errorCounts(report)) parts.push(`${n} ${source} errors`);
-  parts.push(
-    `status ${report.status}${report.abortReason ? ` (${report.abortReason})` : ''}`,
-    `dry-run ${report.dryRun ? 'on' : 'off'}`,
-  );
-  if (extras.reportKey !== undefined) parts.push(`report ${extras.reportKey}`);
-  return parts.join(', ');
+  return [...parts, ...tail(report, extras)].join(', ');
 }

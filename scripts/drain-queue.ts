@@ -1,13 +1,21 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type ReceiveMessageCommandOutput,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { exitWithParent } from '../sim/exit-with-parent.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 import { sqsEventOf } from './lib/lambda.ts';
 
-// `npm run drain-queue`: feeds the local remediation queue (`npm run sqs`) to
+// `npm run drain-queue`: feeds the local remediation queue (`npm run sim`) to
 // `remediate` through `osls invoke local`, up to ten messages a batch, the way
 // the SQS event source does: records the handler reports in
-// `batchItemFailures` stay on the queue, the rest are deleted. Stops when a
-// receive comes back empty. Extra `-e NAME=value` pairs go to every invoke.
+// `batchItemFailures` stay on the queue, the rest are deleted. Messages sent
+// with a delay (finish-removal waits out the drain period) are waited for;
+// stops when nothing is visible or delayed. Extra `-e NAME=value` pairs go to
+// every invoke.
 const USAGE = 'usage: npm run drain-queue -- [--queue-url URL] [-e NAME=value ...]';
 const args = process.argv.slice(2);
 let queueUrl = 'http://127.0.0.1:9324/000000000000/aps-autoscaler-remediation';
@@ -31,19 +39,53 @@ const sqs = new SQSClient({
   endpoint: new URL(queueUrl).origin,
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
+/** Messages sent with a delay that is not over yet. */
+async function delayed(): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
 let batches = 0;
 let processed = 0;
 let failed = 0;
+let announced = 0;
 for (;;) {
-  const received = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
+  let received: ReceiveMessageCommandOutput;
+  try {
+    received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+  } catch (error) {
+    console.error(
+      `ERROR cannot receive from ${queueUrl}: ${(error as Error).message} (is npm run sim running?)`,
+    );
+    process.exit(1);
+  }
   const messages = (received.Messages ?? []).flatMap((m) =>
     m.MessageId && m.ReceiptHandle
       ? [{ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body ?? '' }]
       : [],
   );
-  if (messages.length === 0) break;
+  if (messages.length === 0) {
+    const waiting = await delayed();
+    if (waiting === 0) break;
+    if (waiting !== announced) {
+      console.log(
+        `waiting for ${waiting} delayed message(s) (finish-removal after the drain period)`,
+      );
+      announced = waiting;
+    }
+    continue;
+  }
   batches++;
   const run = await invokeLocal({ fn: 'remediate', event: sqsEventOf(messages), env });
   const response = run.result as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
@@ -72,4 +114,8 @@ for (;;) {
     console.log(`  ${JSON.stringify({ ...line, level: undefined, timestamp: undefined })}`);
   }
 }
-console.log(`queue drained: ${batches} batch(es), ${processed} done, ${failed} failed attempt(s)`);
+console.log(
+  batches === 0
+    ? `queue empty: nothing to deliver (${queueUrl})`
+    : `queue drained: ${batches} batch(es), ${processed} done, ${failed} failed attempt(s)`,
+);

@@ -3,17 +3,16 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
 import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
-import { startLocalSqs } from '../sim/local-sqs.ts';
 import { armDrainRace } from '../sim/maintenance.ts';
-import { type Simulator, startSimulator } from '../sim/server.ts';
+import type { Simulator } from '../sim/server.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
-import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
-import { type LocalS3, startLocalS3 } from './lib/local-s3.ts';
+import { startLocalCloud } from './lib/local-cloud.ts';
+import type { LocalS3 } from './lib/local-s3.ts';
 
-// The main job: the demo fleet on the built-in simulator, a local SQS and a
-// local S3 (s3rver), the sweep through `osls invoke local`, then the fanout
-// path end to end.
+// The main job: the demo fleet on the local cloud `npm run sim` starts (on
+// free ports), the sweep through `osls invoke local`, then the fanout path
+// end to end.
 
 const REPORTS = new URL('../.reports/', import.meta.url).pathname;
 // A user connects to this server while it drains: its drain must be undone.
@@ -54,22 +53,8 @@ function membersOf(sim: Simulator): Map<string, string[]> {
 
 async function main(): Promise<void> {
   mkdirSync(REPORTS, { recursive: true });
-  const sim = await startSimulator({ clock: { now: 'real', rebase: true } });
-  const sqs = await startLocalSqs();
-  const s3 = await startLocalS3();
-  // Drain records and group leases (docs/drain-lifecycle.md) in a local DynamoDB.
-  const dynamo = await startLocalDynamoDb();
-  const env = {
-    ...s3.env,
-    DRAIN_TABLE_NAME: dynamo.tableName,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    APS_ENDPOINT: sim.url,
-    ECS_ENDPOINT: sim.url,
-    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-    REMEDIATION_QUEUE_URL: sqs.remediationQueueUrl,
-    DEAD_LETTER_QUEUE_URL: sqs.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-  };
+  const cloud = await startLocalCloud({ sim: { clock: { now: 'real', rebase: true } } });
+  const { sim, sqs, s3, env } = cloud;
   try {
     const before = membersOf(sim);
     console.log('aps-autoscaler main job on the built-in simulator');
@@ -197,10 +182,7 @@ async function main(): Promise<void> {
     console.log(`removed from the fleet: ${removed.join(', ') || 'nothing'}`);
     if (!same) process.exitCode = 1;
   } finally {
-    await s3.close();
-    await sqs.close();
-    await dynamo.close();
-    await sim.close();
+    await cloud.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { type PrintedService, problemsOfStage } from './lib/stage-validation.ts';
+import { type PrintedService, paramsOfVariables, problemsOfStage } from './lib/stage-validation.ts';
 
 // `npm run validate [-- --stage S ...] [--param name=value ...]`: resolves each
 // stage with `osls print` (offline) and checks it with the functions' own
@@ -9,37 +10,43 @@ import { type PrintedService, problemsOfStage } from './lib/stage-validation.ts'
 
 const run = promisify(execFile);
 const repo = new URL('../', import.meta.url).pathname;
+const USAGE = `usage: npm run validate -- [--stage S ...] [--param name=value ...]
+Checks each stage's resolved configuration with the functions' own schema, offline.
+A deployed stage needs at least --param huaweicloudProjectId=<your Huawei Cloud project id>;
+every parameter and its default is under params: in serverless.yml.`;
 
-async function print(stage: string, params: string[]): Promise<PrintedService> {
+async function print(stage: string, values: string[]): Promise<PrintedService> {
   const args = ['osls', 'print', '--format', 'json', '--stage', stage];
-  for (const param of params) args.push('--param', param);
+  for (const value of values) args.push('--param', value);
   const { stdout } = await run('npx', args, { cwd: repo, timeout: 120_000, maxBuffer: 32 << 20 });
   return JSON.parse(stdout) as PrintedService;
 }
 
 async function main(argv: string[]): Promise<number> {
   const stages: string[] = [];
-  const params: string[] = [];
+  const values: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if ((flag === '--stage' || flag === '--param') && value !== undefined) {
-      (flag === '--stage' ? stages : params).push(value);
+      (flag === '--stage' ? stages : values).push(value);
       i++;
     } else {
-      console.error(`validate: unknown argument ${flag}`);
+      console.error(`validate: unknown argument ${flag}\n${USAGE}`);
       return 2;
     }
   }
+  if (argv.length === 0) console.error(`${USAGE}\nNo --stage given: checking every stage.\n`);
+  const params = paramsOfVariables(readFileSync(`${repo}serverless.yml`, 'utf8'));
   if (stages.length === 0) {
-    const declared = Object.keys((await print('dev', params)).params ?? {}).filter(
+    const declared = Object.keys((await print('dev', values)).params ?? {}).filter(
       (stage) => stage !== 'default',
     );
     stages.push(...(declared.length > 0 ? declared : ['dev']));
   }
   let failed = 0;
   for (const stage of stages) {
-    const problems = problemsOfStage(await print(stage, params));
+    const problems = problemsOfStage(await print(stage, values), params);
     if (problems.length === 0) console.log(`stage ${stage}: ok`);
     else {
       failed++;

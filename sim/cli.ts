@@ -1,15 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import {
+  LOCAL_STAGE_PORTS,
+  type LocalCloud,
+  type LocalCloudOptions,
+  startLocalCloud,
+} from '../scripts/lib/local-cloud.ts';
 import { exitWithParent } from './exit-with-parent.ts';
-import { type StartSimulatorOptions, startSimulator } from './server.ts';
+import { DEMO_FLEET_PATH, type Simulator, startSimulator } from './server.ts';
 
 const USAGE = `usage: npm run sim -- [options]
-  --port N                 listen on 127.0.0.1:N (default 8787; 0 = any free port)
+Starts everything the \`local\` stage points at, each on 127.0.0.1: the simulator,
+local SQS (both queues), local S3 (the report bucket) and local DynamoDB (the
+drain table). Ctrl-C or a signal to npm stops them all.
+  --port N                 the simulator's port (default 8787; 0 = any free port)
+  --sqs-port N             local SQS (default 9324)
+  --s3-port N              local S3 (default 4569)
+  --dynamodb-port N        local DynamoDB (default 8000)
+  --sim-only               only the simulator
   --fleet PATH             load a fleet JSON file (default events/fleets/demo.json)
   --groups N --servers-per-group M [--seed S]
                            generate a fleet instead
   --seed S                 seeds faults, request ids, job ids (and the generator)
-  --project-id ID          override the fleet's project id
+  --project-id ID          override the fleet's project id (a generated fleet gets the
+                           demo fleet's, the \`local\` stage's)
   --ak AK --sk SK [--security-token T]
                            credentials to accept (default: the simulator's fixed pair)
   --now fleet|real|ISO     where the virtual clock starts (default: real, with --rebase,
@@ -27,12 +41,27 @@ function integer(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
-/** Parses the CLI arguments into simulator options; throws with a message on a bad value. */
-export function parseCliArgs(argv: readonly string[]): StartSimulatorOptions {
+/** What `npm run sim` starts; `simOnly` leaves out the local AWS parts. */
+export interface CliOptions extends LocalCloudOptions {
+  sim: NonNullable<LocalCloudOptions['sim']>;
+  simOnly: boolean;
+}
+
+/** The `local` stage's project id: the demo fleet's. */
+function localProjectId(): string {
+  return (JSON.parse(readFileSync(DEMO_FLEET_PATH, 'utf8')) as { projectId: string }).projectId;
+}
+
+/** Parses the CLI arguments; throws with a message on a bad value. */
+export function parseCliArgs(argv: readonly string[]): CliOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       port: { type: 'string' },
+      'sqs-port': { type: 'string' },
+      's3-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'sim-only': { type: 'boolean' },
       fleet: { type: 'string' },
       groups: { type: 'string' },
       'servers-per-group': { type: 'string' },
@@ -65,15 +94,15 @@ export function parseCliArgs(argv: readonly string[]): StartSimulatorOptions {
   if (values['security-token'] !== undefined && values.ak === undefined) {
     throw new Error('--security-token needs --ak and --sk');
   }
-  return {
-    port: integer(values.port, 'port') ?? 8787,
+  const sim = {
+    port: integer(values.port, 'port') ?? LOCAL_STAGE_PORTS.sim,
     fleet: values.fleet,
     generate:
       groups !== undefined && perGroup !== undefined
         ? { groups, serversPerGroup: perGroup, seed: seed ?? 1 }
         : undefined,
     seed,
-    projectId: values['project-id'],
+    projectId: values['project-id'] ?? (groups === undefined ? undefined : localProjectId()),
     credentials:
       values.ak !== undefined && values.sk !== undefined
         ? { ak: values.ak, sk: values.sk, securityToken: values['security-token'] }
@@ -86,51 +115,82 @@ export function parseCliArgs(argv: readonly string[]): StartSimulatorOptions {
       values.faults === undefined ? undefined : JSON.parse(readFileSync(values.faults, 'utf8')),
     jobSeconds: integer(values['job-seconds'], 'job-seconds'),
   };
+  return {
+    sim,
+    simOnly: values['sim-only'] ?? false,
+    sqsPort: integer(values['sqs-port'], 'sqs-port') ?? LOCAL_STAGE_PORTS.sqs,
+    s3Port: integer(values['s3-port'], 's3-port') ?? LOCAL_STAGE_PORTS.s3,
+    dynamodbPort: integer(values['dynamodb-port'], 'dynamodb-port') ?? LOCAL_STAGE_PORTS.dynamodb,
+  };
+}
+
+/** What a person reads once everything listens. */
+function readyText(sim: Simulator, cloud: LocalCloud | undefined): string {
+  const lines = [
+    `simulator listening on ${sim.url}`,
+    `  APS_ENDPOINT=${sim.url} ECS_ENDPOINT=${sim.url}`,
+    `  HUAWEICLOUD_SDK_PROJECT_ID=${sim.projectId}`,
+    `  HUAWEICLOUD_SDK_AK=${sim.credentials.ak}`,
+    `  HUAWEICLOUD_SDK_SK=${sim.credentials.sk}`,
+    `  virtual now ${sim.now().toISOString()}; ${sim.state.groups.length} groups, ${sim.state.servers.length} servers loaded in ${Math.round(sim.loadSeconds * 1000) / 1000}s`,
+    `  admin: ${sim.url}/_sim/state, /_sim/calls`,
+  ];
+  if (cloud !== undefined) {
+    lines.push(
+      `local SQS listening on ${cloud.sqs.endpoint} (${cloud.sqs.remediationQueueUrl}, ${cloud.sqs.deadLetterQueueUrl})`,
+      `local S3 listening on ${cloud.s3.endpoint} (bucket ${cloud.s3.bucket})`,
+      `local DynamoDB listening on ${cloud.dynamo.endpoint} (table ${cloud.dynamo.tableName})`,
+    );
+    const overrides = Object.entries(cloud.stageOverrides);
+    if (sim.projectId !== localProjectId()) {
+      overrides.push(['HUAWEICLOUD_SDK_PROJECT_ID', sim.projectId]);
+    }
+    lines.push(
+      overrides.length === 0
+        ? 'the `local` stage reaches all of it as is: npx osls invoke local -f sweep --stage local --path events/schedule.json'
+        : `the \`local\` stage needs: ${overrides.map(([k, v]) => `-e ${k}=${v}`).join(' ')}`,
+    );
+  }
+  lines.push('Ctrl-C stops everything.', '');
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  let options: StartSimulatorOptions;
+  let options: CliOptions;
   try {
     options = parseCliArgs(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let sim: Simulator;
+  let cloud: LocalCloud | undefined;
   try {
-    sim = await startSimulator(options);
+    if (options.simOnly) sim = await startSimulator(options.sim);
+    else {
+      cloud = await startLocalCloud(options);
+      sim = cloud.sim;
+    }
   } catch (error) {
-    process.stderr.write(`simulator: ${(error as Error).message}\n`);
+    process.stderr.write(`npm run sim: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const info = {
-    url: sim.url,
-    projectId: sim.projectId,
-    ak: sim.credentials.ak,
-    sk: sim.credentials.sk,
-    now: sim.now().toISOString(),
-    groups: sim.state.groups.length,
-    servers: sim.state.servers.length,
-    loadSeconds: Math.round(sim.loadSeconds * 1000) / 1000,
-  };
   // A forked child (bench/sim.ts) gets the details over IPC; a person reads stdout.
-  if (process.send) process.send({ type: 'ready', ...info });
-  else {
-    process.stdout.write(
-      [
-        `simulator listening on ${info.url}`,
-        `  APS_ENDPOINT=${info.url} ECS_ENDPOINT=${info.url}`,
-        `  HUAWEICLOUD_SDK_PROJECT_ID=${info.projectId}`,
-        `  HUAWEICLOUD_SDK_AK=${info.ak}`,
-        `  HUAWEICLOUD_SDK_SK=${info.sk}`,
-        `  virtual now ${info.now}; ${info.groups} groups, ${info.servers} servers loaded in ${info.loadSeconds}s`,
-        `  admin: ${info.url}/_sim/state, /_sim/calls`,
-        '',
-      ].join('\n'),
-    );
-  }
+  if (process.send) {
+    process.send({
+      type: 'ready',
+      url: sim.url,
+      projectId: sim.projectId,
+      ak: sim.credentials.ak,
+      sk: sim.credentials.sk,
+      now: sim.now().toISOString(),
+      groups: sim.state.groups.length,
+      servers: sim.state.servers.length,
+      loadSeconds: Math.round(sim.loadSeconds * 1000) / 1000,
+    });
+  } else process.stdout.write(readyText(sim, cloud));
   const stop = (): void => {
-    sim.close().then(
+    (cloud ?? sim).close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

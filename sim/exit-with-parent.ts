@@ -24,7 +24,7 @@ function parentGone(parent: number): boolean {
 
 /**
  * Calls `stop` once the process that started this one is gone. `npm run sim`
- * and `npm run sqs` run node under npm and a shell; a signal to npm ends those
+ * runs node under npm and a shell; a signal to npm ends those
  * but not node, which would stay listening on its port, orphaned.
  */
 export function exitWithParent(stop: () => void, intervalMs = 500): void {

@@ -135,3 +135,33 @@ export function normalizeSession(s: FleetSession, server: AppServer | undefined)
   if (!('login_user' in info)) info.login_user = 'user';
   return info;
 }
+
+/** A session to record: only the machine is required. */
+export type AddSessionInput = { [K in keyof SessionInfo]?: SessionInfo[K] | undefined } & {
+  machine_name: string;
+};
+
+/**
+ * A session recorded live (a user logging in, say): fields left out default
+ * from its server and `nowMs`; `id` is used when the input names none.
+ */
+export function newSession(
+  input: AddSessionInput,
+  server: AppServer | undefined,
+  nowMs: number,
+  id: string,
+): SessionInfo {
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const startTime = input.start_time ?? new Date(nowMs).toISOString();
+  return {
+    app_server_group_id: server?.server_group_id ?? '',
+    session_state: 'Active',
+    start_time: startTime,
+    end_time: null,
+    last_update_status_time: startTime,
+    login_user: 'user',
+    vm_ip: server?.host_address?.[0]?.addr ?? '',
+    ...given,
+    id: input.id ?? id,
+  };
+}

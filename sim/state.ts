@@ -1,63 +1,34 @@
-// Over ~300 lines on purpose: every mutation must keep the indexes by group,
-// id, instance id and machine name consistent, and one class holding them all
-// keeps that invariant in one place. Sessions are indexed in session-index.ts,
-// fleet defaults filled in by fleet-defaults.ts.
-import type { AppServer, JobStatus, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
+// Every mutation must keep the indexes by group, id, instance id and machine
+// name consistent, and one class holding them all keeps that invariant in one
+// place. Sessions are indexed in session-index.ts, list filters are in
+// list-filters.ts, jobs in jobs.ts, fleet defaults in fleet-defaults.ts.
+import type { AppServer, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
 import { defaultEcsGroups, EcsGroups, type EcsRemoveResult } from './ecs-groups.ts';
 import type { Fleet } from './fleet.ts';
-import { normalizeGroup, normalizeServer, normalizeSession } from './fleet-defaults.ts';
+import {
+  type AddSessionInput,
+  newSession,
+  normalizeGroup,
+  normalizeServer,
+  normalizeSession,
+} from './fleet-defaults.ts';
+import { JobBook, type JobRecord, jobView } from './jobs.ts';
+import {
+  filterGroups,
+  filterServers,
+  type GroupFilter,
+  type Page,
+  paginate,
+  type ServerFilter,
+  type SessionFilter,
+  sessionMatches,
+} from './list-filters.ts';
 import { deterministicUuid } from './prng.ts';
 import { firstAtOrAfter, SessionIndex, type SessionRecord } from './session-index.ts';
 
-export interface JobRecord {
-  id: string;
-  job_type: string;
-  entities: { server_ids: string[] };
-  beginMs: number;
-  finishMs: number;
-}
-
-/** A page of a list call: `count` is the total before paging. */
-export interface Page<T> {
-  count: number;
-  items: T[];
-}
-
-export interface GroupFilter {
-  name?: string | undefined;
-  id?: string | undefined;
-  appType?: string | undefined;
-  tag?: string | undefined;
-  secondary?: boolean | undefined;
-  enterpriseProjectId?: string | undefined;
-}
-
-export interface ServerFilter {
-  groupId?: string | undefined;
-  serverId?: string | undefined;
-  machineName?: string | undefined;
-  serverName?: string | undefined;
-  ipAddr?: string | undefined;
-  maintainStatus?: boolean | undefined;
-  scalingAutoCreate?: boolean | undefined;
-}
-
-export interface SessionFilter {
-  /** Inclusive bounds on the start time, epoch ms. */
-  beginMs: number;
-  endMs: number;
-  groupId?: string | undefined;
-  machineName?: string | undefined;
-  states?: ReadonlySet<string> | undefined;
-  userName?: string | undefined;
-  vmIp?: string | undefined;
-  isSuccess?: boolean | undefined;
-}
-
-/** A session to record: only the machine is required. */
-export type AddSessionInput = { [K in keyof SessionInfo]?: SessionInfo[K] | undefined } & {
-  machine_name: string;
-};
+export type { AddSessionInput } from './fleet-defaults.ts';
+export type { JobRecord } from './jobs.ts';
+export type { GroupFilter, Page, ServerFilter, SessionFilter } from './list-filters.ts';
 
 export type AddMemberResult =
   | { kind: 'added' }
@@ -65,10 +36,6 @@ export type AddMemberResult =
   | { kind: 'unknown-instance' }
   | { kind: 'already-member' }
   | { kind: 'member-elsewhere'; groupId: string };
-
-function paginate<T>(all: readonly T[], offset: number, limit: number): Page<T> {
-  return { count: all.length, items: all.slice(offset, offset + limit) };
-}
 
 /**
  * The simulated cloud: server groups, app servers, sessions and jobs, with
@@ -88,8 +55,7 @@ export class SimState {
   private readonly serversByMachine = new Map<string, AppServer>();
   private allServersCache: AppServer[] | null = null;
   private readonly sessionIndex = new SessionIndex();
-  private readonly jobsById = new Map<string, JobRecord>();
-  private jobCounter = 0;
+  private readonly jobBook = new JobBook();
   /** Told the id of every server a removal detached or deleted, as it happens (the call log's `removed`). */
   removalListener: ((serverId: string) => void) | undefined;
   private sessionCounter = 0;
@@ -112,8 +78,7 @@ export class SimState {
     this.serversByInstance.clear();
     this.serversByMachine.clear();
     this.allServersCache = null;
-    this.jobsById.clear();
-    this.jobCounter = 0;
+    this.jobBook.clear();
     this.sessionCounter = 0;
 
     this.groupOrder = fleet.groups.map((g) => {
@@ -213,36 +178,7 @@ export class SimState {
     } else {
       candidates = this.groupOrder;
     }
-    const { name, appType, tag, secondary, enterpriseProjectId } = filter;
-    if (
-      name === undefined &&
-      appType === undefined &&
-      tag === undefined &&
-      secondary === undefined &&
-      enterpriseProjectId === undefined
-    ) {
-      return paginate(candidates, offset, limit);
-    }
-    const matches = candidates.filter((g) => {
-      if (name !== undefined && !g.name.includes(name)) return false;
-      if (appType !== undefined && g.app_type !== appType) return false;
-      if (
-        tag !== undefined &&
-        !(g.tags ?? []).some((t) => t.key === tag || `${t.key}=${t.value ?? ''}` === tag)
-      ) {
-        return false;
-      }
-      if (secondary !== undefined && (g.primary_server_group_ids ?? []).length > 0 !== secondary) {
-        return false;
-      }
-      if (enterpriseProjectId !== undefined) {
-        const own = g.enterprise_project_id ?? '';
-        const isDefault = own === '' || own === '0';
-        if (enterpriseProjectId === '0' ? !isDefault : own !== enterpriseProjectId) return false;
-      }
-      return true;
-    });
-    return paginate(matches, offset, limit);
+    return paginate(filterGroups(candidates, filter), offset, limit);
   }
 
   listServers(filter: ServerFilter, offset: number, limit: number): Page<AppServer> {
@@ -255,26 +191,7 @@ export class SimState {
     } else {
       candidates = this.servers;
     }
-    const { groupId, machineName, serverName, ipAddr, maintainStatus, scalingAutoCreate } = filter;
-    const matches = candidates.filter((s) => {
-      if (groupId !== undefined && s.server_group_id !== groupId) return false;
-      if (machineName !== undefined && !(s.machine_name ?? '').includes(machineName)) return false;
-      if (serverName !== undefined && !(s.name ?? '').includes(serverName)) return false;
-      if (ipAddr !== undefined && !(s.host_address ?? []).some((h) => h.addr?.includes(ipAddr))) {
-        return false;
-      }
-      if (maintainStatus !== undefined && (s.maintain_status ?? false) !== maintainStatus) {
-        return false;
-      }
-      if (
-        scalingAutoCreate !== undefined &&
-        (s.scaling_auto_create ?? false) !== scalingAutoCreate
-      ) {
-        return false;
-      }
-      return true;
-    });
-    return paginate(matches, offset, limit);
+    return paginate(filterServers(candidates, filter), offset, limit);
   }
 
   /** Sessions whose start lies in [beginMs, endMs], newest first. */
@@ -282,16 +199,10 @@ export class SimState {
     const source = this.sessionIndex.source(filter);
     const from = firstAtOrAfter(source, filter.beginMs);
     const to = firstAtOrAfter(source, filter.endMs + 1);
-    const { groupId, states, userName, vmIp, isSuccess } = filter;
     const matches: SessionInfo[] = [];
     for (let i = to - 1; i >= from; i--) {
       const s = (source[i] as SessionRecord).info;
-      if (groupId !== undefined && s.app_server_group_id !== groupId) continue;
-      if (states !== undefined && !states.has(s.session_state ?? '')) continue;
-      if (userName !== undefined && s.login_user !== userName) continue;
-      if (vmIp !== undefined && s.vm_ip !== vmIp) continue;
-      if (isSuccess !== undefined && (s.session_state !== 'InitFail') !== isSuccess) continue;
-      matches.push(s);
+      if (sessionMatches(s, filter)) matches.push(s);
     }
     return paginate(matches, offset, limit);
   }
@@ -362,45 +273,23 @@ export class SimState {
       this.allServersCache = null;
       this.removalListener?.(id);
     }
-    this.jobCounter += 1;
-    const job: JobRecord = {
-      id: deterministicUuid(this.seed, 'job', this.jobCounter),
-      job_type: jobType,
-      entities: { server_ids: [...ids] },
-      beginMs: nowMs,
-      finishMs: nowMs + this.jobDurationMs,
-    };
-    this.jobsById.set(job.id, job);
-    return job;
+    return this.jobBook.start(ids, jobType, nowMs, {
+      seed: this.seed,
+      durationMs: this.jobDurationMs,
+    });
   }
 
   getJob(id: string): JobRecord | undefined {
-    return this.jobsById.get(id);
+    return this.jobBook.get(id);
   }
 
-  /** The API view of a job at `nowMs`: RUNNING until its duration has passed, then SUCCESS. */
+  /** The API view of a job at `nowMs` (sim/jobs.ts). */
   jobView(job: JobRecord, nowMs: number): Record<string, unknown> {
-    const status: JobStatus = nowMs >= job.finishMs ? 'SUCCESS' : 'RUNNING';
-    return {
-      id: job.id,
-      job_type: job.job_type,
-      status,
-      begin_time: new Date(job.beginMs).toISOString(),
-      end_time: status === 'SUCCESS' ? new Date(job.finishMs).toISOString() : null,
-      entities: job.entities,
-      // One sub-job per server, as ShowJobDetail lists them (docs/huawei-api.md).
-      sub_jobs_total: job.entities.server_ids.length,
-      sub_jobs: job.entities.server_ids.map((serverId, i) => ({
-        id: `${job.id}-${i + 1}`,
-        job_type: job.job_type,
-        status,
-        job_resource_info: { resource_id: serverId },
-      })),
-    };
+    return jobView(job, nowMs);
   }
 
   get jobs(): readonly JobRecord[] {
-    return Array.from(this.jobsById.values());
+    return this.jobBook.all;
   }
 
   /**
@@ -409,23 +298,13 @@ export class SimState {
    * raises the server's session_count by one.
    */
   addSession(input: AddSessionInput, nowMs: number): SessionInfo {
-    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const server = this.serversByMachine.get(input.machine_name);
-    const startTime = input.start_time ?? new Date(nowMs).toISOString();
     this.sessionCounter += 1;
-    const info: SessionInfo = {
-      app_server_group_id: server?.server_group_id ?? '',
-      session_state: 'Active',
-      start_time: startTime,
-      end_time: null,
-      last_update_status_time: startTime,
-      login_user: 'user',
-      vm_ip: server?.host_address?.[0]?.addr ?? '',
-      ...given,
-      id: input.id ?? deterministicUuid(this.seed, 'session', this.sessionCounter),
-    };
+    const id = deterministicUuid(this.seed, 'session', this.sessionCounter);
+    const info = newSession(input, server, nowMs, id);
     if (this.sessionIndex.has(info.id)) throw new Error(`session ${info.id} already exists`);
-    const record: SessionRecord = { info, startMs: Date.parse(startTime) };
+    const startMs = input.start_time == null ? nowMs : Date.parse(input.start_time);
+    const record: SessionRecord = { info, startMs };
     if (Number.isNaN(record.startMs)) throw new Error('start_time is not an instant');
     this.sessionIndex.add(record);
     if (server && info.session_state === 'Active') {

@@ -97,6 +97,7 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   const child = fork(
     CLI,
     [
+      '--sim-only',
       '--port',
       '0',
       '--groups',

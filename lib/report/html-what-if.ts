@@ -28,7 +28,7 @@ function setDetails(outcome: WhatIfOutcome, riskHours: number): string {
   const changedTable =
     outcome.changedCount === 0
       ? ''
-      : `<table><caption>Groups whose decision changes</caption><thead><tr><th scope="col">Group</th>` +
+      : `<table><caption>Groups whose decision or removals change</caption><thead><tr><th scope="col">Group</th>` +
         `<th scope="col">Decision</th><th scope="col" class="n">Removals</th></tr></thead>` +
         `<tbody>${changed}</tbody></table>${listed(outcome.changedCount, outcome.changed.length)}`;
   const riskyTable =
@@ -38,7 +38,7 @@ function setDetails(outcome: WhatIfOutcome, riskHours: number): string {
         `<th scope="col">Server</th><th scope="col">Group</th><th scope="col">Last session</th>` +
         `</tr></thead><tbody>${risky}</tbody></table>${listed(outcome.riskyCount, outcome.risky.length)}`;
   return (
-    `<details><summary>${escapeHtml(outcome.label)}: ${formatCount(outcome.changedCount)} groups change, ` +
+    `<details><summary>${escapeHtml(outcome.label)}: ${formatCount(outcome.changedCount)} groups whose decision or removals change, ` +
     `${formatCount(outcome.riskyCount)} risky removals</summary>${changedTable}${riskyTable}</details>`
   );
 }
@@ -69,7 +69,7 @@ export function whatIfSection(comparison: WhatIfComparison): string {
       all.map((o) => formatCount(o.decisions['scale-out'])),
     ),
     row(
-      'Groups changed vs baseline',
+      'Groups whose decision or removals change',
       all.map((o) => formatCount(o.changedCount)),
     ),
     row(

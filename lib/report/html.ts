@@ -4,6 +4,7 @@ import { CONTENT_SECURITY_POLICY, PAGE_SCRIPT, PAGE_STYLE } from './html-assets.
 import { groupRows, verdictClass, verdictLabel, verdictTotals } from './html-groups.ts';
 import { escapeHtml, formatCount, formatMoney } from './html-text.ts';
 import { whatIfSection } from './html-what-if.ts';
+import { unlistedSentence } from './listed.ts';
 import { DECISION_KINDS, isDecisionKind } from './verdicts.ts';
 
 // The alert that opens each kind of report error.
@@ -97,11 +98,8 @@ function totalsSection(report: SweepReport, options: RenderReportOptions): strin
     alerts.push(`${ALERT_OF[errorSource(e)] ?? 'Failed'} in ${e.projectId}: ${e.error}`);
   if (report.notVisitedCount > 0)
     alerts.push(`${report.notVisitedCount} groups not visited (deadline)`);
-  if (report.groupsOmitted > 0) {
-    alerts.push(
-      `${report.groupsOmitted} uneventful groups are counted in the totals but not listed`,
-    );
-  }
+  const unlisted = unlistedSentence(report);
+  if (unlisted !== undefined) alerts.push(`Not every group is shown: ${unlisted}`);
   return (
     `<section aria-labelledby="totals-h"><h2 id="totals-h">Fleet totals</h2>` +
     alerts.map((a) => `<p class="alert" role="alert">${escapeHtml(a)}</p>`).join('') +

@@ -56,7 +56,9 @@ export async function invokeLocal(options: InvokeLocalOptions): Promise<InvokeLo
   for (const [name, value] of Object.entries(env)) args.push('-e', `${name}=${value}`);
   const started = Date.now();
   try {
-    const { stdout, stderr, exitCode } = await run('npx', args, options.timeoutMs ?? 120_000);
+    const { stdout, stderr, exitCode } = await runCommand('npx', args, {
+      timeoutMs: options.timeoutMs ?? 120_000,
+    });
     const logs: Record<string, unknown>[] = [];
     for (const line of stdout.split('\n')) {
       if (!line.startsWith('{"level"')) continue;
@@ -94,11 +96,17 @@ export function lastJsonDocument(text: string): unknown {
   return undefined;
 }
 
-function run(
+/**
+ * Runs a command in the repository in its own process group, under a
+ * timeout that kills the whole group (and rejects naming the command);
+ * the group is ended when the command exits too, so nothing it started stays.
+ */
+export function runCommand(
   command: string,
   args: string[],
-  timeoutMs: number,
+  options: { timeoutMs: number; env?: Record<string, string> },
 ): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
+  const { timeoutMs } = options;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: REPO,
@@ -109,6 +117,7 @@ function run(
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
+        ...options.env,
       },
     });
     let stdout = '';
@@ -123,7 +132,7 @@ function run(
       killGroup(child.pid);
       reject(
         new Error(
-          `invoke local -f ${args[4]} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`,
+          `${[command, ...args].join(' ')} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`,
         ),
       );
     }, timeoutMs);

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReportHtml } from '../../lib/report/html.ts';
-import { errorSource, REPORTED_GROUPS, type SweepReport } from '../../lib/sweep/report.ts';
+import { unlistedSentence } from '../../lib/report/listed.ts';
+import { errorSource, type SweepReport } from '../../lib/sweep/report.ts';
 import type { WhatIfComparison, WhatIfOutcome } from '../../lib/what-if/what-if.ts';
 import { table } from './decision-table.ts';
 
@@ -25,12 +26,8 @@ export function summaryLine(report: SweepReport): string {
 /** Lines about what the table leaves out or could not see; empty when it shows everything. */
 export function caveatLines(report: SweepReport): string[] {
   const lines: string[] = [];
-  if (report.groupsOmitted > 0) {
-    lines.push(
-      `${report.groupsOmitted} uneventful groups (steady or skipped) are counted above but not listed: ` +
-        `a report lists every group up to ${REPORTED_GROUPS}, then only the acting, scaling-out or failed ones`,
-    );
-  }
+  const unlisted = unlistedSentence(report);
+  if (unlisted !== undefined) lines.push(`the table ${unlisted}`);
   for (const e of report.errors) {
     lines.push(`${errorSource(e)} failed in project ${e.projectId}: ${e.error}`);
   }
@@ -59,7 +56,7 @@ export function whatIfTable(comparison: WhatIfComparison): string {
       `server-hours freed (${comparison.horizonHours} h)`,
       ...all.map((o) => String(o.serverHoursFreed)),
     ],
-    ['groups whose decision changes', ...all.map((o) => String(o.changedCount))],
+    ['groups whose decision or removals change', ...all.map((o) => String(o.changedCount))],
     [`risky: used in the last ${comparison.riskHours} h`, ...all.map((o) => String(o.riskyCount))],
   ];
   if (comparison.baseline.saving !== undefined) {

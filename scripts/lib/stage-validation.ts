@@ -35,20 +35,41 @@ export function environmentOf(printed: PrintedService): Record<string, string> {
   return env;
 }
 
+/**
+ * Which stage parameter sets each function variable (`DRY_RUN: ${param:dryRun}`
+ * in serverless.yml), so a problem names the `--param` a user types.
+ */
+export function paramsOfVariables(serverlessYml: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const match of serverlessYml.matchAll(/^\s+([A-Z][A-Z0-9_]*): \$\{param:(\w+)\}\s*$/gm)) {
+    params.set(match[1] as string, match[2] as string);
+  }
+  return params;
+}
+
 const RetentionDaysSchema = z.coerce.number().int().min(1).max(3650);
 
 /**
  * Problems with one stage's resolved configuration: the functions' own
- * environment schema (lib/config.ts loadSettings), then the stack-only
- * parameters. An empty list means the stage can deploy.
+ * environment schema (lib/config.ts loadSettings), each variable named with
+ * the `--param` that sets it (`params`, from paramsOfVariables), then the
+ * stack-only parameters. An empty list means the stage can deploy.
  */
-export function problemsOfStage(printed: PrintedService): string[] {
+export function problemsOfStage(
+  printed: PrintedService,
+  params: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const problems: string[] = [];
   try {
     loadSettings(environmentOf(printed));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    problems.push(error.message);
+    problems.push(
+      error.message.replace(/\b([A-Z][A-Z0-9_]+): /g, (all, name: string) => {
+        const param = params.get(name);
+        return param === undefined ? all : `${name} (--param ${param}): `;
+      }),
+    );
   }
   const rules = printed.resources?.Resources?.ReportBucket?.Properties?.LifecycleConfiguration as
     | { Rules?: { ExpirationInDays?: unknown }[] }

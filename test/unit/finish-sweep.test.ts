@@ -42,7 +42,7 @@ describe('finishSweep', () => {
     });
     await finishSweep(report, { settings, sweepId: 'r1', log });
     expect(finishedLine(log)?.level).toBe('warn');
-    expect(sweepProblems(report, true)).toEqual([]);
+    expect(sweepProblems(report)).toEqual([]);
   });
 
   it('throws after logging at ERROR when a listing failed, naming the endpoints', async () => {
@@ -59,7 +59,9 @@ describe('finishSweep', () => {
     expect(finishedLine(log)).toMatchObject({
       level: 'error',
       context: {
-        problems: ['1 listing error(s)'],
+        problems: [
+          '1 listing error(s), the first: GET /v1/p1/app-server-groups failed with 401 APIGW.0301',
+        ],
         endpoints: { aps: 'https://aps.example', ecs: 'https://ecs.example' },
       },
     });
@@ -79,10 +81,14 @@ describe('finishSweep', () => {
       log,
       s3: broken,
     });
-    await expect(run).rejects.toThrow(/report not kept/);
+    await expect(run).rejects.toThrow(/report not kept: AccessDenied: Access Denied/);
+    // One ERROR line, naming the cause; the WARN line carries the report itself.
     expect(log.lines.map((l) => [l.level, l.message])).toEqual([
-      ['error', 'report not kept'],
+      ['warn', 'report not kept'],
       ['error', 'sweep finished'],
+    ]);
+    expect(finishedLine(log)?.context?.['problems']).toEqual([
+      'report not kept: AccessDenied: Access Denied',
     ]);
     expect(finishedLine(log)?.context?.['reportKey']).toBeUndefined();
   });

@@ -47,4 +47,14 @@ describe('summaryLine', () => {
       '0 removed, 4 failed (request ids r1, r2, r3 +1 more), 1 not removed, 0 scale-out recommended, status completed, dry-run off',
     );
   });
+
+  it('names the messages a fanout sweep enqueued, not removals it never made', () => {
+    const report = sweepReportFactory([], {
+      mode: 'fanout',
+      enqueued: { sent: 8, failed: [{ serverGroupId: 'sg-1', error: 'throttled' }] },
+    });
+    expect(summaryLine(report, { serverHoursFreed: 0, reportKey: 'reports/x.json' })).toBe(
+      '8 evaluate-group messages enqueued for remediate, 1 not enqueued, status completed, dry-run off, report reports/x.json',
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DIMENSION,
   METRIC,
@@ -19,8 +19,10 @@ import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
 
-// Everything that runs the Serverless CLI lives in this one file: its runs
-// share .esbuild/ in the repo and must not overlap.
+// Everything that runs the Serverless CLI with the default build folder lives
+// in this one file: its runs share .esbuild/ in the repo and must not overlap
+// (test/integration/readme/ builds in a folder of its own). The events in
+// events/ run through `osls invoke local` there, as the README tells users.
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -363,7 +365,7 @@ describe('npm run validate', () => {
       timeout: 120_000,
     });
 
-  it('fails on --param dryRun=yes, naming DRY_RUN, before anything reaches AWS', async () => {
+  it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
     const error = await validate(
       '--stage',
       'prod',
@@ -376,7 +378,21 @@ describe('npm run validate', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('stage prod: invalid configuration: DRY_RUN: ');
+    expect(error?.stderr).toContain(
+      'stage prod: invalid configuration: DRY_RUN (--param dryRun): ',
+    );
+  }, 130_000);
+
+  it('explains what it needs when run bare', async () => {
+    const error = await validate().then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
+    expect(error?.stderr).toContain(
+      'stage dev: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
+    );
   }, 130_000);
 
   it('checks the schedules parameter, naming the path inside it', async () => {
@@ -419,10 +435,10 @@ describe('npm run validate', () => {
   }, 130_000);
 });
 
-// Each replayable event in events/ through `osls invoke local --stage local`,
-// the way the README tells users to run them. `invoke local` runs the bundle
-// in another process on the real clock, so the simulator runs on it too.
-describe('osls invoke local with the events in events/', () => {
+// The schedule event, which the README's "Running locally" commands (tested in
+// test/integration/readme/) do not replay. `invoke local` runs the bundle in
+// another process on the real clock, so the simulator runs on it too.
+describe('osls invoke local with events/schedule-change-freeze.json', () => {
   let sim: Simulator;
   let sqs: LocalSqs;
   let env: Record<string, string>;
@@ -441,41 +457,9 @@ describe('osls invoke local with the events in events/', () => {
       DRAIN_SECONDS: '0',
     };
   });
-  beforeEach(async () => {
-    sim.reset();
-    await sqs.drain(sqs.deadLetterQueueUrl);
-  });
   afterAll(async () => {
     await sqs.close();
     await sim.close();
-  });
-
-  it('sweep with events/schedule.json removes the demo fleet idle servers', async () => {
-    const { result } = await invokeLocal({
-      fn: 'sweep',
-      event: 'events/schedule.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    const report = result as SweepReport;
-    expect(report.status).toBe('completed');
-    expect(report.totals.outcomes.removed).toBe(2);
-    expect(report.totals.outcomes['not-in-ecs-group']).toBe(1);
-    expect(mutatingCalls(sim)).toHaveLength(2);
-  });
-
-  it('sweep with events/schedule-dry-run.json changes nothing', async () => {
-    const { result, logs } = await invokeLocal({
-      fn: 'sweep',
-      event: 'events/schedule-dry-run.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    // srv-fl-idle-b is in no ECS group: the dry run says so, as an acting run would.
-    expect((result as SweepReport).totals.outcomes['would-remove']).toBe(2);
-    expect((result as SweepReport).totals.outcomes['not-in-ecs-group']).toBe(1);
-    expect(mutatingCalls(sim)).toEqual([]);
-    expect(logs.some((l) => l['audit'] === 'decision')).toBe(true);
   });
 
   it('sweep with events/schedule-change-freeze.json under the change-freeze schedule removes nothing and says why', async () => {
@@ -497,28 +481,5 @@ describe('osls invoke local with the events in events/', () => {
     expect(floor?.['settings']).toBe(
       'floor 1 from MIN_SERVERS_PER_GROUP; max-removals 0 from schedule change-freeze window Mon-Sun 00:00-24:00',
     );
-  });
-
-  it.each([
-    ['events/sqs-evaluate-group.json', 1],
-    ['events/sqs-remove-member.json', 1],
-  ])('remediate with %s removes the idle member and fails nothing', async (event, removals) => {
-    const { result } = await invokeLocal({ fn: 'remediate', event, env, timeoutMs: 90_000 });
-    expect(result).toEqual({ batchItemFailures: [] });
-    expect(mutatingCalls(sim)).toHaveLength(removals);
-    expect(sim.state.membersOf('sg-scale-in').map((s) => s.id)).not.toContain('srv-si-idle-1');
-  });
-
-  it('remediate with events/sqs-mixed-batch.json dead-letters the poison record and spares the busy server', async () => {
-    const { result } = await invokeLocal({
-      fn: 'remediate',
-      event: 'events/sqs-mixed-batch.json',
-      env,
-      timeoutMs: 90_000,
-    });
-    expect(result).toEqual({ batchItemFailures: [] });
-    expect(sim.state.getServer('srv-si-busy')?.server_group_id).toBe('sg-scale-in');
-    const dead = await sqs.drain(sqs.deadLetterQueueUrl);
-    expect(dead.map((m) => m.attributes['kind'])).toEqual(['poison']);
   });
 });

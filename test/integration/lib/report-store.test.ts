@@ -49,7 +49,7 @@ describe('keepReport against a local S3 server', () => {
     expect(await read(LATEST_REPORT_KEY)).toEqual(report);
   });
 
-  it('logs an ERROR carrying the whole report when the bucket does not exist, and does not throw', async () => {
+  it('logs a WARN carrying the whole report when the bucket does not exist, and does not throw', async () => {
     const report = sweepReportFactory([groupReportFactory()]);
     const log = createMemoryLog();
     const kept = await keepReport(report, {
@@ -61,7 +61,7 @@ describe('keepReport against a local S3 server', () => {
     expect(kept).toEqual({ kept: false, error: expect.stringMatching(/^NoSuchBucket: /) });
     expect(log.lines).toEqual([
       {
-        level: 'error',
+        level: 'warn',
         message: 'report not kept',
         context: {
           bucket: 'no-such-bucket',

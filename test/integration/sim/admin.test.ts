@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSignedFetch } from '../../../scripts/lib/signed-fetch.ts';
 import { startSimulator } from '../../../sim/index.ts';
@@ -206,6 +207,7 @@ describe('sim/cli.ts', () => {
         '--import',
         'tsx',
         'sim/cli.ts',
+        '--sim-only',
         '--port',
         '0',
         '--groups',
@@ -232,6 +234,11 @@ describe('sim/cli.ts', () => {
     expect(url).toBeDefined();
     expect(out).toContain('HUAWEICLOUD_SDK_AK=SIMULATORACCESSKEY00');
     expect(out).toContain('HUAWEICLOUD_SDK_SK=simulator-secret-key-do-not-use-in-production');
+    // A generated fleet has the `local` stage's project id, so the stage sweeps it as is.
+    const stage = /HUAWEICLOUD_SDK_PROJECT_ID: (\w+)/.exec(
+      readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8'),
+    )?.[1];
+    expect(out).toContain(`HUAWEICLOUD_SDK_PROJECT_ID=${stage}`);
     const state = (await (await fetch(`${url}/_sim/state`)).json()) as {
       groups: unknown[];
       servers: unknown[];

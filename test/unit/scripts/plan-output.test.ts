@@ -22,14 +22,19 @@ describe('plan output', () => {
     );
   });
 
-  it('says how many groups the table leaves out, and which listings failed', () => {
+  it('says exactly which groups the table leaves out, and which listings failed', () => {
     expect(caveatLines(plan.report)).toEqual([]);
+    const scaleIn = plan.report.groups.filter((g) => g.decision === 'scale-in');
     const lines = caveatLines({
       ...plan.report,
-      groupsOmitted: 1234,
+      groups: plan.report.groups.filter((g) => g.decision !== 'scale-in').concat(scaleIn.slice(1)),
       errors: [{ projectId: 'p1', error: 'GET /x failed with 500' }],
     });
-    expect(lines[0]).toMatch(/^1234 uneventful groups .* not listed/);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^the table listed 39 of 40 groups: ${scaleIn.length - 1} of ${scaleIn.length} scale-in \\(`,
+      ),
+    );
     expect(lines[1]).toBe('listing failed in project p1: GET /x failed with 500');
   });
 

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   environmentOf,
   type PrintedService,
+  paramsOfVariables,
   problemsOfStage,
 } from '../../../scripts/lib/stage-validation.ts';
 
@@ -42,6 +44,20 @@ describe('problemsOfStage', () => {
     [{ SWEEP_MODE: 'parallel' }, 'SWEEP_MODE: '],
   ])('names the variable of a bad parameter %j', (env, message) => {
     expect(problemsOfStage(printed(env)).join('; ')).toContain(message);
+  });
+
+  it.each([
+    [{ DRY_RUN: 'yes' }, 'DRY_RUN (--param dryRun): '],
+    [
+      { HUAWEICLOUD_SDK_PROJECT_ID: '' },
+      'HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
+    ],
+    [{ DRAIN_SECONDS: 'soon' }, 'DRAIN_SECONDS (--param drainSeconds): '],
+  ])('names the --param serverless.yml sets a bad variable from, for %j', (env, message) => {
+    const params = paramsOfVariables(
+      readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8'),
+    );
+    expect(problemsOfStage(printed(env), params).join('; ')).toContain(message);
   });
 
   it.each([['0'], ['ninety'], ['']])('refuses reportRetentionDays %j', (days) => {

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../../../scripts/lib/invoke-local.ts';
+import { examplePattern, fencedBlocks, readmeSection } from '../../helpers/readme.ts';
+
+// The Quick start's example output is a real run's: `npm start` (on free
+// ports, building in a folder of its own) must print each line of it, ids,
+// dates and sizes aside.
+const TIMEOUT_MS = 150_000;
+
+describe('README Quick start, npm start as written', () => {
+  it(
+    'prints the example lines the README shows, numbers and all',
+    async () => {
+      const section = readmeSection('Quick start');
+      const [start] = fencedBlocks(section, 'bash').flatMap((b) => b.split('\n'));
+      expect(start).toMatch(/^npm start\s/);
+      const { stdout, exitCode } = await runCommand('bash', ['-c', 'npm start'], {
+        timeoutMs: TIMEOUT_MS,
+        env: { ESBUILD_WORK_FOLDER: '.esbuild-quickstart' },
+      });
+      expect(exitCode).toBe(0);
+      const output = stdout.split('\n');
+      const example = (fencedBlocks(section, 'text')[0] ?? '').split('\n').filter(Boolean);
+      expect(example.length).toBeGreaterThan(0);
+      for (const line of example) {
+        expect(output, `README example line: ${line}`).toContainEqual(
+          expect.stringMatching(examplePattern(line)),
+        );
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
