@@ -15,7 +15,7 @@ import {
 import { DRAIN_TABLE_DEFINITION } from '../../../lib/removal/drain-table.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
-import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
+import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
 
@@ -440,25 +440,21 @@ describe('npm run validate', () => {
 // another process on the real clock, so the simulator runs on it too.
 describe('osls invoke local with events/schedule-change-freeze.json', () => {
   let sim: Simulator;
-  let sqs: LocalSqs;
+  let s3: LocalS3;
   let env: Record<string, string>;
   beforeAll(async () => {
     sim = await startSimulator({ clock: { now: 'real', rebase: true } });
-    sqs = await startLocalSqs();
+    s3 = await startLocalS3();
     env = {
       APS_ENDPOINT: sim.url,
       ECS_ENDPOINT: sim.url,
-      REMEDIATION_QUEUE_URL: sqs.remediationQueueUrl,
-      DEAD_LETTER_QUEUE_URL: sqs.deadLetterQueueUrl,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      // Today's remove-at-once path; draining is covered with a local DynamoDB elsewhere.
+      ...s3.env,
+      // A frozen schedule drains nothing, so no drain table is needed.
       DRAIN_SECONDS: '0',
     };
   });
   afterAll(async () => {
-    await sqs.close();
+    await s3.close();
     await sim.close();
   });
 
