@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
-import type { Transport } from '../../lib/huawei/transport.ts';
+import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { ROUTE_KEYS, ROUTE_TABLE, type RouteKey } from '../../sim/route-table.ts';
 import type { MixChildOptions, MixChildResult, RecordedRequest } from './client-mix-child.ts';
@@ -127,7 +126,7 @@ export async function runClientMixBench(
   options: { warmup: number },
 ): Promise<ClientMixResult> {
   await sim.reset();
-  const rec = recording(createHttp1Transport());
+  const rec = recording(createTransport());
   const handler = createSweepHandler(
     benchDeps(
       sim,

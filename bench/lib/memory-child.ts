@@ -1,8 +1,7 @@
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
-import type { Transport } from '../../lib/huawei/transport.ts';
+import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
@@ -103,7 +102,7 @@ function fullGc(): () => void {
  * that is not a GET (removals; the first one ends evaluation), with its number.
  */
 function watchingTransport(onWrite: (writes: number) => void): Transport {
-  const inner = createHttp1Transport();
+  const inner = createTransport();
   let writes = 0;
   return {
     send(req) {

@@ -1,6 +1,5 @@
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
-import type { Transport } from '../../lib/huawei/transport.ts';
+import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
@@ -31,7 +30,7 @@ const LIMITS = {
 };
 
 /** The transport the functions ship with (lib/huawei/http.ts makes the same one). */
-const DEFAULT_TRANSPORT = createHttp1Transport();
+const DEFAULT_TRANSPORT = createTransport();
 
 /** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
 export interface CpuUse {
