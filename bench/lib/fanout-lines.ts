@@ -21,19 +21,23 @@ function cpu(r: FanoutRun): string {
   return `machine CPU ${fmt(r.machineBusyCores, 2)} of ${r.cores} cores busy (workers ${seconds(r.workerCpuMs)}, simulator ${seconds(r.simCpuMs)} of CPU)`;
 }
 
-/** The fanout lines of issue 12 from one {@link runFanoutBench} run. */
+/**
+ * The fanout lines from one {@link runFanoutBench} run: wall ÷ ideal at
+ * K = 1 (≤ 1.3: the ideal is the critical paths' latency alone, so the
+ * ratio can fail), the speed-up K = 8 ÷ K = 1, and any other K as a line
+ * of its own with the same target.
+ */
 export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
   const inputs = (k: number) =>
     `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler (DRY_RUN true: evaluation only, MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K; ideal = Σ per message (1 group re-read + max(server, session pages)) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths`;
   const lines = r.runs.map((run) =>
     line({
-      name: `fanout at scale: K = ${run.workers} workers, wall ÷ ideal`,
+      name: `fanout at scale (dry run, in-process workers): K = ${run.workers}, wall ÷ ideal`,
       inputs: inputs(run.workers),
       value: round(run.wallMs / run.idealMs),
       unit: 'ratio',
       shown: `${fmt(run.wallMs / run.idealMs, 2)} (${fmt(run.messagesPerSecond, 1)} messages/s; wall ${seconds(run.wallMs)}, ideal ${seconds(run.idealMs)}; ${fmt(run.batches)} batches; ${proof(run)}; ${cpu(run)})`,
-      // No target of its own in the issue: the line must prove exactly-once and show the ratio.
-      target: { op: '>=', value: 1 },
+      target: { op: '<=', value: 1.3 },
       met: exactlyOnce(run),
       details: { ...run },
     }),
@@ -44,7 +48,7 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
     const speedup = eight.messagesPerSecond / one.messagesPerSecond;
     lines.push(
       line({
-        name: 'fanout at scale: throughput K = 8 ÷ K = 1',
+        name: 'fanout at scale (dry run, in-process workers): throughput K = 8 ÷ K = 1',
         inputs: inputs(8).replace('then 8 worker', 'then 1 and 8 worker'),
         value: round(speedup),
         unit: 'ratio',

@@ -2,6 +2,7 @@ import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'n
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
+import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
@@ -66,6 +67,13 @@ export interface MemoryChildResult {
   errors: number;
   notVisited: number;
   durationMs: number;
+  /** CPU time of this process during the sweep (process.cpuUsage, user + system), ms. */
+  cpuMs: number;
+  retries: number;
+  /** 429 answers the sweep received. */
+  throttled: number;
+  /** The whole report, when BENCH_REPORT=1 asked for it. */
+  report?: SweepReport;
   /** Set in a diagnostic run: heap snapshots written (at the first removal request, at the end). */
   snapshots?: string[];
 }
@@ -116,7 +124,8 @@ function watchingTransport(onWrite: (writes: number) => void): Transport {
 /**
  * Runs one sweep against the simulator named by BENCH_SIM (a JSON SimTarget)
  * with BENCH_ENV (JSON configuration overrides) and prints a MemoryChildResult.
- * Bundled and started in a fresh `node` by bench/lib/memory.ts. With
+ * BENCH_REMAINING_MS is the invocation's time (default 900 s); BENCH_REPORT=1 adds the
+ * whole report. Bundled and started in a fresh `node` by bench/lib/deployed-sweep.ts. With
  * BENCH_MEMORY_DIAG=1 it also collects fully when the first removal request
  * goes out (and at the BENCH_MEMORY_MARK-th) and, with BENCH_MEMORY_SNAPSHOTS=<dir>, writes heap snapshots there
  * (diagnosis only: both change the run).
@@ -169,8 +178,11 @@ async function main(): Promise<void> {
   }, 20);
   observer.observe({ entryTypes: ['gc'] });
   started = performance.now();
-  const report = await handler({ detail: {} }, fakeContext({ remainingMs: 900_000 }));
+  const cpuBefore = process.cpuUsage();
+  const remainingMs = Number(process.env['BENCH_REMAINING_MS'] ?? 900_000);
+  const report = await handler({ detail: {} }, fakeContext({ remainingMs }));
   const durationMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   observer.disconnect();
   const sweepPeakMb = process.resourceUsage().maxRSS / 1024;
@@ -197,6 +209,10 @@ async function main(): Promise<void> {
     errors: report.errors.length,
     notVisited: report.notVisitedCount,
     durationMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    retries: report.requests.retries,
+    throttled: report.requests.throttled,
+    ...(process.env['BENCH_REPORT'] === '1' ? { report } : {}),
     ...(snapshots.length > 0 ? { snapshots } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
