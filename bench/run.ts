@@ -308,7 +308,8 @@ async function memoryBenches(): Promise<BenchLine[]> {
     // Attribution only: the larger acting sweep again, collected fully when its
     // first removal goes out and halfway through its removals (which changes
     // its run, so it is never the measured one).
-    const large = sizes.at(-1);
+    // Off unless BENCH_MEMORY_DIAGNOSIS=1: with the drain on it costs as long as the measured run.
+    const large = process.env['BENCH_MEMORY_DIAGNOSIS'] === '1' ? sizes.at(-1) : undefined;
     const halfway = Math.max(2, Math.round((acting.at(-1)?.removed ?? 0) / 2));
     const [diagnosis] =
       large === undefined
