@@ -29,7 +29,7 @@ const RAW = join(tmpdir(), 'aps-autoscaler-profile');
 type Transport = 'fetch' | 'default';
 
 const TRANSPORT_NAMES: Record<Transport, string> = {
-  fetch: 'the built-in fetch (part A before)',
+  fetch: 'the built-in fetch',
   default: 'undici EnvHttpProxyAgent (lib/huawei/transport.ts, the default)',
 };
 

@@ -107,7 +107,8 @@ function fullGc(): () => void {
 
 /**
  * The sweep's own transport with one hook: `onWrite` runs before each request
- * that is not a GET (removals; the first one ends evaluation), with its number.
+ * that is not a GET (maintenance and removals; the first one ends
+ * evaluation), with its number.
  */
 function watchingTransport(onWrite: (writes: number) => void): Transport {
   const inner = createTransport();
