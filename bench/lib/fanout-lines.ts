@@ -32,7 +32,7 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
     `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler, unbundled, in tsx, no heap flags or CPU quota (DRY_RUN true: evaluation only, so DRAIN_SECONDS=0 and REMOVAL_MODE do not apply; MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K; ideal = Σ per message (1 group re-read + max(server, session pages)) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths`;
   const lines = r.runs.map((run) =>
     line({
-      name: `fanout at scale (dry run, in-process workers): K = ${run.workers}, wall ÷ ideal`,
+      name: `fanout at scale (dry run, unbundled workers): K = ${run.workers}, wall ÷ ideal`,
       inputs: inputs(run.workers),
       value: round(run.wallMs / run.idealMs),
       unit: 'ratio',
@@ -48,7 +48,7 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
     const speedup = eight.messagesPerSecond / one.messagesPerSecond;
     lines.push(
       line({
-        name: 'fanout at scale (dry run, in-process workers): throughput K = 8 ÷ K = 1',
+        name: 'fanout at scale (dry run, unbundled workers): throughput K = 8 ÷ K = 1',
         inputs: inputs(8).replace('then 8 worker', 'then 1 and 8 worker'),
         value: round(speedup),
         unit: 'ratio',
