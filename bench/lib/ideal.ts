@@ -47,9 +47,11 @@ export interface MinimumRequestsInput {
   ecsGroups?: number;
   /**
    * Drain on (DRAIN_SECONDS > 0): each group that acts is re-read once after
-   * the wait and its drained servers go into maintenance ⌈n ÷ 20⌉ calls at a
-   * time; `lift`: maintenance is lifted again after removal (remove-member,
-   * where the server lives on outside the group), as many calls again.
+   * the wait, and the drained servers go into maintenance 20 at a time
+   * (batch-maint takes any of the project's servers: ⌈n ÷ 20⌉ calls for
+   * them all); `lift`: maintenance is lifted again after removal
+   * (remove-member, where the server lives on outside the group), as many
+   * calls again.
    */
   drain?: { lift: boolean };
 }
@@ -69,9 +71,9 @@ export interface MinimumRequests {
   ecsListPages: number;
   /** Drain on: one re-read of each acting group after the wait. */
   groupRereads: number;
-  /** Drain on: batch-maint calls putting servers into maintenance, ⌈n ÷ 20⌉ per group. */
+  /** Drain on: batch-maint calls putting the project's drained servers into maintenance, ⌈n ÷ 20⌉. */
   maintenanceOn: number;
-  /** Drain on, remove-member: batch-maint calls lifting it after removal, ⌈n ÷ 20⌉ per group. */
+  /** Drain on, remove-member: batch-maint calls lifting it after removal, ⌈n ÷ 20⌉. */
   maintenanceLift: number;
   total: number;
   /** The most pages one group's listings need (servers and sessions run side by side). */
@@ -96,12 +98,12 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let removals = 0;
   let removes = 0;
   let groupRereads = 0;
-  let maintenanceOn = 0;
+  let drainedServers = 0;
   for (const group of input.groups) {
     const drained = group.drained ?? group.removals;
     if (input.drain !== undefined && drained > 0) {
       groupRereads += 1;
-      maintenanceOn += Math.ceil(drained / BATCH_SIZE);
+      drainedServers += drained;
     }
     const servers = group.servers === null ? 0 : pagesFor(group.servers, pageSize);
     const sessions = group.sessions === null ? 0 : pagesFor(group.sessions, pageSize);
@@ -114,6 +116,7 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   }
   const ecsListPages =
     input.ecsGroups === undefined || removals === 0 ? 0 : pagesFor(input.ecsGroups, ECS_PAGE_SIZE);
+  const maintenanceOn = Math.ceil(drainedServers / BATCH_SIZE);
   const maintenanceLift = input.drain?.lift ? maintenanceOn : 0;
   return {
     groupPages,

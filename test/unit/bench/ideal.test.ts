@@ -95,17 +95,19 @@ describe('minimumSweepRequests', () => {
     expect(minimumSweepRequests({ groups, ecsGroups: 0 }).ecsListPages).toBe(1);
   });
 
-  it('with a drain: a group re-read and ⌈n ÷ 20⌉ maintenance calls per acting group, as many lifts when asked', () => {
+  it('with a drain: a re-read per acting group, ⌈n ÷ 20⌉ maintenance calls for the project, as many lifts when asked', () => {
     const groups = [
       { servers: 30, sessions: 0, removals: 25, removeCalls: 25, drained: 21 },
       { servers: 10, sessions: 0, removals: 2, removeCalls: 0, drained: 0 },
+      { servers: 10, sessions: 0, removals: 3, removeCalls: 3, drained: 3 },
       { servers: 10, sessions: 0, removals: 0 },
     ];
     const lifted = minimumSweepRequests({ groups, drain: { lift: true } });
-    expect(lifted).toMatchObject({ groupRereads: 1, maintenanceOn: 2, maintenanceLift: 2 });
-    expect(lifted.total).toBe(1 + 3 + 3 + 27 + 25 + 1 + 2 + 2);
+    // 24 drained servers in two groups: 2 calls each way, not 2 + 1.
+    expect(lifted).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 2 });
+    expect(lifted.total).toBe(1 + 4 + 4 + 30 + 28 + 2 + 2 + 2);
     const released = minimumSweepRequests({ groups, drain: { lift: false } });
-    expect(released).toMatchObject({ groupRereads: 1, maintenanceOn: 2, maintenanceLift: 0 });
+    expect(released).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 0 });
     expect(minimumSweepRequests({ groups }).maintenanceOn).toBe(0);
   });
 
