@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ClientChildOptions, ClientChildResult, ClientMode } from './client-cpu-child.ts';
-import { type CpuQuota, runNodeChildIn } from './cpu-quota.ts';
+import { runNodeChildIn } from './cpu-quota.ts';
 import { startServerGroupPages } from './server-group-pages.ts';
 
 const CHILD = fileURLToPath(new URL('./client-cpu-child.ts', import.meta.url));
@@ -39,15 +39,11 @@ const SEQUENTIAL_ORDER: readonly ClientMode[] = [
   'official',
 ];
 
-async function runClient(
-  mode: ClientMode,
-  o: ClientChildOptions,
-  quota?: CpuQuota,
-): Promise<ClientRun> {
+async function runClient(mode: ClientMode, o: ClientChildOptions): Promise<ClientRun> {
   const r = await runNodeChildIn<ClientChildResult>(
     `client ${mode}`,
     ['--import', 'tsx', CHILD, mode, JSON.stringify(o)],
-    { cwd: ROOT, env: { NODE_ENV: 'production' }, quota },
+    { cwd: ROOT, env: { NODE_ENV: 'production' } },
   );
   if (r.requests !== o.requests) throw new Error(`client ${mode} made ${r.requests} requests`);
   return { ...r, cpuPerRequestMs: r.cpuMs / r.requests };
