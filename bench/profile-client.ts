@@ -1,8 +1,7 @@
 // Profiles the client side of signed APS listings against the simulator:
 // `node --import tsx bench/profile-client.ts [--requests N]` runs the same
 // workload (pages of 100 servers and of sessions, one group after another)
-// over the built-in fetch, the undici Pool and the default node:http
-// transport, profiling only the
+// over the built-in fetch and the default transport (undici), profiling only the
 // measured requests (node:inspector, the same V8 sampler as `node --cpu-prof`),
 // and writes the top frames to bench/PROFILE.md and the raw profiles to
 // <tmpdir>/aps-autoscaler-profile/.
@@ -14,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createHttpCore } from '../lib/huawei/http.ts';
-import { createUndiciTransport } from '../lib/huawei/undici-transport.ts';
 import { type CpuProfile, profileMarkdown, summariseProfile } from './lib/cpu-profile-summary.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 
@@ -28,12 +26,11 @@ const GROUPS = 50;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RAW = join(tmpdir(), 'aps-autoscaler-profile');
 
-type Transport = 'fetch' | 'undici' | 'default';
+type Transport = 'fetch' | 'default';
 
 const TRANSPORT_NAMES: Record<Transport, string> = {
-  fetch: 'the built-in fetch (part A before)',
-  undici: 'the undici Pool (lib/huawei/undici-transport.ts, part A after)',
-  default: 'HTTP/1.1 over sockets (lib/huawei/http1-transport.ts, the default)',
+  fetch: 'the built-in fetch',
+  default: 'undici EnvHttpProxyAgent (lib/huawei/transport.ts, the default)',
 };
 
 async function main(): Promise<void> {
@@ -55,14 +52,13 @@ async function main(): Promise<void> {
       projectId: sim.projectId,
     });
     for await (const g of probe.listServerGroups()) groupIds.push(g.id);
-    for (const transport of ['fetch', 'undici', 'default'] as Transport[]) {
+    for (const transport of ['fetch', 'default'] as Transport[]) {
       const http = createHttpCore({
         credentials: { ak: sim.ak, sk: sim.sk },
         projectId: sim.projectId,
         timeoutMs: 30_000,
-        // The default transport unless fetch or undici is named.
+        // The default transport unless fetch is named.
         ...(transport === 'fetch' ? { fetch: globalThis.fetch } : {}),
-        ...(transport === 'undici' ? { transport: createUndiciTransport() } : {}),
       });
       const aps = createApsClient({ http, endpoint: sim.url, projectId: sim.projectId });
       const end = new Date();

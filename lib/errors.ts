@@ -63,23 +63,64 @@ export class HuaweiApiError extends CallError {
   }
 }
 
-/** The connection failed (refused, reset, DNS) before a response arrived. */
+/** The connection failed (refused, reset, DNS, TLS) before a response arrived. */
 export class NetworkError extends CallError {
   override readonly name = 'NetworkError';
   /** `host[:port]` the call went to, when the sender knew it. */
   readonly host: string | undefined;
-  constructor(call: CallInfo & { host?: string | undefined }, options?: ErrorOptions) {
-    const cause = options?.cause;
-    const detail =
-      cause instanceof Error
-        ? ((cause as { code?: string }).code ??
-          (cause.cause as { code?: string } | undefined)?.code ??
-          cause.message)
-        : 'unknown';
+  /** The proxy the call was configured to go through, as `host:port` and the variables that set it. */
+  readonly proxy: string | undefined;
+  /** The system or TLS code of the cause (`ECONNREFUSED`, `CERT_HAS_EXPIRED`), when it had one. */
+  readonly code: string | undefined;
+  constructor(
+    call: CallInfo & { host?: string | undefined; proxy?: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    const code = codeOf(options?.cause);
     const to = call.host === undefined ? '' : ` to ${call.host}`;
-    super(call, `${describeCall(call)} failed: network error${to} (${detail})`, options);
+    const via = call.proxy === undefined ? '' : `; ${call.proxy}`;
+    const detail = detailOf(options?.cause, code, call.host);
+    super(call, `${describeCall(call)} failed: network error${to} (${detail}${via})`, options);
     this.host = call.host;
+    this.proxy = call.proxy;
+    this.code = code;
   }
+}
+
+/** The first system or TLS code down the cause chain; undici's own (UND_ERR_*) only when no other. */
+function codeOf(cause: unknown): string | undefined {
+  let own: string | undefined;
+  for (let e = cause, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (!code.startsWith('UND_ERR')) return code;
+    own ??= code;
+  }
+  return own;
+}
+
+/** The code and the peer it came from when not the host called (a proxy), or the message. */
+function detailOf(cause: unknown, code: string | undefined, host: string | undefined): string {
+  if (!(cause instanceof Error)) return 'unknown';
+  const { address, port } = cause as { address?: unknown; port?: unknown };
+  const from =
+    typeof address === 'string' ? `${address}${port === undefined ? '' : `:${port}`}` : '';
+  const peer = from === '' || from === host ? '' : ` from ${from}`;
+  // undici's own codes (UND_ERR_*) say less than its message ("Proxy response (403) !== 200 …").
+  if (code === undefined || code.startsWith('UND_ERR')) return cause.message;
+  return `${code}${peer}`;
+}
+
+/**
+ * TLS failures no retry can fix: the certificate chain does not verify, or
+ * it does not name the host called. Node and OpenSSL name them so.
+ */
+const CERTIFICATE_FAILURE =
+  /CERT|SELF_SIGNED|ALTNAME|UNABLE_TO_(GET|VERIFY|DECRYPT|DECODE)|HOSTNAME_MISMATCH/;
+
+/** Whether a network error is a certificate or host-name failure (never retried). */
+export function isCertificateFailure(error: NetworkError): boolean {
+  return error.code !== undefined && CERTIFICATE_FAILURE.test(error.code);
 }
 
 /** One attempt took longer than its timeout, or the caller's deadline came first. */
@@ -88,12 +129,16 @@ export class TimeoutError extends CallError {
   readonly timeoutMs: number;
   /** True when the caller's deadline, not the per-attempt timeout, ended the call. */
   readonly deadline: boolean;
-  constructor(call: CallInfo & { timeoutMs: number; deadline?: boolean }, options?: ErrorOptions) {
+  constructor(
+    call: CallInfo & { timeoutMs: number; deadline?: boolean; proxy?: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    const via = call.proxy === undefined ? '' : ` (${call.proxy})`;
     super(
       call,
       call.deadline
-        ? `${describeCall(call)} not completed before the invocation deadline`
-        : `${describeCall(call)} timed out after ${call.timeoutMs} ms`,
+        ? `${describeCall(call)} not completed before the invocation deadline${via}`
+        : `${describeCall(call)} timed out after ${call.timeoutMs} ms${via}`,
       options,
     );
     this.timeoutMs = call.timeoutMs;
@@ -179,13 +224,15 @@ export class DependencyError extends AutoscalerError {
   }
 }
 
-/** True for failures worth retrying: throttling, 5xx, timeouts, network errors, of any dependency. */
+/**
+ * True for failures worth retrying, of any dependency: throttling, 5xx,
+ * timeouts, network errors other than a certificate or host-name failure.
+ */
 export function isTransient(error: unknown): boolean {
   if (error instanceof HuaweiApiError) return RETRYABLE_STATUSES.has(error.status);
   if (error instanceof DependencyError) return error.transient;
-  if (error instanceof AutoscalerError) {
-    return error instanceof NetworkError || error instanceof TimeoutError;
-  }
+  if (error instanceof NetworkError) return !isCertificateFailure(error);
+  if (error instanceof AutoscalerError) return error instanceof TimeoutError;
   return isTransientAwsError(error);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,9 +7,18 @@ import { build } from 'esbuild';
 /** The project root (where package.json and node_modules are). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A scratch directory under the OS temp dir, removed by `remove()`. */
-export function scratchDir(prefix: string): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
+/**
+ * A scratch directory under the OS temp dir, removed by `remove()`; with
+ * `inProject`, under node_modules/.cache instead, where a bundle's dynamic
+ * `import('@aws-sdk/…')` resolves (ESM ignores NODE_PATH) as on Lambda.
+ */
+export function scratchDir(
+  prefix: string,
+  inProject = false,
+): { path: string; remove: () => void } {
+  const base = inProject ? join(ROOT, 'node_modules', '.cache') : tmpdir();
+  mkdirSync(base, { recursive: true });
+  const path = mkdtempSync(join(base, `${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 

@@ -6,17 +6,8 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Pool } from 'undici';
 import * as z from 'zod';
 import { createHttpCore } from '../../lib/huawei/http.ts';
-import { createUndiciTransport } from '../../lib/huawei/undici-transport.ts';
 
-const CLIENT_MODES = [
-  'floor',
-  'fetch',
-  'undici',
-  'ours-fetch',
-  'ours-undici',
-  'ours',
-  'official',
-] as const;
+const CLIENT_MODES = ['floor', 'fetch', 'undici', 'ours-fetch', 'ours', 'official'] as const;
 export type ClientMode = (typeof CLIENT_MODES)[number];
 
 export interface ClientChildOptions {
@@ -99,15 +90,13 @@ async function makePageFn(mode: ClientMode, o: ClientChildOptions): Promise<Page
       };
     }
     case 'ours-fetch':
-    case 'ours-undici':
     case 'ours': {
       const http = createHttpCore({
         credentials: { ak: o.ak, sk: o.sk },
         projectId: o.projectId,
         timeoutMs: 30_000,
-        // `ours` is the default transport the functions ship with (lib/huawei/http1-transport.ts).
+        // `ours` is the default transport the functions ship with (undici, lib/huawei/transport.ts).
         ...(mode === 'ours-fetch' ? { fetch: globalThis.fetch } : {}),
-        ...(mode === 'ours-undici' ? { transport: createUndiciTransport() } : {}),
       });
       return async (marker) => {
         const { data } = await http.request({

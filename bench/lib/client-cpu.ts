@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ClientChildOptions, ClientChildResult, ClientMode } from './client-cpu-child.ts';
-import { type CpuQuota, createCpuQuota, runNodeChildIn } from './cpu-quota.ts';
+import { runNodeChildIn } from './cpu-quota.ts';
 import { startServerGroupPages } from './server-group-pages.ts';
 
 const CHILD = fileURLToPath(new URL('./client-cpu-child.ts', import.meta.url));
@@ -16,8 +16,6 @@ export interface ClientCpuBenchOptions {
   /** For the wall-time runs. */
   latencyMs: number;
   concurrency: number;
-  /** Share of one core for the quota runs, e.g. 0.3. */
-  cpuShare: number;
 }
 
 export interface ClientRun extends ClientChildResult {
@@ -30,10 +28,6 @@ export interface ClientCpuBenchResult {
   cpu: Record<ClientMode, ClientRun>;
   /** Concurrency `concurrency`, `latencyMs` added by the server. */
   wall: { ours: ClientRun; official: ClientRun };
-  /** Ours at concurrency `concurrency` and `latencyMs`, inside a CPU quota (when available). */
-  quota:
-    | { describe: string; share: number; ours: ClientRun; idealMs: number; estimateMs: number }
-    | { unavailable: string; share: number; idealMs: number; estimateMs: number };
 }
 
 const SEQUENTIAL_ORDER: readonly ClientMode[] = [
@@ -41,20 +35,15 @@ const SEQUENTIAL_ORDER: readonly ClientMode[] = [
   'fetch',
   'undici',
   'ours-fetch',
-  'ours-undici',
   'ours',
   'official',
 ];
 
-async function runClient(
-  mode: ClientMode,
-  o: ClientChildOptions,
-  quota?: CpuQuota,
-): Promise<ClientRun> {
+async function runClient(mode: ClientMode, o: ClientChildOptions): Promise<ClientRun> {
   const r = await runNodeChildIn<ClientChildResult>(
     `client ${mode}`,
     ['--import', 'tsx', CHILD, mode, JSON.stringify(o)],
-    { cwd: ROOT, env: { NODE_ENV: 'production' }, quota },
+    { cwd: ROOT, env: { NODE_ENV: 'production' } },
   );
   if (r.requests !== o.requests) throw new Error(`client ${mode} made ${r.requests} requests`);
   return { ...r, cpuPerRequestMs: r.cpuMs / r.requests };
@@ -90,29 +79,7 @@ export async function runClientCpuBench(o: ClientCpuBenchOptions): Promise<Clien
     };
     const ours = await runClient('ours', opts);
     const official = await runClient('official', opts);
-    // Where no quota can be set: the latency-only critical path plus the
-    // client's CPU stretched to the share (CPU ÷ share), as if none overlapped.
-    const idealMs = Math.ceil(o.requests / o.concurrency) * o.latencyMs;
-    const estimateMs = idealMs + ours.cpuMs / o.cpuShare;
-    const made = createCpuQuota(o.cpuShare);
-    let quota: ClientCpuBenchResult['quota'];
-    if ('unavailable' in made) {
-      quota = { unavailable: made.unavailable, share: o.cpuShare, idealMs, estimateMs };
-    } else {
-      try {
-        const throttled = await runClient('ours', opts, made);
-        quota = {
-          describe: made.describe,
-          share: o.cpuShare,
-          ours: throttled,
-          idealMs,
-          estimateMs,
-        };
-      } finally {
-        made.remove();
-      }
-    }
-    return { pageBytes, cpu, wall: { ours, official }, quota };
+    return { pageBytes, cpu, wall: { ours, official } };
   } finally {
     await slow.close();
   }

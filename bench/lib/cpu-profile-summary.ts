@@ -28,12 +28,8 @@ export function frameCategory(url: string, name: string): string {
   if (url.includes('internal/deps/undici') || url.includes('node_modules/undici'))
     return 'undici / fetch';
   if (url.includes('node_modules/zod')) return 'zod';
-  // lib/huawei/compiled-schema.ts and the checkers it generates (new Function: no URL, named f<n>).
-  if (url.includes('lib/huawei/compiled-schema') || (url === '' && /^f\d+$/.test(name)))
-    return 'validation (compiled)';
   if (/lib\/huawei\/(request-)?signer/.test(url) || url.includes('internal/crypto'))
     return 'signing';
-  if (url.includes('lib/huawei/http1-')) return 'our transport';
   if (url.includes('@huaweicloud') || url.includes('node_modules/axios')) return 'official SDK';
   if (url.includes('lib/huawei/')) return 'our client';
   if (url.includes('node:internal/url') || url.includes('internal/url')) return 'URL';

@@ -21,34 +21,43 @@ function cpu(r: FanoutRun): string {
   return `machine CPU ${fmt(r.machineBusyCores, 2)} of ${r.cores} cores busy (workers ${seconds(r.workerCpuMs)}, simulator ${seconds(r.simCpuMs)} of CPU)`;
 }
 
-/** The fanout lines of issue 12 from one {@link runFanoutBench} run. */
+/**
+ * The fanout lines from one {@link runFanoutBench} run: wall ÷ ideal at
+ * K = 1 (≤ 1.3: the ideal is the critical paths' latency alone, so the
+ * ratio can fail) and the speed-up K = 8 ÷ K = 1; every other K's ratio is
+ * shown in the speed-up line.
+ */
 export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
   const inputs = (k: number) =>
-    `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler (DRY_RUN true: evaluation only, MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K; ideal = Σ per message (1 group re-read + max(server, session pages)) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths`;
-  const lines = r.runs.map((run) =>
-    line({
-      name: `fanout at scale: K = ${run.workers} workers, wall ÷ ideal`,
-      inputs: inputs(run.workers),
-      value: round(run.wallMs / run.idealMs),
-      unit: 'ratio',
-      shown: `${fmt(run.wallMs / run.idealMs, 2)} (${fmt(run.messagesPerSecond, 1)} messages/s; wall ${seconds(run.wallMs)}, ideal ${seconds(run.idealMs)}; ${fmt(run.batches)} batches; ${proof(run)}; ${cpu(run)})`,
-      // No target of its own in the issue: the line must prove exactly-once and show the ratio.
-      target: { op: '>=', value: 1 },
-      met: exactlyOnce(run),
-      details: { ...run },
-    }),
-  );
+    `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler, unbundled, in tsx, no heap flags or CPU quota (DRY_RUN true: evaluation only, so DRAIN_SECONDS=0 and REMOVAL_MODE do not apply; MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K; ideal = Σ per message (1 group re-read + max(server, session pages)) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths`;
+  const lines = r.runs
+    .filter((run) => run.workers === 1)
+    .map((run) =>
+      line({
+        name: `fanout at scale (dry run, unbundled workers): K = ${run.workers}, wall ÷ ideal`,
+        inputs: inputs(run.workers),
+        value: round(run.wallMs / run.idealMs),
+        unit: 'ratio',
+        shown: `${fmt(run.wallMs / run.idealMs, 2)} (${fmt(run.messagesPerSecond, 1)} messages/s; wall ${seconds(run.wallMs)}, ideal ${seconds(run.idealMs)}; ${fmt(run.batches)} batches; ${proof(run)}; ${cpu(run)})`,
+        target: { op: '<=', value: 1.3 },
+        met: exactlyOnce(run),
+        details: { ...run },
+      }),
+    );
   const one = r.runs.find((x) => x.workers === 1);
   const eight = r.runs.find((x) => x.workers === 8);
   if (one !== undefined && eight !== undefined) {
     const speedup = eight.messagesPerSecond / one.messagesPerSecond;
     lines.push(
       line({
-        name: 'fanout at scale: throughput K = 8 ÷ K = 1',
+        name: 'fanout at scale (dry run, unbundled workers): throughput K = 8 ÷ K = 1',
         inputs: inputs(8).replace('then 8 worker', 'then 1 and 8 worker'),
         value: round(speedup),
         unit: 'ratio',
-        shown: `${fmt(speedup, 2)} (${fmt(eight.messagesPerSecond, 1)} vs ${fmt(one.messagesPerSecond, 1)} messages/s; K = 8: ${cpu(eight)}; K = 1: ${cpu(one)})`,
+        shown: `${fmt(speedup, 2)} (${fmt(eight.messagesPerSecond, 1)} vs ${fmt(one.messagesPerSecond, 1)} messages/s; wall ÷ ideal ${r.runs.map((x) => `${fmt(x.wallMs / x.idealMs, 2)} at K = ${x.workers}`).join(', ')}; ${r.runs
+          .filter((x) => x.workers !== 1)
+          .map((x) => `K = ${x.workers}: ${proof(x)}; `)
+          .join('')}K = 8: ${cpu(eight)}; K = 1: ${cpu(one)})`,
         target: { op: '>=', value: 6 },
         met: exactlyOnce(one) && exactlyOnce(eight),
         details: { speedup },

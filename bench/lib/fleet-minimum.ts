@@ -1,5 +1,10 @@
 import type { Fleet } from '../../sim/fleet.ts';
-import { type GroupNeeds, type MinimumRequests, minimumSweepRequests } from './ideal.ts';
+import {
+  BATCH_SIZE,
+  type GroupNeeds,
+  type MinimumRequests,
+  minimumSweepRequests,
+} from './ideal.ts';
 
 // The lower bound of a sweep's API calls, derived from the generated fleet's
 // own records with a second, deliberately plain reading of the rules in
@@ -28,6 +33,10 @@ export interface FleetExpectationOptions {
   maxRemovalsPerSweep: number;
   /** Dry run: nothing is re-read or removed. */
   dryRun: boolean;
+  /** Default remove-member (one call per ECS group holding each server); release batch-deletes ⌈n ÷ 20⌉ per group. */
+  removalMode?: 'remove-member' | 'release';
+  /** DRAIN_SECONDS > 0: maintenance calls and a group re-read per acting group (bench/lib/ideal.ts). */
+  drain?: boolean;
 }
 
 type Group = Fleet['groups'][number];
@@ -180,24 +189,36 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
       (left > 0 ? 100 * used < threshold * left * perServer : used === 0);
     while (k > 0 && !below(n - k)) k--;
     const held = idle.slice(0, k).map((x) => ecs.of.get(x.s.instance_id) ?? 0);
-    const removeCalls = held.reduce((sum, n) => sum + n, 0);
-    notInEcsGroup += held.filter((n) => n === 0).length;
+    // A server whose instance is in no ECS group is refused in either mode (README.md).
+    const inEcs = held.filter((n) => n > 0).length;
+    notInEcsGroup += k - inEcs;
     groups.push({
       servers: list.length,
       sessions: windowed.get(group.id) ?? 0,
       removals: k,
-      removeCalls,
+      removeCalls:
+        options.removalMode === 'release'
+          ? Math.ceil(inEcs / BATCH_SIZE)
+          : held.reduce((sum, n) => sum + n, 0),
+      drained: inEcs,
     });
   }
   const planned = groups.reduce((sum, g) => sum + g.removals, 0);
   const acts = !options.dryRun && planned <= options.maxRemovalsPerSweep;
-  const needs = acts ? groups : groups.map((g) => ({ ...g, removals: 0, removeCalls: 0 }));
+  const needs = acts
+    ? groups
+    : groups.map((g) => ({ ...g, removals: 0, removeCalls: 0, drained: 0 }));
+  const release = options.removalMode === 'release';
   return {
     groups: needs,
     removals: acts ? planned : 0,
     notInEcsGroup: acts ? notInEcsGroup : 0,
     skippedOnRecord,
     scaleOut,
-    minimum: minimumSweepRequests({ groups: needs, ecsGroups: ecs.groups }),
+    minimum: minimumSweepRequests({
+      groups: needs,
+      ...(release ? {} : { ecsGroups: ecs.groups }),
+      ...(options.drain ? { drain: { lift: !release } } : {}),
+    }),
   };
 }

@@ -29,7 +29,12 @@ export interface GroupNeeds {
    * holding each removed instance (0 for one in none); default `removals`.
    */
   removeCalls?: number;
+  /** Of `removals`, the servers a drain puts into maintenance (those that reach a removal call); default `removals`. */
+  drained?: number;
 }
+
+/** Servers per batch-maint and per batch-delete call (docs/huawei-api.md). */
+export const BATCH_SIZE = 20;
 
 export interface MinimumRequestsInput {
   groups: readonly GroupNeeds[];
@@ -40,6 +45,15 @@ export interface MinimumRequestsInput {
    * out: no ECS listing is counted (release mode).
    */
   ecsGroups?: number;
+  /**
+   * Drain on (DRAIN_SECONDS > 0): each group that acts is re-read once after
+   * the wait, and the drained servers go into maintenance 20 at a time
+   * (batch-maint takes any of the project's servers: ⌈n ÷ 20⌉ calls for
+   * them all); `lift`: maintenance is lifted again after removal
+   * (remove-member, where the server lives on outside the group), as many
+   * calls again.
+   */
+  drain?: { lift: boolean };
 }
 
 /** The client's ECS server-group page size (lib/huawei/ecs-client.ts). */
@@ -55,6 +69,12 @@ export interface MinimumRequests {
   removes: number;
   /** Pages of the one ECS server-group listing (0 when nothing is removed). */
   ecsListPages: number;
+  /** Drain on: one re-read of each acting group after the wait. */
+  groupRereads: number;
+  /** Drain on: batch-maint calls putting the project's drained servers into maintenance, ⌈n ÷ 20⌉. */
+  maintenanceOn: number;
+  /** Drain on, remove-member: batch-maint calls lifting it after removal, ⌈n ÷ 20⌉. */
+  maintenanceLift: number;
   total: number;
   /** The most pages one group's listings need (servers and sessions run side by side). */
   maxGroupListingPages: number;
@@ -77,7 +97,14 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let maxGroupRemovals = 0;
   let removals = 0;
   let removes = 0;
+  let groupRereads = 0;
+  let drainedServers = 0;
   for (const group of input.groups) {
+    const drained = group.drained ?? group.removals;
+    if (input.drain !== undefined && drained > 0) {
+      groupRereads += 1;
+      drainedServers += drained;
+    }
     const servers = group.servers === null ? 0 : pagesFor(group.servers, pageSize);
     const sessions = group.sessions === null ? 0 : pagesFor(group.sessions, pageSize);
     serverPages += servers;
@@ -89,6 +116,8 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   }
   const ecsListPages =
     input.ecsGroups === undefined || removals === 0 ? 0 : pagesFor(input.ecsGroups, ECS_PAGE_SIZE);
+  const maintenanceOn = Math.ceil(drainedServers / BATCH_SIZE);
+  const maintenanceLift = input.drain?.lift ? maintenanceOn : 0;
   return {
     groupPages,
     serverPages,
@@ -96,7 +125,19 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
     rereads: removals,
     removes,
     ecsListPages,
-    total: groupPages + serverPages + sessionPages + removals + removes + ecsListPages,
+    groupRereads,
+    maintenanceOn,
+    maintenanceLift,
+    total:
+      groupPages +
+      serverPages +
+      sessionPages +
+      removals +
+      removes +
+      ecsListPages +
+      groupRereads +
+      maintenanceOn +
+      maintenanceLift,
     maxGroupListingPages,
     maxGroupRemovals,
   };
@@ -108,12 +149,16 @@ export interface IdealTimeInput {
   latencyMs: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** The drain period waited between putting servers into maintenance and acting, s; default 0. */
+  drainSeconds?: number;
 }
 
 export interface IdealTime {
   /** Evaluating: every listing, ms. */
   evaluateMs: number;
-  /** Acting, after the barrier: every re-read and removal, ms. */
+  /** Drain on: maintenance calls, then the drain period, ms (0 with drain off). */
+  drainMs: number;
+  /** Acting, after the barrier (and the drain): every re-read, removal and maintenance lift, ms. */
   actMs: number;
   totalMs: number;
   /** Longest chains, in requests: listings, then removals. */
@@ -128,6 +173,7 @@ export interface IdealTime {
  * least its requests pushed through `concurrency` slots; acting likewise,
  * its chain being one group's removals one after another (a re-read, then
  * the removal, per server). Each phase = max(depth × L, requests × L ÷ C).
+ * With a drain, the maintenance calls and the drain period come between.
  */
 export function idealSweepMs(input: IdealTimeInput): IdealTime {
   if (!(input.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
@@ -140,8 +186,10 @@ export function idealSweepMs(input: IdealTimeInput): IdealTime {
     act: 2 * m.maxGroupRemovals,
   };
   const evaluateMs = phase(depth.evaluate, m.groupPages + m.serverPages + m.sessionPages);
-  const actMs = phase(depth.act, m.rereads + m.removes);
-  return { evaluateMs, actMs, totalMs: evaluateMs + actMs, depth };
+  const drainMs =
+    m.maintenanceOn === 0 ? 0 : phase(1, m.maintenanceOn) + (input.drainSeconds ?? 0) * 1000;
+  const actMs = phase(depth.act, m.rereads + m.removes + m.groupRereads + m.maintenanceLift);
+  return { evaluateMs, drainMs, actMs, totalMs: evaluateMs + drainMs + actMs, depth };
 }
 
 export interface ThrottleUseInput {

@@ -1,8 +1,8 @@
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
-import type { Transport } from '../../lib/huawei/transport.ts';
+import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
+import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
@@ -67,6 +67,13 @@ export interface MemoryChildResult {
   errors: number;
   notVisited: number;
   durationMs: number;
+  /** CPU time of this process during the sweep (process.cpuUsage, user + system), ms. */
+  cpuMs: number;
+  retries: number;
+  /** 429 answers the sweep received. */
+  throttled: number;
+  /** The whole report, when BENCH_REPORT=1 asked for it. */
+  report?: SweepReport;
   /** Set in a diagnostic run: heap snapshots written (at the first removal request, at the end). */
   snapshots?: string[];
 }
@@ -100,10 +107,11 @@ function fullGc(): () => void {
 
 /**
  * The sweep's own transport with one hook: `onWrite` runs before each request
- * that is not a GET (removals; the first one ends evaluation), with its number.
+ * that is not a GET (maintenance and removals; the first one ends
+ * evaluation), with its number.
  */
 function watchingTransport(onWrite: (writes: number) => void): Transport {
-  const inner = createHttp1Transport();
+  const inner = createTransport();
   let writes = 0;
   return {
     send(req) {
@@ -117,7 +125,8 @@ function watchingTransport(onWrite: (writes: number) => void): Transport {
 /**
  * Runs one sweep against the simulator named by BENCH_SIM (a JSON SimTarget)
  * with BENCH_ENV (JSON configuration overrides) and prints a MemoryChildResult.
- * Bundled and started in a fresh `node` by bench/lib/memory.ts. With
+ * BENCH_REMAINING_MS is the invocation's time (default 900 s); BENCH_REPORT=1 adds the
+ * whole report. Bundled and started in a fresh `node` by bench/lib/deployed-sweep.ts. With
  * BENCH_MEMORY_DIAG=1 it also collects fully when the first removal request
  * goes out (and at the BENCH_MEMORY_MARK-th) and, with BENCH_MEMORY_SNAPSHOTS=<dir>, writes heap snapshots there
  * (diagnosis only: both change the run).
@@ -170,8 +179,11 @@ async function main(): Promise<void> {
   }, 20);
   observer.observe({ entryTypes: ['gc'] });
   started = performance.now();
-  const report = await handler({ detail: {} }, fakeContext({ remainingMs: 900_000 }));
+  const cpuBefore = process.cpuUsage();
+  const remainingMs = Number(process.env['BENCH_REMAINING_MS'] ?? 900_000);
+  const report = await handler({ detail: {} }, fakeContext({ remainingMs }));
   const durationMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   observer.disconnect();
   const sweepPeakMb = process.resourceUsage().maxRSS / 1024;
@@ -198,6 +210,10 @@ async function main(): Promise<void> {
     errors: report.errors.length,
     notVisited: report.notVisitedCount,
     durationMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    retries: report.requests.retries,
+    throttled: report.requests.throttled,
+    ...(process.env['BENCH_REPORT'] === '1' ? { report } : {}),
     ...(snapshots.length > 0 ? { snapshots } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -45,12 +45,13 @@ export function memoryLines(
   mode: 'acting' | 'dry run',
   /** A diagnostic run of the larger fleet (retained heap by phase), when one was made. */
   diagnosis?: MemoryRun,
+  drainSeconds = 10,
 ): BenchLine[] {
   const [small, large] = runs;
   if (small === undefined || large === undefined) throw new Error('memory runs missing');
   const dryRun = mode === 'dry run';
-  const label = dryRun ? 'memory (dry run, second line)' : 'memory (acting sweep)';
-  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : 'DRY_RUN false: holds what each removal needs, re-reads and removes'} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node started with the heap flags Lambda gives a ${large.lambda.memoryMb} MB function (${large.lambda.flags.join(' ')}; command-line flags, which NODE_OPTIONS cannot override); simulator in another process`;
+  const label = dryRun ? 'memory (dry run, second line)' : 'memory (acting sweep, drain on)';
+  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : `DRY_RUN false: holds what each removal needs, drains (DRAIN_SECONDS=${drainSeconds}: records in a local DynamoDB, batch-maint, one wait), re-reads and removes (REMOVAL_MODE remove-member)`} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node started with the heap flags Lambda gives a ${large.lambda.memoryMb} MB function (${large.lambda.flags.join(' ')}; command-line flags, which NODE_OPTIONS cannot override); simulator in another process`;
   const ok = (r: MemoryRun) =>
     r.status !== 'partial' && r.errors === 0 && r.notVisited === 0 && (dryRun || r.removed > 0);
   const removed = (r: MemoryRun) => (dryRun ? '' : `, ${fmt(r.removed)} removed`);

@@ -1,14 +1,10 @@
-import { createSweepHandler } from '../../functions/sweep.ts';
-import { createHttp1Transport } from '../../lib/huawei/http1-transport.ts';
-import type { Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
-import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import type { CallLogEntry } from '../../sim/server.ts';
+import type { DeployedSweeps } from './deployed-sweep.ts';
 import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
 import { type IdealTime, idealSweepMs, throttleUse } from './ideal.ts';
 import type { SimProcess } from './sim-process.ts';
-import { benchDeps } from './sweep-deps.ts';
 
 export interface FleetSize {
   groups: number;
@@ -30,87 +26,48 @@ const LIMITS = {
   protectTagKey: 'aps-autoscaler:protect',
 };
 
-/** The transport the functions ship with (lib/huawei/http.ts makes the same one). */
-const DEFAULT_TRANSPORT = createHttp1Transport();
-
 /** CPU time the sweep's process and the simulator's process used during one sweep, ms. */
 export interface CpuUse {
   clientMs: number;
   simMs: number;
 }
 
-/** What the client saw of its transport: requests in flight (time-weighted) and time to response headers. */
-export interface TransportUse {
-  meanInFlight: number;
-  meanHeadersMs: number;
+/**
+ * Runs the bundled sweep handler once in a fresh node against `sim`, with
+ * the deployed defaults and `env` over them (bench/lib/deployed-sweep.ts);
+ * `quota` puts it inside the function's CPU share. Wall time of the
+ * handler, CPU of both processes.
+ */
+export async function sweepOnce(
+  sweeps: DeployedSweeps,
+  sim: SimProcess,
+  env: Record<string, string>,
+  options: { remainingMs: number; quota?: boolean },
+): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; quota?: string }> {
+  const run = await sweeps.run(
+    sim,
+    { ...BASE_ENV, ...env },
+    {
+      report: true,
+      remainingMs: options.remainingMs,
+      ...(options.quota ? { quota: true } : {}),
+    },
+  );
+  if ('unavailable' in run) throw new Error(`no CPU quota here: ${run.unavailable}`);
+  if (run.report === undefined) throw new Error('the sweep child returned no report');
+  return {
+    report: run.report,
+    wallMs: run.durationMs,
+    cpu: { clientMs: Math.round(run.cpuMs), simMs: run.simCpuMs },
+    ...(run.quota ? { quota: run.quota } : {}),
+  };
 }
 
-/** Wraps a transport to measure requests in flight and time to a whole answer, client side. */
-function instrument(base: Transport): {
-  transport: Transport;
-  read: (wallMs: number) => TransportUse;
-} {
-  let inFlight = 0;
-  let area = 0;
-  let last = performance.now();
-  let waited = 0;
-  let count = 0;
-  const tick = (): void => {
-    const t = performance.now();
-    area += inFlight * (t - last);
-    last = t;
-  };
-  const send: Transport['send'] = async (req) => {
-    tick();
-    inFlight += 1;
-    const started = performance.now();
-    try {
-      return await base.send(req);
-    } finally {
-      waited += performance.now() - started;
-      count += 1;
-      tick();
-      inFlight -= 1;
-    }
-  };
-  return {
-    transport: { send, close: () => base.close() },
-    read: (wallMs) => ({
-      meanInFlight: round2(area / wallMs),
-      meanHeadersMs: count ? round2(waited / count) : 0,
-    }),
-  };
-}
+/** The simulator's routes that remove a server: remove_member (ECS), release (APS delete, batch-delete). */
+export const REMOVAL_ROUTES = ['ecsAction', 'deleteAppServer', 'batchDeleteAppServers'] as const;
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-/**
- * Runs the sweep handler once in this process against `sim` (optionally over
- * another transport); wall time in ms, CPU of both processes, what the
- * client saw of its transport.
- */
-export async function sweepOnce(
-  sim: SimProcess,
-  env: Record<string, string>,
-  remainingMs: number,
-  transport: Transport = DEFAULT_TRANSPORT,
-): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; transport: TransportUse }> {
-  const probe = instrument(transport);
-  const handler = createSweepHandler(benchDeps(sim, { ...BASE_ENV, ...env }, probe.transport));
-  const simCpu = sim.cpuMs();
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const report = await handler({ detail: {} }, fakeContext({ remainingMs }));
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return {
-    report,
-    wallMs,
-    cpu: { clientMs: Math.round((used.user + used.system) / 1000), simMs: sim.cpuMs() - simCpu },
-    transport: probe.read(wallMs),
-  };
 }
 
 /** Calls per route: all, 2xx, 429, first and last arrival (epoch ms). */
@@ -151,11 +108,13 @@ function phases(calls: readonly CallLogEntry[], wallMs: number): Record<string, 
     };
   };
   const evaluate = span(['listServerGroups', 'listAppServers', 'listSessions']);
-  const act = span(['getAppServer', 'ecsAction']);
+  const drain = span(['batchMaint']);
+  const act = span(['getAppServer', ...REMOVAL_ROUTES]);
   // Σ (time the simulator held each request) / wall = requests in flight at the simulator.
   const held = calls.reduce((sum, c) => sum + c.durationMs, 0);
   return {
     evaluatePhaseMs: evaluate ? evaluate.last - evaluate.first : 0,
+    maintenancePhaseMs: drain ? drain.last - drain.first : 0,
     actPhaseMs: act ? act.last - act.first : 0,
     simMeanInFlight: round2(held / wallMs),
     simMeanHeldMs: calls.length ? round2(held / calls.length) : 0,
@@ -166,7 +125,10 @@ export interface IdealBenchResult {
   fleet: FleetSize;
   latencyMs: number;
   concurrency: number;
-  transport: string;
+  removalMode: 'remove-member' | 'release';
+  drainSeconds: number;
+  /** The cgroup the sweep ran in, when it ran on the function's CPU share. */
+  quota?: string;
   wallMs: number;
   /** The ideal of a client making only the minimum requests (bench/lib/ideal.ts). */
   ideal: IdealTime;
@@ -176,59 +138,64 @@ export interface IdealBenchResult {
   simCalls: number;
   expectation: FleetExpectation;
   removed: { report: number; simAccepted: number };
+  /** Calls the simulator answered, per route. */
+  routes: Record<string, RouteCalls>;
   status: SweepReport['status'];
   errors: number;
   phases: Record<string, number>;
   cpu: CpuUse;
-  client: TransportUse;
 }
 
 /**
- * Sweep vs. the ideal, and API economy, in one run: every request of the
- * simulator delayed by `latencyMs`, removals on (the sweep cap lifted so the
- * sweep acts), MAX_CONCURRENCY 16, no client rate limit. The expected counts
- * come from the generated fleet itself, not from the client or the
- * simulator. With `reset`, the simulator's fleet is reloaded first.
+ * Sweep vs. the ideal, and API economy, in one run of the deployed sweep
+ * (bundled, drain on, acting): every request of the simulator delayed by
+ * `latencyMs`, the sweep cap lifted so it acts on every plan,
+ * MAX_CONCURRENCY 16, no client rate limit. The expected counts come from the
+ * generated fleet itself, not from the client or the simulator. The
+ * simulator's fleet is reloaded first.
  */
 export async function runIdealBench(
+  sweeps: DeployedSweeps,
   sim: SimProcess,
   fleet: FleetSize,
-  options: {
-    latencyMs: number;
-    reset?: boolean;
-    transport?: { name: string; transport: Transport };
-  },
+  options: { latencyMs: number; quota?: boolean; removalMode?: 'remove-member' | 'release' },
 ): Promise<IdealBenchResult> {
   const { latencyMs } = options;
+  const removalMode = options.removalMode ?? 'remove-member';
+  const drainSeconds = sweeps.settings.drainSeconds;
   const expectation = expectFleet(generateFleet(fleet), {
     lookbackHours: 24,
     limits: LIMITS,
     maxRemovalsPerSweep: 1_000_000,
     dryRun: false,
+    removalMode,
+    drain: drainSeconds > 0,
   });
-  if (options.reset) await sim.reset();
+  await sim.reset();
   await sim.setFaults({ routes: { '*': { latencyMs } } });
   const run = await sweepOnce(
+    sweeps,
     sim,
-    { DRY_RUN: 'false', MAX_REMOVALS_PER_SWEEP: '1000000' },
-    600_000,
-    options.transport?.transport,
+    { DRY_RUN: 'false', MAX_REMOVALS_PER_SWEEP: '1000000', REMOVAL_MODE: removalMode },
+    { remainingMs: 600_000, ...(options.quota ? { quota: true } : {}) },
   );
   const { report, wallMs } = run;
   const calls = await sim.calls();
+  const routes = callsByRoute(calls);
   const requests = report.requests.requests;
   const ideal = idealSweepMs({
     minimum: expectation.minimum,
     latencyMs,
     concurrency: CONCURRENCY,
+    drainSeconds,
   });
   return {
     fleet,
     latencyMs,
     concurrency: CONCURRENCY,
-    transport:
-      options.transport?.name ??
-      'HTTP/1.1 keep-alive over sockets (default, lib/huawei/http1-transport.ts)',
+    removalMode,
+    drainSeconds,
+    ...(run.quota ? { quota: run.quota } : {}),
     wallMs,
     ideal,
     idealMs: ideal.totalMs,
@@ -238,13 +205,13 @@ export async function runIdealBench(
     expectation,
     removed: {
       report: report.totals.outcomes.removed,
-      simAccepted: callsByRoute(calls)['ecsAction']?.ok ?? 0,
+      simAccepted: REMOVAL_ROUTES.reduce((sum, route) => sum + (routes[route]?.ok ?? 0), 0),
     },
+    routes,
     status: report.status,
     errors: report.errors.length,
     phases: phases(calls, wallMs),
     cpu: run.cpu,
-    client: run.transport,
   };
 }
 
@@ -283,6 +250,7 @@ export interface ThrottleBenchResult {
  * request.
  */
 export async function runThrottleBench(
+  sweeps: DeployedSweeps,
   sim: SimProcess,
   fleet: FleetSize,
   options: { ratePerSecond: number; burst: number; latencyMs: number; remainingMs: number },
@@ -297,9 +265,10 @@ export async function runThrottleBench(
     },
   });
   const { report, wallMs } = await sweepOnce(
+    sweeps,
     sim,
     { DRY_RUN: 'true', MAX_REMOVALS_PER_SWEEP: '1000000' },
-    options.remainingMs,
+    { remainingMs: options.remainingMs },
   );
   const calls = await sim.calls();
   const routes = callsByRoute(calls);

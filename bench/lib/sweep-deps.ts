@@ -46,7 +46,7 @@ export function benchDeps(
     HUAWEICLOUD_SDK_PROJECT_ID: target.projectId,
     APS_ENDPOINT: target.url,
     ECS_ENDPOINT: target.url,
-    // The bench measures the sweep itself, not the drain period's wait.
+    // No drain table unless the caller names one (bench/lib/deployed-sweep.ts does, with DRAIN_SECONDS=10).
     DRAIN_SECONDS: '0',
     ...env,
   });

@@ -9,20 +9,24 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
-import { checkerFor, FAIL } from './compiled-schema.ts';
 import { readErrorBody, redact } from './error-body.ts';
-import { createHttp1Transport } from './http1-transport.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
 import { type CanonicalTarget, createRequestSigner } from './request-signer.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import { buildQueryString, encodeRfc3986, normalizePath, type QueryParams } from './signer.ts';
-import { createFetchTransport, type Transport, type TransportResponse } from './transport.ts';
+import {
+  createFetchTransport,
+  createTransport,
+  type Transport,
+  type TransportResponse,
+} from './transport.ts';
 
 /**
  * The transport every core uses unless given one: made once per module, so its
  * keep-alive pools outlive one invocation and a warm Lambda reuses its sockets.
+ * It reads the proxy variables of the environment (lib/huawei/transport.ts).
  */
-const defaultTransport = createHttp1Transport();
+const defaultTransport = createTransport();
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -31,7 +35,7 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
-  /** How attempts go on the wire; default: one module-wide HTTP/1.1 keep-alive transport (lib/huawei/http1-transport.ts). */
+  /** How attempts go on the wire; default: one module-wide undici keep-alive transport that honours the proxy variables (lib/huawei/transport.ts). */
   transport?: Transport;
   /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;
@@ -135,6 +139,8 @@ function safeFields(error: unknown): Record<string, unknown> {
   }
   if (error instanceof NetworkError) {
     fields['host'] = error.host;
+    fields['code'] = error.code;
+    fields['proxy'] = error.proxy;
     fields['detail'] = error.message;
   }
   return fields;
@@ -144,7 +150,8 @@ function safeFields(error: unknown): Record<string, unknown> {
  * The HTTP core every Huawei Cloud client shares: signs each attempt
  * (SDK-HMAC-SHA256), bounds it with a timeout, and retries 429, 500, 502,
  * 503, 504, network errors and timeouts with exponential backoff and full
- * jitter, honouring `Retry-After`, up to `maxAttempts` (throttled answers have
+ * jitter (never a certificate or host-name failure: lib/errors.ts isTransient),
+ * honouring `Retry-After`, up to `maxAttempts` (throttled answers have
  * their own budget, `maxThrottledAttempts`) and never past
  * `deadlineAt`. POST and DELETE are retried too: every call this project
  * makes is idempotent (remove_member answers "already removed" on a replay).
@@ -255,11 +262,6 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
       if (req.schema === undefined) {
         return { status, data: json as z.infer<S>, requestId: headerRequestId };
       }
-      // The compiled checker accepts only what zod accepts; zod decides (and words) the rest.
-      const checker = checkerFor(req.schema);
-      const checked = checker === null ? FAIL : checker(json);
-      if (checked !== FAIL)
-        return { status, data: checked as z.infer<S>, requestId: headerRequestId };
       const parsed = req.schema.safeParse(json);
       if (!parsed.success) {
         if (json === undefined) throw new ResponseSchemaError({ ...info, detail: 'body is empty' });

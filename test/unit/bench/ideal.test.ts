@@ -47,6 +47,9 @@ describe('minimumSweepRequests', () => {
       rereads: 4,
       removes: 4,
       ecsListPages: 0,
+      groupRereads: 0,
+      maintenanceOn: 0,
+      maintenanceLift: 0,
       total: 1 + 4 + 5 + 8,
       maxGroupListingPages: 3,
       maxGroupRemovals: 3,
@@ -92,6 +95,22 @@ describe('minimumSweepRequests', () => {
     expect(minimumSweepRequests({ groups, ecsGroups: 0 }).ecsListPages).toBe(1);
   });
 
+  it('with a drain: a re-read per acting group, ⌈n ÷ 20⌉ maintenance calls for the project, as many lifts when asked', () => {
+    const groups = [
+      { servers: 30, sessions: 0, removals: 25, removeCalls: 25, drained: 21 },
+      { servers: 10, sessions: 0, removals: 2, removeCalls: 0, drained: 0 },
+      { servers: 10, sessions: 0, removals: 3, removeCalls: 3, drained: 3 },
+      { servers: 10, sessions: 0, removals: 0 },
+    ];
+    const lifted = minimumSweepRequests({ groups, drain: { lift: true } });
+    // 24 drained servers in two groups: 2 calls each way, not 2 + 1.
+    expect(lifted).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 2 });
+    expect(lifted.total).toBe(1 + 4 + 4 + 30 + 28 + 2 + 2 + 2);
+    const released = minimumSweepRequests({ groups, drain: { lift: false } });
+    expect(released).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 0 });
+    expect(minimumSweepRequests({ groups }).maintenanceOn).toBe(0);
+  });
+
   it('still asks once for an empty fleet', () => {
     expect(minimumSweepRequests({ groups: [] }).total).toBe(1);
   });
@@ -109,7 +128,20 @@ describe('idealSweepMs', () => {
     const ideal = idealSweepMs({ minimum: m, latencyMs: 20, concurrency: 16 });
     expect(ideal.evaluateMs).toBe((1_608 * 20) / 16);
     expect(ideal.actMs).toBe((800 * 20) / 16);
+    expect(ideal.drainMs).toBe(0);
     expect(ideal.totalMs).toBe(ideal.evaluateMs + ideal.actMs);
+  });
+
+  it('puts the maintenance calls and the drain period between evaluating and acting', () => {
+    const m = minimumSweepRequests({
+      groups: [{ servers: 20, sessions: 30, removals: 10, drained: 10 }],
+      drain: { lift: true },
+    });
+    const ideal = idealSweepMs({ minimum: m, latencyMs: 20, concurrency: 16, drainSeconds: 10 });
+    expect(ideal.drainMs).toBe(20 + 10_000);
+    // 10 re-reads + 10 removals + 1 group re-read + 1 lift through 16 slots, but the chain is 20 long.
+    expect(ideal.actMs).toBe(400);
+    expect(ideal.totalMs).toBe(40 + 10_020 + 400);
   });
 
   it('runs one group’s removals one after another: its chain is a re-read and a remove per server', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/lambda-heap.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
-import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/memory.ts';
 import { attribution, memoryLines } from '../../../bench/lib/memory-lines.ts';
 
 describe('lambdaHeap', () => {
@@ -57,6 +57,9 @@ const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
     errors: 0,
     notVisited: 0,
     durationMs: 60_000,
+    cpuMs: 20_000,
+    retries: 0,
+    throttled: 0,
     fleet: `${groups}x20`,
     simLoadSeconds: 1,
     lambda: lambdaHeap(512),

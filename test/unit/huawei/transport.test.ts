@@ -4,14 +4,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
-import { createHttp1Transport } from '../../../lib/huawei/http1-transport.ts';
 import { signHeaders } from '../../../lib/huawei/signer.ts';
 import {
   createFetchTransport,
+  createTransport,
   type Transport,
   type TransportRequest,
 } from '../../../lib/huawei/transport.ts';
-import { createUndiciTransport } from '../../../lib/huawei/undici-transport.ts';
 import { refusedUrl, type ScriptedServer, startScriptedServer } from '../../helpers/http-server.ts';
 
 let server: ScriptedServer;
@@ -38,8 +37,7 @@ function req(overrides: Partial<TransportRequest> = {}): TransportRequest {
 }
 
 const transports: [string, () => Transport][] = [
-  ['HTTP/1.1 over sockets (the default)', () => createHttp1Transport()],
-  ['undici Pool', () => createUndiciTransport()],
+  ['undici (the default)', () => createTransport({ env: {} })],
   ['fetch', () => createFetchTransport(globalThis.fetch)],
 ];
 
@@ -115,9 +113,9 @@ describe.each(transports)('%s transport', (_name, make) => {
     await expect(transport().send(req())).rejects.toBeInstanceOf(NetworkError);
   });
 
-  // The default transport's promise (fetch and undici may open a second socket in a race).
-  it.runIf(!_name.startsWith('fetch') && !_name.startsWith('undici'))(
-    'keeps the connection alive: sequential attempts to one origin reuse one socket',
+  // The default transport's promise (fetch may open a second socket in a race).
+  it.runIf(!_name.startsWith('fetch'))(
+    'keeps the connection alive: 20 sequential attempts to one origin reuse its sockets',
     async () => {
       let connections = 0;
       const keep = createHttpServer((_req, res) => {
@@ -130,8 +128,9 @@ describe.each(transports)('%s transport', (_name, make) => {
       const origin = `http://127.0.0.1:${(keep.address() as AddressInfo).port}`;
       try {
         const t = transport();
-        for (let i = 0; i < 3; i += 1) expect((await t.send(req({ origin }))).status).toBe(200);
-        expect(connections).toBe(1);
+        for (let i = 0; i < 20; i += 1) expect((await t.send(req({ origin }))).status).toBe(200);
+        // undici returns a socket to its pool just after the answer: the next attempt may take a second.
+        expect(connections).toBeLessThanOrEqual(2);
       } finally {
         keep.closeAllConnections();
         await new Promise<void>((resolve) => keep.close(() => resolve()));
@@ -174,7 +173,7 @@ describe.each(transports)('%s transport', (_name, make) => {
   });
 });
 
-describe('the HTTP core over its default transport (HTTP/1.1 over sockets)', () => {
+describe('the HTTP core over its default transport (undici)', () => {
   const CREDENTIALS = {
     ak: 'AKIDTRANSPORT0000001',
     sk: 'SKtransportSecretKey0123456789abcdefghij',
@@ -216,7 +215,7 @@ describe('the HTTP core over its default transport (HTTP/1.1 over sockets)', () 
     ).rejects.toBeInstanceOf(TimeoutError);
     const url = await refusedUrl();
     await expect(core().request({ method: 'GET', baseUrl: url, path: '/v1/p/x' })).rejects.toThrow(
-      /network error to 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+      /network error to 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/,
     );
   });
 });
