@@ -88,7 +88,10 @@ async function undoAfterFailure(
     return undefined;
   }
   const failed = failedReport(base, error);
-  const report = { ...failed, detail: `log-off failed: ${cause}; drain undone, maintenance lifted` };
+  const report = {
+    ...failed,
+    detail: `log-off failed: ${cause}; drain undone, maintenance lifted`,
+  };
   auditRemoval(services, settings, { id: record.groupId }, report);
   return report;
 }
