@@ -21,6 +21,14 @@ beforeEach(() => resetFactorySequences());
 const MINUTE = 60_000;
 const NOW = FACTORY_EPOCH + 5 * 3_600_000;
 const TEXT = { message: 'bye', delaySeconds: 60 };
+const GROUP = {
+  groupId: DEFAULT_GROUP_ID,
+  scaleInAllowed: true,
+  idleThresholdMinutes: 30,
+  protectTagKey: 'protect',
+  minServersPerGroup: 1,
+  inService: 2,
+};
 
 describe('the re-check of a drain that logged sessions off', () => {
   const server = serverFactory({ maintain_status: true, machine_name: 'APS-0001' });
@@ -41,23 +49,12 @@ describe('the re-check of a drain that logged sessions off', () => {
       end_time: ended ? isoAt(NOW - MINUTE) : null,
       last_update_status_time: isoAt(NOW - MINUTE),
     });
-  const decide = (
-    sessions: SessionInfo[],
-    logoff: string[] | null = ['abandoned'],
-    count = 0,
-  ) =>
+  const decide = (sessions: SessionInfo[], logoff: string[] | null = ['abandoned'], count = 0) =>
     decideDrain({
       record: record(logoff ?? undefined),
       server: { ...server, session_count: count },
       sessions,
-      group: {
-        groupId: DEFAULT_GROUP_ID,
-        scaleInAllowed: true,
-        idleThresholdMinutes: 30,
-        protectTagKey: 'protect',
-        minServersPerGroup: 1,
-        inService: 2,
-      },
+      group: GROUP,
       now: NOW,
     });
 
@@ -96,28 +93,12 @@ describe('the re-check of a drain that logged sessions off', () => {
   it('undoes for any other session, and when the sessions are unknown', () => {
     const other = sessionFactory({ id: 'other', session_state: 'AppcInit', end_time: null });
     expect(decide([session('SignedOut', true), other])).toMatchObject({ kind: 'undo' });
-    expect(decideDrain({ ...decideInput(), sessions: { error: 'down' } })).toMatchObject({
+    const unknown = { record: record(['abandoned']), server, group: GROUP, now: NOW };
+    expect(decideDrain({ ...unknown, sessions: { error: 'down' } })).toMatchObject({
       kind: 'undo',
       reason: 'unknown-activity',
     });
   });
-
-  function decideInput() {
-    return {
-      record: record(['abandoned']),
-      server,
-      sessions: [] as SessionInfo[],
-      group: {
-        groupId: DEFAULT_GROUP_ID,
-        scaleInAllowed: true,
-        idleThresholdMinutes: 30,
-        protectTagKey: 'protect',
-        minServersPerGroup: 1,
-        inService: 2,
-      },
-      now: NOW,
-    };
-  }
 });
 
 describe('the re-check floor', () => {
