@@ -1,15 +1,15 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { createDrainStore } from '../../../lib/removal/drain-store.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
+import type { LocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
+import { useDrainStack } from '../../helpers/drain-stack.ts';
+import { capturingLogger, depsFor } from '../../helpers/stack.ts';
 
 // The log-off of abandoned sessions through the one removal lifecycle, end to
 // end: the simulator over real HTTP (it ends a logged-off session after its
@@ -32,26 +32,11 @@ const ENV = {
 };
 
 describe('log-off of abandoned sessions while a server drains, simulator + local DynamoDB', () => {
+  const stack = useDrainStack();
   let sim: Simulator;
   let dynamo: LocalDynamoDb;
-  const sqsMock = mockClient(SQSClient);
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await dynamo.close();
-    sqsMock.restore();
-  });
-  beforeEach(async () => {
-    sim = await startFrozenSimulator();
-    sqsMock.reset();
-    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: unknown[] }) => ({
-      Successful: input.Entries.map((_, i) => ({ Id: `m${i}` })),
-      Failed: [],
-    }));
-  });
-  afterEach(async () => {
-    await sim.close();
+  beforeEach(() => {
+    ({ sim, dynamo } = stack);
   });
 
   const env = () => ({ ...ENV, DRAIN_TABLE_NAME: dynamo.tableName });
@@ -173,7 +158,7 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
         ) as Promise<SQSBatchResponse>;
     }
     const followUps = () =>
-      sqsMock
+      stack.sqs
         .commandCalls(SendMessageBatchCommand)
         .flatMap((call) => (call.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ''));
     const evaluateGroup = JSON.stringify({
