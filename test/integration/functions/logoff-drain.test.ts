@@ -66,13 +66,14 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
   };
 
   describe('inline sweep', () => {
-    async function sweep(options: { during?: () => Promise<void> } = {}) {
+    async function sweep(options: { during?: () => Promise<void>; killed?: boolean } = {}) {
       const { logger, logs } = capturingLogger();
       const sleeps: number[] = [];
       const handler = createSweepHandler({
         ...depsFor(sim, { env: env(), logger }),
         dynamo: async () => dynamo.client,
         sleep: async (ms) => {
+          if (options.killed) throw new Error('killed');
           sleeps.push(ms);
           sim.clock.advance(Math.min(ms, 30_000));
           await options.during?.();
@@ -81,7 +82,9 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
       });
       const context = fakeContext({ remainingMs: 600_000, now: () => sim.now().getTime() });
       const report = (await handler(loadEvent('schedule.json'), context)) as SweepReport;
-      const disc = report.groups.flatMap((g) => g.removals).find((r) => r.serverId === DISC);
+      const disc = [...report.groups.flatMap((g) => g.removals), ...(report.recovered ?? [])].find(
+        (r) => r.serverId === DISC,
+      );
       return { report, disc, logs, sleeps };
     }
 
@@ -119,6 +122,20 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
       });
       expect(inMaintenance()).toEqual(operatorMaintained);
       expect(await records()).toEqual([]);
+    });
+
+    it('a sweep killed after the log-off leaves the drain to the next sweep, which removes the server', async () => {
+      everyIdleMemberGoes();
+      const operatorMaintained = inMaintenance();
+      await expect(sweep({ killed: true })).rejects.toThrow('killed');
+      expect((await records()).find((r) => r.serverId === DISC)?.logoffSessionIds).toEqual([
+        SESSION,
+      ]);
+      sim.clock.advance(DRAIN_SECONDS * 1_000);
+      const { disc } = await sweep();
+      expect(disc).toMatchObject({ outcome: 'removed' });
+      expect(sessionState()).toBe('SignedOut');
+      expect(inMaintenance()).toEqual(operatorMaintained);
     });
 
     it('undoes the drain at once when the log-off call fails, reported failed and retryable', async () => {
