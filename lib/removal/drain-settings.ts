@@ -48,7 +48,11 @@ export function logoffDrainProblems(env: {
   if (env.LOGOFF_DISCONNECTED_AFTER_MINUTES === undefined || env.DRAIN_SECONDS >= needed) {
     return [];
   }
+  const cap =
+    needed > MAX_DRAIN_SECONDS
+      ? `; it is at most ${MAX_DRAIN_SECONDS}, so LOGOFF_DELAY_SECONDS must be at most ${MAX_DRAIN_SECONDS - LOGOFF_MARGIN_SECONDS}`
+      : '';
   return [
-    `DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + ${LOGOFF_MARGIN_SECONDS} (${needed}) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set, so the re-check follows the log-off`,
+    `DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + ${LOGOFF_MARGIN_SECONDS} (${needed}) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set, so the re-check follows the log-off${cap}`,
   ];
 }

@@ -418,5 +418,8 @@ describe('schedules and log-off settings', () => {
       expect.objectContaining({ delaySeconds: 0 }),
     );
     expect(loadConfig({ ...BASE, DRAIN_SECONDS: '0' }).logoff).toBeUndefined();
+    expect(
+      configError({ ...on, LOGOFF_DELAY_SECONDS: '900', DRAIN_SECONDS: '900' }).message,
+    ).toContain('LOGOFF_DELAY_SECONDS must be at most 840');
   });
 });
