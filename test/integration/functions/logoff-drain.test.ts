@@ -216,6 +216,21 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
       expect(sessionState()).toBe('SignedOut');
     });
 
+    it('a failed log-off undoes the drain and hands the message back to SQS', async () => {
+      sim.setFaults({ routes: { logoffSessions: { error503: 1 } } });
+      const operatorMaintained = inMaintenance();
+      const response = await remediate()([withProject(removeMember)]);
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(followUps()).toEqual([]);
+      expect(sim.state.getServer(DISC)).toMatchObject({
+        server_group_id: 'sg-scale-in',
+        maintain_status: false,
+      });
+      expect(sessionState()).toBe('Disconnected');
+      expect(inMaintenance()).toEqual(operatorMaintained);
+      expect(await records()).toEqual([]);
+    });
+
     it('remove-member: keeps the server whose user reconnects during the delay', async () => {
       const server = await drainAndFinish(removeMember, reconnect);
       expect(server).toMatchObject({ server_group_id: 'sg-scale-in', maintain_status: false });
