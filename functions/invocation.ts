@@ -124,6 +124,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         sleep,
         deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
+        logoff: config.logoff,
       };
     },
     stats() {

@@ -1,7 +1,11 @@
 import * as z from 'zod';
 import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
 import { ConfigError } from './errors.ts';
-import { DrainSecondsSchema, DrainTableNameSchema } from './removal/drain-settings.ts';
+import {
+  DrainSecondsSchema,
+  DrainTableNameSchema,
+  logoffDrainProblems,
+} from './removal/drain-settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
 import type { EvaluationLimits } from './scaling/types.ts';
@@ -301,6 +305,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     ...drainProblems(parsed.success ? parsed.data.DRAIN_SECONDS : 0, present),
     ...(parsed.success ? [] : [problemsOf(parsed.error.issues, present)]),
     ...(schedules !== undefined && !schedules.ok ? schedules.problems : []),
+    ...(parsed.success ? logoffDrainProblems(parsed.data) : []),
   ];
   if (!parsed.success || problems.length > 0 || schedules?.ok !== true) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

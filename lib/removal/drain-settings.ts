@@ -24,3 +24,35 @@ export const DrainTableNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);
 export function drainUntil(drainedAtMs: number, drainSeconds: number): number {
   return drainedAtMs + drainSeconds * 1_000;
 }
+
+/**
+ * Seconds the drain period keeps beyond LOGOFF_DELAY_SECONDS. The log-off is
+ * sent after the record write and the `batch-maint` call (a few seconds at
+ * the default HTTP_TIMEOUT_MS), and the session listing shows a session
+ * ended only once APS has signed it out; a minute covers both. Too short a
+ * margin is safe, only wasteful: the re-check still sees the session and undoes.
+ */
+export const LOGOFF_MARGIN_SECONDS = 60;
+
+/**
+ * With LOGOFF_DISCONNECTED_AFTER_MINUTES set, the re-check must come after
+ * the log-off took effect: DRAIN_SECONDS ≥ LOGOFF_DELAY_SECONDS +
+ * LOGOFF_MARGIN_SECONDS (so never 0). The problems, naming the variables.
+ */
+export function logoffDrainProblems(env: {
+  LOGOFF_DISCONNECTED_AFTER_MINUTES?: number | undefined;
+  DRAIN_SECONDS: number;
+  LOGOFF_DELAY_SECONDS: number;
+}): string[] {
+  const needed = env.LOGOFF_DELAY_SECONDS + LOGOFF_MARGIN_SECONDS;
+  if (env.LOGOFF_DISCONNECTED_AFTER_MINUTES === undefined || env.DRAIN_SECONDS >= needed) {
+    return [];
+  }
+  const cap =
+    needed > MAX_DRAIN_SECONDS
+      ? `; it is at most ${MAX_DRAIN_SECONDS}, so LOGOFF_DELAY_SECONDS must be at most ${MAX_DRAIN_SECONDS - LOGOFF_MARGIN_SECONDS}`
+      : '';
+  return [
+    `DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + ${LOGOFF_MARGIN_SECONDS} (${needed}) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set, so the re-check follows the log-off${cap}`,
+  ];
+}

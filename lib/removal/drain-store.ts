@@ -31,6 +31,12 @@ export const DrainRecordSchema = z.object({
   drainedAtMs: z.number().int().nonnegative(),
   /** `drainedAtMs` + the drain period: no action before this instant; epoch ms. */
   drainUntilMs: z.number().int().nonnegative(),
+  /**
+   * The abandoned sessions logged off while the server drains (README "Log-off
+   * of abandoned sessions"): the re-check then removes it only with no session
+   * at all. Absent on records written without a log-off (and by older versions).
+   */
+  logoffSessionIds: z.array(z.string().min(1)).min(1).optional(),
 });
 export type DrainRecord = z.infer<typeof DrainRecordSchema>;
 
@@ -66,6 +72,9 @@ function toItem(record: DrainRecord): Record<string, AttributeValue> {
     if (value !== undefined) item[field] = { S: value };
   }
   for (const field of NUMBER_FIELDS) item[field] = { N: String(record[field]) };
+  if (record.logoffSessionIds !== undefined) {
+    item.logoffSessionIds = { L: record.logoffSessionIds.map((id) => ({ S: id })) };
+  }
   return item;
 }
 
@@ -75,6 +84,8 @@ function fromItem(item: Record<string, AttributeValue>, tableName: string): Drai
   for (const field of NUMBER_FIELDS) {
     if (item[field]?.N !== undefined) plain[field] = Number(item[field].N);
   }
+  const logoff = item.logoffSessionIds?.L;
+  if (logoff !== undefined) plain.logoffSessionIds = logoff.map((value) => value.S);
   const parsed = DrainRecordSchema.safeParse(plain);
   if (parsed.success) return parsed.data;
   throw new DrainStoreError({

@@ -2,6 +2,7 @@ import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
 import { auditDrain } from './audit.ts';
+import { logOffDrained } from './drain-logoff.ts';
 import { drainUntil } from './drain-settings.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
@@ -27,11 +28,14 @@ export function drainsOf(services: PipelineServices): DrainServices {
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for one project's chosen servers:
  * each passes eligibility (lib/removal/eligibility.ts) or ends with the
- * remover's refusal, undrained; then its record is written (conditional),
- * then maintenance is asked for in chunks of at most 20. A server another
- * actor already drains is `skipped-changed`. A failed `batch-maint` keeps the
- * records: the re-check finds maintenance not set and undoes. A failed
- * record write throws (the drain table is down: nothing is drained).
+ * remover's refusal, undrained; then its record is written (conditional,
+ * with the sessions its removal logs off), then maintenance is asked for in
+ * chunks of at most 20, then the abandoned sessions of each server now in
+ * maintenance are logged off (lib/removal/drain-logoff.ts; a failed log-off
+ * undoes that drain, reported `failed`). A server another actor already
+ * drains is `skipped-changed`. A failed `batch-maint` keeps the records: the
+ * re-check finds maintenance not set and undoes. A failed record write
+ * throws (the drain table is down: nothing is drained).
  * @returns the records written, and the reports of candidates not drained.
  */
 export async function beginDrains(
@@ -67,6 +71,9 @@ export async function beginDrains(
           owner,
           drainedAtMs: now,
           drainUntilMs: drainUntil(now, settings.drainSeconds ?? 0),
+          ...(removal.logoffSessionIds?.length
+            ? { logoffSessionIds: removal.logoffSessionIds }
+            : {}),
         }),
       );
     } catch (error) {
@@ -83,20 +90,25 @@ export async function beginDrains(
       });
     }
   }
-  await askMaintenance(records, owner, services, settings);
-  return { records, notDrained };
+  const maintained = await askMaintenance(records, owner, services, settings);
+  const loggedOff = await logOffDrained(records, maintained, services, settings);
+  for (const report of loggedOff.undone) notDrained.set(report.serverId, report);
+  return { records: loggedOff.records, notDrained };
 }
 
+// Maintenance on, in chunks; returns the servers whose call succeeded.
 async function askMaintenance(
   records: readonly DrainRecord[],
   owner: string,
   services: PipelineServices,
   settings: PipelineSettings,
-): Promise<void> {
+): Promise<Set<string>> {
+  const maintained = new Set<string>();
   for (const chunk of chunkForMaintenance(records.map((r) => r.serverId))) {
     try {
       const { requestId } = await services.aps.batchSetMaintenance(chunk, true);
       auditDrain(services, settings, 'drain started', { serverIds: chunk, owner, requestId });
+      for (const id of chunk) maintained.add(id);
     } catch (error) {
       // The records stay: the re-check sees maintenance not set and ends each drain.
       const failure = describeFailure(error);
@@ -108,4 +120,5 @@ async function askMaintenance(
       });
     }
   }
+  return maintained;
 }

@@ -37,7 +37,8 @@ export function viewOf(
       scaleInAllowed: !skipped && threshold != null,
       idleThresholdMinutes: threshold ?? 0,
       protectTagKey: settings.limits.protectTagKey,
-      minServersPerGroup: settings.limits.minServersPerGroup,
+      // The floor in force now (tags, a schedule window), as the evaluation resolved it.
+      minServersPerGroup: decision.settings?.floor.value ?? settings.limits.minServersPerGroup,
       inService: decision.inService - out,
     },
     record: group,

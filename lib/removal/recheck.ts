@@ -1,5 +1,6 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
 import { assessMember } from '../scaling/idle.ts';
+import { assessAfterLogoff } from '../scaling/logoff.ts';
 import type { AssessedReason, SessionQueryFailure } from '../scaling/types.ts';
 import type { DrainRecord } from './drain-store.ts';
 import type { UndoReason } from './outcome.ts';
@@ -49,7 +50,10 @@ export interface DrainGroupView {
   /** `shrink_after_session_idle_minutes`, minutes. */
   idleThresholdMinutes: number;
   protectTagKey: string;
-  /** MIN_SERVERS_PER_GROUP. */
+  /**
+   * The group's floor at the re-check instant: MIN_SERVERS_PER_GROUP, its
+   * min-servers tag or a schedule window's `minServers` (lib/scaling/effective-settings.ts).
+   */
   minServersPerGroup: number;
   /** Members in service on the fresh read; servers in maintenance (ours too) do not count. */
   inService: number;
@@ -117,7 +121,9 @@ function undoFor(reason: AssessedReason): { reason: UndoReason; detail: string }
  * 6. the idle rules of `assessMember`, judged as if the server were in
  *    service: a session, a busy count, recent use, protection, a job, or
  *    anything unknown → `undo` (at once, without waiting out the period);
- * 7. the group in service below MIN_SERVERS_PER_GROUP → `undo` `floor`;
+ *    a record that logged sessions off is judged by `assessAfterLogoff`:
+ *    any session left (a reconnect, a log-off not yet done) → `undo`;
+ * 7. the group in service below its floor at `now` → `undo` `floor`;
  * 8. `now` before `record.drainUntilMs` → `wait`;
  * 9. otherwise `act`.
  */
@@ -166,13 +172,12 @@ export function decideDrain(input: DrainCheckInput): DrainDecision {
     );
   }
   if (!group.scaleInAllowed) return undo('policy-changed', 'the group is no longer scaled in');
-  const assessed = assessMember(
-    drained ? { ...server, maintain_status: false } : server,
-    sessions,
-    now,
-    group.idleThresholdMinutes,
-    group.protectTagKey,
-  );
+  const judged = drained ? { ...server, maintain_status: false } : server;
+  const { idleThresholdMinutes: threshold, protectTagKey } = group;
+  const assessed =
+    record.logoffSessionIds === undefined
+      ? assessMember(judged, sessions, now, threshold, protectTagKey)
+      : assessAfterLogoff(judged, sessions, record.logoffSessionIds, now, threshold, protectTagKey);
   const blocked = undoFor(assessed);
   if (blocked !== undefined) return undo(blocked.reason, blocked.detail, assessed);
   if (group.inService < group.minServersPerGroup) {

@@ -5,6 +5,7 @@ import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
+import type { LogoffText } from '../scaling/logoff.ts';
 import type { Decision, EvaluationLimits } from '../scaling/types.ts';
 import type { DrainStore } from './drain-store.ts';
 import type { GroupLease } from './group-lease.ts';
@@ -39,6 +40,7 @@ export interface PipelineServices {
     | 'batchDeleteServers'
     | 'getJob'
     | 'batchSetMaintenance'
+    | 'logoffSessions'
   >;
   ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
   /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
@@ -66,6 +68,11 @@ export interface PipelineSettings {
   deadlineAt?: number | undefined;
   /** DRAIN_SECONDS: 0 or unset acts at once, through the same re-check (docs/drain-lifecycle.md). */
   drainSeconds?: number;
+  /**
+   * LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS: what a drain sends when it logs off
+   * a removal's abandoned sessions; set whenever LOGOFF_DISCONNECTED_AFTER_MINUTES is.
+   */
+  logoff?: LogoffText | undefined;
 }
 
 /** A group's fetched data and its decision. */

@@ -2,7 +2,7 @@ import type { LogoffRequest } from '../huawei/aps-client.ts';
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
 import { assessMember } from './idle.ts';
 import { ENDED_SESSION_STATES } from './session-join.ts';
-import type { AssessedReason, Removal, SessionQueryFailure } from './types.ts';
+import type { AssessedReason, SessionQueryFailure } from './types.ts';
 
 // The two calls the removal lifecycle makes for a removal that carries
 // abandoned sessions (`Removal.logoffSessionIds`, README "Log-off of abandoned
@@ -16,11 +16,14 @@ export interface LogoffText {
 }
 
 /**
- * The `POST /session/logoff` request for one planned removal, or undefined
- * when it logs nothing off. The drain period must be at least
+ * The `POST /session/logoff` request for one planned removal (or its drain
+ * record), or undefined when it logs nothing off. The drain period must be at least
  * `delaySeconds` for the sessions to have ended by the re-check.
  */
-export function logoffRequestOf(removal: Removal, text: LogoffText): LogoffRequest | undefined {
+export function logoffRequestOf(
+  removal: { serverId: string; logoffSessionIds?: string[] | undefined },
+  text: LogoffText,
+): LogoffRequest | undefined {
   const ids = removal.logoffSessionIds;
   if (ids === undefined || ids.length === 0) return undefined;
   return {

@@ -171,6 +171,7 @@ export function asPipelineServices(
       batchDeleteServers: refuse('batchDeleteServers'),
       getJob: refuse('getJob'),
       batchSetMaintenance: refuse('batchSetMaintenance'),
+      logoffSessions: refuse('logoffSessions'),
     },
     ecs: {
       removeMember: refuse('removeMember'),

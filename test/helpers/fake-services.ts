@@ -1,4 +1,5 @@
 import { HuaweiApiError } from '../../lib/errors.ts';
+import type { LogoffRequest } from '../../lib/huawei/aps-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
 import type { PipelineServices, PipelineSettings } from '../../lib/removal/types.ts';
@@ -26,6 +27,8 @@ export function createFakeServices(fleet: {
   const calls: string[] = [];
   /** Every batch-maint call, in order. */
   const maintenance: { ids: string[]; on: boolean }[] = [];
+  /** Every log-off call's request, in order. */
+  const logoffs: LogoffRequest[] = [];
   const fail: Partial<Record<string, Error>> = {};
   const log = createMemoryLog();
   const check = (name: string) => {
@@ -81,6 +84,11 @@ export function createFakeServices(fleet: {
         }
         return { requestId: 'req-maint' };
       },
+      async logoffSessions(request) {
+        check('logoffSessions');
+        logoffs.push(request);
+        return { requestId: 'req-logoff' };
+      },
     },
     ecs: {
       async removeMember(groupId, instanceUuid) {
@@ -103,7 +111,7 @@ export function createFakeServices(fleet: {
     },
     log,
   };
-  return { services, log, calls, fail, servers, maintenance };
+  return { services, log, calls, fail, servers, maintenance, logoffs };
 }
 
 /** The ECS server group id the fake gives an APS group's members: never the APS id itself. */

@@ -390,8 +390,12 @@ describe('schedules and log-off settings', () => {
   it('turns log-off on only with LOGOFF_DISCONNECTED_AFTER_MINUTES', () => {
     expect(loadConfig({ ...BASE, LOGOFF_DELAY_SECONDS: '60' }).logoff).toBeUndefined();
     expect(
-      loadConfig({ ...BASE, LOGOFF_DISCONNECTED_AFTER_MINUTES: '120', LOGOFF_MESSAGE: 'bye' })
-        .logoff,
+      loadConfig({
+        ...BASE,
+        LOGOFF_DISCONNECTED_AFTER_MINUTES: '120',
+        LOGOFF_MESSAGE: 'bye',
+        DRAIN_SECONDS: '360',
+      }).logoff,
     ).toEqual({ disconnectedAfterMinutes: 120, message: 'bye', delaySeconds: 300 });
     expect(configError({ ...BASE, LOGOFF_DISCONNECTED_AFTER_MINUTES: '0' }).message).toContain(
       'LOGOFF_DISCONNECTED_AFTER_MINUTES',
@@ -399,5 +403,23 @@ describe('schedules and log-off settings', () => {
     expect(configError({ ...BASE, LOGOFF_DELAY_SECONDS: '3601' }).message).toContain(
       'LOGOFF_DELAY_SECONDS',
     );
+  });
+
+  it('needs a drain period covering the log-off delay and its margin', () => {
+    const on = { ...BASE, LOGOFF_DISCONNECTED_AFTER_MINUTES: '60', LOGOFF_DELAY_SECONDS: '300' };
+    for (const drain of ['359', '120', '0']) {
+      const message = configError({ ...on, DRAIN_SECONDS: drain }).message;
+      expect(message).toContain('DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + 60 (360)');
+      expect(message).toContain('LOGOFF_DISCONNECTED_AFTER_MINUTES');
+    }
+    expect(configError(on).message).toContain('DRAIN_SECONDS');
+    expect(loadConfig({ ...on, DRAIN_SECONDS: '360' }).drainSeconds).toBe(360);
+    expect(loadConfig({ ...on, LOGOFF_DELAY_SECONDS: '0', DRAIN_SECONDS: '60' }).logoff).toEqual(
+      expect.objectContaining({ delaySeconds: 0 }),
+    );
+    expect(loadConfig({ ...BASE, DRAIN_SECONDS: '0' }).logoff).toBeUndefined();
+    expect(
+      configError({ ...on, LOGOFF_DELAY_SECONDS: '900', DRAIN_SECONDS: '900' }).message,
+    ).toContain('LOGOFF_DELAY_SECONDS must be at most 840');
   });
 });

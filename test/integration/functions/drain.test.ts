@@ -125,6 +125,40 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     expect(inMaintenance()).toEqual(operatorMaintained);
   });
 
+  it('undoes a drain when a window that raises the floor starts before the re-check', async () => {
+    // The simulator's now is Thu 2026-01-01 12:00 UTC: the drain starts outside the
+    // window (floor 1); the re-check, 120 s later, falls inside it (floor 5).
+    const SCHEDULES = JSON.stringify({
+      lunch: {
+        timeZone: 'UTC',
+        windows: [
+          {
+            days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+            from: '12:01',
+            to: '13:00',
+            minServers: 5,
+          },
+        ],
+      },
+    });
+    const operatorMaintained = inMaintenance();
+    let maintainedDuringWait: string[] = [];
+    const report = await sweep({
+      env: { SCHEDULES, DEFAULT_SCHEDULE: 'lunch' },
+      onSleep: () => (maintainedDuringWait = inMaintenance()),
+    }).run();
+    expect(maintainedDuringWait.filter((id) => !operatorMaintained.includes(id)).sort()).toEqual(
+      CHOSEN,
+    );
+    const undone = removals(report).filter((r) => CHOSEN.includes(r.serverId));
+    expect(undone.map((r) => [r.serverId, r.outcome, r.undoReason]).sort()).toEqual(
+      CHOSEN.map((id) => [id, 'drain-undone', 'floor']),
+    );
+    for (const r of undone) expect(r.detail).toMatch(/in service, floor 5; maintenance lifted/);
+    expect(report.totals.outcomes.removed ?? 0).toBe(0);
+    expect(inMaintenance()).toEqual(operatorMaintained);
+  });
+
   it('a sweep killed after draining leaves servers the next sweep finishes', async () => {
     // Step 2 done, then the invocation dies: the wait throws.
     const killed = sweep({

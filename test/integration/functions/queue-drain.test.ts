@@ -1,24 +1,19 @@
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { createDrainStore } from '../../../lib/removal/drain-store.ts';
 import type { DynamoClientFactory } from '../../../lib/removal/dynamo.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
+import type { LocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { armDrainRace } from '../../../sim/maintenance.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import {
-  capturingLogger,
-  depsFor,
-  mutatingCalls,
-  startFrozenSimulator,
-} from '../../helpers/stack.ts';
+import { type DrainStack, useDrainStack } from '../../helpers/drain-stack.ts';
+import { capturingLogger, depsFor, mutatingCalls } from '../../helpers/stack.ts';
 
 // The queue path of the one removal lifecycle end to end: the simulator over
 // real HTTP, drain records and leases in a real local DynamoDB (dynalite),
@@ -51,27 +46,12 @@ async function closedPort(): Promise<number> {
 }
 
 describe('queue-only removals drain, re-check and remove through the one lifecycle', () => {
+  const stack = useDrainStack();
   let sim: Simulator;
   let dynamo: LocalDynamoDb;
-  const sqsMock = mockClient(SQSClient);
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await dynamo.close();
-    sqsMock.restore();
-  });
-  beforeEach(async () => {
-    sim = await startFrozenSimulator();
-    sqsMock.reset();
-    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: unknown[] }) => ({
-      Successful: input.Entries.map((_, i) => ({ Id: `m${i}` })),
-      Failed: [],
-    }));
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-message' });
-  });
-  afterEach(async () => {
-    await sim.close();
+  let sqsMock: DrainStack['sqs'];
+  beforeEach(() => {
+    ({ sim, dynamo, sqs: sqsMock } = stack);
   });
 
   function remediate(client: DynamoClientFactory, env: Record<string, string> = {}) {

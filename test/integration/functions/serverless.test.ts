@@ -424,6 +424,29 @@ describe('npm run validate', () => {
     expect(stdout).toBe('stage prod: ok\n');
   }, 130_000);
 
+  it('checks the log-off parameters against the drain period, naming the variables', async () => {
+    const logoff = (...more: string[]) =>
+      validate(
+        '--stage',
+        'prod',
+        '--param',
+        `huaweicloudProjectId=${PROJECT_ID}`,
+        '--param',
+        'logoffDisconnectedAfterMinutes=60',
+        ...more.flatMap((p) => ['--param', p]),
+      );
+    const error = await logoff().then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr).toContain(
+      'DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + 60 (360) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set',
+    );
+    const { stdout } = await logoff('drainSeconds=360', 'logoffMessage=Logged off in 5 minutes.');
+    expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
+
   it('passes a stage whose parameters fit', async () => {
     const { stdout } = await validate(
       '--stage',

@@ -34,6 +34,17 @@ describe('createDrainStore against a local DynamoDB', () => {
     expect(await store.getDrain('p1', 's-read')).toEqual(written);
   });
 
+  it('keeps the sessions a drain logs off as a list, and reads a record without them', async () => {
+    const written = await store.recordDrain(drain('s-logoff', { logoffSessionIds: ['x', 'y'] }));
+    expect(written.logoffSessionIds).toEqual(['x', 'y']);
+    expect(await store.getDrain('p1', 's-logoff')).toEqual(written);
+    const claimed = await store.claimDrain('p1', 's-logoff', 'sweep-a', 'sweep-b');
+    expect(claimed.logoffSessionIds).toEqual(['x', 'y']);
+    const plain = await store.recordDrain(drain('s-plain'));
+    expect(await store.getDrain('p1', 's-plain')).toEqual(plain);
+    expect(plain).not.toHaveProperty('logoffSessionIds');
+  });
+
   it('refuses a second record of the same server, whoever asks', async () => {
     await store.recordDrain(drain('s-twice'));
     const error = await store

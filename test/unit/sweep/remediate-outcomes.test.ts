@@ -56,6 +56,9 @@ function servicesFor(
       getServer: async (id) => world.servers.find((s) => s.id === id),
       batchDeleteServers: async () => ({ jobId: undefined, requestId: undefined }),
       getJob: async (id) => ({ id, status: 'SUCCESS' }),
+      logoffSessions: async () => {
+        throw new Error('these tests never log off');
+      },
       batchSetMaintenance: async () => {
         throw new Error('these tests never drain');
       },
