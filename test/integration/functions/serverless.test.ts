@@ -441,7 +441,7 @@ describe('npm run validate', () => {
     );
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain(
-      'DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + 60 (360) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set',
+      'DRAIN_SECONDS (--param drainSeconds): must be at least LOGOFF_DELAY_SECONDS + 60 (360) when LOGOFF_DISCONNECTED_AFTER_MINUTES is set',
     );
     const { stdout } = await logoff('drainSeconds=360', 'logoffMessage=Logged off in 5 minutes.');
     expect(stdout).toBe('stage prod: ok\n');
