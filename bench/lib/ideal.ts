@@ -36,6 +36,9 @@ export interface GroupNeeds {
 /** Servers per batch-maint and per batch-delete call (docs/huawei-api.md). */
 export const BATCH_SIZE = 20;
 
+/** The re-check's reads of one acting group: its record, its members, its sessions. */
+export const GROUP_RECHECK_READS = 3;
+
 export interface MinimumRequestsInput {
   groups: readonly GroupNeeds[];
   pageSize?: number;
@@ -46,12 +49,12 @@ export interface MinimumRequestsInput {
    */
   ecsGroups?: number;
   /**
-   * Drain on (DRAIN_SECONDS > 0): each group that acts is re-read once after
-   * the wait, and the drained servers go into maintenance 20 at a time
-   * (batch-maint takes any of the project's servers: ⌈n ÷ 20⌉ calls for
-   * them all); `lift`: maintenance is lifted again after removal
-   * (remove-member, where the server lives on outside the group), as many
-   * calls again.
+   * Drain on (DRAIN_SECONDS > 0): each group that acts is re-read after the
+   * wait (record, members, sessions), and the drained servers go into
+   * maintenance 20 at a time (batch-maint takes any of the project's
+   * servers: ⌈n ÷ 20⌉ calls for them all); `lift`: maintenance is lifted
+   * again after removal (remove-member, where the server lives on outside
+   * the group), ⌈n ÷ 20⌉ calls per group.
    */
   drain?: { lift: boolean };
 }
@@ -63,17 +66,27 @@ export interface MinimumRequests {
   groupPages: number;
   serverPages: number;
   sessionPages: number;
-  /** One GET per removed server, right before removing it (the design's safety re-read). */
+  /**
+   * One GET per server that reaches its removal, right before removing it (the
+   * design's safety re-read); a server eligibility refuses is never re-read.
+   */
   rereads: number;
   /** One remove_member per ECS group holding a removed instance (or one delete per server). */
   removes: number;
   /** Pages of the one ECS server-group listing (0 when nothing is removed). */
   ecsListPages: number;
-  /** Drain on: one re-read of each acting group after the wait. */
+  /**
+   * Drain on: the re-check of each acting group after the wait, on fresh data
+   * (docs/drain-lifecycle.md): the group's record (its policy unchanged),
+   * its members (the floor) and its sessions (none arrived): 3 per group.
+   */
   groupRereads: number;
   /** Drain on: batch-maint calls putting the project's drained servers into maintenance, ⌈n ÷ 20⌉. */
   maintenanceOn: number;
-  /** Drain on, remove-member: batch-maint calls lifting it after removal, ⌈n ÷ 20⌉. */
+  /**
+   * Drain on, remove-member: batch-maint calls lifting it after removal, made
+   * by each group's settling under its lease: Σ ⌈n ÷ 20⌉ per group.
+   */
   maintenanceLift: number;
   total: number;
   /** The most pages one group's listings need (servers and sessions run side by side). */
@@ -96,14 +109,18 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let maxGroupListingPages = 0;
   let maxGroupRemovals = 0;
   let removals = 0;
+  let rereads = 0;
   let removes = 0;
   let groupRereads = 0;
   let drainedServers = 0;
+  let maintenanceLift = 0;
   for (const group of input.groups) {
     const drained = group.drained ?? group.removals;
+    rereads += drained;
     if (input.drain !== undefined && drained > 0) {
-      groupRereads += 1;
+      groupRereads += GROUP_RECHECK_READS;
       drainedServers += drained;
+      if (input.drain.lift) maintenanceLift += Math.ceil(drained / BATCH_SIZE);
     }
     const servers = group.servers === null ? 0 : pagesFor(group.servers, pageSize);
     const sessions = group.sessions === null ? 0 : pagesFor(group.sessions, pageSize);
@@ -117,12 +134,11 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   const ecsListPages =
     input.ecsGroups === undefined || removals === 0 ? 0 : pagesFor(input.ecsGroups, ECS_PAGE_SIZE);
   const maintenanceOn = Math.ceil(drainedServers / BATCH_SIZE);
-  const maintenanceLift = input.drain?.lift ? maintenanceOn : 0;
   return {
     groupPages,
     serverPages,
     sessionPages,
-    rereads: removals,
+    rereads,
     removes,
     ecsListPages,
     groupRereads,
@@ -132,7 +148,7 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
       groupPages +
       serverPages +
       sessionPages +
-      removals +
+      rereads +
       removes +
       ecsListPages +
       groupRereads +

@@ -95,7 +95,7 @@ describe('minimumSweepRequests', () => {
     expect(minimumSweepRequests({ groups, ecsGroups: 0 }).ecsListPages).toBe(1);
   });
 
-  it('with a drain: a re-read per acting group, ⌈n ÷ 20⌉ maintenance calls for the project, as many lifts when asked', () => {
+  it('with a drain: the re-check reads each acting group 3 times, ⌈n ÷ 20⌉ maintenance calls for the project, lifts per group when asked', () => {
     const groups = [
       { servers: 30, sessions: 0, removals: 25, removeCalls: 25, drained: 21 },
       { servers: 10, sessions: 0, removals: 2, removeCalls: 0, drained: 0 },
@@ -103,11 +103,18 @@ describe('minimumSweepRequests', () => {
       { servers: 10, sessions: 0, removals: 0 },
     ];
     const lifted = minimumSweepRequests({ groups, drain: { lift: true } });
-    // 24 drained servers in two groups: 2 calls each way, not 2 + 1.
-    expect(lifted).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 2 });
-    expect(lifted.total).toBe(1 + 4 + 4 + 30 + 28 + 2 + 2 + 2);
+    // 24 drained servers in two groups: 2 calls for the project into maintenance,
+    // lifted per group as each group settles (⌈21 ÷ 20⌉ + ⌈3 ÷ 20⌉ = 3); only the
+    // 24 servers that reach a removal are re-read (the 2 refused ones are not).
+    expect(lifted).toMatchObject({
+      rereads: 24,
+      groupRereads: 6,
+      maintenanceOn: 2,
+      maintenanceLift: 3,
+    });
+    expect(lifted.total).toBe(1 + 4 + 4 + 24 + 28 + 6 + 2 + 3);
     const released = minimumSweepRequests({ groups, drain: { lift: false } });
-    expect(released).toMatchObject({ groupRereads: 2, maintenanceOn: 2, maintenanceLift: 0 });
+    expect(released).toMatchObject({ groupRereads: 6, maintenanceOn: 2, maintenanceLift: 0 });
     expect(minimumSweepRequests({ groups }).maintenanceOn).toBe(0);
   });
 
