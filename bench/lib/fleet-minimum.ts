@@ -21,6 +21,12 @@ export interface FleetExpectation {
   removals: number;
   /** Of those, the ones whose instance is in no ECS server group (`not-in-ecs-group`). */
   notInEcsGroup: number;
+  /**
+   * Of those, the ones the remover refuses in this mode, before any call
+   * (README.md "What each mode does"): in no ECS group (`remove-member`), or
+   * neither pay-per-use nor spot (`release`: `prepaid`, `unknown-charging-mode`).
+   */
+  refused: number;
   /** Groups skipped on their own record (no listing needed) and groups over the threshold. */
   skippedOnRecord: number;
   scaleOut: number;
@@ -41,6 +47,9 @@ export interface FleetExpectationOptions {
 
 type Group = Fleet['groups'][number];
 type Server = Fleet['servers'][number];
+
+/** Charging modes `release` deletes: pay-per-use ("0") and spot ("2"). */
+const RELEASABLE: ReadonlySet<string> = new Set(['0', '2']);
 type Session = NonNullable<Fleet['sessions']>[number];
 
 const HOUR_MS = 3_600_000;
@@ -158,6 +167,8 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
   let skippedOnRecord = 0;
   let scaleOut = 0;
   let notInEcsGroup = 0;
+  let refused = 0;
+  const release = options.removalMode === 'release';
   for (const group of fleet.groups) {
     const policy = policyOf(group, protectTagKey);
     if (policy === undefined) {
@@ -188,19 +199,22 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
       threshold === undefined ||
       (left > 0 ? 100 * used < threshold * left * perServer : used === 0);
     while (k > 0 && !below(n - k)) k--;
-    const held = idle.slice(0, k).map((x) => ecs.of.get(x.s.instance_id) ?? 0);
-    // A server whose instance is in no ECS group is refused in either mode (README.md).
+    const chosen = idle.slice(0, k).map((x) => x.s);
+    const held = chosen.map((s) => ecs.of.get(s.instance_id) ?? 0);
     const inEcs = held.filter((n) => n > 0).length;
     notInEcsGroup += k - inEcs;
+    // Release refuses by charging mode, remove-member a server in no ECS group (README.md).
+    const releasable = chosen.filter((s) => RELEASABLE.has(s.metadata?.charging_mode ?? '')).length;
+    const acted = release ? releasable : inEcs;
+    refused += k - acted;
     groups.push({
       servers: list.length,
       sessions: windowed.get(group.id) ?? 0,
       removals: k,
-      removeCalls:
-        options.removalMode === 'release'
-          ? Math.ceil(inEcs / BATCH_SIZE)
-          : held.reduce((sum, n) => sum + n, 0),
-      drained: inEcs,
+      removeCalls: release
+        ? Math.ceil(releasable / BATCH_SIZE)
+        : held.reduce((sum, n) => sum + n, 0),
+      drained: acted,
     });
   }
   const planned = groups.reduce((sum, g) => sum + g.removals, 0);
@@ -208,11 +222,11 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
   const needs = acts
     ? groups
     : groups.map((g) => ({ ...g, removals: 0, removeCalls: 0, drained: 0 }));
-  const release = options.removalMode === 'release';
   return {
     groups: needs,
     removals: acts ? planned : 0,
     notInEcsGroup: acts ? notInEcsGroup : 0,
+    refused: acts ? refused : 0,
     skippedOnRecord,
     scaleOut,
     minimum: minimumSweepRequests({
