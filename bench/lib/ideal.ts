@@ -67,8 +67,8 @@ export interface MinimumRequests {
   serverPages: number;
   sessionPages: number;
   /**
-   * One GET per server that reaches its removal, right before removing it (the
-   * design's safety re-read); a server eligibility refuses is never re-read.
+   * One GET per planned server right before removing it (the design's safety
+   * re-read); with a drain, a server eligibility refuses is never re-read.
    */
   rereads: number;
   /** One remove_member per ECS group holding a removed instance (or one delete per server). */
@@ -116,7 +116,9 @@ export function minimumSweepRequests(input: MinimumRequestsInput): MinimumReques
   let maintenanceLift = 0;
   for (const group of input.groups) {
     const drained = group.drained ?? group.removals;
-    rereads += drained;
+    // With a drain, eligibility refuses a server before it is drained or read
+    // again; without one, every planned server is re-read before the remover answers.
+    rereads += input.drain !== undefined ? drained : group.removals;
     if (input.drain !== undefined && drained > 0) {
       groupRereads += GROUP_RECHECK_READS;
       drainedServers += drained;
