@@ -1,4 +1,10 @@
 import * as z from 'zod';
+import {
+  type CredentialSource,
+  type Credentials,
+  credentialSourceOf,
+  keyPairProblems,
+} from './config-key-pair.ts';
 import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
 import { ConfigError } from './errors.ts';
 import {
@@ -129,25 +135,6 @@ const EnvSchema = z.object({
   LOGOFF_DELAY_SECONDS: integer(300, 0, 3_600),
 });
 
-const KEY_PAIR_SOURCES =
-  'or read the key pair at run time with HUAWEICLOUD_SDK_SK_PARAMETER (SSM) or HUAWEICLOUD_SDK_SECRET_ID (Secrets Manager)';
-
-/** The key pair comes from exactly one place: a secret, SSM parameters, or plain variables. */
-function keyPairProblems(present: Record<string, string>): string[] {
-  if (present.HUAWEICLOUD_SDK_SECRET_ID !== undefined) return [];
-  if (present.HUAWEICLOUD_SDK_SK_PARAMETER !== undefined) {
-    return present.HUAWEICLOUD_SDK_AK_PARAMETER === undefined &&
-      present.HUAWEICLOUD_SDK_AK === undefined
-      ? [
-          'HUAWEICLOUD_SDK_AK_PARAMETER: is required with HUAWEICLOUD_SDK_SK_PARAMETER (or set HUAWEICLOUD_SDK_AK)',
-        ]
-      : [];
-  }
-  return ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK']
-    .filter((name) => present[name] === undefined)
-    .map((name) => `${name}: is required, ${KEY_PAIR_SOURCES}`);
-}
-
 /** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
 function drainProblems(drainSeconds: number, present: Record<string, string>): string[] {
   return drainSeconds > 0 && present.DRAIN_TABLE_NAME === undefined
@@ -158,30 +145,9 @@ function drainProblems(drainSeconds: number, present: Record<string, string>): s
 /** The environment variables the functions read; `npm run validate` checks a stage against them. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
+export type { CredentialSource, Credentials } from './config-key-pair.ts';
 export type RemovalMode = 'remove-member' | 'release';
 export type SweepMode = 'inline' | 'fanout';
-
-export interface Credentials {
-  ak: string;
-  sk: string;
-  securityToken?: string | undefined;
-}
-
-/**
- * Where the Huawei key pair comes from: plain variables (the `local` stage and
- * the simulator), SSM Parameter Store (SecureString, decrypted) or a Secrets
- * Manager secret holding `{"ak": "…", "sk": "…"}`. Only names are held here.
- */
-export type CredentialSource =
-  | { kind: 'env'; credentials: Credentials }
-  | {
-      kind: 'ssm';
-      /** The AK as a plain variable, or the name of the parameter holding it. */
-      ak: { value: string } | { parameter: string };
-      skParameter: string;
-      securityToken?: string | undefined;
-    }
-  | { kind: 'secrets-manager'; secretId: string };
 
 /** Everything but the key pair itself: parsed once per cold start. */
 export interface Settings {
@@ -256,29 +222,6 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], present: Record<string,
       return `${name === 'SCHEDULES' ? formatPath(issue.path) : name}: ${message}`;
     })
     .join('; ');
-}
-
-/** The source of the key pair; EnvSchema has checked that one is complete. */
-function credentialSourceOf(e: z.infer<typeof EnvSchema>): CredentialSource {
-  const token = e.HUAWEICLOUD_SDK_SECURITY_TOKEN;
-  if (e.HUAWEICLOUD_SDK_SECRET_ID !== undefined) {
-    return { kind: 'secrets-manager', secretId: e.HUAWEICLOUD_SDK_SECRET_ID };
-  }
-  if (e.HUAWEICLOUD_SDK_SK_PARAMETER !== undefined) {
-    const ak =
-      e.HUAWEICLOUD_SDK_AK_PARAMETER !== undefined
-        ? { parameter: e.HUAWEICLOUD_SDK_AK_PARAMETER }
-        : { value: e.HUAWEICLOUD_SDK_AK ?? '' };
-    return { kind: 'ssm', ak, skParameter: e.HUAWEICLOUD_SDK_SK_PARAMETER, securityToken: token };
-  }
-  return {
-    kind: 'env',
-    credentials: {
-      ak: e.HUAWEICLOUD_SDK_AK ?? '',
-      sk: e.HUAWEICLOUD_SDK_SK ?? '',
-      securityToken: token,
-    },
-  };
 }
 
 /**
