@@ -269,7 +269,7 @@ async function coldStartBenches(): Promise<BenchLine[]> {
     lines.push(
       line({
         name: `cold start: ${name} bundle ÷ the official SDK in the same shell, bundled alike`,
-        inputs: `both bundled by esbuild as serverless.yml (bundle, minify, node22, cjs, @aws-sdk/* external); theirs = bench/lib/sdk-shell.ts (the same middy + Powertools shell around @huaweicloud/huaweicloud-sdk-core + -ecs); require() timed inside a fresh node, median of ${ours.runs}, alternating; on the invocation that pays it, the SQS client's first use (require @aws-sdk/client-sqs + new SQSClient) is added to both sides`,
+        inputs: `both bundled by esbuild as serverless.yml (bundle, minify, node24, cjs, @aws-sdk/* external); theirs = bench/lib/sdk-shell.ts (the same middy + Powertools shell around @huaweicloud/huaweicloud-sdk-core + -ecs); require() timed inside a fresh node, median of ${ours.runs}, alternating; on the invocation that pays it, the SQS client's first use (require @aws-sdk/client-sqs + new SQSClient) is added to both sides`,
         value: round(ratio),
         unit: 'ratio',
         shown: `${fmt(ratio, 2)} ((${fmt(ours.loadMs, 1)} + ${fmt(ours.sqsMs, 1)} SQS) ms vs (${fmt(theirs.loadMs, 1)} + ${fmt(theirs.sqsMs, 1)} SQS) ms; load alone ${fmt(ours.loadMs / theirs.loadMs, 2)}; bundle ${fmt(b.bytes / KB)} KB vs ${fmt(r.sdk.bytes / KB)} KB; process wall ${fmt(ours.wallMs)} vs ${fmt(theirs.wallMs)} ms, empty node ${fmt(r.emptyNode.wallMs)} ms)`,

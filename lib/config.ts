@@ -78,7 +78,8 @@ const parameterName = z
 export const DEFAULT_LOGOFF_MESSAGE =
   'This disconnected session is being logged off to release its idle server. Save your work if you reconnect.';
 
-const EnvSchema = z.object({
+/** The functions' environment, one entry per variable (lib/config-parameters.ts derives the stage parameters). */
+export const EnvSchema = z.object({
   HUAWEICLOUD_SDK_AK: nonEmpty.optional(),
   HUAWEICLOUD_SDK_SK: nonEmpty.optional(),
   HUAWEICLOUD_SDK_AK_PARAMETER: parameterName.optional(),
@@ -210,18 +211,17 @@ export interface Config extends Settings {
   credentials: Credentials;
 }
 
-function problemsOf(issues: readonly z.core.$ZodIssue[], present: Record<string, string>): string {
-  return issues
-    .map((issue) => {
-      const name = String(issue.path[0] ?? '(environment)');
-      const message =
-        issue.code === 'invalid_type' && present[name] === undefined
-          ? 'is required'
-          : issue.message;
-      // A JSON variable's issues name the path inside it: SCHEDULES.x.windows[0].from.
-      return `${name === 'SCHEDULES' ? formatPath(issue.path) : name}: ${message}`;
-    })
-    .join('; ');
+function problemsOf(
+  issues: readonly z.core.$ZodIssue[],
+  present: Record<string, string>,
+): string[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const message =
+      issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
+    // A JSON variable's issues name the path inside it: SCHEDULES.x.windows[0].from.
+    return `${name === 'SCHEDULES' ? formatPath(issue.path) : name}: ${message}`;
+  });
 }
 
 /**
@@ -246,12 +246,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const problems = [
     ...keyPairProblems(present),
     ...drainProblems(parsed.success ? parsed.data.DRAIN_SECONDS : 0, present),
-    ...(parsed.success ? [] : [problemsOf(parsed.error.issues, present)]),
+    ...(parsed.success ? [] : problemsOf(parsed.error.issues, present)),
     ...(schedules !== undefined && !schedules.ok ? schedules.problems : []),
     ...(parsed.success ? logoffDrainProblems(parsed.data) : []),
   ];
   if (!parsed.success || problems.length > 0 || schedules?.ok !== true) {
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
   const logoffMinutes = e.LOGOFF_DISCONNECTED_AFTER_MINUTES;

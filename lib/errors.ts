@@ -193,6 +193,13 @@ export class IncompleteListingError extends AutoscalerError {
 /** An environment variable is missing or invalid; the message names it. */
 export class ConfigError extends AutoscalerError {
   override readonly name = 'ConfigError';
+  /** Each problem on its own, `NAME: what is wrong` (the message joins them). */
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
 /** A queue message or event that can never be processed; it is not retried. */

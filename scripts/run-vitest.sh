@@ -4,7 +4,7 @@
 # any failure, and when no test ran at all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export NO_COLOR=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+export NO_COLOR=1
 mkdir -p .reports
 report=$(mktemp .reports/vitest-XXXXXX.json)
 status=0

@@ -1,25 +1,44 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { type PrintedService, paramsOfVariables, problemsOfStage } from './lib/stage-validation.ts';
+import {
+  type PrintedService,
+  paramsOfVariables,
+  problemsOfArguments,
+  problemsOfStage,
+  stagesOf,
+} from './lib/stage-validation.ts';
 
 // `npm run validate [-- --stage S ...] [--param name=value ...]`: resolves each
 // stage with `osls print` (offline) and checks it with the functions' own
 // schema, so a bad parameter fails here rather than in AWS. Without --stage it
-// checks every stage named under `params:` in serverless.yml (or `dev`).
+// checks every stage named under `params:` in serverless.yml. Every problem is
+// one line on stderr; the exit code is 1 when there is any.
 
 const run = promisify(execFile);
 const repo = new URL('../', import.meta.url).pathname;
 const USAGE = `usage: npm run validate -- [--stage S ...] [--param name=value ...]
 Checks each stage's resolved configuration with the functions' own schema, offline.
 A deployed stage needs at least --param huaweicloudProjectId=<your Huawei Cloud project id>;
-every parameter and its default is under params: in serverless.yml.`;
+every parameter and its default is in docs/configuration.md.`;
 
-async function print(stage: string, values: string[]): Promise<PrintedService> {
+/** The resolved stage, or the one line osls printed after `Error:` when it could not resolve it. */
+async function print(stage: string, values: string[]): Promise<PrintedService | string> {
   const args = ['osls', 'print', '--format', 'json', '--stage', stage];
   for (const value of values) args.push('--param', value);
-  const { stdout } = await run('npx', args, { cwd: repo, timeout: 120_000, maxBuffer: 32 << 20 });
-  return JSON.parse(stdout) as PrintedService;
+  try {
+    const { stdout } = await run('npx', args, {
+      cwd: repo,
+      timeout: 120_000,
+      maxBuffer: 32 << 20,
+    });
+    return JSON.parse(stdout) as PrintedService;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    const lines = stderr.split('\n').map((line) => line.trim());
+    const cause = lines.slice(lines.indexOf('Error:') + 1).find((line) => line !== '');
+    return `osls print failed: ${cause ?? (error as Error).message.split('\n')[0]}`;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -37,16 +56,20 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (argv.length === 0) console.error(`${USAGE}\nNo --stage given: checking every stage.\n`);
-  const params = paramsOfVariables(readFileSync(`${repo}serverless.yml`, 'utf8'));
-  if (stages.length === 0) {
-    const declared = Object.keys((await print('dev', values)).params ?? {}).filter(
-      (stage) => stage !== 'default',
-    );
-    stages.push(...(declared.length > 0 ? declared : ['dev']));
+  const yml = readFileSync(`${repo}serverless.yml`, 'utf8');
+  const declared = stagesOf(yml);
+  const argumentProblems = problemsOfArguments(values, yml);
+  if (argumentProblems.length > 0) {
+    for (const problem of argumentProblems) console.error(problem);
+    return 1;
   }
+  const params = paramsOfVariables(yml);
   let failed = 0;
-  for (const stage of stages) {
-    const problems = problemsOfStage(await print(stage, values), params);
+  for (const stage of stages.length > 0 ? stages : declared) {
+    const printed = declared.includes(stage)
+      ? await print(stage, values)
+      : `unknown stage (serverless.yml params: names ${declared.join(', ')}; add a block there to create one)`;
+    const problems = typeof printed === 'string' ? [printed] : problemsOfStage(printed, params);
     if (problems.length === 0) console.log(`stage ${stage}: ok`);
     else {
       failed++;
@@ -56,4 +79,11 @@ async function main(argv: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(
+    `validate: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+  );
+  process.exitCode = 1;
+}

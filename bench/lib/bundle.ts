@@ -24,7 +24,7 @@ export function scratchDir(
 
 /**
  * Bundles entry points exactly as serverless.yml's `custom.esbuild` does
- * (bundle, minify, no source map, platform node, target node22, format cjs,
+ * (bundle, minify, no source map, platform node, target node24, format cjs,
  * `.cjs` files, `@aws-sdk/*` external) into `outdir`. Returns each output's
  * path and size in bytes, keyed by the entry's base name.
  */
@@ -43,7 +43,7 @@ export async function buildLikeServerless(
     minify: true,
     sourcemap: false,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'cjs',
     outdir,
     outExtension: { '.js': '.cjs' },

@@ -86,7 +86,6 @@ function forkWorker(options: FanoutWorkerOptions): { child: ChildProcess; ready:
     env: {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

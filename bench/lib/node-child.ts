@@ -35,7 +35,6 @@ export function runNodeChild<T>(
       cwd: options.cwd,
       env: {
         PATH: process.env['PATH'] ?? '',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -114,7 +114,6 @@ export function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
         ...options.env,

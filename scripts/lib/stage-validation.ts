@@ -4,7 +4,7 @@ import { ConfigError } from '../../lib/errors.ts';
 
 /** The parts of `osls print --format json` a stage check reads. */
 export interface PrintedService {
-  params?: Record<string, Record<string, unknown>>;
+  params?: Record<string, Record<string, unknown> | null>;
   provider: { environment?: Record<string, unknown> };
   resources?: {
     Resources?: Record<string, { Properties?: Record<string, unknown> }>;
@@ -64,12 +64,14 @@ export function problemsOfStage(
     loadSettings(environmentOf(printed));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    problems.push(
-      error.message.replace(/\b([A-Z][A-Z0-9_]+): /g, (all, name: string) => {
-        const param = params.get(name);
-        return param === undefined ? all : `${name} (--param ${param}): `;
-      }),
-    );
+    for (const problem of error.problems) {
+      problems.push(
+        problem.replace(/^([A-Z][A-Z0-9_]+)(?=: )/, (name: string) => {
+          const param = params.get(name);
+          return param === undefined ? name : `${name} (--param ${param})`;
+        }),
+      );
+    }
   }
   const rules = printed.resources?.Resources?.ReportBucket?.Properties?.LifecycleConfiguration as
     | { Rules?: { ExpirationInDays?: unknown }[] }
@@ -79,4 +81,43 @@ export function problemsOfStage(
     problems.push('reportRetentionDays: expected a whole number of days from 1 to 3650');
   }
   return problems;
+}
+
+/** The `params:` block of serverless.yml: each stage's (or `default`'s) parameter names. */
+function paramsBlock(serverlessYml: string): Map<string, string[]> {
+  const block = /^params:\n((?:(?: {2}.*)?\n)*)/m.exec(serverlessYml)?.[1] ?? '';
+  const stages = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of block.split('\n')) {
+    const stage = /^ {2}([\w-]+):/.exec(line)?.[1];
+    const param = /^ {4}(\w+):/.exec(line)?.[1];
+    if (stage !== undefined) {
+      current = [];
+      stages.set(stage, current);
+    } else if (param !== undefined) current.push(param);
+  }
+  return stages;
+}
+
+/** The stages serverless.yml declares under `params:` (all but `default`), in order. */
+export function stagesOf(serverlessYml: string): string[] {
+  return [...paramsBlock(serverlessYml).keys()].filter((stage) => stage !== 'default');
+}
+
+/**
+ * Problems with `--param name=value` arguments before anything is resolved,
+ * one line each: a name serverless.yml does not declare, or an empty value
+ * (a shell variable such as `$PROJECT` that was not set).
+ */
+export function problemsOfArguments(values: readonly string[], serverlessYml: string): string[] {
+  const known = new Set(paramsBlock(serverlessYml).get('default') ?? []);
+  return values.flatMap((value) => {
+    const [name = '', ...rest] = value.split('=');
+    if (!known.has(name)) {
+      return [`--param ${name}: unknown parameter (docs/configuration.md lists every one)`];
+    }
+    return rest.join('=').trim() === ''
+      ? [`--param ${name}: empty value (is the shell variable you passed set?)`]
+      : [];
+  });
 }

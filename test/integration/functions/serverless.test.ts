@@ -85,11 +85,11 @@ describe('serverless.yml packaged for a deployed stage', () => {
   }, 150_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs both functions on nodejs22.x', () => {
+  it('runs both functions on nodejs24.x, the Node major of development and the tests', () => {
     const sweep = resource('AWS::Lambda::Function', 'SweepLambdaFunction');
     const remediate = resource('AWS::Lambda::Function', 'RemediateLambdaFunction');
-    expect(sweep.Runtime).toBe('nodejs22.x');
-    expect(remediate.Runtime).toBe('nodejs22.x');
+    expect(sweep.Runtime).toBe('nodejs24.x');
+    expect(remediate.Runtime).toBe('nodejs24.x');
     expect(sweep.Handler).toBe('functions/sweep.handler');
     expect(remediate.Handler).toBe('functions/remediate.handler');
   });
