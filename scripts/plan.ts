@@ -68,9 +68,14 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   const onSim = args.sim || !hasKey(env);
   const sim = onSim ? await startSim(args) : undefined;
   try {
-    // Plan mode never drains (nothing is acted on): no drain table is needed.
+    // Checked exactly as the functions check it (the drain and log-off
+    // settings included), then run with no drain: plan mode acts on nothing,
+    // so it needs no drain table (a placeholder name stands in for the stack's).
     const source = sim === undefined ? env : simEnv(env, sim);
-    const config: Config = loadConfig({ ...source, DRAIN_SECONDS: '0' });
+    const config: Config = {
+      ...loadConfig({ DRAIN_TABLE_NAME: 'plan-mode-no-drain', ...source }),
+      drainSeconds: 0,
+    };
     const header = headerLine(args, config, sim);
     const progress = progressReporter(process.stderr);
     const result = await runPlan({
@@ -99,6 +104,12 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     console.log(header);
     if (args.at !== undefined) {
       console.log(`evaluated at ${new Date(args.at).toISOString()} on the data fetched now`);
+      const hours = (Date.now() - args.at) / 3_600_000;
+      if (hours > 0) {
+        console.log(
+          `note: --at is ${hours.toFixed(1)} hours in the past: sessions and activity after it count as not yet happened, so servers used since then read recently-used`,
+        );
+      }
     }
     console.log(table(decisionRows(report.groups)));
     console.log(summaryLine(report));

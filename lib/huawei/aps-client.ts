@@ -90,8 +90,6 @@ export interface ApsClient {
   listSessions(query: SessionQuery): Promise<SessionInfo[]>;
   /** One server, or undefined once it is gone (404). */
   getServer(id: string): Promise<AppServer | undefined>;
-  /** Deletes (releases) a server; the API also answers 200 for a missing one. */
-  deleteServer(id: string): Promise<{ jobId: string | undefined; requestId: string | undefined }>;
   /**
    * Releases 1–{@link BATCH_LIMIT} pay-per-use servers in one call
    * (`POST …/app-servers/actions/batch-delete`); follow the job with getJob.
@@ -250,16 +248,6 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         acceptStatuses: [404],
       });
       return status === 404 ? undefined : data;
-    },
-
-    async deleteServer(id) {
-      const { data, requestId } = await http.request({
-        method: 'DELETE',
-        baseUrl: endpoint,
-        path: `${project}/app-servers/${pathSegment(id)}`,
-        schema: JobResponseSchema.optional(),
-      });
-      return { jobId: data?.job_id, requestId };
     },
 
     async batchDeleteServers(ids) {

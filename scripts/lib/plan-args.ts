@@ -21,7 +21,8 @@ simulator with --sim, the default when no key is set.
   --prices FILE      {"currency":"EUR","perServerHour":{"<product_id>":0.21},"default":0.2}
   --out DIR          where plan.json and plan.html go (default .reports/plan/)
   --at INSTANT       evaluate the data fetched now as at another instant, with
-                     its offset (2026-12-07T09:00+08:00): checks a schedule's windows`;
+                     its offset: 2026-12-07T09:00+08:00, or "Mon 09:00+08:00" for
+                     the next Monday 09:00 at that offset: checks a schedule's windows`;
 
 /** A bad command line: the message names the option. */
 export class PlanUsageError extends Error {
@@ -40,15 +41,43 @@ export interface PlanArgs {
   at?: number | undefined;
 }
 
-/** `--at`: an ISO 8601 instant with its offset (Z or ±HH:MM); a local time alone is ambiguous. */
-function parseAt(text: string): number {
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const DAY_MS = 86_400_000;
+
+/** `Mon 09:00+08:00`: the first such wall-clock instant at that offset after `nowMs`; else undefined. */
+function nextWeekday(text: string, nowMs: number): number | undefined {
+  const m = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (\d{2}):(\d{2})(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (m === null) return undefined;
+  const offsetMs = (m[4] === '-' ? -1 : 1) * (Number(m[5] ?? 0) * 60 + Number(m[6] ?? 0)) * 60_000;
+  const wall = new Date(nowMs + offsetMs);
+  const days = (WEEKDAYS.indexOf(m[1] as string) - wall.getUTCDay() + 7) % 7;
+  const at =
+    Date.UTC(
+      wall.getUTCFullYear(),
+      wall.getUTCMonth(),
+      wall.getUTCDate(),
+      Number(m[2]),
+      Number(m[3]),
+    ) -
+    offsetMs +
+    days * DAY_MS;
+  return at > nowMs ? at : at + 7 * DAY_MS;
+}
+
+/**
+ * `--at`: an ISO 8601 instant with its offset (Z or ±HH:MM), or a weekday,
+ * time and offset (`Mon 09:00+08:00`, the next one); a local time alone is ambiguous.
+ */
+function parseAt(text: string, nowMs: number): number {
+  const next = nextWeekday(text, nowMs);
+  if (next !== undefined) return next;
   const at = Date.parse(text);
   if (
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
     Number.isNaN(at)
   ) {
     throw new PlanUsageError(
-      `--at must be an instant with its offset, e.g. 2026-12-07T09:00+08:00; got ${text}`,
+      `--at must be an instant with its offset, e.g. 2026-12-07T09:00+08:00 or "Mon 09:00+08:00"; got ${text}`,
     );
   }
   return at;
@@ -69,7 +98,7 @@ function readPrices(path: string): PriceTable {
 }
 
 /** Parses `npm run plan`'s arguments; throws PlanUsageError naming the bad option. */
-export function parsePlanArgs(argv: readonly string[]): PlanArgs {
+export function parsePlanArgs(argv: readonly string[], nowMs = Date.now()): PlanArgs {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(argv).values;
@@ -104,7 +133,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
     whatIf,
     prices: values.prices === undefined ? undefined : readPrices(values.prices),
     out: values.out ?? '.reports/plan/',
-    at: values.at === undefined ? undefined : parseAt(values.at),
+    at: values.at === undefined ? undefined : parseAt(values.at, nowMs),
   };
 }
 

@@ -169,6 +169,12 @@ describe('npm run plan --at', () => {
     expect(html).toContain('floor 4 from schedule office window Mon-Fri 08:00-19:00');
   }, 60_000);
 
+  it('says so when --at is in the past', async () => {
+    const { code, stdout } = await plan(['--sim', '--at', '2026-01-05T09:00+08:00'], cleanEnv());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^note: --at is [\d.]+ hours in the past: /m);
+  }, 60_000);
+
   it('refuses an instant without its offset, naming --at', async () => {
     const { code, stderr } = await plan(['--sim', '--at', '2026-12-07T09:00'], cleanEnv());
     expect(code).toBe(2);
@@ -248,4 +254,33 @@ describe('npm run plan with a refused key or project', () => {
     );
     expect(mutatingCalls(sim)).toEqual([]);
   }, 90_000);
+});
+
+describe('npm run plan with every setting a deployed stage can have', () => {
+  it('runs with log-off on and a drain long enough for it, as the functions would', async () => {
+    const { code, stdout } = await plan(
+      ['--sim'],
+      cleanEnv({ LOGOFF_DISCONNECTED_AFTER_MINUTES: '60', DRAIN_SECONDS: '900' }),
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('nothing was changed');
+  }, 60_000);
+
+  it.each([
+    [{ DRAIN_SECONDS: 'abc' }, 'DRAIN_SECONDS: '],
+    [{ DRAIN_SECONDS: '-1' }, 'DRAIN_SECONDS: '],
+    [
+      { LOGOFF_DISCONNECTED_AFTER_MINUTES: '60' },
+      'DRAIN_SECONDS: must be at least LOGOFF_DELAY_SECONDS + 60 (360)',
+    ],
+    [{ MIN_SERVERS_PER_GROUP: 'two' }, 'MIN_SERVERS_PER_GROUP: expected a whole number'],
+  ])(
+    'refuses %o as the functions do, naming the variable',
+    async (env, message) => {
+      const { code, stderr } = await plan(['--sim'], cleanEnv(env));
+      expect(code).toBe(2);
+      expect(stderr).toContain(`plan: invalid configuration: ${message}`);
+    },
+    60_000,
+  );
 });

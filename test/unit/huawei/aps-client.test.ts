@@ -246,26 +246,6 @@ describe('getServer', () => {
   });
 });
 
-describe('deleteServer', () => {
-  it('deletes and returns the job and request ids', async () => {
-    server.handle(() => ({ json: { job_id: 'job-1' }, headers: { 'X-Request-Id': 'r-1' } }));
-    expect(await aps.deleteServer('srv-1')).toEqual({ jobId: 'job-1', requestId: 'r-1' });
-    expect(server.requests[0]?.method).toBe('DELETE');
-    expect(server.requests[0]?.path).toBe(`/v1/${PROJECT}/app-servers/srv-1`);
-    expect(server.requests[0]?.body).toBe('');
-  });
-
-  it('accepts an empty body', async () => {
-    server.handle(() => ({ status: 200 }));
-    expect(await aps.deleteServer('srv-1')).toEqual({ jobId: undefined, requestId: undefined });
-  });
-
-  it('throws on 409 (server busy)', async () => {
-    server.handle(() => ({ status: 409, json: { error_code: 'WKS.409', error_msg: 'busy' } }));
-    await expect(aps.deleteServer('srv-1')).rejects.toBeInstanceOf(HuaweiApiError);
-  });
-});
-
 describe('listServerGroups scope', () => {
   it('sends enterprise_project_id only when given', async () => {
     server.handle(paged([group(1)]));

@@ -30,6 +30,17 @@ describe('npm run plan arguments', () => {
     expect(parsePlanArgs([]).sim).toBe(false);
   });
 
+  it.each([
+    // 2026-12-07 is a Monday; 01:00Z is 09:00 in Shanghai.
+    ['2026-12-06T12:00:00Z', '2026-12-07T01:00:00.000Z'],
+    ['2026-12-07T00:59:00Z', '2026-12-07T01:00:00.000Z'],
+    ['2026-12-07T01:00:00Z', '2026-12-14T01:00:00.000Z'],
+    ['2026-12-07T16:00:00Z', '2026-12-14T01:00:00.000Z'],
+  ])('reads --at "Mon 09:00+08:00" at %s as the next such instant, %s', (now, next) => {
+    const args = parsePlanArgs(['--at', 'Mon 09:00+08:00'], Date.parse(now));
+    expect(new Date(args.at as number).toISOString()).toBe(next);
+  });
+
   it('names the bad option', () => {
     expect(() => parsePlanArgs(['--size', '10'])).toThrow('--size must be NxM');
     expect(() => parsePlanArgs(['--what-if', 'shrink=1'])).toThrow(/shrink must be 5–120/);
