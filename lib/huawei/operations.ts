@@ -94,6 +94,7 @@ export const HUAWEI_OPERATIONS: readonly HuaweiOperation[] = [
     method: 'GET',
     path: '/v1/{project_id}/cloudservers/os-server-groups/{server_group_id}',
     action: 'ecs:cloudServers:showServerGroup',
+    only: 'REMOVAL_MODE=remove-member',
   },
   {
     service: 'ECS',
