@@ -11,9 +11,10 @@ import { LOCAL_STAGE_PORTS } from '../../../scripts/lib/local-cloud.ts';
 import { LOCAL_REPORT_BUCKET } from '../../../scripts/lib/local-s3.ts';
 import { DEAD_LETTER_QUEUE, LOCAL_SQS_ACCOUNT } from '../../../sim/local-sqs.ts';
 import { listening } from '../../helpers/ports.ts';
-import { readmeCommands } from '../../helpers/readme.ts';
+import { pageCommands, readmeCommands } from '../../helpers/readme.ts';
 
-// The README's own commands, read from README.md, run as written on the
+// The commands that need the local cloud, read from README.md ("Running
+// locally") and docs/schedules.md, run as written on the
 // `local` stage's fixed ports (CI runs this file alone on them; a taken port
 // fails the first step with npm run sim's line naming it). Runs of the
 // Serverless CLI here build in their own folder, so they may overlap
@@ -333,6 +334,26 @@ describe('README "Running locally", run as written', () => {
       await STEPS[i]?.check(ran);
     },
     COMMAND_TIMEOUT_MS + 10_000,
+  );
+
+  it(
+    'docs/schedules.md: the change-freeze event plans nothing and says why',
+    async () => {
+      const freeze = pageCommands('docs/schedules.md', '').filter((c) =>
+        c.includes('--stage local'),
+      );
+      expect(freeze).toHaveLength(1);
+      expect((await run('npm run sim:reset')).code).toBe(0);
+      const ran = await run(freeze[0] as string);
+      expect(ran.code, ran.stderr.slice(-3000)).toBe(0);
+      const report = ran.result as FinishedSweepReport;
+      expect(report.totals.plannedRemovals).toBe(0);
+      expect(ran.mutations).toEqual([]);
+      expect(ran.stdout).toContain(
+        'max-removals 0 from schedule change-freeze window Mon-Sun 00:00-24:00',
+      );
+    },
+    COMMAND_TIMEOUT_MS * 2,
   );
 
   it(
