@@ -286,7 +286,7 @@ async function coldStartBenches(): Promise<BenchLine[]> {
         value: round(b.bytes / KB, 1),
         unit: 'KB',
         shown: `${fmt(b.bytes / KB, 1)} KB`,
-        // undici (HTTP, proxies) is about 510 KB of it (README.md, Performance).
+        // undici (HTTP, proxies) is about 510 KB of it (docs/performance.md).
         target: { op: '<=', value: 800, unit: 'KB' },
         details: { bytes: b.bytes },
       }),

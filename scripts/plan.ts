@@ -8,7 +8,7 @@ import { progressReporter } from './lib/plan-progress.ts';
 import { deniedLine, runPlan } from './lib/plan-run.ts';
 
 // `npm run plan`: what a sweep would do in your account (or on the built-in
-// simulator), changing nothing. See README "Before you deploy".
+// simulator), changing nothing. See docs/simulator.md, "Before you deploy".
 
 /** Variables that would point plan mode anywhere but the simulator, dropped in --sim. */
 const KEY_SOURCES = [

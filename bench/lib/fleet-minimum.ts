@@ -8,7 +8,7 @@ import {
 
 // The lower bound of a sweep's API calls, derived from the generated fleet's
 // own records with a second, deliberately plain reading of the rules in
-// README.md ("How it decides"). Nothing here
+// docs/how-it-decides.md. Nothing here
 // calls lib/scaling: what is shared with the client is only the fleet (the
 // same generated data) and the rules as written, so a client that lists what
 // it need not list, or removes what the rules keep, shows up as a ratio above
@@ -23,7 +23,7 @@ export interface FleetExpectation {
   notInEcsGroup: number;
   /**
    * Of those, the ones the remover refuses in this mode, before any call
-   * (README.md "What each mode does"): in no ECS group (`remove-member`), or
+   * (docs/how-it-decides.md, "What each mode does"): in no ECS group (`remove-member`), or
    * neither pay-per-use nor spot (`release`: `prepaid`, `unknown-charging-mode`).
    */
   refused: number;
@@ -186,7 +186,7 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
       groups.push({ servers: list.length, sessions: null, removals: 0 });
       continue;
     }
-    // The k longest idle are removed, ties by id (README.md, "How it decides").
+    // The k longest idle are removed, ties by id (docs/how-it-decides.md).
     const idle = list
       .map((s) => ({
         s,
@@ -203,7 +203,7 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
     const held = chosen.map((s) => ecs.of.get(s.instance_id) ?? 0);
     const inEcs = held.filter((n) => n > 0).length;
     notInEcsGroup += k - inEcs;
-    // Release refuses by charging mode, remove-member a server in no ECS group (README.md).
+    // Release refuses by charging mode, remove-member a server in no ECS group (docs/how-it-decides.md).
     const releasable = chosen.filter((s) => RELEASABLE.has(s.metadata?.charging_mode ?? '')).length;
     const acted = release ? releasable : inEcs;
     refused += k - acted;

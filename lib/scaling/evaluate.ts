@@ -22,7 +22,7 @@ function validCount(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
-/** `100 × used / (n × s)`, 0 when `n` is 0 (the usage % of README.md, "How it decides"). */
+/** `100 × used / (n × s)`, 0 when `n` is 0 (the usage % of docs/how-it-decides.md). */
 function usagePercent(used: number, n: number, s: number): number {
   return n > 0 ? (100 * used) / (n * s) : 0;
 }
@@ -100,8 +100,8 @@ function wholeOr(value: number, fallback: number): number {
 }
 
 /**
- * Evaluates one group against its scaling policy (README.md, "How it
- * decides"). Pure: no I/O, no clock, never throws on any input.
+ * Evaluates one group against its scaling policy (docs/how-it-decides.md).
+ * Pure: no I/O, no clock, never throws on any input.
  *
  * Skip reasons are checked in this order: `incomplete-data` (`input.incomplete`
  * set, a duplicate server id, or a server of another group), `protected`

@@ -226,8 +226,8 @@ function scanSessions(
 }
 
 /**
- * Decides whether one member is an idle candidate (README.md, "How it
- * decides"). Reasons are checked in this order and the first that applies is
+ * Decides whether one member is an idle candidate (docs/how-it-decides.md).
+ * Reasons are checked in this order and the first that applies is
  * returned:
  *
  * 1. `not-in-service` — status, then vm_status, then maintain_status;

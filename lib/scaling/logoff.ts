@@ -5,8 +5,7 @@ import { ENDED_SESSION_STATES } from './session-join.ts';
 import type { AssessedReason, SessionQueryFailure } from './types.ts';
 
 // The two calls the removal lifecycle makes for a removal that carries
-// abandoned sessions (`Removal.logoffSessionIds`, README "Log-off of abandoned
-// sessions"): the log-off request while the server drains, then the strict
+// abandoned sessions (`Removal.logoffSessionIds`, docs/logoff.md): the log-off request while the server drains, then the strict
 // re-check before it acts.
 
 /** LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS, as lib/config.ts parsed them. */
