@@ -78,3 +78,32 @@ describe('docs/contributing.md, the project layout', () => {
     expect(missing).toEqual([]);
   });
 });
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+
+describe('links between the pages', () => {
+  it.each(docPages())('%s links only to files and headings that exist', (page) => {
+    const base = new URL(page, REPO);
+    const broken: string[] = [];
+    for (const [, target = ''] of pageText(page).matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [path = '', anchor] = target.split('#');
+      const file = path === '' ? base : new URL(path, base);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        broken.push(target);
+        continue;
+      }
+      const headings = [...text.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1] ?? ''));
+      if (anchor !== undefined && !headings.includes(anchor)) broken.push(target);
+    }
+    expect(broken).toEqual([]);
+  });
+});
