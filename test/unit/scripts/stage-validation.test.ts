@@ -60,6 +60,18 @@ describe('problemsOfStage', () => {
     expect(problemsOfStage(printed(env), params).join('; ')).toContain(message);
   });
 
+  it('gives each bad parameter its own line, naming its --param', () => {
+    const params = paramsOfVariables(
+      readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8'),
+    );
+    expect(
+      problemsOfStage(printed({ MIN_SERVERS_PER_GROUP: 'two', REMOVAL_MODE: 'delete' }), params),
+    ).toEqual([
+      expect.stringMatching(/^REMOVAL_MODE \(--param removalMode\): /),
+      'MIN_SERVERS_PER_GROUP (--param minServersPerGroup): expected a whole number',
+    ]);
+  });
+
   it.each([['0'], ['ninety'], ['']])('refuses reportRetentionDays %j', (days) => {
     expect(problemsOfStage(printed({}, days))).toEqual([
       'reportRetentionDays: expected a whole number of days from 1 to 3650',
