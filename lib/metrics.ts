@@ -64,6 +64,12 @@ export function metricsOfReport(report: SweepReport, savings?: ReportSavings): M
       count(METRIC.sweeps, report.status === status ? 1 : 0, { [DIMENSION.status]: status }),
     ),
   ];
+  if (report.history !== undefined) {
+    points.push(count(METRIC.historyFailures, report.history.error === undefined ? 0 : 1));
+  }
+  if (report.stormWarnings !== undefined) {
+    points.push(count(METRIC.stormWarnings, report.stormWarnings.length));
+  }
   if (savings !== undefined) {
     points.push(count(METRIC.serverHoursFreed, savings.serverHoursFreed));
     if (savings.estimatedMonthlySaving !== undefined) {
