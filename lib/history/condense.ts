@@ -15,11 +15,11 @@ function hhmm(hour: number): string {
   return `${String(hour).padStart(2, '0')}:00`;
 }
 
-/** Whether `value` may join a run whose values span `low`–`high`: within a quarter (at least 1). */
+/** Whether `value` may join a run whose values span `low`–`high`: within a third (at least 1). */
 function fits(low: number, high: number, value: number): boolean {
   const lo = Math.min(low, value);
   const hi = Math.max(high, value);
-  return hi - lo <= Math.max(1, Math.floor(hi / 4));
+  return hi - lo <= Math.max(1, Math.floor(hi / 3));
 }
 
 interface DayRun {
@@ -29,7 +29,7 @@ interface DayRun {
   floor: number;
 }
 
-/** Each day's runs of hours needing more than `base`, split where the need moves by over a quarter. */
+/** Each day's runs of hours needing more than `base`, split where the need moves by over a third. */
 function dayRuns(floors: readonly number[], base: number): DayRun[] {
   const runs: DayRun[] = [];
   for (let day = 0; day < 7; day++) {
@@ -56,7 +56,7 @@ function dayRuns(floors: readonly number[], base: number): DayRun[] {
 /**
  * Condenses per-hour floors (168, Monday 00:00 first) into a few schedule
  * windows: on each day the hours needing more than `base` form runs (split
- * where the need moves by more than a quarter), each run's floor its
+ * where the need moves by more than a third), each run's floor its
  * highest hour; runs on several days whose ends are within an hour and
  * floors within one server of each other become one window of those days,
  * spanning all their hours at the highest floor; highest floors first.

@@ -30,6 +30,8 @@ export interface RecommendBase {
   schedules: ScheduleSettings;
   /** The zone of a group whose schedule names none (default UTC). */
   timeZone: string;
+  /** The holidays of a group without a schedule (the simulator's played holiday). */
+  holidays?: readonly string[];
 }
 
 /** The recommendation: a SCHEDULES file, tags per group, the evidence lines, the sweep's needs. */
@@ -124,7 +126,7 @@ export function recommendFloors(
       continue;
     }
     const name = `learned-${group.group}`;
-    const holidays = current?.schedule.holidays;
+    const holidays = current?.schedule.holidays ?? base.holidays;
     out.schedules[name] = {
       timeZone,
       ...(holidays === undefined ? {} : { holidays: [...holidays] }),
