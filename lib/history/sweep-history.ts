@@ -36,11 +36,15 @@ export class SweepHistory {
   private readonly samples = new Map<string, HistorySample[]>();
   private readonly warnings: StormWarning[] = [];
   private readError: string | undefined;
+  /** The sweep's clock at its start: names the partition its samples go to. */
+  private readonly startedAt: number;
 
   private constructor(
     private readonly options: SweepHistoryOptions,
     private readonly needs: ReadonlyMap<string, LearnedEntry>,
-  ) {}
+  ) {
+    this.startedAt = options.now();
+  }
 
   /** Reads the learned needs of `projectIds` (unless LEARNED_FLOORS=off or no bucket). */
   static async start(projectIds: readonly string[], options: SweepHistoryOptions) {
@@ -101,8 +105,7 @@ export class SweepHistory {
     const { bucket, s3, log } = this.options;
     const out: SweepReport = { ...report };
     if (bucket !== undefined && s3 !== undefined && this.options.historyWeeks > 0) {
-      const at = Date.parse(report.startedAt);
-      out.history = await keepHistory(this.samples, at, sweepId, { bucket, s3, log });
+      out.history = await keepHistory(this.samples, this.startedAt, sweepId, { bucket, s3, log });
     }
     if (this.readError !== undefined) {
       out.history = { samples: 0, objects: 0, bytes: 0, ...out.history, error: this.readError };
