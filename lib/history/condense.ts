@@ -53,12 +53,28 @@ function dayRuns(floors: readonly number[], base: number): DayRun[] {
   return runs;
 }
 
+/** Whether every hour `from`–`to` of every day in `days` needs at least `low`. */
+function allAtLeast(
+  floors: readonly number[],
+  days: readonly number[],
+  from: number,
+  to: number,
+  low: number,
+): boolean {
+  return days.every((day) =>
+    Array.from({ length: to - from }, (_, i) => floors[day * 24 + from + i] ?? 0).every(
+      (v) => v >= low,
+    ),
+  );
+}
+
 /**
  * Condenses per-hour floors (168, Monday 00:00 first) into a few schedule
  * windows: on each day the hours needing more than `base` form runs (split
  * where the need moves by more than a third), each run's floor its
- * highest hour; runs on several days whose ends are within an hour and
- * floors within one server of each other become one window of those days,
+ * highest hour; runs on several days whose floors are within one server of
+ * each other, and whose ends are within an hour or whose joint hours all
+ * need at least that much less one, become one window of those days,
  * spanning all their hours at the highest floor; highest floors first.
  * Never below any hour's floor under first-match (lib/scaling/schedule.ts).
  */
@@ -72,9 +88,15 @@ export function condenseWindows(
     const near = merged.find(
       (m) =>
         !m.days.includes(run.day) &&
-        Math.abs(m.from - run.from) <= 1 &&
-        Math.abs(m.to - run.to) <= 1 &&
-        Math.abs(m.floor - run.floor) <= 1,
+        Math.abs(m.floor - run.floor) <= 1 &&
+        ((Math.abs(m.from - run.from) <= 1 && Math.abs(m.to - run.to) <= 1) ||
+          allAtLeast(
+            floors,
+            [...m.days, run.day],
+            Math.min(m.from, run.from),
+            Math.max(m.to, run.to),
+            Math.min(m.floor, run.floor) - 1,
+          )),
     );
     if (near === undefined) merged.push({ days: [run.day], ...run });
     else {
