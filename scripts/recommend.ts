@@ -17,7 +17,8 @@ const USAGE = `usage: npm run recommend -- [--sim [--weeks N] [--groups N] [--se
 
 function writeOut(out: string, rec: Recommendation, page: string): string[] {
   const files: [string, string][] = [
-    [out, `${JSON.stringify(rec.schedules, null, 2)}\n`],
+    // One line: the value of SCHEDULES (or --param schedules) as it is, or a SCHEDULES_FILE.
+    [out, `${JSON.stringify(rec.schedules)}\n`],
     [`${out.replace(/\.json$/, '')}.tags.json`, `${JSON.stringify(rec.tags, null, 2)}\n`],
     [`${out.replace(/\.json$/, '')}.html`, page],
   ];
