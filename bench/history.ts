@@ -143,5 +143,12 @@ export async function runRecommendSavingsBench(options: { weeks: number; groups:
   const hours = sim.replay.reduce((n, r) => n + r.serverHours, 0);
   const flat = sim.replay.reduce((n, r) => n + r.flatServerHours, 0);
   const shortHours = sim.replay.reduce((n, r) => n + r.shortHours.length, 0);
-  return { ...options, hours, flat, ratio: hours / flat, shortHours, playMs: sim.played.durationMs };
+  return {
+    ...options,
+    hours,
+    flat,
+    ratio: hours / flat,
+    shortHours,
+    playMs: sim.played.durationMs,
+  };
 }

@@ -34,7 +34,16 @@ const { values: flags } = parseArgs({
   strict: true,
 });
 const quick = flags.quick === true;
-const GROUPS = ['evaluate', 'sim', 'sweep', 'cold', 'memory', 'client', 'fanout', 'history'] as const;
+const GROUPS = [
+  'evaluate',
+  'sim',
+  'sweep',
+  'cold',
+  'memory',
+  'client',
+  'fanout',
+  'history',
+] as const;
 type Group = (typeof GROUPS)[number];
 const only = flags.only?.split(',').map((g) => g.trim());
 for (const g of only ?? []) {
