@@ -106,6 +106,13 @@ describe('the sweep with demand history (simulator + local S3)', () => {
         raised: false,
       }),
     ]);
+    const page = await client.send(
+      new GetObjectCommand({
+        Bucket: s3.bucket,
+        Key: report.reportKey?.replace(/\.json$/, '.html'),
+      }),
+    );
+    expect(await page.Body?.transformToString()).toContain('href="../../history/latest.html"');
     expect(emfValues(emf, 'StormWarnings').map((v) => v.value)).toEqual([1]);
     expect(emfValues(emf, 'HistoryFailures').map((v) => v.value)).toEqual([0]);
     expect(
