@@ -32,8 +32,9 @@ const IDLE_REASONS = ['idle', 'floor', 'group-cap', 'anti-flap'];
  * groups listed in the report), removals by outcome (every outcome, zeros
  * included, so alarms see data), would-remove, the sweep status (1 for the
  * status it ended in, 0 for the others), API errors (listing errors, group
- * errors and failed removals), throttles, retries and, when given, the
- * server-hours freed and estimated monthly saving.
+ * errors and failed removals), throttles, retries, when the report has them
+ * the history failures (0 or 1) and storm warnings (lib/history/), and, when
+ * given, the server-hours freed and estimated monthly saving.
  */
 export function metricsOfReport(report: SweepReport, savings?: ReportSavings): MetricPoint[] {
   const outcomes = report.totals.outcomes as Partial<Record<string, number>>;

@@ -20,6 +20,8 @@ export interface SweepHistoryOptions {
   learnedFloors: 'off' | 'warn' | 'raise';
   /** HISTORY_WEEKS; 0 keeps no samples. */
   historyWeeks: number;
+  /** A fanout sweep evaluates no group itself (remediate does): it records and warns of nothing. */
+  sweepMode: 'inline' | 'fanout';
   s3?: (() => Promise<S3Client>) | undefined;
   log: Log;
   now: () => number;
@@ -51,7 +53,8 @@ export class SweepHistory {
     const needs = new Map<string, LearnedEntry>();
     let readError: string | undefined;
     const { bucket, s3 } = options;
-    if (bucket !== undefined && s3 !== undefined && options.learnedFloors !== 'off') {
+    const reads = options.learnedFloors !== 'off' && options.sweepMode === 'inline';
+    if (bucket !== undefined && s3 !== undefined && reads) {
       for (const projectId of projectIds) {
         try {
           const text = await getHistoryObject(needsKeyOf(projectId), { bucket, s3 });
@@ -104,7 +107,8 @@ export class SweepHistory {
   async finish(report: SweepReport, sweepId: string): Promise<SweepReport> {
     const { bucket, s3, log } = this.options;
     const out: SweepReport = { ...report };
-    if (bucket !== undefined && s3 !== undefined && this.options.historyWeeks > 0) {
+    const keeps = this.options.historyWeeks > 0 && this.options.sweepMode === 'inline';
+    if (bucket !== undefined && s3 !== undefined && keeps) {
       out.history = await keepHistory(this.samples, this.startedAt, sweepId, { bucket, s3, log });
     }
     if (this.readError !== undefined) {
