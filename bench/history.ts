@@ -86,6 +86,8 @@ export async function runHistoryCostBench(options: {
         MAX_CONCURRENCY: '16',
         DRAIN_SECONDS: '0',
         DRY_RUN: 'true',
+        // Every plan reported, none aborted: the sweep does its whole work each time.
+        MAX_REMOVALS_PER_SWEEP: '1000000',
         REPORT_BUCKET: s3.bucket,
         HISTORY_WEEKS: on ? '4' : '0',
         LEARNED_FLOORS: on ? 'warn' : 'off',
