@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
+import { runHistoryCostBench, runRecommendSavingsBench } from './history.ts';
 import { ROOT } from './lib/bundle.ts';
 import { runClientCpuBench } from './lib/client-cpu.ts';
 import { clientLines } from './lib/client-lines.ts';
@@ -33,7 +34,16 @@ const { values: flags } = parseArgs({
   strict: true,
 });
 const quick = flags.quick === true;
-const GROUPS = ['evaluate', 'sim', 'sweep', 'cold', 'memory', 'client', 'fanout'] as const;
+const GROUPS = [
+  'evaluate',
+  'sim',
+  'sweep',
+  'cold',
+  'memory',
+  'client',
+  'fanout',
+  'history',
+] as const;
 type Group = (typeof GROUPS)[number];
 const only = flags.only?.split(',').map((g) => g.trim());
 for (const g of only ?? []) {
@@ -53,6 +63,7 @@ const SIZES = quick
       memoryGroups: [100, 1_000],
       simBench: { groups: 1_000, requests: 1_000 },
       fanoutGroups: 500,
+      historyGroups: 200,
     }
   : {
       sweepGroups: 1_000,
@@ -60,6 +71,7 @@ const SIZES = quick
       memoryGroups: [1_000, 10_000],
       simBench: { groups: 10_000, requests: 5_000 },
       fanoutGroups: 10_000,
+      historyGroups: 10_000,
     };
 const SEED = 42;
 const SERVERS_PER_GROUP = 20;
@@ -387,6 +399,55 @@ async function fanoutBenches(): Promise<BenchLine[]> {
   }
 }
 
+/** Issue 30: what the demand history costs a sweep, and what the learned floors save (bench/history.ts). */
+async function historyBenches(): Promise<BenchLine[]> {
+  const cost = await runHistoryCostBench({
+    groups: SIZES.historyGroups,
+    serversPerGroup: 2,
+    runs: quick ? 2 : 3,
+  });
+  const inputs = `${fmt(cost.groups)} groups × 2 servers (seed 42), in-process simulator, s3rver, dry run, median of ${cost.runs} sweeps each way, alternating; on = HISTORY_WEEKS 4 and LEARNED_FLOORS warn with every group's learned needs in the bucket`;
+  const savings = await runRecommendSavingsBench({ weeks: 3, groups: quick ? 4 : 20 });
+  const added = cost.s3RequestsOn - cost.s3RequestsOff;
+  return [
+    line({
+      name: 'history: sweep wall time, history on ÷ off',
+      inputs,
+      value: round(cost.onMs / cost.offMs),
+      unit: 'ratio',
+      shown: `${fmt(cost.onMs / cost.offMs, 2)} (on ${seconds(cost.onMs)}, off ${seconds(cost.offMs)})`,
+      target: { op: '<=', value: 1.1 },
+      details: { ...cost },
+    }),
+    line({
+      name: 'history: S3 requests added per sweep',
+      inputs: `${inputs}; counted at the S3 client`,
+      value: added,
+      unit: 'requests',
+      shown: `${added} (${cost.s3RequestsOn} on, ${cost.s3RequestsOff} off: the learned needs read and one samples object per project)`,
+      target: { op: '<=', value: 2 },
+    }),
+    line({
+      name: 'history: bytes stored per group per week',
+      inputs: `${inputs}; one sweep's gzipped JSON lines × ${7 * 96} sweeps a week`,
+      value: round(cost.bytesPerGroupWeek, 0),
+      unit: 'bytes',
+      shown: `${fmt(cost.bytesPerGroupWeek)} bytes (${fmt(cost.bytesPerSweep)} bytes a sweep)`,
+      target: { op: '<=', value: 64 * KB },
+    }),
+    line({
+      name: 'learned floors: server-hours with the recommendation ÷ a flat floor at the weekly peak',
+      inputs: `${savings.groups} groups of the simulator's weekly fleet (seed 1), ${savings.weeks} weeks at 15-minute steps, replayed with the recommended SCHEDULES (lib/history/replay.ts)`,
+      value: round(savings.ratio),
+      unit: 'ratio',
+      shown: `${fmt(savings.ratio, 2)} (${fmt(savings.hours)} vs ${fmt(savings.flat)} server-hours; ${savings.shortHours} hours short of servers; weeks played in ${seconds(savings.playMs)})`,
+      target: { op: '<', value: 1 },
+      met: savings.shortHours === 0,
+      details: { ...savings },
+    }),
+  ];
+}
+
 function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
 }
@@ -411,6 +472,7 @@ async function main(): Promise<void> {
     ...(await when('memory', 'memory', memoryBenches)),
     ...(await when('client', 'client side by side', clientBenches)),
     ...(await when('fanout', 'fanout at scale', fanoutBenches)),
+    ...(await when('history', 'demand history', historyBenches)),
     ...evaluation,
     ...simulator,
   ];

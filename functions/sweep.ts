@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseScheduleEvent } from '../lib/events.ts';
 import { type FinishedSweepReport, finishSweep } from '../lib/finish-sweep.ts';
+import { SweepHistory } from '../lib/history/sweep-history.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
 import { runSweep } from '../lib/sweep/sweep.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
@@ -15,6 +16,11 @@ export function createSweepHandler(deps: HandlerDeps) {
     const { config, log, invocation } = await beginInvocation(deps, context);
     const projects = detail.projects ?? [{ projectId: config.projectId, region: config.region }];
     const queueUrl = config.remediationQueueUrl;
+    const settings = invocation.settingsFor(config.projectId, { dryRun: detail.dryRun });
+    const history = await SweepHistory.start(
+      projects.map((p) => p.projectId),
+      { ...config, bucket: config.reportBucket, s3: deps.s3, log, now: settings.now },
+    );
     const report = await runSweep({
       projects: projects.map((p) => ({
         projectId: p.projectId,
@@ -25,7 +31,9 @@ export function createSweepHandler(deps: HandlerDeps) {
         region: [...new Set(projects.map((p) => p.region ?? config.region))].join(', '),
         enterpriseProjectId: config.enterpriseProjectId,
       },
-      settings: invocation.settingsFor(config.projectId, { dryRun: detail.dryRun }),
+      settings: { ...settings, limits: history.limits(settings.limits) },
+      onEvaluated: (projectId, evaluation) =>
+        history.observe(projectId, evaluation, settings.limits),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,
       hasTime: invocation.hasTime,
@@ -38,7 +46,7 @@ export function createSweepHandler(deps: HandlerDeps) {
           }
         : {}),
     });
-    return finishSweep(report, {
+    return finishSweep(await history.finish(report, context.awsRequestId), {
       settings: config,
       sweepId: context.awsRequestId,
       log,

@@ -7,6 +7,7 @@ import {
 } from './config-key-pair.ts';
 import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
 import { ConfigError } from './errors.ts';
+import { HistoryWeeksSchema, type LearnedFloors, LearnedFloorsSchema } from './history/settings.ts';
 import {
   DrainSecondsSchema,
   DrainTableNameSchema,
@@ -134,6 +135,8 @@ export const EnvSchema = z.object({
     .optional(),
   LOGOFF_MESSAGE: z.string().trim().min(1).max(256).default(DEFAULT_LOGOFF_MESSAGE),
   LOGOFF_DELAY_SECONDS: integer(300, 0, 3_600),
+  LEARNED_FLOORS: LearnedFloorsSchema,
+  HISTORY_WEEKS: HistoryWeeksSchema,
 });
 
 /** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
@@ -194,6 +197,10 @@ export interface Settings {
   schedules: ScheduleSettings;
   /** Log-off of abandoned sessions; undefined (the default): off. */
   logoff: LogoffSettings | undefined;
+  /** Storm warnings from learned needs, and whether they raise floors (docs/learned-floors.md). */
+  learnedFloors: LearnedFloors;
+  /** Weeks of demand history kept and read; 0: none written. */
+  historyWeeks: number;
 }
 
 /** LOGOFF_DISCONNECTED_AFTER_MINUTES, LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS. */
@@ -284,6 +291,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     drainSeconds: e.DRAIN_SECONDS,
     drainTableName: e.DRAIN_TABLE_NAME,
     schedules: schedules.settings,
+    learnedFloors: e.LEARNED_FLOORS,
+    historyWeeks: e.HISTORY_WEEKS,
     logoff:
       logoffMinutes === undefined
         ? undefined

@@ -107,7 +107,10 @@ export async function finishSweep(
       sweepId: options.sweepId,
       log,
       s3,
-      html: renderReportHtml(finished),
+      html: renderReportHtml(finished, {
+        // The dated page sits two levels down: reports/{date}/{id}.html.
+        ...(report.history === undefined ? {} : { historyHref: '../../history/latest.html' }),
+      }),
     });
     if (!outcome.kept) {
       notKept = outcome.error;

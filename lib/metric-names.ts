@@ -24,6 +24,10 @@ export const METRIC = {
   deadLettered: 'DeadLettered',
   serverHoursFreed: 'ServerHoursFreed',
   estimatedMonthlySaving: 'EstimatedMonthlySaving',
+  /** Groups whose floor for the next hour is below the learned need (lib/history/storm.ts). */
+  stormWarnings: 'StormWarnings',
+  /** 1 when the demand history was not written or the learned needs not read. */
+  historyFailures: 'HistoryFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

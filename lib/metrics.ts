@@ -32,8 +32,9 @@ const IDLE_REASONS = ['idle', 'floor', 'group-cap', 'anti-flap'];
  * groups listed in the report), removals by outcome (every outcome, zeros
  * included, so alarms see data), would-remove, the sweep status (1 for the
  * status it ended in, 0 for the others), API errors (listing errors, group
- * errors and failed removals), throttles, retries and, when given, the
- * server-hours freed and estimated monthly saving.
+ * errors and failed removals), throttles, retries, when the report has them
+ * the history failures (0 or 1) and storm warnings (lib/history/), and, when
+ * given, the server-hours freed and estimated monthly saving.
  */
 export function metricsOfReport(report: SweepReport, savings?: ReportSavings): MetricPoint[] {
   const outcomes = report.totals.outcomes as Partial<Record<string, number>>;
@@ -64,6 +65,12 @@ export function metricsOfReport(report: SweepReport, savings?: ReportSavings): M
       count(METRIC.sweeps, report.status === status ? 1 : 0, { [DIMENSION.status]: status }),
     ),
   ];
+  if (report.history !== undefined) {
+    points.push(count(METRIC.historyFailures, report.history.error === undefined ? 0 : 1));
+  }
+  if (report.stormWarnings !== undefined) {
+    points.push(count(METRIC.stormWarnings, report.stormWarnings.length));
+  }
   if (savings !== undefined) {
     points.push(count(METRIC.serverHoursFreed, savings.serverHoursFreed));
     if (savings.estimatedMonthlySaving !== undefined) {

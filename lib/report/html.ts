@@ -28,6 +28,8 @@ export interface RenderReportOptions {
   cost?: ReportCost;
   /** The baseline and override sets, shown side by side. */
   whatIf?: WhatIfComparison;
+  /** Where the demand-history page is (lib/history/page.ts), linked under the title. */
+  historyHref?: string;
 }
 
 function countTable(caption: string, id: string, head: string, rows: string[]): string {
@@ -154,6 +156,9 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${title}</title><style>${PAGE_STYLE}</style></head><body><main>` +
     `<h1>${title}</h1>` +
+    (options.historyHref === undefined
+      ? ''
+      : `<p><a id="history-link" href="${escapeHtml(options.historyHref)}">Demand history: each group's week</a></p>`) +
     totalsSection(report, options) +
     (options.whatIf === undefined ? '' : whatIfSection(options.whatIf)) +
     groupsSection(report) +

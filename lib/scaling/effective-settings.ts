@@ -80,9 +80,25 @@ function overrideOf(
  * `maxRemovalsPerGroup` (0 freezes scale-in). Outside every window, and all
  * day on a holiday (the schedule's local date), the window adds nothing.
  * A tag naming no schedule is `unknown-schedule`; an override that is not
- * digits is `invalid-override` naming the tag. Pure.
+ * digits is `invalid-override` naming the tag. `learned` (LEARNED_FLOORS=raise,
+ * lib/history/storm.ts) raises the floor, never lowers it, except on a holiday. Pure.
  */
 export function resolveEffectiveSettings(
+  tags: readonly TmsTag[] | null | undefined,
+  now: number,
+  base: BaseLimits,
+  learned?: EffectiveValue,
+): SettingsResolution {
+  const resolved = resolveConfigured(tags, now, base);
+  if (!resolved.ok || learned === undefined) return resolved;
+  const { settings } = resolved;
+  if (settings.schedule?.state === 'holiday' || learned.value <= settings.floor.value) {
+    return resolved;
+  }
+  return { ok: true, settings: { ...settings, floor: learned } };
+}
+
+function resolveConfigured(
   tags: readonly TmsTag[] | null | undefined,
   now: number,
   base: BaseLimits,

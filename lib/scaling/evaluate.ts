@@ -160,7 +160,12 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     if (checked.detail !== '') skip.detail = checked.detail;
     return skip;
   }
-  const resolved = resolveEffectiveSettings(group.tags, now, limits);
+  const resolved = resolveEffectiveSettings(
+    group.tags,
+    now,
+    limits,
+    limits.learnedFloorOf?.(group.id, now),
+  );
   if (!resolved.ok)
     return { ...base, kind: 'skip', reason: resolved.reason, detail: resolved.detail };
   base.settings = resolved.settings;

@@ -1,5 +1,5 @@
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
-import type { EffectiveSettings, ScheduleSettings } from './effective-settings.ts';
+import type { EffectiveSettings, EffectiveValue, ScheduleSettings } from './effective-settings.ts';
 
 /**
  * The limits of the evaluation, taken from the configuration; a group's tags
@@ -20,6 +20,8 @@ export interface EvaluationLimits {
    * logged off named in the verdict); none: any such session keeps it.
    */
   logoffDisconnectedAfterMinutes?: number | undefined;
+  /** LEARNED_FLOORS=raise: a group's learned floor at an instant (lib/history/storm.ts). */
+  learnedFloorOf?: ((groupId: string, now: number) => EffectiveValue | undefined) | undefined;
 }
 
 /** A session query that failed: nothing is known about the group's sessions. */

@@ -1,3 +1,4 @@
+import type { HistoryWrite, StormWarning } from '../history/types.ts';
 import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
 import type { EffectiveSettings } from '../scaling/effective-settings.ts';
 import type {
@@ -98,6 +99,10 @@ export interface SweepReport {
    */
   groups: GroupReport[];
   groupsOmitted: number;
+  /** The demand history this sweep wrote (lib/history/sweep-history.ts); absent when none is kept. */
+  history?: HistoryWrite;
+  /** Groups whose floor for the next hour is below the learned need; absent without learned needs. */
+  stormWarnings?: StormWarning[];
 }
 
 /** Groups listed one by one in a report; see SweepReport.groups. */

@@ -56,6 +56,8 @@ describe('loadConfig', () => {
       drainTableName: 'aps-autoscaler-drain-test',
       schedules: { schedules: {}, defaultSchedule: undefined },
       logoff: undefined,
+      learnedFloors: 'warn',
+      historyWeeks: 4,
     });
   });
 

@@ -32,6 +32,7 @@ interface Template {
     string,
     { Type: string; Properties: Record<string, unknown>; Condition?: string }
   >;
+  Conditions?: Record<string, unknown>;
 }
 
 interface Statement {
@@ -123,13 +124,13 @@ describe('serverless.yml packaged for a deployed stage', () => {
   }, 150_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs both functions on nodejs24.x, the Node major of development and the tests', () => {
-    const sweep = resource('AWS::Lambda::Function', 'SweepLambdaFunction');
-    const remediate = resource('AWS::Lambda::Function', 'RemediateLambdaFunction');
-    expect(sweep.Runtime).toBe('nodejs24.x');
-    expect(remediate.Runtime).toBe('nodejs24.x');
-    expect(sweep.Handler).toBe('functions/sweep.handler');
-    expect(remediate.Handler).toBe('functions/remediate.handler');
+  it('runs every function on nodejs24.x, the Node major of development and the tests', () => {
+    for (const fn of ['sweep', 'remediate', 'recommend']) {
+      const name = `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+      const lambda = resource('AWS::Lambda::Function', name);
+      expect(lambda.Runtime).toBe('nodejs24.x');
+      expect(lambda.Handler).toBe(`functions/${fn}.handler`);
+    }
   });
 
   it.each(STAGE_PARAMETERS.map((p) => [p.parameter, p.variable] as const))(
@@ -144,8 +145,12 @@ describe('serverless.yml packaged for a deployed stage', () => {
     },
   );
 
-  it('schedules the sweep every 15 minutes', () => {
-    expect(resource('AWS::Events::Rule').ScheduleExpression).toBe('rate(15 minutes)');
+  it('schedules the sweep every 15 minutes and the recommendation weekly', () => {
+    const rules = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => JSON.stringify([r.Properties.ScheduleExpression, r.Properties.Targets]));
+    expect(rules.find((r) => r.includes('SweepLambdaFunction'))).toContain('rate(15 minutes)');
+    expect(rules.find((r) => r.includes('RecommendLambdaFunction'))).toContain('rate(7 days)');
   });
 
   it('wires remediate to the queue with partial batch responses and bounded concurrency', () => {
@@ -202,6 +207,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
         'kms:Decrypt',
+        's3:GetObject',
         's3:PutObject',
         'sqs:SendMessage',
         'ssm:GetParameter',
@@ -215,6 +221,9 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(JSON.stringify(by('kms:Decrypt')?.Condition)).toContain('kms:ViaService');
     expect(by('s3:PutObject')?.Resource).toEqual({
       'Fn::Join': ['', [arn('ReportBucket'), '/*']],
+    });
+    expect(by('s3:GetObject')?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/history/learned/*']],
     });
     expect(by('sqs:SendMessage')?.Resource).toEqual([
       arn('RemediationQueue'),
@@ -249,6 +258,25 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(drains?.Resource).toEqual(arn('DrainTable'));
   });
 
+  it('lets recommend read the key parameters and read and write under history/ of the report bucket, nothing else', () => {
+    const statements = statementsOf('RecommendIamRoleLambdaExecution');
+    expect(actionsOf(statements)).toEqual(
+      [
+        ...LOGS_AND_XRAY,
+        'kms:Decrypt',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'ssm:GetParameter',
+      ].sort(),
+    );
+    const list = statements.find((s) => s.Action.includes('s3:ListBucket'));
+    expect(list?.Resource).toEqual(arn('ReportBucket'));
+    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['history/*'] } });
+    const objects = statements.find((s) => s.Action.includes('s3:PutObject'));
+    expect(objects?.Resource).toEqual({ 'Fn::Join': ['', [arn('ReportBucket'), '/history/*']] });
+  });
+
   it('keeps drains in the one table definition, its name in both functions', () => {
     const table = resource('AWS::DynamoDB::Table', 'DrainTable');
     expect(table).toEqual({ ...DRAIN_TABLE_DEFINITION, TableName: 'aps-autoscaler-drain-prod' });
@@ -260,7 +288,11 @@ describe('serverless.yml packaged for a deployed stage', () => {
   });
 
   it('never grants a wildcard action', () => {
-    for (const role of ['SweepIamRoleLambdaExecution', 'RemediateIamRoleLambdaExecution']) {
+    for (const role of [
+      'SweepIamRoleLambdaExecution',
+      'RemediateIamRoleLambdaExecution',
+      'RecommendIamRoleLambdaExecution',
+    ]) {
       expect(actionsOf(statementsOf(role)).some((a) => a.endsWith('*'))).toBe(false);
     }
   });
@@ -278,7 +310,11 @@ describe('serverless.yml packaged for a deployed stage', () => {
   });
 
   it('puts no key, no resolved SSM value and no secret in any function environment', () => {
-    for (const name of ['SweepLambdaFunction', 'RemediateLambdaFunction']) {
+    for (const name of [
+      'SweepLambdaFunction',
+      'RemediateLambdaFunction',
+      'RecommendLambdaFunction',
+    ]) {
       const env = (
         resource('AWS::Lambda::Function', name).Environment as {
           Variables: Record<string, unknown>;
@@ -311,7 +347,10 @@ describe('serverless.yml packaged for a deployed stage', () => {
       RestrictPublicBuckets: true,
     });
     expect(bucket.LifecycleConfiguration).toEqual({
-      Rules: [{ Id: 'expire-reports', Status: 'Enabled', ExpirationInDays: '90' }],
+      Rules: [
+        { Id: 'expire-reports', Status: 'Enabled', ExpirationInDays: '90' },
+        { Id: 'expire-history', Status: 'Enabled', Prefix: 'history/', ExpirationInDays: 63 },
+      ],
     });
   });
 
@@ -331,6 +370,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     ['SweepAbortedAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
     ['SweepPartialAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
     ['RemovalFailuresAlarm', METRICS_NAMESPACE, METRIC.removals, 0],
+    ['HistoryFailuresAlarm', METRICS_NAMESPACE, METRIC.historyFailures, 1],
   ])(
     'ships the alarm %s on %s %s above %d, notifying the alarm topic',
     (name, ns, metric, threshold) => {
@@ -399,6 +439,13 @@ describe('serverless.yml packaged for a deployed stage', () => {
     ]) {
       expect(names).toContain(metric);
     }
+  });
+
+  it('ships the storm-warning alarm only when stormAlarm is true', () => {
+    const storm = template.Resources.StormWarningsAlarm;
+    expect(storm?.Condition).toBe('StormAlarmOn');
+    expect(storm?.Properties).toMatchObject({ MetricName: METRIC.stormWarnings, Threshold: 0 });
+    expect(template.Conditions?.StormAlarmOn).toEqual({ 'Fn::Equals': ['false', 'true'] });
   });
 
   it('creates the alarm topic only when no alarmTopicArn is given, and subscribes alarmEmail', () => {
