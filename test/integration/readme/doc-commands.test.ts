@@ -10,14 +10,15 @@ import { everyDocCommand, pageText } from '../../helpers/readme.ts';
 // reads it from its page and checks what the page says it does. Blocks that
 // need the local cloud on its fixed ports run in readme-commands.test.ts, the
 // Quick start's `npm start` in quick-start.test.ts, `npm test` and
-// `npm run test:faults` in .ci/run; every other block runs here, as a whole,
+// `npm run test:faults` in .ci/run, docs/learned-floors.md's in
+// test/integration/history/docs.test.ts; every other block runs here, as a whole,
 // in a shell: the `aws` CLI is a recorder on PATH, and `osls deploy` is
 // `osls print`, which resolves the same stage, parameters and all, offline.
 
 const TIMEOUT_MS = 240_000;
 const CI_RUN = pageText('.ci/run');
 
-type Claim = 'quick-start' | 'local-cloud' | 'ci' | 'here';
+type Claim = 'quick-start' | 'local-cloud' | 'ci' | 'learned-floors' | 'here';
 
 /** Which runner owns a command of a page section. */
 function claimOf(page: string, section: string, command: string): Claim | undefined {
@@ -26,6 +27,7 @@ function claimOf(page: string, section: string, command: string): Claim | undefi
   }
   if (/^npm (test|run test:faults)$/.test(command)) return 'ci';
   if (page === 'README.md' && section === 'Running locally') return 'local-cloud';
+  if (page === 'docs/learned-floors.md' && section === 'npm run recommend') return 'learned-floors';
   if (command.includes('--stage local')) return 'local-cloud';
   return HERE.some((b) => b.page === page && b.section === section) ? 'here' : undefined;
 }
