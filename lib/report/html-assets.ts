@@ -11,30 +11,45 @@ const VERDICT_COLOURS = VERDICT_KINDS.map(
 /** The page's stylesheet. */
 export const PAGE_STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem 2rem;color:#222}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
-td.n,th.n,#groups td:last-child{text-align:right}
+td.n,th.n{text-align:right}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .alert{background:#fdecea;border-left:4px solid #d62728;padding:4px 8px}
+#headline{display:flex;flex-wrap:wrap;gap:8px;margin:.5rem 0}
+.tile{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:9rem;max-width:22rem;flex:1 1 9rem}
+.tile dt{font-size:.85rem;color:#555}.tile dd{margin:0}.tile .num{font-size:1.5rem;font-weight:600}
+.tile[data-count=saving] .num{font-size:1.1rem}
+.tile.bad{background:#fdecea;border-color:#d62728}.tile.warn{background:#fff4e5;border-color:#ff7f0e}
+#facts{color:#444}
+#legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:2px 12px;font-size:.85rem}
 .bar{display:flex;width:160px;height:12px;background:#eee;margin-top:3px}
 .bar i{display:block;height:100%}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px}
+.srv{list-style:none;margin:4px 0;padding:0}.srv li{padding:1px 4px}
+.srv li.bad{background:#fdecea;border-left:3px solid #d62728}
+.srv li.warn{background:#fff4e5;border-left:3px solid #ff7f0e}
+code{font-size:.85rem;color:#333}
 .use{position:relative;display:inline-block;width:80px;height:8px;background:#eee;margin-right:6px}
 .use i{position:absolute;left:0;top:0;bottom:0;background:#1f77b4}
 .use b{position:absolute;top:-3px;bottom:-3px;width:2px;background:#d62728}
 small{display:block;color:#555}
 .v-other{background:#000}
+@media (max-width:700px){body{margin:.5rem}#groups thead{display:none}
+#groups tr,#groups th,#groups td{display:block}#groups tr{border-bottom:2px solid #999;padding:4px 0}
+#what-if{display:block;overflow-x:auto}}
 ${VERDICT_COLOURS}
 `;
 
 /**
  * The page's only script: hides the group rows whose decision is unchecked or
- * whose name and id do not contain the search text, and says how many show.
+ * whose text (group and server names and ids) does not contain the search
+ * text, and says how many show.
  */
 export const PAGE_SCRIPT = `(()=>{
 const rows=Array.from(document.querySelectorAll('#groups tbody tr'));
-const keys=rows.map(r=>(r.cells[0].textContent+' '+r.cells[0].title).toLowerCase());
+const keys=rows.map(r=>r.textContent.toLowerCase());
 const boxes=Array.from(document.querySelectorAll('#filters input[type=checkbox]'));
 const search=document.getElementById('search');
 const shown=document.getElementById('shown');
