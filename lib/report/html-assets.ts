@@ -11,18 +11,18 @@ const VERDICT_COLOURS = VERDICT_KINDS.map(
 /** The page's stylesheet. */
 export const PAGE_STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem 2rem;color:#222}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:1.5rem}
+h1{font-size:1.5rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .alert{background:#fdecea;border-left:4px solid #d62728;padding:4px 8px}
 #headline{display:flex;flex-wrap:wrap;gap:8px;margin:.5rem 0}
-.tile{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:9rem;max-width:22rem;flex:1 1 9rem}
+.tile{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:0;max-width:22rem;flex:1 1 9rem;overflow-wrap:anywhere}
 .tile dt{font-size:.85rem;color:#555}.tile dd{margin:0}.tile .num{font-size:1.5rem;font-weight:600}
-.tile[data-count=saving] .num{font-size:1.1rem}
+.tile[data-count=saving] .num{font-size:1rem;display:block}
 .tile.bad{background:#fdecea;border-color:#d62728}.tile.warn{background:#fff4e5;border-color:#ff7f0e}
-#facts{color:#444}
+#facts{color:#444;overflow-wrap:anywhere}
 #legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:2px 12px;font-size:.85rem}
 .bar{display:flex;width:160px;height:12px;background:#eee;margin-top:3px}
 .bar i{display:block;height:100%}

@@ -39,8 +39,9 @@ export function reasonText(reason: MemberReason): string {
 /** What became of a planned removal, in words, e.g. `drain undone: session-arrived`. */
 function outcomeText(removal: RemovalReport): string {
   const words = [removal.outcome === 'drain-undone' ? 'drain undone' : removal.outcome];
-  if (removal.undoReason !== undefined) words.push(removal.undoReason);
-  if (removal.detail !== undefined) words.push(removal.detail);
+  const { undoReason, detail } = removal;
+  if (undoReason !== undefined && detail?.startsWith(undoReason) !== true) words.push(undoReason);
+  if (detail !== undefined) words.push(detail);
   if (removal.requestId !== undefined) words.push(`request id ${removal.requestId}`);
   return words.join(': ');
 }
@@ -85,6 +86,10 @@ export function serverList(group: GroupReport): string {
   }
   for (const removal of byId.values()) {
     items.push(serverItem(removal, 'idle', `idle ${removal.idleMinutes} min`, removal));
+  }
+  if (items.length === 0 && group.decision === 'skip') {
+    // A skipped group's servers are never listed: nothing about them is known.
+    return '<small>no server verdicts: the group was skipped (see its decision)</small>';
   }
   if (group.members === undefined) {
     const rest: Record<string, number> = {};
