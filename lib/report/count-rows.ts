@@ -1,4 +1,5 @@
 import { type ReportCounts, type SavingCount, topReasons, total } from './counts.ts';
+import { formatAmount, formatCount } from './html-text.ts';
 import { verdictLabel } from './verdicts.ts';
 
 /** One quantity as every surface shows it: the page headline, the CLI table. */
@@ -26,17 +27,13 @@ export interface CountRow {
 /** Kept servers' top reasons shown beside the count; the rest follow in the detail. */
 const TOP_KEPT = 3;
 
-function amountText(amount: number): string {
-  return amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-}
-
 /** `12.50 CNY per 24 h` or `~12.50 a month`; the hint when nothing was priced. */
 export function savingText(saving: SavingCount): string {
   if (!saving.priced) return saving.note;
   const currency = saving.currency === undefined ? '' : ` ${saving.currency}`;
   return saving.per === 'a month'
-    ? `~${amountText(saving.amount)}${currency} a month`
-    : `${amountText(saving.amount)}${currency} per ${saving.per}`;
+    ? `~${formatAmount(saving.amount)}${currency} a month`
+    : `${formatAmount(saving.amount)}${currency} per ${saving.per}`;
 }
 
 /** `at HOURLY_PRICE_BY_FLAVOR: s2.large 0.5/h, …` plus what had no price. */
@@ -63,14 +60,14 @@ export function countRows(c: ReportCounts): CountRow[] {
       ? {
           key: 'would-remove',
           label: 'Would remove (dry run)',
-          value: String(c.wouldRemove),
+          value: formatCount(c.wouldRemove),
           detail: '',
         }
-      : { key: 'removed', label: 'Removed', value: String(c.removed), detail: '' },
+      : { key: 'removed', label: 'Removed', value: formatCount(c.removed), detail: '' },
     {
       key: 'server-hours',
       label: `${hours} (${c.hoursPerRemoval} h per removal)`,
-      value: String(c.serverHoursFreed),
+      value: formatCount(c.serverHoursFreed),
       detail: '',
     },
     {
@@ -82,13 +79,13 @@ export function countRows(c: ReportCounts): CountRow[] {
     {
       key: 'kept',
       label: `Kept${keptScope}`,
-      value: String(total(c.kept)),
+      value: formatCount(total(c.kept)),
       detail: topReasons(c.kept, TOP_KEPT, verdictLabel),
     },
     {
       key: 'failed',
       label: 'Failed',
-      value: String(c.failed),
+      value: formatCount(c.failed),
       detail: '',
       ...(c.failed > 0 ? { tone: 'bad' as const } : {}),
     },
@@ -101,7 +98,7 @@ export function countRows(c: ReportCounts): CountRow[] {
     rows.push({
       key,
       label,
-      value: String(n),
+      value: formatCount(n),
       detail: topReasons(byReason),
       ...(n > 0 ? { tone: 'warn' as const } : {}),
     });
@@ -115,7 +112,7 @@ export function countRows(c: ReportCounts): CountRow[] {
   rows.push({
     key: 'planned',
     label: 'Planned removals',
-    value: String(c.planned),
+    value: formatCount(c.planned),
     detail: parts.join(' + '),
   });
   return rows;

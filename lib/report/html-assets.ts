@@ -4,12 +4,13 @@ import { VERDICT_KINDS, VERDICT_STYLES } from './verdicts.ts';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
+// A server's line carries its verdict's class: its swatch is the line's ::before.
 const VERDICT_COLOURS = VERDICT_KINDS.map(
-  (kind) => `.v-${kind}{background:${VERDICT_STYLES[kind].color}}`,
+  (kind) => `.v-${kind},.srv li.v-${kind}::before{background:${VERDICT_STYLES[kind].color}}`,
 ).join('');
 
 /** The page's stylesheet. */
-export const PAGE_STYLE = `
+export const PAGE_STYLE = `${VERDICT_COLOURS}
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem 2rem;color:#222}
 h1{font-size:1.5rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.5rem 0}
@@ -27,19 +28,19 @@ caption{text-align:left;font-weight:600;padding:4px 0}
 .bar{display:flex;width:160px;height:12px;background:#eee;margin-top:3px}
 .bar i{display:block;height:100%}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px}
-.srv{list-style:none;margin:4px 0;padding:0}.srv li{padding:1px 4px}
-.srv li.bad{background:#fdecea;border-left:3px solid #d62728}
-.srv li.warn{background:#fff4e5;border-left:3px solid #ff7f0e}
-code{font-size:.85rem;color:#333}
+.srv{list-style:none;margin:4px 0;padding:0}.srv li{padding:1px 4px;background:none}
+.srv li::before{content:"";display:inline-block;width:10px;height:10px;margin-right:4px;background:#000}
+code{font-size:.85rem;color:#333}th code{display:block;font-weight:normal}
 .use{position:relative;display:inline-block;width:80px;height:8px;background:#eee;margin-right:6px}
 .use i{position:absolute;left:0;top:0;bottom:0;background:#1f77b4}
 .use b{position:absolute;top:-3px;bottom:-3px;width:2px;background:#d62728}
 small{display:block;color:#555}
 .v-other{background:#000}
+.srv li.bad{background:#fdecea;border-left:3px solid #d62728}
+.srv li.warn{background:#fff4e5;border-left:3px solid #ff7f0e}
 @media (max-width:700px){body{margin:.5rem}#groups thead{display:none}
 #groups tr,#groups th,#groups td{display:block}#groups tr{border-bottom:2px solid #999;padding:4px 0}
 #what-if{display:block;overflow-x:auto}}
-${VERDICT_COLOURS}
 `;
 
 /**

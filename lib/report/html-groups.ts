@@ -72,7 +72,7 @@ export function groupRows(groups: readonly GroupReport[], withProject: boolean):
     const project = withProject ? `<small>project ${escapeHtml(group.projectId)}</small>` : '';
     rows.push(
       `<tr class="${decision}"><th scope="row">${escapeHtml(group.serverGroupName)}` +
-        `<small><code>${escapeHtml(group.serverGroupId)}</code></small>${project}</th>` +
+        `<code>${escapeHtml(group.serverGroupId)}</code>${project}</th>` +
         `<td>${decisionCell(group)}</td><td>${verdictBar(group.memberReasons)}${serverList(group)}</td>` +
         `<td>${usageCell(group)}</td></tr>`,
     );

@@ -1,7 +1,7 @@
 import type { RemovalReport } from '../removal/outcome.ts';
 import type { MemberReason } from '../scaling/types.ts';
 import type { GroupReport } from '../sweep/report.ts';
-import { bucketOf, topReasons } from './counts.ts';
+import { bucketOf } from './counts.ts';
 import { escapeHtml } from './html-text.ts';
 import { isVerdictKind, verdictLabel } from './verdicts.ts';
 
@@ -49,11 +49,7 @@ function outcomeText(removal: RemovalReport): string {
 function toneOf(removal: RemovalReport | undefined): string {
   if (removal === undefined) return '';
   const bucket = bucketOf(removal.outcome);
-  return bucket === 'failed'
-    ? ' class="bad"'
-    : bucket === 'refused' || bucket === 'undone'
-      ? ' class="warn"'
-      : '';
+  return bucket === 'failed' ? ' bad' : bucket === 'refused' || bucket === 'undone' ? ' warn' : '';
 }
 
 /** One server: name and id, verdict and reason, and its removal's outcome when it had one. */
@@ -65,7 +61,7 @@ function serverItem(
 ): string {
   const outcome = removal === undefined ? '' : ` → <b>${escapeHtml(outcomeText(removal))}</b>`;
   return (
-    `<li${toneOf(removal)}><i class="sw ${verdictClass(kind)}"></i><b>${escapeHtml(server.machineName ?? '(no name)')}</b> ` +
+    `<li class="${verdictClass(kind)}${toneOf(removal)}"><b>${escapeHtml(server.machineName ?? '(no name)')}</b> ` +
     `<code>${escapeHtml(server.serverId)}</code> ${escapeHtml(`${verdictLabel(kind)}, ${why}`)}${outcome}</li>`
   );
 }
@@ -73,8 +69,8 @@ function serverItem(
 /**
  * Every server of a group named (name and id) with its verdict and reason
  * and, for a planned removal, its outcome; failures and refusals marked. A
- * group whose member verdicts the report left out lists its removals and
- * counts the rest by verdict.
+ * group whose member verdicts the report left out (MEMBER_DETAIL_GROUPS)
+ * lists its removals; its bar counts the rest.
  */
 export function serverList(group: GroupReport): string {
   const byId = new Map(group.removals.map((r) => [r.serverId, r]));
@@ -90,14 +86,6 @@ export function serverList(group: GroupReport): string {
   if (items.length === 0 && group.decision === 'skip') {
     // A skipped group's servers are never listed: nothing about them is known.
     return '<small>no server verdicts: the group was skipped (see its decision)</small>';
-  }
-  if (group.members === undefined) {
-    const rest: Record<string, number> = {};
-    for (const [kind, n] of Object.entries(group.memberReasons))
-      if (kind !== 'idle') rest[kind] = n;
-    const named = topReasons(rest, Number.POSITIVE_INFINITY, verdictLabel);
-    if (named !== '')
-      items.push(`<li class="more">kept, not named in this report: ${escapeHtml(named)}</li>`);
   }
   return items.length === 0 ? '' : `<ul class="srv">${items.join('')}</ul>`;
 }

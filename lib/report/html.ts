@@ -1,4 +1,4 @@
-import { errorSource, type SweepReport } from '../sweep/report.ts';
+import { errorSource, MEMBER_DETAIL_GROUPS, type SweepReport } from '../sweep/report.ts';
 import type { WhatIfComparison } from '../what-if/what-if.ts';
 import { type CountRow, countRows } from './count-rows.ts';
 import { countsOf, type ReportCounts } from './counts.ts';
@@ -94,8 +94,14 @@ function groupsSection(report: SweepReport): string {
         `<label><input type="checkbox" value="${k}" checked> ${k} (${counts.get(k) ?? 0})</label>`,
     )
     .join(' ');
+  const unnamed = report.groups.filter((g) => g.members === undefined && g.decision !== 'skip');
+  const note =
+    unnamed.length === 0
+      ? ''
+      : `<p>${formatCount(unnamed.length)} groups list only their planned removals by name: a report names ` +
+        `every server of its first ${formatCount(MEMBER_DETAIL_GROUPS)} groups; the bar counts the rest by verdict.</p>`;
   return (
-    `<section aria-labelledby="groups-h"><h2 id="groups-h">Groups</h2>` +
+    `<section aria-labelledby="groups-h"><h2 id="groups-h">Groups</h2>${note}` +
     `<form id="filters" role="search" onsubmit="return false"><fieldset><legend>Decision</legend>${boxes}</fieldset>` +
     `<label for="search">Search by group or server name or id</label> <input id="search" type="search" autocomplete="off">` +
     `</form><p id="shown" aria-live="polite"></p>${legend()}` +

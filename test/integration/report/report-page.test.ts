@@ -12,6 +12,7 @@ import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
 import { countRows } from '../../../lib/report/count-rows.ts';
 import type { ReportCounts } from '../../../lib/report/counts.ts';
 import { renderReportHtml } from '../../../lib/report/html.ts';
+import { formatCount } from '../../../lib/report/html-text.ts';
 import { verdictLabel } from '../../../lib/report/verdicts.ts';
 import { pageKeyOf } from '../../../lib/report-store.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
@@ -115,7 +116,8 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       report: SweepReport;
       counts: ReportCounts;
     };
-    const summary = stdout.split('\n').find((l) => /^plan (completed|aborted|partial):/.test(l)) ?? '';
+    const summary =
+      stdout.split('\n').find((l) => /^plan (completed|aborted|partial):/.test(l)) ?? '';
     return {
       name: 'plan',
       report: json.report,
@@ -206,11 +208,11 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       const tile = async (key: string) =>
         page.locator(`#headline [data-count="${key}"] .num`).innerText();
       if (run.report.dryRun)
-        expect(await tile('would-remove')).toBe(String(run.counts.wouldRemove));
-      else expect(await tile('removed')).toBe(String(run.counts.removed));
-      expect(await tile('planned')).toBe(String(run.counts.planned));
-      expect(await tile('failed')).toBe(String(run.counts.failed));
-      expect(await tile('server-hours')).toBe(String(run.counts.serverHoursFreed));
+        expect(await tile('would-remove')).toBe(formatCount(run.counts.wouldRemove));
+      else expect(await tile('removed')).toBe(formatCount(run.counts.removed));
+      expect(await tile('planned')).toBe(formatCount(run.counts.planned));
+      expect(await tile('failed')).toBe(formatCount(run.counts.failed));
+      expect(await tile('server-hours')).toBe(formatCount(run.counts.serverHoursFreed));
       // The JSON's own outcomes add up to the headline's planned removals.
       const outcomes = Object.values(run.report.totals.outcomes).reduce((a, b) => a + b, 0);
       expect(run.counts.planned).toBe(outcomes);
