@@ -16,7 +16,7 @@ h1{font-size:1.5rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin-top:1.5rem
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right}
-caption{text-align:left;font-weight:600;padding:4px 0}
+caption,.caption{text-align:left;font-weight:600;padding:4px 0;margin:0}
 .alert{background:#fdecea;border-left:4px solid #d62728;padding:4px 8px}
 #headline{display:flex;flex-wrap:wrap;gap:8px;margin:.5rem 0}
 .tile{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:0;max-width:22rem;flex:1 1 9rem;overflow-wrap:anywhere}
@@ -30,7 +30,7 @@ caption{text-align:left;font-weight:600;padding:4px 0}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px}
 .srv{list-style:none;margin:4px 0;padding:0}.srv li{padding:1px 4px;background:none}
 .srv li::before{content:"";display:inline-block;width:10px;height:10px;margin-right:4px;background:#000}
-code{font-size:.85rem;color:#333}th code{display:block;font-weight:normal}
+code{font-size:.85rem;color:#333}th{overflow-wrap:anywhere}th code{display:block;font-weight:normal}
 .use{position:relative;display:inline-block;width:80px;height:8px;background:#eee;margin-right:6px}
 .use i{position:absolute;left:0;top:0;bottom:0;background:#1f77b4}
 .use b{position:absolute;top:-3px;bottom:-3px;width:2px;background:#d62728}
@@ -38,8 +38,11 @@ small{display:block;color:#555}
 .v-other{background:#000}
 .srv li.bad{background:#fdecea;border-left:3px solid #d62728}
 .srv li.warn{background:#fff4e5;border-left:3px solid #ff7f0e}
-@media (max-width:700px){body{margin:.5rem}#groups thead{display:none}
-#groups tr,#groups th,#groups td{display:block}#groups tr{border-bottom:2px solid #999;padding:4px 0}
+#groups,#groups thead,#groups tbody{display:block}#groups caption{display:block}
+#groups tr.g{display:grid;grid-template-columns:11rem 14rem minmax(0,1fr) 11rem;border-bottom:1px solid #ddd}
+#groups thead tr.g{border-bottom:2px solid #999}#groups tr.g>*{border:0}#groups tr[hidden]{display:none}
+#groups tbody tr.g{content-visibility:auto;contain-intrinsic-size:auto 7rem}
+@media (max-width:700px){body{margin:.5rem}#groups tr.g{grid-template-columns:minmax(0,1fr)}#groups thead{display:none}
 #what-if{display:block;overflow-x:auto}}
 `;
 
@@ -59,7 +62,7 @@ const on=new Set(boxes.filter(b=>b.checked).map(b=>b.value));
 const text=search.value.trim().toLowerCase();
 let count=0;
 for(let i=0;i<rows.length;i++){
-const show=on.has(rows[i].className)&&(text===''||keys[i].includes(text));
+const show=on.has(rows[i].classList[1])&&(text===''||keys[i].includes(text));
 rows[i].hidden=!show;
 if(show)count++;
 }

@@ -62,8 +62,8 @@ function decisionCell(group: GroupReport): string {
 
 /**
  * One `<tr>` per group: its name and id, decision, a bar of its servers by
- * verdict and every server named; the row's class is its decision (the
- * filter reads it).
+ * verdict and every server named; the row's second class is its decision
+ * (the filter reads it).
  */
 export function groupRows(groups: readonly GroupReport[], withProject: boolean): string {
   const rows: string[] = [];
@@ -71,7 +71,7 @@ export function groupRows(groups: readonly GroupReport[], withProject: boolean):
     const decision = isDecisionKind(group.decision) ? group.decision : 'other';
     const project = withProject ? `<small>project ${escapeHtml(group.projectId)}</small>` : '';
     rows.push(
-      `<tr class="${decision}"><th scope="row">${escapeHtml(group.serverGroupName)}` +
+      `<tr class="g ${decision}"><th scope="row">${escapeHtml(group.serverGroupName)}` +
         `<code>${escapeHtml(group.serverGroupId)}</code>${project}</th>` +
         `<td>${decisionCell(group)}</td><td>${verdictBar(group.memberReasons)}${serverList(group)}</td>` +
         `<td>${usageCell(group)}</td></tr>`,

@@ -105,7 +105,7 @@ function groupsSection(report: SweepReport): string {
     `<form id="filters" role="search" onsubmit="return false"><fieldset><legend>Decision</legend>${boxes}</fieldset>` +
     `<label for="search">Search by group or server name or id</label> <input id="search" type="search" autocomplete="off">` +
     `</form><p id="shown" aria-live="polite"></p>${legend()}` +
-    `<table id="groups"><caption>One row per group, every server named</caption><thead><tr>` +
+    `<table id="groups"><caption>One row per group, every server named</caption><thead><tr class="g">` +
     `<th scope="col">Group</th><th scope="col">Decision</th><th scope="col">Servers: verdict, reason, outcome</th>` +
     `<th scope="col">Usage vs threshold</th></tr></thead>` +
     `<tbody>\n${groupRows(report.groups, report.projects.length > 1)}\n</tbody></table></section>`

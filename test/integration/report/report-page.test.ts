@@ -39,6 +39,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+// Runs in the page (tsconfig has no DOM library, hence the narrow local type).
+interface PageGlobals {
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
 const WIDE = { width: 1400, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -283,7 +288,12 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
 
       // A refusal stands out without a click.
       const refused = page.locator('.srv li', { hasText: 'srv-fl-idle-b' });
-      expect(await refused.getAttribute('class')).toBe('warn');
+      expect(await refused.getAttribute('class')).toBe('v-idle warn');
+      expect(
+        await refused.evaluate(
+          (li) => (globalThis as unknown as PageGlobals).getComputedStyle(li).backgroundColor,
+        ),
+      ).toBe('rgb(255, 244, 229)');
       expect(await refused.innerText()).toContain('not-in-ecs-group');
 
       // The search finds a group by one of its servers' ids.

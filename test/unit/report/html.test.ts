@@ -59,7 +59,7 @@ describe('renderReportHtml', () => {
   it('lists one row per group with its verdict segments', () => {
     const plan = generatePlan({ groups: 40, serversPerGroup: 5, seed: 5 });
     const html = renderReportHtml(plan.report);
-    expect(html.match(/<tr class="(scale-in|scale-out|steady|skip)">/g)).toHaveLength(40);
+    expect(html.match(/<tr class="g (scale-in|scale-out|steady|skip)">/g)).toHaveLength(40);
     const segments = [...html.matchAll(/<i class="v-[a-z-]+" style="flex:(\d+)"/g)];
     const servers = plan.report.groups.reduce(
       (sum, g) => sum + Object.values(g.memberReasons).reduce((a, b) => a + b, 0),
