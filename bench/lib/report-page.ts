@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { renderReportHtml } from '../../lib/report/html.ts';
+import { CHROMIUM_ARGS } from '../../test/helpers/chromium.ts';
 import { generatePlan } from '../../test/helpers/plan-report.ts';
 
 /** What the 10,000-group page costs: render in node, then load and lay out in Chromium. */
@@ -17,15 +18,6 @@ export interface ReportPageResult {
   /** From navigation start to the first contentful paint (the title and headline). */
   firstPaintMs: number;
 }
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /**
  * Renders the page of a `groups`-group dry-run report with every group listed

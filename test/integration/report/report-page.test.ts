@@ -19,7 +19,7 @@ import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { countsTable } from '../../../scripts/lib/counts-table.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
-import { findChromium } from '../../helpers/chromium.ts';
+import { CHROMIUM_ARGS, findChromium } from '../../helpers/chromium.ts';
 import { generatePlan } from '../../helpers/plan-report.ts';
 import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
@@ -31,14 +31,6 @@ import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 const SHOTS = resolve('.reports/screenshots');
 const executablePath = findChromium();
 const HOSTILE = `<img src=x onerror=alert(1)>"'</th><script>alert(2)</script>`;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 // Runs in the page (tsconfig has no DOM library, hence the narrow local type).
 interface PageGlobals {
   getComputedStyle(element: unknown): { backgroundColor: string };
@@ -241,8 +233,8 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       expect(await saving.isVisible()).toBe(true);
       const savingText = await saving.innerText();
       // The sweep ran with HOURLY_PRICE_BY_FLAVOR and the plan with --prices; the dry run with neither.
-    expect(run.counts.saving.priced).toBe(name !== 'dry-run');
-    if (run.counts.saving.priced) {
+      expect(run.counts.saving.priced).toBe(name !== 'dry-run');
+      if (run.counts.saving.priced) {
         expect(savingText).toContain(run.counts.saving.amount.toFixed(2));
         expect(savingText).toContain(`at ${run.counts.saving.source}`);
       } else {
