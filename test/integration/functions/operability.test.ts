@@ -120,7 +120,8 @@ describe('sweep failures are visible', () => {
       before: () => sim.setFaults({ seed: 1, routes: { ecsAction: { error500: 1 } } }),
       cause: /failed with 500/,
       // srv-fl-idle-b is in no ECS group (the demo fleet): nothing is called for it.
-      summary: /^0 removed, 2 failed \(request ids \S+, \S+\),.*status completed/,
+      summary:
+        /^3 planned: 0 removed, 1 refused \(not-in-ecs-group 1\), 2 failed \(request ids \S+, \S+\),.*status completed/,
       metric: ['Removals', { Outcome: 'failed' }, 2],
     },
     {
