@@ -63,6 +63,13 @@ function headlineSection(report: SweepReport, counts: ReportCounts): string {
     `${formatCount(t.recommendedScaleOut)} scale-out recommended`,
     `${formatCount(report.requests.requests)} requests (${formatCount(report.requests.retries)} retries, ${formatCount(report.requests.throttled)} throttled)`,
   ];
+  if (report.enqueued !== undefined) {
+    // A fanout sweep acts on nothing itself: remediate does, group by group.
+    facts.unshift(
+      `<strong>fanout: ${formatCount(report.enqueued.sent)} evaluate-group messages enqueued; ` +
+        `remediate removes and logs each group's servers, not counted here</strong>`,
+    );
+  }
   return (
     `<section aria-labelledby="headline-h"><h2 id="headline-h">Headline</h2>` +
     alertsOf(report)

@@ -123,3 +123,12 @@ describe('the page marks failures and refusals', () => {
     expect(html).toContain('<div class="tile warn" data-count="refused">');
   });
 });
+
+describe('the page of a fanout sweep', () => {
+  it('says its removals are remediate’s, not counted in its headline', () => {
+    const report = sweepReportFactory([], { mode: 'fanout', enqueued: { sent: 8, failed: [] } });
+    expect(renderReportHtml(report)).toContain(
+      '<strong>fanout: 8 evaluate-group messages enqueued; remediate removes and logs',
+    );
+  });
+});
