@@ -20,6 +20,7 @@ import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
 import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
 import { memoryLines } from './lib/memory-lines.ts';
+import { runReportPageBench } from './lib/report-page.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { type IdealBenchResult, runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
 import { runSimBench } from './sim.ts';
@@ -43,6 +44,7 @@ const GROUPS = [
   'client',
   'fanout',
   'history',
+  'page',
 ] as const;
 type Group = (typeof GROUPS)[number];
 const only = flags.only?.split(',').map((g) => g.trim());
@@ -64,6 +66,7 @@ const SIZES = quick
       simBench: { groups: 1_000, requests: 1_000 },
       fanoutGroups: 500,
       historyGroups: 200,
+      pageGroups: 1_000,
     }
   : {
       sweepGroups: 1_000,
@@ -72,6 +75,7 @@ const SIZES = quick
       simBench: { groups: 10_000, requests: 5_000 },
       fanoutGroups: 10_000,
       historyGroups: 10_000,
+      pageGroups: 10_000,
     };
 const SEED = 42;
 const SERVERS_PER_GROUP = 20;
@@ -448,6 +452,22 @@ async function historyBenches(): Promise<BenchLine[]> {
   ];
 }
 
+/** The report page of a 10,000-group sweep in Chromium (bench/lib/report-page.ts). */
+async function pageBench(): Promise<BenchLine[]> {
+  const r = await runReportPageBench({ groups: SIZES.pageGroups, serversPerGroup: 6, seed: SEED });
+  return [
+    line({
+      name: `report page: ${fmt(r.groups)} groups in Chromium`,
+      inputs: `a dry-run report of a generated fleet (${fmt(r.groups)} groups × 6 servers, seed ${SEED}), every group listed and every server named (${fmt(r.servers)} server lines; a sweep's own report lists at most 1,000 groups and names the servers of 200), rendered by lib/report/html.ts, opened from a file in headless Chromium at 1,400 px: navigation start to the load event (parse, style, layout and the filter script)`,
+      value: r.loadMs / 1000,
+      unit: 's',
+      shown: `${seconds(r.loadMs)} to load (${fmt(r.bytes / 1e6, 2)} MB page rendered in ${fmt(r.renderMs)} ms; first paint with the headline at ${seconds(r.firstPaintMs)})`,
+      target: { op: '<', value: 3, unit: 's' },
+      details: { ...r },
+    }),
+  ];
+}
+
 function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
 }
@@ -473,6 +493,7 @@ async function main(): Promise<void> {
     ...(await when('client', 'client side by side', clientBenches)),
     ...(await when('fanout', 'fanout at scale', fanoutBenches)),
     ...(await when('history', 'demand history', historyBenches)),
+    ...(await when('page', 'report page in Chromium', pageBench)),
     ...evaluation,
     ...simulator,
   ];

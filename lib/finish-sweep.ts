@@ -4,17 +4,20 @@ import type { Settings } from './config.ts';
 import { AutoscalerError } from './errors.ts';
 import type { Log } from './logger.ts';
 import { metricsOfReport, publishMetrics } from './metrics.ts';
+import { countsOf, type ReportCounts } from './report/counts.ts';
 import { renderReportHtml } from './report/html.ts';
 import { keepReport, reportKeyOf } from './report-store.ts';
-import { type RemovedServer, savingsOf } from './savings.ts';
 import { summaryLine } from './summary.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
-/** A sweep report as kept and returned: with its summary line, what it freed and where it is. */
+/** A sweep report as kept and returned: with its counts, summary line, what it freed and where it is. */
 export interface FinishedSweepReport extends SweepReport {
+  /** The one set of counts the summary line, the page and the tables read (lib/report/counts.ts). */
+  counts: ReportCounts;
   summary: string;
+  /** `counts.serverHoursFreed`: in a dry run what it would free. */
   serverHoursFreed: number;
-  /** With HOURLY_PRICE_BY_FLAVOR only. */
+  /** With HOURLY_PRICE_BY_FLAVOR only: `counts.saving`'s monthly amount. */
   estimatedMonthlySaving?: number;
   /** The S3 key the report was written to; absent when it was not kept. */
   reportKey?: string;
@@ -60,16 +63,6 @@ export function sweepProblems(report: SweepReport, notKept?: string): string[] {
   return problems;
 }
 
-/** The removed servers whose flavors are known, padded with unknown ones for unlisted groups. */
-function removedServers(report: SweepReport): RemovedServer[] {
-  const listed = report.groups
-    .flatMap((group) => group.removals)
-    .filter((removal) => removal.outcome === 'removed')
-    .map((removal) => ({ flavorId: removal.flavorId }));
-  const unlisted = Math.max(0, report.totals.outcomes.removed - listed.length);
-  return [...listed, ...Array.from({ length: unlisted }, () => ({}))];
-}
-
 /**
  * What follows every sweep, in this order: the savings, the report kept in
  * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line
@@ -82,20 +75,17 @@ export async function finishSweep(
   options: FinishSweepOptions,
 ): Promise<FinishedSweepReport> {
   const { settings, log } = options;
-  const savings = savingsOf(removedServers(report), settings.hourlyPriceByFlavor);
-  const extras = {
-    serverHoursFreed: savings.serverHoursFreed,
-    estimatedMonthlySaving: savings.estimatedMonthlySaving,
-  };
+  const counts = countsOf(report, { hourlyPriceByFlavor: settings.hourlyPriceByFlavor });
+  const monthly = counts.saving.priced ? counts.saving.amount : undefined;
+  const extras = { counts };
   const bucket = settings.reportBucket;
   const key = bucket === undefined ? undefined : reportKeyOf(report, options.sweepId);
   const finished: FinishedSweepReport = {
     ...report,
     summary: summaryLine(report, { ...extras, reportKey: key }),
-    serverHoursFreed: savings.serverHoursFreed,
-    ...(savings.estimatedMonthlySaving === undefined
-      ? {}
-      : { estimatedMonthlySaving: savings.estimatedMonthlySaving }),
+    counts,
+    serverHoursFreed: counts.serverHoursFreed,
+    ...(monthly === undefined ? {} : { estimatedMonthlySaving: monthly }),
     ...(key === undefined ? {} : { reportKey: key }),
   };
   let notKept: string | undefined;
@@ -132,13 +122,19 @@ export async function finishSweep(
       : {}),
     ...(report.errors.length > 0 ? { errors: report.errors } : {}),
     ...(report.enqueued === undefined ? { totals: report.totals } : { enqueued: report.enqueued }),
-    ...(savings.unpricedFlavors.length > 0 ? { unpricedFlavors: savings.unpricedFlavors } : {}),
+    ...(counts.saving.priced && counts.saving.unpriced !== ''
+      ? { unpriced: counts.saving.unpriced }
+      : {}),
     reportKey: finished.reportKey,
     requests: report.requests,
     durationMs: report.durationMs,
   });
   if (options.metrics !== undefined) {
-    publishMetrics(options.metrics, metricsOfReport(report, extras));
+    // A dry run frees nothing: the metrics say 0, its would-be figures are in the report.
+    const freed = report.dryRun
+      ? { serverHoursFreed: 0, estimatedMonthlySaving: monthly === undefined ? undefined : 0 }
+      : { serverHoursFreed: counts.serverHoursFreed, estimatedMonthlySaving: monthly };
+    publishMetrics(options.metrics, metricsOfReport(report, freed));
   }
   if (settings.failOnErrors && problems.length > 0) {
     throw new SweepFailedError(`sweep had errors (${problems.join('; ')}): ${finished.summary}`);

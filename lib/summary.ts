@@ -1,9 +1,11 @@
+import { savingText } from './report/count-rows.ts';
+import { countsOf, type ReportCounts, topReasons, total } from './report/counts.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
-/** What the summary adds beyond the report: what was freed and where the report was kept. */
+/** What the summary adds beyond the report: its counts and where the report was kept. */
 export interface SummaryExtras {
-  serverHoursFreed?: number | undefined;
-  estimatedMonthlySaving?: number | undefined;
+  /** The sweep's counts (lib/report/counts.ts); default: counted from the report, no prices. */
+  counts?: ReportCounts | undefined;
   /** The S3 key the report was written to. */
   reportKey?: string | undefined;
 }
@@ -23,12 +25,54 @@ function tail(report: SweepReport, extras: SummaryExtras): string[] {
   return parts;
 }
 
+function failedPart(report: SweepReport, failed: number): string {
+  const ids = report.groups
+    .flatMap((group) => group.removals)
+    .filter((removal) => removal.outcome === 'failed' && removal.requestId !== undefined)
+    .map((removal) => removal.requestId as string);
+  const named = ids.slice(0, NAMED_REQUEST_IDS);
+  const more = ids.length > named.length ? ` +${ids.length - named.length} more` : '';
+  return named.length === 0
+    ? `${failed} failed`
+    : `${failed} failed (request id${named.length > 1 ? 's' : ''} ${named.join(', ')}${more})`;
+}
+
 /**
- * One human line per sweep, e.g. `3 removed, 1 failed (request id r-1),
- * 2 scale-out recommended, 72 server-hours freed, status completed, dry-run off`;
- * a fanout sweep removes nothing itself and names the messages it enqueued
- * (`8 evaluate-group messages enqueued for remediate, …`). Counts come from
- * the totals (every group), request ids from the listed groups.
+ * The counts in words, e.g. `3 planned: 1 removed, 1 refused (not-in-ecs-group 1),
+ * 1 undone (session-arrived 1)`; in a dry run `2 would be removed` instead of
+ * removed. Refused, undone and failed appear only when not zero.
+ */
+export function countsPhrase(counts: ReportCounts, report?: SweepReport): string {
+  const parts = [
+    counts.dryRun ? `${counts.wouldRemove} would be removed` : `${counts.removed} removed`,
+  ];
+  for (const [word, byReason] of [
+    ['refused', counts.refused],
+    ['undone', counts.undone],
+  ] as const) {
+    const n = total(byReason);
+    if (n > 0) parts.push(`${n} ${word} (${topReasons(byReason)})`);
+  }
+  if (counts.failed > 0)
+    parts.push(
+      report === undefined ? `${counts.failed} failed` : failedPart(report, counts.failed),
+    );
+  return `${counts.planned} planned: ${parts.join(', ')}`;
+}
+
+/** `24 server-hours freed` (or `would be freed` in a dry run), then the saving or its hint. */
+export function freedPhrase(counts: ReportCounts): string {
+  const hours = `${counts.serverHoursFreed} server-hours ${counts.dryRun ? 'would be freed' : 'freed'}`;
+  return `${hours}, saving ${savingText(counts.saving)}`;
+}
+
+/**
+ * One human line per sweep, e.g. `3 planned: 1 removed, 1 refused
+ * (not-in-ecs-group 1), 1 undone (session-arrived 1), 2 scale-out
+ * recommended, 24 server-hours freed, saving no prices given: set
+ * HOURLY_PRICE_BY_FLAVOR, status completed, dry-run off`; a fanout sweep
+ * removes nothing itself and names the messages it enqueued. The numbers are
+ * the report's counts (lib/report/counts.ts), request ids from the listed groups.
  */
 export function summaryLine(report: SweepReport, extras: SummaryExtras = {}): string {
   if (report.enqueued !== undefined) {
@@ -39,34 +83,11 @@ export function summaryLine(report: SweepReport, extras: SummaryExtras = {}): st
       ...tail(report, extras),
     ].join(', ');
   }
-  const outcomes = report.totals.outcomes as Partial<Record<string, number>>;
-  const parts = [`${outcomes.removed ?? 0} removed`];
-  const failed = outcomes.failed ?? 0;
-  if (failed > 0) {
-    const ids = report.groups
-      .flatMap((group) => group.removals)
-      .filter((removal) => removal.outcome === 'failed' && removal.requestId !== undefined)
-      .map((removal) => removal.requestId as string);
-    const named = ids.slice(0, NAMED_REQUEST_IDS);
-    const more = ids.length > named.length ? ` +${ids.length - named.length} more` : '';
-    parts.push(
-      named.length === 0
-        ? `${failed} failed`
-        : `${failed} failed (request id${named.length > 1 ? 's' : ''} ${named.join(', ')}${more})`,
-    );
-  }
-  const wouldRemove = outcomes['would-remove'] ?? 0;
-  if (wouldRemove > 0 || report.dryRun) parts.push(`${wouldRemove} would be removed`);
-  const skipped = Object.entries(outcomes)
-    .filter(([outcome]) => !['removed', 'failed', 'would-remove'].includes(outcome))
-    .reduce((sum, [, n]) => sum + (n ?? 0), 0);
-  if (skipped > 0) parts.push(`${skipped} not removed`);
-  parts.push(`${report.totals.recommendedScaleOut} scale-out recommended`);
-  if (extras.serverHoursFreed !== undefined) {
-    parts.push(`${extras.serverHoursFreed} server-hours freed`);
-  }
-  if (extras.estimatedMonthlySaving !== undefined) {
-    parts.push(`~${extras.estimatedMonthlySaving.toFixed(2)} a month saved`);
-  }
-  return [...parts, ...tail(report, extras)].join(', ');
+  const counts = extras.counts ?? countsOf(report);
+  return [
+    countsPhrase(counts, report),
+    `${report.totals.recommendedScaleOut} scale-out recommended`,
+    freedPhrase(counts),
+    ...tail(report, extras),
+  ].join(', ');
 }

@@ -1,10 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
 import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
 import { armDrainRace } from '../sim/maintenance.ts';
 import type { Simulator } from '../sim/server.ts';
+import { countsTable } from './lib/counts-table.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 import { startLocalCloud } from './lib/local-cloud.ts';
@@ -18,8 +20,8 @@ const REPORTS = new URL('../.reports/', import.meta.url).pathname;
 // A user connects to this server while it drains: its drain must be undone.
 const RACED_SERVER = 'srv-fl-idle-a';
 
-/** Reads a kept report back from the local S3 server: proof it was written there. */
-async function readKept(s3: LocalS3, key: string): Promise<{ json: number; html: number }> {
+/** Reads a kept report and its page back from the local S3 server: proof they were written there. */
+async function readKept(s3: LocalS3, key: string): Promise<{ json: string; html: string }> {
   const client = new S3Client({
     endpoint: s3.endpoint,
     forcePathStyle: true,
@@ -27,11 +29,11 @@ async function readKept(s3: LocalS3, key: string): Promise<{ json: number; html:
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   try {
-    const size = async (k: string) => {
+    const read = async (k: string) => {
       const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: k }));
-      return (await answer.Body?.transformToString())?.length ?? 0;
+      return (await answer.Body?.transformToString()) ?? '';
     };
-    return { json: await size(key), html: await size(pageKeyOf(key)) };
+    return { json: await read(key), html: await read(pageKeyOf(key)) };
   } finally {
     client.destroy();
   }
@@ -76,11 +78,17 @@ async function main(): Promise<void> {
       throw new Error(`sweep returned no report:\n${inline.stderr || inline.stdout}`);
     writeFileSync(`${REPORTS}sweep-inline.json`, `${JSON.stringify(report, null, 2)}\n`);
     console.log(table(decisionRows(report.groups)));
+    console.log(`\n${countsTable(report.counts)}`);
     console.log(`\nsummary: ${report.summary}`);
     if (report.reportKey === undefined) throw new Error('the sweep kept no report in S3');
     const kept = await readKept(s3, report.reportKey);
     console.log(
-      `report in local S3: s3://${s3.bucket}/${report.reportKey} (${kept.json} bytes) and ${pageKeyOf(report.reportKey)} (${kept.html} bytes)`,
+      `report in local S3: s3://${s3.bucket}/${report.reportKey} (${kept.json.length} bytes) and ${pageKeyOf(report.reportKey)} (${kept.html.length} bytes)`,
+    );
+    // The local S3 is gone on exit: keep the page the sweep wrote where a person can open it.
+    writeFileSync(`${REPORTS}sweep-inline.html`, kept.html);
+    console.log(
+      `page: ${relative(process.cwd(), `${REPORTS}sweep-inline.html`)} (open it in a browser)`,
     );
     console.log(
       `${report.requests.requests} requests, ${report.requests.retries} retries, ${report.durationMs} ms · copy: .reports/sweep-inline.json · ${inline.logs.length} audit/log lines\n`,

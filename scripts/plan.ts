@@ -1,9 +1,16 @@
 import { type Config, loadConfig } from '../lib/config.ts';
 import { describeFailure } from '../lib/errors.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
+import { countsTable } from './lib/counts-table.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { PLAN_USAGE, type PlanArgs, PlanUsageError, parsePlanArgs } from './lib/plan-args.ts';
-import { caveatLines, summaryLine, whatIfTable, writePlanFiles } from './lib/plan-output.ts';
+import {
+  caveatLines,
+  planCounts,
+  summaryLine,
+  whatIfTable,
+  writePlanFiles,
+} from './lib/plan-output.ts';
 import { progressReporter } from './lib/plan-progress.ts';
 import { deniedLine, runPlan } from './lib/plan-run.ts';
 
@@ -112,13 +119,16 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       }
     }
     console.log(table(decisionRows(report.groups)));
-    console.log(summaryLine(report));
+    const counts = planCounts(result, args.prices, config.hourlyPriceByFlavor);
+    console.log(`\n${countsTable(counts)}\n`);
+    console.log(summaryLine(report, counts));
     for (const line of caveatLines(report)) console.log(line);
     console.log(`\nwhat-if on the same data (no second fetch):`);
     console.log(whatIfTable(result.whatIf));
     const files = writePlanFiles(
       args.out,
       result,
+      counts,
       `aps-autoscaler plan: project ${config.projectId}${args.at === undefined ? '' : ` at ${new Date(args.at).toISOString()}`}`,
     );
     console.log(`\nwrote ${files.json}\nwrote ${files.html}`);

@@ -1,16 +1,8 @@
 import { describeSettings } from '../scaling/effective-settings.ts';
 import type { GroupReport } from '../sweep/report.ts';
+import { serverList, verdictClass } from './html-servers.ts';
 import { clampPercent, escapeHtml, formatCount, formatPercent } from './html-text.ts';
-import { isDecisionKind, isVerdictKind, VERDICT_KINDS, VERDICT_STYLES } from './verdicts.ts';
-
-/** The CSS class of a verdict kind; unknown kinds (a report read from JSON) share one. */
-export function verdictClass(kind: string): string {
-  return isVerdictKind(kind) ? `v-${kind}` : 'v-other';
-}
-
-function verdictLabel(kind: string): string {
-  return isVerdictKind(kind) ? VERDICT_STYLES[kind].label : kind;
-}
+import { isDecisionKind, isVerdictKind, VERDICT_KINDS, verdictLabel } from './verdicts.ts';
 
 /** The group's member counts per verdict, known kinds first in legend order. */
 function orderedReasons(reasons: Record<string, number>): [string, number][] {
@@ -68,43 +60,22 @@ function decisionCell(group: GroupReport): string {
   return `${escapeHtml(group.decision)}${small}`;
 }
 
-function removalsCell(group: GroupReport): string {
-  if (group.removals.length === 0) return '0';
-  const items = group.removals
-    .map((r) => {
-      const name = r.machineName ?? r.serverId;
-      const detail = r.detail === undefined ? '' : ` (${r.detail})`;
-      return `<li>${escapeHtml(name)}: idle ${formatCount(r.idleMinutes)} min · ${escapeHtml(r.outcome)}${escapeHtml(detail)}</li>`;
-    })
-    .join('');
-  return `<details><summary>${group.removals.length}</summary><ul>${items}</ul></details>`;
-}
-
-/** One `<tr>` per group; the row's class is its decision (the filter reads it). */
+/**
+ * One `<tr>` per group: its name and id, decision, a bar of its servers by
+ * verdict and every server named; the row's second class is its decision
+ * (the filter reads it).
+ */
 export function groupRows(groups: readonly GroupReport[], withProject: boolean): string {
   const rows: string[] = [];
   for (const group of groups) {
     const decision = isDecisionKind(group.decision) ? group.decision : 'other';
-    const project = withProject ? `<td>${escapeHtml(group.projectId)}</td>` : '';
+    const project = withProject ? `<small>project ${escapeHtml(group.projectId)}</small>` : '';
     rows.push(
-      `<tr class="${decision}"><th scope="row" title="${escapeHtml(group.serverGroupId)}">` +
-        `${escapeHtml(group.serverGroupName)}</th>${project}<td>${decisionCell(group)}</td>` +
-        `<td>${verdictBar(group.memberReasons)}</td><td>${usageCell(group)}</td>` +
-        `<td>${removalsCell(group)}</td></tr>`,
+      `<tr class="g ${decision}"><th scope="row">${escapeHtml(group.serverGroupName)}` +
+        `<code>${escapeHtml(group.serverGroupId)}</code>${project}</th>` +
+        `<td>${decisionCell(group)}</td><td>${verdictBar(group.memberReasons)}${serverList(group)}</td>` +
+        `<td>${usageCell(group)}</td></tr>`,
     );
   }
   return rows.join('\n');
 }
-
-/** The servers of the listed groups per verdict, summed. */
-export function verdictTotals(groups: readonly GroupReport[]): [string, number][] {
-  const totals: Record<string, number> = {};
-  for (const group of groups) {
-    for (const [kind, n] of Object.entries(group.memberReasons)) {
-      totals[kind] = (totals[kind] ?? 0) + n;
-    }
-  }
-  return orderedReasons(totals);
-}
-
-export { verdictLabel };

@@ -24,12 +24,16 @@ export function formatPercent(value: number | undefined): string {
   return `${Math.round(value * 10) / 10}%`;
 }
 
-/** An amount of money with two decimals and its currency, e.g. `12.50 CNY`. */
-export function formatMoney(amount: number, currency: string): string {
-  const text = Number.isFinite(amount)
+/** An amount with two decimals and thousands separators, e.g. `1,234.50`; `–` for anything not finite. */
+export function formatAmount(amount: number): string {
+  return Number.isFinite(amount)
     ? amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
     : '–';
-  return `${text} ${escapeHtml(currency)}`;
+}
+
+/** An amount of money with two decimals and its currency, e.g. `12.50 CNY`. */
+export function formatMoney(amount: number, currency: string): string {
+  return `${formatAmount(amount)} ${escapeHtml(currency)}`;
 }
 
 /** A number clamped into 0–100, for widths and offsets in percent. */

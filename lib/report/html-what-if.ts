@@ -1,8 +1,13 @@
 import type { WhatIfComparison, WhatIfOutcome } from '../what-if/what-if.ts';
 import { escapeHtml, formatCount, formatMoney } from './html-text.ts';
 
-function row(label: string, cells: readonly string[]): string {
-  return `<tr><th scope="row">${label}</th>${cells.map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
+/** A row of the comparison; `count` names the baseline cell's quantity (the headline's `data-count`). */
+function row(label: string, cells: readonly string[], count?: string): string {
+  const tds = cells.map((c, i) => {
+    const data = i === 0 && count !== undefined ? ` data-count="${count}"` : '';
+    return `<td class="n"${data}>${c}</td>`;
+  });
+  return `<tr><th scope="row">${label}</th>${tds.join('')}</tr>`;
 }
 
 function listed(count: number, shown: number): string {
@@ -49,16 +54,23 @@ export function whatIfSection(comparison: WhatIfComparison): string {
   const head = all.map((o) => `<th scope="col" class="n">${escapeHtml(o.label)}</th>`).join('');
   const rows = [
     row(
-      'Planned removals',
+      'Planned removals (before refusals and the sweep cap)',
       all.map((o) => formatCount(o.plannedRemovals)),
+      'planned',
+    ),
+    row(
+      'Would remove',
+      all.map((o) => formatCount(o.removals)),
+      'would-remove',
     ),
     row(
       'Sweep cap',
       all.map((o) => (o.aborted ? '<strong>aborted: nothing removed</strong>' : 'within')),
     ),
     row(
-      `Server-hours freed (${comparison.horizonHours} h)`,
+      `Server-hours it would free (${comparison.horizonHours} h per removal)`,
       all.map((o) => formatCount(o.serverHoursFreed)),
+      'server-hours',
     ),
     row(
       'Groups scaling in',
@@ -79,7 +91,7 @@ export function whatIfSection(comparison: WhatIfComparison): string {
   ];
   if (all.some((o) => o.saving !== undefined)) {
     rows.splice(
-      3,
+      4,
       0,
       row(
         'Estimated saving',
@@ -91,7 +103,7 @@ export function whatIfSection(comparison: WhatIfComparison): string {
   }
   return (
     `<section aria-labelledby="what-if-h"><h2 id="what-if-h">Policy what-if</h2>` +
-    `<p>The same fetched data re-evaluated with other policy values; server-hours freed = removals × ` +
+    `<p>The same fetched data re-evaluated with other policy values; server-hours = would remove × ` +
     `${comparison.horizonHours} h.</p><table id="what-if"><caption>Baseline and override sets</caption>` +
     `<thead><tr><th scope="col">Measure</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>` +
     `${comparison.sets.map((o) => setDetails(o, comparison.riskHours)).join('')}</section>`

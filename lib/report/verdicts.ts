@@ -4,7 +4,7 @@ import type { Decision, MemberReason } from '../scaling/types.ts';
 export const VERDICT_STYLES: Readonly<
   Record<MemberReason['kind'], { label: string; color: string }>
 > = {
-  idle: { label: 'idle (removed)', color: '#d62728' },
+  idle: { label: 'idle, chosen for removal', color: '#d62728' },
   floor: { label: 'idle, kept for the floor', color: '#ff9896' },
   'group-cap': { label: 'idle, kept by the group cap', color: '#ffbb78' },
   'anti-flap': { label: 'idle, kept by anti-flap', color: '#f7b6d2' },
@@ -39,4 +39,9 @@ export function isVerdictKind(kind: string): kind is MemberReason['kind'] {
 /** A decision kind as it may appear in a report read back from JSON. */
 export function isDecisionKind(kind: string): kind is Decision['kind'] {
   return (DECISION_KINDS as readonly string[]).includes(kind);
+}
+
+/** A verdict kind's words on the page and in tables; an unknown kind (a report read from JSON) as it is. */
+export function verdictLabel(kind: string): string {
+  return isVerdictKind(kind) ? VERDICT_STYLES[kind].label : kind;
 }

@@ -1,5 +1,6 @@
 import { parseApiTime } from '../huawei/api-time.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
+import { FREED_HOURS_PER_REMOVAL } from '../savings.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
 import { indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
@@ -29,7 +30,7 @@ export interface WhatIfOptions {
   limits: EvaluationLimits;
   /** The baseline MAX_REMOVALS_PER_SWEEP. */
   maxRemovalsPerSweep: number;
-  /** Hours a removed server would otherwise have kept running; default 24. */
+  /** Hours a removed server would otherwise have kept running; default FREED_HOURS_PER_REMOVAL (24). */
   horizonHours?: number;
   /** A removed server with a session that ended within these hours is risky; default 2. */
   riskHours?: number;
@@ -191,7 +192,7 @@ export function compareWhatIf(
   sets: readonly WhatIfSet[],
   options: WhatIfOptions,
 ): WhatIfComparison {
-  const horizonHours = options.horizonHours ?? 24;
+  const horizonHours = options.horizonHours ?? FREED_HOURS_PER_REMOVAL;
   const riskHours = options.riskHours ?? 2;
   const riskSince = options.now - riskHours * HOUR_MS;
   const tallies = [

@@ -1,26 +1,61 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { countsOf, type ReportCounts } from '../../lib/report/counts.ts';
 import { renderReportHtml } from '../../lib/report/html.ts';
 import { unlistedSentence } from '../../lib/report/listed.ts';
+import { countsPhrase, freedPhrase } from '../../lib/summary.ts';
 import { errorSource, type SweepReport } from '../../lib/sweep/report.ts';
+import type { PriceTable } from '../../lib/what-if/prices.ts';
 import type { WhatIfComparison, WhatIfOutcome } from '../../lib/what-if/what-if.ts';
 import { table } from './decision-table.ts';
 
 // What `npm run plan` prints besides the decision table, and the two files it writes.
 
-/** One line: the decisions, what a sweep would remove, and what it cost to find out. */
-export function summaryLine(report: SweepReport): string {
+/** One line: the decisions, what a sweep would remove (the counts), and what it cost to find out. */
+export function summaryLine(report: SweepReport, counts: ReportCounts): string {
   const t = report.totals;
   const d = t.decisions;
   const acting =
     report.status === 'aborted'
-      ? `${t.plannedRemovals} removals planned, but a sweep would remove nothing: ${report.abortReason ?? 'aborted'}`
-      : `${t.outcomes['would-remove']} would be removed`;
+      ? `${countsPhrase(counts)}: a sweep would remove nothing: ${report.abortReason ?? 'aborted'}`
+      : countsPhrase(counts);
   return (
     `plan ${report.status}: ${t.groups} groups (${d['scale-in']} scale-in, ${d.steady} steady, ` +
-    `${d['scale-out']} scale-out, ${d.skip} skip), ${acting}, ${t.recommendedScaleOut} scale-out recommended; ` +
+    `${d['scale-out']} scale-out, ${d.skip} skip), ${acting}, ${t.recommendedScaleOut} scale-out recommended, ` +
+    `${freedPhrase(counts)}; ` +
     `${report.requests.requests} requests, ${report.requests.throttled} throttled, ${report.durationMs} ms; nothing was changed`
   );
+}
+
+/**
+ * The plan's counts: the report's, priced by `--prices` through the what-if
+ * baseline when given (the same removals), else by HOURLY_PRICE_BY_FLAVOR.
+ */
+export function planCounts(
+  result: { report: SweepReport; whatIf: WhatIfComparison },
+  prices: PriceTable | undefined,
+  hourlyPriceByFlavor: Readonly<Record<string, number>> | undefined,
+): ReportCounts {
+  const saving = result.whatIf.baseline.saving;
+  if (prices === undefined || saving === undefined) {
+    return countsOf(result.report, { hourlyPriceByFlavor });
+  }
+  const table: Record<string, number> = { ...prices.perServerHour };
+  if (prices.default !== undefined) table['any other product'] = prices.default;
+  return countsOf(result.report, {
+    saving: {
+      priced: true,
+      amount: saving.amount,
+      per: `${result.whatIf.horizonHours} h`,
+      currency: saving.currency,
+      source: '--prices',
+      prices: table,
+      unpriced:
+        saving.unpricedServerHours > 0
+          ? `${saving.unpricedServerHours} server-hours without a price`
+          : '',
+    },
+  });
 }
 
 /** Lines about what the table leaves out or could not see; empty when it shows everything. */
@@ -47,13 +82,13 @@ export function whatIfTable(comparison: WhatIfComparison): string {
   const rows: string[][] = [
     ['', ...all.map((o) => o.label)],
     [
-      'removals',
+      'would remove',
       ...all.map((o) =>
         o.aborted ? `0 (${o.plannedRemovals} planned > sweep cap)` : String(o.removals),
       ),
     ],
     [
-      `server-hours freed (${comparison.horizonHours} h)`,
+      `server-hours it would free (${comparison.horizonHours} h per removal)`,
       ...all.map((o) => String(o.serverHoursFreed)),
     ],
     ['groups whose decision or removals change', ...all.map((o) => String(o.changedCount))],
@@ -65,10 +100,11 @@ export function whatIfTable(comparison: WhatIfComparison): string {
   return table(rows);
 }
 
-/** Writes `plan.json` (`{ report, whatIf }`) and `plan.html` into `dir`; returns both paths. */
+/** Writes `plan.json` (`{ report, counts, whatIf }`) and `plan.html` into `dir`; returns both paths. */
 export function writePlanFiles(
   dir: string,
   result: { report: SweepReport; whatIf: WhatIfComparison },
+  counts: ReportCounts,
   title: string,
 ): { json: string; html: string } {
   mkdirSync(dir, { recursive: true });
@@ -76,8 +112,8 @@ export function writePlanFiles(
   const html = join(dir, 'plan.html');
   writeFileSync(
     json,
-    `${JSON.stringify({ report: result.report, whatIf: result.whatIf }, null, 2)}\n`,
+    `${JSON.stringify({ report: result.report, counts, whatIf: result.whatIf }, null, 2)}\n`,
   );
-  writeFileSync(html, renderReportHtml(result.report, { title, whatIf: result.whatIf }));
+  writeFileSync(html, renderReportHtml(result.report, { title, counts, whatIf: result.whatIf }));
   return { json, html };
 }

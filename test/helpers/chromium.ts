@@ -24,3 +24,13 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
   );
   return undefined;
 }
+
+/** How the browser tests and the page bench start Chromium: headless, quiet, no network of its own. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];

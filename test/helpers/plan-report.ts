@@ -33,6 +33,8 @@ export function generatePlan(options: {
   seed: number;
   limits?: EvaluationLimits;
   rename?: (name: string, index: number) => string;
+  /** Each group's member verdicts in its line (every server named on the page); default false. */
+  includeMembers?: boolean;
 }): GeneratedPlan {
   const fleet = generateFleet(options);
   const now = Date.parse(fleet.now);
@@ -47,7 +49,9 @@ export function generatePlan(options: {
   }));
   const lines: GroupReport[] = fetched.map((f) => {
     const decision = evaluateGroup({ ...f, sessions: f.sessions ?? [], now, limits });
-    const line = groupReportOf(f.projectId, decision, { includeMembers: false });
+    const line = groupReportOf(f.projectId, decision, {
+      includeMembers: options.includeMembers === true,
+    });
     if (decision.kind === 'scale-in') {
       line.removals = decision.remove.map((r) => ({
         serverId: r.serverId,

@@ -28,7 +28,7 @@ describe('finishSweep', () => {
     expect(finished).toMatchObject({
       serverHoursFreed: 24,
       summary:
-        '1 removed, 0 scale-out recommended, 24 server-hours freed, status completed, dry-run off',
+        '1 planned: 1 removed, 0 scale-out recommended, 24 server-hours freed, saving no prices given: set HOURLY_PRICE_BY_FLAVOR, status completed, dry-run off',
     });
     expect(finished.reportKey).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countsOf } from '../../lib/report/counts.ts';
 import { summaryLine } from '../../lib/summary.ts';
 import {
   groupReportFactory,
@@ -19,10 +20,8 @@ describe('summaryLine', () => {
       }),
       groupReportFactory({ serverGroupId: 'sg-2', decision: 'scale-out', recommendedScaleOut: 2 }),
     ]);
-    expect(
-      summaryLine(report, { serverHoursFreed: 72, reportKey: 'reports/2026-11-29/x.json' }),
-    ).toBe(
-      '3 removed, 1 failed (request id req-42), 2 scale-out recommended, 72 server-hours freed, status completed, dry-run off, report reports/2026-11-29/x.json',
+    expect(summaryLine(report, { reportKey: 'reports/2026-11-29/x.json' })).toBe(
+      '4 planned: 3 removed, 1 failed (request id req-42), 2 scale-out recommended, 72 server-hours freed, saving no prices given: set HOURLY_PRICE_BY_FLAVOR, status completed, dry-run off, report reports/2026-11-29/x.json',
     );
   });
 
@@ -31,8 +30,9 @@ describe('summaryLine', () => {
       [groupReportFactory({ removals: [removalFactory({ outcome: 'would-remove' })] })],
       { dryRun: true, status: 'aborted', abortReason: 'sweep cap 50 exceeded' },
     );
-    expect(summaryLine(report, { estimatedMonthlySaving: 12.5 })).toBe(
-      '0 removed, 1 would be removed, 0 scale-out recommended, ~12.50 a month saved, status aborted (sweep cap 50 exceeded), dry-run on',
+    const counts = countsOf(report, { hourlyPriceByFlavor: { 's2.large': 0.5 } });
+    expect(summaryLine(report, { counts })).toBe(
+      '1 planned: 1 would be removed, 0 scale-out recommended, 24 server-hours would be freed, saving ~0.00 a month, status aborted (sweep cap 50 exceeded), dry-run on',
     );
   });
 
@@ -44,7 +44,7 @@ describe('summaryLine', () => {
       groupReportFactory({ removals: [...failed, removalFactory({ outcome: 'skipped-busy' })] }),
     ]);
     expect(summaryLine(report)).toBe(
-      '0 removed, 4 failed (request ids r1, r2, r3 +1 more), 1 not removed, 0 scale-out recommended, status completed, dry-run off',
+      '5 planned: 0 removed, 1 undone (skipped-busy 1), 4 failed (request ids r1, r2, r3 +1 more), 0 scale-out recommended, 0 server-hours freed, saving no prices given: set HOURLY_PRICE_BY_FLAVOR, status completed, dry-run off',
     );
   });
 
@@ -53,7 +53,7 @@ describe('summaryLine', () => {
       mode: 'fanout',
       enqueued: { sent: 8, failed: [{ serverGroupId: 'sg-1', error: 'throttled' }] },
     });
-    expect(summaryLine(report, { serverHoursFreed: 0, reportKey: 'reports/x.json' })).toBe(
+    expect(summaryLine(report, { reportKey: 'reports/x.json' })).toBe(
       '8 evaluate-group messages enqueued for remediate, 1 not enqueued, status completed, dry-run off, report reports/x.json',
     );
   });

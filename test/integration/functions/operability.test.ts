@@ -120,7 +120,8 @@ describe('sweep failures are visible', () => {
       before: () => sim.setFaults({ seed: 1, routes: { ecsAction: { error500: 1 } } }),
       cause: /failed with 500/,
       // srv-fl-idle-b is in no ECS group (the demo fleet): nothing is called for it.
-      summary: /^0 removed, 2 failed \(request ids \S+, \S+\),.*status completed/,
+      summary:
+        /^3 planned: 0 removed, 1 refused \(not-in-ecs-group 1\), 2 failed \(request ids \S+, \S+\),.*status completed/,
       metric: ['Removals', { Outcome: 'failed' }, 2],
     },
     {
@@ -181,7 +182,7 @@ describe('sweep failures are visible', () => {
     const { run, logs, emf } = sweep({}, true);
     const report = await run();
     expect(report.summary).toBe(
-      `2 removed, 1 not removed, 2 scale-out recommended, 48 server-hours freed, status completed, dry-run off, report ${report.reportKey}`,
+      `3 planned: 2 removed, 1 refused (not-in-ecs-group 1), 2 scale-out recommended, 48 server-hours freed, saving no prices given: set HOURLY_PRICE_BY_FLAVOR, status completed, dry-run off, report ${report.reportKey}`,
     );
     expect(errorLine(logs)).toEqual([]);
     const finished = logs.lines.find((l) => l['message'] === 'sweep finished');
@@ -200,7 +201,8 @@ describe('sweep failures are visible', () => {
     const { run } = sweep({ HOURLY_PRICE_BY_FLAVOR: JSON.stringify(prices) }, true);
     const report = await run();
     expect(report.estimatedMonthlySaving).toBe(146);
-    expect(report.summary).toContain('~146.00 a month saved');
+    expect(report.summary).toContain('saving ~146.00 a month');
+    expect(report.counts.saving).toMatchObject({ priced: true, source: 'HOURLY_PRICE_BY_FLAVOR' });
   });
 });
 

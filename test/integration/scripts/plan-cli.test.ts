@@ -86,11 +86,16 @@ describe('npm run plan against the simulator', () => {
     );
     expect(stdout).toMatch(/^sg-scale-out +scale-out +usage ≥ 60%: add 2/m);
     expect(stdout).toMatch(
-      /^plan completed: 8 groups \(2 scale-in, 1 steady, 1 scale-out, 4 skip\), 2 would be removed, .*nothing was changed$/m,
+      /^plan completed: 8 groups \(2 scale-in, 1 steady, 1 scale-out, 4 skip\), 3 planned: 2 would be removed, 1 refused \(not-in-ecs-group 1\), .*nothing was changed$/m,
     );
     expect(stdout).toMatch(/^ +baseline +shrink=15,threshold=70,min=2 +min=0$/m);
     // Three planned; srv-fl-idle-b is in no ECS group, so a run removes two, as the plan says.
-    expect(stdout).toMatch(/^removals +2 +\d+ +\d+$/m);
+    expect(stdout).toMatch(/^would remove +2 +\d+ +\d+$/m);
+    // The counts table the page's headline shows, with the saving and the prices used.
+    expect(stdout).toMatch(/^Would remove \(dry run\) +2$/m);
+    expect(stdout).toMatch(
+      /^Estimated saving +24\.00 EUR per 24 h +at --prices: any other product 0\.5\/h$/m,
+    );
     // 2 removals × 24 h × 0.50 EUR.
     expect(stdout).toMatch(/^estimated saving +24\.00 EUR +/m);
     expect(stdout).toContain(`wrote ${join(out, 'plan.json')}`);

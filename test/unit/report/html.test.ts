@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { countsOf } from '../../../lib/report/counts.ts';
 import { renderReportHtml } from '../../../lib/report/html.ts';
-import { escapeHtml } from '../../../lib/report/html-text.ts';
+import { escapeHtml, formatCount } from '../../../lib/report/html-text.ts';
 import { parseWhatIf } from '../../../lib/what-if/overrides.ts';
 import { compareWhatIf } from '../../../lib/what-if/what-if.ts';
 import { generatePlan, PLAN_LIMITS } from '../../helpers/plan-report.ts';
@@ -58,7 +59,7 @@ describe('renderReportHtml', () => {
   it('lists one row per group with its verdict segments', () => {
     const plan = generatePlan({ groups: 40, serversPerGroup: 5, seed: 5 });
     const html = renderReportHtml(plan.report);
-    expect(html.match(/<tr class="(scale-in|scale-out|steady|skip)">/g)).toHaveLength(40);
+    expect(html.match(/<tr class="g (scale-in|scale-out|steady|skip)">/g)).toHaveLength(40);
     const segments = [...html.matchAll(/<i class="v-[a-z-]+" style="flex:(\d+)"/g)];
     const servers = plan.report.groups.reduce(
       (sum, g) => sum + Object.values(g.memberReasons).reduce((a, b) => a + b, 0),
@@ -79,8 +80,17 @@ describe('renderReportHtml', () => {
     expect(html).toContain(
       '<th scope="col" class="n">shrink=15</th><th scope="col" class="n">min=3</th>',
     );
+    // The what-if baseline's cells carry the quantity the headline shows, and agree with it.
+    const counts = countsOf(plan.report);
     expect(html).toContain(
-      `<dt>Server-hours freed (24 h)</dt><dd>${whatIf.baseline.serverHoursFreed.toLocaleString('en-US')}</dd>`,
+      `<td class="n" data-count="server-hours">${formatCount(whatIf.baseline.serverHoursFreed)}</td>`,
+    );
+    expect(whatIf.baseline.serverHoursFreed).toBe(counts.serverHoursFreed);
+    expect(html).toContain(
+      `<td class="n" data-count="would-remove">${formatCount(counts.wouldRemove)}</td>`,
+    );
+    expect(html).toContain(
+      `<td class="n" data-count="planned">${formatCount(counts.planned)}</td>`,
     );
     expect(html).toContain('<dt>Estimated saving</dt>');
   });

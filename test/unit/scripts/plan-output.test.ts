@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countsOf } from '../../../lib/report/counts.ts';
 import { parseWhatIf } from '../../../lib/what-if/overrides.ts';
 import { compareWhatIf } from '../../../lib/what-if/what-if.ts';
 import { caveatLines, summaryLine, whatIfTable } from '../../../scripts/lib/plan-output.ts';
@@ -10,15 +11,16 @@ describe('plan output', () => {
   it('sums the plan up in one line that says nothing was changed', () => {
     const t = plan.report.totals;
     expect(t.plannedRemovals).toBeGreaterThan(0);
-    expect(summaryLine(plan.report)).toMatch(
+    const counts = countsOf(plan.report);
+    expect(summaryLine(plan.report, counts)).toMatch(
       new RegExp(
         `^plan completed: 40 groups \\(${t.decisions['scale-in']} scale-in, ${t.decisions.steady} steady, ` +
-          `${t.decisions['scale-out']} scale-out, ${t.decisions.skip} skip\\), ${t.plannedRemovals} would be removed, .*nothing was changed$`,
+          `${t.decisions['scale-out']} scale-out, ${t.decisions.skip} skip\\), ${t.plannedRemovals} planned: ${t.outcomes['would-remove']} would be removed, .*nothing was changed$`,
       ),
     );
     const aborted = { ...plan.report, status: 'aborted' as const, abortReason: 'over the cap' };
-    expect(summaryLine(aborted)).toContain(
-      `${t.plannedRemovals} removals planned, but a sweep would remove nothing: over the cap`,
+    expect(summaryLine(aborted, counts)).toContain(
+      `${t.plannedRemovals} planned: ${t.outcomes['would-remove']} would be removed: a sweep would remove nothing: over the cap`,
     );
   });
 
@@ -49,10 +51,12 @@ describe('plan output', () => {
     const planned = comparison.baseline.plannedRemovals;
     expect(lines[1]).toMatch(
       new RegExp(
-        `^removals +${planned} +${comparison.sets[0]?.removals} +0 \\(${planned} planned > sweep cap\\)$`,
+        `^would remove +${planned} +${comparison.sets[0]?.removals} +0 \\(${planned} planned > sweep cap\\)$`,
       ),
     );
-    expect(lines[2]).toMatch(new RegExp(`^server-hours freed \\(24 h\\) +${planned * 24} `));
+    expect(lines[2]).toMatch(
+      new RegExp(`^server-hours it would free \\(24 h per removal\\) +${planned * 24} `),
+    );
     expect(lines).toHaveLength(5);
   });
 });
