@@ -7,6 +7,9 @@ import { refusalOf } from './eligibility.ts';
 import { viewOf } from './group-view.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
 import { type Settled, type SettleResult, settleGroup } from './settle.ts';
+
+export { startDrainsUnderLease } from './leased-start.ts';
+
 import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
 // The one removal lifecycle (docs/drain-lifecycle.md), as its drivers call it:
@@ -162,7 +165,10 @@ export async function recoverDrains(
   const store = services.drains?.store;
   if (store === undefined) return [];
   const now = settings.now();
-  const due = (await store.listDrains(projectId)).filter((r) => r.drainUntilMs <= now);
+  // Only a dead owner's records: a live one settles its own (docs/drain-lifecycle.md).
+  const due = (await store.listDrains(projectId)).filter(
+    (r) => (r.ownerUntilMs ?? r.drainUntilMs) <= now,
+  );
   const recovered: RecoveredDrain[] = [];
   for (const [groupId, records] of byGroup(due)) {
     const result = await settleGroup(

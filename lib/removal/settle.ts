@@ -167,12 +167,13 @@ async function ownRecord(
   const store = services.drains?.store;
   if (!claim || store === undefined) return undefined;
   try {
-    const claimed = await store.claimDrain(
-      settings.projectId,
-      record.serverId,
-      record.owner,
-      owner,
-    );
+    const now = settings.now();
+    const claimed = await store.claimDrain(settings.projectId, record.serverId, {
+      fromOwner: record.owner,
+      toOwner: owner,
+      now,
+      ownerUntilMs: now + LEASE_TTL_MS,
+    });
     auditDrain(services, settings, 'drain taken over', {
       serverId: record.serverId,
       from: record.owner,

@@ -22,6 +22,7 @@ export interface DrainServices {
     | 'listDrains'
     | 'markActing'
     | 'claimDrain'
+    | 'confirmMaintenance'
     | 'completeDrain'
     | 'clearDrain'
   >;

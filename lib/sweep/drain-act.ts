@@ -1,6 +1,6 @@
 import { drainUntil } from '../removal/drain-settings.ts';
 import type { DrainRecord } from '../removal/drain-store.ts';
-import { leftDraining, startDrains } from '../removal/lifecycle.ts';
+import { leftDraining, startDrainsUnderLease } from '../removal/lifecycle.ts';
 import type { RemovalReport } from '../removal/outcome.ts';
 import { planDrainWait } from '../removal/recheck.ts';
 import { settleGroup } from '../removal/settle.ts';
@@ -61,8 +61,9 @@ export async function drainThenAct(
   }
   for (const [projectId, groups] of byProject) {
     try {
-      // One project's chosen servers together: one batch-maint call per 20 servers.
-      const begun = await startDrains(
+      // One project's chosen servers together, each group re-planned under its
+      // lease (held until it is settled): one batch-maint call per 20 servers.
+      const begun = await startDrainsUnderLease(
         groups.map((g) => ({ evaluation: g.evaluation, removals: g.evaluation.decision.remove })),
         owner,
         groups[0]?.services as HeldGroup['services'],
