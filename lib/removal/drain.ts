@@ -1,11 +1,12 @@
 import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import { auditDrain } from './audit.ts';
+import { type AuditGroup, auditDrain } from './audit.ts';
 import { logOffDrained } from './drain-logoff.ts';
 import { drainUntil } from './drain-settings.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
+import { endRemoval, removalBase } from './ending.ts';
 import { LEASE_TTL_MS } from './group-lease.ts';
 import type { RemovalReport } from './outcome.ts';
 import { chunkForMaintenance } from './recheck.ts';
@@ -18,6 +19,8 @@ export interface DrainCandidate {
   removal: Removal;
   /** The server as the evaluation listed it, when kept: its charging mode decides eligibility. */
   server?: Pick<AppServer, 'metadata'> | undefined;
+  /** The group's record, when read: its policy goes into an ending's audit line. */
+  group?: AuditGroup | undefined;
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
@@ -48,16 +51,17 @@ export async function beginDrains(
   const drains = drainsOf(services);
   const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
-  for (const { groupId, removal, server } of candidates) {
-    const base = {
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
-    };
+  for (const { groupId, removal, server, group } of candidates) {
+    const base = removalBase(removal);
+    const end = (report: RemovalReport) =>
+      notDrained.set(
+        removal.serverId,
+        endRemoval(services, settings, group ?? { id: groupId }, report),
+      );
     const refusal = await refusalOf(removal, server, services, settings);
     if (refusal !== undefined) {
-      notDrained.set(removal.serverId, { ...base, ...refusal });
+      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending.ts).
+      end({ ...base, ...refusal });
       continue;
     }
     const now = settings.now();
@@ -84,7 +88,7 @@ export async function beginDrains(
         await askMaintenance(records, owner, services, settings);
         throw error;
       }
-      notDrained.set(removal.serverId, {
+      end({
         ...base,
         outcome: 'skipped-changed',
         detail: `already drained by ${error.currentOwner ?? 'another actor'}`,

@@ -2,6 +2,7 @@ import { describeFailure } from '../errors.ts';
 import type { Removal } from '../scaling/types.ts';
 import { beginDrains, type DrainCandidate } from './drain.ts';
 import type { DrainRecord } from './drain-store.ts';
+import { endRemoval, removalReport } from './ending.ts';
 import { fetchAndEvaluate } from './fetch.ts';
 import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
 import type { RemovalReport } from './outcome.ts';
@@ -28,17 +29,6 @@ export function drainHoldMs(drainSeconds: number): number {
   return drainSeconds * 1_000 + LEASE_TTL_MS;
 }
 
-function reportOf(removal: Removal, outcome: RemovalReport['outcome'], detail: string) {
-  return {
-    serverId: removal.serverId,
-    instanceId: removal.instanceId,
-    machineName: removal.machineName,
-    idleMinutes: Math.floor(removal.idleMinutes),
-    outcome,
-    detail,
-  } satisfies RemovalReport;
-}
-
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for groups planned without their
  * lease (the inline sweep): each group's lease is taken for
@@ -61,7 +51,10 @@ export async function startDrainsUnderLease(
   const notDrained = new Map<string, RemovalReport>();
   const leases = new Map<string, Lease>();
   const notAll = (group: PlannedGroup, outcome: RemovalReport['outcome'], detail: string) => {
-    for (const r of group.removals) notDrained.set(r.serverId, reportOf(r, outcome, detail));
+    for (const r of group.removals) {
+      const report = removalReport(r, outcome, detail);
+      notDrained.set(r.serverId, endRemoval(services, settings, group.evaluation.group, report));
+    }
   };
   const replanned = await Promise.all(
     groups.map(async (planned): Promise<DrainCandidate[]> => {
@@ -117,10 +110,11 @@ async function replan(
     const again = now.get(removal.serverId);
     if (again === undefined) {
       const detail = 'no longer planned when the group was read again under its lease';
-      notDrained.set(removal.serverId, reportOf(removal, 'skipped-changed', detail));
+      const report = removalReport(removal, 'skipped-changed', detail);
+      notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
       continue;
     }
-    candidates.push({ groupId, removal: again, server: servers.get(again.serverId) });
+    candidates.push({ groupId, group, removal: again, server: servers.get(again.serverId) });
   }
   return candidates;
 }

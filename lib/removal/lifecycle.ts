@@ -1,9 +1,9 @@
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import { auditRemoval } from './audit.ts';
 import { beginDrains } from './drain.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
+import { endRemoval, removalBase } from './ending.ts';
 import { viewOf } from './group-view.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
 import { type Settled, type SettleResult, settleGroup } from './settle.ts';
@@ -25,6 +25,7 @@ function candidatesOf(
   const listed = new Map<string, AppServer>(evaluation.servers.map((s) => [s.id, s]));
   return removals.map((removal) => ({
     groupId: evaluation.group.id,
+    group: evaluation.group,
     removal,
     server: listed.get(removal.serverId),
   }));
@@ -32,24 +33,20 @@ function candidatesOf(
 
 /**
  * What a dry run reports for each planned removal: the refusal the remover
- * would answer (eligibility, read-only), else `would-remove`. Changes nothing.
+ * would answer (eligibility, read-only), else `would-remove`, each ended with
+ * its audit line as an acting run's would be, whatever the trigger. Changes nothing.
  */
 export async function dryRunReports(
   evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
   removals: readonly Removal[],
-  services: Pick<PipelineServices, 'ecsGroupsOf'>,
-  settings: Pick<PipelineSettings, 'removalMode'>,
+  services: Pick<PipelineServices, 'ecsGroupsOf' | 'log'>,
+  settings: Pick<PipelineSettings, 'removalMode' | 'projectId' | 'dryRun'>,
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
   for (const { removal, server } of candidatesOf(evaluation, removals)) {
     const refusal = await refusalOf(removal, server, services, settings);
-    reports.push({
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
-      ...(refusal ?? { outcome: 'would-remove' }),
-    });
+    const report = { ...removalBase(removal), ...(refusal ?? { outcome: 'would-remove' }) };
+    reports.push(endRemoval(services, settings, evaluation.group, report as RemovalReport));
   }
   return reports;
 }
@@ -67,11 +64,7 @@ export async function removeNow(
   settings: PipelineSettings,
   options: { owner?: string; hasTime?: () => boolean } = {},
 ): Promise<RemovalReport[]> {
-  if (settings.dryRun) {
-    const reports = await dryRunReports(evaluation, removals, services, settings);
-    for (const r of reports) auditRemoval(services, settings, evaluation.group, r);
-    return reports;
-  }
+  if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
   const result = await settleGroup(
     evaluation.group.id,
     removals.map((removal) => ({ removal })),
@@ -83,7 +76,9 @@ export async function removeNow(
       ...(options.hasTime === undefined ? {} : { hasTime: options.hasTime }),
     },
   );
-  return reportsOf(result, removals);
+  return reportsOf(result, removals, (report) =>
+    endRemoval(services, settings, evaluation.group, report),
+  );
 }
 
 /**
@@ -104,23 +99,31 @@ export function startDrains(
   return beginDrains(candidates, owner, services, settings);
 }
 
-/** A drained server's report when the run ended without settling it. */
+/** A drained server's report when the run ended without settling it; audited. */
 export function leftDraining(
-  record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName'>,
+  record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName' | 'groupId'>,
   why: string,
+  services: Pick<PipelineServices, 'log'>,
+  settings: PipelineSettings,
 ): RemovalReport {
-  return {
-    serverId: record.serverId,
-    instanceId: record.instanceId,
-    machineName: record.machineName,
-    idleMinutes: 0,
-    outcome: 'skipped-changed',
-    detail: `left draining (${why}): the next sweep finishes or undoes it`,
-  };
+  return endRemoval(
+    services,
+    settings,
+    { id: record.groupId },
+    {
+      ...removalBase({ ...record, idleMinutes: 0 }),
+      outcome: 'skipped-changed',
+      detail: `left draining (${why}): the next sweep finishes or undoes it`,
+    },
+  );
 }
 
-/** Every settled server's report, in target order; one not settled is named as such. */
-function reportsOf(result: SettleResult, removals: readonly Removal[]): RemovalReport[] {
+/** Every settled server's report, in target order; one not settled is named as such and ended. */
+function reportsOf(
+  result: SettleResult,
+  removals: readonly Removal[],
+  end: (report: RemovalReport) => RemovalReport,
+): RemovalReport[] {
   const why =
     result.kind === 'lease-busy' ? `group lease held by ${result.holder ?? 'another actor'}` : '';
   const settled = new Map<string, Settled>(
@@ -129,14 +132,11 @@ function reportsOf(result: SettleResult, removals: readonly Removal[]): RemovalR
   return removals.map((removal) => {
     const s = settled.get(removal.serverId);
     if (s?.report !== undefined) return s.report;
-    return {
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
+    return end({
+      ...removalBase(removal),
       outcome: 'skipped-changed',
       detail: why || `not acted on (${s?.decision ?? 'not settled'})`,
-    };
+    });
   });
 }
 

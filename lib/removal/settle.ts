@@ -1,11 +1,11 @@
 import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
-import { auditDrain, auditRemoval } from './audit.ts';
+import { auditDrain } from './audit.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
+import { endRemoval } from './ending.ts';
 import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
 import { freshView, type GroupView } from './group-view.ts';
-import type { RemovalReport } from './outcome.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from './recheck.ts';
 import { removeServers } from './remover.ts';
 import {
@@ -94,11 +94,11 @@ export async function settleGroup(
         continue;
       }
       if (target.removal !== undefined && options.hasTime?.() === false) {
-        const report: RemovalReport = {
+        const report = endRemoval(services, settings, view?.record ?? { id: groupId }, {
           ...reportOf(target),
           outcome: 'skipped-deadline',
           detail: 'the invocation ran out of time',
-        };
+        });
         settled.push({ serverId, decision: 'deadline', report });
         continue;
       }
@@ -261,6 +261,6 @@ function failed(
     error: failure.message,
     requestId: failure.requestId,
   });
-  auditRemoval(services, settings, { id: record.groupId }, report);
+  endRemoval(services, settings, { id: record.groupId }, report);
   return { serverId: record.serverId, decision: 'failed', report };
 }

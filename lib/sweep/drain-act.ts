@@ -113,7 +113,15 @@ export async function drainThenAct(
         ? result.settled.map(
             (s) =>
               s.report ??
-              leftDraining(recordOf.get(s.serverId) ?? { serverId: s.serverId }, s.decision),
+              leftDraining(
+                recordOf.get(s.serverId) ?? {
+                  serverId: s.serverId,
+                  groupId: group.evaluation.group.id,
+                },
+                s.decision,
+                group.services,
+                settings,
+              ),
           )
         : mine.map((record) =>
             leftDraining(
@@ -121,6 +129,8 @@ export async function drainThenAct(
               result.kind === 'lease-busy'
                 ? `group lease held by ${result.holder ?? 'another actor'}`
                 : String(result.error instanceof Error ? result.error.message : result.error),
+              group.services,
+              settings,
             ),
           );
     for (const report of reports) lines.record(group.report, report);
