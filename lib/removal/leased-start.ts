@@ -4,7 +4,8 @@ import { beginDrains, type DrainCandidate } from './drain.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { endRemoval, removalReport } from './ending.ts';
 import { fetchAndEvaluate } from './fetch.ts';
-import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
+import { releaseGroup, takeGroup } from './group-hold.ts';
+import { LEASE_TTL_MS, type Lease, leaseHeldBy } from './group-lease.ts';
 import type { RemovalReport } from './outcome.ts';
 import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
@@ -49,7 +50,7 @@ export async function startDrainsUnderLease(
   const drains = services.drains;
   if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
   const notDrained = new Map<string, RemovalReport>();
-  const leases = new Map<string, Lease>();
+  const leases = new Map<string, Lease | undefined>();
   const notAll = (group: PlannedGroup, outcome: RemovalReport['outcome'], detail: string) => {
     for (const r of group.removals) {
       const report = removalReport(r, outcome, detail);
@@ -60,14 +61,13 @@ export async function startDrainsUnderLease(
     groups.map(async (planned): Promise<DrainCandidate[]> => {
       const groupId = planned.evaluation.group.id;
       try {
-        const key = groupLeaseKey(settings.projectId, groupId);
-        const hold = drainHoldMs(settings.drainSeconds ?? 0);
-        const taken = await drains.lease.acquireLease(key, owner, hold, settings.now());
-        if (!taken.acquired) {
-          notAll(planned, 'skipped-changed', `group lease held by ${taken.holder ?? 'another'}`);
+        const ttl = drainHoldMs(settings.drainSeconds ?? 0);
+        const hold = await takeGroup(groupId, owner, services, settings, ttl);
+        if (!hold.held) {
+          notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
           return [];
         }
-        leases.set(groupId, taken.lease);
+        leases.set(groupId, hold.lease);
         return await replan(planned, services, settings, notDrained);
       } catch (error) {
         notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
@@ -85,7 +85,7 @@ export async function startDrainsUnderLease(
     await Promise.all(
       [...leases]
         .filter(([groupId]) => !held.has(groupId))
-        .map(([, lease]) => drains.lease.releaseLease(lease).catch(() => false)),
+        .map(([, lease]) => releaseGroup(lease, services)),
     );
   }
 }

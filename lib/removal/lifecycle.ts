@@ -4,11 +4,44 @@ import { beginDrains } from './drain.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
 import { endRemoval, removalBase } from './ending.ts';
+import { leaseHeldBy } from './group-lease.ts';
 import { viewOf } from './group-view.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
 import { type Settled, type SettleResult, settleGroup } from './settle.ts';
 
+// The package's one entry: everything a driver (lib/sweep, functions/,
+// scripts/) takes from lib/removal comes from here (biome.json
+// noRestrictedImports keeps it so).
+export { drainUntil } from './drain-settings.ts';
+export { createDrainStore, type DrainRecord } from './drain-store.ts';
+export { createTableInput } from './drain-table.ts';
+export type { DynamoClientFactory } from './dynamo.ts';
+export { createEcsGroupResolver } from './ecs-groups.ts';
+export { REFUSAL_OUTCOMES } from './eligibility.ts';
+export { removalReport } from './ending.ts';
+export {
+  classify,
+  evaluationFate,
+  fateOfError,
+  leaseBusyFate,
+  missingSettingFate,
+  notSettledFate,
+  throwIfFailed,
+} from './fate.ts';
+export { fetchAndEvaluate } from './fetch.ts';
+export { underGroupLease } from './group-hold.ts';
+export { createGroupLease, leaseHeldBy } from './group-lease.ts';
 export { startDrainsUnderLease } from './leased-start.ts';
+export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
+export { planDrainWait } from './recheck.ts';
+export { settleGroup } from './settle.ts';
+export type {
+  DrainServices,
+  EcsGroupResolver,
+  GroupEvaluation,
+  PipelineServices,
+  PipelineSettings,
+} from './types.ts';
 
 import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
@@ -124,8 +157,7 @@ function reportsOf(
   removals: readonly Removal[],
   end: (report: RemovalReport) => RemovalReport,
 ): RemovalReport[] {
-  const why =
-    result.kind === 'lease-busy' ? `group lease held by ${result.holder ?? 'another actor'}` : '';
+  const why = result.kind === 'lease-busy' ? leaseHeldBy(result.holder) : '';
   const settled = new Map<string, Settled>(
     result.kind === 'settled' ? result.settled.map((s) => [s.serverId, s]) : [],
   );

@@ -4,7 +4,8 @@ import { auditDrain } from './audit.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
 import { endRemoval } from './ending.ts';
-import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
+import { releaseGroup, renewGroup, takeGroup } from './group-hold.ts';
+import { LEASE_TTL_MS } from './group-lease.ts';
 import { freshView, type GroupView } from './group-view.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from './recheck.ts';
 import { removeServers } from './remover.ts';
@@ -16,7 +17,7 @@ import {
   type Settled,
   type SettleTarget,
 } from './settle-end.ts';
-import { DrainConflictError, LeaseLostError } from './store-errors.ts';
+import { DrainConflictError } from './store-errors.ts';
 import type { PipelineServices, PipelineSettings } from './types.ts';
 
 export type { Settled, SettleTarget } from './settle-end.ts';
@@ -62,23 +63,14 @@ export async function settleGroup(
   options: SettleOptions = {},
 ): Promise<SettleResult> {
   const drains = services.drains;
-  let lease: Lease | undefined;
-  if (drains !== undefined) {
-    const key = groupLeaseKey(settings.projectId, groupId);
-    const taken = await drains.lease.acquireLease(key, owner, LEASE_TTL_MS, settings.now());
-    if (!taken.acquired) return { kind: 'lease-busy', holder: taken.holder };
-    lease = taken.lease;
-  }
+  const hold = await takeGroup(groupId, owner, services, settings);
+  if (!hold.held) return { kind: 'lease-busy', holder: hold.holder };
+  let lease = hold.lease;
   // Renews the lease before each step; false once another actor holds the group.
   const stillHeld = async (): Promise<boolean> => {
-    if (drains === undefined || lease === undefined) return true;
-    try {
-      lease = await drains.lease.renewLease(lease, LEASE_TTL_MS, settings.now());
-      return true;
-    } catch (error) {
-      if (error instanceof LeaseLostError) return false;
-      throw error;
-    }
+    if (lease === undefined) return true;
+    lease = await renewGroup(lease, services, settings);
+    return lease !== undefined;
   };
   try {
     const view =
@@ -131,9 +123,7 @@ export async function settleGroup(
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
     return { kind: 'settled', settled };
   } finally {
-    if (drains !== undefined && lease !== undefined) {
-      await drains.lease.releaseLease(lease).catch(() => false);
-    }
+    await releaseGroup(lease, services);
   }
 }
 

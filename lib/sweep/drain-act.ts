@@ -1,10 +1,11 @@
-import { drainUntil } from '../removal/drain-settings.ts';
-import type { DrainRecord } from '../removal/drain-store.ts';
-import { leftDraining, startDrainsUnderLease } from '../removal/lifecycle.ts';
-import type { RemovalReport } from '../removal/outcome.ts';
-import { planDrainWait } from '../removal/recheck.ts';
-import { settleGroup } from '../removal/settle.ts';
-import type { PipelineSettings } from '../removal/types.ts';
+import type { DrainRecord, PipelineSettings, RemovalReport } from '../removal/lifecycle.ts';
+import {
+  drainUntil,
+  leftDraining,
+  planDrainWait,
+  settleGroup,
+  startDrainsUnderLease,
+} from '../removal/lifecycle.ts';
 import type { GroupLines } from './group-lines.ts';
 import { type HeldGroup, recordAll } from './guard.ts';
 import { forEachConcurrent } from './pool.ts';

@@ -1,4 +1,4 @@
-import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/lifecycle.ts';
 import type { EffectiveSettings } from '../scaling/effective-settings.ts';
 import type {
   Decision,
