@@ -28,7 +28,6 @@ export function createSweepHandler(deps: HandlerDeps) {
       settings: invocation.settingsFor(config.projectId, { dryRun: detail.dryRun }),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,
-      hasTime: invocation.hasTime,
       stats: invocation.stats,
       ...(config.drainSeconds > 0 ? { drain: { owner: `sweep:${randomUUID()}` } } : {}),
       ...(queueUrl

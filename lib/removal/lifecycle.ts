@@ -12,6 +12,7 @@ import { type Settled, type SettleResult, settleGroup } from './settle.ts';
 // The package's one entry: everything a driver (lib/sweep, functions/,
 // scripts/) takes from lib/removal comes from here (biome.json
 // noRestrictedImports keeps it so).
+export { budgetOf, type TimeBudget } from './budget.ts';
 export { drainUntil } from './drain-settings.ts';
 export { createDrainStore, type DrainRecord } from './drain-store.ts';
 export { createTableInput } from './drain-table.ts';
@@ -33,7 +34,6 @@ export { underGroupLease } from './group-hold.ts';
 export { createGroupLease, leaseHeldBy } from './group-lease.ts';
 export { startDrainsUnderLease } from './leased-start.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
-export { planDrainWait } from './recheck.ts';
 export { settleGroup } from './settle.ts';
 export type {
   DrainServices,
@@ -49,6 +49,14 @@ import type { GroupEvaluation, PipelineServices, PipelineSettings } from './type
 // the inline sweep (lib/sweep/sweep.ts, lib/sweep/drain-act.ts) and the queue
 // messages (lib/sweep/remediate.ts). planned → eligibility → [drained →
 // waited] → re-checked under the group lease → removed | undone; recover.
+
+/**
+ * Whether a run drains (DRAIN_SECONDS > 0, not a dry run): decided here only.
+ * A dry run never drains; it reports what the remover would answer.
+ */
+export function drainingOn(settings: Pick<PipelineSettings, 'drainSeconds' | 'dryRun'>): boolean {
+  return (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
+}
 
 /** A planned removal of an evaluation, with the server as listed when it was kept. */
 function candidatesOf(
@@ -95,7 +103,7 @@ export async function removeNow(
   removals: readonly Removal[],
   services: PipelineServices,
   settings: PipelineSettings,
-  options: { owner?: string; hasTime?: () => boolean } = {},
+  options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
   if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
   const result = await settleGroup(
@@ -104,10 +112,7 @@ export async function removeNow(
     options.owner ?? 'inline',
     services,
     settings,
-    {
-      view: viewOf(evaluation, settings, removals.length),
-      ...(options.hasTime === undefined ? {} : { hasTime: options.hasTime }),
-    },
+    { view: viewOf(evaluation, settings, removals.length) },
   );
   return reportsOf(result, removals, (report) =>
     endRemoval(services, settings, evaluation.group, report),

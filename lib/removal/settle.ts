@@ -1,6 +1,7 @@
 import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import { auditDrain } from './audit.ts';
+import { budgetOf } from './budget.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
 import { endRemoval } from './ending.ts';
@@ -33,8 +34,6 @@ export interface SettleOptions {
   forceUndo?: UndoReason;
   /** The group as just evaluated, when that read is fresh (DRAIN_SECONDS=0); else read now. */
   view?: GroupView;
-  /** Whether another server may still be started; planned removals left are `skipped-deadline`. */
-  hasTime?: () => boolean;
 }
 
 interface Acting {
@@ -85,7 +84,7 @@ export async function settleGroup(
         settled.push({ serverId, decision: 'lease-lost' });
         continue;
       }
-      if (target.removal !== undefined && options.hasTime?.() === false) {
+      if (target.removal !== undefined && !budgetOf(settings).hasTime()) {
         const report = endRemoval(services, settings, view?.record ?? { id: groupId }, {
           ...reportOf(target),
           outcome: 'skipped-deadline',

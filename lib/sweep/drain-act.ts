@@ -1,8 +1,8 @@
 import type { DrainRecord, PipelineSettings, RemovalReport } from '../removal/lifecycle.ts';
 import {
+  budgetOf,
   drainUntil,
   leftDraining,
-  planDrainWait,
   settleGroup,
   startDrainsUnderLease,
 } from '../removal/lifecycle.ts';
@@ -34,13 +34,9 @@ export async function drainThenAct(
 ): Promise<DrainStoreFailure[]> {
   if (pending.length === 0) return [];
   const first = settingsOf(pending[0]?.projectId ?? '');
-  const deadlineAt = first.deadlineAt ?? Number.POSITIVE_INFINITY;
+  const budget = budgetOf(first);
   const now = first.now();
-  const fits = planDrainWait({
-    now,
-    drainUntilMs: drainUntil(now, first.drainSeconds ?? 0),
-    deadlineAt,
-  });
+  const fits = budget.waitUntil(drainUntil(now, first.drainSeconds ?? 0));
   if (fits.kind === 'undo') {
     for (const group of pending) {
       recordAll(
@@ -93,7 +89,7 @@ export async function drainThenAct(
   }
 
   const latest = Math.max(...[...records.values()].flat().map((r) => r.drainUntilMs), now);
-  const wait = planDrainWait({ now: first.now(), drainUntilMs: latest, deadlineAt });
+  const wait = budget.waitUntil(latest);
   if (wait.kind === 'wait' && wait.ms > 0) await first.sleep(wait.ms);
 
   await forEachConcurrent(pending, concurrency, async (group) => {

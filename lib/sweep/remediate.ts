@@ -9,6 +9,7 @@ import type {
 } from '../removal/lifecycle.ts';
 import {
   classify,
+  drainingOn,
   evaluationFate,
   fetchAndEvaluate,
   leaseBusyFate,
@@ -59,8 +60,7 @@ export async function processMessage(
             status: 'group-not-found',
           };
     }
-    const draining = (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
-    return await (draining
+    return await (drainingOn(settings)
       ? drainUnderLease(message, group, services, settings, options)
       : removeAtOnce(message, group, services, settings, options));
   } catch (error) {

@@ -163,7 +163,6 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     },
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     concurrency: config.maxConcurrency,
-    hasTime: () => true,
     stats: requestStats,
     onEvaluated: (projectId, evaluation) => {
       fetched.push(fetchedOf(projectId, evaluation));

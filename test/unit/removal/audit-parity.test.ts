@@ -43,7 +43,6 @@ async function auditLines(trigger: Trigger, drainSeconds: number, dryRun: boolea
       settings: rest,
       maxRemovalsPerSweep: 10,
       concurrency: 2,
-      hasTime: () => true,
       stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
       ...(drainSeconds > 0 ? { drain: { owner: 'sweep:parity' } } : {}),
     });
@@ -103,7 +102,6 @@ describe('audit parity of removal endings', () => {
           settings: rest,
           maxRemovalsPerSweep: 10,
           concurrency: 2,
-          hasTime: () => true,
           stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
         });
       } else {

@@ -48,7 +48,6 @@ function sweep(
     settings,
     maxRemovalsPerSweep: 10,
     concurrency: 2,
-    hasTime: () => true,
     stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
     drain: { owner: 'sweep:test' },
     ...overrides,
