@@ -37,8 +37,6 @@ export interface Invocation {
   servicesFor(projectId: string, region?: string): PipelineServices;
   settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
   stats(): RequestStats;
-  /** Whether there is time left to start a group or a removal: before the settings' `deadlineAt`. */
-  hasTime(): boolean;
 }
 
 /** Time kept back at the end of an invocation: for requests in flight and the report. */
@@ -141,9 +139,6 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         total.throttled += core.stats.throttled;
       }
       return total;
-    },
-    hasTime() {
-      return now() < budgetEnd;
     },
   };
 }

@@ -109,6 +109,40 @@ export function createDrainStore(options: DrainStoreOptions) {
       return 'owner-mismatch';
     };
 
+  // One update of a record still `draining`, only by its owner; the record after it.
+  async function updateDraining(
+    operation: string,
+    projectId: string,
+    serverId: string,
+    owner: string,
+    update: string,
+    values: Item,
+  ): Promise<DrainRecord> {
+    const attributes = await write(
+      operation,
+      projectId,
+      serverId,
+      (dynamo, { UpdateItemCommand }) =>
+        dynamo.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(projectId, serverId),
+            UpdateExpression: update,
+            ConditionExpression: '#owner = :owner AND #state = :draining',
+            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':owner': { S: owner },
+              ':draining': { S: 'draining' },
+              ...values,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      ownerGuess('draining'),
+    );
+    return fromItem(attributes ?? {}, tableName);
+  }
+
   return {
     /** The record of `serverId`, or `undefined` when we never drained it (or it is settled). */
     getDrain: read,
@@ -165,30 +199,10 @@ export function createDrainStore(options: DrainStoreOptions) {
     },
 
     /** `draining` → `acting`, only by its owner: call right before the removal or release. */
-    async markActing(projectId: string, serverId: string, owner: string): Promise<DrainRecord> {
-      const attributes = await write(
-        'markActing',
-        projectId,
-        serverId,
-        (dynamo, { UpdateItemCommand }) =>
-          dynamo.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              UpdateExpression: 'SET #state = :acting',
-              ConditionExpression: '#owner = :owner AND #state = :draining',
-              ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-              ExpressionAttributeValues: {
-                ':owner': { S: owner },
-                ':acting': { S: 'acting' },
-                ':draining': { S: 'draining' },
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        ownerGuess('draining'),
-      );
-      return fromItem(attributes ?? {}, tableName);
+    markActing(projectId: string, serverId: string, owner: string): Promise<DrainRecord> {
+      return updateDraining('markActing', projectId, serverId, owner, 'SET #state = :acting', {
+        ':acting': { S: 'acting' },
+      });
     },
 
     /**
@@ -234,36 +248,23 @@ export function createDrainStore(options: DrainStoreOptions) {
      * `ownerUntilMs` move to the confirmed instant's. Only its owner, only
      * while `draining`.
      */
-    async confirmMaintenance(
+    confirmMaintenance(
       projectId: string,
       serverId: string,
       owner: string,
       times: Pick<DrainRecord, 'drainUntilMs' | 'ownerUntilMs'>,
     ): Promise<DrainRecord> {
-      const attributes = await write(
+      return updateDraining(
         'confirmMaintenance',
         projectId,
         serverId,
-        (dynamo, { UpdateItemCommand }) =>
-          dynamo.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              UpdateExpression: 'SET drainUntilMs = :drain, ownerUntilMs = :until',
-              ConditionExpression: '#owner = :owner AND #state = :draining',
-              ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-              ExpressionAttributeValues: {
-                ':owner': { S: owner },
-                ':draining': { S: 'draining' },
-                ':drain': { N: String(times.drainUntilMs) },
-                ':until': { N: String(times.ownerUntilMs ?? times.drainUntilMs) },
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        ownerGuess('draining'),
+        owner,
+        'SET drainUntilMs = :drain, ownerUntilMs = :until',
+        {
+          ':drain': { N: String(times.drainUntilMs) },
+          ':until': { N: String(times.ownerUntilMs ?? times.drainUntilMs) },
+        },
       );
-      return fromItem(attributes ?? {}, tableName);
     },
 
     /** Deletes the record after the action succeeded: only its owner, only in state `acting`. */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
-import type { PipelineSettings } from '../../../lib/removal/types.ts';
+import type { PipelineServices, PipelineSettings } from '../../../lib/removal/types.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import { runSweep } from '../../../lib/sweep/sweep.ts';
 import {
@@ -20,6 +20,37 @@ beforeEach(() => resetFactorySequences());
 
 type Trigger = 'inline' | 'evaluate-group';
 
+// One trigger of a group's removals: an inline sweep, or an evaluate-group message.
+async function run(
+  trigger: Trigger,
+  services: PipelineServices,
+  settings: PipelineSettings,
+  groupId: string,
+): Promise<void> {
+  if (trigger === 'inline') {
+    const { projectId, ...rest } = settings;
+    await runSweep({
+      projects: [{ projectId, services }],
+      mode: 'inline',
+      settings: rest,
+      maxRemovalsPerSweep: 10,
+      concurrency: 2,
+      stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
+      ...(services.drains === undefined ? {} : { drain: { owner: 'sweep:parity' } }),
+    });
+    return;
+  }
+  const message: QueueMessage = {
+    type: 'evaluate-group',
+    projectId: settings.projectId,
+    serverGroupId: groupId,
+  };
+  await processMessage(message, services, settings, {
+    maxRemovalsPerSweep: 10,
+    enqueue: async (messages) => ({ sent: messages.length, failed: [], calls: 1 }),
+  });
+}
+
 async function auditLines(trigger: Trigger, drainSeconds: number, dryRun: boolean) {
   resetFactorySequences();
   const group = serverGroupFactory();
@@ -35,28 +66,7 @@ async function auditLines(trigger: Trigger, drainSeconds: number, dryRun: boolea
     drainSeconds,
     deadlineAt: FAKE_NOW + 600_000,
   });
-  if (trigger === 'inline') {
-    const { projectId, ...rest } = settings;
-    await runSweep({
-      projects: [{ projectId, services: fake.services }],
-      mode: 'inline',
-      settings: rest,
-      maxRemovalsPerSweep: 10,
-      concurrency: 2,
-      stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
-      ...(drainSeconds > 0 ? { drain: { owner: 'sweep:parity' } } : {}),
-    });
-  } else {
-    const message: QueueMessage = {
-      type: 'evaluate-group',
-      projectId: settings.projectId,
-      serverGroupId: group.id,
-    };
-    await processMessage(message, fake.services, settings, {
-      maxRemovalsPerSweep: 10,
-      enqueue: async (messages) => ({ sent: messages.length, failed: [], calls: 1 }),
-    });
-  }
+  await run(trigger, fake.services, settings, group.id);
   expect(fake.calls).not.toContain('batchSetMaintenance');
   expect(fake.calls).not.toContain('batchDeleteServers');
   return fake.log.lines
@@ -94,24 +104,7 @@ describe('audit parity of removal endings', () => {
       const servers = [1, 2, 3].map(() => serverFactory({ server_group_id: group.id }));
       const fake = createFakeServices({ groups: [group], servers });
       const settings = fakeSettings({ dryRun: true });
-      if (trigger === 'inline') {
-        const { projectId, ...rest } = settings;
-        await runSweep({
-          projects: [{ projectId, services: fake.services }],
-          mode: 'inline',
-          settings: rest,
-          maxRemovalsPerSweep: 10,
-          concurrency: 2,
-          stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
-        });
-      } else {
-        await processMessage(
-          { type: 'evaluate-group', projectId: settings.projectId, serverGroupId: group.id },
-          fake.services,
-          settings,
-          { maxRemovalsPerSweep: 10 },
-        );
-      }
+      await run(trigger, fake.services, settings, group.id);
       return fake.log.lines
         .filter((l) => l.context?.audit === 'removal')
         .map((l) => ({ level: l.level, message: l.message, ...l.context }));
