@@ -5,11 +5,17 @@ import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
-import { createDrainStore } from '../lib/removal/drain-store.ts';
-import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
-import { createEcsGroupResolver } from '../lib/removal/ecs-groups.ts';
-import { createGroupLease } from '../lib/removal/group-lease.ts';
-import type { DrainServices, PipelineServices, PipelineSettings } from '../lib/removal/types.ts';
+import type {
+  DrainServices,
+  DynamoClientFactory,
+  PipelineServices,
+  PipelineSettings,
+} from '../lib/removal/lifecycle.ts';
+import {
+  createDrainStore,
+  createEcsGroupResolver,
+  createGroupLease,
+} from '../lib/removal/lifecycle.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -31,8 +37,6 @@ export interface Invocation {
   servicesFor(projectId: string, region?: string): PipelineServices;
   settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
   stats(): RequestStats;
-  /** Whether there is time left to start a group or a removal: before the settings' `deadlineAt`. */
-  hasTime(): boolean;
 }
 
 /** Time kept back at the end of an invocation: for requests in flight and the report. */
@@ -135,9 +139,6 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         total.throttled += core.stats.throttled;
       }
       return total;
-    },
-    hasTime() {
-      return now() < budgetEnd;
     },
   };
 }

@@ -8,7 +8,7 @@ import { type CredentialsProvider, createCredentialsProvider } from '../lib/cred
 import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
-import type { DynamoClientFactory } from '../lib/removal/dynamo.ts';
+import type { DynamoClientFactory } from '../lib/removal/lifecycle.ts';
 import { createS3Client } from '../lib/report-store.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 

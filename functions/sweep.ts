@@ -36,7 +36,6 @@ export function createSweepHandler(deps: HandlerDeps) {
         history.observe(projectId, evaluation, settings.limits),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,
-      hasTime: invocation.hasTime,
       stats: invocation.stats,
       ...(config.drainSeconds > 0 ? { drain: { owner: `sweep:${randomUUID()}` } } : {}),
       ...(queueUrl

@@ -2,6 +2,7 @@ import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import * as z from 'zod';
 import type { CredentialSource, Credentials } from './config.ts';
+import { AutoscalerError } from './errors.ts';
 import { formatIssues } from './validation.ts';
 
 /** The Huawei key pair, read when asked; cached by the provider for its configured time. */
@@ -10,7 +11,7 @@ export interface CredentialsProvider {
 }
 
 /** The key pair could not be read from SSM or Secrets Manager. Names the source, never a value. */
-export class CredentialsError extends Error {
+export class CredentialsError extends AutoscalerError {
   override readonly name = 'CredentialsError';
 }
 

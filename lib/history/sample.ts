@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { GroupEvaluation } from '../removal/types.ts';
+import type { GroupEvaluation } from '../removal/lifecycle.ts';
 import { DAYS, localTimeOf } from '../scaling/schedule.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import type { GroupEvaluation } from '../removal/types.ts';
+import type { GroupEvaluation } from '../removal/lifecycle.ts';
 import type { EvaluationLimits } from '../scaling/types.ts';
 import type { SweepReport } from '../sweep/report.ts';
 import { LearnedNeedsFileSchema, needsKeyOf } from './needs-file.ts';

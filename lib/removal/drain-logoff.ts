@@ -1,7 +1,8 @@
 import { describeFailure } from '../errors.ts';
 import { logoffRequestOf } from '../scaling/logoff.ts';
-import { auditDrain, auditRemoval } from './audit.ts';
+import { auditDrain } from './audit.ts';
 import type { DrainRecord } from './drain-store.ts';
+import { endRemoval } from './ending.ts';
 import type { RemovalReport } from './outcome.ts';
 import { failedReport } from './settle-end.ts';
 import type { PipelineServices, PipelineSettings } from './types.ts';
@@ -92,6 +93,5 @@ async function undoAfterFailure(
     ...failed,
     detail: `log-off failed: ${cause}; drain undone, maintenance lifted`,
   };
-  auditRemoval(services, settings, { id: record.groupId }, report);
-  return report;
+  return endRemoval(services, settings, { id: record.groupId }, report);
 }

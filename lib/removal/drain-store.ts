@@ -1,6 +1,12 @@
 import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
-import { formatIssues } from '../validation.ts';
+import {
+  type DrainRecord,
+  DrainRecordSchema,
+  type DrainState,
+  fromItem,
+  keyOf,
+  toItem,
+} from './drain-record.ts';
 import {
   type DynamoClientFactory,
   defaultDynamoClient,
@@ -10,89 +16,21 @@ import {
 } from './dynamo.ts';
 import { DrainConflictError, type DrainConflictKind, DrainStoreError } from './store-errors.ts';
 
-/**
- * `draining`: we asked APS to put the server into maintenance (or are about
- * to); `acting`: the drain period passed and the removal or release is under way.
- */
-export const DrainStateSchema = z.enum(['draining', 'acting']);
-export type DrainState = z.infer<typeof DrainStateSchema>;
+type Item = Record<string, AttributeValue>;
+type DynamoSdk = Awaited<ReturnType<typeof dynamoSdk>>;
 
-/** One server WE put into maintenance. Its absence means: not ours, never touch it. */
-export const DrainRecordSchema = z.object({
-  projectId: z.string().min(1),
-  serverId: z.string().min(1),
-  groupId: z.string().min(1),
-  instanceId: z.string().min(1).optional(),
-  machineName: z.string().min(1).optional(),
-  /** The sweep or message that holds the record; changes only through `claimDrain`. */
-  owner: z.string().min(1),
-  state: DrainStateSchema,
-  /** When the record was written, just before maintenance was requested; epoch ms. */
-  drainedAtMs: z.number().int().nonnegative(),
-  /** `drainedAtMs` + the drain period: no action before this instant; epoch ms. */
-  drainUntilMs: z.number().int().nonnegative(),
-  /**
-   * The abandoned sessions logged off while the server drains (README "Log-off
-   * of abandoned sessions"): the re-check then removes it only with no session
-   * at all. Absent on records written without a log-off (and by older versions).
-   */
-  logoffSessionIds: z.array(z.string().min(1)).min(1).optional(),
-});
-export type DrainRecord = z.infer<typeof DrainRecordSchema>;
+export {
+  type DrainRecord,
+  DrainRecordSchema,
+  type DrainState,
+  DrainStateSchema,
+} from './drain-record.ts';
 
 export interface DrainStoreOptions {
   tableName: string;
   client?: DynamoClientFactory;
   /** Items per Query page (DynamoDB's own 1 MB page when left out); tests use it to page. */
   queryPageSize?: number;
-}
-
-const STRING_FIELDS = [
-  'projectId',
-  'serverId',
-  'groupId',
-  'instanceId',
-  'machineName',
-  'owner',
-  'state',
-] as const;
-const NUMBER_FIELDS = ['drainedAtMs', 'drainUntilMs'] as const;
-
-type Item = Record<string, AttributeValue>;
-type DynamoSdk = Awaited<ReturnType<typeof dynamoSdk>>;
-
-function keyOf(projectId: string, serverId: string): Record<string, AttributeValue> {
-  return { pk: { S: `drain#${projectId}` }, sk: { S: `server#${serverId}` } };
-}
-
-function toItem(record: DrainRecord): Record<string, AttributeValue> {
-  const item = keyOf(record.projectId, record.serverId);
-  for (const field of STRING_FIELDS) {
-    const value = record[field];
-    if (value !== undefined) item[field] = { S: value };
-  }
-  for (const field of NUMBER_FIELDS) item[field] = { N: String(record[field]) };
-  if (record.logoffSessionIds !== undefined) {
-    item.logoffSessionIds = { L: record.logoffSessionIds.map((id) => ({ S: id })) };
-  }
-  return item;
-}
-
-function fromItem(item: Record<string, AttributeValue>, tableName: string): DrainRecord {
-  const plain: Record<string, unknown> = {};
-  for (const field of STRING_FIELDS) if (item[field]?.S !== undefined) plain[field] = item[field].S;
-  for (const field of NUMBER_FIELDS) {
-    if (item[field]?.N !== undefined) plain[field] = Number(item[field].N);
-  }
-  const logoff = item.logoffSessionIds?.L;
-  if (logoff !== undefined) plain.logoffSessionIds = logoff.map((value) => value.S);
-  const parsed = DrainRecordSchema.safeParse(plain);
-  if (parsed.success) return parsed.data;
-  throw new DrainStoreError({
-    operation: 'read drain record',
-    tableName,
-    detail: `item ${item.sk?.S ?? '(no key)'} does not fit: ${formatIssues(parsed.error.issues)}`,
-  });
 }
 
 /**
@@ -171,6 +109,40 @@ export function createDrainStore(options: DrainStoreOptions) {
       return 'owner-mismatch';
     };
 
+  // One update of a record still `draining`, only by its owner; the record after it.
+  async function updateDraining(
+    operation: string,
+    projectId: string,
+    serverId: string,
+    owner: string,
+    update: string,
+    values: Item,
+  ): Promise<DrainRecord> {
+    const attributes = await write(
+      operation,
+      projectId,
+      serverId,
+      (dynamo, { UpdateItemCommand }) =>
+        dynamo.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(projectId, serverId),
+            UpdateExpression: update,
+            ConditionExpression: '#owner = :owner AND #state = :draining',
+            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':owner': { S: owner },
+              ':draining': { S: 'draining' },
+              ...values,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      ownerGuess('draining'),
+    );
+    return fromItem(attributes ?? {}, tableName);
+  }
+
   return {
     /** The record of `serverId`, or `undefined` when we never drained it (or it is settled). */
     getDrain: read,
@@ -227,41 +199,22 @@ export function createDrainStore(options: DrainStoreOptions) {
     },
 
     /** `draining` → `acting`, only by its owner: call right before the removal or release. */
-    async markActing(projectId: string, serverId: string, owner: string): Promise<DrainRecord> {
-      const attributes = await write(
-        'markActing',
-        projectId,
-        serverId,
-        (dynamo, { UpdateItemCommand }) =>
-          dynamo.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              UpdateExpression: 'SET #state = :acting',
-              ConditionExpression: '#owner = :owner AND #state = :draining',
-              ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-              ExpressionAttributeValues: {
-                ':owner': { S: owner },
-                ':acting': { S: 'acting' },
-                ':draining': { S: 'draining' },
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        ownerGuess('draining'),
-      );
-      return fromItem(attributes ?? {}, tableName);
+    markActing(projectId: string, serverId: string, owner: string): Promise<DrainRecord> {
+      return updateDraining('markActing', projectId, serverId, owner, 'SET #state = :acting', {
+        ':acting': { S: 'acting' },
+      });
     },
 
     /**
      * Hands a record from `fromOwner` to `toOwner` (crash recovery: the next
      * sweep, holding the group's lease, takes over a dead invocation's drain).
+     * Refused while the owner is alive: `ownerUntilMs` (else `drainUntilMs`)
+     * still after `now`. The new owner holds it until `ownerUntilMs`.
      */
     async claimDrain(
       projectId: string,
       serverId: string,
-      fromOwner: string,
-      toOwner: string,
+      claim: { fromOwner: string; toOwner: string; now: number; ownerUntilMs: number },
     ): Promise<DrainRecord> {
       const attributes = await write(
         'claimDrain',
@@ -272,16 +225,46 @@ export function createDrainStore(options: DrainStoreOptions) {
             new UpdateItemCommand({
               TableName: tableName,
               Key: keyOf(projectId, serverId),
-              UpdateExpression: 'SET #owner = :to',
-              ConditionExpression: '#owner = :from',
+              UpdateExpression: 'SET #owner = :to, ownerUntilMs = :until',
+              ConditionExpression:
+                '#owner = :from AND (ownerUntilMs <= :now OR (attribute_not_exists(ownerUntilMs) AND drainUntilMs <= :now))',
               ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':from': { S: fromOwner }, ':to': { S: toOwner } },
+              ExpressionAttributeValues: {
+                ':from': { S: claim.fromOwner },
+                ':to': { S: claim.toOwner },
+                ':now': { N: String(claim.now) },
+                ':until': { N: String(claim.ownerUntilMs) },
+              },
               ReturnValues: 'ALL_NEW',
             }),
           ),
         ownerGuess(),
       );
       return fromItem(attributes ?? {}, tableName);
+    },
+
+    /**
+     * Maintenance confirmed: the period starts now, so `drainUntilMs` and
+     * `ownerUntilMs` move to the confirmed instant's. Only its owner, only
+     * while `draining`.
+     */
+    confirmMaintenance(
+      projectId: string,
+      serverId: string,
+      owner: string,
+      times: Pick<DrainRecord, 'drainUntilMs' | 'ownerUntilMs'>,
+    ): Promise<DrainRecord> {
+      return updateDraining(
+        'confirmMaintenance',
+        projectId,
+        serverId,
+        owner,
+        'SET drainUntilMs = :drain, ownerUntilMs = :until',
+        {
+          ':drain': { N: String(times.drainUntilMs) },
+          ':until': { N: String(times.ownerUntilMs ?? times.drainUntilMs) },
+        },
+      );
     },
 
     /** Deletes the record after the action succeeded: only its owner, only in state `acting`. */

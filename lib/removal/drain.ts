@@ -1,11 +1,13 @@
 import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import { auditDrain } from './audit.ts';
+import { type AuditGroup, auditDrain } from './audit.ts';
 import { logOffDrained } from './drain-logoff.ts';
 import { drainUntil } from './drain-settings.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
+import { endRemoval, removalBase } from './ending.ts';
+import { LEASE_TTL_MS } from './group-lease.ts';
 import type { RemovalReport } from './outcome.ts';
 import { chunkForMaintenance } from './recheck.ts';
 import { DrainConflictError } from './store-errors.ts';
@@ -17,6 +19,8 @@ export interface DrainCandidate {
   removal: Removal;
   /** The server as the evaluation listed it, when kept: its charging mode decides eligibility. */
   server?: Pick<AppServer, 'metadata'> | undefined;
+  /** The group's record, when read: its policy goes into an ending's audit line. */
+  group?: AuditGroup | undefined;
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
@@ -47,16 +51,17 @@ export async function beginDrains(
   const drains = drainsOf(services);
   const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
-  for (const { groupId, removal, server } of candidates) {
-    const base = {
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
-    };
+  for (const { groupId, removal, server, group } of candidates) {
+    const base = removalBase(removal);
+    const end = (report: RemovalReport) =>
+      notDrained.set(
+        removal.serverId,
+        endRemoval(services, settings, group ?? { id: groupId }, report),
+      );
     const refusal = await refusalOf(removal, server, services, settings);
     if (refusal !== undefined) {
-      notDrained.set(removal.serverId, { ...base, ...refusal });
+      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending.ts).
+      end({ ...base, ...refusal });
       continue;
     }
     const now = settings.now();
@@ -70,7 +75,7 @@ export async function beginDrains(
           ...(removal.machineName ? { machineName: removal.machineName } : {}),
           owner,
           drainedAtMs: now,
-          drainUntilMs: drainUntil(now, settings.drainSeconds ?? 0),
+          ...timesFrom(now, settings.drainSeconds ?? 0),
           ...(removal.logoffSessionIds?.length
             ? { logoffSessionIds: removal.logoffSessionIds }
             : {}),
@@ -83,7 +88,7 @@ export async function beginDrains(
         await askMaintenance(records, owner, services, settings);
         throw error;
       }
-      notDrained.set(removal.serverId, {
+      end({
         ...base,
         outcome: 'skipped-changed',
         detail: `already drained by ${error.currentOwner ?? 'another actor'}`,
@@ -91,24 +96,30 @@ export async function beginDrains(
     }
   }
   const maintained = await askMaintenance(records, owner, services, settings);
-  const loggedOff = await logOffDrained(records, maintained, services, settings);
+  const loggedOff = await logOffDrained(
+    records.map((r) => maintained.get(r.serverId) ?? r),
+    new Set(maintained.keys()),
+    services,
+    settings,
+  );
   for (const report of loggedOff.undone) notDrained.set(report.serverId, report);
   return { records: loggedOff.records, notDrained };
 }
 
-// Maintenance on, in chunks; returns the servers whose call succeeded.
+// Maintenance on, in chunks; returns each server whose call succeeded, by id,
+// its record's period counted from the confirmation (docs/drain-lifecycle.md).
 async function askMaintenance(
   records: readonly DrainRecord[],
   owner: string,
   services: PipelineServices,
   settings: PipelineSettings,
-): Promise<Set<string>> {
-  const maintained = new Set<string>();
+): Promise<Map<string, DrainRecord>> {
+  const maintained = new Map<string, DrainRecord>();
+  const byId = new Map(records.map((r) => [r.serverId, r]));
   for (const chunk of chunkForMaintenance(records.map((r) => r.serverId))) {
     try {
       const { requestId } = await services.aps.batchSetMaintenance(chunk, true);
       auditDrain(services, settings, 'drain started', { serverIds: chunk, owner, requestId });
-      for (const id of chunk) maintained.add(id);
     } catch (error) {
       // The records stay: the re-check sees maintenance not set and ends each drain.
       const failure = describeFailure(error);
@@ -118,7 +129,32 @@ async function askMaintenance(
         error: failure.message,
         requestId: failure.requestId,
       });
+      continue;
     }
+    const times = timesFrom(settings.now(), settings.drainSeconds ?? 0);
+    await Promise.all(
+      chunk.map(async (serverId) => {
+        const record = { ...(byId.get(serverId) as DrainRecord), ...times };
+        maintained.set(serverId, record);
+        await drainsOf(services)
+          .store.confirmMaintenance(settings.projectId, serverId, owner, times)
+          .catch((error: unknown) => {
+            // This invocation still waits the full period from the confirmation;
+            // only a recovery after its death would count from the record write.
+            services.log.error('maintenance start not recorded', {
+              projectId: settings.projectId,
+              serverId,
+              error: describeFailure(error).message,
+            });
+          });
+      }),
+    );
   }
   return maintained;
+}
+
+/** A drain's period and its owner's promise, counted from `fromMs`. */
+function timesFrom(fromMs: number, drainSeconds: number) {
+  const drainUntilMs = drainUntil(fromMs, drainSeconds);
+  return { drainUntilMs, ownerUntilMs: drainUntilMs + LEASE_TTL_MS };
 }

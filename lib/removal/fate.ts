@@ -4,6 +4,7 @@ import {
   PoisonMessageError,
   RetryableFailureError,
 } from '../errors.ts';
+import { leaseHeldBy } from './group-lease.ts';
 import type { MessageFate, RemovalReport } from './outcome.ts';
 
 // The one place an outcome or an error becomes a queue message's fate: done,
@@ -58,4 +59,28 @@ function failureText(removal: RemovalReport): string {
   return requestId === undefined || detail.includes(requestId)
     ? detail
     : `${detail} (request id ${requestId})`;
+}
+
+/** A group evaluation that could not list the group: retried when transient, else dead-lettered. */
+export function evaluationFate(
+  groupId: string,
+  error: { message: string; transient: boolean },
+): RetryableFailureError | PermanentFailureError {
+  const text = `server group ${groupId}: ${error.message}`;
+  return error.transient ? new RetryableFailureError(text) : new PermanentFailureError(text);
+}
+
+/** A message that needs a setting the stage lacks: no delivery can help. */
+export function missingSettingFate(text: string): PermanentFailureError {
+  return new PermanentFailureError(text);
+}
+
+/** Another actor holds the message's group: another delivery, once it let go. */
+export function leaseBusyFate(groupId: string, holder: string | undefined): RetryableFailureError {
+  return new RetryableFailureError(`server group ${groupId}: ${leaseHeldBy(holder)}`);
+}
+
+/** A drained server this delivery could not settle (its period not over, its lease lost). */
+export function notSettledFate(serverId: string, decision: string): RetryableFailureError {
+  return new RetryableFailureError(`server ${serverId}: drain not settled (${decision})`);
 }

@@ -41,6 +41,11 @@ export interface GroupLeaseOptions {
 // them; expiry itself is decided by `expiresAtMs` in the conditions.
 const TTL_MARGIN_SECONDS = 3_600;
 
+/** How a report, a log line or an error names a group another actor holds. */
+export function leaseHeldBy(holder: string | undefined): string {
+  return `group lease held by ${holder ?? 'another actor'}`;
+}
+
 /** The lease key of one server group: group ids are unique only within a project. */
 export function groupLeaseKey(projectId: string, groupId: string): string {
   return `${projectId}/${groupId}`;

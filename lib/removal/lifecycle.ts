@@ -1,18 +1,62 @@
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import { auditRemoval } from './audit.ts';
 import { beginDrains } from './drain.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { refusalOf } from './eligibility.ts';
+import { endRemoval, removalBase } from './ending.ts';
+import { leaseHeldBy } from './group-lease.ts';
 import { viewOf } from './group-view.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
 import { type Settled, type SettleResult, settleGroup } from './settle.ts';
+
+// The package's one entry: everything a driver (lib/sweep, functions/,
+// scripts/) takes from lib/removal comes from here (biome.json
+// noRestrictedImports keeps it so).
+export { budgetOf, type TimeBudget } from './budget.ts';
+export { drainUntil } from './drain-settings.ts';
+export { createDrainStore, type DrainRecord } from './drain-store.ts';
+export { createTableInput } from './drain-table.ts';
+export type { DynamoClientFactory } from './dynamo.ts';
+export { createEcsGroupResolver } from './ecs-groups.ts';
+export { REFUSAL_OUTCOMES } from './eligibility.ts';
+export { removalReport } from './ending.ts';
+export {
+  classify,
+  evaluationFate,
+  fateOfError,
+  leaseBusyFate,
+  missingSettingFate,
+  notSettledFate,
+  throwIfFailed,
+} from './fate.ts';
+export { fetchAndEvaluate } from './fetch.ts';
+export { underGroupLease } from './group-hold.ts';
+export { createGroupLease, leaseHeldBy } from './group-lease.ts';
+export { startDrainsUnderLease } from './leased-start.ts';
+export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
+export { settleGroup } from './settle.ts';
+export type {
+  DrainServices,
+  EcsGroupResolver,
+  GroupEvaluation,
+  PipelineServices,
+  PipelineSettings,
+} from './types.ts';
+
 import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
 // The one removal lifecycle (docs/drain-lifecycle.md), as its drivers call it:
 // the inline sweep (lib/sweep/sweep.ts, lib/sweep/drain-act.ts) and the queue
 // messages (lib/sweep/remediate.ts). planned → eligibility → [drained →
 // waited] → re-checked under the group lease → removed | undone; recover.
+
+/**
+ * Whether a run drains (DRAIN_SECONDS > 0, not a dry run): decided here only.
+ * A dry run never drains; it reports what the remover would answer.
+ */
+export function drainingOn(settings: Pick<PipelineSettings, 'drainSeconds' | 'dryRun'>): boolean {
+  return (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
+}
 
 /** A planned removal of an evaluation, with the server as listed when it was kept. */
 function candidatesOf(
@@ -22,6 +66,7 @@ function candidatesOf(
   const listed = new Map<string, AppServer>(evaluation.servers.map((s) => [s.id, s]));
   return removals.map((removal) => ({
     groupId: evaluation.group.id,
+    group: evaluation.group,
     removal,
     server: listed.get(removal.serverId),
   }));
@@ -29,24 +74,20 @@ function candidatesOf(
 
 /**
  * What a dry run reports for each planned removal: the refusal the remover
- * would answer (eligibility, read-only), else `would-remove`. Changes nothing.
+ * would answer (eligibility, read-only), else `would-remove`, each ended with
+ * its audit line as an acting run's would be, whatever the trigger. Changes nothing.
  */
 export async function dryRunReports(
   evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
   removals: readonly Removal[],
-  services: Pick<PipelineServices, 'ecsGroupsOf'>,
-  settings: Pick<PipelineSettings, 'removalMode'>,
+  services: Pick<PipelineServices, 'ecsGroupsOf' | 'log'>,
+  settings: Pick<PipelineSettings, 'removalMode' | 'projectId' | 'dryRun'>,
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
   for (const { removal, server } of candidatesOf(evaluation, removals)) {
     const refusal = await refusalOf(removal, server, services, settings);
-    reports.push({
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
-      ...(refusal ?? { outcome: 'would-remove' }),
-    });
+    const report = { ...removalBase(removal), ...(refusal ?? { outcome: 'would-remove' }) };
+    reports.push(endRemoval(services, settings, evaluation.group, report as RemovalReport));
   }
   return reports;
 }
@@ -62,25 +103,20 @@ export async function removeNow(
   removals: readonly Removal[],
   services: PipelineServices,
   settings: PipelineSettings,
-  options: { owner?: string; hasTime?: () => boolean } = {},
+  options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
-  if (settings.dryRun) {
-    const reports = await dryRunReports(evaluation, removals, services, settings);
-    for (const r of reports) auditRemoval(services, settings, evaluation.group, r);
-    return reports;
-  }
+  if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
   const result = await settleGroup(
     evaluation.group.id,
     removals.map((removal) => ({ removal })),
     options.owner ?? 'inline',
     services,
     settings,
-    {
-      view: viewOf(evaluation, settings, removals.length),
-      ...(options.hasTime === undefined ? {} : { hasTime: options.hasTime }),
-    },
+    { view: viewOf(evaluation, settings, removals.length) },
   );
-  return reportsOf(result, removals);
+  return reportsOf(result, removals, (report) =>
+    endRemoval(services, settings, evaluation.group, report),
+  );
 }
 
 /**
@@ -101,39 +137,43 @@ export function startDrains(
   return beginDrains(candidates, owner, services, settings);
 }
 
-/** A drained server's report when the run ended without settling it. */
+/** A drained server's report when the run ended without settling it; audited. */
 export function leftDraining(
-  record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName'>,
+  record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName' | 'groupId'>,
   why: string,
+  services: Pick<PipelineServices, 'log'>,
+  settings: PipelineSettings,
 ): RemovalReport {
-  return {
-    serverId: record.serverId,
-    instanceId: record.instanceId,
-    machineName: record.machineName,
-    idleMinutes: 0,
-    outcome: 'skipped-changed',
-    detail: `left draining (${why}): the next sweep finishes or undoes it`,
-  };
+  return endRemoval(
+    services,
+    settings,
+    { id: record.groupId },
+    {
+      ...removalBase({ ...record, idleMinutes: 0 }),
+      outcome: 'skipped-changed',
+      detail: `left draining (${why}): the next sweep finishes or undoes it`,
+    },
+  );
 }
 
-/** Every settled server's report, in target order; one not settled is named as such. */
-function reportsOf(result: SettleResult, removals: readonly Removal[]): RemovalReport[] {
-  const why =
-    result.kind === 'lease-busy' ? `group lease held by ${result.holder ?? 'another actor'}` : '';
+/** Every settled server's report, in target order; one not settled is named as such and ended. */
+function reportsOf(
+  result: SettleResult,
+  removals: readonly Removal[],
+  end: (report: RemovalReport) => RemovalReport,
+): RemovalReport[] {
+  const why = result.kind === 'lease-busy' ? leaseHeldBy(result.holder) : '';
   const settled = new Map<string, Settled>(
     result.kind === 'settled' ? result.settled.map((s) => [s.serverId, s]) : [],
   );
   return removals.map((removal) => {
     const s = settled.get(removal.serverId);
     if (s?.report !== undefined) return s.report;
-    return {
-      serverId: removal.serverId,
-      instanceId: removal.instanceId,
-      machineName: removal.machineName,
-      idleMinutes: Math.floor(removal.idleMinutes),
+    return end({
+      ...removalBase(removal),
       outcome: 'skipped-changed',
       detail: why || `not acted on (${s?.decision ?? 'not settled'})`,
-    };
+    });
   });
 }
 
@@ -162,7 +202,10 @@ export async function recoverDrains(
   const store = services.drains?.store;
   if (store === undefined) return [];
   const now = settings.now();
-  const due = (await store.listDrains(projectId)).filter((r) => r.drainUntilMs <= now);
+  // Only a dead owner's records: a live one settles its own (docs/drain-lifecycle.md).
+  const due = (await store.listDrains(projectId)).filter(
+    (r) => (r.ownerUntilMs ?? r.drainUntilMs) <= now,
+  );
   const recovered: RecoveredDrain[] = [];
   for (const [groupId, records] of byGroup(due)) {
     const result = await settleGroup(

@@ -2,8 +2,8 @@ import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
 import { describeReason } from '../scaling/reasons.ts';
 import type { Removal } from '../scaling/types.ts';
-import { auditRemoval } from './audit.ts';
 import type { DrainRecord } from './drain-store.ts';
+import { endRemoval, removalBase } from './ending.ts';
 import type { GroupView } from './group-view.ts';
 import type { RemovalReport } from './outcome.ts';
 import { chunkForMaintenance, type DrainDecision } from './recheck.ts';
@@ -35,12 +35,12 @@ export function reportOf(
   idleMinutes?: number,
 ): Omit<RemovalReport, 'outcome'> {
   const { record, removal } = target;
-  return {
+  return removalBase({
     serverId: record?.serverId ?? removal?.serverId ?? '',
     instanceId: record?.instanceId ?? removal?.instanceId,
     machineName: record?.machineName ?? removal?.machineName,
-    idleMinutes: Math.floor(idleMinutes ?? removal?.idleMinutes ?? 0),
-  };
+    idleMinutes: idleMinutes ?? removal?.idleMinutes ?? 0,
+  });
 }
 
 /** A failure as a `failed` report: its message, whether it is transient, its request id. */
@@ -89,7 +89,7 @@ export async function endWithout(
           }
         : { ...base, outcome: 'already-removed', detail: `${decision.reason}; ${lifted}` };
   }
-  auditRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
+  endRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
   return { serverId, decision: decision.kind, report };
 }
 
@@ -191,7 +191,7 @@ export async function finishActed(
     } catch (error) {
       report = failedReport(reportOf(item.target), error);
     }
-    auditRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
+    endRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
     settled.push({ serverId: record.serverId, decision: done(report) ? 'act' : 'failed', report });
   }
   return settled;

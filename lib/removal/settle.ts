@@ -1,11 +1,13 @@
 import { describeFailure } from '../errors.ts';
 import type { AppServer } from '../huawei/schemas.ts';
-import { auditDrain, auditRemoval } from './audit.ts';
+import { auditDrain } from './audit.ts';
+import { budgetOf } from './budget.ts';
 import type { DrainRecord } from './drain-store.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
-import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
+import { endRemoval } from './ending.ts';
+import { releaseGroup, renewGroup, takeGroup } from './group-hold.ts';
+import { LEASE_TTL_MS } from './group-lease.ts';
 import { freshView, type GroupView } from './group-view.ts';
-import type { RemovalReport } from './outcome.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from './recheck.ts';
 import { removeServers } from './remover.ts';
 import {
@@ -16,7 +18,7 @@ import {
   type Settled,
   type SettleTarget,
 } from './settle-end.ts';
-import { DrainConflictError, LeaseLostError } from './store-errors.ts';
+import { DrainConflictError } from './store-errors.ts';
 import type { PipelineServices, PipelineSettings } from './types.ts';
 
 export type { Settled, SettleTarget } from './settle-end.ts';
@@ -32,8 +34,6 @@ export interface SettleOptions {
   forceUndo?: UndoReason;
   /** The group as just evaluated, when that read is fresh (DRAIN_SECONDS=0); else read now. */
   view?: GroupView;
-  /** Whether another server may still be started; planned removals left are `skipped-deadline`. */
-  hasTime?: () => boolean;
 }
 
 interface Acting {
@@ -62,23 +62,14 @@ export async function settleGroup(
   options: SettleOptions = {},
 ): Promise<SettleResult> {
   const drains = services.drains;
-  let lease: Lease | undefined;
-  if (drains !== undefined) {
-    const key = groupLeaseKey(settings.projectId, groupId);
-    const taken = await drains.lease.acquireLease(key, owner, LEASE_TTL_MS, settings.now());
-    if (!taken.acquired) return { kind: 'lease-busy', holder: taken.holder };
-    lease = taken.lease;
-  }
+  const hold = await takeGroup(groupId, owner, services, settings);
+  if (!hold.held) return { kind: 'lease-busy', holder: hold.holder };
+  let lease = hold.lease;
   // Renews the lease before each step; false once another actor holds the group.
   const stillHeld = async (): Promise<boolean> => {
-    if (drains === undefined || lease === undefined) return true;
-    try {
-      lease = await drains.lease.renewLease(lease, LEASE_TTL_MS, settings.now());
-      return true;
-    } catch (error) {
-      if (error instanceof LeaseLostError) return false;
-      throw error;
-    }
+    if (lease === undefined) return true;
+    lease = await renewGroup(lease, services, settings);
+    return lease !== undefined;
   };
   try {
     const view =
@@ -93,12 +84,12 @@ export async function settleGroup(
         settled.push({ serverId, decision: 'lease-lost' });
         continue;
       }
-      if (target.removal !== undefined && options.hasTime?.() === false) {
-        const report: RemovalReport = {
+      if (target.removal !== undefined && !budgetOf(settings).hasTime()) {
+        const report = endRemoval(services, settings, view?.record ?? { id: groupId }, {
           ...reportOf(target),
           outcome: 'skipped-deadline',
           detail: 'the invocation ran out of time',
-        };
+        });
         settled.push({ serverId, decision: 'deadline', report });
         continue;
       }
@@ -131,9 +122,7 @@ export async function settleGroup(
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
     return { kind: 'settled', settled };
   } finally {
-    if (drains !== undefined && lease !== undefined) {
-      await drains.lease.releaseLease(lease).catch(() => false);
-    }
+    await releaseGroup(lease, services);
   }
 }
 
@@ -167,12 +156,13 @@ async function ownRecord(
   const store = services.drains?.store;
   if (!claim || store === undefined) return undefined;
   try {
-    const claimed = await store.claimDrain(
-      settings.projectId,
-      record.serverId,
-      record.owner,
-      owner,
-    );
+    const now = settings.now();
+    const claimed = await store.claimDrain(settings.projectId, record.serverId, {
+      fromOwner: record.owner,
+      toOwner: owner,
+      now,
+      ownerUntilMs: now + LEASE_TTL_MS,
+    });
     auditDrain(services, settings, 'drain taken over', {
       serverId: record.serverId,
       from: record.owner,
@@ -260,6 +250,6 @@ function failed(
     error: failure.message,
     requestId: failure.requestId,
   });
-  auditRemoval(services, settings, { id: record.groupId }, report);
+  endRemoval(services, settings, { id: record.groupId }, report);
   return { serverId: record.serverId, decision: 'failed', report };
 }

@@ -1,4 +1,4 @@
-import { DependencyError } from '../errors.ts';
+import { AutoscalerError, DependencyError } from '../errors.ts';
 
 /** Which conditional write of the drain store was refused. */
 export type DrainConflictKind =
@@ -12,7 +12,7 @@ export type DrainConflictKind =
  * (`recordDrain`), is gone, or belongs to another owner or state. Nothing was
  * written; `current` is the record as read right after, when there is one.
  */
-export class DrainConflictError extends Error {
+export class DrainConflictError extends AutoscalerError {
   override readonly name = 'DrainConflictError';
   readonly kind: DrainConflictKind;
   readonly projectId: string;
@@ -44,7 +44,7 @@ export class DrainConflictError extends Error {
 }
 
 /** A renewal found the lease expired or taken by another owner: stop acting on the group. */
-export class LeaseLostError extends Error {
+export class LeaseLostError extends AutoscalerError {
   override readonly name = 'LeaseLostError';
   readonly groupKey: string;
   readonly owner: string;

@@ -22,6 +22,7 @@ export interface DrainServices {
     | 'listDrains'
     | 'markActing'
     | 'claimDrain'
+    | 'confirmMaintenance'
     | 'completeDrain'
     | 'clearDrain'
   >;
@@ -66,6 +67,11 @@ export interface PipelineSettings {
    * starts after it (the invocation's end less what the report needs).
    */
   deadlineAt?: number | undefined;
+  /**
+   * The time budget as one object (lib/removal/budget.ts `budgetOf`): left
+   * out, it is made from `deadlineAt` and `now`. Tests pass their own.
+   */
+  budget?: TimeBudget | undefined;
   /** DRAIN_SECONDS: 0 or unset acts at once, through the same re-check (docs/drain-lifecycle.md). */
   drainSeconds?: number;
   /**
@@ -83,4 +89,19 @@ export interface GroupEvaluation {
   sessions: readonly SessionInfo[] | undefined;
   /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
   error?: { message: string; transient: boolean; requestId?: string | undefined };
+}
+
+/**
+ * The invocation's one time budget, on the settings' clock: no group,
+ * removal, drain wait or job poll starts after `deadlineAt` (the
+ * invocation's end less what the report needs). The place a removal budget
+ * (issue 29) would be checked too.
+ */
+export interface TimeBudget {
+  /** Epoch ms; infinite when the run has no deadline (a local CLI run). */
+  deadlineAt: number;
+  /** Whether another group or removal may still start. */
+  hasTime(): boolean;
+  /** Whether a wait until `untilMs` ends within the budget, and for how long. */
+  waitUntil(untilMs: number): { kind: 'wait'; ms: number } | { kind: 'undo'; reason: 'deadline' };
 }

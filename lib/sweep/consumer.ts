@@ -4,7 +4,7 @@ import type { Log } from '../logger.ts';
 import type { DeadLetterRecord } from '../queue/dead-letter.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import { parseQueueMessage } from '../queue/parse.ts';
-import { fateOfError } from '../removal/fate.ts';
+import { fateOfError } from '../removal/lifecycle.ts';
 import type { RemediationResult } from './remediation-result.ts';
 
 export interface RecordHandlerDeps {

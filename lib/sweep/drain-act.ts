@@ -1,10 +1,11 @@
-import { drainUntil } from '../removal/drain-settings.ts';
-import type { DrainRecord } from '../removal/drain-store.ts';
-import { leftDraining, startDrains } from '../removal/lifecycle.ts';
-import type { RemovalReport } from '../removal/outcome.ts';
-import { planDrainWait } from '../removal/recheck.ts';
-import { settleGroup } from '../removal/settle.ts';
-import type { PipelineSettings } from '../removal/types.ts';
+import type { DrainRecord, PipelineSettings, RemovalReport } from '../removal/lifecycle.ts';
+import {
+  budgetOf,
+  drainUntil,
+  leftDraining,
+  settleGroup,
+  startDrainsUnderLease,
+} from '../removal/lifecycle.ts';
 import type { GroupLines } from './group-lines.ts';
 import { type HeldGroup, recordAll } from './guard.ts';
 import { forEachConcurrent } from './pool.ts';
@@ -33,13 +34,9 @@ export async function drainThenAct(
 ): Promise<DrainStoreFailure[]> {
   if (pending.length === 0) return [];
   const first = settingsOf(pending[0]?.projectId ?? '');
-  const deadlineAt = first.deadlineAt ?? Number.POSITIVE_INFINITY;
+  const budget = budgetOf(first);
   const now = first.now();
-  const fits = planDrainWait({
-    now,
-    drainUntilMs: drainUntil(now, first.drainSeconds ?? 0),
-    deadlineAt,
-  });
+  const fits = budget.waitUntil(drainUntil(now, first.drainSeconds ?? 0));
   if (fits.kind === 'undo') {
     for (const group of pending) {
       recordAll(
@@ -61,8 +58,9 @@ export async function drainThenAct(
   }
   for (const [projectId, groups] of byProject) {
     try {
-      // One project's chosen servers together: one batch-maint call per 20 servers.
-      const begun = await startDrains(
+      // One project's chosen servers together, each group re-planned under its
+      // lease (held until it is settled): one batch-maint call per 20 servers.
+      const begun = await startDrainsUnderLease(
         groups.map((g) => ({ evaluation: g.evaluation, removals: g.evaluation.decision.remove })),
         owner,
         groups[0]?.services as HeldGroup['services'],
@@ -91,7 +89,7 @@ export async function drainThenAct(
   }
 
   const latest = Math.max(...[...records.values()].flat().map((r) => r.drainUntilMs), now);
-  const wait = planDrainWait({ now: first.now(), drainUntilMs: latest, deadlineAt });
+  const wait = budget.waitUntil(latest);
   if (wait.kind === 'wait' && wait.ms > 0) await first.sleep(wait.ms);
 
   await forEachConcurrent(pending, concurrency, async (group) => {
@@ -112,7 +110,15 @@ export async function drainThenAct(
         ? result.settled.map(
             (s) =>
               s.report ??
-              leftDraining(recordOf.get(s.serverId) ?? { serverId: s.serverId }, s.decision),
+              leftDraining(
+                recordOf.get(s.serverId) ?? {
+                  serverId: s.serverId,
+                  groupId: group.evaluation.group.id,
+                },
+                s.decision,
+                group.services,
+                settings,
+              ),
           )
         : mine.map((record) =>
             leftDraining(
@@ -120,6 +126,8 @@ export async function drainThenAct(
               result.kind === 'lease-busy'
                 ? `group lease held by ${result.holder ?? 'another actor'}`
                 : String(result.error instanceof Error ? result.error.message : result.error),
+              group.services,
+              settings,
             ),
           );
     for (const report of reports) lines.record(group.report, report);

@@ -1,4 +1,4 @@
-import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/lifecycle.ts';
 import {
   type GroupReport,
   isEventful,

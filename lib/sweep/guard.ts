@@ -1,6 +1,10 @@
-import { REFUSAL_OUTCOMES } from '../removal/eligibility.ts';
-import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
-import type { GroupEvaluation, PipelineServices } from '../removal/types.ts';
+import type {
+  GroupEvaluation,
+  PipelineServices,
+  RemovalOutcome,
+  RemovalReport,
+} from '../removal/lifecycle.ts';
+import { REFUSAL_OUTCOMES } from '../removal/lifecycle.ts';
 import { planRemovals } from '../scaling/plan.ts';
 import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
 import type { GroupLines } from './group-lines.ts';

@@ -1,6 +1,6 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
-import { createEcsGroupResolver } from '../removal/ecs-groups.ts';
-import type { PipelineServices } from '../removal/types.ts';
+import type { PipelineServices } from '../removal/lifecycle.ts';
+import { createEcsGroupResolver } from '../removal/lifecycle.ts';
 import { joinSessions } from '../scaling/session-join.ts';
 import type { HeldGroup } from './guard.ts';
 

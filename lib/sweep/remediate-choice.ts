@@ -1,5 +1,5 @@
 import type { EvaluateGroupMessage, RemoveMemberMessage } from '../queue/messages.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/types.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/lifecycle.ts';
 import { evaluateRemoval } from '../scaling/evaluate.ts';
 import { countPlannedRemovals, planRemovals } from '../scaling/plan.ts';
 import type { Removal } from '../scaling/types.ts';

@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { PermanentFailureError, RetryableFailureError } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { FinishRemovalMessage, QueueMessage } from '../queue/messages.ts';
-import { classify, throwIfFailed } from '../removal/fate.ts';
-import { fetchAndEvaluate } from '../removal/fetch.ts';
-import { groupLeaseKey, LEASE_TTL_MS } from '../removal/group-lease.ts';
-import { removeNow, startDrains } from '../removal/lifecycle.ts';
-import type { RemovalReport } from '../removal/outcome.ts';
-import { settleGroup } from '../removal/settle.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/types.ts';
+import type {
+  GroupEvaluation,
+  PipelineServices,
+  PipelineSettings,
+  RemovalReport,
+} from '../removal/lifecycle.ts';
+import {
+  classify,
+  drainingOn,
+  evaluationFate,
+  fetchAndEvaluate,
+  leaseBusyFate,
+  missingSettingFate,
+  notSettledFate,
+  removeNow,
+  settleGroup,
+  startDrains,
+  throwIfFailed,
+  underGroupLease,
+} from '../removal/lifecycle.ts';
 import { type Choice, chooseForMessage } from './remediate-choice.ts';
 import type { RemediationOptions, RemediationResult } from './remediation-result.ts';
 
@@ -48,8 +60,7 @@ export async function processMessage(
             status: 'group-not-found',
           };
     }
-    const draining = (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
-    return await (draining
+    return await (drainingOn(settings)
       ? drainUnderLease(message, group, services, settings, options)
       : removeAtOnce(message, group, services, settings, options));
   } catch (error) {
@@ -66,12 +77,7 @@ async function evaluated(
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
   });
-  if (evaluation.error !== undefined) {
-    const text = `server group ${group.id}: ${evaluation.error.message}`;
-    throw evaluation.error.transient
-      ? new RetryableFailureError(text)
-      : new PermanentFailureError(text);
-  }
+  if (evaluation.error !== undefined) throw evaluationFate(group.id, evaluation.error);
   return evaluation;
 }
 
@@ -99,37 +105,30 @@ async function drainUnderLease(
   settings: PipelineSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
-  const drains = services.drains;
   const enqueue = options.enqueue;
-  if (drains === undefined || enqueue === undefined) {
-    throw new PermanentFailureError('draining needs DRAIN_TABLE_NAME and REMEDIATION_QUEUE_URL');
+  if (services.drains === undefined || enqueue === undefined) {
+    throw missingSettingFate('draining needs DRAIN_TABLE_NAME and REMEDIATION_QUEUE_URL');
   }
   const owner = `remediate:${randomUUID()}`;
-  const key = groupLeaseKey(settings.projectId, group.id);
-  const taken = await drains.lease.acquireLease(key, owner, LEASE_TTL_MS, settings.now());
-  if (!taken.acquired) {
-    throw new RetryableFailureError(
-      `server group ${group.id}: lease held by ${taken.holder ?? 'another actor'}`,
-    );
-  }
-  let choice: Choice;
-  let reports: RemovalReport[] = [];
-  let drained: string[] = [];
-  try {
+  const done = await underGroupLease(group.id, owner, services, settings, async () => {
     const evaluation = await evaluated(message, group, services, settings);
-    choice = chooseForMessage(message, evaluation, services, settings, options);
-    if (choice.removals.length === 0) return choice.result;
+    const choice = chooseForMessage(message, evaluation, services, settings, options);
+    if (choice.removals.length === 0) return { choice, reports: [], drained: [] };
     const begun = await startDrains(
       [{ evaluation, removals: choice.removals }],
       owner,
       services,
       settings,
     );
-    reports = [...begun.notDrained.values()];
-    drained = begun.records.map((r) => r.serverId);
-  } finally {
-    await drains.lease.releaseLease(taken.lease).catch(() => false);
-  }
+    return {
+      choice,
+      reports: [...begun.notDrained.values()],
+      drained: begun.records.map((r) => r.serverId),
+    };
+  });
+  if (!done.held) throw leaseBusyFate(group.id, done.holder);
+  const { choice, reports, drained } = done.value;
+  if (choice.removals.length === 0) return choice.result;
   if (drained.length > 0) {
     const sent = await enqueue(
       drained.map((serverId) => ({
@@ -195,9 +194,7 @@ async function finishRemoval(
     serverId: message.serverId,
   };
   const drains = services.drains;
-  if (drains === undefined) {
-    throw new PermanentFailureError('finish-removal needs DRAIN_TABLE_NAME');
-  }
+  if (drains === undefined) throw missingSettingFate('finish-removal needs DRAIN_TABLE_NAME');
   const record = await drains.store.getDrain(settings.projectId, message.serverId);
   if (record === undefined || record.owner !== message.owner)
     return { ...base, status: 'not-ours' };
@@ -208,19 +205,13 @@ async function finishRemoval(
     services,
     settings,
   );
-  if (result.kind === 'lease-busy') {
-    throw new RetryableFailureError(
-      `server group ${message.serverGroupId}: lease held by ${result.holder ?? 'another actor'}`,
-    );
-  }
+  if (result.kind === 'lease-busy') throw leaseBusyFate(message.serverGroupId, result.holder);
   const settled = result.settled[0];
   if (settled?.report === undefined) {
     if (settled?.decision === 'taken-over' || settled?.decision === 'leave-alone') {
       return { ...base, status: 'not-ours' };
     }
-    throw new RetryableFailureError(
-      `server ${message.serverId}: drain not settled (${settled?.decision ?? 'nothing'})`,
-    );
+    throw notSettledFate(message.serverId, settled?.decision ?? 'nothing');
   }
   throwIfFailed([settled.report]);
   return { ...base, status: 'done', removal: settled.report };

@@ -2,7 +2,7 @@
 // consumer and its tally read them without importing the drivers.
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import type { RemovalReport } from '../removal/outcome.ts';
+import type { RemovalReport } from '../removal/lifecycle.ts';
 import type { GroupReport } from './report.ts';
 
 /** Sends messages with one `DelaySeconds` for all (lib/queue/producer.ts). */

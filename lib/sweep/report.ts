@@ -1,5 +1,5 @@
 import type { HistoryWrite, StormWarning } from '../history/types.ts';
-import type { RemovalOutcome, RemovalReport } from '../removal/outcome.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/lifecycle.ts';
 import type { EffectiveSettings } from '../scaling/effective-settings.ts';
 import type {
   Decision,

@@ -2,9 +2,15 @@ import { describeFailure } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import { fetchAndEvaluate } from '../removal/fetch.ts';
-import { dryRunReports, recoverDrains, removeNow } from '../removal/lifecycle.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/types.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/lifecycle.ts';
+import {
+  budgetOf,
+  drainingOn,
+  dryRunReports,
+  fetchAndEvaluate,
+  recoverDrains,
+  removeNow,
+} from '../removal/lifecycle.ts';
 import { drainThenAct } from './drain-act.ts';
 import { GroupLines } from './group-lines.ts';
 import { createSweepGuard, type HeldGroup } from './guard.ts';
@@ -37,8 +43,6 @@ export interface SweepOptions {
   maxRemovalsPerSweep: number;
   /** Groups (and removals) processed at once. */
   concurrency: number;
-  /** Whether there is still time to start another group or removal. */
-  hasTime: () => boolean;
   /** Request counters of the invocation, read when the report is made. */
   stats: () => RequestStats;
   /** What is swept, named in the report; the enterprise project also filters the group listing. */
@@ -66,7 +70,11 @@ export interface SweepOptions {
  * in the report.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepReport> {
-  const started = Date.now();
+  const started = options.settings.now();
+  // The one time budget (settings.budget, else deadlineAt on the settings' clock).
+  const { hasTime } = budgetOf(options.settings);
+  // Whether this sweep drains: decided once, by the lifecycle.
+  const drainOwner = drainingOn(options.settings) ? options.drain?.owner : undefined;
   const report: SweepReport = {
     kind: 'sweep',
     mode: options.mode,
@@ -110,8 +118,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     const listing = project.services.aps.listServerGroups(
       enterpriseProjectId === undefined ? {} : { enterprise_project_id: enterpriseProjectId },
     );
-    if (options.drain !== undefined && !settings.dryRun) {
-      const recovered = await recover(project, settings, options.drain.owner, report, lines);
+    if (drainOwner !== undefined) {
+      const recovered = await recover(project, settings, drainOwner, report, lines);
       // Without the drain table nothing can be drained safely: the project waits for the next sweep.
       if (!recovered) continue;
     }
@@ -157,7 +165,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             report: lines.forActing(groupReport),
           });
         },
-        { shouldStart: options.hasTime, onSkipped: skipped(project.projectId) },
+        { shouldStart: hasTime, onSkipped: skipped(project.projectId) },
       );
     } catch (error) {
       // The group listing failed part-way: groups already seen are still
@@ -171,13 +179,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   if (plan.kind === 'aborted') {
     report.status = 'aborted';
     report.abortReason = plan.reason;
-  } else if (options.mode === 'inline' && options.drain !== undefined) {
+  } else if (options.mode === 'inline' && drainOwner !== undefined) {
     const failures = await drainThenAct(
       held,
       (projectId) => ({ ...options.settings, projectId }),
       options.concurrency,
       lines,
-      options.drain.owner,
+      drainOwner,
     );
     for (const f of failures) drainStoreError(report, f.projectId, f.error);
   } else if (options.mode === 'inline') {
@@ -191,7 +199,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   report.groupsOmitted = lines.omitted;
   if (options.mode === 'fanout') report.totals.groups = report.enqueued?.sent ?? 0;
   report.requests = options.stats();
-  report.durationMs = Date.now() - started;
+  report.durationMs = options.settings.now() - started;
   return report;
 }
 
@@ -206,7 +214,6 @@ async function act(pending: HeldGroup[], options: SweepOptions, lines: GroupLine
       group.evaluation.decision.remove,
       group.services,
       settings,
-      { hasTime: options.hasTime },
     );
     for (const report of reports) lines.record(group.report, report);
   });
@@ -274,7 +281,7 @@ async function fanOut(
   };
   try {
     for await (const group of listing) {
-      if (!options.hasTime()) {
+      if (!budgetOf(options.settings).hasTime()) {
         onSkipped(group);
         continue;
       }

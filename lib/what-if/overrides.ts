@@ -1,3 +1,5 @@
+import { AutoscalerError } from '../errors.ts';
+
 /**
  * A what-if override set: policy values and limits to re-evaluate the same
  * fetched data with. Written `shrink=15,threshold=70,min=2`.
@@ -22,8 +24,8 @@ export interface WhatIfSet {
 }
 
 /** A what-if text that does not parse; the message names the key. */
-export class WhatIfSyntaxError extends Error {
-  override name = 'WhatIfSyntaxError';
+export class WhatIfSyntaxError extends AutoscalerError {
+  override readonly name: string = 'WhatIfSyntaxError';
 }
 
 interface KeySpec {

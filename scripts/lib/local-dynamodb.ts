@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../../lib/removal/drain-table.ts';
+import { createTableInput } from '../../lib/removal/lifecycle.ts';
 
 /** The table name the local stage and the tests use unless told otherwise. */
 export const LOCAL_DRAIN_TABLE = 'aps-autoscaler-drain-local';

@@ -2,8 +2,8 @@ import { type Config, evaluationLimitsOf } from '../../lib/config.ts';
 import type { HuaweiApiError } from '../../lib/errors.ts';
 import { createRequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import { type Log, silentLog } from '../../lib/logger.ts';
-import { REFUSAL_OUTCOMES } from '../../lib/removal/eligibility.ts';
-import type { GroupEvaluation } from '../../lib/removal/types.ts';
+import type { GroupEvaluation } from '../../lib/removal/lifecycle.ts';
+import { REFUSAL_OUTCOMES } from '../../lib/removal/lifecycle.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { runSweep } from '../../lib/sweep/sweep.ts';
 import type { WhatIfSet } from '../../lib/what-if/overrides.ts';
@@ -163,7 +163,6 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     },
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     concurrency: config.maxConcurrency,
-    hasTime: () => true,
     stats: requestStats,
     onEvaluated: (projectId, evaluation) => {
       fetched.push(fetchedOf(projectId, evaluation));

@@ -5,8 +5,8 @@ import { createEcsClient } from '../../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore, type HttpStats } from '../../lib/huawei/http.ts';
 import type { RequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import type { Log } from '../../lib/logger.ts';
-import { createEcsGroupResolver } from '../../lib/removal/ecs-groups.ts';
-import type { EcsGroupResolver, PipelineServices } from '../../lib/removal/types.ts';
+import type { EcsGroupResolver, PipelineServices } from '../../lib/removal/lifecycle.ts';
+import { createEcsGroupResolver } from '../../lib/removal/lifecycle.ts';
 
 // Plan mode can never change anything, by construction: its services are
 // the read methods of the APS client and the ECS group listing (no remover,

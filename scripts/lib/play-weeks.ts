@@ -92,7 +92,6 @@ export async function playWeeks(options: PlayWeeksOptions): Promise<PlayedWeeks>
         },
         maxRemovalsPerSweep: 1_000_000,
         concurrency: 8,
-        hasTime: () => true,
         stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
         onEvaluated: (_projectId, evaluation) => {
           const sample = sampleOf(evaluation, at);

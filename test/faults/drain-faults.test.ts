@@ -6,12 +6,14 @@ import { withCredentials } from '../../lib/config.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
 import type { QueueMessage } from '../../lib/queue/messages.ts';
 import { createDrainStore } from '../../lib/removal/drain-store.ts';
+import { LEASE_TTL_MS } from '../../lib/removal/group-lease.ts';
 import { processMessage } from '../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../scripts/lib/lambda.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/lib/local-dynamodb.ts';
 import { armDrainRace } from '../../sim/maintenance.ts';
 import type { Simulator } from '../../sim/server.ts';
+import { emptyTable } from '../helpers/drain-stack.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../helpers/stack.ts';
 
 // The drain lifecycle under kills and faults: an invocation stopped after each
@@ -21,6 +23,9 @@ import { capturingLogger, depsFor, startFrozenSimulator } from '../helpers/stack
 
 const DRAIN_SECONDS = 120;
 const RACED = 'srv-fl-idle-a';
+// When a dead (or finished) owner's records become another sweep's to recover:
+// the drain period, then the one lease period its owner promised to settle in.
+const RECOVERABLE_MS = (DRAIN_SECONDS + 1) * 1_000 + LEASE_TTL_MS;
 
 /** A DynamoDB client whose `send` throws once, right after the first command `after` matches succeeded. */
 function killingClient(client: DynamoDBClient, after: (command: unknown) => boolean) {
@@ -62,6 +67,7 @@ describe('drain lifecycle under kills and faults', () => {
     await dynamo.close();
   });
   beforeEach(async () => {
+    await emptyTable(dynamo);
     sim = await startFrozenSimulator();
   });
   afterEach(async () => {
@@ -113,7 +119,7 @@ describe('drain lifecycle under kills and faults', () => {
       await sweep({ client: killingClient(dynamo.client, STEPS[step] ?? (() => false)) }).catch(
         () => undefined,
       );
-      sim.clock.advance((DRAIN_SECONDS + 1) * 1_000);
+      sim.clock.advance(RECOVERABLE_MS);
       await sweep();
       await checkInvariants(before);
     },
@@ -123,7 +129,7 @@ describe('drain lifecycle under kills and faults', () => {
     const before = operator();
     armDrainRace(sim.state, [RACED]);
     await expect(sweep({ killWait: true })).rejects.toThrow('killed');
-    sim.clock.advance((DRAIN_SECONDS + 1) * 1_000);
+    sim.clock.advance(RECOVERABLE_MS);
     const next = await sweep();
     expect(next.recovered?.some((r) => r.serverId === RACED && r.outcome === 'drain-undone')).toBe(
       true,
@@ -139,7 +145,7 @@ describe('drain lifecycle under kills and faults', () => {
       sim.setFaults({ seed: 7, routes: { [route]: { error503: 1 } } });
       await sweep().catch(() => undefined);
       sim.setFaults({});
-      sim.clock.advance((DRAIN_SECONDS + 1) * 1_000);
+      sim.clock.advance(RECOVERABLE_MS);
       await sweep();
       await checkInvariants(before);
     },

@@ -1,3 +1,4 @@
+import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
@@ -19,7 +20,8 @@ export interface DrainStack {
 
 /**
  * Registers the hooks of a drain test against the simulator: a local
- * DynamoDB for the block, a frozen simulator and a reset SQS mock per test.
+ * DynamoDB for the block (emptied before each test), a frozen simulator and a
+ * reset SQS mock per test.
  * Read the fields inside tests and hooks registered after this call.
  */
 export function useDrainStack(): DrainStack {
@@ -33,6 +35,9 @@ export function useDrainStack(): DrainStack {
     sqs.restore();
   });
   beforeEach(async () => {
+    // Every test starts at the simulator's same frozen instant: a lease or
+    // record an earlier test left (a killed sweep's) would still be alive.
+    await emptyTable(stack.dynamo);
     stack.sim = await startFrozenSimulator();
     sqs.reset();
     sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: unknown[] }) => ({
@@ -45,4 +50,16 @@ export function useDrainStack(): DrainStack {
     await stack.sim.close();
   });
   return stack;
+}
+
+/** Deletes every item of the drain table (records and leases). */
+export async function emptyTable(dynamo: LocalDynamoDb): Promise<void> {
+  const { Items = [] } = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
+  for (const item of Items) {
+    const { pk, sk } = item;
+    if (pk === undefined || sk === undefined) continue;
+    await dynamo.client.send(
+      new DeleteItemCommand({ TableName: dynamo.tableName, Key: { pk, sk } }),
+    );
+  }
 }

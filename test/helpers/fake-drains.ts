@@ -63,10 +63,23 @@ export function createFakeDrains() {
         records.set(serverId, next);
         return next;
       },
-      async claimDrain(projectId, serverId, fromOwner, toOwner) {
+      async claimDrain(projectId, serverId, { fromOwner, toOwner, now, ownerUntilMs }) {
         calls.push('claimDrain');
         const current = owned('claimDrain', projectId, serverId, fromOwner);
-        const next = { ...current, owner: toOwner };
+        if ((current.ownerUntilMs ?? current.drainUntilMs) > now) {
+          throw conflict('claimDrain', { projectId, serverId }, 'owner-mismatch');
+        }
+        const next = { ...current, owner: toOwner, ownerUntilMs };
+        records.set(serverId, next);
+        return next;
+      },
+      async confirmMaintenance(projectId, serverId, owner, times) {
+        calls.push('confirmMaintenance');
+        const current = owned('confirmMaintenance', projectId, serverId, owner);
+        if (current.state !== 'draining') {
+          throw conflict('confirmMaintenance', { projectId, serverId }, 'state-mismatch');
+        }
+        const next = { ...current, ...times };
         records.set(serverId, next);
         return next;
       },

@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
+import { LEASE_TTL_MS } from '../../../lib/removal/group-lease.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { armDrainRace } from '../../../sim/maintenance.ts';
 import type { Simulator } from '../../../sim/server.ts';
+import { emptyTable } from '../../helpers/drain-stack.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
 // The inline sweep's drain lifecycle end to end: the simulator over real HTTP,
@@ -27,6 +29,7 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     await dynamo.close();
   });
   beforeEach(async () => {
+    await emptyTable(dynamo);
     sim = await startFrozenSimulator();
   });
   afterEach(async () => {
@@ -172,7 +175,17 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
         .filter((id) => CHOSEN.includes(id))
         .sort(),
     ).toEqual(CHOSEN);
+    // The period is over, but the owner may be alive (its lease and records
+    // promise a settle for one lease period more): nothing is taken over.
     sim.clock.advance(DRAIN_SECONDS * 1_000);
+    const early = await sweep().run();
+    expect(early.recovered ?? []).toEqual([]);
+    expect(
+      inMaintenance()
+        .filter((id) => CHOSEN.includes(id))
+        .sort(),
+    ).toEqual(CHOSEN);
+    sim.clock.advance(LEASE_TTL_MS);
     const next = await sweep().run();
     expect(next.recovered?.map((r) => [r.serverId, r.outcome]).sort()).toEqual(
       CHOSEN.map((id) => [id, 'removed']),

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { createDrainStore } from '../../../lib/removal/drain-store.ts';
+import { LEASE_TTL_MS } from '../../../lib/removal/group-lease.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import type { LocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
@@ -131,7 +132,8 @@ describe('log-off of abandoned sessions while a server drains, simulator + local
       expect((await records()).find((r) => r.serverId === DISC)?.logoffSessionIds).toEqual([
         SESSION,
       ]);
-      sim.clock.advance(DRAIN_SECONDS * 1_000);
+      // Recovery waits out the dead owner's promise: the period, then one lease period.
+      sim.clock.advance(DRAIN_SECONDS * 1_000 + LEASE_TTL_MS);
       const { disc } = await sweep();
       expect(disc).toMatchObject({ outcome: 'removed' });
       expect(sessionState()).toBe('SignedOut');

@@ -5,6 +5,14 @@ import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/loc
 
 const T0 = Date.UTC(2026, 0, 1);
 
+const LATER = T0 + 3_600_000;
+const claim = (fromOwner: string, toOwner: string, now = LATER) => ({
+  fromOwner,
+  toOwner,
+  now,
+  ownerUntilMs: now + 120_000,
+});
+
 function drain(serverId: string, overrides: Partial<DrainRecord> = {}): Omit<DrainRecord, 'state'> {
   return {
     projectId: 'p1',
@@ -38,7 +46,7 @@ describe('createDrainStore against a local DynamoDB', () => {
     const written = await store.recordDrain(drain('s-logoff', { logoffSessionIds: ['x', 'y'] }));
     expect(written.logoffSessionIds).toEqual(['x', 'y']);
     expect(await store.getDrain('p1', 's-logoff')).toEqual(written);
-    const claimed = await store.claimDrain('p1', 's-logoff', 'sweep-a', 'sweep-b');
+    const claimed = await store.claimDrain('p1', 's-logoff', claim('sweep-a', 'sweep-b'));
     expect(claimed.logoffSessionIds).toEqual(['x', 'y']);
     const plain = await store.recordDrain(drain('s-plain'));
     expect(await store.getDrain('p1', 's-plain')).toEqual(plain);
@@ -120,8 +128,8 @@ describe('createDrainStore against a local DynamoDB', () => {
   it('hands a record to the next owner once, for crash recovery', async () => {
     await store.recordDrain(drain('s-claim', { owner: 'dead-sweep' }));
     const results = await Promise.allSettled([
-      store.claimDrain('p1', 's-claim', 'dead-sweep', 'sweep-x'),
-      store.claimDrain('p1', 's-claim', 'dead-sweep', 'sweep-y'),
+      store.claimDrain('p1', 's-claim', claim('dead-sweep', 'sweep-x')),
+      store.claimDrain('p1', 's-claim', claim('dead-sweep', 'sweep-y')),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const owner = (await store.getDrain('p1', 's-claim'))?.owner;
@@ -129,6 +137,33 @@ describe('createDrainStore against a local DynamoDB', () => {
     await expect(store.clearDrain('p1', 's-claim', 'dead-sweep')).rejects.toBeInstanceOf(
       DrainConflictError,
     );
+  });
+
+  it('refuses to claim a record while its owner is alive, and after lets one claim it', async () => {
+    await store.recordDrain(drain('s-live', { owner: 'live-sweep', ownerUntilMs: T0 + 240_000 }));
+    // Past the drain period, but the owner promised to settle until T0 + 240 s.
+    await expect(
+      store.claimDrain('p1', 's-live', claim('live-sweep', 'other', T0 + 200_000)),
+    ).rejects.toMatchObject({ kind: 'owner-mismatch', currentOwner: 'live-sweep' });
+    expect((await store.getDrain('p1', 's-live'))?.owner).toBe('live-sweep');
+    const claimed = await store.claimDrain('p1', 's-live', claim('live-sweep', 'other'));
+    expect(claimed).toMatchObject({ owner: 'other', ownerUntilMs: LATER + 120_000 });
+    // A record of an older version (no ownerUntilMs): its drain period stands for it.
+    await store.recordDrain(drain('s-old', { owner: 'old' }));
+    await expect(
+      store.claimDrain('p1', 's-old', claim('old', 'other', T0 + 60_000)),
+    ).rejects.toBeInstanceOf(DrainConflictError);
+  });
+
+  it('moves the period to the confirmed maintenance, only for its draining owner', async () => {
+    await store.recordDrain(drain('s-confirm', { ownerUntilMs: T0 + 240_000 }));
+    const times = { drainUntilMs: T0 + 128_000, ownerUntilMs: T0 + 248_000 };
+    await expect(
+      store.confirmMaintenance('p1', 's-confirm', 'someone-else', times),
+    ).rejects.toMatchObject({ kind: 'owner-mismatch' });
+    const confirmed = await store.confirmMaintenance('p1', 's-confirm', 'sweep-a', times);
+    expect(confirmed).toMatchObject(times);
+    expect(await store.getDrain('p1', 's-confirm')).toEqual(confirmed);
   });
 
   it('rejects a record with a bad field before writing anything', async () => {

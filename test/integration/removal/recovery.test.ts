@@ -82,12 +82,12 @@ describe('recovering a drain left by a dead invocation', () => {
     if (!got.acquired) throw new Error('lease not acquired');
     const decisions: DrainDecision[] = [];
     for (const record of await store.listDrains(projectId)) {
-      const claimed = await store.claimDrain(
-        projectId,
-        record.serverId,
-        record.owner,
-        'next-sweep',
-      );
+      const claimed = await store.claimDrain(projectId, record.serverId, {
+        fromOwner: record.owner,
+        toOwner: 'next-sweep',
+        now: NEXT_SWEEP,
+        ownerUntilMs: NEXT_SWEEP + 60_000,
+      });
       const decision = decideDrain({
         record: claimed,
         server,
@@ -130,8 +130,18 @@ describe('recovering a drain left by a dead invocation', () => {
     const server = await crashAfter('maintained', projectId);
     if (server === undefined) throw new Error('unreachable');
     const results = await Promise.allSettled([
-      store.claimDrain(projectId, server.id, 'dead-sweep', 'sweep-1'),
-      store.claimDrain(projectId, server.id, 'dead-sweep', 'sweep-2'),
+      store.claimDrain(projectId, server.id, {
+        fromOwner: 'dead-sweep',
+        toOwner: 'sweep-1',
+        now: NEXT_SWEEP,
+        ownerUntilMs: NEXT_SWEEP + 60_000,
+      }),
+      store.claimDrain(projectId, server.id, {
+        fromOwner: 'dead-sweep',
+        toOwner: 'sweep-2',
+        now: NEXT_SWEEP,
+        ownerUntilMs: NEXT_SWEEP + 60_000,
+      }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });

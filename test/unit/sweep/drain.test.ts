@@ -48,7 +48,6 @@ function sweep(
     settings,
     maxRemovalsPerSweep: 10,
     concurrency: 2,
-    hasTime: () => true,
     stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
     drain: { owner: 'sweep:test' },
     ...overrides,
@@ -85,6 +84,29 @@ describe('inline sweep with a drain period', () => {
     expect(w.fake.servers.size).toBe(1);
     expect(w.drains.records.size).toBe(0);
     expect(w.drains.leases.size).toBe(0);
+  });
+
+  it('counts the drain period from the confirmed maintenance, not from the record write', async () => {
+    const w = world();
+    const maintain = w.fake.services.aps.batchSetMaintenance;
+    let confirmedAt = 0;
+    w.fake.services.aps.batchSetMaintenance = async (ids, on) => {
+      // A slow (or retried) batch-maint: it answers 8 s after the records were written.
+      w.clock.now += 8_000;
+      const answer = await maintain(ids, on);
+      if (on) confirmedAt = w.clock.now;
+      return answer;
+    };
+    let recordedUntil: number[] = [];
+    w.clock.onSleep = () => {
+      recordedUntil = [...w.drains.records.values()].map((r) => r.drainUntilMs);
+    };
+    const report = await sweep(w);
+    const until = confirmedAt + DRAIN_SECONDS * 1_000;
+    expect(recordedUntil).toEqual([until, until]);
+    expect(outcomes(report).map((r) => r.outcome)).toEqual(['removed', 'removed']);
+    // Removed no earlier than a full period after maintenance was confirmed.
+    expect(w.clock.now).toBeGreaterThanOrEqual(until);
   });
 
   it('undoes the drain of a server a user connected to during the period, and never removes it', async () => {

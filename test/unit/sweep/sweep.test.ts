@@ -6,7 +6,7 @@ import {
   serverFactory,
   serverGroupFactory,
 } from '../../helpers/factories.ts';
-import { createFakeServices, fakeSettings } from '../../helpers/fake-services.ts';
+import { createFakeServices, FAKE_NOW, fakeSettings } from '../../helpers/fake-services.ts';
 
 beforeEach(() => resetFactorySequences());
 
@@ -26,7 +26,6 @@ function sweep(fake: ReturnType<typeof createFakeServices>, overrides: Partial<S
     settings,
     maxRemovalsPerSweep: 10,
     concurrency: 2,
-    hasTime: () => true,
     stats: () => ({ requests: 0, retries: 0, throttled: 0 }),
     ...overrides,
   });
@@ -96,10 +95,15 @@ describe('runSweep inline', () => {
 
   it('records removals not started for lack of time as skipped-deadline', async () => {
     let groupsStarted = 0;
-    const report = await sweep(twoIdleGroups(), {
-      // Time for the two groups, none for acting.
-      hasTime: () => groupsStarted++ < 2,
+    const { projectId: _projectId, ...settings } = fakeSettings({
+      // The one time budget: time for the two groups, none for acting.
+      budget: {
+        deadlineAt: FAKE_NOW,
+        hasTime: () => groupsStarted++ < 2,
+        waitUntil: () => ({ kind: 'undo', reason: 'deadline' }),
+      },
     });
+    const report = await sweep(twoIdleGroups(), { settings });
     expect(report.totals.outcomes['skipped-deadline']).toBe(4);
     expect(report.totals.outcomes.removed).toBe(0);
   });

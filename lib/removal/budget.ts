@@ -1,0 +1,18 @@
+import { planDrainWait } from './recheck.ts';
+import type { PipelineSettings, TimeBudget } from './types.ts';
+
+export type { TimeBudget } from './types.ts';
+
+/** The budget the settings carry, else the one their `deadlineAt` and clock make. */
+export function budgetOf(
+  settings: Pick<PipelineSettings, 'now' | 'deadlineAt' | 'budget'>,
+): TimeBudget {
+  if (settings.budget !== undefined) return settings.budget;
+  const deadlineAt = settings.deadlineAt ?? Number.POSITIVE_INFINITY;
+  return {
+    deadlineAt,
+    hasTime: () => settings.now() < deadlineAt,
+    waitUntil: (untilMs) =>
+      planDrainWait({ now: settings.now(), drainUntilMs: untilMs, deadlineAt }),
+  };
+}

@@ -1,0 +1,49 @@
+import { type AuditGroup, auditRemoval } from './audit.ts';
+import type { RemovalReport } from './outcome.ts';
+import type { PipelineServices, PipelineSettings } from './types.ts';
+
+// Every planned removal ends here (removed, undone, refused, a dry run's
+// would-remove, skipped, failed), whatever the trigger: one audit line, and
+// the report line the caller records (its metrics are counted from the
+// report: lib/metrics.ts). The same ending gives the same line.
+
+/** What a report names of a planned removal (a Removal, or a drain record with its idle minutes). */
+export interface Planned {
+  serverId: string;
+  instanceId?: string | undefined;
+  machineName?: string | undefined;
+  idleMinutes: number;
+}
+
+/** The report skeleton of a planned removal, before its outcome is known. */
+export function removalBase(removal: Planned): Omit<RemovalReport, 'outcome'> {
+  return {
+    serverId: removal.serverId,
+    instanceId: removal.instanceId,
+    machineName: removal.machineName,
+    idleMinutes: Math.floor(removal.idleMinutes),
+  };
+}
+
+/** A planned removal's report with its outcome (and the detail, when given). */
+export function removalReport(
+  removal: Planned,
+  outcome: RemovalReport['outcome'],
+  detail?: string,
+): RemovalReport {
+  return { ...removalBase(removal), outcome, ...(detail === undefined ? {} : { detail }) };
+}
+
+/**
+ * Ends one planned removal: writes its one audit line (lib/removal/audit.ts)
+ * and returns the report line for the caller to record.
+ */
+export function endRemoval(
+  services: Pick<PipelineServices, 'log'>,
+  settings: Pick<PipelineSettings, 'projectId' | 'removalMode' | 'dryRun'>,
+  group: AuditGroup,
+  report: RemovalReport,
+): RemovalReport {
+  auditRemoval(services, settings, group, report);
+  return report;
+}

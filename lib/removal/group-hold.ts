@@ -1,0 +1,74 @@
+import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
+import { LeaseLostError } from './store-errors.ts';
+import type { PipelineServices, PipelineSettings } from './types.ts';
+
+// The one place a group's lease is taken, renewed and released, for every
+// actor: the inline sweep's drain start (lib/removal/leased-start.ts), the
+// queue's drain start (`underGroupLease`), and every settle
+// (lib/removal/settle.ts). Without a drain table there is nothing to hold:
+// every call answers as if held.
+
+/** A group held by this actor (`lease` undefined without a drain table), or why not. */
+export type Hold = { held: true; lease: Lease | undefined } | { held: false; holder?: string };
+
+/** Takes `groupId`'s lease for `ttlMs` (one lease period unless told). */
+export async function takeGroup(
+  groupId: string,
+  owner: string,
+  services: Pick<PipelineServices, 'drains'>,
+  settings: Pick<PipelineSettings, 'projectId' | 'now'>,
+  ttlMs: number = LEASE_TTL_MS,
+): Promise<Hold> {
+  const lease = services.drains?.lease;
+  if (lease === undefined) return { held: true, lease: undefined };
+  const key = groupLeaseKey(settings.projectId, groupId);
+  const taken = await lease.acquireLease(key, owner, ttlMs, settings.now());
+  return taken.acquired
+    ? { held: true, lease: taken.lease }
+    : { held: false, ...(taken.holder === undefined ? {} : { holder: taken.holder }) };
+}
+
+/**
+ * Renews a held lease for one lease period: the renewed lease, or undefined
+ * once another actor holds the group (stop acting). Other failures throw.
+ */
+export async function renewGroup(
+  lease: Lease,
+  services: Pick<PipelineServices, 'drains'>,
+  settings: Pick<PipelineSettings, 'now'>,
+): Promise<Lease | undefined> {
+  const store = services.drains?.lease;
+  if (store === undefined) return lease;
+  try {
+    return await store.renewLease(lease, LEASE_TTL_MS, settings.now());
+  } catch (error) {
+    if (error instanceof LeaseLostError) return undefined;
+    throw error;
+  }
+}
+
+/** Gives a held lease up, best effort (it expires on its own otherwise). */
+export async function releaseGroup(
+  lease: Lease | undefined,
+  services: Pick<PipelineServices, 'drains'>,
+): Promise<void> {
+  if (lease === undefined) return;
+  await services.drains?.lease.releaseLease(lease).catch(() => false);
+}
+
+/** `work` under `groupId`'s lease, released after; `{ held: false }` when another actor holds it. */
+export async function underGroupLease<T>(
+  groupId: string,
+  owner: string,
+  services: Pick<PipelineServices, 'drains'>,
+  settings: Pick<PipelineSettings, 'projectId' | 'now'>,
+  work: () => Promise<T>,
+): Promise<{ held: true; value: T } | { held: false; holder?: string }> {
+  const hold = await takeGroup(groupId, owner, services, settings);
+  if (!hold.held) return hold;
+  try {
+    return { held: true, value: await work() };
+  } finally {
+    await releaseGroup(hold.lease, services);
+  }
+}

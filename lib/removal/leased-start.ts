@@ -1,0 +1,120 @@
+import { describeFailure } from '../errors.ts';
+import type { Removal } from '../scaling/types.ts';
+import { beginDrains, type DrainCandidate } from './drain.ts';
+import type { DrainRecord } from './drain-store.ts';
+import { endRemoval, removalReport } from './ending.ts';
+import { fetchAndEvaluate } from './fetch.ts';
+import { releaseGroup, takeGroup } from './group-hold.ts';
+import { LEASE_TTL_MS, type Lease, leaseHeldBy } from './group-lease.ts';
+import type { RemovalReport } from './outcome.ts';
+import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
+
+/** One group's planned removals, as planned before its lease was taken. */
+export interface PlannedGroup {
+  evaluation: Pick<GroupEvaluation, 'group'>;
+  removals: readonly Removal[];
+}
+
+/** What a drain start under the leases gave: records written, reports of the rest. */
+export interface StartedDrains {
+  records: DrainRecord[];
+  notDrained: Map<string, RemovalReport>;
+}
+
+/**
+ * How long a drain start holds its group: the drain period, then one lease
+ * period for the settle (which renews it), so an overlapping actor or
+ * recovery meets a held group for the whole drain, never a free one.
+ */
+export function drainHoldMs(drainSeconds: number): number {
+  return drainSeconds * 1_000 + LEASE_TTL_MS;
+}
+
+/**
+ * Steps 1–2 of docs/drain-lifecycle.md for groups planned without their
+ * lease (the inline sweep): each group's lease is taken for
+ * {@link drainHoldMs}, the group is read and planned again under it, and
+ * only servers both plans chose are drained (one `batch-maint` per 20
+ * across the project's groups). So a plan made before another actor drained
+ * the group never drains it below its floor. A group held by another actor
+ * drains nothing (`skipped-changed`). The lease of a group with a drain
+ * stays held for its settle; every other is released. Throws when the drain
+ * table fails (every lease released).
+ */
+export async function startDrainsUnderLease(
+  groups: readonly PlannedGroup[],
+  owner: string,
+  services: PipelineServices,
+  settings: PipelineSettings,
+): Promise<StartedDrains> {
+  const drains = services.drains;
+  if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
+  const notDrained = new Map<string, RemovalReport>();
+  const leases = new Map<string, Lease | undefined>();
+  const notAll = (group: PlannedGroup, outcome: RemovalReport['outcome'], detail: string) => {
+    for (const r of group.removals) {
+      const report = removalReport(r, outcome, detail);
+      notDrained.set(r.serverId, endRemoval(services, settings, group.evaluation.group, report));
+    }
+  };
+  const replanned = await Promise.all(
+    groups.map(async (planned): Promise<DrainCandidate[]> => {
+      const groupId = planned.evaluation.group.id;
+      try {
+        const ttl = drainHoldMs(settings.drainSeconds ?? 0);
+        const hold = await takeGroup(groupId, owner, services, settings, ttl);
+        if (!hold.held) {
+          notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
+          return [];
+        }
+        leases.set(groupId, hold.lease);
+        return await replan(planned, services, settings, notDrained);
+      } catch (error) {
+        notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
+        return [];
+      }
+    }),
+  );
+  let started: StartedDrains | undefined;
+  try {
+    started = await beginDrains(replanned.flat(), owner, services, settings);
+    for (const [id, report] of notDrained) started.notDrained.set(id, report);
+    return started;
+  } finally {
+    const held = new Set(started?.records.map((r) => r.groupId) ?? []);
+    await Promise.all(
+      [...leases]
+        .filter(([groupId]) => !held.has(groupId))
+        .map(([, lease]) => releaseGroup(lease, services)),
+    );
+  }
+}
+
+// The group read and evaluated again under its lease: the planned removals
+// the fresh plan still makes, as it makes them; the others are not drained.
+async function replan(
+  planned: PlannedGroup,
+  services: PipelineServices,
+  settings: PipelineSettings,
+  notDrained: Map<string, RemovalReport>,
+): Promise<DrainCandidate[]> {
+  const groupId = planned.evaluation.group.id;
+  const group = await services.aps.getServerGroup(groupId);
+  const fresh = group === undefined ? undefined : await fetchAndEvaluate(group, services, settings);
+  const now = new Map(
+    fresh?.decision.kind === 'scale-in' ? fresh.decision.remove.map((r) => [r.serverId, r]) : [],
+  );
+  const servers = new Map(fresh?.servers.map((s) => [s.id, s]) ?? []);
+  const candidates: DrainCandidate[] = [];
+  for (const removal of planned.removals) {
+    const again = now.get(removal.serverId);
+    if (again === undefined) {
+      const detail = 'no longer planned when the group was read again under its lease';
+      const report = removalReport(removal, 'skipped-changed', detail);
+      notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
+      continue;
+    }
+    candidates.push({ groupId, group, removal: again, server: servers.get(again.serverId) });
+  }
+  return candidates;
+}
