@@ -8,8 +8,8 @@ import type { Log } from '../lib/logger.ts';
 import type {
   DrainServices,
   DynamoClientFactory,
-  PipelineServices,
-  PipelineSettings,
+  RemovalServices,
+  RemovalSettings,
 } from '../lib/removal/lifecycle.ts';
 import {
   createDrainStore,
@@ -34,8 +34,8 @@ export interface InvocationOptions {
 
 /** The clients of one invocation: one request budget shared by every project's clients. */
 export interface Invocation {
-  servicesFor(projectId: string, region?: string): PipelineServices;
-  settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): PipelineSettings;
+  servicesFor(projectId: string, region?: string): RemovalServices;
+  settingsFor(projectId: string, overrides?: { dryRun?: boolean | undefined }): RemovalSettings;
   stats(): RequestStats;
 }
 
@@ -60,7 +60,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
     now,
   });
   const cores: HttpCore[] = [];
-  const services = new Map<string, PipelineServices>();
+  const services = new Map<string, RemovalServices>();
   const budget = options.deadlineAt - now();
   // The one time budget: no group, removal, drain wait or job poll starts after it.
   const budgetEnd = options.deadlineAt - reserveMs(config, budget);
@@ -100,7 +100,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         endpoint: overridden ? config.ecsEndpoint : defaults.ecs,
         projectId,
       });
-      const created: PipelineServices = {
+      const created: RemovalServices = {
         aps: createApsClient({
           http,
           endpoint: overridden ? config.apsEndpoint : defaults.aps,

@@ -4,15 +4,15 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { assertSqsEvent } from '../lib/events.ts';
 import { metricsOfBatch, publishMetrics } from '../lib/metrics.ts';
+import { tallyRecords } from '../lib/queue/batch-tally.ts';
+import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
-import { tallyRecords } from '../lib/sweep/batch-tally.ts';
-import { createRecordHandler } from '../lib/sweep/consumer.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
 /**
- * The remediation consumer: each record through lib/sweep/consumer.ts, one
+ * The remediation consumer: each record through lib/queue/consumer.ts, one
  * after another, so two messages for one group never judge its floor from
  * the same stale data; only transient failures go back to SQS.
  */

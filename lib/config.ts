@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DrainSecondsSchema, DrainTableNameSchema, logoffDrainProblems } from './config-drain.ts';
 import {
   type CredentialSource,
   type Credentials,
@@ -8,11 +9,6 @@ import {
 import { SchedulesTextSchema, scheduleConfigOf } from './config-schedules.ts';
 import { ConfigError } from './errors.ts';
 import { HistoryWeeksSchema, type LearnedFloors, LearnedFloorsSchema } from './history/settings.ts';
-import {
-  DrainSecondsSchema,
-  DrainTableNameSchema,
-  logoffDrainProblems,
-} from './removal/drain-settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
 import type { EvaluationLimits } from './scaling/types.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../../lib/removal/drain-table.ts';
+import { createTableInput } from '../../lib/removal/store/drain-table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/lib/local-dynamodb.ts';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import { type CpuQuota, createCpuQuota } from './cpu-quota.ts';

@@ -1,25 +1,15 @@
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
-import { beginDrains } from './drain.ts';
-import type { DrainRecord } from './drain-store.ts';
-import { refusalOf } from './eligibility.ts';
-import { endRemoval, removalBase } from './ending.ts';
-import { leaseHeldBy } from './group-lease.ts';
-import { viewOf } from './group-view.ts';
+import { type Settled, type SettleResult, settleGroup } from './actuation/settle-group.ts';
+import { beginDrains } from './drain/begin-drains.ts';
+import { endRemoval, removalBase } from './ending/end-removal.ts';
+import { leaseHeldBy } from './lease/group-lease.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
-import { type Settled, type SettleResult, settleGroup } from './settle.ts';
+import { refusalOf } from './plan/eligibility.ts';
+import { viewOf } from './recheck/group-view.ts';
+import type { DrainRecord } from './store/drain-store.ts';
 
-// The package's one entry: everything a driver (lib/sweep, functions/,
-// scripts/) takes from lib/removal comes from here (biome.json
-// noRestrictedImports keeps it so).
-export { budgetOf, type TimeBudget } from './budget.ts';
-export { drainUntil } from './drain-settings.ts';
-export { createDrainStore, type DrainRecord } from './drain-store.ts';
-export { createTableInput } from './drain-table.ts';
-export type { DynamoClientFactory } from './dynamo.ts';
-export { createEcsGroupResolver } from './ecs-groups.ts';
-export { REFUSAL_OUTCOMES } from './eligibility.ts';
-export { removalReport } from './ending.ts';
+export { drainUntil } from '../config-drain.ts';
 export {
   classify,
   evaluationFate,
@@ -28,25 +18,35 @@ export {
   missingSettingFate,
   notSettledFate,
   throwIfFailed,
-} from './fate.ts';
-export { fetchAndEvaluate } from './fetch.ts';
-export { underGroupLease } from './group-hold.ts';
-export { createGroupLease, leaseHeldBy } from './group-lease.ts';
-export { startDrainsUnderLease } from './leased-start.ts';
+} from '../queue/fate.ts';
+export { createEcsGroupResolver } from './actuation/ecs-groups.ts';
+export { settleGroup } from './actuation/settle-group.ts';
+export { startDrainsUnderLease } from './drain/leased-start.ts';
+export { removalReport } from './ending/end-removal.ts';
+export { underGroupLease } from './lease/group-hold.ts';
+export { createGroupLease, leaseHeldBy } from './lease/group-lease.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
-export { settleGroup } from './settle.ts';
+export { REFUSAL_OUTCOMES } from './plan/eligibility.ts';
+export { fetchAndEvaluate } from './plan/plan-group.ts';
+export { createDrainStore, type DrainRecord } from './store/drain-store.ts';
+export { createTableInput } from './store/drain-table.ts';
+export type { DynamoClientFactory } from './store/dynamo.ts';
+// The package's one entry: everything a driver (lib/sweep, functions/,
+// scripts/) takes from lib/removal comes from here (biome.json
+// noRestrictedImports keeps it so).
+export { budgetOf, type TimeBudget } from './time-budget.ts';
 export type {
   DrainServices,
   EcsGroupResolver,
   GroupEvaluation,
-  PipelineServices,
-  PipelineSettings,
+  RemovalServices,
+  RemovalSettings,
 } from './types.ts';
 
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from './types.ts';
 
 // The one removal lifecycle (docs/drain-lifecycle.md), as its drivers call it:
-// the inline sweep (lib/sweep/sweep.ts, lib/sweep/drain-act.ts) and the queue
+// the inline sweep (lib/sweep/sweep.ts, lib/sweep/inline-drain.ts) and the queue
 // messages (lib/sweep/remediate.ts). planned → eligibility → [drained →
 // waited] → re-checked under the group lease → removed | undone; recover.
 
@@ -54,7 +54,7 @@ import type { GroupEvaluation, PipelineServices, PipelineSettings } from './type
  * Whether a run drains (DRAIN_SECONDS > 0, not a dry run): decided here only.
  * A dry run never drains; it reports what the remover would answer.
  */
-export function drainingOn(settings: Pick<PipelineSettings, 'drainSeconds' | 'dryRun'>): boolean {
+export function drainingOn(settings: Pick<RemovalSettings, 'drainSeconds' | 'dryRun'>): boolean {
   return (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
 }
 
@@ -80,8 +80,8 @@ function candidatesOf(
 export async function dryRunReports(
   evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
   removals: readonly Removal[],
-  services: Pick<PipelineServices, 'ecsGroupsOf' | 'log'>,
-  settings: Pick<PipelineSettings, 'removalMode' | 'projectId' | 'dryRun'>,
+  services: Pick<RemovalServices, 'ecsGroupsOf' | 'log'>,
+  settings: Pick<RemovalSettings, 'removalMode' | 'projectId' | 'dryRun'>,
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
   for (const { removal, server } of candidatesOf(evaluation, removals)) {
@@ -101,8 +101,8 @@ export async function dryRunReports(
 export async function removeNow(
   evaluation: GroupEvaluation,
   removals: readonly Removal[],
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
   if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
@@ -130,8 +130,8 @@ export function startDrains(
     removals: readonly Removal[];
   }[],
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): ReturnType<typeof beginDrains> {
   const candidates = groups.flatMap((g) => candidatesOf(g.evaluation, g.removals));
   return beginDrains(candidates, owner, services, settings);
@@ -141,8 +141,8 @@ export function startDrains(
 export function leftDraining(
   record: Pick<DrainRecord, 'serverId' | 'instanceId' | 'machineName' | 'groupId'>,
   why: string,
-  services: Pick<PipelineServices, 'log'>,
-  settings: PipelineSettings,
+  services: Pick<RemovalServices, 'log'>,
+  settings: RemovalSettings,
 ): RemovalReport {
   return endRemoval(
     services,
@@ -196,8 +196,8 @@ function byGroup(records: readonly DrainRecord[]): Map<string, DrainRecord[]> {
 export async function recoverDrains(
   projectId: string,
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<RecoveredDrain[]> {
   const store = services.drains?.store;
   if (store === undefined) return [];

@@ -7,13 +7,13 @@ import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
 import type { LogoffText } from '../scaling/logoff.ts';
 import type { Decision, EvaluationLimits } from '../scaling/types.ts';
-import type { DrainStore } from './drain-store.ts';
-import type { GroupLease } from './group-lease.ts';
+import type { GroupLease } from './lease/group-lease.ts';
+import type { DrainStore } from './store/drain-store.ts';
 
 /** The ECS server group ids holding an instance (empty: it is in none). */
 export type EcsGroupResolver = (instanceUuid: string) => Promise<readonly string[]>;
 
-/** Where drains are kept and groups are leased (lib/removal/drain-store.ts, group-lease.ts). */
+/** Where drains are kept and groups are leased (lib/removal/store/drain-store.ts, group-lease.ts). */
 export interface DrainServices {
   store: Pick<
     DrainStore,
@@ -30,7 +30,7 @@ export interface DrainServices {
 }
 
 /** The clients one project's pipeline calls. */
-export interface PipelineServices {
+export interface RemovalServices {
   aps: Pick<
     ApsClient,
     | 'listServerGroups'
@@ -52,7 +52,7 @@ export interface PipelineServices {
 }
 
 /** What the pipeline needs to know besides the data: all from config or the event. */
-export interface PipelineSettings {
+export interface RemovalSettings {
   projectId: string;
   dryRun: boolean;
   removalMode: RemovalMode;
@@ -68,7 +68,7 @@ export interface PipelineSettings {
    */
   deadlineAt?: number | undefined;
   /**
-   * The time budget as one object (lib/removal/budget.ts `budgetOf`): left
+   * The time budget as one object (lib/removal/time-budget.ts `budgetOf`): left
    * out, it is made from `deadlineAt` and `now`. Tests pass their own.
    */
   budget?: TimeBudget | undefined;

@@ -9,7 +9,7 @@ const BUCKET_OF: Readonly<
   removed: 'removed',
   'would-remove': 'wouldRemove',
   failed: 'failed',
-  // The remover refuses these before any call (lib/removal/eligibility.ts).
+  // The remover refuses these before any call (lib/removal/plan/eligibility.ts).
   'not-in-ecs-group': 'refused',
   prepaid: 'refused',
   'unknown-charging-mode': 'refused',

@@ -1,25 +1,13 @@
-import type {
-  GroupEvaluation,
-  PipelineServices,
-  RemovalOutcome,
-  RemovalReport,
-} from '../removal/lifecycle.ts';
+import type { RemovalOutcome, RemovalReport } from '../removal/lifecycle.ts';
 import { REFUSAL_OUTCOMES } from '../removal/lifecycle.ts';
 import { planRemovals } from '../scaling/plan.ts';
-import type { Decision, Removal, SweepPlan } from '../scaling/types.ts';
+import type { Removal, SweepPlan } from '../scaling/types.ts';
 import type { GroupLines } from './group-lines.ts';
+import type { HeldGroup } from './held.ts';
 import type { GroupReport } from './report.ts';
 
 /** What a dry run records before it knows whether the sweep aborts. */
 const DRY_RUN_OUTCOMES: readonly RemovalOutcome[] = ['would-remove', ...REFUSAL_OUTCOMES];
-
-/** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
-export interface HeldGroup {
-  projectId: string;
-  services: PipelineServices;
-  evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
-  report: GroupReport;
-}
 
 /** The sweep-wide guard of one inline sweep; see {@link createSweepGuard}. */
 export interface SweepGuard {

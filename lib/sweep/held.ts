@@ -1,13 +1,22 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
-import type { PipelineServices } from '../removal/lifecycle.ts';
+import type { GroupEvaluation, RemovalServices } from '../removal/lifecycle.ts';
 import { createEcsGroupResolver } from '../removal/lifecycle.ts';
 import { joinSessions } from '../scaling/session-join.ts';
-import type { HeldGroup } from './guard.ts';
+import type { Decision } from '../scaling/types.ts';
+import type { GroupReport } from './report.ts';
+
+/** A scale-in group evaluated and held until the whole sweep is known to stay under the cap. */
+export interface HeldGroup {
+  projectId: string;
+  services: RemovalServices;
+  evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
+  report: GroupReport;
+}
 
 /**
  * What acting reads of a chosen server: its id, the keys sessions join it by
  * (lib/scaling/session-join.ts), and its charging mode (a release refused
- * before any drain, lib/removal/remover.ts `releaseRefusal`).
+ * before any drain, lib/removal/actuation/remover.ts `releaseRefusal`).
  */
 export type HeldServer = Pick<
   AppServer,
@@ -112,7 +121,7 @@ export function heldSession(session: SessionInfo): HeldSession {
  * the held groups in place (they are the sweep's own).
  */
 export function narrowEcsLookups(held: readonly HeldGroup[]): void {
-  const wanted = new Map<PipelineServices, Set<string>>();
+  const wanted = new Map<RemovalServices, Set<string>>();
   for (const group of held) {
     if (group.services.ecsGroupsOf === undefined) continue;
     const instances = wanted.get(group.services) ?? new Set<string>();
@@ -123,7 +132,7 @@ export function narrowEcsLookups(held: readonly HeldGroup[]): void {
       }
     }
   }
-  const narrowed = new Map<PipelineServices, PipelineServices>();
+  const narrowed = new Map<RemovalServices, RemovalServices>();
   for (const [services, only] of wanted) {
     narrowed.set(services, {
       ...services,

@@ -1,5 +1,5 @@
 import type { EvaluateGroupMessage, RemoveMemberMessage } from '../queue/messages.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/lifecycle.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../removal/lifecycle.ts';
 import { evaluateRemoval } from '../scaling/evaluate.ts';
 import { countPlannedRemovals, planRemovals } from '../scaling/plan.ts';
 import type { Removal } from '../scaling/types.ts';
@@ -22,8 +22,8 @@ export interface Choice {
 export function chooseForMessage(
   message: EvaluateGroupMessage | RemoveMemberMessage,
   evaluation: GroupEvaluation,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: Pick<RemediationOptions, 'maxRemovalsPerSweep'>,
 ): Choice {
   const { group, decision } = evaluation;

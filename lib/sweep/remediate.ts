@@ -3,9 +3,9 @@ import type { ServerGroup } from '../huawei/schemas.ts';
 import type { FinishRemovalMessage, QueueMessage } from '../queue/messages.ts';
 import type {
   GroupEvaluation,
-  PipelineServices,
-  PipelineSettings,
   RemovalReport,
+  RemovalServices,
+  RemovalSettings,
 } from '../removal/lifecycle.ts';
 import {
   classify,
@@ -34,13 +34,13 @@ export type { RemediationResult } from './remediation-result.ts';
  * so a stale or replayed message never removes a busy server. With a drain
  * period both drain under the group's lease and enqueue a delayed
  * `finish-removal` per drained server, which re-checks and acts or undoes.
- * Throws RetryableFailureError or PermanentFailureError (lib/removal/fate.ts)
+ * Throws RetryableFailureError or PermanentFailureError (lib/queue/fate.ts)
  * when the work could not be done; a refusal is a result.
  */
 export async function processMessage(
   message: QueueMessage,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
   try {
@@ -71,8 +71,8 @@ export async function processMessage(
 async function evaluated(
   message: Exclude<QueueMessage, FinishRemovalMessage>,
   group: ServerGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<GroupEvaluation> {
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
@@ -85,8 +85,8 @@ async function evaluated(
 async function removeAtOnce(
   message: Exclude<QueueMessage, FinishRemovalMessage>,
   group: ServerGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
   const evaluation = await evaluated(message, group, services, settings);
@@ -101,8 +101,8 @@ async function removeAtOnce(
 async function drainUnderLease(
   message: Exclude<QueueMessage, FinishRemovalMessage>,
   group: ServerGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
   const enqueue = options.enqueue;
@@ -185,8 +185,8 @@ function finished(
  */
 async function finishRemoval(
   message: FinishRemovalMessage,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<RemediationResult> {
   const base = {
     type: 'finish-removal' as const,

@@ -2,7 +2,7 @@ import { describeFailure } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from '../removal/lifecycle.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../removal/lifecycle.ts';
 import {
   budgetOf,
   drainingOn,
@@ -11,10 +11,11 @@ import {
   recoverDrains,
   removeNow,
 } from '../removal/lifecycle.ts';
-import { drainThenAct } from './drain-act.ts';
 import { GroupLines } from './group-lines.ts';
-import { createSweepGuard, type HeldGroup } from './guard.ts';
+import { createSweepGuard } from './guard.ts';
+import type { HeldGroup } from './held.ts';
 import { keepForActing, narrowEcsLookups } from './held.ts';
+import { drainThenAct } from './inline-drain.ts';
 import { forEachConcurrent } from './pool.ts';
 import {
   groupReportOf,
@@ -32,14 +33,14 @@ const FANOUT_FLUSH = 100;
 
 export interface SweepProject {
   projectId: string;
-  services: PipelineServices;
+  services: RemovalServices;
 }
 
 export interface SweepOptions {
   projects: readonly SweepProject[];
   mode: 'inline' | 'fanout';
   /** Per-project settings; `projectId` is filled in per project. */
-  settings: Omit<PipelineSettings, 'projectId'>;
+  settings: Omit<RemovalSettings, 'projectId'>;
   maxRemovalsPerSweep: number;
   /** Groups (and removals) processed at once. */
   concurrency: number;
@@ -113,7 +114,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   };
 
   for (const project of options.projects) {
-    const settings: PipelineSettings = { ...options.settings, projectId: project.projectId };
+    const settings: RemovalSettings = { ...options.settings, projectId: project.projectId };
     const enterpriseProjectId = options.scope?.enterpriseProjectId;
     const listing = project.services.aps.listServerGroups(
       enterpriseProjectId === undefined ? {} : { enterprise_project_id: enterpriseProjectId },
@@ -131,7 +132,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       await forEachConcurrent(
         listing,
         // Two groups per request slot: a group lists its members, then its
-        // sessions (lib/removal/list-group.ts), and evaluates in between, so the
+        // sessions (lib/removal/plan/list-group.ts), and evaluates in between, so the
         // request limiter always has a group waiting for a slot.
         2 * options.concurrency,
         async (group) => {
@@ -208,7 +209,7 @@ async function act(pending: HeldGroup[], options: SweepOptions, lines: GroupLine
   // then finish short chains, so the act phase ends with its slots still full.
   pending.sort((a, b) => b.evaluation.decision.remove.length - a.evaluation.decision.remove.length);
   await forEachConcurrent(releasing(pending), options.concurrency, async (group) => {
-    const settings: PipelineSettings = { ...options.settings, projectId: group.projectId };
+    const settings: RemovalSettings = { ...options.settings, projectId: group.projectId };
     const reports = await removeNow(
       group.evaluation,
       group.evaluation.decision.remove,
@@ -235,7 +236,7 @@ function* releasing<T>(items: (T | undefined)[]): Generator<T> {
 // new. False when the drain table cannot be read: a drain-store error.
 async function recover(
   project: SweepProject,
-  settings: PipelineSettings,
+  settings: RemovalSettings,
   owner: string,
   report: SweepReport,
   lines: GroupLines,

@@ -37,7 +37,7 @@ export interface WhatIfOptions {
   /** Hourly prices; without it no saving is estimated. */
   prices?: PriceTable | undefined;
   /**
-   * Servers the remover would refuse (lib/removal/eligibility.ts: in no ECS
+   * Servers the remover would refuse (lib/removal/plan/eligibility.ts: in no ECS
    * group, prepaid, unknown charging mode), as the dry run found them: planned
    * and counted against the cap, but never removed, so they free nothing.
    */

@@ -17,7 +17,7 @@ export interface LocalDynamoDb {
 
 /**
  * Starts a real DynamoDB API server (dynalite, in memory) on 127.0.0.1 and
- * creates the drain table from `lib/removal/drain-table.json`, the definition
+ * creates the drain table from `lib/removal/store/drain-table.json`, the definition
  * the stack deploys. `port` 0 (the default) picks a free one.
  */
 export async function startLocalDynamoDb(

@@ -14,7 +14,7 @@ import {
   type WhatIfComparison,
 } from '../../lib/what-if/what-if.ts';
 import {
-  asPipelineServices,
+  asRemovalServices,
   createPlanServices,
   observeReads,
   sessionsAsOf,
@@ -132,7 +132,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
   const seen: { listed: number; denied?: HuaweiApiError | undefined } = { listed: 0 };
   const refused: string[] = [];
   const reads = observeReads(services.aps, seen);
-  const pipeline = asPipelineServices(
+  const pipeline = asRemovalServices(
     {
       ...services,
       aps:

@@ -5,7 +5,7 @@ import { createEcsClient } from '../../lib/huawei/ecs-client.ts';
 import { createHttpCore, type HttpCore, type HttpStats } from '../../lib/huawei/http.ts';
 import type { RequestLimiter } from '../../lib/huawei/request-limiter.ts';
 import type { Log } from '../../lib/logger.ts';
-import type { EcsGroupResolver, PipelineServices } from '../../lib/removal/lifecycle.ts';
+import type { EcsGroupResolver, RemovalServices } from '../../lib/removal/lifecycle.ts';
 import { createEcsGroupResolver } from '../../lib/removal/lifecycle.ts';
 
 // Plan mode can never change anything, by construction: its services are
@@ -157,10 +157,10 @@ export function observeReads(
  * never reaching the network. A forced dry run never calls them; this is the
  * second wall.
  */
-export function asPipelineServices(
+export function asRemovalServices(
   plan: PlanServices,
   onRefused: (what: string) => void,
-): PipelineServices {
+): RemovalServices {
   const refuse = (what: string) => (): Promise<never> => {
     onRefused(what);
     return Promise.reject(new PlanModeRefusal(`plan mode refused ${what}: it only reads`));

@@ -13,7 +13,7 @@ import {
   weeklyFleet,
   weeklyGroups,
 } from '../../sim/weekly-fleet.ts';
-import { asPipelineServices, getOnly, readOnlyAps } from './plan-services.ts';
+import { asRemovalServices, getOnly, readOnlyAps } from './plan-services.ts';
 
 const STEP_MS = 15 * 60_000;
 const WEEK_MS = 7 * 86_400_000;
@@ -65,7 +65,7 @@ export async function playWeeks(options: PlayWeeksOptions): Promise<PlayedWeeks>
       }),
     );
     const aps = createApsClient({ http, endpoint: sim.url, projectId: sim.projectId });
-    const services = asPipelineServices({ aps: readOnlyAps(aps), log: silentLog }, (what) => {
+    const services = asRemovalServices({ aps: readOnlyAps(aps), log: silentLog }, (what) => {
       throw new Error(`play-weeks: ${what} reached a read-only sweep`);
     });
     const limits: EvaluationLimits = {

@@ -1,11 +1,11 @@
-import type { DrainRecord } from '../../lib/removal/drain-store.ts';
-import type { Lease } from '../../lib/removal/group-lease.ts';
-import { DrainConflictError, LeaseLostError } from '../../lib/removal/store-errors.ts';
+import type { Lease } from '../../lib/removal/lease/group-lease.ts';
+import type { DrainRecord } from '../../lib/removal/store/drain-store.ts';
+import { DrainConflictError, LeaseLostError } from '../../lib/removal/store/store-errors.ts';
 import type { DrainServices } from '../../lib/removal/types.ts';
 
 /**
  * In-memory drain records and group leases with the conditions of
- * lib/removal/drain-store.ts and lib/removal/group-lease.ts, for unit tests of
+ * lib/removal/store/drain-store.ts and lib/removal/lease/group-lease.ts, for unit tests of
  * the orchestration. `records` and `leases` are open for a test to read or
  * seed; `calls` lists every operation in order.
  */

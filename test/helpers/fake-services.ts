@@ -2,7 +2,7 @@ import { HuaweiApiError } from '../../lib/errors.ts';
 import type { LogoffRequest } from '../../lib/huawei/aps-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
-import type { PipelineServices, PipelineSettings } from '../../lib/removal/types.ts';
+import type { RemovalServices, RemovalSettings } from '../../lib/removal/types.ts';
 import { FACTORY_EPOCH, serverFactory, serverGroupFactory } from './factories.ts';
 
 /** A day after the factories' epoch: every factory server is long idle by then. */
@@ -44,7 +44,7 @@ export function createFakeServices(fleet: {
         .filter((s) => s.server_group_id === g.id && s.instance_id !== undefined)
         .map((s) => s.instance_id as string),
     }));
-  const services: PipelineServices = {
+  const services: RemovalServices = {
     aps: {
       async *listServerGroups() {
         check('listServerGroups');
@@ -120,7 +120,7 @@ export function ecsGroupIdOf(apsGroupId: string): string {
 }
 
 /** Pipeline settings on a fixed clock: floor 1, at most 10 removals per group. */
-export function fakeSettings(overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+export function fakeSettings(overrides: Partial<RemovalSettings> = {}): RemovalSettings {
   return {
     projectId: 'p-1',
     dryRun: false,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
-import { LEASE_TTL_MS } from '../../../lib/removal/group-lease.ts';
+import { LEASE_TTL_MS } from '../../../lib/removal/lease/group-lease.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';

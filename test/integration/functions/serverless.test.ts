@@ -13,7 +13,7 @@ import {
   REMOVAL_OUTCOMES,
   SWEEP_STATUSES,
 } from '../../../lib/metric-names.ts';
-import { DRAIN_TABLE_DEFINITION } from '../../../lib/removal/drain-table.ts';
+import { DRAIN_TABLE_DEFINITION } from '../../../lib/removal/store/drain-table.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
 import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDrainStore, type DrainRecord } from '../../../lib/removal/drain-store.ts';
-import { DrainConflictError, DrainStoreError } from '../../../lib/removal/store-errors.ts';
+import { createDrainStore, type DrainRecord } from '../../../lib/removal/store/drain-store.ts';
+import { DrainConflictError, DrainStoreError } from '../../../lib/removal/store/store-errors.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

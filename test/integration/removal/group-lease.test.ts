@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroupLease, type GroupLease } from '../../../lib/removal/group-lease.ts';
-import { LeaseLostError } from '../../../lib/removal/store-errors.ts';
+import { createGroupLease, type GroupLease } from '../../../lib/removal/lease/group-lease.ts';
+import { LeaseLostError } from '../../../lib/removal/store/store-errors.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drainUntil } from '../../../lib/config-drain.ts';
 import type { AppServer } from '../../../lib/huawei/schemas.ts';
-import { drainUntil } from '../../../lib/removal/drain-settings.ts';
-import {
-  createDrainStore,
-  type DrainRecord,
-  type DrainStore,
-} from '../../../lib/removal/drain-store.ts';
 import {
   createGroupLease,
   type GroupLease,
   groupLeaseKey,
-} from '../../../lib/removal/group-lease.ts';
+} from '../../../lib/removal/lease/group-lease.ts';
 import {
   type DrainDecision,
   type DrainGroupView,
   decideDrain,
-} from '../../../lib/removal/recheck.ts';
+} from '../../../lib/removal/recheck/recheck.ts';
+import {
+  createDrainStore,
+  type DrainRecord,
+  type DrainStore,
+} from '../../../lib/removal/store/drain-store.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { DEFAULT_GROUP_ID, FACTORY_EPOCH, serverFactory } from '../../helpers/factories.ts';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
-import { REFUSAL_OUTCOMES } from '../../../lib/removal/eligibility.ts';
+import { REFUSAL_OUTCOMES } from '../../../lib/removal/plan/eligibility.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { runPlan } from '../../../scripts/lib/plan-run.ts';

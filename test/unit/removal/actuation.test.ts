@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
-import { endRemoval, removalReport } from '../../../lib/removal/ending.ts';
-import type { ServerRemoval } from '../../../lib/removal/remover.ts';
-import { finishActed } from '../../../lib/removal/settle-end.ts';
+import { finishActed } from '../../../lib/removal/actuation/finish-acted.ts';
+import type { ServerRemoval } from '../../../lib/removal/actuation/remover.ts';
+import { endRemoval, removalReport } from '../../../lib/removal/ending/end-removal.ts';
+import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import {
   resetFactorySequences,
   serverFactory,
@@ -11,8 +11,8 @@ import {
 import { createFakeDrains } from '../../helpers/fake-drains.ts';
 import { createFakeServices, FAKE_NOW, fakeSettings } from '../../helpers/fake-services.ts';
 
-// Direct tests of the actuation's end (lib/removal/settle-end.ts `finishActed`)
-// and of the one ending (lib/removal/ending.ts), which had none (issue 26).
+// Direct tests of the actuation's end (lib/removal/actuation/finish-acted.ts `finishActed`)
+// and of the one ending (lib/removal/ending/end-removal.ts), which had none (issue 26).
 
 beforeEach(() => resetFactorySequences());
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
-import type { PipelineServices, PipelineSettings } from '../../../lib/removal/types.ts';
+import type { RemovalServices, RemovalSettings } from '../../../lib/removal/types.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import { runSweep } from '../../../lib/sweep/sweep.ts';
 import {
@@ -23,8 +23,8 @@ type Trigger = 'inline' | 'evaluate-group';
 // One trigger of a group's removals: an inline sweep, or an evaluate-group message.
 async function run(
   trigger: Trigger,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   groupId: string,
 ): Promise<void> {
   if (trigger === 'inline') {
@@ -60,7 +60,7 @@ async function auditLines(trigger: Trigger, drainSeconds: number, dryRun: boolea
   const fake = createFakeServices({ groups: [group], servers });
   const drains = createFakeDrains();
   if (drainSeconds > 0) fake.services.drains = drains.drains;
-  const settings: PipelineSettings = fakeSettings({
+  const settings: RemovalSettings = fakeSettings({
     removalMode: 'release',
     dryRun,
     drainSeconds,

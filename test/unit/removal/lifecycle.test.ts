@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { settleGroup } from '../../../lib/removal/actuation/settle-group.ts';
 import { removeNow } from '../../../lib/removal/lifecycle.ts';
 import type { RemovalReport } from '../../../lib/removal/outcome.ts';
-import { settleGroup } from '../../../lib/removal/settle.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/plan/plan-group.ts';
 import type {
   GroupEvaluation,
-  PipelineServices,
-  PipelineSettings,
+  RemovalServices,
+  RemovalSettings,
 } from '../../../lib/removal/types.ts';
 import type { Removal } from '../../../lib/scaling/types.ts';
 import {
@@ -31,8 +31,8 @@ beforeEach(() => resetFactorySequences());
 async function removeMember(
   evaluation: GroupEvaluation,
   removal: Removal,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<RemovalReport> {
   const [report] = await removeNow(evaluation, [removal], services, settings);
   if (report === undefined) throw new Error('expected one report');

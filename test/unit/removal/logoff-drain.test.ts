@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../../lib/huawei/schemas.ts';
-import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
-import { viewOf } from '../../../lib/removal/group-view.ts';
 import { startDrains } from '../../../lib/removal/lifecycle.ts';
-import { decideDrain } from '../../../lib/removal/recheck.ts';
+import { viewOf } from '../../../lib/removal/recheck/group-view.ts';
+import { decideDrain } from '../../../lib/removal/recheck/recheck.ts';
+import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import type { GroupEvaluation } from '../../../lib/removal/types.ts';
 import {
   DEFAULT_GROUP_ID,

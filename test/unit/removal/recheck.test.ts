@@ -1,7 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
-import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
 import {
   chunkForMaintenance,
   type DrainCheckInput,
@@ -9,7 +8,8 @@ import {
   decideDrain,
   MAINTENANCE_BATCH_SIZE,
   planDrainWait,
-} from '../../../lib/removal/recheck.ts';
+} from '../../../lib/removal/recheck/recheck.ts';
+import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import {
   DEFAULT_GROUP_ID,
   FACTORY_EPOCH,

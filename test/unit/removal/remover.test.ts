@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { HuaweiApiError, ResponseSchemaError } from '../../../lib/errors.ts';
 import type { AppServer, EcsServerGroup, Job } from '../../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
-import { createEcsGroupResolver } from '../../../lib/removal/ecs-groups.ts';
-import { MAX_JOB_POLLS, type RemoverContext, removeServers } from '../../../lib/removal/remover.ts';
+import { createEcsGroupResolver } from '../../../lib/removal/actuation/ecs-groups.ts';
+import {
+  MAX_JOB_POLLS,
+  type RemoverContext,
+  removeServers,
+} from '../../../lib/removal/actuation/remover.ts';
 
 const APS_GROUP = 'aps-group-1';
 

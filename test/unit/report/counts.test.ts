@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REFUSAL_OUTCOMES } from '../../../lib/removal/eligibility.ts';
 import type { RemovalOutcome } from '../../../lib/removal/outcome.ts';
+import { REFUSAL_OUTCOMES } from '../../../lib/removal/plan/eligibility.ts';
 import { countRows } from '../../../lib/report/count-rows.ts';
 import { countsOf, NO_PRICES, REFUSED_OUTCOMES, total } from '../../../lib/report/counts.ts';
 import { renderReportHtml } from '../../../lib/report/html.ts';

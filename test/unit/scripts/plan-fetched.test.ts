@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/plan/plan-group.ts';
 import { compareWhatIf } from '../../../lib/what-if/what-if.ts';
 import { fetchedOf } from '../../../scripts/lib/plan-run.ts';
 import { serverFactory, serverGroupFactory } from '../../helpers/factories.ts';

@@ -3,7 +3,7 @@ import { HuaweiApiError } from '../../../lib/errors.ts';
 import type { HttpCore } from '../../../lib/huawei/http.ts';
 import { silentLog } from '../../../lib/logger.ts';
 import {
-  asPipelineServices,
+  asRemovalServices,
   getOnly,
   observeReads,
   PlanModeRefusal,
@@ -63,7 +63,7 @@ describe('plan mode services', () => {
 
   it('fills the sweep’s mutating slots with refusals that never reach a client', async () => {
     const onRefused = vi.fn();
-    const services = asPipelineServices({ aps: readOnlyAps(fakeAps()), log: silentLog }, onRefused);
+    const services = asRemovalServices({ aps: readOnlyAps(fakeAps()), log: silentLog }, onRefused);
     await expect(services.aps.batchDeleteServers(['srv-1'])).rejects.toThrow(PlanModeRefusal);
     await expect(services.ecs.removeMember('g', 'i')).rejects.toThrow(PlanModeRefusal);
     expect(onRefused.mock.calls).toEqual([['batchDeleteServers'], ['removeMember']]);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DrainRecord } from '../../../lib/removal/drain-store.ts';
+import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import { runSweep, type SweepOptions } from '../../../lib/sweep/sweep.ts';
 import {
   resetFactorySequences,

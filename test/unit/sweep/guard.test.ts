@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GroupLines } from '../../../lib/sweep/group-lines.ts';
-import { createSweepGuard, type HeldGroup } from '../../../lib/sweep/guard.ts';
+import { createSweepGuard } from '../../../lib/sweep/guard.ts';
+import type { HeldGroup } from '../../../lib/sweep/held.ts';
 import type { GroupReport } from '../../../lib/sweep/report.ts';
 
 const line = (i: number): GroupReport => ({

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppServer, SessionInfo } from '../../../lib/huawei/schemas.ts';
-import { createEcsGroupResolver } from '../../../lib/removal/ecs-groups.ts';
-import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { createEcsGroupResolver } from '../../../lib/removal/actuation/ecs-groups.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/plan/plan-group.ts';
 import { assessMember } from '../../../lib/scaling/idle.ts';
 import { joinSessions } from '../../../lib/scaling/session-join.ts';
-import type { HeldGroup } from '../../../lib/sweep/guard.ts';
+import type { HeldGroup } from '../../../lib/sweep/held.ts';
 import {
   heldServer,
   heldSession,

@@ -8,7 +8,7 @@ import {
 import type { AppServer } from '../../../lib/huawei/schemas.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
-import type { PipelineServices, PipelineSettings } from '../../../lib/removal/types.ts';
+import type { RemovalServices, RemovalSettings } from '../../../lib/removal/types.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import {
   DEFAULT_GROUP_ID,
@@ -45,7 +45,7 @@ function servicesFor(
   answers: ReadonlyMap<string, Answer> = new Map(),
 ) {
   const ecsCalls: string[] = [];
-  const services: PipelineServices = {
+  const services: RemovalServices = {
     aps: {
       listServerGroups: async function* () {
         yield world.group;
@@ -95,7 +95,7 @@ function servicesFor(
   return { services, ecsCalls };
 }
 
-const settings: PipelineSettings = {
+const settings: RemovalSettings = {
   projectId: PROJECT,
   dryRun: false,
   removalMode: 'remove-member',
@@ -111,7 +111,7 @@ const settings: PipelineSettings = {
 
 async function outcomeOf(
   message: QueueMessage,
-  services: PipelineServices,
+  services: RemovalServices,
 ): Promise<{ outcome: Outcome; error?: Error; result?: unknown }> {
   try {
     const result = await processMessage(message, services, settings, { maxRemovalsPerSweep: 100 });

@@ -1,13 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { TTL_ATTRIBUTE } from './drain-table.ts';
+import { TTL_ATTRIBUTE } from '../store/drain-table.ts';
 import {
   type DynamoClientFactory,
   defaultDynamoClient,
   dynamoSdk,
   isConditionalFailure,
   storeError,
-} from './dynamo.ts';
-import { LeaseLostError } from './store-errors.ts';
+} from '../store/dynamo.ts';
+import { LeaseLostError } from '../store/store-errors.ts';
 
 /**
  * How long one actor holds a group: longer than its slowest act step (a

@@ -1,17 +1,17 @@
-import { describeFailure } from '../errors.ts';
-import type { AppServer } from '../huawei/schemas.ts';
-import type { Removal } from '../scaling/types.ts';
-import { type AuditGroup, auditDrain } from './audit.ts';
-import { logOffDrained } from './drain-logoff.ts';
-import { drainUntil } from './drain-settings.ts';
-import type { DrainRecord } from './drain-store.ts';
-import { refusalOf } from './eligibility.ts';
-import { endRemoval, removalBase } from './ending.ts';
-import { LEASE_TTL_MS } from './group-lease.ts';
-import type { RemovalReport } from './outcome.ts';
-import { chunkForMaintenance } from './recheck.ts';
-import { DrainConflictError } from './store-errors.ts';
-import type { DrainServices, PipelineServices, PipelineSettings } from './types.ts';
+import { drainUntil } from '../../config-drain.ts';
+import { describeFailure } from '../../errors.ts';
+import type { AppServer } from '../../huawei/schemas.ts';
+import type { Removal } from '../../scaling/types.ts';
+import { type AuditGroup, auditDrain } from '../ending/audit.ts';
+import { endRemoval, removalBase } from '../ending/end-removal.ts';
+import { LEASE_TTL_MS } from '../lease/group-lease.ts';
+import type { RemovalReport } from '../outcome.ts';
+import { refusalOf } from '../plan/eligibility.ts';
+import { chunkForMaintenance } from '../recheck/recheck.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
+import { DrainConflictError } from '../store/store-errors.ts';
+import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
+import { logOffDrained } from './logoff-sessions.ts';
 
 /** One chosen server to drain, with the group it was chosen from. */
 export interface DrainCandidate {
@@ -24,18 +24,18 @@ export interface DrainCandidate {
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
-export function drainsOf(services: PipelineServices): DrainServices {
+export function drainsOf(services: RemovalServices): DrainServices {
   if (services.drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
   return services.drains;
 }
 
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for one project's chosen servers:
- * each passes eligibility (lib/removal/eligibility.ts) or ends with the
+ * each passes eligibility (lib/removal/plan/eligibility.ts) or ends with the
  * remover's refusal, undrained; then its record is written (conditional,
  * with the sessions its removal logs off), then maintenance is asked for in
  * chunks of at most 20, then the abandoned sessions of each server now in
- * maintenance are logged off (lib/removal/drain-logoff.ts; a failed log-off
+ * maintenance are logged off (lib/removal/drain/logoff-sessions.ts; a failed log-off
  * undoes that drain, reported `failed`). A server another actor already
  * drains is `skipped-changed`. A failed `batch-maint` keeps the records: the
  * re-check finds maintenance not set and undoes. A failed record write
@@ -45,8 +45,8 @@ export function drainsOf(services: PipelineServices): DrainServices {
 export async function beginDrains(
   candidates: readonly DrainCandidate[],
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
   const drains = drainsOf(services);
   const records: DrainRecord[] = [];
@@ -60,7 +60,7 @@ export async function beginDrains(
       );
     const refusal = await refusalOf(removal, server, services, settings);
     if (refusal !== undefined) {
-      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending.ts).
+      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
       end({ ...base, ...refusal });
       continue;
     }
@@ -111,8 +111,8 @@ export async function beginDrains(
 async function askMaintenance(
   records: readonly DrainRecord[],
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<Map<string, DrainRecord>> {
   const maintained = new Map<string, DrainRecord>();
   const byId = new Map(records.map((r) => [r.serverId, r]));

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { RemediationResult } from './remediation-result.ts';
+import type { RemediationResult } from '../sweep/remediation-result.ts';
 
 /** What one remediation batch did, for its metrics (lib/metrics.ts `metricsOfBatch`). */
 export interface BatchTally {
@@ -15,7 +15,7 @@ export interface BatchTally {
 type RecordResult = RemediationResult | { status: string };
 
 /**
- * Wraps the per-record handler (lib/sweep/consumer.ts) to count, as records
+ * Wraps the per-record handler (lib/queue/consumer.ts) to count, as records
  * finish, the dead-lettered ones, the ones that will be retried and every
  * removal outcome; the handler's results and errors pass through unchanged.
  */

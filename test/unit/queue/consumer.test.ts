@@ -2,8 +2,8 @@ import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { PermanentFailureError, RetryableFailureError } from '../../../lib/errors.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
+import { createRecordHandler, summaryOf } from '../../../lib/queue/consumer.ts';
 import type { DeadLetterRecord } from '../../../lib/queue/dead-letter.ts';
-import { createRecordHandler, summaryOf } from '../../../lib/sweep/consumer.ts';
 import type { RemediationResult } from '../../../lib/sweep/remediate.ts';
 
 const record = (body: string, messageId = 'm-1') => ({ messageId, body }) as SQSRecord;

@@ -1,5 +1,5 @@
-import { type EcsClient, indexServerGroupsByMember } from '../huawei/ecs-client.ts';
-import type { EcsGroupResolver } from './types.ts';
+import { type EcsClient, indexServerGroupsByMember } from '../../huawei/ecs-client.ts';
+import type { EcsGroupResolver } from '../types.ts';
 
 /**
  * A resolver that lists the project's ECS server groups once, on its first

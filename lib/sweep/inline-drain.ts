@@ -1,4 +1,4 @@
-import type { DrainRecord, PipelineSettings, RemovalReport } from '../removal/lifecycle.ts';
+import type { DrainRecord, RemovalReport, RemovalSettings } from '../removal/lifecycle.ts';
 import {
   budgetOf,
   drainUntil,
@@ -7,7 +7,8 @@ import {
   startDrainsUnderLease,
 } from '../removal/lifecycle.ts';
 import type { GroupLines } from './group-lines.ts';
-import { type HeldGroup, recordAll } from './guard.ts';
+import { recordAll } from './guard.ts';
+import type { HeldGroup } from './held.ts';
 import { forEachConcurrent } from './pool.ts';
 
 /** A drain-table failure met while acting: named in the report as such, never as a listing error. */
@@ -27,7 +28,7 @@ export interface DrainStoreFailure {
  */
 export async function drainThenAct(
   pending: readonly HeldGroup[],
-  settingsOf: (projectId: string) => PipelineSettings,
+  settingsOf: (projectId: string) => RemovalSettings,
   concurrency: number,
   lines: GroupLines,
   owner: string,

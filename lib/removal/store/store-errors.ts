@@ -1,4 +1,4 @@
-import { AutoscalerError, DependencyError } from '../errors.ts';
+import { AutoscalerError, DependencyError } from '../../errors.ts';
 
 /** Which conditional write of the drain store was refused. */
 export type DrainConflictKind =

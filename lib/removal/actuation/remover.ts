@@ -1,11 +1,11 @@
-import type { RemovalMode } from '../config.ts';
-import { describeFailure, HuaweiApiError } from '../errors.ts';
-import { type ApsClient, BATCH_LIMIT } from '../huawei/aps-client.ts';
-import type { EcsClient } from '../huawei/ecs-client.ts';
-import type { AppServer, Job } from '../huawei/schemas.ts';
-import type { Log } from '../logger.ts';
-import type { RemovalOutcome } from './outcome.ts';
-import type { EcsGroupResolver } from './types.ts';
+import type { RemovalMode } from '../../config.ts';
+import { describeFailure, HuaweiApiError } from '../../errors.ts';
+import { type ApsClient, BATCH_LIMIT } from '../../huawei/aps-client.ts';
+import type { EcsClient } from '../../huawei/ecs-client.ts';
+import type { AppServer, Job } from '../../huawei/schemas.ts';
+import type { Log } from '../../logger.ts';
+import type { RemovalOutcome } from '../outcome.ts';
+import type { EcsGroupResolver } from '../types.ts';
 
 /**
  * Acts on servers already judged removable: `remove-member` takes each cloud

@@ -1,11 +1,11 @@
-import { describeFailure } from '../errors.ts';
-import { logoffRequestOf } from '../scaling/logoff.ts';
-import { auditDrain } from './audit.ts';
-import type { DrainRecord } from './drain-store.ts';
-import { endRemoval } from './ending.ts';
-import type { RemovalReport } from './outcome.ts';
-import { failedReport } from './settle-end.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
+import { describeFailure } from '../../errors.ts';
+import { logoffRequestOf } from '../../scaling/logoff.ts';
+import { failedReport } from '../actuation/finish-acted.ts';
+import { auditDrain } from '../ending/audit.ts';
+import { endRemoval } from '../ending/end-removal.ts';
+import type { RemovalReport } from '../outcome.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 
 // Step 2b of docs/drain-lifecycle.md: the log-off of a drained server's
 // abandoned sessions (README "Log-off of abandoned sessions"). The drain
@@ -25,8 +25,8 @@ import type { PipelineServices, PipelineSettings } from './types.ts';
 export async function logOffDrained(
   records: readonly DrainRecord[],
   maintained: ReadonlySet<string>,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<{ records: DrainRecord[]; undone: RemovalReport[] }> {
   const kept: DrainRecord[] = [];
   const undone: RemovalReport[] = [];
@@ -65,8 +65,8 @@ export async function logOffDrained(
 async function undoAfterFailure(
   record: DrainRecord,
   error: unknown,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<RemovalReport | undefined> {
   const cause = describeFailure(error).message;
   const base = {

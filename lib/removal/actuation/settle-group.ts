@@ -1,15 +1,16 @@
-import { describeFailure } from '../errors.ts';
-import type { AppServer } from '../huawei/schemas.ts';
-import { auditDrain } from './audit.ts';
-import { budgetOf } from './budget.ts';
-import type { DrainRecord } from './drain-store.ts';
+import { describeFailure } from '../../errors.ts';
+import type { AppServer } from '../../huawei/schemas.ts';
+import { auditDrain } from '../ending/audit.ts';
+import { endRemoval } from '../ending/end-removal.ts';
+import { releaseGroup, renewGroup, takeGroup } from '../lease/group-hold.ts';
+import { LEASE_TTL_MS } from '../lease/group-lease.ts';
+import { freshView, type GroupView } from '../recheck/group-view.ts';
+import { type DrainDecision, decideDrain, type UndoReason } from '../recheck/recheck.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
+import { DrainConflictError } from '../store/store-errors.ts';
+import { budgetOf } from '../time-budget.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
-import { endRemoval } from './ending.ts';
-import { releaseGroup, renewGroup, takeGroup } from './group-hold.ts';
-import { LEASE_TTL_MS } from './group-lease.ts';
-import { freshView, type GroupView } from './group-view.ts';
-import { type DrainDecision, decideDrain, type UndoReason } from './recheck.ts';
-import { removeServers } from './remover.ts';
 import {
   endWithout,
   failedReport,
@@ -17,11 +18,10 @@ import {
   reportOf,
   type Settled,
   type SettleTarget,
-} from './settle-end.ts';
-import { DrainConflictError } from './store-errors.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
+} from './finish-acted.ts';
+import { removeServers } from './remover.ts';
 
-export type { Settled, SettleTarget } from './settle-end.ts';
+export type { Settled, SettleTarget } from './finish-acted.ts';
 
 export type SettleResult =
   | { kind: 'settled'; settled: Settled[] }
@@ -57,8 +57,8 @@ export async function settleGroup(
   groupId: string,
   targets: readonly SettleTarget[],
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: SettleOptions = {},
 ): Promise<SettleResult> {
   const drains = services.drains;
@@ -132,8 +132,8 @@ async function ownRecord(
   target: SettleTarget,
   groupId: string,
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   claim = false,
 ): Promise<DrainRecord | undefined> {
   if (target.record === undefined) {
@@ -181,7 +181,7 @@ function decide(
   server: AppServer | undefined,
   view: GroupView | undefined,
   forceUndo: UndoReason | undefined,
-  settings: PipelineSettings,
+  settings: RemovalSettings,
 ): DrainDecision {
   if (view === undefined || forceUndo !== undefined) {
     return {
@@ -207,8 +207,8 @@ function decide(
 async function act(
   groupId: string,
   acting: readonly Acting[],
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   view: GroupView | undefined,
 ): Promise<Settled[]> {
   const results = await removeServers(
@@ -237,8 +237,8 @@ function failed(
   target: SettleTarget,
   record: DrainRecord,
   error: unknown,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Settled {
   // The record stays (a failed read or write): the next run's recovery retries it.
   const report = failedReport(reportOf(target), error);

@@ -1,9 +1,9 @@
-import { describeFailure } from '../errors.ts';
-import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
-import { settingsAudit } from '../scaling/effective-settings.ts';
-import { evaluateGroup } from '../scaling/evaluate.ts';
+import { describeFailure } from '../../errors.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../../huawei/schemas.ts';
+import { settingsAudit } from '../../scaling/effective-settings.ts';
+import { evaluateGroup } from '../../scaling/evaluate.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../types.ts';
 import { isMemberOf, type Listing, listGroup, NOT_LISTED } from './list-group.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
 /**
  * Fetches one group's members and then, when a decision can use them, the
@@ -14,8 +14,8 @@ import type { GroupEvaluation, PipelineServices, PipelineSettings } from './type
  */
 export async function fetchAndEvaluate(
   group: ServerGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   options: {
     /**
      * Set when the evaluation serves a request about one member (a

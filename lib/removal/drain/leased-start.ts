@@ -1,13 +1,13 @@
-import { describeFailure } from '../errors.ts';
-import type { Removal } from '../scaling/types.ts';
-import { beginDrains, type DrainCandidate } from './drain.ts';
-import type { DrainRecord } from './drain-store.ts';
-import { endRemoval, removalReport } from './ending.ts';
-import { fetchAndEvaluate } from './fetch.ts';
-import { releaseGroup, takeGroup } from './group-hold.ts';
-import { LEASE_TTL_MS, type Lease, leaseHeldBy } from './group-lease.ts';
-import type { RemovalReport } from './outcome.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
+import { describeFailure } from '../../errors.ts';
+import type { Removal } from '../../scaling/types.ts';
+import { endRemoval, removalReport } from '../ending/end-removal.ts';
+import { releaseGroup, takeGroup } from '../lease/group-hold.ts';
+import { LEASE_TTL_MS, type Lease, leaseHeldBy } from '../lease/group-lease.ts';
+import type { RemovalReport } from '../outcome.ts';
+import { fetchAndEvaluate } from '../plan/plan-group.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../types.ts';
+import { beginDrains, type DrainCandidate } from './begin-drains.ts';
 
 /** One group's planned removals, as planned before its lease was taken. */
 export interface PlannedGroup {
@@ -44,8 +44,8 @@ export function drainHoldMs(drainSeconds: number): number {
 export async function startDrainsUnderLease(
   groups: readonly PlannedGroup[],
   owner: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<StartedDrains> {
   const drains = services.drains;
   if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
@@ -94,8 +94,8 @@ export async function startDrainsUnderLease(
 // the fresh plan still makes, as it makes them; the others are not drained.
 async function replan(
   planned: PlannedGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   notDrained: Map<string, RemovalReport>,
 ): Promise<DrainCandidate[]> {
   const groupId = planned.evaluation.group.id;

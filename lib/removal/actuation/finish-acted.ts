@@ -1,14 +1,14 @@
-import { describeFailure } from '../errors.ts';
-import type { AppServer } from '../huawei/schemas.ts';
-import { describeReason } from '../scaling/reasons.ts';
-import type { Removal } from '../scaling/types.ts';
-import type { DrainRecord } from './drain-store.ts';
-import { endRemoval, removalBase } from './ending.ts';
-import type { GroupView } from './group-view.ts';
-import type { RemovalReport } from './outcome.ts';
-import { chunkForMaintenance, type DrainDecision } from './recheck.ts';
+import { describeFailure } from '../../errors.ts';
+import type { AppServer } from '../../huawei/schemas.ts';
+import { describeReason } from '../../scaling/reasons.ts';
+import type { Removal } from '../../scaling/types.ts';
+import { endRemoval, removalBase } from '../ending/end-removal.ts';
+import type { RemovalReport } from '../outcome.ts';
+import type { GroupView } from '../recheck/group-view.ts';
+import { chunkForMaintenance, type DrainDecision } from '../recheck/recheck.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 import type { ServerRemoval } from './remover.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
 
 /**
  * One server to settle: a drain record (the server was drained and waited
@@ -65,8 +65,8 @@ export async function endWithout(
   target: SettleTarget,
   record: DrainRecord,
   decision: DrainDecision,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   view: GroupView | undefined,
 ): Promise<Settled> {
   const serverId = record.serverId;
@@ -130,8 +130,8 @@ export async function finishActed(
     idleMinutes: number;
     result: ServerRemoval | undefined;
   }[],
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   view: GroupView | undefined,
 ): Promise<Settled[]> {
   const reports = items.map(({ target, server, idleMinutes, result }) => {
@@ -201,8 +201,8 @@ export async function finishActed(
 async function lift(
   record: DrainRecord,
   unmaintain: boolean,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<string> {
   if (unmaintain) await services.aps.batchSetMaintenance([record.serverId], false);
   await services.drains?.store.clearDrain(settings.projectId, record.serverId, record.owner);

@@ -4,8 +4,8 @@ import {
   PoisonMessageError,
   RetryableFailureError,
 } from '../errors.ts';
-import { leaseHeldBy } from './group-lease.ts';
-import type { MessageFate, RemovalReport } from './outcome.ts';
+import { leaseHeldBy } from '../removal/lease/group-lease.ts';
+import type { MessageFate, RemovalReport } from '../removal/outcome.ts';
 
 // The one place an outcome or an error becomes a queue message's fate: done,
 // retry (back to SQS) or dead-letter. A transient failure of any dependency

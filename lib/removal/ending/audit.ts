@@ -1,5 +1,5 @@
-import type { RemovalReport } from './outcome.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
+import type { RemovalReport } from '../outcome.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 
 /** The group a removal line names: its id and, when read, its idle policy. */
 export interface AuditGroup {
@@ -23,8 +23,8 @@ export interface AuditGroup {
  * ERROR for `failed`, else INFO, with the outcome, its cause and request id.
  */
 export function auditRemoval(
-  services: Pick<PipelineServices, 'log'>,
-  settings: Pick<PipelineSettings, 'projectId' | 'removalMode' | 'dryRun'>,
+  services: Pick<RemovalServices, 'log'>,
+  settings: Pick<RemovalSettings, 'projectId' | 'removalMode' | 'dryRun'>,
   group: AuditGroup,
   report: RemovalReport,
   extra: Record<string, unknown> = {},
@@ -58,8 +58,8 @@ export function auditRemoval(
 
 /** An audit line of a drain step (started, taken over) with its group and owner. */
 export function auditDrain(
-  services: Pick<PipelineServices, 'log'>,
-  settings: Pick<PipelineSettings, 'projectId'>,
+  services: Pick<RemovalServices, 'log'>,
+  settings: Pick<RemovalSettings, 'projectId'>,
   message: string,
   fields: Record<string, unknown>,
 ): void {

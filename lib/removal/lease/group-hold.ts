@@ -1,11 +1,11 @@
+import { LeaseLostError } from '../store/store-errors.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 import { groupLeaseKey, LEASE_TTL_MS, type Lease } from './group-lease.ts';
-import { LeaseLostError } from './store-errors.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
 
 // The one place a group's lease is taken, renewed and released, for every
-// actor: the inline sweep's drain start (lib/removal/leased-start.ts), the
+// actor: the inline sweep's drain start (lib/removal/drain/leased-start.ts), the
 // queue's drain start (`underGroupLease`), and every settle
-// (lib/removal/settle.ts). Without a drain table there is nothing to hold:
+// (lib/removal/actuation/settle-group.ts). Without a drain table there is nothing to hold:
 // every call answers as if held.
 
 /** A group held by this actor (`lease` undefined without a drain table), or why not. */
@@ -15,8 +15,8 @@ export type Hold = { held: true; lease: Lease | undefined } | { held: false; hol
 export async function takeGroup(
   groupId: string,
   owner: string,
-  services: Pick<PipelineServices, 'drains'>,
-  settings: Pick<PipelineSettings, 'projectId' | 'now'>,
+  services: Pick<RemovalServices, 'drains'>,
+  settings: Pick<RemovalSettings, 'projectId' | 'now'>,
   ttlMs: number = LEASE_TTL_MS,
 ): Promise<Hold> {
   const lease = services.drains?.lease;
@@ -34,8 +34,8 @@ export async function takeGroup(
  */
 export async function renewGroup(
   lease: Lease,
-  services: Pick<PipelineServices, 'drains'>,
-  settings: Pick<PipelineSettings, 'now'>,
+  services: Pick<RemovalServices, 'drains'>,
+  settings: Pick<RemovalSettings, 'now'>,
 ): Promise<Lease | undefined> {
   const store = services.drains?.lease;
   if (store === undefined) return lease;
@@ -50,7 +50,7 @@ export async function renewGroup(
 /** Gives a held lease up, best effort (it expires on its own otherwise). */
 export async function releaseGroup(
   lease: Lease | undefined,
-  services: Pick<PipelineServices, 'drains'>,
+  services: Pick<RemovalServices, 'drains'>,
 ): Promise<void> {
   if (lease === undefined) return;
   await services.drains?.lease.releaseLease(lease).catch(() => false);
@@ -60,8 +60,8 @@ export async function releaseGroup(
 export async function underGroupLease<T>(
   groupId: string,
   owner: string,
-  services: Pick<PipelineServices, 'drains'>,
-  settings: Pick<PipelineSettings, 'projectId' | 'now'>,
+  services: Pick<RemovalServices, 'drains'>,
+  settings: Pick<RemovalSettings, 'projectId' | 'now'>,
   work: () => Promise<T>,
 ): Promise<{ held: true; value: T } | { held: false; holder?: string }> {
   const hold = await takeGroup(groupId, owner, services, settings);

@@ -1,11 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describeFailure, PoisonMessageError } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import type { DeadLetterRecord } from '../queue/dead-letter.ts';
-import type { QueueMessage } from '../queue/messages.ts';
-import { parseQueueMessage } from '../queue/parse.ts';
 import { fateOfError } from '../removal/lifecycle.ts';
-import type { RemediationResult } from './remediation-result.ts';
+import type { RemediationResult } from '../sweep/remediation-result.ts';
+import type { DeadLetterRecord } from './dead-letter.ts';
+import type { QueueMessage } from './messages.ts';
+import { parseQueueMessage } from './parse.ts';
 
 export interface RecordHandlerDeps {
   /** Carries out one parsed message; throws PermanentFailureError when no redelivery can help. */
@@ -18,7 +18,7 @@ export interface RecordHandlerDeps {
 /**
  * The per-record step of the remediation consumer. Poison records (not JSON,
  * wrong schema) and permanent failures go to the dead-letter queue at once
- * with the error attached (lib/removal/fate.ts); any other failure is
+ * with the error attached (lib/queue/fate.ts); any other failure is
  * logged as an ERROR with the message's type, group and cause, then rethrown
  * so the batch utility reports only that record and SQS delivers it again.
  */

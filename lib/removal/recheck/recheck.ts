@@ -1,11 +1,11 @@
-import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
-import { assessMember } from '../scaling/idle.ts';
-import { assessAfterLogoff } from '../scaling/logoff.ts';
-import type { AssessedReason, SessionQueryFailure } from '../scaling/types.ts';
-import type { DrainRecord } from './drain-store.ts';
-import type { UndoReason } from './outcome.ts';
+import type { AppServer, SessionInfo } from '../../huawei/schemas.ts';
+import { assessMember } from '../../scaling/idle.ts';
+import { assessAfterLogoff } from '../../scaling/logoff.ts';
+import type { AssessedReason, SessionQueryFailure } from '../../scaling/types.ts';
+import type { UndoReason } from '../outcome.ts';
+import type { DrainRecord } from '../store/drain-store.ts';
 
-export type { UndoReason } from './outcome.ts';
+export type { UndoReason } from '../outcome.ts';
 
 /** APS takes at most 20 server ids per `batch-maint` call (docs/drain-lifecycle.md). */
 export const MAINTENANCE_BATCH_SIZE = 20;

@@ -1,9 +1,9 @@
-import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
-import { joinSessions } from '../scaling/session-join.ts';
-import type { SessionQueryFailure } from '../scaling/types.ts';
-import { fetchAndEvaluate } from './fetch.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../../huawei/schemas.ts';
+import { joinSessions } from '../../scaling/session-join.ts';
+import type { SessionQueryFailure } from '../../scaling/types.ts';
+import { fetchAndEvaluate } from '../plan/plan-group.ts';
+import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../types.ts';
 import type { DrainGroupView } from './recheck.ts';
-import type { GroupEvaluation, PipelineServices, PipelineSettings } from './types.ts';
 
 /** A group as the re-check reads it: its figures and the sessions of each server. */
 export interface GroupView {
@@ -22,7 +22,7 @@ export interface GroupView {
  */
 export function viewOf(
   evaluation: GroupEvaluation,
-  settings: Pick<PipelineSettings, 'limits'>,
+  settings: Pick<RemovalSettings, 'limits'>,
   out: number,
 ): GroupView {
   const { group, decision, sessions } = evaluation;
@@ -49,8 +49,8 @@ export function viewOf(
 /** The group as it is now: its record, members and sessions read again, then evaluated. */
 export async function freshView(
   groupId: string,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
 ): Promise<GroupView> {
   const group = await services.aps.getServerGroup(groupId);
   if (group === undefined) {

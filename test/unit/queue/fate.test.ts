@@ -7,8 +7,8 @@ import {
   PoisonMessageError,
   RetryableFailureError,
 } from '../../../lib/errors.ts';
-import { classify, fateOfError } from '../../../lib/removal/fate.ts';
-import { DrainStoreError } from '../../../lib/removal/store-errors.ts';
+import { classify, fateOfError } from '../../../lib/queue/fate.ts';
+import { DrainStoreError } from '../../../lib/removal/store/store-errors.ts';
 
 const store = (cause: unknown) =>
   new DrainStoreError(

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { formatIssues } from '../validation.ts';
+import { formatIssues } from '../../validation.ts';
 import { DrainStoreError } from './store-errors.ts';
 
 /**

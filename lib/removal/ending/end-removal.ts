@@ -1,6 +1,6 @@
+import type { RemovalReport } from '../outcome.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 import { type AuditGroup, auditRemoval } from './audit.ts';
-import type { RemovalReport } from './outcome.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
 
 // Every planned removal ends here (removed, undone, refused, a dry run's
 // would-remove, skipped, failed), whatever the trigger: one audit line, and
@@ -35,12 +35,12 @@ export function removalReport(
 }
 
 /**
- * Ends one planned removal: writes its one audit line (lib/removal/audit.ts)
+ * Ends one planned removal: writes its one audit line (lib/removal/ending/audit.ts)
  * and returns the report line for the caller to record.
  */
 export function endRemoval(
-  services: Pick<PipelineServices, 'log'>,
-  settings: Pick<PipelineSettings, 'projectId' | 'removalMode' | 'dryRun'>,
+  services: Pick<RemovalServices, 'log'>,
+  settings: Pick<RemovalSettings, 'projectId' | 'removalMode' | 'dryRun'>,
   group: AuditGroup,
   report: RemovalReport,
 ): RemovalReport {

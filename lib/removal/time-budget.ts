@@ -1,11 +1,11 @@
-import { planDrainWait } from './recheck.ts';
-import type { PipelineSettings, TimeBudget } from './types.ts';
+import { planDrainWait } from './recheck/recheck.ts';
+import type { RemovalSettings, TimeBudget } from './types.ts';
 
 export type { TimeBudget } from './types.ts';
 
 /** The budget the settings carry, else the one their `deadlineAt` and clock make. */
 export function budgetOf(
-  settings: Pick<PipelineSettings, 'now' | 'deadlineAt' | 'budget'>,
+  settings: Pick<RemovalSettings, 'now' | 'deadlineAt' | 'budget'>,
 ): TimeBudget {
   if (settings.budget !== undefined) return settings.budget;
   const deadlineAt = settings.deadlineAt ?? Number.POSITIVE_INFINITY;

@@ -1,8 +1,8 @@
-import type { AppServer } from '../huawei/schemas.ts';
-import type { Removal } from '../scaling/types.ts';
-import type { RemovalOutcome, RemovalReport } from './outcome.ts';
-import { releaseRefusal } from './remover.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
+import type { AppServer } from '../../huawei/schemas.ts';
+import type { Removal } from '../../scaling/types.ts';
+import { releaseRefusal } from '../actuation/remover.ts';
+import type { RemovalOutcome, RemovalReport } from '../outcome.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 
 /** The outcome a planned removal ends in before anything is drained or called. */
 export type Refusal = Pick<RemovalReport, 'outcome' | 'detail'>;
@@ -28,8 +28,8 @@ export const REFUSAL_OUTCOMES: readonly RemovalOutcome[] = [
 export async function refusalOf(
   removal: Removal,
   server: Pick<AppServer, 'metadata'> | undefined,
-  services: Pick<PipelineServices, 'ecsGroupsOf'>,
-  settings: Pick<PipelineSettings, 'removalMode'>,
+  services: Pick<RemovalServices, 'ecsGroupsOf'>,
+  settings: Pick<RemovalSettings, 'removalMode'>,
 ): Promise<Refusal | undefined> {
   if (settings.removalMode === 'release') {
     return server === undefined ? undefined : releaseRefusal(server);

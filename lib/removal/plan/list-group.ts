@@ -1,7 +1,7 @@
-import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
-import { evaluateGroup } from '../scaling/evaluate.ts';
-import type { SessionQueryFailure } from '../scaling/types.ts';
-import type { PipelineServices, PipelineSettings } from './types.ts';
+import type { AppServer, ServerGroup, SessionInfo } from '../../huawei/schemas.ts';
+import { evaluateGroup } from '../../scaling/evaluate.ts';
+import type { SessionQueryFailure } from '../../scaling/types.ts';
+import type { RemovalServices, RemovalSettings } from '../types.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,8 +33,8 @@ export type Listing = 'members-first' | 'together';
  */
 export async function listGroup(
   group: ServerGroup,
-  services: PipelineServices,
-  settings: PipelineSettings,
+  services: RemovalServices,
+  settings: RemovalSettings,
   now: number,
   listing: Listing,
 ): Promise<{

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fetchAndEvaluate } from '../../../lib/removal/fetch.ts';
+import { fetchAndEvaluate } from '../../../lib/removal/plan/plan-group.ts';
 import { evaluateGroup } from '../../../lib/scaling/evaluate.ts';
 import {
   resetFactorySequences,

@@ -4,7 +4,7 @@ import definition from './drain-table.json' with { type: 'json' };
 /**
  * The drain table's CloudFormation `Properties` without `TableName`: the one
  * definition of its keys, billing and TTL. The stack includes the JSON file
- * (`${file(./lib/removal/drain-table.json)}`) and the local DynamoDB helper
+ * (`${file(./lib/removal/store/drain-table.json)}`) and the local DynamoDB helper
  * creates the table from it, so the two cannot drift apart.
  */
 export const DRAIN_TABLE_DEFINITION = definition;

@@ -4,12 +4,12 @@ import {
   DrainTableNameSchema,
   drainUntil,
   MAX_DRAIN_SECONDS,
-} from '../../../lib/removal/drain-settings.ts';
+} from '../../lib/config-drain.ts';
 import {
   createTableInput,
   DRAIN_TABLE_DEFINITION,
   TTL_ATTRIBUTE,
-} from '../../../lib/removal/drain-table.ts';
+} from '../../lib/removal/store/drain-table.ts';
 
 describe('DrainSecondsSchema', () => {
   it.each([
