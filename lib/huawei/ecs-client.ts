@@ -6,6 +6,7 @@ import {
   type EcsServerGroup,
   ListEcsServerGroupsResponseSchema,
   ShowEcsServerGroupResponseSchema,
+  ShowEcsServerResponseSchema,
 } from './schemas.ts';
 
 /**
@@ -34,6 +35,13 @@ export interface EcsClient {
     serverGroupId: string,
     instanceUuid: string,
   ): Promise<{ outcome: RemoveMemberOutcome; requestId: string | undefined }>;
+  /**
+   * The ECS server groups one cloud server names in its own record
+   * (`os:scheduler_hints.group`; `[]` when it names none): one request,
+   * whatever the number of groups in the project. HuaweiApiError 404 when
+   * the server is gone.
+   */
+  serverGroupsOf(instanceUuid: string): Promise<readonly string[]>;
   /** One ECS server group with its members; throws HuaweiApiError 404 when missing. */
   showServerGroup(id: string): Promise<EcsServerGroup>;
   /**
@@ -84,7 +92,8 @@ export function indexServerGroupsByMember(
 export function createEcsClient(options: EcsClientOptions): EcsClient {
   const { http, endpoint } = options;
   const log = options.log ?? silentLog;
-  const groups = `/v1/${pathSegment(options.projectId)}/cloudservers/os-server-groups`;
+  const servers = `/v1/${pathSegment(options.projectId)}/cloudservers`;
+  const groups = `${servers}/os-server-groups`;
 
   return {
     async removeMember(serverGroupId, instanceUuid) {
@@ -119,6 +128,20 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
         }
         throw error;
       }
+    },
+
+    async serverGroupsOf(instanceUuid) {
+      const path = `${servers}/${pathSegment(instanceUuid)}`;
+      const { data, requestId } = await http.request({
+        method: 'GET',
+        baseUrl: endpoint,
+        path,
+        schema: ShowEcsServerResponseSchema,
+      });
+      if (data === undefined) {
+        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
+      }
+      return [...new Set(data.server['os:scheduler_hints']?.group ?? [])];
     },
 
     async showServerGroup(id) {

@@ -42,7 +42,7 @@ export interface PipelineServices {
     | 'batchSetMaintenance'
     | 'logoffSessions'
   >;
-  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
+  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups' | 'serverGroupsOf'>;
   /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
   ecsGroupsOf?: EcsGroupResolver;
   log: Log;
