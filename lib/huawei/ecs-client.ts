@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { HuaweiApiError, ResponseSchemaError } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { type HttpCore, pathSegment } from './http.ts';
@@ -95,6 +96,20 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
   const servers = `/v1/${pathSegment(options.projectId)}/cloudservers`;
   const groups = `${servers}/os-server-groups`;
 
+  // One object read by GET: an empty body cannot be read as one.
+  const getOne = async <T>(path: string, schema: z.ZodType<T>): Promise<T> => {
+    const { data, requestId } = await http.request({
+      method: 'GET',
+      baseUrl: endpoint,
+      path,
+      schema,
+    });
+    if (data === undefined) {
+      throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
+    }
+    return data;
+  };
+
   return {
     async removeMember(serverGroupId, instanceUuid) {
       const path = `${groups}/${pathSegment(serverGroupId)}/action`;
@@ -131,31 +146,16 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
     },
 
     async serverGroupsOf(instanceUuid) {
-      const path = `${servers}/${pathSegment(instanceUuid)}`;
-      const { data, requestId } = await http.request({
-        method: 'GET',
-        baseUrl: endpoint,
-        path,
-        schema: ShowEcsServerResponseSchema,
-      });
-      if (data === undefined) {
-        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
-      }
-      return [...new Set(data.server['os:scheduler_hints']?.group ?? [])];
+      const { server } = await getOne(
+        `${servers}/${pathSegment(instanceUuid)}`,
+        ShowEcsServerResponseSchema,
+      );
+      return [...new Set(server['os:scheduler_hints']?.group ?? [])];
     },
 
     async showServerGroup(id) {
-      const path = `${groups}/${pathSegment(id)}`;
-      const { data, requestId } = await http.request({
-        method: 'GET',
-        baseUrl: endpoint,
-        path,
-        schema: ShowEcsServerGroupResponseSchema,
-      });
-      if (data === undefined) {
-        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
-      }
-      return data.server_group;
+      return (await getOne(`${groups}/${pathSegment(id)}`, ShowEcsServerGroupResponseSchema))
+        .server_group;
     },
 
     async *listServerGroups() {
