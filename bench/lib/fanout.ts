@@ -57,6 +57,8 @@ export interface FanoutRun {
   simCpuMs: number;
   /** The workers' requests as the simulator logged them, by route. */
   routes: Record<string, number>;
+  /** Distinct instances whose own ECS record the workers read. */
+  ecsInstances: number;
 }
 
 export interface FanoutBenchResult {
@@ -121,17 +123,19 @@ function resultOf(child: ChildProcess): Promise<FanoutWorkerResult> {
  */
 async function simEvaluations(
   sim: SimProcess,
-): Promise<{ counts: Map<string, number>; routes: Record<string, number> }> {
+): Promise<{ counts: Map<string, number>; routes: Record<string, number>; ecsInstances: number }> {
   const counts = new Map<string, number>();
   const routes: Record<string, number> = {};
+  const looked = new Set<string>();
   for (const call of await sim.calls()) {
     const route = call.route ?? 'unrouted';
     routes[route] = (routes[route] ?? 0) + 1;
+    if (route === 'showEcsServer') looked.add(call.path);
     if (call.route !== 'listServerGroups') continue;
     const id = new URLSearchParams(call.query).get('server_group_id');
     if (id !== null) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  return { counts, routes };
+  return { counts, routes, ecsInstances: looked.size };
 }
 
 export interface FanoutMinimum {
@@ -252,7 +256,7 @@ export async function runFanoutBench(
       const counts = new Map<string, number>();
       for (const id of done.flatMap((r) => r.done)) counts.set(id, (counts.get(id) ?? 0) + 1);
       const byId = [...counts.values()];
-      const { counts: simCounts, routes } = await simEvaluations(sim);
+      const { counts: simCounts, routes, ecsInstances } = await simEvaluations(sim);
       const deadLetters = (await sqs.drain(sqs.deadLetterQueueUrl)).length;
       const cores = cpus().length;
       options.progress?.(`fanout K = ${k}: ${seconds(wallMs)}`);
@@ -274,6 +278,7 @@ export async function runFanoutBench(
         workerCpuMs: done.reduce((s, r) => s + r.cpuMs, 0),
         simCpuMs: sim.cpuMs() - simCpu,
         routes,
+        ecsInstances,
       });
     }
   } finally {
