@@ -29,12 +29,16 @@ const { values: flags } = parseArgs({
   args: process.argv.slice(2),
   options: {
     quick: { type: 'boolean', default: false },
+    /** The larger sizes a default run leaves out to finish in 15 minutes (fanout at 10,000 groups). */
+    large: { type: 'boolean', default: false },
     /** Comma-separated groups to run, e.g. `--only client,sweep,fanout`; default all. */
     only: { type: 'string' },
   },
   strict: true,
 });
 const quick = flags.quick === true;
+const large = flags.large === true;
+if (quick && large) throw new Error('--quick and --large: choose one');
 const GROUPS = [
   'evaluate',
   'sim',
@@ -57,7 +61,10 @@ for (const g of only ?? []) {
 const runs = (group: Group): boolean => only === undefined || only.includes(group);
 const partial = only !== undefined;
 
-/** Sizes of a full run and of `--quick` (a smoke test: same code paths, small numbers). */
+/**
+ * Sizes of a full run, of `--quick` (a smoke test: same code paths, small
+ * numbers) and of `--large` (a full run with the fanout at 10,000 groups).
+ */
 const SIZES = quick
   ? {
       sweepGroups: 100,
@@ -73,7 +80,8 @@ const SIZES = quick
       coldStartRuns: 15,
       memoryGroups: [1_000, 10_000],
       simBench: { groups: 10_000, requests: 5_000 },
-      fanoutGroups: 10_000,
+      // 10,000 at K = 1 alone took ~15 minutes on the 2-core machine (issue 31).
+      fanoutGroups: large ? 10_000 : 2_000,
       historyGroups: 10_000,
       pageGroups: 10_000,
     };
@@ -386,9 +394,14 @@ async function clientBenches(): Promise<BenchLine[]> {
   return clientLines(await runClientCpuBench(options), options);
 }
 
+/** The fanout's fleet: BENCH_FANOUT_GROUPS when set, else the run's size. */
+function fanoutSize(): number {
+  return Number(process.env['BENCH_FANOUT_GROUPS'] ?? SIZES.fanoutGroups);
+}
+
 /** Issue 12's distributed path at scale: fanout into local SQS, then K remediate workers (bench/lib/fanout.ts). */
 async function fanoutBenches(): Promise<BenchLine[]> {
-  const groups = Number(process.env['BENCH_FANOUT_GROUPS'] ?? SIZES.fanoutGroups);
+  const groups = fanoutSize();
   const fleet = { groups, serversPerGroup: SERVERS_PER_GROUP, seed: SEED };
   const sim = await startSimProcess(fleet);
   try {
@@ -472,12 +485,22 @@ function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
 }
 
+function describeSizes(sizes: Record<string, unknown>): string {
+  return Object.entries(sizes)
+    .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
   // The commit measured: taken before anything is built or run.
   const { commit, clean } = revision(ROOT);
-  const args = [...(quick ? ['--quick'] : []), ...(partial ? [`--only ${only?.join(',')}`] : [])];
+  const args = [
+    ...(quick ? ['--quick'] : []),
+    ...(large ? ['--large'] : []),
+    ...(partial ? [`--only ${only?.join(',')}`] : []),
+  ];
   const fanoutGroups = process.env['BENCH_FANOUT_GROUPS'];
   const command = `${fanoutGroups ? `BENCH_FANOUT_GROUPS=${fanoutGroups} ` : ''}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const when = async (group: Group, name: string, run: () => Promise<BenchLine[]>) =>
@@ -526,13 +549,14 @@ async function main(): Promise<void> {
     commit,
     clean,
     durationSeconds,
+    sizes: { ...SIZES, fanoutGroups: fanoutSize() },
     machine: host,
     lines,
     history,
   };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = [
-    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all; ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
+    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); sizes: ${describeSizes(results.sizes)}; commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all; ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
     '',
     table,
     '',

@@ -107,7 +107,8 @@ export function createInvocation(config: Config, options: InvocationOptions): In
           projectId,
         }),
         ecs,
-        // One ECS listing per project per invocation, on the first removal, shared by every group.
+        // Each instance's ECS groups from its own record, once per invocation (lib/removal/actuation/ecs-groups.ts);
+        // an inline sweep narrows it to one listing per project (lib/sweep/held.ts).
         ecsGroupsOf: createEcsGroupResolver(ecs),
         log: options.log,
       };

@@ -41,6 +41,8 @@ export const ROUTE_TABLE = {
     pattern: `^/v1/${P}/cloudservers/os-server-groups$`,
     mutating: false,
   },
+  // After the os-server-groups routes: `{server_id}` would match their segment.
+  showEcsServer: { method: 'GET', pattern: `^/v1/${P}/cloudservers/${P}$`, mutating: false },
 } as const satisfies Record<string, { method: string; pattern: string; mutating: boolean }>;
 
 export type RouteKey = keyof typeof ROUTE_TABLE;

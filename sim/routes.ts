@@ -270,6 +270,20 @@ function listEcsServerGroups(request: RouteRequest, { state }: RouteContext): Ro
   };
 }
 
+// SDK `ShowServerResponse`: the server's own record names its ECS groups in
+// `os:scheduler_hints.group` (docs/huawei-api.md); here the groups it is a
+// member of now. Only the fields the project reads.
+function showEcsServer(request: RouteRequest, { state }: RouteContext): RouteResult {
+  const uuid = request.params[0] as string;
+  if (!state.getServerByInstance(uuid))
+    throw new SimHttpError(404, ERROR_CODES.ecsNotFound, `server ${uuid} not found`);
+  const group = state.ecs.groupsOf(uuid);
+  return {
+    status: 200,
+    body: { server: { id: uuid, 'os:scheduler_hints': { group } } },
+  };
+}
+
 /** The handler of each route in sim/route-table.ts; the type demands one per key. */
 const HANDLERS: Record<RouteKey, RouteDefinition['handle']> = {
   listServerGroups,
@@ -286,6 +300,7 @@ const HANDLERS: Record<RouteKey, RouteDefinition['handle']> = {
   ecsAction,
   showEcsServerGroup,
   listEcsServerGroups,
+  showEcsServer,
 };
 
 /** Every API route, in the table's order: first match wins. */

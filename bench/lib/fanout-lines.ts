@@ -44,6 +44,8 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
         details: { ...run },
       }),
     );
+  const first = r.runs[0];
+  if (first !== undefined) lines.push(economyLine(r, first));
   const one = r.runs.find((x) => x.workers === 1);
   const eight = r.runs.find((x) => x.workers === 8);
   if (one !== undefined && eight !== undefined) {
@@ -65,4 +67,28 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
     );
   }
   return lines;
+}
+
+/**
+ * Requests the workers made ÷ the fewest they can make (bench/lib/fanout.ts
+ * `fanoutMinimum`): 1.00 when no message's lookups grow with the project's
+ * other groups (an ECS listing per invocation would put it far above).
+ */
+function economyLine(r: FanoutBenchResult, run: FanoutRun): BenchLine {
+  const m = r.minimum;
+  const made = Object.values(run.routes).reduce((a, b) => a + b, 0);
+  const byRoute = Object.entries(run.routes)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([route, n]) => `${route} ${fmt(n)}`)
+    .join(', ');
+  return line({
+    name: 'fanout API economy: requests ÷ minimum',
+    inputs: `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout, then ${run.workers} dry-run remediate worker(s) (REMOVAL_MODE remove-member: each planned removal's eligibility looks up its instance's ECS groups); requests = the simulator's log of the workers' phase; minimum from the generated fleet's own records: per message 1 group re-read + its server pages + its 24 h session pages (none when skipped on its record; remediate lists servers and sessions together, so a group over its threshold pays its session pages too), + 1 ECS lookup per removal the rules plan; an ECS listing per invocation (the old path) would add ⌈groups ÷ 100⌉ pages per message that removes`,
+    value: round(made / m.total),
+    unit: 'ratio',
+    shown: `${fmt(made / m.total, 2)} (${fmt(made)} made [${byRoute}]; minimum ${fmt(m.total)} = ${fmt(m.rereads)} re-reads + ${fmt(m.serverPages)} server pages + ${fmt(m.sessionPages)} session pages + ${fmt(m.ecsLookups)} ECS lookups; the workers read ${fmt(run.ecsInstances)} distinct instances' ECS records. The minimum is taken at the fleet's start, while the simulator's clock follows real time: in a long run more servers pass their idle limit, and their lookups count above it)`,
+    target: { op: '<=', value: 1 },
+    met: exactlyOnce(run),
+    details: { made, minimum: m, routes: run.routes },
+  });
 }

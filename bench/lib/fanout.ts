@@ -10,7 +10,7 @@ import { generateFleet } from '../../sim/generate-fleet.ts';
 import { startLocalSqs } from '../../sim/local-sqs.ts';
 import { cpuProfileFlags } from './cpu-profile-summary.ts';
 import type { FanoutWorkerOptions, FanoutWorkerResult } from './fanout-worker.ts';
-import { expectFleet } from './fleet-minimum.ts';
+import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
 import { pagesFor } from './ideal.ts';
 import { seconds } from './lines.ts';
 import { type SimProcess, trackChild } from './sim-process.ts';
@@ -55,6 +55,10 @@ export interface FanoutRun {
   cores: number;
   workerCpuMs: number;
   simCpuMs: number;
+  /** The workers' requests as the simulator logged them, by route. */
+  routes: Record<string, number>;
+  /** Distinct instances whose own ECS record the workers read. */
+  ecsInstances: number;
 }
 
 export interface FanoutBenchResult {
@@ -63,6 +67,8 @@ export interface FanoutBenchResult {
   enqueueMs: number;
   /** Sum over groups of one message's critical path in requests. */
   chainRequests: number;
+  /** The fewest requests the workers can make (see {@link fanoutMinimum}). */
+  minimum: FanoutMinimum;
   runs: FanoutRun[];
 }
 
@@ -111,15 +117,58 @@ function resultOf(child: ChildProcess): Promise<FanoutWorkerResult> {
   });
 }
 
-/** How many evaluations of each group the simulator saw: its GET server-groups?server_group_id=… calls. */
-async function simEvaluations(sim: SimProcess): Promise<Map<string, number>> {
+/**
+ * How many evaluations of each group the simulator saw (its GET
+ * server-groups?server_group_id=… calls), and every call by route.
+ */
+async function simEvaluations(
+  sim: SimProcess,
+): Promise<{ counts: Map<string, number>; routes: Record<string, number>; ecsInstances: number }> {
   const counts = new Map<string, number>();
+  const routes: Record<string, number> = {};
+  const looked = new Set<string>();
   for (const call of await sim.calls()) {
+    const route = call.route ?? 'unrouted';
+    routes[route] = (routes[route] ?? 0) + 1;
+    if (route === 'showEcsServer') looked.add(call.path);
     if (call.route !== 'listServerGroups') continue;
     const id = new URLSearchParams(call.query).get('server_group_id');
     if (id !== null) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  return counts;
+  return { counts, routes, ecsInstances: looked.size };
+}
+
+export interface FanoutMinimum {
+  total: number;
+  /** One group re-read per message. */
+  rereads: number;
+  serverPages: number;
+  sessionPages: number;
+  /** One ECS lookup per removal the rules plan (the dry run's eligibility check). */
+  ecsLookups: number;
+}
+
+/**
+ * The fewest requests a dry-run remediate worker can make for the fleet,
+ * from its own records (bench/lib/fleet-minimum.ts): per message the group's
+ * re-read and, unless skipped on its record, its server pages and its 24 h
+ * session pages, and per removal the rules plan one
+ * lookup of the instance's ECS groups. None of it grows with the other
+ * groups of the project.
+ */
+export function fanoutMinimum(expectation: FleetExpectation): FanoutMinimum {
+  const pages = (n: number | null) => (n === null ? 0 : Math.max(1, pagesFor(n)));
+  const m = { rereads: 0, serverPages: 0, sessionPages: 0, ecsLookups: 0 };
+  for (const g of expectation.groups) {
+    m.rereads += 1;
+    m.serverPages += pages(g.servers);
+    // Remediate lists a group's servers and sessions together (lib/removal/
+    // list-group.ts, for latency): a group over its threshold pays its
+    // session pages too.
+    if (g.servers !== null) m.sessionPages += pages(g.sessions ?? 0);
+    m.ecsLookups += g.removals;
+  }
+  return { ...m, total: m.rereads + m.serverPages + m.sessionPages + m.ecsLookups };
 }
 
 /**
@@ -140,6 +189,16 @@ export async function runFanoutBench(
     dryRun: true,
   });
   // One message's critical path: the group re-read, then its listings side by side (a dry run removes nothing).
+  // The removals the rules plan, as an acting run would make them: the dry
+  // run checks each one's eligibility.
+  const minimum = fanoutMinimum(
+    expectFleet(generateFleet(fleet), {
+      lookbackHours: 24,
+      limits: LIMITS,
+      maxRemovalsPerSweep: 1_000_000,
+      dryRun: false,
+    }),
+  );
   const chainRequests = expectation.groups.reduce((sum, g) => {
     const listing = Math.max(
       g.servers === null ? 0 : pagesFor(g.servers),
@@ -197,7 +256,7 @@ export async function runFanoutBench(
       const counts = new Map<string, number>();
       for (const id of done.flatMap((r) => r.done)) counts.set(id, (counts.get(id) ?? 0) + 1);
       const byId = [...counts.values()];
-      const simCounts = await simEvaluations(sim);
+      const { counts: simCounts, routes, ecsInstances } = await simEvaluations(sim);
       const deadLetters = (await sqs.drain(sqs.deadLetterQueueUrl)).length;
       const cores = cpus().length;
       options.progress?.(`fanout K = ${k}: ${seconds(wallMs)}`);
@@ -218,10 +277,19 @@ export async function runFanoutBench(
         cores,
         workerCpuMs: done.reduce((s, r) => s + r.cpuMs, 0),
         simCpuMs: sim.cpuMs() - simCpu,
+        routes,
+        ecsInstances,
       });
     }
   } finally {
     await sqs.close();
   }
-  return { groups: fleet.groups, latencyMs: options.latencyMs, enqueueMs, chainRequests, runs };
+  return {
+    groups: fleet.groups,
+    latencyMs: options.latencyMs,
+    enqueueMs,
+    chainRequests,
+    minimum,
+    runs,
+  };
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { HuaweiApiError, ResponseSchemaError } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
 import { type HttpCore, pathSegment } from './http.ts';
@@ -6,6 +7,7 @@ import {
   type EcsServerGroup,
   ListEcsServerGroupsResponseSchema,
   ShowEcsServerGroupResponseSchema,
+  ShowEcsServerResponseSchema,
 } from './schemas.ts';
 
 /**
@@ -34,6 +36,13 @@ export interface EcsClient {
     serverGroupId: string,
     instanceUuid: string,
   ): Promise<{ outcome: RemoveMemberOutcome; requestId: string | undefined }>;
+  /**
+   * The ECS server groups one cloud server names in its own record
+   * (`os:scheduler_hints.group`; `[]` when it names none): one request,
+   * whatever the number of groups in the project. HuaweiApiError 404 when
+   * the server is gone.
+   */
+  serverGroupsOf(instanceUuid: string): Promise<readonly string[]>;
   /** One ECS server group with its members; throws HuaweiApiError 404 when missing. */
   showServerGroup(id: string): Promise<EcsServerGroup>;
   /**
@@ -84,7 +93,22 @@ export function indexServerGroupsByMember(
 export function createEcsClient(options: EcsClientOptions): EcsClient {
   const { http, endpoint } = options;
   const log = options.log ?? silentLog;
-  const groups = `/v1/${pathSegment(options.projectId)}/cloudservers/os-server-groups`;
+  const servers = `/v1/${pathSegment(options.projectId)}/cloudservers`;
+  const groups = `${servers}/os-server-groups`;
+
+  // One object read by GET: an empty body cannot be read as one.
+  const getOne = async <T>(path: string, schema: z.ZodType<T>): Promise<T> => {
+    const { data, requestId } = await http.request({
+      method: 'GET',
+      baseUrl: endpoint,
+      path,
+      schema,
+    });
+    if (data === undefined) {
+      throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
+    }
+    return data;
+  };
 
   return {
     async removeMember(serverGroupId, instanceUuid) {
@@ -121,18 +145,17 @@ export function createEcsClient(options: EcsClientOptions): EcsClient {
       }
     },
 
+    async serverGroupsOf(instanceUuid) {
+      const { server } = await getOne(
+        `${servers}/${pathSegment(instanceUuid)}`,
+        ShowEcsServerResponseSchema,
+      );
+      return [...new Set(server['os:scheduler_hints']?.group ?? [])];
+    },
+
     async showServerGroup(id) {
-      const path = `${groups}/${pathSegment(id)}`;
-      const { data, requestId } = await http.request({
-        method: 'GET',
-        baseUrl: endpoint,
-        path,
-        schema: ShowEcsServerGroupResponseSchema,
-      });
-      if (data === undefined) {
-        throw new ResponseSchemaError({ method: 'GET', path, requestId, detail: 'body is empty' });
-      }
-      return data.server_group;
+      return (await getOne(`${groups}/${pathSegment(id)}`, ShowEcsServerGroupResponseSchema))
+        .server_group;
     },
 
     async *listServerGroups() {

@@ -104,6 +104,14 @@ export const HUAWEI_OPERATIONS: readonly HuaweiOperation[] = [
     action: 'ecs:cloudServers:deleteServerGroupMember',
     only: 'REMOVAL_MODE=remove-member',
   },
+  {
+    // After the os-server-groups paths: `{server_id}` would match their segment.
+    service: 'ECS',
+    api: "show server (its ECS groups, a fanout's lookup)",
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/{server_id}',
+    action: 'ecs:cloudServers:get',
+  },
 ];
 
 /** The operation a request is, by method and path (`undefined`: none of the list). */

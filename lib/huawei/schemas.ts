@@ -287,6 +287,19 @@ export const ShowEcsServerGroupResponseSchema = z.looseObject({
   server_group: EcsServerGroupSchema,
 });
 
+// SDK `ShowServerResponse` → `ServerDetail`: of its many fields only `id`
+// and `os:scheduler_hints.group` (the server's ECS server group ids, SDK
+// `ServerSchedulerHints.group`, optional) are read (docs/huawei-api.md).
+export const ShowEcsServerResponseSchema = z.looseObject({
+  server: z.looseObject({
+    id: z.string().min(1),
+    'os:scheduler_hints': z
+      .looseObject({ group: z.array(z.string().min(1)).nullable().optional() })
+      .nullable()
+      .optional(),
+  }),
+});
+
 /** The three error-body shapes Huawei Cloud services answer with. */
 export const ErrorBodySchema = z.union([
   z.looseObject({

@@ -43,7 +43,7 @@ export interface RemovalServices {
     | 'batchSetMaintenance'
     | 'logoffSessions'
   >;
-  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups'>;
+  ecs: Pick<EcsClient, 'removeMember' | 'showServerGroup' | 'listServerGroups' | 'serverGroupsOf'>;
   /** Instance → ECS groups, one listing per project per invocation (functions/invocation.ts). */
   ecsGroupsOf?: EcsGroupResolver;
   log: Log;

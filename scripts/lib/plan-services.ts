@@ -102,6 +102,7 @@ export function createPlanServices(
     // Only the listing is kept: the resolver never sees the client's mutating method.
     services.ecsGroupsOf = createEcsGroupResolver({
       listServerGroups: ecs.listServerGroups.bind(ecs),
+      serverGroupsOf: ecs.serverGroupsOf.bind(ecs),
     });
   }
   return { services, stats: () => http.stats };
@@ -176,6 +177,7 @@ export function asRemovalServices(
     ecs: {
       removeMember: refuse('removeMember'),
       showServerGroup: refuse('showServerGroup'),
+      serverGroupsOf: refuse('serverGroupsOf'),
       // biome-ignore lint/correctness/useYield: refuses before any page
       listServerGroups: async function* () {
         await refuse('listServerGroups')();

@@ -108,6 +108,12 @@ export function createFakeServices(fleet: {
         check('listEcsServerGroups');
         yield* ecsGroups();
       },
+      async serverGroupsOf(instanceUuid) {
+        check('showEcsServer');
+        return ecsGroups()
+          .filter((g) => g.members.includes(instanceUuid))
+          .map((g) => g.id);
+      },
     },
     log,
   };

@@ -2,41 +2,54 @@ import { type EcsClient, indexServerGroupsByMember } from '../../huawei/ecs-clie
 import type { EcsGroupResolver } from '../types.ts';
 
 /**
- * A resolver that lists the project's ECS server groups once, on its first
- * use (so a run that removes nothing lists nothing), and answers every later
- * instance from the index by member. Build one per project per invocation
- * and share it by every group acted on. A failed listing is not kept: the
- * next removal lists again.
+ * The resolver of an instance's ECS server groups. Build one per project per
+ * invocation and share it by every group acted on. A failed lookup is not
+ * kept: the next removal asks again.
+ *
+ * Without `only` (a fanout's or a remediate invocation's, which removes from
+ * one or a few groups) each instance is looked up in its own ECS record
+ * (`serverGroupsOf`: one request, whatever the number of groups in the
+ * project), once per instance. Listing every group of the project there
+ * would make the fanout's requests grow with the square of the fleet.
  *
  * `only`: the instances the caller will ask about (an inline sweep's chosen
- * servers). The index then holds those alone instead of every member of
- * every ECS group of the project, which grows with the fleet; an instance
- * outside `only` (say, one whose fresh read names another instance) is
- * answered by a listing of its own, kept nowhere.
+ * servers, usually many). The project's ECS groups are then listed once, on
+ * the first use (a run that removes nothing lists nothing), and the index
+ * holds those instances alone; an instance outside `only` (say, one whose
+ * fresh read names another instance) is looked up in its own record.
  */
 export function createEcsGroupResolver(
-  ecs: Pick<EcsClient, 'listServerGroups'>,
+  ecs: Pick<EcsClient, 'listServerGroups' | 'serverGroupsOf'>,
   options: { only?: ReadonlySet<string> } = {},
 ): EcsGroupResolver {
   const { only } = options;
-  let index: Promise<Map<string, readonly string[]>> | undefined;
-  const load = async (wanted: ReadonlySet<string> | undefined) => {
+  const kept = new Map<string, Promise<readonly string[]>>();
+  const once = <T>(key: string, load: () => Promise<T>, into: Map<string, Promise<T>>) => {
+    let answer = into.get(key);
+    if (answer === undefined) {
+      answer = load().catch((error: unknown) => {
+        into.delete(key);
+        throw error;
+      });
+      into.set(key, answer);
+    }
+    return answer;
+  };
+  const ownRecord = (instanceUuid: string) =>
+    once(instanceUuid, () => ecs.serverGroupsOf(instanceUuid), kept);
+  if (only === undefined) return ownRecord;
+
+  const listed = new Map<string, Promise<Map<string, readonly string[]>>>();
+  const listing = async () => {
     const groups = [];
     for await (const group of ecs.listServerGroups()) {
-      const members =
-        wanted === undefined ? group.members : group.members.filter((m) => wanted.has(m));
+      const members = group.members.filter((m) => only.has(m));
       if (members.length > 0) groups.push({ id: group.id, members });
     }
     return indexServerGroupsByMember(groups);
   };
   return async (instanceUuid) => {
-    if (only !== undefined && !only.has(instanceUuid)) {
-      return (await load(new Set([instanceUuid]))).get(instanceUuid) ?? [];
-    }
-    index ??= load(only).catch((error: unknown) => {
-      index = undefined;
-      throw error;
-    });
-    return (await index).get(instanceUuid) ?? [];
+    if (!only.has(instanceUuid)) return ownRecord(instanceUuid);
+    return (await once('', listing, listed)).get(instanceUuid) ?? [];
   };
 }

@@ -215,7 +215,7 @@ async function act(
     acting.map((a) => a.server),
     {
       ...services,
-      // Without the invocation's shared resolver, this group lists ECS on its own.
+      // Without the invocation's shared resolver, this group looks ECS up on its own.
       ecsGroupsOf: services.ecsGroupsOf ?? createEcsGroupResolver(services.ecs),
       projectId: settings.projectId,
       serverGroupId: groupId,

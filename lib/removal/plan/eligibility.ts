@@ -19,7 +19,7 @@ export const REFUSAL_OUTCOMES: readonly RemovalOutcome[] = [
  * outcome the remover could only answer, found without a change: in
  * `release` mode a yearly/monthly or unknown charging mode (from `server`,
  * the server as listed), in `remove-member` mode an instance in no ECS
- * server group (a read-only ECS listing, shared per project). Such a server
+ * server group (a read-only ECS lookup, shared per project). Such a server
  * is never drained (it would refuse new sessions for the drain period on
  * every run for nothing), and a dry run reports it as an acting run would.
  * Unknown (no listed server, a failed listing) is undefined: the remover

@@ -41,6 +41,26 @@ describe('simulator state changes', () => {
       }
     ).server_group.members;
 
+  it("a server's own ECS record names its groups, none once it has left them, 404 for an unknown one", async () => {
+    const hints = async (instance: string) => {
+      const reply = await h.call({ path: `${h.v1}/cloudservers/${instance}` });
+      const body = reply.json as { server?: { id: string; 'os:scheduler_hints': { group: [] } } };
+      return {
+        status: reply.status,
+        id: body.server?.id,
+        group: body.server?.['os:scheduler_hints'].group,
+      };
+    };
+    expect(await hints(FL_IDLE_A.instance)).toEqual({
+      status: 200,
+      id: FL_IDLE_A.instance,
+      group: [ECS_FLOOR],
+    });
+    await action(ECS_FLOOR, { remove_member: { instance_uuid: FL_IDLE_A.instance } });
+    expect((await hints(FL_IDLE_A.instance)).group).toEqual([]);
+    expect((await hints('5ca1ab1e-ffff-4000-8000-000000000000')).status).toBe(404);
+  });
+
   it('remove_member answers 200 with an empty body and takes the instance out of its ECS group', async () => {
     expect(await members('sg-floor')).toContain(FL_IDLE_A.id);
     const reply = await action(ECS_FLOOR, {

@@ -166,6 +166,33 @@ describe('showServerGroup', () => {
   });
 });
 
+describe('serverGroupsOf', () => {
+  it("reads the groups from the server's own record, each once", async () => {
+    server.handle(() => ({
+      json: { server: { id: UUID, name: 'vm', 'os:scheduler_hints': { group: ['g-1', 'g-1'] } } },
+    }));
+    expect(await ecs.serverGroupsOf(UUID)).toEqual(['g-1']);
+    expect(server.requests[0]?.path).toBe(`/v1/${PROJECT}/cloudservers/${UUID}`);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['no hint', {}],
+    ['a null hint', { 'os:scheduler_hints': null }],
+    ['a hint without a group', { 'os:scheduler_hints': { tenancy: ['shared'] } }],
+  ])('answers no group for %s', async (_, hint) => {
+    server.handle(() => ({ json: { server: { id: UUID, ...hint } } }));
+    expect(await ecs.serverGroupsOf(UUID)).toEqual([]);
+  });
+
+  it('fails loud on a body without the server, and on a 404', async () => {
+    server.handle(() => ({ json: { servers: [] } }));
+    await expect(ecs.serverGroupsOf(UUID)).rejects.toBeInstanceOf(ResponseSchemaError);
+    server.handle(() => ({ status: 404, json: { error: { code: 'Ecs.0114', message: 'gone' } } }));
+    await expect(ecs.serverGroupsOf(UUID)).rejects.toBeInstanceOf(HuaweiApiError);
+  });
+});
+
 describe('listServerGroups', () => {
   const group = (i: number, members: string[] = []) => ({
     id: `ecs-sg-${i}`,

@@ -16,6 +16,7 @@ function recordingCore(calls: { method: string; path: string }[]): HttpCore {
     items: [],
     server_groups: [],
     server_group: { id: 'g', name: 'g', members: [] },
+    server: { id: 'instance-1' },
     job_id: 'job-1',
     status: 'SUCCESS',
   };
@@ -46,6 +47,7 @@ const APS_CALLS: { [K in keyof ApsClient]: (aps: ApsClient) => Promise<unknown> 
 const ECS_CALLS: { [K in keyof EcsClient]: (ecs: EcsClient) => Promise<unknown> } = {
   removeMember: (ecs) => ecs.removeMember('ecs-group-1', 'instance-1'),
   showServerGroup: (ecs) => ecs.showServerGroup('ecs-group-1'),
+  serverGroupsOf: (ecs) => ecs.serverGroupsOf('instance-1'),
   listServerGroups: async (ecs) => {
     for await (const _ of ecs.listServerGroups());
   },

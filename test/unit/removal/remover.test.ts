@@ -40,6 +40,7 @@ function context(
 ) {
   const calls = {
     list: 0,
+    own: [] as string[],
     remove: [] as [string, string][],
     show: [] as string[],
     batch: [] as string[][],
@@ -60,6 +61,10 @@ function context(
         return { outcome: 'already-removed' as const, requestId: 'r' };
       held.members = held.members.filter((m) => m !== uuid);
       return { outcome: 'removed' as const, requestId: 'req-ok' };
+    },
+    async serverGroupsOf(uuid: string) {
+      calls.own.push(uuid);
+      return ecsGroups.filter((g) => g.members.includes(uuid)).map((g) => g.id);
     },
     async showServerGroup(id: string) {
       calls.show.push(id);
@@ -93,7 +98,7 @@ function context(
 }
 
 describe('removeServers, remove-member', () => {
-  it('posts to each ECS group holding the instance, lists ECS once, and calls nothing for one in none', async () => {
+  it("posts to each ECS group holding the instance, reads each instance's own record once, lists nothing", async () => {
     const { ctx, calls } = context([
       { id: 'ecs-a', members: ['inst-1', 'inst-2'] },
       { id: 'ecs-b', members: ['inst-2'] },
@@ -110,7 +115,9 @@ describe('removeServers, remove-member', () => {
       ['ecs-b', 'inst-2'],
     ]);
     expect(calls.remove.some(([g]) => g === APS_GROUP)).toBe(false);
-    expect(calls.list).toBe(1);
+    // A lookup whose cost does not grow with the project's other groups.
+    expect(calls.own).toEqual(['inst-1', 'inst-2', 'inst-3']);
+    expect(calls.list).toBe(0);
   });
 
   it('lists nothing when nothing is removed', async () => {
@@ -151,20 +158,38 @@ describe('removeServers, remove-member', () => {
     expect(calls.show).toEqual(['ecs-a', 'ecs-a']);
   });
 
-  it('fails a removal whose ECS listing failed, and lists again on the next one', async () => {
-    let fail = true;
-    const ecs = {
-      async *listServerGroups() {
-        if (fail) throw apiError(503);
-        yield { id: 'ecs-a', members: ['inst-1'] };
-      },
-    };
-    const { ctx } = context([]);
-    ctx.ecsGroupsOf = createEcsGroupResolver(ecs);
-    const [first] = await removeServers([server(1)], ctx);
-    expect(first).toMatchObject({ outcome: 'failed', retryable: true });
-    fail = false;
-    expect(await ctx.ecsGroupsOf('inst-1')).toEqual(['ecs-a']);
+  it.each([
+    ['its own record', undefined],
+    ['the listing', new Set(['inst-1'])],
+  ])(
+    'fails a removal whose lookup in %s failed, and asks again on the next one',
+    async (_, only) => {
+      let fail = true;
+      const ecs = {
+        async *listServerGroups() {
+          if (fail) throw apiError(503);
+          yield { id: 'ecs-a', members: ['inst-1'] };
+        },
+        async serverGroupsOf() {
+          if (fail) throw apiError(503);
+          return ['ecs-a'];
+        },
+      };
+      const { ctx } = context([]);
+      ctx.ecsGroupsOf = createEcsGroupResolver(ecs, only === undefined ? {} : { only });
+      const [first] = await removeServers([server(1)], ctx);
+      expect(first).toMatchObject({ outcome: 'failed', retryable: true });
+      fail = false;
+      expect(await ctx.ecsGroupsOf('inst-1')).toEqual(['ecs-a']);
+    },
+  );
+
+  it('a stale record naming a group the instance has left ends as already-removed', async () => {
+    const { ctx, calls } = context([{ id: 'ecs-a', members: [] }]);
+    ctx.ecsGroupsOf = async () => ['ecs-a'];
+    const [result] = await removeServers([server(1)], ctx);
+    expect(result?.outcome).toBe('already-removed');
+    expect(calls.remove).toEqual([['ecs-a', 'inst-1']]);
   });
 });
 

@@ -173,7 +173,7 @@ describe('keepForActing', () => {
 });
 
 describe('narrowEcsLookups', () => {
-  it('indexes only the instances the held groups remove; another instance is looked up on its own', async () => {
+  it('indexes only the instances the held groups remove; another instance is looked up in its own record', async () => {
     const { evaluation, fake } = await evaluated();
     const services = { ...fake.services, ecsGroupsOf: createEcsGroupResolver(fake.services.ecs) };
     const group: HeldGroup = {
@@ -193,12 +193,13 @@ describe('narrowEcsLookups', () => {
       expect(await ecsGroupsOf(removal.instanceId as string)).toEqual([ecsGroupIdOf(apsGroup)]);
     }
     expect(fake.calls.filter((c) => c === 'listEcsServerGroups')).toHaveLength(1);
-    // The member the sweep keeps is no wanted instance: answered by a listing of its own.
+    // The member the sweep keeps is no wanted instance: answered by its own record.
     const kept = [...fake.servers.values()].find(
       (s) => !evaluation.decision.remove.some((r) => r.serverId === s.id),
     );
     expect(await ecsGroupsOf(kept?.instance_id as string)).toEqual([ecsGroupIdOf(apsGroup)]);
-    expect(fake.calls.filter((c) => c === 'listEcsServerGroups')).toHaveLength(2);
+    expect(fake.calls.filter((c) => c === 'listEcsServerGroups')).toHaveLength(1);
+    expect(fake.calls.filter((c) => c === 'showEcsServer')).toHaveLength(1);
   });
 
   it('leaves services without a shared resolver as they are', async () => {

@@ -74,6 +74,7 @@ function servicesFor(
           members: world.servers.map((s) => s.instance_id ?? ''),
         };
       },
+      serverGroupsOf: async () => [`ecs-${world.group.id}`],
       removeMember: async (groupId, instanceUuid) => {
         ecsCalls.push(instanceUuid);
         const answer = answers.get(instanceUuid) ?? 'removed';
