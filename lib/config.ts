@@ -15,7 +15,7 @@ import {
 } from './removal/drain-settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
-import type { EvaluationLimits } from './scaling/types.ts';
+import type { ChurnSettings, EvaluationLimits, LogoffSettings } from './scaling/types.ts';
 import { formatPath, jsonText } from './validation.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
@@ -135,6 +135,8 @@ export const EnvSchema = z.object({
     .optional(),
   LOGOFF_MESSAGE: z.string().trim().min(1).max(256).default(DEFAULT_LOGOFF_MESSAGE),
   LOGOFF_DELAY_SECONDS: integer(300, 0, 3_600),
+  MIN_SERVER_AGE_MINUTES: integer(0, 0, 10_080),
+  SCALE_OUT_COOLDOWN_MINUTES: integer(0, 0, 10_080),
   LEARNED_FLOORS: LearnedFloorsSchema,
   HISTORY_WEEKS: HistoryWeeksSchema,
 });
@@ -201,16 +203,8 @@ export interface Settings {
   learnedFloors: LearnedFloors;
   /** Weeks of demand history kept and read; 0: none written. */
   historyWeeks: number;
-}
-
-/** LOGOFF_DISCONNECTED_AFTER_MINUTES, LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS. */
-export interface LogoffSettings {
-  /** A session `Disconnected` this long (minutes) is abandoned. */
-  disconnectedAfterMinutes: number;
-  /** Shown to the user of each logged-off session. */
-  message: string;
-  /** Seconds between the log-off notice and the log-off (the API's `delay_time`). */
-  delaySeconds: number;
+  /** MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES. */
+  churn: ChurnSettings;
 }
 
 /** The validated configuration with the key pair: passed everywhere else. */
@@ -293,6 +287,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     schedules: schedules.settings,
     learnedFloors: e.LEARNED_FLOORS,
     historyWeeks: e.HISTORY_WEEKS,
+    churn: {
+      minServerAgeMinutes: e.MIN_SERVER_AGE_MINUTES,
+      scaleOutCooldownMinutes: e.SCALE_OUT_COOLDOWN_MINUTES,
+    },
     logoff:
       logoffMinutes === undefined
         ? undefined
@@ -308,7 +306,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 export function evaluationLimitsOf(
   settings: Pick<
     Settings,
-    'minServersPerGroup' | 'maxRemovalsPerGroup' | 'protectTagKey' | 'schedules' | 'logoff'
+    | 'minServersPerGroup'
+    | 'maxRemovalsPerGroup'
+    | 'protectTagKey'
+    | 'schedules'
+    | 'logoff'
+    | 'churn'
   >,
 ): EvaluationLimits {
   return {
@@ -317,6 +320,7 @@ export function evaluationLimitsOf(
     protectTagKey: settings.protectTagKey,
     schedules: settings.schedules,
     logoffDisconnectedAfterMinutes: settings.logoff?.disconnectedAfterMinutes,
+    churn: settings.churn,
   };
 }
 

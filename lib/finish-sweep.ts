@@ -7,6 +7,7 @@ import { metricsOfReport, publishMetrics } from './metrics.ts';
 import { renderReportHtml } from './report/html.ts';
 import { keepReport, reportKeyOf } from './report-store.ts';
 import { type RemovedServer, savingsOf } from './savings.ts';
+import { UNPARSED_HOLD } from './scaling/churn.ts';
 import { summaryLine } from './summary.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
@@ -70,8 +71,24 @@ function removedServers(report: SweepReport): RemovedServer[] {
   return [...listed, ...Array.from({ length: unlisted }, () => ({}))];
 }
 
+/** A WARN for each hold tag that does not parse (it holds, fail safe, but someone mistyped it). */
+function warnUnparsedHolds(report: SweepReport, log: Log): void {
+  for (const group of report.groups) {
+    const held = [
+      ...(group.reason === 'held' ? [group.detail ?? ''] : []),
+      ...(group.members ?? []).flatMap((m) => (m.reason.kind === 'held' ? [m.reason.detail] : [])),
+    ];
+    for (const detail of held.filter((d) => d.includes(UNPARSED_HOLD))) {
+      log.warn('hold tag does not parse: held until it is fixed', {
+        serverGroupId: group.serverGroupId,
+        detail,
+      });
+    }
+  }
+}
+
 /**
- * What follows every sweep, in this order: the savings, the report kept in
+ * What follows every sweep, in this order: a WARN per hold tag that does not parse, the savings, the report kept in
  * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line
  * (INFO when clean, WARN when partial, ERROR when aborted or with errors),
  * the metrics published; then, with FAIL_ON_ERRORS and errors, a thrown
@@ -82,6 +99,7 @@ export async function finishSweep(
   options: FinishSweepOptions,
 ): Promise<FinishedSweepReport> {
   const { settings, log } = options;
+  warnUnparsedHolds(report, log);
   const savings = savingsOf(removedServers(report), settings.hourlyPriceByFlavor);
   const extras = {
     serverHoursFreed: savings.serverHoursFreed,
