@@ -11,6 +11,7 @@ import { HistoryWeeksSchema, type LearnedFloors, LearnedFloorsSchema } from './h
 import {
   DrainSecondsSchema,
   DrainTableNameSchema,
+  drainProblems,
   logoffDrainProblems,
 } from './removal/drain-settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
@@ -117,6 +118,10 @@ export const EnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
     .optional(),
   HOURLY_PRICE_BY_FLAVOR: priceTable.optional(),
+  NOTIFY_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:/, 'expected an SNS topic ARN')
+    .optional(),
   DRAIN_SECONDS: DrainSecondsSchema,
   DRAIN_TABLE_NAME: DrainTableNameSchema.optional(),
   STAGE: z
@@ -140,13 +145,6 @@ export const EnvSchema = z.object({
   LEARNED_FLOORS: LearnedFloorsSchema,
   HISTORY_WEEKS: HistoryWeeksSchema,
 });
-
-/** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
-function drainProblems(drainSeconds: number, present: Record<string, string>): string[] {
-  return drainSeconds > 0 && present.DRAIN_TABLE_NAME === undefined
-    ? ['DRAIN_TABLE_NAME: is required when DRAIN_SECONDS > 0 (the default is 120)']
-    : [];
-}
 
 /** The environment variables the functions read; `npm run validate` checks a stage against them. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
@@ -186,6 +184,8 @@ export interface Settings {
   reportBucket: string | undefined;
   /** Price per server-hour by flavor id; none: no saving is estimated. */
   hourlyPriceByFlavor: Record<string, number> | undefined;
+  /** The SNS topic of sweep notices (lib/notice/); none: no notice is published. */
+  notifyTopicArn: string | undefined;
   /** The deployment stage, a metrics dimension. */
   stage: string;
   /**
@@ -281,6 +281,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     failOnErrors: e.FAIL_ON_ERRORS,
     reportBucket: e.REPORT_BUCKET,
     hourlyPriceByFlavor: e.HOURLY_PRICE_BY_FLAVOR,
+    notifyTopicArn: e.NOTIFY_TOPIC_ARN,
     stage: e.STAGE,
     drainSeconds: e.DRAIN_SECONDS,
     drainTableName: e.DRAIN_TABLE_NAME,
