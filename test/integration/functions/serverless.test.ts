@@ -315,10 +315,15 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(
       resource('AWS::Lambda::Function', 'SweepLambdaFunction').ReservedConcurrentExecutions,
     ).toBe(1);
-    const invokeConfig = resource('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfig.FunctionName).toEqual({ Ref: 'SweepLambdaFunction' });
-    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
-    expect(invokeConfig.DestinationConfig).toEqual({
+    // The recommend function has one too: find the sweep's by its function.
+    const invokeConfig = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        JSON.stringify(r.Properties.FunctionName) === '{"Ref":"SweepLambdaFunction"}',
+    )?.Properties;
+    expect(invokeConfig?.FunctionName).toEqual({ Ref: 'SweepLambdaFunction' });
+    expect(invokeConfig?.MaximumRetryAttempts).toBe(0);
+    expect(invokeConfig?.DestinationConfig).toEqual({
       OnFailure: { Destination: arn('SweepFailureQueue') },
     });
   });
