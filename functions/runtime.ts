@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { type Config, loadSettings, type Settings, withCredentials } from '../lib/config.ts';
@@ -25,6 +26,10 @@ export interface HandlerDeps {
   sqs: () => Promise<SQSClient>;
   /** The S3 client for reports, created on first use. */
   s3?: () => Promise<S3Client>;
+  /** The SNS client for sweep notices, created on first use. */
+  sns?: () => Promise<SNSClient>;
+  /** Locally (`osls invoke local` sets IS_LOCAL): where sweep notices are written. */
+  noticeDir?: string | undefined;
   fetch?: typeof globalThis.fetch;
   transport?: Transport;
   now?: () => number;
@@ -68,6 +73,11 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     }),
     // s3rver and other local S3 servers have no bucket subdomains.
     s3: once(() => createS3Client({ forcePathStyle: env.AWS_ENDPOINT_URL_S3 !== undefined })),
+    sns: once(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      return new SNSClient({ region: env.AWS_REGION ?? 'us-east-1' });
+    }),
+    noticeDir: env.IS_LOCAL === 'true' ? '.reports/notices' : undefined,
   };
 }
 

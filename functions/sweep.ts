@@ -51,6 +51,7 @@ export function createSweepHandler(deps: HandlerDeps) {
       log,
       metrics: deps.metrics?.(),
       s3: deps.s3,
+      notice: { topicArn: config.notifyTopicArn, sns: deps.sns, dir: deps.noticeDir },
     });
   };
 }

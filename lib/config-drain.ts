@@ -20,6 +20,13 @@ export const DrainSecondsSchema = z.preprocess(
 /** DRAIN_TABLE_NAME, for `lib/config.ts`: the DynamoDB table of drains and leases. */
 export const DrainTableNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);
 
+/** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
+export function drainProblems(drainSeconds: number, present: Record<string, string>): string[] {
+  return drainSeconds > 0 && present.DRAIN_TABLE_NAME === undefined
+    ? ['DRAIN_TABLE_NAME: is required when DRAIN_SECONDS > 0 (the default is 120)']
+    : [];
+}
+
 /** The instant before which a server drained at `drainedAtMs` must not be acted on; epoch ms. */
 export function drainUntil(drainedAtMs: number, drainSeconds: number): number {
   return drainedAtMs + drainSeconds * 1_000;

@@ -20,6 +20,7 @@ export const NOT_STAGE_PARAMETERS: Readonly<Record<string, string>> = {
   REMEDIATION_QUEUE_URL: "the stack's remediation queue",
   DEAD_LETTER_QUEUE_URL: "the stack's dead-letter queue",
   REPORT_BUCKET: "the stack's report bucket",
+  NOTIFY_TOPIC_ARN: "the notifyTopicArn stage parameter, else the stack's alarm topic",
   DRAIN_TABLE_NAME: "the stack's drain table",
   STAGE: 'the stage name (--stage)',
 };

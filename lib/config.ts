@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { DrainSecondsSchema, DrainTableNameSchema, logoffDrainProblems } from './config-drain.ts';
+import {
+  DrainSecondsSchema,
+  DrainTableNameSchema,
+  drainProblems,
+  logoffDrainProblems,
+} from './config-drain.ts';
 import {
   type CredentialSource,
   type Credentials,
@@ -11,7 +16,7 @@ import { ConfigError } from './errors.ts';
 import { HistoryWeeksSchema, type LearnedFloors, LearnedFloorsSchema } from './history/settings.ts';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { ScheduleNameSchema } from './scaling/schedule.ts';
-import type { EvaluationLimits } from './scaling/types.ts';
+import type { ChurnSettings, EvaluationLimits, LogoffSettings } from './scaling/types.ts';
 import { formatPath, jsonText } from './validation.ts';
 
 /** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
@@ -113,6 +118,10 @@ export const EnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
     .optional(),
   HOURLY_PRICE_BY_FLAVOR: priceTable.optional(),
+  NOTIFY_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:/, 'expected an SNS topic ARN')
+    .optional(),
   DRAIN_SECONDS: DrainSecondsSchema,
   DRAIN_TABLE_NAME: DrainTableNameSchema.optional(),
   STAGE: z
@@ -131,16 +140,11 @@ export const EnvSchema = z.object({
     .optional(),
   LOGOFF_MESSAGE: z.string().trim().min(1).max(256).default(DEFAULT_LOGOFF_MESSAGE),
   LOGOFF_DELAY_SECONDS: integer(300, 0, 3_600),
+  MIN_SERVER_AGE_MINUTES: integer(0, 0, 10_080),
+  SCALE_OUT_COOLDOWN_MINUTES: integer(0, 0, 10_080),
   LEARNED_FLOORS: LearnedFloorsSchema,
   HISTORY_WEEKS: HistoryWeeksSchema,
 });
-
-/** Draining keeps its records in a table: without one, only DRAIN_SECONDS=0 runs. */
-function drainProblems(drainSeconds: number, present: Record<string, string>): string[] {
-  return drainSeconds > 0 && present.DRAIN_TABLE_NAME === undefined
-    ? ['DRAIN_TABLE_NAME: is required when DRAIN_SECONDS > 0 (the default is 120)']
-    : [];
-}
 
 /** The environment variables the functions read; `npm run validate` checks a stage against them. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
@@ -180,6 +184,8 @@ export interface Settings {
   reportBucket: string | undefined;
   /** Price per server-hour by flavor id; none: no saving is estimated. */
   hourlyPriceByFlavor: Record<string, number> | undefined;
+  /** The SNS topic of sweep notices (lib/notice/); none: no notice is published. */
+  notifyTopicArn: string | undefined;
   /** The deployment stage, a metrics dimension. */
   stage: string;
   /**
@@ -197,16 +203,8 @@ export interface Settings {
   learnedFloors: LearnedFloors;
   /** Weeks of demand history kept and read; 0: none written. */
   historyWeeks: number;
-}
-
-/** LOGOFF_DISCONNECTED_AFTER_MINUTES, LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS. */
-export interface LogoffSettings {
-  /** A session `Disconnected` this long (minutes) is abandoned. */
-  disconnectedAfterMinutes: number;
-  /** Shown to the user of each logged-off session. */
-  message: string;
-  /** Seconds between the log-off notice and the log-off (the API's `delay_time`). */
-  delaySeconds: number;
+  /** MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES. */
+  churn: ChurnSettings;
 }
 
 /** The validated configuration with the key pair: passed everywhere else. */
@@ -283,12 +281,17 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     failOnErrors: e.FAIL_ON_ERRORS,
     reportBucket: e.REPORT_BUCKET,
     hourlyPriceByFlavor: e.HOURLY_PRICE_BY_FLAVOR,
+    notifyTopicArn: e.NOTIFY_TOPIC_ARN,
     stage: e.STAGE,
     drainSeconds: e.DRAIN_SECONDS,
     drainTableName: e.DRAIN_TABLE_NAME,
     schedules: schedules.settings,
     learnedFloors: e.LEARNED_FLOORS,
     historyWeeks: e.HISTORY_WEEKS,
+    churn: {
+      minServerAgeMinutes: e.MIN_SERVER_AGE_MINUTES,
+      scaleOutCooldownMinutes: e.SCALE_OUT_COOLDOWN_MINUTES,
+    },
     logoff:
       logoffMinutes === undefined
         ? undefined
@@ -304,7 +307,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 export function evaluationLimitsOf(
   settings: Pick<
     Settings,
-    'minServersPerGroup' | 'maxRemovalsPerGroup' | 'protectTagKey' | 'schedules' | 'logoff'
+    | 'minServersPerGroup'
+    | 'maxRemovalsPerGroup'
+    | 'protectTagKey'
+    | 'schedules'
+    | 'logoff'
+    | 'churn'
   >,
 ): EvaluationLimits {
   return {
@@ -313,6 +321,7 @@ export function evaluationLimitsOf(
     protectTagKey: settings.protectTagKey,
     schedules: settings.schedules,
     logoffDisconnectedAfterMinutes: settings.logoff?.disconnectedAfterMinutes,
+    churn: settings.churn,
   };
 }
 

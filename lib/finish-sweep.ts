@@ -4,9 +4,12 @@ import type { Settings } from './config.ts';
 import { AutoscalerError } from './errors.ts';
 import type { Log } from './logger.ts';
 import { metricsOfReport, publishMetrics } from './metrics.ts';
+import { noticeOf } from './notice/notice.ts';
+import { type NoticeTarget, sendNotice } from './notice/send-notice.ts';
 import { countsOf, type ReportCounts } from './report/counts.ts';
 import { renderReportHtml } from './report/html.ts';
-import { keepReport, reportKeyOf } from './report-store.ts';
+import { keepReport, pageKeyOf, reportKeyOf } from './report-store.ts';
+import { UNPARSED_HOLD } from './scaling/churn.ts';
 import { summaryLine } from './summary.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
@@ -38,6 +41,8 @@ export interface FinishSweepOptions {
   log: Log;
   metrics?: Metrics | undefined;
   s3?: (() => Promise<S3Client>) | undefined;
+  /** Where the notice of a sweep that acted, failed or aborted goes (lib/notice/). */
+  notice?: NoticeTarget | undefined;
 }
 
 /**
@@ -63,11 +68,35 @@ export function sweepProblems(report: SweepReport, notKept?: string): string[] {
   return problems;
 }
 
+/** The kept report page: its S3 console address (a link a person can open) and its s3:// key. */
+function pageAddress(bucket: string | undefined, key: string | undefined): string | undefined {
+  if (bucket === undefined || key === undefined) return undefined;
+  const page = pageKeyOf(key);
+  return `https://s3.console.aws.amazon.com/s3/object/${bucket}?prefix=${encodeURIComponent(page)} (s3://${bucket}/${page})`;
+}
+
+/** A WARN for each hold tag that does not parse (it holds, fail safe, but someone mistyped it). */
+function warnUnparsedHolds(report: SweepReport, log: Log): void {
+  for (const group of report.groups) {
+    const held = [
+      ...(group.reason === 'held' ? [group.detail ?? ''] : []),
+      ...(group.members ?? []).flatMap((m) => (m.reason.kind === 'held' ? [m.reason.detail] : [])),
+    ];
+    for (const detail of held.filter((d) => d.includes(UNPARSED_HOLD))) {
+      log.warn('hold tag does not parse: held until it is fixed', {
+        serverGroupId: group.serverGroupId,
+        detail,
+      });
+    }
+  }
+}
+
 /**
- * What follows every sweep, in this order: the savings, the report kept in
+ * What follows every sweep, in this order: a WARN per hold tag that does not parse, the savings, the report kept in
  * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line
  * (INFO when clean, WARN when partial, ERROR when aborted or with errors),
- * the metrics published; then, with FAIL_ON_ERRORS and errors, a thrown
+ * the metrics published, the notice of a sweep that acted, failed or aborted
+ * sent (lib/notice/; never thrown); then, with FAIL_ON_ERRORS and errors, a thrown
  * SweepFailedError carrying the summary line.
  */
 export async function finishSweep(
@@ -75,6 +104,7 @@ export async function finishSweep(
   options: FinishSweepOptions,
 ): Promise<FinishedSweepReport> {
   const { settings, log } = options;
+  warnUnparsedHolds(report, log);
   const counts = countsOf(report, { hourlyPriceByFlavor: settings.hourlyPriceByFlavor });
   const monthly = counts.saving.priced ? counts.saving.amount : undefined;
   const extras = { counts };
@@ -135,6 +165,20 @@ export async function finishSweep(
       ? { serverHoursFreed: 0, estimatedMonthlySaving: monthly === undefined ? undefined : 0 }
       : { serverHoursFreed: counts.serverHoursFreed, estimatedMonthlySaving: monthly };
     publishMetrics(options.metrics, metricsOfReport(report, freed));
+  }
+  const notice = noticeOf(report, {
+    problems,
+    summary: finished.summary,
+    serverHoursFreed: counts.serverHoursFreed,
+    estimatedMonthlySaving: monthly,
+    reportPage: pageAddress(bucket, finished.reportKey),
+  });
+  if (notice !== undefined && options.notice !== undefined) {
+    await sendNotice(notice, options.notice, {
+      sweepId: options.sweepId,
+      log,
+      metrics: options.metrics,
+    });
   }
   if (settings.failOnErrors && problems.length > 0) {
     throw new SweepFailedError(`sweep had errors (${problems.join('; ')}): ${finished.summary}`);

@@ -28,6 +28,8 @@ export const METRIC = {
   stormWarnings: 'StormWarnings',
   /** 1 when the demand history was not written or the learned needs not read. */
   historyFailures: 'HistoryFailures',
+  /** 1 when a sweep's notice could not be published (lib/notice/send-notice.ts). */
+  noticeFailures: 'NoticeFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

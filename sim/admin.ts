@@ -7,6 +7,7 @@ import { reconnectSession } from './logoff.ts';
 import { armDrainRace, brokerArrival } from './maintenance.ts';
 import type { RouteResult } from './route-params.ts';
 import { SimHttpError } from './route-params.ts';
+import { scaleOutGroup } from './scale-out.ts';
 import type { SimState } from './state.ts';
 
 /** What the admin API reads and drives. */
@@ -46,6 +47,11 @@ const SessionsBodySchema = z
     'name the server: server_id, machine_name or session.machine_name',
   );
 
+const ScaleOutBodySchema = z.strictObject({
+  group_id: z.string().min(1),
+  count: z.number().int().min(1).max(100).default(1),
+});
+
 const DrainRaceBodySchema = z.strictObject({
   server_ids: z.array(z.string().min(1)).max(1_000),
 });
@@ -81,7 +87,8 @@ function addSessions(control: AdminControl, body: unknown): RouteResult {
 
 /**
  * Answers `/_sim/...`: state, call log, faults, clock, reset, sessions,
- * broker arrivals and the drain race (sim/maintenance.ts).
+ * broker arrivals, the drain race (sim/maintenance.ts) and a scale-out
+ * (sim/scale-out.ts).
  * Unsigned, never faulted, never in the call log.
  */
 export function handleAdmin(
@@ -127,6 +134,19 @@ export function handleAdmin(
       return reconnectSession(control.state, body, control.clock.now());
     case 'POST /_sim/arrivals':
       return brokerArrival(control.state, body, control.clock.now());
+    case 'POST /_sim/scale-out': {
+      const input = parse(ScaleOutBodySchema, body);
+      if (control.state.getGroup(input.group_id) === undefined) {
+        throw new SimHttpError(404, 'SIM.0404', `no group ${input.group_id}`);
+      }
+      const servers = scaleOutGroup(
+        control.state,
+        input.group_id,
+        input.count,
+        control.clock.now(),
+      );
+      return { status: 200, body: { servers } };
+    }
     case 'POST /_sim/drain-race': {
       const input = parse(DrainRaceBodySchema, body);
       armDrainRace(control.state, input.server_ids);

@@ -4,7 +4,7 @@
 // list-filters.ts, jobs in jobs.ts, fleet defaults in fleet-defaults.ts.
 import type { AppServer, ServerGroup, SessionInfo } from '../lib/huawei/schemas.ts';
 import { defaultEcsGroups, EcsGroups, type EcsRemoveResult } from './ecs-groups.ts';
-import type { Fleet } from './fleet.ts';
+import type { Fleet, FleetServer } from './fleet.ts';
 import {
   type AddSessionInput,
   newSession,
@@ -222,6 +222,15 @@ export class SimState {
       this.removalListener?.(server.id);
     }
     return result;
+  }
+
+  /** Adds one server as a fleet names it (defaults filled), e.g. one APS created (sim/scale-out.ts). */
+  addServer(s: FleetServer): AppServer {
+    const group =
+      s.server_group_id === undefined ? undefined : this.groupsById.get(s.server_group_id);
+    const server = normalizeServer(s, this.serversById.size, group);
+    this.insertServer(server);
+    return server;
   }
 
   /** add_member on an ECS group; the APS server rejoins the APS group it left, if any. */

@@ -31,6 +31,10 @@ export function reasonText(reason: MemberReason): string {
       return reason.detail;
     case 'recently-used':
       return `idle ${Math.floor(reason.idleMinutes)} of ${reason.thresholdMinutes} min`;
+    case 'held':
+      return reason.detail;
+    case 'recently-created':
+      return `created ${Math.floor(reason.ageMinutes)} of ${reason.minimumMinutes} min ago`;
     default:
       return `idle ${Math.floor(reason.idleMinutes)} min`;
   }

@@ -1,4 +1,5 @@
 import type { AppServer, ServerGroup } from '../huawei/schemas.ts';
+import { cooldownOf, describeHold, guardMember, holdOf } from './churn.ts';
 import { resolveEffectiveSettings } from './effective-settings.ts';
 import { assessMember, hasTag, isInService, isSessionQueryFailure } from './idle.ts';
 import { checkPolicy, type Gate, sessionsPerServer } from './policy.ts';
@@ -63,6 +64,8 @@ function gate(input: EvaluateGroupInput, sorted: readonly AppServer[]): Gate {
   if (hasTag(input.group.tags, input.limits.protectTagKey)) {
     return { skip: 'protected', detail: `group tagged ${input.limits.protectTagKey}` };
   }
+  const hold = holdOf(input.group.tags, input.now);
+  if (hold !== undefined) return { skip: 'held', detail: describeHold(hold) };
   if (input.group.server_group_status === false) {
     return { skip: 'group-disabled', detail: 'server_group_status is false' };
   }
@@ -105,7 +108,8 @@ function wholeOr(value: number, fallback: number): number {
  *
  * Skip reasons are checked in this order: `incomplete-data` (`input.incomplete`
  * set, a duplicate server id, or a server of another group), `protected`
- * (the group carries the protect tag), `group-disabled`
+ * (the group carries the protect tag), `held` (its `aps-autoscaler:hold-until`
+ * is in force or does not parse, lib/scaling/churn.ts), `group-disabled`
  * (`server_group_status === false`), `policy-disabled` (no `scaling_policy`,
  * `enable === false`, or no `scaling_policy_by_session`), `invalid-policy`
  * (every out-of-range field is named in `detail`). In the policy, `enable`
@@ -129,7 +133,9 @@ function wholeOr(value: number, fallback: number): number {
  * all abandoned is a candidate whose removal names them (`logoffSessionIds`).
  * An in-use session that joins no member sets `hold` (`unmatched-session`)
  * and every idle member is kept as `unmatched-session` (unless the group
- * scales out).
+ * scales out); a scale-out within SCALE_OUT_COOLDOWN_MINUTES does the same as
+ * `cooldown`. An idle member with a hold in force is kept as `held`, one
+ * younger than MIN_SERVER_AGE_MINUTES as `recently-created`.
  * Members are sorted by id; a non-finite limit removes nothing.
  */
 export function evaluateGroup(input: EvaluateGroupInput): Decision {
@@ -176,16 +182,25 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   const sessions = input.sessions;
   const join = isSessionQueryFailure(sessions) ? undefined : joinSessions(sorted, sessions);
   const unmatched = join === undefined ? undefined : describeUnmatched(join.unmatchedInUse);
-  if (unmatched !== undefined) evaluated.hold = { reason: 'unmatched-session', detail: unmatched };
+  const hold =
+    unmatched === undefined
+      ? cooldownOf(sorted, now, limits.churn)
+      : { reason: 'unmatched-session' as const, detail: unmatched };
+  if (hold !== undefined) evaluated.hold = hold;
   const assessed: { server: AppServer; reason: AssessedReason }[] = sorted.map((server) => ({
     server,
-    reason: assessMember(
+    reason: guardMember(
       server,
-      join === undefined ? sessions : join.of(server),
+      assessMember(
+        server,
+        join === undefined ? sessions : join.of(server),
+        now,
+        shrinkMinutes,
+        limits.protectTagKey,
+        limits.logoffDisconnectedAfterMinutes,
+      ),
       now,
-      shrinkMinutes,
-      limits.protectTagKey,
-      limits.logoffDisconnectedAfterMinutes,
+      limits.churn,
     ),
   }));
   const candidates = assessed
@@ -202,9 +217,7 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   // Usage after removal only grows with k, so the allowed k form a prefix:
   // start from the bound of the cap and the floor and walk down.
   let k =
-    scaleOut || unmatched !== undefined
-      ? 0
-      : Math.min(candidates.length, cap, Math.max(0, n - floor));
+    scaleOut || hold !== undefined ? 0 : Math.min(candidates.length, cap, Math.max(0, n - floor));
   while (k > 0 && threshold !== undefined && !belowThreshold(used, n - k, s, threshold)) k--;
 
   const held = new Map<string, HeldReason>();
@@ -217,7 +230,7 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
     // The first constraint the (rank + 1)-th removal would break.
     const wanted = rank + 1;
     let kind: HeldReason['kind'] = 'anti-flap';
-    if (!scaleOut && unmatched !== undefined) kind = 'unmatched-session';
+    if (!scaleOut && hold !== undefined) kind = hold.reason;
     else if (!scaleOut && n - wanted < floor) kind = 'floor';
     else if (!scaleOut && wanted > cap) kind = 'group-cap';
     held.set(

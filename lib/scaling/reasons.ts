@@ -33,6 +33,12 @@ export function describeReason(reason: MemberReason): string {
       return 'removal would bring usage to the threshold';
     case 'unmatched-session':
       return 'removals held: an in-use session matches no member';
+    case 'held':
+      return reason.detail;
+    case 'recently-created':
+      return `created ${reason.ageMinutes.toFixed(1)} min ago, minimum age ${reason.minimumMinutes} min`;
+    case 'cooldown':
+      return 'removals held: the group scaled out recently';
     case 'idle':
       return `idle for ${reason.idleMinutes.toFixed(1)} min`;
   }

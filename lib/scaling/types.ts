@@ -22,6 +22,26 @@ export interface EvaluationLimits {
   logoffDisconnectedAfterMinutes?: number | undefined;
   /** LEARNED_FLOORS=raise: a group's learned floor at an instant (lib/history/storm.ts). */
   learnedFloorOf?: ((groupId: string, now: number) => EffectiveValue | undefined) | undefined;
+  /** MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES (lib/scaling/churn.ts); none: off. */
+  churn?: ChurnSettings | undefined;
+}
+
+/** MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES; 0 turns each off. */
+export interface ChurnSettings {
+  /** No server younger than this (its `create_time`) is removed. */
+  minServerAgeMinutes: number;
+  /** No group is scaled in this long after its last scale-out. */
+  scaleOutCooldownMinutes: number;
+}
+
+/** LOGOFF_DISCONNECTED_AFTER_MINUTES, LOGOFF_MESSAGE and LOGOFF_DELAY_SECONDS. */
+export interface LogoffSettings {
+  /** A session `Disconnected` this long (minutes) is abandoned. */
+  disconnectedAfterMinutes: number;
+  /** Shown to the user of each logged-off session. */
+  message: string;
+  /** Seconds between the log-off notice and the log-off (the API's `delay_time`). */
+  delaySeconds: number;
 }
 
 /** A session query that failed: nothing is known about the group's sessions. */
@@ -74,6 +94,10 @@ export type AssessedReason =
   | { kind: 'active-session'; sessionId: string; state: BusySessionState }
   | { kind: 'unknown-activity'; detail: string }
   | { kind: 'recently-used'; idleMinutes: number; thresholdMinutes: number }
+  /** Idle, but the server carries `aps-autoscaler:hold-until` still in force; `detail` names its end. */
+  | { kind: 'held'; detail: string }
+  /** Idle, but younger than MIN_SERVER_AGE_MINUTES (its create_time). */
+  | { kind: 'recently-created'; ageMinutes: number; minimumMinutes: number }
   | {
       kind: 'idle';
       idleMinutes: number;
@@ -86,7 +110,7 @@ export type AssessedReason =
  * per-group cap, or the anti-flap rule (usage after removal below threshold).
  */
 export type HeldReason = {
-  kind: 'floor' | 'group-cap' | 'anti-flap' | 'unmatched-session';
+  kind: 'floor' | 'group-cap' | 'anti-flap' | 'unmatched-session' | 'cooldown';
   idleMinutes: number;
   /** As on `idle`: the abandoned sessions a removal would log off. */
   logoff?: string[];
@@ -129,6 +153,8 @@ export type SkipReason =
   | 'protected'
   | 'invalid-policy'
   | 'incomplete-data'
+  /** The group carries `aps-autoscaler:hold-until` still in force (or unparsable); `detail` names its end. */
+  | 'held'
   /** The schedule tag names no schedule of SCHEDULES. */
   | 'unknown-schedule'
   /** An override tag's value is not digits; `detail` names the tag. */
@@ -140,7 +166,8 @@ export type SkipReason =
  * no member by machine_name, machine_sid or vm_ip, so it may be on any of them.
  */
 export interface RemovalHold {
-  reason: 'unmatched-session';
+  /** `cooldown`: APS scaled the group out less than SCALE_OUT_COOLDOWN_MINUTES ago. */
+  reason: 'unmatched-session' | 'cooldown';
   /** Names the smallest such session id and the keys it carries. */
   detail: string;
 }

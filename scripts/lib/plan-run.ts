@@ -34,6 +34,7 @@ export type PlanConfig = Pick<
   | 'protectTagKey'
   | 'schedules'
   | 'logoff'
+  | 'churn'
   | 'sessionLookbackHours'
   | 'maxConcurrency'
   | 'rateLimitRps'

@@ -21,16 +21,31 @@ const PLACEHOLDERS: Record<string, string> = {
   RemediationQueue: 'https://sqs.eu-west-1.amazonaws.com/000000000000/placeholder-remediation',
   RemediationDeadLetterQueue: 'https://sqs.eu-west-1.amazonaws.com/000000000000/placeholder-dlq',
   DrainTable: 'placeholder-drain-table',
+  AlarmTopic: 'arn:aws:sns:eu-west-1:000000000000:placeholder-alarms',
 };
+
+/** A value as the stack would set it: a `Ref` by its placeholder, an `Fn::If` by its first set branch. */
+function resolved(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object') {
+    if ('Ref' in value) return PLACEHOLDERS[String(value.Ref)] ?? 'placeholder';
+    const branches = (value as Record<string, unknown>)['Fn::If'];
+    if (Array.isArray(branches))
+      return (
+        branches
+          .slice(1)
+          .map(resolved)
+          .find((v) => v !== '') ?? ''
+      );
+  }
+  return String(value);
+}
 
 /** The function environment of a printed stage, CloudFormation references replaced by placeholders. */
 export function environmentOf(printed: PrintedService): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(printed.provider.environment ?? {})) {
-    if (typeof value === 'string') env[name] = value;
-    else if (value !== null && typeof value === 'object' && 'Ref' in value) {
-      env[name] = PLACEHOLDERS[String(value.Ref)] ?? 'placeholder';
-    } else env[name] = String(value);
+    env[name] = resolved(value);
   }
   return env;
 }

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { endpointsForRegion, loadConfig, loadSettings } from '../../lib/config.ts';
+import {
+  endpointsForRegion,
+  evaluationLimitsOf,
+  loadConfig,
+  loadSettings,
+} from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const SK = 'SKvalueThatMustNeverAppear0123456789abcd';
@@ -58,6 +63,7 @@ describe('loadConfig', () => {
       logoff: undefined,
       learnedFloors: 'warn',
       historyWeeks: 4,
+      churn: { minServerAgeMinutes: 0, scaleOutCooldownMinutes: 0 },
     });
   });
 
@@ -424,4 +430,26 @@ describe('schedules and log-off settings', () => {
       configError({ ...on, LOGOFF_DELAY_SECONDS: '900', DRAIN_SECONDS: '900' }).message,
     ).toContain('LOGOFF_DELAY_SECONDS must be at most 840');
   });
+});
+
+describe('the churn guard settings', () => {
+  it('reads MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES into the evaluation limits', () => {
+    const config = loadConfig({
+      ...BASE,
+      MIN_SERVER_AGE_MINUTES: '45',
+      SCALE_OUT_COOLDOWN_MINUTES: '30',
+    });
+    expect(evaluationLimitsOf(config).churn).toEqual({
+      minServerAgeMinutes: 45,
+      scaleOutCooldownMinutes: 30,
+    });
+  });
+
+  it.each(['MIN_SERVER_AGE_MINUTES', 'SCALE_OUT_COOLDOWN_MINUTES'])(
+    'names %s when it is bad',
+    (name) => {
+      expect(configError({ ...BASE, [name]: '10081' }).message).toContain(name);
+      expect(configError({ ...BASE, [name]: 'soon' }).message).toContain(name);
+    },
+  );
 });

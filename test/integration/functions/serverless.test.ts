@@ -196,7 +196,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(remediate.Role).toEqual(arn('RemediateIamRoleLambdaExecution'));
   });
 
-  it('lets sweep read the key parameters, put reports, keep drains and send to its two queues, nothing else', () => {
+  it('lets sweep read the key parameters, put reports, keep drains, send to its two queues and publish its notice, nothing else', () => {
     const statements = statementsOf('SweepIamRoleLambdaExecution');
     expect(actionsOf(statements)).toEqual(
       [
@@ -209,6 +209,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
         'kms:Decrypt',
         's3:GetObject',
         's3:PutObject',
+        'sns:Publish',
         'sqs:SendMessage',
         'ssm:GetParameter',
       ].sort(),
@@ -230,6 +231,19 @@ describe('serverless.yml packaged for a deployed stage', () => {
       arn('SweepFailureQueue'),
     ]);
     expect(by('dynamodb:PutItem')?.Resource).toEqual(arn('DrainTable'));
+    // The notice topic only: notifyTopicArn, else the alarms' topic (the same expression as NOTIFY_TOPIC_ARN).
+    const topic = by('sns:Publish')?.Resource;
+    expect(topic).toEqual({
+      'Fn::If': [
+        'HasNotifyTopicArn',
+        expect.anything(),
+        { 'Fn::If': ['HasAlarmTopicArn', expect.anything(), { Ref: 'AlarmTopic' }] },
+      ],
+    });
+    const env = resource('AWS::Lambda::Function', 'SweepLambdaFunction').Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables.NOTIFY_TOPIC_ARN).toEqual(topic);
   });
 
   it('lets remediate read the key parameters, keep drains, consume its queue and send to it and the dead-letter queue', () => {
@@ -301,10 +315,15 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(
       resource('AWS::Lambda::Function', 'SweepLambdaFunction').ReservedConcurrentExecutions,
     ).toBe(1);
-    const invokeConfig = resource('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfig.FunctionName).toEqual({ Ref: 'SweepLambdaFunction' });
-    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
-    expect(invokeConfig.DestinationConfig).toEqual({
+    // The recommend function has one too: find the sweep's by its function.
+    const invokeConfig = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        JSON.stringify(r.Properties.FunctionName) === '{"Ref":"SweepLambdaFunction"}',
+    )?.Properties;
+    expect(invokeConfig?.FunctionName).toEqual({ Ref: 'SweepLambdaFunction' });
+    expect(invokeConfig?.MaximumRetryAttempts).toBe(0);
+    expect(invokeConfig?.DestinationConfig).toEqual({
       OnFailure: { Destination: arn('SweepFailureQueue') },
     });
   });

@@ -7,6 +7,7 @@ import type {
   SessionState,
 } from '../../../lib/huawei/schemas.ts';
 import { VERDICT_KINDS } from '../../../lib/report/verdicts.ts';
+import { HOLD_UNTIL_TAG } from '../../../lib/scaling/churn.ts';
 import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
 import { assessMember } from '../../../lib/scaling/idle.ts';
 import { countPlannedRemovals, planRemovals } from '../../../lib/scaling/plan.ts';
@@ -21,6 +22,7 @@ import {
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const PROTECT = 'aps-autoscaler:protect';
+const HOLD = { key: HOLD_UNTIL_TAG, value: isoAt(NOW + 60 * MINUTE) };
 const GROUP_ID = 'sg-prop';
 const RUNS = { numRuns: 1000, seed: 20_240_601 } as const;
 const BUSY: ReadonlySet<string> = new Set(['Active', 'Disconnected', 'AppcInit']);
@@ -44,6 +46,8 @@ interface ServerSpec {
   /** 0 and 4 stand for undocumented effects. */
   freezeEffect: 0 | 1 | 2 | 3 | 4 | undefined;
   protect: boolean;
+  /** An `aps-autoscaler:hold-until` tag an hour after now. */
+  hold?: boolean;
   autoCreate: boolean;
   created: TimeSpec;
   hasMachine: boolean;
@@ -74,6 +78,11 @@ interface GroupSpec {
   max: number;
   perServer: number | undefined;
   groupProtected: boolean;
+  /** An `aps-autoscaler:hold-until` tag an hour after now on the group. */
+  groupHold?: boolean;
+  /** MIN_SERVER_AGE_MINUTES and SCALE_OUT_COOLDOWN_MINUTES; absent: 0. */
+  minAge?: number;
+  cooldown?: number;
   min: number;
   cap: number;
 }
@@ -108,6 +117,7 @@ const serverSpec: fc.Arbitrary<ServerSpec> = fc.record({
   task: mostly<ServerSpec['task']>('null', null, undefined, '', 'installing_app', 'RESHAPING'),
   freezeEffect: mostly<ServerSpec['freezeEffect']>(undefined, 0, 1, 2, 3, 4),
   protect: mostly(false, true),
+  hold: mostly(false, true),
   autoCreate: fc.boolean(),
   created: timeSpec(1, 1),
   hasMachine: mostly(true, false),
@@ -156,6 +166,9 @@ const groupSpec: fc.Arbitrary<GroupSpec> = fc
       max: fc.integer({ min: 1, max: 100 }),
       perServer: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined, freq: 5 }),
       groupProtected: mostly(false, true),
+      groupHold: mostly(false, true),
+      minAge: mostly(0, 30, 200),
+      cooldown: mostly(0, 60, 300),
       min: fc.integer({ min: 0, max: 4 }),
       cap: fc.integer({ min: 0, max: 6 }),
     }),
@@ -241,7 +254,10 @@ function buildServer(spec: ServerSpec, i: number): AppServer {
     sid: `S-1-5-21-${i}`,
     host_address: [{ addr: `10.0.${i}.1`, version: 4 }],
     freeze: spec.freezeEffect === undefined ? [] : [{ effect: spec.freezeEffect }],
-    tags: spec.protect ? [{ key: PROTECT, value: '1' }] : [{ key: 'team', value: 'x' }],
+    tags: [
+      spec.protect ? { key: PROTECT, value: '1' } : { key: 'team', value: 'x' },
+      ...(spec.hold === true ? [HOLD] : []),
+    ],
     scaling_auto_create: spec.autoCreate,
   });
   if (spec.maintain === undefined) delete server.maintain_status;
@@ -287,7 +303,7 @@ function buildSession(spec: SessionSpec, j: number): SessionInfo {
 function buildInput(spec: GroupSpec, now = NOW): EvaluateGroupInput {
   const group: ServerGroup = serverGroupFactory({
     id: GROUP_ID,
-    tags: spec.groupProtected ? [{ key: PROTECT }] : [],
+    tags: [...(spec.groupProtected ? [{ key: PROTECT }] : []), ...(spec.groupHold ? [HOLD] : [])],
     product_info: spec.perServer === undefined ? {} : { sessions: spec.perServer },
     scaling_policy: {
       enable: true,
@@ -304,7 +320,12 @@ function buildInput(spec: GroupSpec, now = NOW): EvaluateGroupInput {
     servers: spec.servers.map(buildServer),
     sessions: spec.sessionsFailed ? { error: 'HTTP 503' } : spec.sessions.map(buildSession),
     now,
-    limits: { minServersPerGroup: spec.min, maxRemovalsPerGroup: spec.cap, protectTagKey: PROTECT },
+    limits: {
+      minServersPerGroup: spec.min,
+      maxRemovalsPerGroup: spec.cap,
+      protectTagKey: PROTECT,
+      churn: { minServerAgeMinutes: spec.minAge ?? 0, scaleOutCooldownMinutes: spec.cooldown ?? 0 },
+    },
   };
 }
 
@@ -323,6 +344,16 @@ const inUse = (session: SessionSpec): boolean =>
 
 /** Whether an in-use session joins no member (then nothing may be removed). */
 function oracleHold(spec: GroupSpec): boolean {
+  // A scale-out (an auto-created member) within the cooldown holds removals.
+  const cooldown = spec.cooldown ?? 0;
+  const recent = spec.servers.some(
+    (s) =>
+      cooldown > 0 &&
+      s.autoCreate &&
+      typeof s.created === 'object' &&
+      s.created.minutesAgo < cooldown,
+  );
+  if (recent) return true;
   if (spec.sessionsFailed) return false;
   return spec.sessions.some(
     (session) => inUse(session) && !spec.servers.some((_, i) => joins(spec, session, i)),
@@ -335,11 +366,14 @@ const NO_TASK: ReadonlySet<unknown> = new Set([undefined, null, '', 'null']);
 function oracleLastActivity(spec: GroupSpec, i: number): number | undefined {
   const s = spec.servers[i]!;
   const frozen = s.freezeEffect !== undefined && s.freezeEffect !== 1 && s.freezeEffect !== 3;
-  if (!inService(s) || s.protect || frozen) return undefined;
+  if (!inService(s) || s.protect || frozen || s.hold === true) return undefined;
   const jobDone = s.job === null || s.job === 'SUCCESS' || s.job === 'FAILED';
   if (!jobDone || !NO_TASK.has(s.task) || s.sessionCount !== 0) return undefined;
   const keyless = !s.hasMachine && !s.hasOtherKeys;
   if (spec.sessionsFailed || keyless || s.created === 'bad') return undefined;
+  const minAge = spec.minAge ?? 0;
+  if (minAge > 0 && typeof s.created === 'object' && s.created.minutesAgo < minAge)
+    return undefined;
   let last = s.created === 'absent' ? undefined : NOW - s.created.minutesAgo * MINUTE;
   for (const session of spec.sessions.filter((x) => joins(spec, x, i))) {
     if (session.state === undefined || !ENDED.has(session.state)) return undefined;
@@ -384,7 +418,7 @@ function oracle(spec: GroupSpec, now = NOW) {
 const removedIds = (d: Decision): string[] =>
   d.kind === 'scale-in' ? d.remove.map((r) => r.serverId) : [];
 
-const evaluable = (spec: GroupSpec): boolean => !spec.groupProtected;
+const evaluable = (spec: GroupSpec): boolean => !spec.groupProtected && spec.groupHold !== true;
 
 describe('evaluateGroup properties', () => {
   it('never removes a server with sessions or an active, disconnected or initialising session', () => {
