@@ -4,25 +4,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
-import { runHistoryCostBench, runRecommendSavingsBench } from './history.ts';
 import { ROOT } from './lib/bundle.ts';
 import { runClientCpuBench } from './lib/client-cpu.ts';
 import { clientLines } from './lib/client-lines.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
-import {
-  type DeployedSettings,
-  describeDeployed,
-  startDeployedSweeps,
-} from './lib/deployed-sweep.ts';
+import { describeDeployed, startDeployedSweeps } from './lib/deployed-sweep.ts';
 import { runFanoutBench } from './lib/fanout.ts';
 import { fanoutLines } from './lib/fanout-lines.ts';
 import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
+import { historyLines } from './lib/history-lines.ts';
 import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
 import { memoryLines } from './lib/memory-lines.ts';
-import { runReportPageBench } from './lib/report-page.ts';
+import { reportPageLines } from './lib/report-page-lines.ts';
 import { startSimProcess } from './lib/sim-process.ts';
-import { type IdealBenchResult, runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
+import { runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
+import { economyLine, idealLine, quotaLine, releaseLine } from './lib/sweep-lines.ts';
 import { runSimBench } from './sim.ts';
 
 const { values: flags } = parseArgs({
@@ -117,118 +114,6 @@ async function measure(name: string, run: () => Promise<BenchLine[]>): Promise<B
       }),
     ];
   }
-}
-
-/** The settings a sweep line ran with, for its inputs. */
-function sweepInputs(r: IdealBenchResult, settings: DeployedSettings): string {
-  return `${fmt(r.fleet.groups)} groups × ${r.fleet.serversPerGroup} servers (seed ${r.fleet.seed}), ${r.latencyMs} ms added per request, MAX_CONCURRENCY ${r.concurrency}, RATE_LIMIT_RPS 0, DRY_RUN false (acting, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is carried out); ${describeDeployed(settings, r.removalMode)}`;
-}
-
-function idealShown(r: IdealBenchResult): string {
-  const m = r.expectation.minimum;
-  const perRequest = (ms: number) => fmt(ms / r.requests, 2);
-  return `wall ${seconds(r.wallMs)}, ideal ${seconds(r.idealMs)} = evaluate ${seconds(r.ideal.evaluateMs)} [max(${r.ideal.depth.evaluate} × ${r.latencyMs} ms, ${fmt(m.groupPages + m.serverPages + m.sessionPages)} × ${r.latencyMs} ms ÷ ${r.concurrency})] + drain ${seconds(r.ideal.drainMs)} [${fmt(m.maintenanceOn)} batch-maint calls, then DRAIN_SECONDS=${r.drainSeconds}] + act ${seconds(r.ideal.actMs)} [max(${r.ideal.depth.act} × ${r.latencyMs} ms, ${fmt(m.rereads + m.removes + m.groupRereads + m.maintenanceLift)} × ${r.latencyMs} ms ÷ ${r.concurrency})], from the minimum requests, not the ${fmt(r.requests)} made; ${fmt(r.removed.report)} removed, ${r.status}, ${r.errors} errors; CPU/request client ${perRequest(r.cpu.clientMs)} ms, simulator ${perRequest(r.cpu.simMs)} ms; the client's CPU alone = ${fmt(r.cpu.clientMs / r.idealMs, 2)} × ideal`;
-}
-
-/** Removed: what the rules allow, less the servers in no ECS group (refused in remove-member mode). */
-function removedAsExpected(r: IdealBenchResult): boolean {
-  return (
-    r.status === 'completed' &&
-    r.errors === 0 &&
-    r.removed.report === r.expectation.removals - r.expectation.refused
-  );
-}
-
-function idealLine(r: IdealBenchResult, settings: DeployedSettings): BenchLine {
-  const ratio = r.wallMs / r.idealMs;
-  return line({
-    name: 'sweep vs. the ideal: wall ÷ ideal (no CPU quota)',
-    inputs: `${sweepInputs(r, settings)}; no CPU quota (the machine's cores); ideal of the minimum requests: evaluate, drain, act`,
-    value: round(ratio),
-    unit: 'ratio',
-    shown: `${fmt(ratio, 2)} (${idealShown(r)})`,
-    target: { op: '<=', value: 1.15 },
-    met: removedAsExpected(r),
-    details: {
-      ...r,
-      expectation: { removals: r.expectation.removals, minimum: r.expectation.minimum },
-    },
-  });
-}
-
-function quotaLine(
-  q: IdealBenchResult | { unavailable: string },
-  ideal: IdealBenchResult,
-  settings: DeployedSettings,
-): BenchLine {
-  const name = `sweep vs. the ideal on the deployed function's CPU share (${settings.memoryMb} MB ÷ 1,769 = ${settings.cpuShare} core): wall ÷ ideal`;
-  const estimateMs = ideal.idealMs + ideal.cpu.clientMs / settings.cpuShare;
-  const formula = `formula: ideal + the first line's client CPU ÷ ${settings.cpuShare} = ${seconds(ideal.idealMs)} + ${seconds(ideal.cpu.clientMs)} ÷ ${settings.cpuShare} = ${fmt(estimateMs / ideal.idealMs, 2)} × ideal`;
-  if ('unavailable' in q) {
-    return line({
-      name: `${name} (formula; no CPU quota here)`,
-      inputs: `the sweep of the first line; no cgroup could be made (${q.unavailable})`,
-      value: round(estimateMs / ideal.idealMs),
-      unit: 'ratio',
-      shown: `${fmt(estimateMs / ideal.idealMs, 2)} (${formula})`,
-      target: { op: '<=', value: 1.5 },
-    });
-  }
-  return line({
-    name,
-    inputs: `${sweepInputs(q, settings)}; inside a CPU quota (${q.quota}), the simulator outside it; same ideal`,
-    value: round(q.wallMs / q.idealMs),
-    unit: 'ratio',
-    shown: `${fmt(q.wallMs / q.idealMs, 2)} (${idealShown(q)}; ${formula})`,
-    target: { op: '<=', value: 1.5 },
-    met: removedAsExpected(q),
-    details: { ...q, expectation: undefined },
-  });
-}
-
-function routeCounts(r: IdealBenchResult): string {
-  return Object.entries(r.routes)
-    .map(([route, c]) => `${route} ${fmt(c.calls)}`)
-    .join(', ');
-}
-
-function economyLine(r: IdealBenchResult, settings: DeployedSettings): BenchLine {
-  const m = r.expectation.minimum;
-  const consistent =
-    r.requests === r.simCalls && removedAsExpected(r) && r.removed.simAccepted === m.removes;
-  return line({
-    name: 'API economy: requests ÷ minimum',
-    inputs: `the sweep of the first line (${describeDeployed(settings, r.removalMode)}); minimum from the generated fleet's own records (bench/lib/fleet-minimum.ts, no lib/scaling): pages of 100 of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs no listing; a group over its threshold needs its servers only; any other its servers and its 24 h sessions; + 1 re-read per removal the rules allow of a server in an ECS group (eligibility refuses the others before any call), 1 remove_member per ECS group holding its instance, one listing of the project's ECS groups (pages of 100) when anything is removed; drain on: the re-check of each acting group after the wait reads its record, members and sessions (3 calls; docs/drain-lifecycle.md), the project's n drained servers go into maintenance in ⌈n ÷ 20⌉ batch-maint calls, and each group lifts its own after removal, ⌈n ÷ 20⌉ per group, as it settles under its lease`,
-    value: round(r.requests / m.total, 4),
-    unit: 'ratio',
-    shown: `${fmt(r.requests / m.total, 2)} (${fmt(r.requests)} made, ${fmt(r.simCalls)} in the simulator's log [${routeCounts(r)}], ${r.retries} retries; minimum ${fmt(m.total)} = ${m.groupPages} + ${fmt(m.serverPages)} + ${fmt(m.sessionPages)} + ${fmt(m.rereads)} re-reads + ${fmt(m.removes)} removals + ${fmt(m.ecsListPages)} ECS listing pages + ${fmt(m.groupRereads)} group re-check reads + ${fmt(m.maintenanceOn)} + ${fmt(m.maintenanceLift)} batch-maint, with ${fmt(r.expectation.skippedOnRecord)} groups skipped on their record and ${fmt(r.expectation.scaleOut)} over their threshold; removed ${fmt(r.removed.report)} (report) / ${fmt(r.removed.simAccepted)} removal calls accepted (simulator) / ${fmt(r.expectation.removals - r.expectation.refused)} (expected; ${fmt(r.expectation.refused)} more planned are in no ECS group))`,
-    target: { op: '==', value: 1 },
-    met: consistent,
-    details: {
-      requests: r.requests,
-      simCalls: r.simCalls,
-      routes: r.routes,
-      minimum: m,
-      removed: r.removed,
-    },
-  });
-}
-
-function releaseLine(r: IdealBenchResult, settings: DeployedSettings): BenchLine {
-  const m = r.expectation.minimum;
-  const batchCalls = r.routes['batchDeleteAppServers']?.calls ?? 0;
-  const singleCalls = r.routes['deleteAppServer']?.calls ?? 0;
-  const made = batchCalls + singleCalls;
-  return line({
-    name: 'API economy, REMOVAL_MODE release: release calls ÷ Σ ⌈n ÷ 20⌉ per group',
-    inputs: `the sweep of the first line again with REMOVAL_MODE release (${describeDeployed(settings, 'release')}); n = the servers the rules remove from a group, less those release refuses by charging mode (neither pay-per-use nor spot; bench/lib/fleet-minimum.ts); calls = batch-delete and single delete calls in the simulator's log`,
-    value: round(made / Math.max(1, m.removes), 4),
-    unit: 'ratio',
-    shown: `${fmt(made / Math.max(1, m.removes), 2)} (${fmt(batchCalls)} batch-delete + ${fmt(singleCalls)} delete calls for ${fmt(r.removed.report)} servers released vs ${fmt(m.removes)} = Σ ⌈n ÷ 20⌉; all calls [${routeCounts(r)}]; ${r.status}, ${r.errors} errors, expected ${fmt(r.expectation.removals - r.expectation.refused)} released, ${fmt(r.expectation.refused)} more planned are neither pay-per-use nor spot)`,
-    target: { op: '==', value: 1 },
-    met: removedAsExpected(r),
-    details: { routes: r.routes, minimum: m, removed: r.removed },
-  });
 }
 
 async function sweepBenches(): Promise<BenchLine[]> {
@@ -416,71 +301,6 @@ async function fanoutBenches(): Promise<BenchLine[]> {
   }
 }
 
-/** Issue 30: what the demand history costs a sweep, and what the learned floors save (bench/history.ts). */
-async function historyBenches(): Promise<BenchLine[]> {
-  const cost = await runHistoryCostBench({
-    groups: SIZES.historyGroups,
-    serversPerGroup: 2,
-    runs: quick ? 2 : 3,
-  });
-  const inputs = `${fmt(cost.groups)} groups × 2 servers (seed 42), in-process simulator, s3rver, dry run, median of ${cost.runs} sweeps each way, alternating; on = HISTORY_WEEKS 4 and LEARNED_FLOORS warn with every group's learned needs in the bucket`;
-  const savings = await runRecommendSavingsBench({ weeks: 3, groups: quick ? 4 : 20 });
-  const added = cost.s3RequestsOn - cost.s3RequestsOff;
-  return [
-    line({
-      name: 'history: sweep wall time, history on ÷ off',
-      inputs,
-      value: round(cost.onMs / cost.offMs),
-      unit: 'ratio',
-      shown: `${fmt(cost.onMs / cost.offMs, 2)} (on ${seconds(cost.onMs)}, off ${seconds(cost.offMs)})`,
-      target: { op: '<=', value: 1.1 },
-      details: { ...cost },
-    }),
-    line({
-      name: 'history: S3 requests added per sweep',
-      inputs: `${inputs}; counted at the S3 client`,
-      value: added,
-      unit: 'requests',
-      shown: `${added} (${cost.s3RequestsOn} on, ${cost.s3RequestsOff} off: the learned needs read and one samples object per project)`,
-      target: { op: '<=', value: 2 },
-    }),
-    line({
-      name: 'history: bytes stored per group per week',
-      inputs: `${inputs}; one sweep's gzipped JSON lines × ${7 * 96} sweeps a week`,
-      value: round(cost.bytesPerGroupWeek, 0),
-      unit: 'bytes',
-      shown: `${fmt(cost.bytesPerGroupWeek)} bytes (${fmt(cost.bytesPerSweep)} bytes a sweep)`,
-      target: { op: '<=', value: 64 * KB },
-    }),
-    line({
-      name: 'learned floors: server-hours with the recommendation ÷ a flat floor at the weekly peak',
-      inputs: `${savings.groups} groups of the simulator's weekly fleet (seed 1), ${savings.weeks} weeks at 15-minute steps, replayed with the recommended SCHEDULES (lib/history/replay.ts)`,
-      value: round(savings.ratio),
-      unit: 'ratio',
-      shown: `${fmt(savings.ratio, 2)} (${fmt(savings.hours)} vs ${fmt(savings.flat)} server-hours; ${savings.shortHours} hours short of servers; weeks played in ${seconds(savings.playMs)})`,
-      target: { op: '<', value: 1 },
-      met: savings.shortHours === 0,
-      details: { ...savings },
-    }),
-  ];
-}
-
-/** The report page of a 10,000-group sweep in Chromium (bench/lib/report-page.ts). */
-async function pageBench(): Promise<BenchLine[]> {
-  const r = await runReportPageBench({ groups: SIZES.pageGroups, serversPerGroup: 6, seed: SEED });
-  return [
-    line({
-      name: `report page: ${fmt(r.groups)} groups in Chromium`,
-      inputs: `a dry-run report of a generated fleet (${fmt(r.groups)} groups × 6 servers, seed ${SEED}), every group listed and every server named (${fmt(r.servers)} server lines; a sweep's own report lists at most 1,000 groups and names the servers of 200), rendered by lib/report/html.ts, opened from a file in headless Chromium at 1,400 px: navigation start to the load event (parse, style, layout and the filter script)`,
-      value: r.loadMs / 1000,
-      unit: 's',
-      shown: `${seconds(r.loadMs)} to load (${fmt(r.bytes / 1e6, 2)} MB page rendered in ${fmt(r.renderMs)} ms; first paint with the headline at ${seconds(r.firstPaintMs)})`,
-      target: { op: '<', value: 3, unit: 's' },
-      details: { ...r },
-    }),
-  ];
-}
-
 function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
 }
@@ -515,8 +335,12 @@ async function main(): Promise<void> {
     ...(await when('memory', 'memory', memoryBenches)),
     ...(await when('client', 'client side by side', clientBenches)),
     ...(await when('fanout', 'fanout at scale', fanoutBenches)),
-    ...(await when('history', 'demand history', historyBenches)),
-    ...(await when('page', 'report page in Chromium', pageBench)),
+    ...(await when('history', 'demand history', () =>
+      historyLines({ groups: SIZES.historyGroups, quick }),
+    )),
+    ...(await when('page', 'report page in Chromium', () =>
+      reportPageLines({ groups: SIZES.pageGroups, seed: SEED }),
+    )),
     ...evaluation,
     ...simulator,
   ];
