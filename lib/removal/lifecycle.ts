@@ -86,7 +86,13 @@ export async function dryRunReports(
   const reports: RemovalReport[] = [];
   for (const { removal, server } of candidatesOf(evaluation, removals)) {
     const refusal = await refusalOf(removal, server, services, settings);
-    const report = { ...removalBase(removal), ...(refusal ?? { outcome: 'would-remove' }) };
+    // The flavor prices a would-remove as finish-acted.ts prices a removal (lib/report/counts.ts).
+    const flavorId = server?.product_info?.flavor_id;
+    const report = {
+      ...removalBase(removal),
+      ...(flavorId === undefined ? {} : { flavorId }),
+      ...(refusal ?? { outcome: 'would-remove' }),
+    };
     reports.push(endRemoval(services, settings, evaluation.group, report as RemovalReport));
   }
   return reports;
