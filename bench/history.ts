@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createSweepHandler } from '../functions/sweep.ts';
 import { loadSettings } from '../lib/config.ts';
 import { createCredentialsProvider } from '../lib/credentials.ts';
@@ -7,7 +7,7 @@ import { needsKeyOf } from '../lib/history/needs-file.ts';
 import { HISTORY_PREFIX } from '../lib/history/store.ts';
 import { createLogger } from '../lib/logger.ts';
 import { fakeContext } from '../scripts/lib/lambda.ts';
-import { startLocalS3 } from '../scripts/lib/local-s3.ts';
+import { localS3Client, startLocalS3 } from '../scripts/lib/local-s3.ts';
 import { recommendOnSimulator } from '../scripts/lib/recommend-sim.ts';
 import { startSimulator } from '../sim/server.ts';
 
@@ -50,12 +50,7 @@ export async function runHistoryCostBench(options: {
     clock: { frozen: true },
   });
   let s3Requests = 0;
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const client = localS3Client(s3.endpoint);
   client.middlewareStack.add(
     (next) => (args) => {
       s3Requests++;

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
 import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
@@ -10,7 +10,7 @@ import { countsTable } from './lib/counts-table.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { invokeLocal } from './lib/invoke-local.ts';
 import { startLocalCloud } from './lib/local-cloud.ts';
-import type { LocalS3 } from './lib/local-s3.ts';
+import { type LocalS3, localS3Client } from './lib/local-s3.ts';
 
 // The main job: the demo fleet on the local cloud `npm run sim` starts (on
 // free ports), the sweep through `osls invoke local`, then the fanout path
@@ -22,12 +22,7 @@ const RACED_SERVER = 'srv-fl-idle-a';
 
 /** Reads a kept report and its page back from the local S3 server: proof they were written there. */
 async function readKept(s3: LocalS3, key: string): Promise<{ json: string; html: string }> {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const client = localS3Client(s3.endpoint);
   try {
     const read = async (k: string) => {
       const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: k }));

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 /** The local report bucket `npm start` and the tests write to. */
@@ -14,6 +15,16 @@ export interface LocalS3 {
   /** The environment a function needs to write its reports here. */
   env: Record<string, string>;
   close(): Promise<void>;
+}
+
+/** An S3 client for a local s3rver at `endpoint` (path-style; s3rver checks no signature). */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
 }
 
 /**

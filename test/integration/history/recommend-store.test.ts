@@ -1,4 +1,4 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommendNow } from '../../../functions/recommend.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
@@ -7,7 +7,7 @@ import type { HistorySample } from '../../../lib/history/sample.ts';
 import { keepHistory } from '../../../lib/history/store.ts';
 import { SchedulesSchema } from '../../../lib/scaling/schedule.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
-import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
+import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Simulator } from '../../../sim/server.ts';
 import {
   applyWeeklyStep,
@@ -33,12 +33,7 @@ describe("npm run recommend without --sim: the kept history, read through the fu
   const groups = weeklyGroups({ groups: 2, seed: SEED });
   beforeAll(async () => {
     s3 = await startLocalS3();
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    client = localS3Client(s3.endpoint);
     sim = await startFrozenSimulator({
       fleet: weeklyFleet(groups, SEED, NOW),
       clock: { now: new Date(NOW).toISOString() },

@@ -2,7 +2,7 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
@@ -10,7 +10,7 @@ import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
 import { needsKeyOf } from '../../../lib/history/needs-file.ts';
 import { decodeSamples, HISTORY_PREFIX } from '../../../lib/history/store.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
-import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
+import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Simulator } from '../../../sim/server.ts';
 import { applyWeeklyStep, weeklyFleet, weeklyGroups } from '../../../sim/weekly-fleet.ts';
 import {
@@ -32,12 +32,7 @@ describe('the sweep with demand history (simulator + local S3)', () => {
   const groups = weeklyGroups({ groups: 3, seed: SEED });
   beforeAll(async () => {
     s3 = await startLocalS3();
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    client = localS3Client(s3.endpoint);
     sim = await startFrozenSimulator({
       fleet: weeklyFleet(groups, SEED, NOW),
       clock: { now: new Date(NOW).toISOString() },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
@@ -18,7 +18,7 @@ import { pageKeyOf } from '../../../lib/report-store.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { countsTable } from '../../../scripts/lib/counts-table.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
-import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
+import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../helpers/chromium.ts';
 import { generatePlan } from '../../helpers/plan-report.ts';
 import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
@@ -128,12 +128,7 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     s3 = await startLocalS3();
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    client = localS3Client(s3.endpoint);
     browser = await chromium.launch({
       executablePath: executablePath as string,
       headless: true,
