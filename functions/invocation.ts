@@ -7,15 +7,12 @@ import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
 import type {
   DrainServices,
+  DrainServicesFactory,
   DynamoClientFactory,
   RemovalServices,
   RemovalSettings,
 } from '../lib/removal/lifecycle.ts';
-import {
-  createDrainStore,
-  createEcsGroupResolver,
-  createGroupLease,
-} from '../lib/removal/lifecycle.ts';
+import { createEcsGroupResolver } from '../lib/removal/lifecycle.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -26,6 +23,11 @@ export interface InvocationOptions {
   /** Replaces the HTTP core's default transport (benchmarks measure through it). */
   transport?: Transport;
   now?: () => number;
+  /**
+   * Makes the drain table's services (lib/removal/drain-services.ts); given
+   * only by the functions that remove. Without it nothing drains.
+   */
+  drains?: DrainServicesFactory;
   /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
   dynamo?: DynamoClientFactory;
   /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
@@ -67,12 +69,11 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   let drains: DrainServices | undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
-    if (config.drainSeconds === 0 || tableName === undefined) return undefined;
-    const client = options.dynamo ? { client: options.dynamo } : {};
-    drains ??= {
-      store: createDrainStore({ tableName, ...client }),
-      lease: createGroupLease({ tableName, ...client }),
-    };
+    const make = options.drains;
+    if (config.drainSeconds === 0 || tableName === undefined || make === undefined) {
+      return undefined;
+    }
+    drains ??= make(tableName, options.dynamo);
     return drains;
   };
 

@@ -8,6 +8,7 @@ import { tallyRecords } from '../lib/queue/batch-tally.ts';
 import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
+import { createDrainServices } from '../lib/removal/lifecycle.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
@@ -19,7 +20,7 @@ import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 export function createRemediateHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<SQSBatchResponse> => {
     assertSqsEvent(event);
-    const { config, log, invocation } = await beginInvocation(deps, context);
+    const { config, log, invocation } = await beginInvocation(deps, context, createDrainServices);
     const records = event.Records as unknown as SQSRecord[];
     const queueUrl = config.deadLetterQueueUrl;
     const remediationQueueUrl = config.remediationQueueUrl;

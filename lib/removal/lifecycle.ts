@@ -22,6 +22,7 @@ export {
 export { createEcsGroupResolver } from './actuation/ecs-groups.ts';
 export { settleGroup } from './actuation/settle-group.ts';
 export { startDrainsUnderLease } from './drain/leased-start.ts';
+export { createDrainServices, type DrainServicesFactory } from './drain-services.ts';
 export { removalReport } from './ending/end-removal.ts';
 export { underGroupLease } from './lease/group-hold.ts';
 export { createGroupLease, leaseHeldBy } from './lease/group-lease.ts';
