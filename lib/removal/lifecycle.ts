@@ -23,7 +23,7 @@ export { createEcsGroupResolver } from './actuation/ecs-groups.ts';
 export { settleGroup } from './actuation/settle-group.ts';
 export { startDrainsUnderLease } from './drain/leased-start.ts';
 export { createDrainServices, type DrainServicesFactory } from './drain-services.ts';
-export { removalReport } from './ending/end-removal.ts';
+export { type Ending, endingOf, removalReport } from './ending/end-removal.ts';
 export { underGroupLease } from './lease/group-hold.ts';
 export { createGroupLease, leaseHeldBy } from './lease/group-lease.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
@@ -75,26 +75,27 @@ function candidatesOf(
 
 /**
  * What a dry run reports for each planned removal: the refusal the remover
- * would answer (eligibility, read-only), else `would-remove`, each ended with
- * its audit line as an acting run's would be, whatever the trigger. Changes nothing.
+ * would answer (eligibility, read-only), else `would-remove`. Changes
+ * nothing and writes no audit line: the caller ends each report once its
+ * final outcome is known (an inline sweep learns only at its end whether it
+ * aborts), with {@link endingOf}.
  */
-export async function dryRunReports(
+export async function dryRunOutcomes(
   evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
   removals: readonly Removal[],
-  services: Pick<RemovalServices, 'ecsGroupsOf' | 'log'>,
-  settings: Pick<RemovalSettings, 'removalMode' | 'projectId' | 'dryRun'>,
+  services: Pick<RemovalServices, 'ecsGroupsOf'>,
+  settings: Pick<RemovalSettings, 'removalMode'>,
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
   for (const { removal, server } of candidatesOf(evaluation, removals)) {
     const refusal = await refusalOf(removal, server, services, settings);
     // The flavor prices a would-remove as finish-acted.ts prices a removal (lib/report/counts.ts).
     const flavorId = server?.product_info?.flavor_id;
-    const report = {
+    reports.push({
       ...removalBase(removal),
       ...(flavorId === undefined ? {} : { flavorId }),
       ...(refusal ?? { outcome: 'would-remove' }),
-    };
-    reports.push(endRemoval(services, settings, evaluation.group, report as RemovalReport));
+    } as RemovalReport);
   }
   return reports;
 }
@@ -112,7 +113,10 @@ export async function removeNow(
   settings: RemovalSettings,
   options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
-  if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
+  if (settings.dryRun) {
+    const reports = await dryRunOutcomes(evaluation, removals, services, settings);
+    return reports.map((report) => endRemoval(services, settings, evaluation.group, report));
+  }
   const result = await settleGroup(
     evaluation.group.id,
     removals.map((removal) => ({ removal })),

@@ -7,7 +7,7 @@ import {
   startDrainsUnderLease,
 } from '../removal/lifecycle.ts';
 import type { GroupLines } from './group-lines.ts';
-import { recordAll } from './guard.ts';
+import { endAll } from './guard.ts';
 import type { HeldGroup } from './held.ts';
 import { forEachConcurrent } from './pool.ts';
 
@@ -40,10 +40,11 @@ export async function drainThenAct(
   const fits = budget.waitUntil(drainUntil(now, first.drainSeconds ?? 0));
   if (fits.kind === 'undo') {
     for (const group of pending) {
-      recordAll(
+      endAll(
         lines,
         group.report,
         group.evaluation.decision.remove,
+        group.end,
         'skipped-deadline',
         'the drain period does not fit in the time the invocation has left',
       );
@@ -84,7 +85,7 @@ export async function drainThenAct(
       failures.push({ projectId, error });
       for (const group of groups) {
         const detail = `drain table failed: ${error instanceof Error ? error.message : String(error)}`;
-        recordAll(lines, group.report, group.evaluation.decision.remove, 'failed', detail);
+        endAll(lines, group.report, group.evaluation.decision.remove, group.end, 'failed', detail);
       }
     }
   }

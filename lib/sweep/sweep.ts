@@ -6,7 +6,8 @@ import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../remov
 import {
   budgetOf,
   drainingOn,
-  dryRunReports,
+  dryRunOutcomes,
+  endingOf,
   fetchAndEvaluate,
   recoverDrains,
   removeNow,
@@ -156,14 +157,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           lines.add(position, groupReport, remove.length);
           // A dry run reports what an acting run would: the remover's refusals first.
           const planned = settings.dryRun
-            ? await dryRunReports(evaluation, remove, project.services, settings)
+            ? await dryRunOutcomes(evaluation, remove, project.services, settings)
             : undefined;
-          if (!guard.admit(groupReport, remove, planned)) return;
+          const end = endingOf(project.services, settings, evaluation.group);
+          if (!guard.admit(groupReport, remove, end, planned)) return;
           guard.hold({
             projectId: project.projectId,
             services: project.services,
             evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
             report: lines.forActing(groupReport),
+            end,
           });
         },
         { shouldStart: hasTime, onSkipped: skipped(project.projectId) },
