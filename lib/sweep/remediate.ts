@@ -13,6 +13,7 @@ import {
   evaluationFate,
   fetchAndEvaluate,
   leaseBusyFate,
+  leaseHeldBy,
   missingSettingFate,
   notSettledFate,
   removeNow,
@@ -126,7 +127,7 @@ async function drainUnderLease(
       drained: begun.records.map((r) => r.serverId),
     };
   });
-  if (!done.held) throw leaseBusyFate(group.id, done.holder);
+  if (!done.held) throw leaseBusyFate(group.id, leaseHeldBy(done.holder));
   const { choice, reports, drained } = done.value;
   if (choice.removals.length === 0) return choice.result;
   if (drained.length > 0) {
@@ -205,7 +206,9 @@ async function finishRemoval(
     services,
     settings,
   );
-  if (result.kind === 'lease-busy') throw leaseBusyFate(message.serverGroupId, result.holder);
+  if (result.kind === 'lease-busy') {
+    throw leaseBusyFate(message.serverGroupId, leaseHeldBy(result.holder));
+  }
   const settled = result.settled[0];
   if (settled?.report === undefined) {
     if (settled?.decision === 'taken-over' || settled?.decision === 'leave-alone') {
