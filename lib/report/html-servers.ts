@@ -1,7 +1,7 @@
 import type { RemovalReport } from '../removal/outcome.ts';
 import type { MemberReason } from '../scaling/types.ts';
 import type { GroupReport } from '../sweep/report.ts';
-import { bucketOf } from './counts.ts';
+import { bucketOf, total } from './counts.ts';
 import { escapeHtml } from './html-text.ts';
 import { isVerdictKind, verdictLabel } from './verdicts.ts';
 
@@ -96,7 +96,7 @@ export function serverList(group: GroupReport): string {
     items.push(
       `<li class="v-other bad">servers could not be listed: ${escapeHtml(group.membersNotListed)}</li>`,
     );
-  } else if (items.length === 0 && group.decision === 'skip') {
+  } else if (items.length === 0 && group.decision === 'skip' && total(group.memberReasons) === 0) {
     // A report kept before skipped groups' members were listed, or a group with none.
     return '<small>no server verdicts: the group was skipped (see its decision)</small>';
   }

@@ -243,10 +243,11 @@ describe('sweep handler against the simulator', () => {
   });
 
   it('stops starting groups when the invocation runs out of time and names the ones left', async () => {
-    // Every request takes one second of a manual clock; 9 s budget, a third
-    // of it in reserve, one group at a time: the listing, the four groups
-    // skipped on their own record (no listing) and three more fit (a group
-    // over its threshold by its members alone lists no sessions).
+    // Every request takes one second of a manual clock; 13.5 s budget, a
+    // third of it in reserve, one group at a time: the listing, the four
+    // groups skipped on their own record (their members listed, to be named;
+    // no sessions) and three more fit (a group over its threshold by its
+    // members alone lists no sessions).
     let now = sim.now().getTime();
     const slowFetch: typeof fetch = (input, init) => {
       now += 1_000;
@@ -259,7 +260,7 @@ describe('sweep handler against the simulator', () => {
     });
     const report = await handler(
       loadEvent('schedule.json'),
-      fakeContext({ remainingMs: 9_000, now: () => now }),
+      fakeContext({ remainingMs: 13_500, now: () => now }),
     );
     expect(report.status).toBe('partial');
     expect(report.notVisited).toEqual([{ projectId: sim.projectId, serverGroupId: 'sg-steady' }]);
