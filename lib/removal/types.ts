@@ -89,6 +89,11 @@ export interface GroupEvaluation {
   sessions: readonly SessionInfo[] | undefined;
   /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
   error?: { message: string; transient: boolean; requestId?: string | undefined };
+  /**
+   * A skipped group's member listing that failed (lib/removal/plan/plan-group.ts,
+   * `nameSkipped`): its servers go unnamed; the group and its decision stand.
+   */
+  membersNotListed?: string;
 }
 
 /**

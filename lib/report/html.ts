@@ -103,7 +103,9 @@ function groupsSection(report: SweepReport): string {
         `<label><input type="checkbox" value="${k}" checked> ${k} (${counts.get(k) ?? 0})</label>`,
     )
     .join(' ');
-  const unnamed = report.groups.filter((g) => g.members === undefined && g.decision !== 'skip');
+  const unnamed = report.groups.filter(
+    (g) => g.members === undefined && g.membersNotListed === undefined,
+  );
   const note =
     unnamed.length === 0
       ? ''

@@ -77,6 +77,7 @@ async function evaluated(
 ): Promise<GroupEvaluation> {
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
+    nameSkipped: message.type === 'evaluate-group',
   });
   if (evaluation.error !== undefined) throw evaluationFate(group.id, evaluation.error);
   return evaluation;

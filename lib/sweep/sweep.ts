@@ -140,12 +140,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings, {
             listing: 'members-first',
+            nameSkipped: true,
           });
           options.onEvaluated?.(project.projectId, evaluation);
           const groupReport = markSecondary(
             groupReportOf(project.projectId, evaluation.decision, {
               includeMembers: position < MEMBER_DETAIL_GROUPS,
               error: evaluation.error?.message,
+              membersNotListed: evaluation.membersNotListed,
             }),
             group,
           );
