@@ -15,10 +15,10 @@ const MATCHES_SHOWN = 50;
 /**
  * One group's week as an SVG chart: servers in service, the servers its
  * sessions filled, the floor in force, the learned need, removals as ticks.
- * Self-contained (no outside name; `escape` is passed in): the page runs
+ * Self-contained (no outside name; `esc` is passed in): the page runs
  * this same source in the browser to draw the group a reader picks.
  */
-export function drawWeek(c: WeekChart, escape: (value: unknown) => string): string {
+export function drawWeek(c: WeekChart, esc: (value: unknown) => string): string {
   const W = 840;
   const H = 180;
   const P = 30;
@@ -60,9 +60,9 @@ export function drawWeek(c: WeekChart, escape: (value: unknown) => string): stri
   });
   const first = new Date(c.from).toISOString().slice(0, 16);
   const last = new Date(c.from + (n - 1) * 3_600_000).toISOString().slice(0, 16);
-  const name = escape(c.name || c.id);
+  const name = esc(c.name || c.id);
   return (
-    `<h2>${name} <small>${escape(c.id)}</small></h2>` +
+    `<h2>${name} <small>${esc(c.id)}</small></h2>` +
     (c.learned ? '' : '<p>No learned need yet: fewer than two weeks of history.</p>') +
     `<svg role="img" viewBox="0 0 ${W} ${H}" width="100%" aria-label="${name}: the last week, hour by hour">` +
     `<text x="${P}" y="14" font-size="11">${top} servers</text>` +
@@ -79,15 +79,15 @@ const LEGEND =
 
 // The browser side: picks a group by the address's #g-{id} or the search,
 // and draws it with drawWeek from the embedded data (decodeRuns unpacks it).
-const SCRIPT = `(function(drawWeek,decodeRuns,escape){
+const SCRIPT = `(function(drawWeek,decodeRuns,esc){
 var rows=JSON.parse(document.getElementById('history-data').textContent);
 var at=new Map(rows.map(function(r,i){return [r[0],i];}));
 var chart=document.getElementById('chart'),find=document.getElementById('find'),list=document.getElementById('matches'),found=document.getElementById('found');
 function show(id){var i=at.get(id);if(i===undefined)return;var r=rows[i];
-chart.innerHTML=drawWeek({id:r[0],name:r[1],from:r[2],learned:r[3]===1,inService:decodeRuns(r[4]),filled:decodeRuns(r[5]),floor:decodeRuns(r[6]),need:decodeRuns(r[7]),removals:decodeRuns(r[8])},escape);}
+chart.innerHTML=drawWeek({id:r[0],name:r[1],from:r[2],learned:r[3]===1,inService:decodeRuns(r[4]),filled:decodeRuns(r[5]),floor:decodeRuns(r[6]),need:decodeRuns(r[7]),removals:decodeRuns(r[8])},esc);}
 function search(){var q=find.value.trim().toLowerCase(),hits=[],total=0;
 for(var k=0;k<rows.length;k++){var r=rows[k];if(q===''||r[0].toLowerCase().indexOf(q)>=0||r[1].toLowerCase().indexOf(q)>=0){total++;if(hits.length<${MATCHES_SHOWN})hits.push(r);}}
-list.innerHTML=hits.map(function(r){return '<li><a href="#g-'+encodeURIComponent(r[0])+'">'+escape(r[1]||r[0])+'</a> <small>'+escape(r[0])+'</small></li>';}).join('');
+list.innerHTML=hits.map(function(r){return '<li><a href="#g-'+encodeURIComponent(r[0])+'">'+esc(r[1]||r[0])+'</a> <small>'+esc(r[0])+'</small></li>';}).join('');
 found.textContent=total+' of '+rows.length+' groups match'+(total>hits.length?'; the first '+hits.length+' are listed: narrow the search to reach the others':'');}
 function fromHash(){if(location.hash.indexOf('#g-')===0)show(decodeURIComponent(location.hash.slice(3)));}
 addEventListener('hashchange',fromHash);find.addEventListener('input',search);search();fromHash();

@@ -61,7 +61,10 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
       }),
     );
     report = (await createSweepHandler(deps)({}, context())) as FinishedSweepReport;
-    browser = await chromium.launch({ executablePath: executablePath as string, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({
+      executablePath: executablePath as string,
+      args: CHROMIUM_ARGS,
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
