@@ -85,7 +85,7 @@ describe('the sweep with demand history (simulator + local S3)', () => {
     const object = await client.send(
       new GetObjectCommand({ Bucket: s3.bucket, Key: listed.Contents?.[0]?.Key }),
     );
-    const { samples, bad } = decodeSamples(await object.Body!.transformToByteArray());
+    const { samples, bad } = await decodeSamples(await object.Body!.transformToByteArray());
     expect(bad).toBe(0);
     expect(samples.map((s) => s.group).sort()).toEqual(groups.map((g) => g.id).sort());
     expect(samples[0]).toMatchObject({ t: '2026-11-09T07:30:00.000Z', floor: 1 });
