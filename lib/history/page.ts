@@ -1,76 +1,74 @@
 import { CONTENT_SECURITY_POLICY } from '../report/html-assets.ts';
-import { decodeRuns, encodeRuns, type WeekChart } from './week-chart.ts';
+import { encodeRuns, type WeekChart } from './week-chart.ts';
+
+// The chart, the escaping and the data's decoding as plain JavaScript
+// source: the page runs it in the browser to draw whichever group a reader
+// picks, and this module runs the same source (through `new Function`) to
+// draw the first group into the page, so the two never differ and no
+// bundler (minify, keepNames) rewrites what the browser gets.
+const ESCAPE_JS = `function (value) {
+  return String(value).replace(/[&<>"']/g, function (ch) { return '&#' + ch.charCodeAt(0) + ';'; });
+}`;
+const DECODE_RUNS_JS = `function (runs) {
+  var out = [];
+  for (var i = 0; i + 1 < runs.length; i += 2) for (var k = 0; k < runs[i + 1]; k++) out.push(runs[i]);
+  return out;
+}`;
+const DRAW_WEEK_JS = `function (c, esc) {
+  var W = 840, H = 180, P = 30, HOUR = 3600000;
+  var series = [['inService', '#1f5fbf', ''], ['filled', '#2a8a3a', ''], ['floor', '#555', '6 3'], ['need', '#d2691e', '2 2']];
+  var n = c.removals.length, top = 1;
+  series.forEach(function (s) { c[s[0]].forEach(function (v) { if (v !== null && v > top) top = v; }); });
+  function x(i) { return (P + (n <= 1 ? 0 : (i * (W - 2 * P)) / (n - 1))).toFixed(1); }
+  function y(v) { return (H - P - (v * (H - 2 * P)) / top).toFixed(1); }
+  function stamp(i) { return new Date(c.from + i * HOUR).toISOString().slice(0, 16); }
+  var paths = '';
+  series.forEach(function (s) {
+    var d = '', pen = 'M';
+    c[s[0]].forEach(function (v, i) {
+      if (v === null) { pen = 'M'; return; }
+      d += pen + x(i) + ' ' + y(v); pen = 'L';
+    });
+    if (d === '') return;
+    paths += '<path class="s-' + s[0] + '" fill="none" stroke="' + s[1] + '" stroke-width="1.5"' +
+      (s[2] === '' ? '' : ' stroke-dasharray="' + s[2] + '"') + ' d="' + d + '"/>';
+  });
+  var ticks = '';
+  c.removals.forEach(function (r, i) {
+    if (r > 0) ticks += '<line class="removal" x1="' + x(i) + '" x2="' + x(i) + '" y1="' + (H - P) + '" y2="' + (H - P + 8) +
+      '" stroke="#c00"><title>' + r + ' removed ' + stamp(i) + '</title></line>';
+  });
+  var name = esc(c.name || c.id);
+  return '<h2>' + name + ' <small>' + esc(c.id) + '</small></h2>' +
+    (c.learned ? '' : '<p>No learned need yet: fewer than two weeks of history.</p>') +
+    '<svg role="img" viewBox="0 0 ' + W + ' ' + H + '" width="100%" aria-label="' + name + ': the last week, hour by hour">' +
+    '<text x="' + P + '" y="14" font-size="11">' + top + ' servers</text>' +
+    '<line x1="' + P + '" x2="' + (W - P) + '" y1="' + (H - P) + '" y2="' + (H - P) + '" stroke="#999"/>' + paths + ticks +
+    '<text x="' + P + '" y="' + (H - 6) + '" font-size="10">' + stamp(0) + ' UTC</text>' +
+    '<text x="' + (W - P) + '" y="' + (H - 6) + '" font-size="10" text-anchor="end">' + stamp(n - 1) + ' UTC</text></svg>';
+}`;
+
+function compiled<F>(source: string): F {
+  return new Function(`return (${source});`)() as F;
+}
+
+/** Text made safe for HTML content and quoted attributes (numeric entities), as the page escapes it. */
+export const escapeText = compiled<(value: unknown) => string>(ESCAPE_JS);
+
+/** The inverse of `encodeRuns` (lib/history/week-chart.ts), as the page decodes its data. */
+export const decodeRuns =
+  compiled<(runs: readonly (number | null)[]) => (number | null)[]>(DECODE_RUNS_JS);
 
 /**
- * Text made safe for HTML content and quoted attributes (numeric entities).
- * Self-contained like drawWeek, as the page runs it too.
+ * One group's week as an SVG chart, with its heading: servers in service,
+ * the servers its sessions filled, the floor in force, the learned need,
+ * removals as ticks; every value through `esc`.
  */
-export function escapeText(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export const drawWeek =
+  compiled<(c: WeekChart, esc: (value: unknown) => string) => string>(DRAW_WEEK_JS);
 
 /** Groups the search lists at once; every group is reachable by narrowing it. */
 const MATCHES_SHOWN = 50;
-
-/**
- * One group's week as an SVG chart: servers in service, the servers its
- * sessions filled, the floor in force, the learned need, removals as ticks.
- * Self-contained (no outside name; `esc` is passed in): the page runs
- * this same source in the browser to draw the group a reader picks.
- */
-export function drawWeek(c: WeekChart, esc: (value: unknown) => string): string {
-  const W = 840;
-  const H = 180;
-  const P = 30;
-  const series: [keyof WeekChart, string, string][] = [
-    ['inService', '#1f5fbf', ''],
-    ['filled', '#2a8a3a', ''],
-    ['floor', '#555', '6 3'],
-    ['need', '#d2691e', '2 2'],
-  ];
-  const n = c.removals.length;
-  let top = 1;
-  for (const [key] of series) {
-    for (const v of c[key] as (number | null)[]) if (v !== null && v > top) top = v;
-  }
-  const x = (i: number) => (P + (n <= 1 ? 0 : (i * (W - 2 * P)) / (n - 1))).toFixed(1);
-  const y = (v: number) => (H - P - (v * (H - 2 * P)) / top).toFixed(1);
-  let paths = '';
-  for (const [key, color, dash] of series) {
-    let d = '';
-    let pen = 'M';
-    (c[key] as (number | null)[]).forEach((v, i) => {
-      if (v === null) {
-        pen = 'M';
-        return;
-      }
-      d += `${pen}${x(i)} ${y(v)}`;
-      pen = 'L';
-    });
-    if (d === '') continue;
-    const dashed = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
-    paths += `<path class="s-${key}" fill="none" stroke="${color}" stroke-width="1.5"${dashed} d="${d}"/>`;
-  }
-  let ticks = '';
-  c.removals.forEach((r, i) => {
-    if (r > 0) {
-      const at = new Date(c.from + i * 3_600_000).toISOString().slice(0, 16);
-      ticks += `<line class="removal" x1="${x(i)}" x2="${x(i)}" y1="${H - P}" y2="${H - P + 8}" stroke="#c00"><title>${r} removed ${at}</title></line>`;
-    }
-  });
-  const first = new Date(c.from).toISOString().slice(0, 16);
-  const last = new Date(c.from + (n - 1) * 3_600_000).toISOString().slice(0, 16);
-  const name = esc(c.name || c.id);
-  return (
-    `<h2>${name} <small>${esc(c.id)}</small></h2>` +
-    (c.learned ? '' : '<p>No learned need yet: fewer than two weeks of history.</p>') +
-    `<svg role="img" viewBox="0 0 ${W} ${H}" width="100%" aria-label="${name}: the last week, hour by hour">` +
-    `<text x="${P}" y="14" font-size="11">${top} servers</text>` +
-    `<line x1="${P}" x2="${W - P}" y1="${H - P}" y2="${H - P}" stroke="#999"/>${paths}${ticks}` +
-    `<text x="${P}" y="${H - 6}" font-size="10">${first} UTC</text>` +
-    `<text x="${W - P}" y="${H - 6}" font-size="10" text-anchor="end">${last} UTC</text></svg>`
-  );
-}
 
 const LEGEND =
   '<p class="legend"><span style="color:#1f5fbf">━ servers in service</span> <span style="color:#2a8a3a">━ servers the sessions filled</span> ' +
@@ -91,7 +89,7 @@ list.innerHTML=hits.map(function(r){return '<li><a href="#g-'+encodeURIComponent
 found.textContent=total+' of '+rows.length+' groups match'+(total>hits.length?'; the first '+hits.length+' are listed: narrow the search to reach the others':'');}
 function fromHash(){if(location.hash.indexOf('#g-')===0)show(decodeURIComponent(location.hash.slice(3)));}
 addEventListener('hashchange',fromHash);find.addEventListener('input',search);search();fromHash();
-})(${drawWeek.toString()},${decodeRuns.toString()},${escapeText.toString()});`;
+})(${DRAW_WEEK_JS},${DECODE_RUNS_JS},${ESCAPE_JS});`;
 
 /**
  * The history page: every group's last week, one chart at a time (the first

@@ -108,7 +108,10 @@ export class WeekCharts {
   }
 }
 
-/** A series as runs, `[value, count, value, count, …]`: a week of a steady floor is two numbers. */
+/**
+ * A series as runs, `[value, count, value, count, …]`: a week of a steady
+ * floor is two numbers (the page decodes them: lib/history/page.ts `decodeRuns`).
+ */
 export function encodeRuns(values: readonly (number | null)[]): (number | null)[] {
   const runs: (number | null)[] = [];
   for (const v of values) {
@@ -117,17 +120,4 @@ export function encodeRuns(values: readonly (number | null)[]): (number | null)[
     else runs.push(v, 1);
   }
   return runs;
-}
-
-/**
- * The inverse of `encodeRuns`. Self-contained (no outside name): the history
- * page embeds its source as the browser's decoder (lib/history/page.ts).
- */
-export function decodeRuns(runs: readonly (number | null)[]): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (let i = 0; i + 1 < runs.length; i += 2) {
-    const count = runs[i + 1] ?? 0;
-    for (let k = 0; k < count; k++) out.push(runs[i] ?? null);
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderHistoryHtml } from '../../../lib/history/page.ts';
-import { decodeRuns, encodeRuns, WeekCharts } from '../../../lib/history/week-chart.ts';
+import { decodeRuns, renderHistoryHtml } from '../../../lib/history/page.ts';
+import { encodeRuns, WeekCharts } from '../../../lib/history/week-chart.ts';
 import { renderReportHtml } from '../../../lib/report/html.ts';
 import { groupReportFactory, sweepReportFactory } from '../../helpers/report-factory.ts';
 
