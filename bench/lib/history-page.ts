@@ -18,7 +18,7 @@ const NOW = Date.parse('2026-11-16T00:00:00Z');
 export interface HistoryPageResult {
   groups: number;
   bytes: number;
-  /** Folding a week of 15-minute samples into the hourly charts, and rendering the page. */
+  /** Generating a week of 15-minute samples and folding them into the hourly charts; then rendering the page. */
   foldMs: number;
   renderMs: number;
   /** Navigation start to the load event (parse, the data, the first chart, the search list). */

@@ -246,7 +246,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(env.Variables.NOTIFY_TOPIC_ARN).toEqual(topic);
   });
 
-  it('lets remediate read the key parameters, keep drains, consume its queue and send to it and the dead-letter queue', () => {
+  it("lets remediate read the key parameters, keep drains, consume its queue, send to it and the dead-letter queue, and put fanout's demand history", () => {
     const statements = statementsOf('RemediateIamRoleLambdaExecution');
     expect(actionsOf(statements)).toEqual(
       [
@@ -257,6 +257,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
         'kms:Decrypt',
+        's3:PutObject',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
         'sqs:ReceiveMessage',
@@ -270,6 +271,10 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(receive?.Resource).toEqual([arn('RemediationQueue')]);
     const drains = statements.find((s) => s.Action.includes('dynamodb:Query'));
     expect(drains?.Resource).toEqual(arn('DrainTable'));
+    const history = statements.find((s) => s.Action.includes('s3:PutObject'));
+    expect(history?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/history/samples/*']],
+    });
   });
 
   it('lets recommend read the key parameters and read and write under history/ of the report bucket, nothing else', () => {
