@@ -1,24 +1,18 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
-import { needsKeyOf } from '../../../lib/history/needs-file.ts';
 import type { HistorySample } from '../../../lib/history/sample.ts';
-import { HISTORY_PREFIX, readHistory } from '../../../lib/history/store.ts';
+import { readHistory } from '../../../lib/history/store.ts';
 import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { applyWeeklyStep, weeklyFleet, weeklyGroups } from '../../../sim/weekly-fleet.ts';
-import {
-  capturingMetrics,
-  depsFor,
-  emfValues,
-  mutatingCalls,
-  startFrozenSimulator,
-} from '../../helpers/stack.ts';
+import { weeklyGroups } from '../../../sim/weekly-fleet.ts';
+import { putLearnedNeeds, startWeeklySimulator } from '../../helpers/history.ts';
+import { capturingMetrics, depsFor, emfValues, mutatingCalls } from '../../helpers/stack.ts';
 
 // Monday 2026-11-09 07:30 UTC: the hour before the planted peak.
 const NOW = Date.parse('2026-11-09T07:30:00Z');
@@ -37,26 +31,17 @@ describe('fanout sweeps keep the same demand history as inline ones (local SQS +
   const needs = Array.from({ length: 168 }, (_, slot) => (slot === 8 ? 40 : 1));
 
   beforeAll(async () => {
-    sim = await startFrozenSimulator({
-      fleet: weeklyFleet(groups, SEED, NOW),
-      clock: { now: new Date(NOW).toISOString() },
-    });
-    applyWeeklyStep(sim.state, groups, NOW, SEED);
+    sim = await startWeeklySimulator(groups, SEED, NOW);
     sqs = await startLocalSqs();
     for (const mode of ['inline', 'fanout'] as const) {
       const s3 = await startLocalS3();
       const client = localS3Client(s3.endpoint);
       stores[mode] = [s3, client];
       // Learned needs for the first two groups: a storm of 40 servers at Monday 08:00.
-      const learned = Object.fromEntries(
-        groups.slice(0, 2).map((g) => [g.id, { name: g.name, timeZone: 'UTC', needs }]),
-      );
-      await client.send(
-        new PutObjectCommand({
-          Bucket: s3.bucket,
-          Key: `${HISTORY_PREFIX}${needsKeyOf(sim.projectId)}`,
-          Body: JSON.stringify({ generatedAt: '2026-11-08T00:00:00.000Z', groups: learned }),
-        }),
+      await putLearnedNeeds(
+        { client, bucket: s3.bucket, projectId: sim.projectId },
+        groups.slice(0, 2),
+        needs,
       );
     }
   }, 60_000);

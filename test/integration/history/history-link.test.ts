@@ -1,18 +1,18 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommendNow } from '../../../functions/recommend.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
-import { needsKeyOf } from '../../../lib/history/needs-file.ts';
 import { HISTORY_PREFIX } from '../../../lib/history/store.ts';
 import { LATEST_PAGE_KEY, pageKeyOf } from '../../../lib/report-store.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { applyWeeklyStep, weeklyFleet, weeklyGroups } from '../../../sim/weekly-fleet.ts';
+import { weeklyGroups } from '../../../sim/weekly-fleet.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../helpers/chromium.ts';
-import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
+import { putLearnedNeeds, startWeeklySimulator } from '../../helpers/history.ts';
+import { depsFor } from '../../helpers/stack.ts';
 
 // Monday 2026-11-09 07:30 UTC: the hour before the planted peak.
 const NOW = Date.parse('2026-11-09T07:30:00Z');
@@ -35,11 +35,7 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
   beforeAll(async () => {
     s3 = await startLocalS3();
     client = localS3Client(s3.endpoint);
-    sim = await startFrozenSimulator({
-      fleet: weeklyFleet(groups, SEED, NOW),
-      clock: { now: new Date(NOW).toISOString() },
-    });
-    applyWeeklyStep(sim.state, groups, NOW, SEED);
+    sim = await startWeeklySimulator(groups, SEED, NOW);
     const deps = depsFor(sim, {
       env: { REPORT_BUCKET: s3.bucket, DRY_RUN: 'true' },
       s3: async () => client,
@@ -49,17 +45,8 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
     // The weekly run writes the history page (every group; no needs yet from one sweep).
     await recommendNow(deps, context(), { keep: true });
     const needs = Array.from({ length: 168 }, (_, slot) => (slot === 8 ? 9 : 1));
-    const target = groups[2]!;
-    await client.send(
-      new PutObjectCommand({
-        Bucket: s3.bucket,
-        Key: `${HISTORY_PREFIX}${needsKeyOf(sim.projectId)}`,
-        Body: JSON.stringify({
-          generatedAt: '2026-11-08T00:00:00.000Z',
-          groups: { [target.id]: { name: target.name, timeZone: 'UTC', needs } },
-        }),
-      }),
-    );
+    const store = { client, bucket: s3.bucket, projectId: sim.projectId };
+    await putLearnedNeeds(store, [groups[2]!], needs);
     report = (await createSweepHandler(deps)({}, context())) as FinishedSweepReport;
     browser = await chromium.launch({
       executablePath: executablePath as string,
