@@ -35,6 +35,7 @@ export function createSweepHandler(deps: HandlerDeps) {
       settings: { ...settings, limits: history.limits(settings.limits) },
       onEvaluated: (projectId, evaluation) =>
         history.observe(projectId, evaluation, settings.limits),
+      onEnqueue: (projectId, group) => history.enqueued(projectId, group, settings.limits),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,
       stats: invocation.stats,

@@ -8,6 +8,7 @@ import { verdictClass } from './html-servers.ts';
 import { escapeHtml, formatCount } from './html-text.ts';
 import { whatIfSection } from './html-what-if.ts';
 import { unlistedSentence } from './listed.ts';
+import { stormSection } from './storm-section.ts';
 import { DECISION_KINDS, isDecisionKind, VERDICT_KINDS, verdictLabel } from './verdicts.ts';
 
 // The alert that opens each kind of report error.
@@ -146,6 +147,7 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
       ? ''
       : `<p><a id="history-link" href="${escapeHtml(options.historyHref)}">Demand history: each group's week</a></p>`) +
     headlineSection(report, counts) +
+    stormSection(report.stormWarnings, options.historyHref) +
     (options.whatIf === undefined ? '' : whatIfSection(options.whatIf)) +
     groupsSection(report) +
     `</main><script>${PAGE_SCRIPT}</script></body></html>\n`

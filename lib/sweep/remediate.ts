@@ -74,12 +74,14 @@ async function evaluated(
   group: ServerGroup,
   services: RemovalServices,
   settings: RemovalSettings,
+  options: RemediationOptions,
 ): Promise<GroupEvaluation> {
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
     nameSkipped: message.type === 'evaluate-group',
   });
   if (evaluation.error !== undefined) throw evaluationFate(group.id, evaluation.error);
+  options.onEvaluated?.(evaluation);
   return evaluation;
 }
 
@@ -91,7 +93,7 @@ async function removeAtOnce(
   settings: RemovalSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
-  const evaluation = await evaluated(message, group, services, settings);
+  const evaluation = await evaluated(message, group, services, settings, options);
   const choice = chooseForMessage(message, evaluation, services, settings, options);
   if (choice.removals.length === 0) return choice.result;
   const reports = await removeNow(evaluation, choice.removals, services, settings);
@@ -113,7 +115,7 @@ async function drainUnderLease(
   }
   const owner = `remediate:${randomUUID()}`;
   const done = await underGroupLease(group.id, owner, services, settings, async () => {
-    const evaluation = await evaluated(message, group, services, settings);
+    const evaluation = await evaluated(message, group, services, settings, options);
     const choice = chooseForMessage(message, evaluation, services, settings, options);
     if (choice.removals.length === 0) return { choice, reports: [], drained: [] };
     const begun = await startDrains(

@@ -1,6 +1,6 @@
 import { describeFailure } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
-import type { QueueMessage } from '../queue/messages.ts';
+import type { EvaluateGroupMessage, QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
 import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../removal/lifecycle.ts';
 import {
@@ -57,6 +57,14 @@ export interface SweepOptions {
    * plan` can reuse the data without fetching it again. Must not throw.
    */
   onEvaluated?: (projectId: string, evaluation: GroupEvaluation) => void;
+  /**
+   * Fanout only: called with each group as it is enqueued (the history's
+   * storm check); what it returns rides on the group's evaluate-group message.
+   */
+  onEnqueue?: (
+    projectId: string,
+    group: ServerGroup,
+  ) => Pick<EvaluateGroupMessage, 'learnedFloor'> | undefined;
   /**
    * Set when `settings.drainSeconds` > 0: the sweep's owner id in drain
    * records and leases, for recovery and the inline sweep's drain.
@@ -296,6 +304,7 @@ async function fanOut(
         projectId: project.projectId,
         serverGroupId: group.id,
         ...(options.settings.dryRun ? { dryRun: true } : {}),
+        ...options.onEnqueue?.(project.projectId, group),
       });
       if (buffer.length >= FANOUT_FLUSH) await flush();
     }

@@ -260,7 +260,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(env.Variables.NOTIFY_TOPIC_ARN).toEqual(topic);
   });
 
-  it("scopes remediate's grants: its key parameters, the drain table, its queue and the dead-letter queue", () => {
+  it("scopes remediate's grants: its key parameters, the drain table, its queue, the dead-letter queue, and fanout's demand history", () => {
     const statements = statementsOf('RemediateIamRoleLambdaExecution');
     const send = statements.find((s) => s.Action.includes('sqs:SendMessage'));
     expect(send?.Resource).toEqual([arn('RemediationQueue'), arn('RemediationDeadLetterQueue')]);
@@ -268,6 +268,10 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(receive?.Resource).toEqual([arn('RemediationQueue')]);
     const drains = statements.find((s) => s.Action.includes('dynamodb:Query'));
     expect(drains?.Resource).toEqual(arn('DrainTable'));
+    const history = statements.find((s) => s.Action.includes('s3:PutObject'));
+    expect(history?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/history/samples/*']],
+    });
   });
 
   it("scopes recommend's grants: its key parameters and history/ of the report bucket", () => {
