@@ -1,4 +1,3 @@
-import { EnvHttpProxyAgent } from 'undici';
 import { type CallInfo, NetworkError, TimeoutError } from '../errors.ts';
 
 /**
@@ -37,13 +36,13 @@ export interface TransportResponse {
  * Sends one attempt. Rejects only with TimeoutError (the attempt outlived
  * `timeoutMs`) or NetworkError (no complete answer: refused, reset, DNS,
  * TLS, a proxy's refusal), whose message names the host, the code and the
- * proxy when one is configured. Any status resolves.
+ * proxy when one is in effect. Any status resolves.
  */
 export type Send = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface Transport {
   send: Send;
-  /** Closes idle keep-alive connections; pending requests finish first. */
+  /** Nothing to release: the connections belong to Node's fetch (its global dispatcher). */
   close(): Promise<void>;
 }
 
@@ -52,6 +51,19 @@ export interface ProxySettings {
   httpProxy: string;
   httpsProxy: string;
   noProxy: string;
+}
+
+/**
+ * Whether Node's fetch honours the proxy variables in this environment:
+ * `NODE_USE_ENV_PROXY=1` (Node 24.0) or `--use-env-proxy` in `NODE_OPTIONS`
+ * (Node 24.5), read once as the process starts. serverless.yml sets it for
+ * both functions.
+ */
+export function proxyEnabled(env: Record<string, string | undefined>): boolean {
+  return (
+    env['NODE_USE_ENV_PROXY'] === '1' ||
+    /(^|\s)--use-env-proxy(\s|$)/.test(env['NODE_OPTIONS'] ?? '')
+  );
 }
 
 /** Reads `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (either case); unset or empty reads as `''`. */
@@ -66,9 +78,14 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
 /**
  * How errors name the proxy configured for an origin's scheme: its host and
  * port only (a proxy URL may carry a password), and NO_PROXY when set, as
- * the agent may go around the proxy for this host.
+ * the request may go around the proxy for this host. When the variables name
+ * a proxy that Node ignores (no `NODE_USE_ENV_PROXY=1`), the note says so.
  */
-export function proxyNote(proxy: ProxySettings, origin: string): string | undefined {
+export function proxyNote(
+  proxy: ProxySettings,
+  origin: string,
+  enabled = true,
+): string | undefined {
   const uri = origin.startsWith('https:') ? proxy.httpsProxy || proxy.httpProxy : proxy.httpProxy;
   if (uri === '') return undefined;
   let host: string;
@@ -77,6 +94,7 @@ export function proxyNote(proxy: ProxySettings, origin: string): string | undefi
   } catch {
     host = 'unparsable URL';
   }
+  if (!enabled) return `proxy ${host} ignored: NODE_USE_ENV_PROXY is not 1`;
   return `proxy ${host}${proxy.noProxy === '' ? '' : `, NO_PROXY ${proxy.noProxy}`}`;
 }
 
@@ -98,120 +116,72 @@ export function timeoutError(req: TransportRequest, proxy?: string): TimeoutErro
 }
 
 export interface TransportOptions {
-  /** Where the proxy variables are read; default `process.env`. */
+  /** Sends through this `fetch`; default Node's own (`globalThis.fetch`). */
+  fetch?: typeof globalThis.fetch;
+  /** Where the proxy variables are read for the errors' notes; default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Sockets per origin; default 256, the most MAX_CONCURRENCY allows. */
-  connections?: number;
-  /** How long an idle socket is kept, ms; default 4000 (undici's). */
-  keepAliveTimeoutMs?: number;
-  /** Certificate authorities trusted besides Node's own (tests add theirs), PEM. */
-  ca?: string;
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function isUndiciTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+/** fetch rejects with `TypeError('fetch failed')`; what went wrong is its cause. */
+function failureOf(error: unknown): unknown {
+  return error instanceof TypeError && error.message === 'fetch failed' && error.cause !== undefined
+    ? error.cause
+    : error;
 }
 
 /**
- * The transport the functions ship: undici's `EnvHttpProxyAgent`, a
- * keep-alive pool per origin that honours HTTPS_PROXY, HTTP_PROXY and
- * NO_PROXY (CONNECT for https, absolute-form for http). Redirects are not
- * followed (a 3xx resolves like any other status), so signed headers never
- * go elsewhere.
+ * The transport the functions ship: Node's built-in `fetch` (undici inside
+ * Node, loaded on the first request, so the bundle carries no HTTP library),
+ * a keep-alive pool per origin. It honours HTTPS_PROXY, HTTP_PROXY and
+ * NO_PROXY when the process starts with `NODE_USE_ENV_PROXY=1` (a CONNECT
+ * tunnel for every proxied request). Redirects are not followed (a 3xx
+ * resolves like any other status), so signed headers never go elsewhere;
+ * a path fetch would send other than as signed is refused before sending.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
-  const proxy = proxySettings(options.env ?? process.env);
-  const agent = new EnvHttpProxyAgent({
-    // Given explicitly ('' = none) so the agent never reads process.env behind these notes.
-    ...proxy,
-    connections: options.connections ?? 256,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-    // Plain http through an http proxy as curl sends it; https always tunnels.
-    proxyTunnel: false,
-    ...(options.ca === undefined
-      ? {}
-      : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
-  });
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const env = options.env ?? process.env;
+  const proxy = proxySettings(env);
+  const enabled = proxyEnabled(env);
   const notes = new Map<string, string | undefined>();
   const noteFor = (origin: string) => {
-    if (!notes.has(origin)) notes.set(origin, proxyNote(proxy, origin));
+    if (!notes.has(origin)) notes.set(origin, proxyNote(proxy, origin, enabled));
     return notes.get(origin);
   };
 
   const send: Send = async (req) => {
+    const url = req.origin + req.path;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+    // fetch derives Host from the URL and refuses to be given one.
+    const { host: _host, ...headers } = req.headers;
     try {
-      const response = await agent.request({
-        origin: req.origin,
-        method: req.method as 'GET',
-        path: req.path,
-        headers: req.headers,
-        body: req.body === '' ? null : req.body,
+      // The WHATWG URL parser re-encodes what it dislikes (a space becomes %20): the signature would not match.
+      if (new URL(url).href !== url) {
+        throw new RangeError(`the URL would be sent other than as signed: ${req.path}`);
+      }
+      const response = await fetchImpl(url, {
+        method: req.method,
+        headers,
+        ...(req.body === '' ? {} : { body: req.body }),
         signal: controller.signal,
-        // The timer above bounds the whole attempt; these only stop undici's own 300 s defaults.
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
+        // A redirect would replay the signed headers, token included, elsewhere.
+        redirect: 'manual',
       });
-      const text = await response.body.text();
+      const text = await response.text();
       return {
-        status: response.statusCode,
-        requestId: header(response.headers['x-request-id']),
-        retryAfter: header(response.headers['retry-after']),
+        status: response.status,
+        requestId: response.headers.get('x-request-id') ?? undefined,
+        retryAfter: response.headers.get('retry-after') ?? undefined,
         text,
       };
     } catch (error) {
-      if (controller.signal.aborted || isUndiciTimeout(error)) {
-        throw timeoutError(req, noteFor(req.origin));
-      }
-      throw networkError(req, error, noteFor(req.origin));
+      if (controller.signal.aborted) throw timeoutError(req, noteFor(req.origin));
+      throw networkError(req, failureOf(error), noteFor(req.origin));
     } finally {
       clearTimeout(timer);
     }
   };
 
-  return { send, close: () => agent.close() };
-}
-
-/**
- * The same contract over a `fetch` function: for tests that script answers
- * with a fake fetch, and for runtimes without sockets.
- */
-export function createFetchTransport(fetchImpl: typeof globalThis.fetch): Transport {
-  return {
-    async send(req) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), req.timeoutMs);
-      // fetch derives Host from the URL and refuses to be given one.
-      const { host: _host, ...headers } = req.headers;
-      try {
-        const response = await fetchImpl(req.origin + req.path, {
-          method: req.method,
-          headers,
-          ...(req.body === '' ? {} : { body: req.body }),
-          signal: controller.signal,
-          // A redirect would replay the signed headers, token included, elsewhere.
-          redirect: 'manual',
-        });
-        const text = await response.text();
-        return {
-          status: response.status,
-          requestId: response.headers.get('x-request-id') ?? undefined,
-          retryAfter: response.headers.get('retry-after') ?? undefined,
-          text,
-        };
-      } catch (error) {
-        if (controller.signal.aborted) throw timeoutError(req);
-        throw networkError(req, error);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async close() {},
-  };
+  return { send, close: async () => {} };
 }

@@ -5,11 +5,22 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
 import { createTransport, type TransportRequest } from '../../../lib/huawei/transport.ts';
-import { startForwardProxy } from '../../helpers/forward-proxy.ts';
+import { startForwardProxy, useProxyEnvironment } from '../../helpers/forward-proxy.ts';
+
+/**
+ * Trusts `ca` besides the default authorities for the TLS connections Node
+ * opens from now on (fetch takes no CA of its own); returns the undo.
+ */
+function trust(ca: string): () => void {
+  const before = getCACertificates('default');
+  setDefaultCACertificates([...before, ca]);
+  return () => setDefaultCACertificates(before);
+}
 
 const CALL = { method: 'GET', path: '/v1/p/x' };
 const req = (origin: string, over: Partial<TransportRequest> = {}): TransportRequest => ({
@@ -55,7 +66,7 @@ const json = (body: string) => (_: unknown, res: import('node:http').ServerRespo
   res.end(body);
 };
 
-describe('the undici transport: connections', () => {
+describe('the fetch transport: connections', () => {
   it('runs concurrent requests on separate connections, then reuses them', async () => {
     const s = await serve(json('{"ok":true}'));
     const t = createTransport({ env: {} });
@@ -65,7 +76,7 @@ describe('the undici transport: connections', () => {
       expect(s.connections()).toBeGreaterThanOrEqual(8);
       for (let i = 0; i < 20; i += 1) await t.send(req(s.origin));
       await Promise.all(Array.from({ length: 8 }, () => t.send(req(s.origin))));
-      // 36 requests, 8 at most at once: undici may open one spare socket in a race, no more.
+      // 36 requests, 8 at most at once: fetch's pool may open one spare socket in a race, no more.
       expect(s.connections()).toBeLessThanOrEqual(9);
     } finally {
       await t.close();
@@ -79,7 +90,7 @@ describe('the undici transport: connections', () => {
       res.writeHead(200, { 'content-length': '2', connection: 'close' }).end('{}');
       setTimeout(() => r.socket.end(), 20);
     });
-    const t = createTransport({ keepAliveTimeoutMs: 10_000, env: {} });
+    const t = createTransport({ env: {} });
     try {
       await t.send(req(s.origin));
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -114,7 +125,7 @@ describe('the undici transport: connections', () => {
     const s = await serve(json('{}'));
     try {
       const script = `import { createTransport } from './lib/huawei/transport.ts';
-        const t = createTransport({ keepAliveTimeoutMs: 60000, env: {} });
+        const t = createTransport({ env: {} });
         const r = await t.send({ method: 'GET', origin: ${JSON.stringify(s.origin)}, path: '/x', headers: {}, body: '', timeoutMs: 2000, call: { method: 'GET', path: '/x' } });
         console.log(r.status);`;
       const child = spawn(
@@ -146,7 +157,7 @@ describe('the undici transport: connections', () => {
   }, 20_000);
 });
 
-describe('the undici transport: what it refuses', () => {
+describe('the fetch transport: what it refuses', () => {
   let s: Counted;
   const seen: string[] = [];
   beforeAll(async () => {
@@ -196,7 +207,7 @@ describe('the undici transport: what it refuses', () => {
   });
 });
 
-describe('the undici transport over TLS', () => {
+describe('the fetch transport over TLS', () => {
   let dir: string;
   let origin: string;
   let close: () => Promise<void>;
@@ -230,7 +241,6 @@ describe('the undici transport over TLS', () => {
       { key: readFileSync(join(dir, 'key.pem')), cert: ca },
       (_r, res) => res.writeHead(200, { 'content-length': '11' }).end('{"tls":true}'.slice(0, 11)),
     );
-    const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {
       handshakes += 1;
       sockets.add(socket);
@@ -243,6 +253,12 @@ describe('the undici transport over TLS', () => {
         server.close(() => resolve());
       });
   });
+  // fetch's pool is the process's: a connection trusted in one test must not answer the next.
+  const sockets = new Set<Socket>();
+  afterEach(() => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  });
   afterAll(async () => {
     await close();
     rmSync(dir, { recursive: true, force: true });
@@ -253,28 +269,36 @@ describe('the undici transport over TLS', () => {
     const error = await untrusting.send(req(origin)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
-    await untrusting.close();
-    const trusting = createTransport({ ca, env: {} });
-    expect((await trusting.send(req(origin))).text).toBe('{"tls":true');
-    expect((await trusting.send(req(origin))).status).toBe(200);
-    await trusting.close();
+    const undo = trust(ca);
+    try {
+      const trusting = createTransport({ env: {} });
+      expect((await trusting.send(req(origin))).text).toBe('{"tls":true');
+      expect((await trusting.send(req(origin))).status).toBe(200);
+    } finally {
+      undo();
+    }
   });
 
   it('checks the host name against the certificate', async () => {
-    const t = createTransport({ ca, env: {} });
-    const byIp = origin.replace('localhost', '127.0.0.1');
-    const error = await t.send(req(byIp)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect((error as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
-    await t.close();
+    const undo = trust(ca);
+    try {
+      const t = createTransport({ env: {} });
+      const byIp = origin.replace('localhost', '127.0.0.1');
+      const error = await t.send(req(byIp)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetworkError);
+      expect((error as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
+    } finally {
+      undo();
+    }
   });
 
   it.each([
     ['an untrusted certificate', () => origin, undefined],
     ['a certificate for another host name', () => origin.replace('localhost', '127.0.0.1'), 'ca'],
-  ] as const)('never retries %s: one connection, one loud error', async (_n, target, trust) => {
+  ] as const)('never retries %s: one connection, one loud error', async (_n, target, trusting) => {
     const before = handshakes;
-    const transport = createTransport({ env: {}, ...(trust === 'ca' ? { ca } : {}) });
+    const undo = trusting === 'ca' ? trust(ca) : () => {};
+    const transport = createTransport({ env: {} });
     const core = createHttpCore({
       credentials: { ak: 'AKIDTLS0000000000001', sk: 'SKtlsSecretKey0123456789abcdefghijklmn' },
       projectId: 'p',
@@ -290,22 +314,26 @@ describe('the undici transport over TLS', () => {
     expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO|ALTNAME/);
     expect(core.stats.requests).toBe(1);
     expect(handshakes - before).toBe(1);
-    await transport.close();
+    undo();
   });
 
   it('tunnels https through HTTPS_PROXY with CONNECT, the certificate still checked end to end', async () => {
     const proxy = await startForwardProxy();
-    const through = createTransport({ env: { HTTPS_PROXY: proxy.url }, ca });
-    const untrusting = createTransport({ env: { HTTPS_PROXY: proxy.url } });
+    const proxied = useProxyEnvironment({ HTTPS_PROXY: proxy.url });
+    const t = createTransport({ env: proxied.env });
     try {
-      expect((await through.send(req(origin))).text).toBe('{"tls":true');
-      const error = await untrusting.send(req(origin)).catch((e: unknown) => e);
+      const error = await t.send(req(origin)).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
+      const undo = trust(ca);
+      try {
+        expect((await t.send(req(origin))).text).toBe('{"tls":true');
+      } finally {
+        undo();
+      }
       expect(proxy.log.map((r) => r.kind)).toEqual(['CONNECT', 'CONNECT']);
       expect(proxy.log[0]?.target).toBe(new URL(origin).host);
     } finally {
-      await through.close();
-      await untrusting.close();
+      proxied.restore();
       await proxy.close();
     }
   });
