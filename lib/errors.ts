@@ -99,18 +99,6 @@ function codeOf(cause: unknown): string | undefined {
   return own;
 }
 
-/** The message of the first error down the cause chain carrying `code`. */
-function messageWith(cause: Error, code: string): string {
-  for (
-    let e: unknown = cause, depth = 0;
-    e instanceof Error && depth < 4;
-    e = e.cause, depth += 1
-  ) {
-    if ((e as { code?: unknown }).code === code) return e.message;
-  }
-  return cause.message;
-}
-
 /** The code and the peer it came from when not the host called (a proxy), or the message. */
 function detailOf(cause: unknown, code: string | undefined, host: string | undefined): string {
   if (!(cause instanceof Error)) return 'unknown';
@@ -118,9 +106,10 @@ function detailOf(cause: unknown, code: string | undefined, host: string | undef
   const from =
     typeof address === 'string' ? `${address}${port === undefined ? '' : `:${port}`}` : '';
   const peer = from === '' || from === host ? '' : ` from ${from}`;
-  // undici's own codes (UND_ERR_*) say less than the message of the error that has one ("Proxy response (403) !== 200 …").
-  if (code === undefined) return cause.message;
-  if (code.startsWith('UND_ERR')) return messageWith(cause, code);
+  // Node's proxy codes (ERR_PROXY_*) say less than their message ("… via http://proxy:3128/: HTTP/1.1 403 Forbidden").
+  if (code === undefined || code.startsWith('UND_ERR') || code.startsWith('ERR_PROXY')) {
+    return cause.message;
+  }
   return `${code}${peer}`;
 }
 

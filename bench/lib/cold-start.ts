@@ -4,11 +4,10 @@ import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
 import { median } from './ideal.ts';
 import { runNodeChild } from './node-child.ts';
 
-/** What one child process reports: the time `require` took inside it, and the SQS client's and Node's fetch's first use after it. */
+/** What one child process reports: the time `require` took inside it, and the SQS client's first use after it. */
 interface LoadSample {
   loadMs: number;
   sqsMs: number;
-  fetchMs: number;
   wallMs: number;
 }
 
@@ -17,8 +16,6 @@ export interface LoadStats {
   loadMs: number;
   /** Median ms of the SQS client's first use after the load (require + construct), as the invocation that first sends pays it. */
   sqsMs: number;
-  /** Median ms of loading Node's built-in fetch after that (0 for a bundle that does not use it), as the first request pays it. */
-  fetchMs: number;
   /** Median ms from spawn to exit, seen from the parent. */
   wallMs: number;
   runs: number;
@@ -38,9 +35,7 @@ const SDK_SHELL = 'bench/lib/sdk-shell.ts';
 
 // Run inside a fresh `node`: requires each module named in argv and prints
 // the time, then times the SQS client's first use as runtime.ts makes it
-// (its lazy import of @aws-sdk/client-sqs, then a client), then, for a
-// bundle that sends with Node's fetch, loading fetch (Node loads its undici
-// on first use: the first request pays it, so it counts).
+// (its lazy import of @aws-sdk/client-sqs, then a client).
 const LOADER = `'use strict';
 const modules = JSON.parse(process.argv[2]);
 const started = process.hrtime.bigint();
@@ -52,14 +47,8 @@ if (modules.length > 0) {
   new SQSClient({ region: 'eu-west-1' });
   sqsMs = Number(process.hrtime.bigint() - loaded) / 1e6;
 }
-let fetchMs = 0;
-if (process.argv[3] === 'fetch') {
-  const before = process.hrtime.bigint();
-  new Request('http://127.0.0.1/', { method: 'POST', body: '{}', headers: { 'x-a': 'b' } });
-  fetchMs = Number(process.hrtime.bigint() - before) / 1e6;
-}
 const loadMs = Number(loaded - started) / 1e6;
-process.stdout.write(JSON.stringify({ loadMs, sqsMs, fetchMs }));
+process.stdout.write(JSON.stringify({ loadMs, sqsMs }));
 `;
 
 // sdk-core 3.1.211 requires 'uuid' (for v4 only) without declaring it, so it
@@ -70,33 +59,19 @@ const { randomUUID } = require('node:crypto');
 exports.v4 = () => randomUUID();
 `;
 
-async function loadOnce(loader: string, subject: Subject): Promise<LoadSample> {
-  const { result, wallMs } = await runNodeChild<Omit<LoadSample, 'wallMs'>>(
-    `loading ${subject.modules.join(', ')}`,
-    [loader, JSON.stringify(subject.modules), subject.fetch ? 'fetch' : ''],
-    {
-      cwd: join(loader, '..'),
-      // As serverless.yml starts the functions: NODE_USE_ENV_PROXY=1 (it may load fetch at start).
-      env: { NODE_PATH: join(ROOT, 'node_modules'), ...(subject.fetch ? FUNCTION_ENV : {}) },
-    },
+async function loadOnce(loader: string, modules: readonly string[]): Promise<LoadSample> {
+  const { result, wallMs } = await runNodeChild<{ loadMs: number; sqsMs: number }>(
+    `loading ${modules.join(', ')}`,
+    [loader, JSON.stringify(modules)],
+    { cwd: join(loader, '..'), env: { NODE_PATH: join(ROOT, 'node_modules') } },
   );
-  return { ...result, wallMs };
+  return { loadMs: result.loadMs, sqsMs: result.sqsMs, wallMs };
 }
-
-interface Subject {
-  key: string;
-  modules: string[];
-  /** Sends with Node's fetch: its first use is timed too. */
-  fetch: boolean;
-}
-
-const FUNCTION_ENV = { NODE_USE_ENV_PROXY: '1' };
 
 function stats(samples: readonly LoadSample[]): LoadStats {
   return {
     loadMs: median(samples.map((s) => s.loadMs)),
     sqsMs: median(samples.map((s) => s.sqsMs)),
-    fetchMs: median(samples.map((s) => s.fetchMs)),
     wallMs: median(samples.map((s) => s.wallMs)),
     runs: samples.length,
   };
@@ -127,18 +102,18 @@ export async function runColdStartBench(runs: number): Promise<ColdStartResult> 
     if (shell === undefined) throw new Error('the SDK shell was not built');
     const loader = join(scratch.path, 'load.cjs');
     writeFileSync(loader, LOADER);
-    const subjects: Subject[] = [
-      ...Object.entries(built).map(([name, b]) => ({ key: name, modules: [b.path], fetch: true })),
-      { key: 'sdk', modules: [shell.path], fetch: false },
-      { key: 'empty', modules: [], fetch: false },
+    const subjects: { key: string; modules: string[] }[] = [
+      ...Object.entries(built).map(([name, b]) => ({ key: name, modules: [b.path] })),
+      { key: 'sdk', modules: [shell.path] },
+      { key: 'empty', modules: [] },
     ];
     const samples = new Map<string, LoadSample[]>(subjects.map((s) => [s.key, []]));
     // One untimed round so the first timed run does not pay for a cold disk cache.
-    for (const subject of subjects) await loadOnce(loader, subject);
+    for (const subject of subjects) await loadOnce(loader, subject.modules);
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? subjects : [...subjects].reverse();
       for (const subject of order) {
-        samples.get(subject.key)?.push(await loadOnce(loader, subject));
+        samples.get(subject.key)?.push(await loadOnce(loader, subject.modules));
       }
     }
     const bundles: ColdStartResult['bundles'] = {};

@@ -14,13 +14,17 @@ import { createRequestLimiter, type RequestLimiter, realSleep } from './request-
 import { type CanonicalTarget, createRequestSigner } from './request-signer.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import { buildQueryString, encodeRfc3986, normalizePath, type QueryParams } from './signer.ts';
-import { createTransport, type Transport, type TransportResponse } from './transport.ts';
+import {
+  createFetchTransport,
+  createTransport,
+  type Transport,
+  type TransportResponse,
+} from './transport.ts';
 
 /**
- * The transport every core uses unless given one: Node's fetch, whose
- * keep-alive pools outlive one invocation, so a warm Lambda reuses its
- * sockets; proxies as NODE_USE_ENV_PROXY=1 makes Node honour them
- * (lib/huawei/transport.ts).
+ * The transport every core uses unless given one: made once per module, so its
+ * keep-alive pools outlive one invocation and a warm Lambda reuses its sockets.
+ * It reads the proxy variables of the environment (lib/huawei/transport.ts).
  */
 const defaultTransport = createTransport();
 
@@ -31,7 +35,7 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
-  /** How attempts go on the wire; default: one module-wide transport over Node's fetch (lib/huawei/transport.ts). */
+  /** How attempts go on the wire; default: one module-wide keep-alive transport over node:http(s) that honours the proxy variables (lib/huawei/transport.ts). */
   transport?: Transport;
   /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;
@@ -155,7 +159,7 @@ function safeFields(error: unknown): Record<string, unknown> {
 export function createHttpCore(options: HttpCoreOptions): HttpCore {
   const transport =
     options.transport ??
-    (options.fetch === undefined ? defaultTransport : createTransport({ fetch: options.fetch }));
+    (options.fetch === undefined ? defaultTransport : createFetchTransport(options.fetch));
   const limiter =
     options.limiter ??
     createRequestLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, rateLimitRps: 0 });

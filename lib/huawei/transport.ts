@@ -1,3 +1,7 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { text } from 'node:stream/consumers';
+import { rootCertificates } from 'node:tls';
 import { type CallInfo, NetworkError, TimeoutError } from '../errors.ts';
 
 /**
@@ -42,7 +46,7 @@ export type Send = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface Transport {
   send: Send;
-  /** Nothing to release: the connections belong to Node's fetch (its global dispatcher). */
+  /** Closes its keep-alive connections. */
   close(): Promise<void>;
 }
 
@@ -51,19 +55,6 @@ export interface ProxySettings {
   httpProxy: string;
   httpsProxy: string;
   noProxy: string;
-}
-
-/**
- * Whether Node's fetch honours the proxy variables in this environment:
- * `NODE_USE_ENV_PROXY=1` (Node 24.0) or `--use-env-proxy` in `NODE_OPTIONS`
- * (Node 24.5), read once as the process starts. serverless.yml sets it for
- * both functions.
- */
-export function proxyEnabled(env: Record<string, string | undefined>): boolean {
-  return (
-    env['NODE_USE_ENV_PROXY'] === '1' ||
-    /(^|\s)--use-env-proxy(\s|$)/.test(env['NODE_OPTIONS'] ?? '')
-  );
 }
 
 /** Reads `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (either case); unset or empty reads as `''`. */
@@ -78,14 +69,9 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
 /**
  * How errors name the proxy configured for an origin's scheme: its host and
  * port only (a proxy URL may carry a password), and NO_PROXY when set, as
- * the request may go around the proxy for this host. When the variables name
- * a proxy that Node ignores (no `NODE_USE_ENV_PROXY=1`), the note says so.
+ * the agent may go around the proxy for this host.
  */
-export function proxyNote(
-  proxy: ProxySettings,
-  origin: string,
-  enabled = true,
-): string | undefined {
+export function proxyNote(proxy: ProxySettings, origin: string): string | undefined {
   const uri = origin.startsWith('https:') ? proxy.httpsProxy || proxy.httpProxy : proxy.httpProxy;
   if (uri === '') return undefined;
   let host: string;
@@ -94,7 +80,6 @@ export function proxyNote(
   } catch {
     host = 'unparsable URL';
   }
-  if (!enabled) return `proxy ${host} ignored: NODE_USE_ENV_PROXY is not 1`;
   return `proxy ${host}${proxy.noProxy === '' ? '' : `, NO_PROXY ${proxy.noProxy}`}`;
 }
 
@@ -116,72 +101,174 @@ export function timeoutError(req: TransportRequest, proxy?: string): TimeoutErro
 }
 
 export interface TransportOptions {
-  /** Sends through this `fetch`; default Node's own (`globalThis.fetch`). */
-  fetch?: typeof globalThis.fetch;
-  /** Where the proxy variables are read for the errors' notes; default `process.env`. */
+  /** Where the proxy variables are read; default `process.env`. */
   env?: Record<string, string | undefined>;
-}
-
-/** fetch rejects with `TypeError('fetch failed')`; what went wrong is its cause. */
-function failureOf(error: unknown): unknown {
-  return error instanceof TypeError && error.message === 'fetch failed' && error.cause !== undefined
-    ? error.cause
-    : error;
+  /** Sockets per origin; default 256, the most MAX_CONCURRENCY allows. */
+  connections?: number;
+  /** How long an idle socket is kept, ms; default 4000. */
+  keepAliveTimeoutMs?: number;
+  /** Certificate authorities trusted besides Node's own (tests add theirs), PEM. */
+  ca?: string;
 }
 
 /**
- * The transport the functions ship: Node's built-in `fetch` (undici inside
- * Node, loaded on the first request, so the bundle carries no HTTP library),
- * a keep-alive pool per origin. It honours HTTPS_PROXY, HTTP_PROXY and
- * NO_PROXY when the process starts with `NODE_USE_ENV_PROXY=1` (a CONNECT
- * tunnel for every proxied request). Redirects are not followed (a 3xx
- * resolves like any other status), so signed headers never go elsewhere;
- * a path fetch would send other than as signed is refused before sending.
+ * The transport the functions ship: Node's own `http`/`https` clients (no
+ * HTTP library in the bundle), one keep-alive agent per scheme that honours
+ * HTTPS_PROXY, HTTP_PROXY and NO_PROXY through Node's built-in proxy support
+ * (`Agent` `proxyEnv`, Node 24.5: CONNECT for https, absolute-form for http).
+ * Redirects are not followed (a 3xx resolves like any other status), so
+ * signed headers never go elsewhere.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const env = options.env ?? process.env;
   const proxy = proxySettings(env);
-  const enabled = proxyEnabled(env);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.connections ?? 256,
+    // Idle sockets close after this (the agent destroys a free socket on its timeout).
+    timeout: options.keepAliveTimeoutMs ?? 4_000,
+    // Given explicitly ('' = none) so the agent never reads process.env behind these notes.
+    proxyEnv: {
+      HTTP_PROXY: proxy.httpProxy,
+      HTTPS_PROXY: proxy.httpsProxy,
+      NO_PROXY: proxy.noProxy,
+    },
+    ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+  };
+  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const notes = new Map<string, string | undefined>();
   const noteFor = (origin: string) => {
-    if (!notes.has(origin)) notes.set(origin, proxyNote(proxy, origin, enabled));
+    if (!notes.has(origin)) notes.set(origin, proxyNote(proxy, origin));
     return notes.get(origin);
   };
-
-  const send: Send = async (req) => {
-    const url = req.origin + req.path;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), req.timeoutMs);
-    // fetch derives Host from the URL and refuses to be given one.
-    const { host: _host, ...headers } = req.headers;
-    try {
-      // The WHATWG URL parser re-encodes what it dislikes (a space becomes %20): the signature would not match.
-      if (new URL(url).href !== url) {
-        throw new RangeError(`the URL would be sent other than as signed: ${req.path}`);
-      }
-      const response = await fetchImpl(url, {
-        method: req.method,
-        headers,
-        ...(req.body === '' ? {} : { body: req.body }),
-        signal: controller.signal,
-        // A redirect would replay the signed headers, token included, elsewhere.
-        redirect: 'manual',
-      });
-      const text = await response.text();
-      return {
-        status: response.status,
-        requestId: response.headers.get('x-request-id') ?? undefined,
-        retryAfter: response.headers.get('retry-after') ?? undefined,
-        text,
+  const targets = new Map<string, Target>();
+  const targetOf = (origin: string): Target => {
+    let target = targets.get(origin);
+    if (target === undefined) {
+      const url = new URL(origin);
+      target = {
+        secure: url.protocol === 'https:',
+        protocol: url.protocol,
+        // node:http wants an IPv6 address without its brackets.
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port,
       };
-    } catch (error) {
-      if (controller.signal.aborted) throw timeoutError(req, noteFor(req.origin));
-      throw networkError(req, failureOf(error), noteFor(req.origin));
-    } finally {
-      clearTimeout(timer);
+      targets.set(origin, target);
     }
+    return target;
   };
 
-  return { send, close: async () => {} };
+  const send: Send = (req) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+      const fail = (error: unknown) => {
+        clearTimeout(timer);
+        reject(
+          controller.signal.aborted
+            ? timeoutError(req, noteFor(req.origin))
+            : networkError(req, error, noteFor(req.origin)),
+        );
+      };
+      const headers: Record<string, string> = { ...req.headers };
+      // An empty POST still says so, as fetch and undici do (some gateways want it).
+      if (req.body !== '' || req.method === 'POST' || req.method === 'PUT') {
+        headers['content-length'] = String(Buffer.byteLength(req.body));
+      }
+      let request: ReturnType<typeof httpRequest>;
+      try {
+        const { secure, ...to } = targetOf(req.origin);
+        // The path as given: node:http refuses one with a space or a control character rather than re-encode it.
+        request = (secure ? httpsRequest : httpRequest)(
+          {
+            ...to,
+            path: req.path,
+            method: req.method,
+            headers,
+            agent: secure ? agents.https : agents.http,
+            signal: controller.signal,
+          },
+          (response) => {
+            text(response).then((body) => {
+              // A body cut short (the connection closed before Content-Length) is no answer.
+              if (!response.complete) {
+                fail(new Error('the connection closed before the whole body arrived'));
+                return;
+              }
+              clearTimeout(timer);
+              resolve({
+                status: response.statusCode ?? 0,
+                requestId: header(response.headers['x-request-id']),
+                retryAfter: header(response.headers['retry-after']),
+                text: body,
+              });
+            }, fail);
+          },
+        );
+      } catch (error) {
+        // Refused before anything is sent: a header with CR or LF, a path with a space.
+        fail(error);
+        return;
+      }
+      request.once('error', fail);
+      request.end(req.body === '' ? undefined : req.body);
+    });
+
+  return {
+    send,
+    async close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+/** Where an origin's requests go, parsed once. */
+interface Target {
+  secure: boolean;
+  protocol: string;
+  hostname: string;
+  port: string;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The same contract over a `fetch` function: for tests that script answers
+ * with a fake fetch, and for runtimes without sockets.
+ */
+export function createFetchTransport(fetchImpl: typeof globalThis.fetch): Transport {
+  return {
+    async send(req) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+      // fetch derives Host from the URL and refuses to be given one.
+      const { host: _host, ...headers } = req.headers;
+      try {
+        const response = await fetchImpl(req.origin + req.path, {
+          method: req.method,
+          headers,
+          ...(req.body === '' ? {} : { body: req.body }),
+          signal: controller.signal,
+          // A redirect would replay the signed headers, token included, elsewhere.
+          redirect: 'manual',
+        });
+        const body = await response.text();
+        return {
+          status: response.status,
+          requestId: response.headers.get('x-request-id') ?? undefined,
+          retryAfter: response.headers.get('retry-after') ?? undefined,
+          text: body,
+        };
+      } catch (error) {
+        if (controller.signal.aborted) throw timeoutError(req);
+        throw networkError(req, error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {},
+  };
 }

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, setGlobalProxyFromEnv } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 
 /** One request the proxy handled: a CONNECT tunnel or an absolute-form request. */
@@ -13,26 +13,7 @@ export interface ForwardProxy {
   /** `http://127.0.0.1:<port>` */
   url: string;
   log: ProxiedRequest[];
-  /** Plain-http requests seen inside its CONNECT tunnels (request lines counted), so far. */
-  tunnelledRequests(): number;
   close(): Promise<void>;
-}
-
-/** A plain-http request line at the start of a tunnel or after a blank line (no body holds one). */
-const REQUEST_LINE = /(?:^|\r\n\r\n|[}\]])(?:GET|POST|PUT|PATCH|DELETE) \/\S* HTTP\/1\.1\r\n/g;
-
-/**
- * Makes Node's fetch (and http's global agents) use the proxy variables in
- * `env`, as `NODE_USE_ENV_PROXY=1` does when a process starts
- * (`http.setGlobalProxyFromEnv`, Node 24.14); returns the transport's view
- * of that environment and the undo.
- */
-export function useProxyEnvironment(env: Record<string, string>): {
-  env: Record<string, string>;
-  restore: () => void;
-} {
-  const restore = setGlobalProxyFromEnv(env);
-  return { env: { ...env, NODE_USE_ENV_PROXY: '1' }, restore };
 }
 
 /**
@@ -45,7 +26,6 @@ export async function startForwardProxy(
 ): Promise<ForwardProxy> {
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
-  const tunnelled: string[] = [];
   const server = createServer((req, res) => {
     const target = new URL(req.url ?? '');
     log.push({ kind: 'absolute-form', target: target.href, method: req.method ?? '' });
@@ -68,10 +48,6 @@ export async function startForwardProxy(
       upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
-      const index = tunnelled.push(head.toString('latin1')) - 1;
-      client.on('data', (chunk: Buffer) => {
-        tunnelled[index] += chunk.toString('latin1');
-      });
     });
     const drop = () => {
       upstream.destroy();
@@ -86,8 +62,6 @@ export async function startForwardProxy(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     log,
-    tunnelledRequests: () =>
-      tunnelled.reduce((n, text) => n + (text.match(REQUEST_LINE) ?? []).length, 0),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -346,8 +346,6 @@ describe('serverless.yml packaged for a deployed stage', () => {
       expect(env.HUAWEICLOUD_SDK_AK_PARAMETER).toBe('/aps-autoscaler/prod/huaweicloud-ak');
       expect(env.HUAWEICLOUD_SDK_PROJECT_ID).toBe(PROJECT_ID);
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-      // Without it Node's fetch ignores the proxy variables (lib/huawei/transport.ts).
-      expect(env.NODE_USE_ENV_PROXY).toBe('1');
       expect(env.REPORT_BUCKET).toEqual({ Ref: 'ReportBucket' });
       expect(env.REMEDIATION_QUEUE_URL).toEqual({ Ref: 'RemediationQueue' });
     }

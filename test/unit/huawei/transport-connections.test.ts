@@ -5,22 +5,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError, TimeoutError } from '../../../lib/errors.ts';
 import { createHttpCore } from '../../../lib/huawei/http.ts';
 import { createTransport, type TransportRequest } from '../../../lib/huawei/transport.ts';
-import { startForwardProxy, useProxyEnvironment } from '../../helpers/forward-proxy.ts';
-
-/**
- * Trusts `ca` besides the default authorities for the TLS connections Node
- * opens from now on (fetch takes no CA of its own); returns the undo.
- */
-function trust(ca: string): () => void {
-  const before = getCACertificates('default');
-  setDefaultCACertificates([...before, ca]);
-  return () => setDefaultCACertificates(before);
-}
+import { startForwardProxy } from '../../helpers/forward-proxy.ts';
 
 const CALL = { method: 'GET', path: '/v1/p/x' };
 const req = (origin: string, over: Partial<TransportRequest> = {}): TransportRequest => ({
@@ -66,7 +55,7 @@ const json = (body: string) => (_: unknown, res: import('node:http').ServerRespo
   res.end(body);
 };
 
-describe('the fetch transport: connections', () => {
+describe('the node:http transport: connections', () => {
   it('runs concurrent requests on separate connections, then reuses them', async () => {
     const s = await serve(json('{"ok":true}'));
     const t = createTransport({ env: {} });
@@ -76,7 +65,7 @@ describe('the fetch transport: connections', () => {
       expect(s.connections()).toBeGreaterThanOrEqual(8);
       for (let i = 0; i < 20; i += 1) await t.send(req(s.origin));
       await Promise.all(Array.from({ length: 8 }, () => t.send(req(s.origin))));
-      // 36 requests, 8 at most at once: fetch's pool may open one spare socket in a race, no more.
+      // 36 requests, 8 at most at once: the agent may open one spare socket in a race, no more.
       expect(s.connections()).toBeLessThanOrEqual(9);
     } finally {
       await t.close();
@@ -90,7 +79,7 @@ describe('the fetch transport: connections', () => {
       res.writeHead(200, { 'content-length': '2', connection: 'close' }).end('{}');
       setTimeout(() => r.socket.end(), 20);
     });
-    const t = createTransport({ env: {} });
+    const t = createTransport({ keepAliveTimeoutMs: 10_000, env: {} });
     try {
       await t.send(req(s.origin));
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -125,7 +114,7 @@ describe('the fetch transport: connections', () => {
     const s = await serve(json('{}'));
     try {
       const script = `import { createTransport } from './lib/huawei/transport.ts';
-        const t = createTransport({ env: {} });
+        const t = createTransport({ keepAliveTimeoutMs: 60000, env: {} });
         const r = await t.send({ method: 'GET', origin: ${JSON.stringify(s.origin)}, path: '/x', headers: {}, body: '', timeoutMs: 2000, call: { method: 'GET', path: '/x' } });
         console.log(r.status);`;
       const child = spawn(
@@ -157,7 +146,7 @@ describe('the fetch transport: connections', () => {
   }, 20_000);
 });
 
-describe('the fetch transport: what it refuses', () => {
+describe('the node:http transport: what it refuses', () => {
   let s: Counted;
   const seen: string[] = [];
   beforeAll(async () => {
@@ -207,7 +196,7 @@ describe('the fetch transport: what it refuses', () => {
   });
 });
 
-describe('the fetch transport over TLS', () => {
+describe('the node:http transport over TLS', () => {
   let dir: string;
   let origin: string;
   let close: () => Promise<void>;
@@ -241,6 +230,7 @@ describe('the fetch transport over TLS', () => {
       { key: readFileSync(join(dir, 'key.pem')), cert: ca },
       (_r, res) => res.writeHead(200, { 'content-length': '11' }).end('{"tls":true}'.slice(0, 11)),
     );
+    const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {
       handshakes += 1;
       sockets.add(socket);
@@ -253,12 +243,6 @@ describe('the fetch transport over TLS', () => {
         server.close(() => resolve());
       });
   });
-  // fetch's pool is the process's: a connection trusted in one test must not answer the next.
-  const sockets = new Set<Socket>();
-  afterEach(() => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  });
   afterAll(async () => {
     await close();
     rmSync(dir, { recursive: true, force: true });
@@ -269,36 +253,28 @@ describe('the fetch transport over TLS', () => {
     const error = await untrusting.send(req(origin)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
-    const undo = trust(ca);
-    try {
-      const trusting = createTransport({ env: {} });
-      expect((await trusting.send(req(origin))).text).toBe('{"tls":true');
-      expect((await trusting.send(req(origin))).status).toBe(200);
-    } finally {
-      undo();
-    }
+    await untrusting.close();
+    const trusting = createTransport({ ca, env: {} });
+    expect((await trusting.send(req(origin))).text).toBe('{"tls":true');
+    expect((await trusting.send(req(origin))).status).toBe(200);
+    await trusting.close();
   });
 
   it('checks the host name against the certificate', async () => {
-    const undo = trust(ca);
-    try {
-      const t = createTransport({ env: {} });
-      const byIp = origin.replace('localhost', '127.0.0.1');
-      const error = await t.send(req(byIp)).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(NetworkError);
-      expect((error as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
-    } finally {
-      undo();
-    }
+    const t = createTransport({ ca, env: {} });
+    const byIp = origin.replace('localhost', '127.0.0.1');
+    const error = await t.send(req(byIp)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
+    await t.close();
   });
 
   it.each([
     ['an untrusted certificate', () => origin, undefined],
     ['a certificate for another host name', () => origin.replace('localhost', '127.0.0.1'), 'ca'],
-  ] as const)('never retries %s: one connection, one loud error', async (_n, target, trusting) => {
+  ] as const)('never retries %s: one connection, one loud error', async (_n, target, trust) => {
     const before = handshakes;
-    const undo = trusting === 'ca' ? trust(ca) : () => {};
-    const transport = createTransport({ env: {} });
+    const transport = createTransport({ env: {}, ...(trust === 'ca' ? { ca } : {}) });
     const core = createHttpCore({
       credentials: { ak: 'AKIDTLS0000000000001', sk: 'SKtlsSecretKey0123456789abcdefghijklmn' },
       projectId: 'p',
@@ -314,26 +290,22 @@ describe('the fetch transport over TLS', () => {
     expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO|ALTNAME/);
     expect(core.stats.requests).toBe(1);
     expect(handshakes - before).toBe(1);
-    undo();
+    await transport.close();
   });
 
   it('tunnels https through HTTPS_PROXY with CONNECT, the certificate still checked end to end', async () => {
     const proxy = await startForwardProxy();
-    const proxied = useProxyEnvironment({ HTTPS_PROXY: proxy.url });
-    const t = createTransport({ env: proxied.env });
+    const through = createTransport({ env: { HTTPS_PROXY: proxy.url }, ca });
+    const untrusting = createTransport({ env: { HTTPS_PROXY: proxy.url } });
     try {
-      const error = await t.send(req(origin)).catch((e: unknown) => e);
+      expect((await through.send(req(origin))).text).toBe('{"tls":true');
+      const error = await untrusting.send(req(origin)).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
-      const undo = trust(ca);
-      try {
-        expect((await t.send(req(origin))).text).toBe('{"tls":true');
-      } finally {
-        undo();
-      }
       expect(proxy.log.map((r) => r.kind)).toEqual(['CONNECT', 'CONNECT']);
       expect(proxy.log[0]?.target).toBe(new URL(origin).host);
     } finally {
-      proxied.restore();
+      await through.close();
+      await untrusting.close();
       await proxy.close();
     }
   });
