@@ -1,6 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { text } from 'node:stream/consumers';
 import { rootCertificates } from 'node:tls';
 import { type CallInfo, NetworkError, TimeoutError } from '../errors.ts';
 
@@ -160,22 +159,30 @@ export function createTransport(options: TransportOptions = {}): Transport {
 
   const send: Send = (req) =>
     new Promise<TransportResponse>((resolve, reject) => {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+      let request: ClientRequest | undefined;
+      let timedOut = false;
+      let settled = false;
       const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         reject(
-          controller.signal.aborted
+          timedOut
             ? timeoutError(req, noteFor(req.origin))
             : networkError(req, error, noteFor(req.origin)),
         );
       };
+      // One timer bounds the whole attempt; destroying the request drops its connection.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        fail(undefined);
+        request?.destroy();
+      }, req.timeoutMs);
       const headers: Record<string, string> = { ...req.headers };
       // An empty POST still says so, as fetch and undici do (some gateways want it).
       if (req.body !== '' || req.method === 'POST' || req.method === 'PUT') {
         headers['content-length'] = String(Buffer.byteLength(req.body));
       }
-      let request: ReturnType<typeof httpRequest>;
       try {
         const { secure, ...to } = targetOf(req.origin);
         // The path as given: node:http refuses one with a space or a control character rather than re-encode it.
@@ -186,23 +193,27 @@ export function createTransport(options: TransportOptions = {}): Transport {
             method: req.method,
             headers,
             agent: secure ? agents.https : agents.http,
-            signal: controller.signal,
           },
           (response) => {
-            text(response).then((body) => {
-              // A body cut short (the connection closed before Content-Length) is no answer.
-              if (!response.complete) {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.once('error', fail);
+            // A body cut short (the connection closed before Content-Length) is no answer.
+            response.once('close', () => {
+              if (!response.complete)
                 fail(new Error('the connection closed before the whole body arrived'));
-                return;
-              }
+            });
+            response.once('end', () => {
+              if (settled || !response.complete) return;
+              settled = true;
               clearTimeout(timer);
               resolve({
                 status: response.statusCode ?? 0,
                 requestId: header(response.headers['x-request-id']),
                 retryAfter: header(response.headers['retry-after']),
-                text: body,
+                text: Buffer.concat(chunks).toString('utf8'),
               });
-            }, fail);
+            });
           },
         );
       } catch (error) {
