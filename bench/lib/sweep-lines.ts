@@ -1,6 +1,6 @@
 import { type DeployedSettings, describeDeployed } from './deployed-sweep.ts';
 import { type BenchLine, fmt, line, round, seconds } from './lines.ts';
-import type { IdealBenchResult } from './sweep-bench.ts';
+import type { FleetSize, IdealBenchResult, ThrottleBenchResult } from './sweep-bench.ts';
 
 // The sweep group's lines (bench/run.ts): sweep ÷ ideal, the CPU-quota
 // variant, the API economy and the release batching, each from one run.
@@ -114,5 +114,25 @@ export function releaseLine(r: IdealBenchResult, settings: DeployedSettings): Be
     target: { op: '==', value: 1 },
     met: removedAsExpected(r),
     details: { routes: r.routes, minimum: m, removed: r.removed },
+  });
+}
+
+/** Throttling (a dry run): the share of the allowed rate used on the busiest route, every group evaluated. */
+export function throttleLine(
+  t: ThrottleBenchResult,
+  fleet: FleetSize,
+  settings: DeployedSettings,
+): BenchLine {
+  const everyGroup =
+    t.groupsEvaluated === fleet.groups && t.errors.length === 0 && t.notVisited === 0;
+  return line({
+    name: 'throttling (dry run): share of the allowed rate used',
+    inputs: `${fmt(fleet.groups)} groups × ${fleet.serversPerGroup}, every route limited to ${t.ratePerSecond} req/s (token bucket, burst ${t.burst}, 429 APIGW.0308 + Retry-After), ${t.latencyMs} ms latency, DRY_RUN true, MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0; ${describeDeployed(settings)}; use = accepted on the busiest route ÷ (burst + rate × its first-to-last-request span)`,
+    value: round(t.use),
+    unit: 'ratio',
+    shown: `${fmt(t.use, 2)} (${t.busiestRoute}: ${fmt(t.accepted)} accepted in ${fmt(t.spanSeconds, 1)} s; ${fmt(t.throttledBySim)} × 429 (client counted ${fmt(t.throttledByClient)}), at most ${t.maxThrottledPerRequest} for one request; ${fmt(t.groupsEvaluated)}/${fmt(fleet.groups)} groups evaluated, ${t.errors.length} errors; sweep ${seconds(t.wallMs)})`,
+    target: { op: '>=', value: 0.9 },
+    met: everyGroup,
+    details: { ...t },
   });
 }
