@@ -12,6 +12,7 @@ import type {
   RemovalSettings,
 } from '../lib/removal/lifecycle.ts';
 import {
+  createBudgetLedger,
   createDrainStore,
   createEcsGroupResolver,
   createGroupLease,
@@ -65,6 +66,14 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   // The one time budget: no group, removal, drain wait or job poll starts after it.
   const budgetEnd = options.deadlineAt - reserveMs(config, budget);
   let drains: DrainServices | undefined;
+  // The budgets' ledger lives in the drain table, with or without a drain period.
+  const budgetLedger =
+    config.budgets.length > 0 && config.drainTableName !== undefined
+      ? createBudgetLedger({
+          tableName: config.drainTableName,
+          ...(options.dynamo ? { client: options.dynamo } : {}),
+        })
+      : undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
     if (config.drainSeconds === 0 || tableName === undefined) return undefined;
@@ -114,6 +123,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       };
       const drain = drainServices();
       if (drain !== undefined) created.drains = drain;
+      if (budgetLedger !== undefined) created.budgetLedger = budgetLedger;
       services.set(key, created);
       return created;
     },
@@ -130,6 +140,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
         logoff: config.logoff,
+        budgets: config.budgets,
       };
     },
     stats() {
