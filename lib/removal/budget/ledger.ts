@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { RemovalReason } from '../../budgets/budget.ts';
 import {
   type DynamoClientFactory,
   defaultDynamoClient,
   dynamoSdk,
+  isConditionalFailure,
   storeError,
 } from '../store/dynamo.ts';
 
 type Item = Record<string, AttributeValue>;
 
-/** One admitted removal as the ledger keeps it (its own item, never inside a drain record). */
+/** One admitted removal as the ledger keeps it (its own items, never inside a drain record). */
 export interface Admission {
   groupId: string;
   serverId: string;
@@ -21,6 +23,8 @@ export interface Admission {
   /** Set once the removal ended: when, and whether the server left the group. */
   endedMs?: number;
   how?: 'removed' | 'not-removed';
+  /** The ledger item that holds it (one per admitted batch of a group). */
+  batch?: string;
 }
 
 /** A project's ledger as read: the head's version, the member counts it keeps, every live admission. */
@@ -31,14 +35,15 @@ export interface LedgerView {
   admissions: Admission[];
 }
 
-/** The ledger of disruption budgets (lib/removal/budget/admit.ts decides with it). */
+/** The ledger of disruption budgets (lib/removal/drain/admit.ts decides with it). */
 export interface BudgetLedger {
-  /** Every admission of `projectId` whose item has not expired at `nowMs`. */
+  /** The head, then every admission of `projectId` whose item has not expired at `nowMs`. */
   read(projectId: string, nowMs: number): Promise<LedgerView>;
   /**
-   * Writes `admissions` and the head (`members`, version + 1) in one
-   * transaction, only if the head still has `version`: false when another
-   * actor admitted since the read (read again and decide again).
+   * Records `admissions` (one group's, one item) and then moves the head to
+   * version + 1 with `members`, only if it still has `version`: false when
+   * another actor admitted since the read (the item is taken back; read
+   * again and decide again).
    */
   admit(
     projectId: string,
@@ -47,52 +52,68 @@ export interface BudgetLedger {
     admissions: readonly Admission[],
     retainMs: number,
   ): Promise<boolean>;
-  /** Marks the admissions ended (one transaction per 100). */
+  /** Marks admissions ended: one write per ledger item touched. */
   end(projectId: string, ended: readonly Ending[]): Promise<void>;
 }
 
-/** Most items one TransactWriteItems takes. */
-export const TRANSACT_MAX = 100;
+/** An admission's end, as `end` writes it. */
+export type Ending = Required<Pick<Admission, 'serverId' | 'batch' | 'endedMs' | 'how'>>;
 
-const pkOf = (projectId: string) => `budget#${projectId}`;
-const skOf = (a: Pick<Admission, 'startMs' | 'serverId'>) =>
-  `adm#${String(a.startMs).padStart(15, '0')}#${a.serverId}`;
+/** Most admissions a batch item holds (an item stays far below DynamoDB's 400 KB). */
+export const BATCH_MAX = 100;
+
+const HEAD = 'head';
+const pkOf = (projectId: string) => ({ S: `budget#${projectId}` });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const num = (item: Item, key: string): number | undefined =>
   item[key]?.N === undefined ? undefined : Number(item[key]?.N);
 
-function admissionOf(item: Item): Admission | undefined {
+// One batch item's admissions: `servers` maps each server to its reason, and
+// an ended one carries `end:<server id>` = `<how>@<ms>`.
+function admissionsOf(item: Item): Admission[] {
   const startMs = num(item, 'startMs');
   const holdUntilMs = num(item, 'holdUntilMs');
-  const reason = item.reason?.S;
-  if (startMs === undefined || holdUntilMs === undefined) return undefined;
-  const admission: Admission = {
-    groupId: item.groupId?.S ?? '',
-    serverId: item.serverId?.S ?? '',
-    // An unknown reason counts under every budget that names none (fail safe).
-    reason: reason === 'logoff' ? 'logoff' : 'idle',
-    startMs,
-    holdUntilMs,
-  };
-  const endedMs = num(item, 'endedMs');
-  if (endedMs !== undefined) admission.endedMs = endedMs;
-  const how = item.how?.S;
-  if (how === 'removed' || how === 'not-removed') admission.how = how;
-  return admission;
+  const batch = item.sk?.S;
+  if (startMs === undefined || holdUntilMs === undefined || batch === undefined) return [];
+  return Object.entries(item.servers?.M ?? {}).map(([serverId, reason]) => {
+    const admission: Admission = {
+      groupId: item.groupId?.S ?? '',
+      serverId,
+      // An unknown reason counts under every budget that names none (fail safe).
+      reason: reason.S === 'logoff' ? 'logoff' : 'idle',
+      startMs,
+      holdUntilMs,
+      batch,
+    };
+    const [how, at] = (item[`end:${serverId}`]?.S ?? '').split('@');
+    if (at !== undefined) {
+      admission.endedMs = Number(at);
+      admission.how = how === 'removed' ? 'removed' : 'not-removed';
+    }
+    return admission;
+  });
 }
 
 /**
  * The budget ledger in the drain table: `pk` = `budget#<project>`, a `head`
- * item (version, member counts) and one `adm#<start>#<server>` item per
- * admitted removal, each with a `ttl` (its start + the longest window + a
- * day) so the ledger expires by itself. Reads are strongly consistent;
- * every failure is a DrainStoreError naming the operation and the table.
+ * item (version, member counts) and one `adm#<start>#<id>` item per admitted
+ * batch of one group, each with a `ttl` (its start + the longest window + a
+ * margin) so the ledger expires by itself. An admission is its batch item
+ * written first, then the head moved on by a conditional write: a reader
+ * reads the head before the batches, so a batch it missed belongs to a head
+ * move after its read, and its own move then fails. A batch whose head move
+ * failed, or whose writer died first, is counted until it expires (fail
+ * safe). Reads are strongly consistent; failures are DrainStoreErrors.
  */
 export function createBudgetLedger(options: {
   tableName: string;
   client?: DynamoClientFactory;
 }): BudgetLedger {
   const { tableName, client = defaultDynamoClient } = options;
+  const sdk = async () => {
+    const [dynamo, commands] = await Promise.all([client(), dynamoSdk()]);
+    return { dynamo, ...commands };
+  };
   const attempt = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -100,46 +121,35 @@ export function createBudgetLedger(options: {
       throw storeError(operation, tableName, error);
     }
   };
-  const sdk = async () => {
-    const [dynamo, commands] = await Promise.all([client(), dynamoSdk()]);
-    return { dynamo, ...commands };
-  };
-  const endOne = async (projectId: string, a: Ending) => {
-    const { dynamo, UpdateItemCommand } = await sdk();
-    await attempt('UpdateItem', () =>
-      dynamo.send(new UpdateItemCommand(endingOf(tableName, projectId, a))),
-    ).catch((error: unknown) => {
-      if (!isConditional(error)) throw error;
-    });
-  };
 
   return {
     async read(projectId, nowMs) {
+      const { dynamo, GetItemCommand, QueryCommand } = await sdk();
       const view: LedgerView = { version: 0, members: {}, admissions: [] };
+      const key = { pk: pkOf(projectId), sk: { S: HEAD } };
+      const get = new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true });
+      const head = (await attempt('GetItem', () => dynamo.send(get))).Item;
+      if (head !== undefined) {
+        view.version = num(head, 'version') ?? 0;
+        for (const [groupId, value] of Object.entries(head.members?.M ?? {})) {
+          view.members[groupId] = Number(value.N ?? 0);
+        }
+      }
       let start: Item | undefined;
       do {
-        const { dynamo, QueryCommand } = await sdk();
         const query = new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pkOf(projectId) } },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :adm)',
+          ExpressionAttributeValues: { ':pk': pkOf(projectId), ':adm': { S: 'adm#' } },
           ConsistentRead: true,
           ...(start === undefined ? {} : { ExclusiveStartKey: start }),
         });
         const page = await attempt('Query', () => dynamo.send(query));
         for (const item of page.Items ?? []) {
-          if (item.sk?.S === 'head') {
-            view.version = num(item, 'version') ?? 0;
-            for (const [groupId, value] of Object.entries(item.members?.M ?? {})) {
-              view.members[groupId] = Number(value.N ?? 0);
-            }
-            continue;
-          }
           // DynamoDB deletes expired items late (up to days): an expired one is gone already.
           const ttl = num(item, 'ttl');
           if (ttl !== undefined && ttl * 1_000 <= nowMs) continue;
-          const admission = admissionOf(item);
-          if (admission !== undefined) view.admissions.push(admission);
+          view.admissions.push(...admissionsOf(item));
         }
         start = page.LastEvaluatedKey;
       } while (start !== undefined);
@@ -147,100 +157,73 @@ export function createBudgetLedger(options: {
     },
 
     async admit(projectId, version, members, admissions, retainMs) {
-      const pk = { S: pkOf(projectId) };
-      const latest = Math.max(0, ...admissions.map((a) => a.startMs));
-      const head = {
-        Put: {
-          TableName: tableName,
-          Item: {
-            pk,
-            sk: { S: 'head' },
-            version: n(version + 1),
-            members: { M: Object.fromEntries(Object.entries(members).map(([g, c]) => [g, n(c)])) },
-            ttl: n(Math.ceil((latest + retainMs) / 1_000)),
-          },
-          ConditionExpression:
-            version === 0 ? 'attribute_not_exists(version)' : 'version = :version',
-          ...(version === 0 ? {} : { ExpressionAttributeValues: { ':version': n(version) } }),
+      const { dynamo, PutItemCommand, DeleteItemCommand } = await sdk();
+      const first = admissions[0];
+      if (first === undefined) return true;
+      const sk = { S: `adm#${String(first.startMs).padStart(15, '0')}#${randomUUID()}` };
+      const ttl = n(Math.ceil((first.startMs + retainMs) / 1_000));
+      const batch = new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: pkOf(projectId),
+          sk,
+          groupId: { S: first.groupId },
+          startMs: n(first.startMs),
+          holdUntilMs: n(first.holdUntilMs),
+          servers: { M: Object.fromEntries(admissions.map((a) => [a.serverId, { S: a.reason }])) },
+          ttl,
         },
-      };
-      const puts = admissions.map((a) => ({
-        Put: {
-          TableName: tableName,
-          Item: {
-            pk,
-            sk: { S: skOf(a) },
-            groupId: { S: a.groupId },
-            serverId: { S: a.serverId },
-            reason: { S: a.reason },
-            startMs: n(a.startMs),
-            holdUntilMs: n(a.holdUntilMs),
-            ttl: n(Math.ceil((a.startMs + retainMs) / 1_000)),
-          },
+      });
+      await attempt('PutItem', () => dynamo.send(batch));
+      const head = new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: pkOf(projectId),
+          sk: { S: HEAD },
+          version: n(version + 1),
+          members: { M: Object.fromEntries(Object.entries(members).map(([g, c]) => [g, n(c)])) },
+          ttl,
         },
-      }));
+        ConditionExpression: version === 0 ? 'attribute_not_exists(version)' : 'version = :v',
+        ...(version === 0 ? {} : { ExpressionAttributeValues: { ':v': n(version) } }),
+      });
       try {
-        const { dynamo, TransactWriteItemsCommand } = await sdk();
-        const write = new TransactWriteItemsCommand({ TransactItems: [head, ...puts] });
-        await attempt('TransactWriteItems', () => dynamo.send(write));
+        await dynamo.send(head);
         return true;
       } catch (error) {
-        if (isVersionConflict(error)) return false;
-        throw error;
+        if (!isConditionalFailure(error)) throw storeError('PutItem', tableName, error);
+        // Another actor admitted first: take the batch back (left behind, it counts until it expires).
+        const undo = new DeleteItemCommand({
+          TableName: tableName,
+          Key: { pk: pkOf(projectId), sk },
+        });
+        await attempt('DeleteItem', () => dynamo.send(undo));
+        return false;
       }
     },
 
     async end(projectId, ended) {
-      const { dynamo, TransactWriteItemsCommand } = await sdk();
-      for (let i = 0; i < ended.length; i += TRANSACT_MAX) {
-        const chunk = ended.slice(i, i + TRANSACT_MAX);
-        const items = chunk.map((a) => ({ Update: endingOf(tableName, projectId, a) }));
-        try {
-          await attempt('TransactWriteItems', () =>
-            dynamo.send(new TransactWriteItemsCommand({ TransactItems: items })),
-          );
-        } catch (error) {
-          if (!isVersionConflict(error)) throw error;
-          // An item was gone already (expired): end the others one by one.
-          for (const a of chunk) await endOne(projectId, a);
-        }
+      const { dynamo, UpdateItemCommand } = await sdk();
+      const byBatch = new Map<string, Ending[]>();
+      for (const e of ended) byBatch.set(e.batch, [...(byBatch.get(e.batch) ?? []), e]);
+      for (const [batch, ends] of byBatch) {
+        const names = Object.fromEntries(ends.map((e, i) => [`#e${i}`, `end:${e.serverId}`]));
+        const values = Object.fromEntries(
+          ends.map((e, i) => [`:e${i}`, { S: `${e.how}@${e.endedMs}` }]),
+        );
+        const update = new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: pkOf(projectId), sk: { S: batch } },
+          UpdateExpression: `SET ${ends.map((_, i) => `#e${i} = :e${i}`).join(', ')}`,
+          // A batch already expired and deleted is not written again.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        });
+        await attempt('UpdateItem', () => dynamo.send(update)).catch((error: unknown) => {
+          if (!isConditionalFailure((error as Error).cause)) throw error;
+        });
       }
     },
   };
-}
-
-type Ending = Pick<Admission, 'serverId' | 'startMs' | 'endedMs' | 'how'>;
-
-// The update that marks one admission ended; an item already expired and deleted stays gone.
-function endingOf(tableName: string, projectId: string, a: Ending) {
-  return {
-    TableName: tableName,
-    Key: { pk: { S: pkOf(projectId) }, sk: { S: skOf(a) } },
-    UpdateExpression: 'SET endedMs = :ended, how = :how',
-    ConditionExpression: 'attribute_exists(pk)',
-    ExpressionAttributeValues: {
-      ':ended': n(a.endedMs ?? 0),
-      ':how': { S: a.how ?? 'not-removed' },
-    },
-  };
-}
-
-const RETRYABLE_REASONS = new Set(['None', 'ConditionalCheckFailed', 'TransactionConflict']);
-
-// A transaction refused by a condition, or racing another on the same item:
-// nothing was written, so the caller may read again and try again.
-function isVersionConflict(error: unknown): boolean {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const name = cause instanceof Error ? cause.name : '';
-  if (name === 'TransactionConflictException') return true;
-  const reasons = (cause as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return (
-    name === 'TransactionCanceledException' &&
-    (reasons ?? []).every((r) => RETRYABLE_REASONS.has(r.Code ?? 'None'))
-  );
-}
-
-function isConditional(error: unknown): boolean {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  return cause instanceof Error && cause.name === 'ConditionalCheckFailedException';
 }

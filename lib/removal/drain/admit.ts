@@ -2,7 +2,7 @@ import { admitRemovals, type BudgetBlock, type LedgerEntry } from '../../budgets
 import type { RemovalReason } from '../../budgets/budget.ts';
 import { describeFailure } from '../../errors.ts';
 import type { Removal } from '../../scaling/types.ts';
-import { type Admission, type LedgerView, TRANSACT_MAX } from '../budget/ledger.ts';
+import { type Admission, BATCH_MAX, type LedgerView } from '../budget/ledger.ts';
 import { LEASE_TTL_MS } from '../lease/group-lease.ts';
 import type { RemovalOutcome } from '../outcome.ts';
 import { storeError } from '../store/dynamo.ts';
@@ -98,7 +98,9 @@ export async function admitToBudgets<T extends AdmissionAsk>(
       ledger === undefined
         ? { version: 0, members: {}, admissions: [] }
         : await ledger.read(settings.projectId, now);
-    const batch = pending.slice(0, TRANSACT_MAX - 1);
+    // One group's asks per write: a batch item is one group's (lib/removal/budget/ledger.ts).
+    const groupId = pending[0]?.groupId;
+    const batch = pending.filter((a) => a.groupId === groupId).slice(0, BATCH_MAX);
     const members = { ...view.members };
     for (const ask of batch) members[ask.groupId] = ask.groupMembers;
     const projectMembers = Object.values(members).reduce((sum, count) => sum + count, 0);
@@ -135,7 +137,8 @@ export async function admitToBudgets<T extends AdmissionAsk>(
     for (const { ask, block } of decided.held) {
       result.held.push({ ask: ask.ask, outcome: 'budget', detail: budgetDetail(block) });
     }
-    pending = pending.slice(batch.length);
+    const done = new Set(batch);
+    pending = pending.filter((a) => !done.has(a));
     tries = 0;
   }
   return result;
@@ -166,7 +169,8 @@ export async function endAdmissions(
         const outcome = ends.get(a.serverId);
         const removed = outcome === 'removed' || outcome === 'already-removed';
         return {
-          ...a,
+          serverId: a.serverId,
+          batch: a.batch ?? '',
           endedMs: now,
           how: removed ? ('removed' as const) : ('not-removed' as const),
         };
@@ -185,8 +189,8 @@ export async function endAdmissions(
 
 function busy(projectId: string): Error {
   const cause = Object.assign(new Error(`budget ledger of ${projectId} stayed busy`), {
-    name: 'TransactionConflictException',
+    name: 'ConditionalCheckFailedException',
     $retryable: {},
   });
-  return storeError('TransactWriteItems', 'budget ledger', cause);
+  return storeError('PutItem', 'budget ledger', cause);
 }
