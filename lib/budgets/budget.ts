@@ -5,6 +5,13 @@ import { formatPath } from '../validation.ts';
 /** Why a server is removed: a plain idle server, or one whose abandoned sessions are logged off. */
 export type RemovalReason = 'idle' | 'logoff';
 
+/** A planned removal's reason: `logoff` when it logs off abandoned sessions, else `idle`. */
+export function reasonOf(removal: {
+  logoffSessionIds?: readonly string[] | undefined;
+}): RemovalReason {
+  return removal.logoffSessionIds?.length ? 'logoff' : 'idle';
+}
+
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** One entry of BUDGETS as written (docs/configuration.md). */

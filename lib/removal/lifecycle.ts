@@ -130,12 +130,14 @@ export async function removeNow(
   options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
   if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
-  // Disruption budgets admit before anything is removed (lib/removal/drain/admit.ts).
-  const { admitted, held } = await admitToBudgets(
-    candidatesOf(evaluation, removals),
-    services,
-    settings,
-  );
+  // Disruption budgets admit before anything is removed (lib/removal/drain/admit.ts),
+  // counting as the dry run does only what the remover would not refuse.
+  const eligible: ReturnType<typeof candidatesOf> = [];
+  for (const candidate of candidatesOf(evaluation, removals)) {
+    const refused = await refusalOf(candidate.removal, candidate.server, services, settings);
+    if (refused === undefined) eligible.push(candidate);
+  }
+  const { held } = await admitToBudgets(eligible, services, settings);
   const end = (report: RemovalReport) => endRemoval(services, settings, evaluation.group, report);
   const kept = new Map(
     held.map(({ ask, outcome, detail }) => [
@@ -143,7 +145,8 @@ export async function removeNow(
       end({ ...removalBase(ask.removal), outcome, detail }),
     ]),
   );
-  const acting = admitted.map((a) => a.removal);
+  // The refused go on to the remover, which answers (and audits) their refusal.
+  const acting = removals.filter((r) => !kept.has(r.serverId));
   const result = await settleGroup(
     evaluation.group.id,
     acting.map((removal) => ({ removal })),

@@ -1,5 +1,5 @@
 import { admitRemovals, type BudgetBlock, type LedgerEntry } from '../../budgets/allowance.ts';
-import type { RemovalReason } from '../../budgets/budget.ts';
+import { reasonOf } from '../../budgets/budget.ts';
 import { describeFailure } from '../../errors.ts';
 import type { Removal } from '../../scaling/types.ts';
 import { type Admission, BATCH_MAX, type LedgerView } from '../budget/ledger.ts';
@@ -25,15 +25,14 @@ export interface AdmissionAsk {
   groupMembers: number;
 }
 
+// A dry run's admissions, per invocation's services: never written, yet
+// counted for the groups after them, as a run's ledger would count them.
+const dryRunBooks = new WeakMap<object, Admission[]>();
+
 /** What the budgets said: the asks admitted (with their ledger entries), and each held back with why. */
 export interface Admitted<T extends AdmissionAsk> {
   admitted: T[];
   held: { ask: T; outcome: Extract<RemovalOutcome, 'budget'>; detail: string }[];
-}
-
-/** Why a removal is done: a plain idle server, or one whose abandoned sessions are logged off. */
-export function reasonOf(removal: Pick<Removal, 'logoffSessionIds'>): RemovalReason {
-  return removal.logoffSessionIds?.length ? 'logoff' : 'idle';
 }
 
 /**
@@ -90,6 +89,11 @@ export async function admitToBudgets<T extends AdmissionAsk>(
   const retainMs = Math.max(0, ...budgets.map((b) => b.perMs ?? 0)) + RETAIN_MARGIN_MS;
   const holdMs = (settings.drainSeconds ?? 0) * 1_000 + LEASE_TTL_MS;
   const result: Admitted<T> = { admitted: [], held: [] };
+  let dryBook: Admission[] | undefined;
+  if (options.readOnly) {
+    dryBook = dryRunBooks.get(services) ?? [];
+    dryRunBooks.set(services, dryBook);
+  }
   let pending = [...asks];
   for (let tries = 0; pending.length > 0; ) {
     if (++tries > MAX_TRIES) throw busy(settings.projectId);
@@ -115,7 +119,11 @@ export async function admitToBudgets<T extends AdmissionAsk>(
         groupMembers: ask.groupMembers,
         projectMembers,
       })),
-      entriesOf(view, settings.projectId, now),
+      entriesOf(
+        { ...view, admissions: [...view.admissions, ...(dryBook ?? [])] },
+        settings.projectId,
+        now,
+      ),
       now,
       schedules,
     );
@@ -126,6 +134,7 @@ export async function admitToBudgets<T extends AdmissionAsk>(
       startMs: now,
       holdUntilMs: now + holdMs,
     }));
+    dryBook?.push(...admissions);
     const write = options.readOnly || ledger === undefined || admissions.length === 0;
     if (
       !write &&
