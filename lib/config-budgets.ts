@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { type Budget, type BudgetsInput, BudgetsSchema, budgetsOf } from './budgets/budget.ts';
+import { readSettingFile } from './config-schedules.ts';
 import type { Schedules } from './scaling/schedule.ts';
-import { formatIssues, jsonText } from './validation.ts';
+import { jsonText } from './validation.ts';
 
 /** `BUDGETS`: JSON text of a list of disruption budgets (lib/budgets/budget.ts). */
 export const BudgetsTextSchema = jsonText('[{"max":"20%"},{"max":"10","per":"1h"}]').pipe(
@@ -10,19 +10,6 @@ export const BudgetsTextSchema = jsonText('[{"max":"20%"},{"max":"10","per":"1h"
 
 /** What the budget variables say, or the problems naming each bad path. */
 export type BudgetConfig = { ok: true; budgets: Budget[] } | { ok: false; problems: string[] };
-
-function readBudgetsFile(path: string): { input?: BudgetsInput; problem?: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? 'is not JSON' : 'cannot be read';
-    return { problem: `BUDGETS_FILE: ${path} ${reason}` };
-  }
-  const parsed = BudgetsSchema.safeParse(data);
-  if (!parsed.success) return { problem: formatIssues(parsed.error.issues, 'BUDGETS_FILE') };
-  return { input: parsed.data };
-}
 
 /**
  * Combines `BUDGETS` (already parsed) and `BUDGETS_FILE` (a JSON file of the
@@ -52,9 +39,9 @@ export function budgetConfigOf(
   }
   let raw = input.budgets;
   if (input.budgetsFile !== undefined) {
-    const read = readBudgetsFile(input.budgetsFile);
+    const read = readSettingFile(input.budgetsFile, BudgetsSchema, 'BUDGETS_FILE');
     if (read.problem !== undefined) return { ok: false, problems: [read.problem] };
-    raw = read.input;
+    raw = read.data;
   }
   if (raw === undefined || raw.length === 0) return { ok: true, budgets: [] };
   const label = input.budgetsFile === undefined ? 'BUDGETS' : 'BUDGETS_FILE';

@@ -21,6 +21,18 @@ const byOutcome = (report: SweepReport, outcomes: readonly string[]) =>
     .map((r) => r.serverId)
     .sort();
 const REFUSED = REFUSAL_OUTCOMES;
+// The plan's configuration against `sim`, with `more` variables.
+const planConfig = (sim: Simulator, more: Record<string, string> = {}) =>
+  loadConfig({
+    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
+    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
+    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
+    APS_ENDPOINT: sim.url,
+    ECS_ENDPOINT: sim.url,
+    RATE_LIMIT_RPS: '0',
+    DRAIN_SECONDS: '0',
+    ...more,
+  });
 
 describe('dry run, plan and acting run on the same fleet', () => {
   const sims: Simulator[] = [];
@@ -43,15 +55,7 @@ describe('dry run, plan and acting run on the same fleet', () => {
     const dry = await sweep(await fresh(), 'schedule-dry-run.json');
     const planSim = await fresh();
     const plan = await runPlan({
-      config: loadConfig({
-        HUAWEICLOUD_SDK_AK: planSim.credentials.ak,
-        HUAWEICLOUD_SDK_SK: planSim.credentials.sk,
-        HUAWEICLOUD_SDK_PROJECT_ID: planSim.projectId,
-        APS_ENDPOINT: planSim.url,
-        ECS_ENDPOINT: planSim.url,
-        RATE_LIMIT_RPS: '0',
-        DRAIN_SECONDS: '0',
-      }),
+      config: planConfig(planSim),
       now: planSim.now().getTime(),
     });
     expect(mutatingCalls(planSim)).toEqual([]);
@@ -75,17 +79,7 @@ describe('dry run, plan and acting run on the same fleet', () => {
       const budgets = '[{"max":"1","per":"1h","scope":"project"}]';
       const planSim = await fresh();
       const plan = await runPlan({
-        config: loadConfig({
-          HUAWEICLOUD_SDK_AK: planSim.credentials.ak,
-          HUAWEICLOUD_SDK_SK: planSim.credentials.sk,
-          HUAWEICLOUD_SDK_PROJECT_ID: planSim.projectId,
-          APS_ENDPOINT: planSim.url,
-          ECS_ENDPOINT: planSim.url,
-          RATE_LIMIT_RPS: '0',
-          DRAIN_SECONDS: '0',
-          BUDGETS: budgets,
-          DRY_RUN: 'true',
-        }),
+        config: planConfig(planSim, { BUDGETS: budgets, DRY_RUN: 'true' }),
         now: planSim.now().getTime(),
       });
       const actingSim = await fresh();
