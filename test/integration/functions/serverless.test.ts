@@ -523,7 +523,7 @@ describe('npm run validate', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('SCHEDULES.office.timeZone: expected an IANA time zone');
+    expect(error?.stderr).toContain('SCHEDULES.office.timeZone (--param schedules): expected an IANA time zone');
     const { stdout } = await validate(
       '--stage',
       'prod',
