@@ -7,10 +7,10 @@ import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
 import type {
   DrainServices,
-  DrainServicesFactory,
   DynamoClientFactory,
   RemovalServices,
   RemovalSettings,
+  TableServices,
 } from '../lib/removal/lifecycle.ts';
 import { createEcsGroupResolver } from '../lib/removal/lifecycle.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
@@ -24,10 +24,11 @@ export interface InvocationOptions {
   transport?: Transport;
   now?: () => number;
   /**
-   * Makes the drain table's services (lib/removal/drain-services.ts); given
-   * only by the functions that remove. Without it nothing drains.
+   * Makes the drain table's services and the budgets' ledger
+   * (lib/removal/drain-services.ts); given only by the functions that
+   * remove. Without it nothing drains and no budget is admitted against.
    */
-  drains?: DrainServicesFactory;
+  tables?: TableServices;
   /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
   dynamo?: DynamoClientFactory;
   /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
@@ -67,9 +68,14 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   // The one time budget: no group, removal, drain wait or job poll starts after it.
   const budgetEnd = options.deadlineAt - reserveMs(config, budget);
   let drains: DrainServices | undefined;
+  // The budgets' ledger lives in the drain table, with or without a drain period.
+  const budgetLedger =
+    config.budgets.length > 0 && config.drainTableName !== undefined && options.tables
+      ? options.tables.ledger(config.drainTableName, options.dynamo)
+      : undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
-    const make = options.drains;
+    const make = options.tables?.drains;
     if (config.drainSeconds === 0 || tableName === undefined || make === undefined) {
       return undefined;
     }
@@ -115,6 +121,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       };
       const drain = drainServices();
       if (drain !== undefined) created.drains = drain;
+      if (budgetLedger !== undefined) created.budgetLedger = budgetLedger;
       services.set(key, created);
       return created;
     },
@@ -131,6 +138,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
         logoff: config.logoff,
+        budgets: config.budgets,
       };
     },
     stats() {

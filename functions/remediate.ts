@@ -9,7 +9,7 @@ import { tallyRecords } from '../lib/queue/batch-tally.ts';
 import { createRecordHandler } from '../lib/queue/consumer.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
-import { createDrainServices } from '../lib/removal/lifecycle.ts';
+import { TABLE_SERVICES } from '../lib/removal/lifecycle.ts';
 import { processMessage } from '../lib/sweep/remediate.ts';
 import type { DelayedEnqueue } from '../lib/sweep/remediation-result.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
@@ -22,7 +22,7 @@ import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 export function createRemediateHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<SQSBatchResponse> => {
     assertSqsEvent(event);
-    const { config, log, invocation } = await beginInvocation(deps, context, createDrainServices);
+    const { config, log, invocation } = await beginInvocation(deps, context, TABLE_SERVICES);
     const records = event.Records as unknown as SQSRecord[];
     const queueUrl = config.deadLetterQueueUrl;
     const remediationQueueUrl = config.remediationQueueUrl;

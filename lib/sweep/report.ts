@@ -161,6 +161,7 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'not-in-ecs-group': 0,
       prepaid: 0,
       'unknown-charging-mode': 0,
+      budget: 0,
     },
     recommendedScaleOut: 0,
   };

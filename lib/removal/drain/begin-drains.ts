@@ -11,6 +11,7 @@ import { chunkForMaintenance } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
 import { DrainConflictError } from '../store/store-errors.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
+import { admitToBudgets, endAdmissions } from './admit.ts';
 import { logOffDrained } from './logoff-sessions.ts';
 
 /** One chosen server to drain, with the group it was chosen from. */
@@ -21,6 +22,8 @@ export interface DrainCandidate {
   server?: Pick<AppServer, 'metadata'> | undefined;
   /** The group's record, when read: its policy goes into an ending's audit line. */
   group?: AuditGroup | undefined;
+  /** The group's members as listed: the base of a budget's percentage (lib/removal/drain/admit.ts). */
+  groupMembers?: number;
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
@@ -51,19 +54,26 @@ export async function beginDrains(
   const drains = drainsOf(services);
   const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
-  for (const { groupId, removal, server, group } of candidates) {
+  const endOf = (c: DrainCandidate) => (report: RemovalReport) =>
+    notDrained.set(
+      c.removal.serverId,
+      endRemoval(services, settings, c.group ?? { id: c.groupId }, report),
+    );
+  const eligible: (DrainCandidate & { groupMembers: number })[] = [];
+  for (const candidate of candidates) {
+    const refusal = await refusalOf(candidate.removal, candidate.server, services, settings);
+    // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
+    if (refusal !== undefined) endOf(candidate)({ ...removalBase(candidate.removal), ...refusal });
+    else eligible.push({ ...candidate, groupMembers: candidate.groupMembers ?? 0 });
+  }
+  // Disruption budgets admit (and record) before anything is drained (lib/removal/drain/admit.ts).
+  const { admitted, held } = await admitToBudgets(eligible, services, settings);
+  for (const { ask, outcome, detail } of held) {
+    endOf(ask)({ ...removalBase(ask.removal), outcome, detail });
+  }
+  for (const candidate of admitted) {
+    const { groupId, removal } = candidate;
     const base = removalBase(removal);
-    const end = (report: RemovalReport) =>
-      notDrained.set(
-        removal.serverId,
-        endRemoval(services, settings, group ?? { id: groupId }, report),
-      );
-    const refusal = await refusalOf(removal, server, services, settings);
-    if (refusal !== undefined) {
-      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
-      end({ ...base, ...refusal });
-      continue;
-    }
     const now = settings.now();
     try {
       records.push(
@@ -86,9 +96,14 @@ export async function beginDrains(
         // Records already written stay: maintenance is asked for them, and the
         // re-check (or the next run's recovery) finishes or undoes each.
         await askMaintenance(records, owner, services, settings);
+        await endAdmissions(
+          outcomesOf(admitted, records, notDrained, 'failed'),
+          services,
+          settings,
+        );
         throw error;
       }
-      end({
+      endOf(candidate)({
         ...base,
         outcome: 'skipped-changed',
         detail: `already drained by ${error.currentOwner ?? 'another actor'}`,
@@ -103,7 +118,26 @@ export async function beginDrains(
     settings,
   );
   for (const report of loggedOff.undone) notDrained.set(report.serverId, report);
+  // An admission that drained nothing ends now; a drain's ends when it settles.
+  await endAdmissions(outcomesOf(admitted, loggedOff.records, notDrained), services, settings);
   return { records: loggedOff.records, notDrained };
+}
+
+// The outcome of each admitted candidate that has no drain record (`fallback` when none is known).
+function outcomesOf(
+  admitted: readonly DrainCandidate[],
+  records: readonly DrainRecord[],
+  notDrained: ReadonlyMap<string, RemovalReport>,
+  fallback?: RemovalReport['outcome'],
+): Map<string, RemovalReport['outcome']> {
+  const drained = new Set(records.map((r) => r.serverId));
+  const ends = new Map<string, RemovalReport['outcome']>();
+  for (const { removal } of admitted) {
+    const outcome = notDrained.get(removal.serverId)?.outcome ?? fallback;
+    if (!drained.has(removal.serverId) && outcome !== undefined)
+      ends.set(removal.serverId, outcome);
+  }
+  return ends;
 }
 
 // Maintenance on, in chunks; returns each server whose call succeeded, by id,

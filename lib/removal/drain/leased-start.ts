@@ -114,7 +114,13 @@ async function replan(
       notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
       continue;
     }
-    candidates.push({ groupId, group, removal: again, server: servers.get(again.serverId) });
+    candidates.push({
+      groupId,
+      group,
+      removal: again,
+      server: servers.get(again.serverId),
+      groupMembers: servers.size,
+    });
   }
   return candidates;
 }

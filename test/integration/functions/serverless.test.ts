@@ -515,7 +515,9 @@ describe('npm run validate', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('SCHEDULES.office.timeZone: expected an IANA time zone');
+    expect(error?.stderr).toContain(
+      'SCHEDULES.office.timeZone (--param schedules): expected an IANA time zone',
+    );
     const { stdout } = await validate(
       '--stage',
       'prod',
@@ -527,6 +529,24 @@ describe('npm run validate', () => {
       'defaultSchedule=office',
     );
     expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
+
+  it('rejects a bad budgets parameter in one line naming the path and the --param', async () => {
+    const error = await validate(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      'budgets=[{"max":"10%","per":"1h"},{"max":"ten"}]',
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr.trim().split('\n')).toContain(
+      'stage prod: BUDGETS[1].max (--param budgets): expected "N" or "N%"',
+    );
   }, 130_000);
 
   it('checks the log-off parameters against the drain period, naming the variables', async () => {
