@@ -6,6 +6,7 @@ import { createMemoryLog } from '../../../lib/logger.ts';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
 import { createBudgetLedger } from '../../../lib/removal/budget/ledger.ts';
 import { entriesOf } from '../../../lib/removal/drain/admit.ts';
+import { TABLE_SERVICES } from '../../../lib/removal/lifecycle.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
@@ -125,6 +126,7 @@ describe('a day of sweeps and queue messages under disruption budgets (simulator
       deadlineAt: now() + 120_000,
       log: createMemoryLog(),
       now,
+      tables: TABLE_SERVICES,
       dynamo: async () => dynamo.client,
     });
     return processMessage(
