@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { renderHistoryHtml } from '../../lib/history/page.ts';
 import type { HistorySample } from '../../lib/history/sample.ts';
 import { WeekCharts } from '../../lib/history/week-chart.ts';
 import { plannedSessions, playedSessions, weeklyGroups } from '../../sim/weekly-fleet.ts';
-import { CHROMIUM_ARGS } from '../../test/helpers/chromium.ts';
+import { withPageInChromium } from './chromium-page.ts';
 
 const HOUR_MS = 3_600_000;
 const STEP_MS = 15 * 60_000;
@@ -75,18 +70,8 @@ export async function runHistoryPageBench(options: {
   const rendering = performance.now();
   const html = renderHistoryHtml(pages, 'aps-autoscaler demand history (bench)');
   const renderMs = performance.now() - rendering;
-  const dir = mkdtempSync(join(tmpdir(), 'aps-history-page-bench-'));
-  const file = join(dir, 'history.html');
-  writeFileSync(file, html);
-  const browser = await chromium.launch({
-    executablePath: options.executablePath ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 120_000 });
-    await page.locator('#chart svg').waitFor({ state: 'visible' });
+  const opened = { selector: '#chart svg', executablePath: options.executablePath };
+  return withPageInChromium(html, opened, async (page) => {
     const loadMs = (await page.evaluate(
       "performance.getEntriesByType('navigation')[0].loadEventEnd",
     )) as number;
@@ -105,8 +90,5 @@ export async function runHistoryPageBench(options: {
       loadMs,
       pickMs,
     };
-  } finally {
-    await browser.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
