@@ -471,28 +471,28 @@ describe('npm run validate', () => {
       cwd: repo,
       timeout: 120_000,
     });
+  /** A validate run expected to fail: its exit code and output (undefined when it passed). */
+  const refused = (...args: string[]) =>
+    validate(...args).then(
+      () => undefined,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
 
   it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
-    const error = await validate(
+    const error = await refused(
       '--stage',
       'prod',
       '--param',
       `huaweicloudProjectId=${PROJECT_ID}`,
       '--param',
       'dryRun=yes',
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain('stage prod: DRY_RUN (--param dryRun): ');
   }, 130_000);
 
   it('explains what it needs when run bare', async () => {
-    const error = await validate().then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const error = await refused();
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
     expect(error?.stderr).toContain(
@@ -503,16 +503,13 @@ describe('npm run validate', () => {
   it('checks the schedules parameter, naming the path inside it', async () => {
     const schedules = (timeZone: string) =>
       `schedules=${JSON.stringify({ office: { timeZone, windows: [{ days: ['Mon'], from: '08:00', to: '19:00', minServers: 4 }] } })}`;
-    const error = await validate(
+    const error = await refused(
       '--stage',
       'prod',
       '--param',
       `huaweicloudProjectId=${PROJECT_ID}`,
       '--param',
       schedules('Mars/Olympus'),
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain(
@@ -532,16 +529,13 @@ describe('npm run validate', () => {
   }, 130_000);
 
   it('rejects a bad budgets parameter in one line naming the path and the --param', async () => {
-    const error = await validate(
+    const error = await refused(
       '--stage',
       'prod',
       '--param',
       `huaweicloudProjectId=${PROJECT_ID}`,
       '--param',
       'budgets=[{"max":"10%","per":"1h"},{"max":"ten"}]',
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
     expect(error?.stderr.trim().split('\n')).toContain(
@@ -610,10 +604,7 @@ describe('npm run validate', () => {
   ])(
     'refuses %s in one line, exit 1, no stack trace',
     async (_, args, line) => {
-      const error = await validate(...args).then(
-        () => undefined,
-        (e: { code: number; stderr: string; stdout: string }) => e,
-      );
+      const error = await refused(...args);
       expect(error?.code).toBe(1);
       expect(error?.stderr).toBe(`${line}\n`);
       expect(error?.stdout).toBe('');
