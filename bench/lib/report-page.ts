@@ -1,6 +1,7 @@
 import { renderReportHtml } from '../../lib/report/html.ts';
+import { serverList } from '../../lib/report/html-servers.ts';
 import { generatePlan } from '../../test/helpers/plan-report.ts';
-import { withPageInChromium } from './chromium-page.ts';
+import { type RendererMetrics, withPageInChromium } from './chromium-page.ts';
 
 /** What the 10,000-group page costs: render in node, then load and lay out in Chromium. */
 export interface ReportPageResult {
@@ -12,6 +13,10 @@ export interface ReportPageResult {
   loadMs: number;
   /** From navigation start to the first contentful paint (the title and headline). */
   firstPaintMs: number;
+  /** The renderer's time to the load event by kind; `parseMs` is the rest of its tasks (the HTML parse, mostly). */
+  renderer: RendererMetrics & { parseMs: number };
+  /** The bytes of the servers' lists over the servers named. */
+  bytesPerServer: number;
 }
 
 /**
@@ -31,17 +36,23 @@ export async function runReportPageBench(options: {
   const html = renderReportHtml(plan.report);
   const renderMs = performance.now() - started;
   const opened = { selector: '#headline', executablePath: options.executablePath };
-  return withPageInChromium(html, opened, async (page) => {
+  const servers = plan.report.groups.reduce((n, g) => n + (g.members?.length ?? 0), 0);
+  const listBytes = plan.report.groups.reduce((n, g) => n + Buffer.byteLength(serverList(g)), 0);
+  return withPageInChromium(html, opened, async (page, renderer) => {
     const [loadMs, firstPaintMs] = (await page.evaluate(
       "[performance.getEntriesByType('navigation')[0].loadEventEnd, performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN]",
     )) as [number, number];
+    const spent = await renderer();
+    const parseMs = spent.taskMs - spent.scriptMs - spent.layoutMs - spent.styleMs;
     return {
       groups: plan.report.groups.length,
-      servers: plan.report.groups.reduce((n, g) => n + (g.members?.length ?? 0), 0),
+      servers,
       bytes: Buffer.byteLength(html),
       renderMs,
       loadMs,
       firstPaintMs,
+      renderer: { ...spent, parseMs },
+      bytesPerServer: listBytes / servers,
     };
   });
 }

@@ -3,7 +3,7 @@ import type { WhatIfComparison } from '../what-if/what-if.ts';
 import { type CountRow, countRows } from './count-rows.ts';
 import { countsOf, type ReportCounts } from './counts.ts';
 import { CONTENT_SECURITY_POLICY, PAGE_SCRIPT, PAGE_STYLE } from './html-assets.ts';
-import { groupRows } from './html-groups.ts';
+import { groupBodies } from './html-groups.ts';
 import { verdictClass } from './html-servers.ts';
 import { escapeHtml, formatCount } from './html-text.ts';
 import { whatIfSection } from './html-what-if.ts';
@@ -79,7 +79,7 @@ function headlineSection(report: SweepReport, counts: ReportCounts): string {
       .map((a) => `<p class="alert" role="alert">${escapeHtml(a)}</p>`)
       .join('') +
     `<dl id="headline">${countRows(counts).map(tile).join('')}</dl>` +
-    `<p id="facts">${facts.join(' · ')}</p></section>`
+    `<p id="facts">${facts.join(' &#183; ')}</p></section>`
   );
 }
 
@@ -120,7 +120,7 @@ function groupsSection(report: SweepReport): string {
     `<table id="groups"><caption>One row per group, every server named</caption><thead><tr class="g">` +
     `<th scope="col">Group</th><th scope="col">Decision</th><th scope="col">Servers: verdict, reason, outcome</th>` +
     `<th scope="col">Usage vs threshold</th></tr></thead>` +
-    `<tbody>\n${groupRows(report.groups, report.projects.length > 1)}\n</tbody></table></section>`
+    `${groupBodies(report.groups, report.projects.length > 1)}</table></section>`
   );
 }
 
@@ -137,11 +137,7 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
   const title = escapeHtml(options.title ?? 'aps-autoscaler sweep report');
   const own = (report as { counts?: ReportCounts }).counts;
   const counts = options.counts ?? own ?? countsOf(report);
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${title}</title><style>${PAGE_STYLE}</style></head><body><main>` +
+  const body =
     `<h1>${title}</h1>` +
     (options.historyHref === undefined
       ? ''
@@ -149,7 +145,12 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
     headlineSection(report, counts) +
     stormSection(report.stormWarnings, options.historyHref) +
     (options.whatIf === undefined ? '' : whatIfSection(options.whatIf)) +
-    groupsSection(report) +
-    `</main><script>${PAGE_SCRIPT}</script></body></html>\n`
+    groupsSection(report);
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${title}</title><style>${PAGE_STYLE}</style></head><body><main>` +
+    `${body}</main><script>${PAGE_SCRIPT}</script></body></html>\n`
   );
 }

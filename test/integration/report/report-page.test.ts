@@ -32,7 +32,8 @@ import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
 const SHOTS = resolve('.reports/screenshots');
 const executablePath = findChromium();
-const HOSTILE = `<img src=x onerror=alert(1)>"'</th><script>alert(2)</script>`;
+// Beyond ASCII too: the page writes such characters as references (lib/report/html-text.ts).
+const HOSTILE = `<img src=x onerror=alert(1)>"'</th><script>alert(2)</script> 桌面→😀`;
 // Runs in the page (tsconfig has no DOM library, hence the narrow local type).
 interface PageGlobals {
   getComputedStyle(element: unknown): { backgroundColor: string };

@@ -114,9 +114,9 @@ describe('the page marks failures and refusals', () => {
       ],
     });
     const html = renderReportHtml(sweepReportFactory([group]));
-    expect(html).toContain('<li class="v-idle bad"><b>A</b> <code>a</code>');
+    expect(html).toContain('<li class="v-idle bad">A a: idle, chosen for removal');
     expect(html).toContain('failed: HTTP 500: request id req-7');
-    expect(html).toContain('<li class="v-idle warn"><b>B</b> <code>b</code>');
+    expect(html).toContain('<li class="v-idle warn">B b: idle, chosen for removal');
     expect(html).toContain(
       '<div class="tile bad" data-count="failed"><dt>Failed</dt><dd><span class="num">1</span>',
     );

@@ -15,6 +15,10 @@ describe('escapeHtml', () => {
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
     );
   });
+
+  it('writes every character beyond ASCII as one reference, a surrogate pair included', () => {
+    expect(escapeHtml('桌面 → 😀')).toBe('&#26700;&#38754; &#8594; &#128512;');
+  });
 });
 
 describe('renderReportHtml', () => {
@@ -75,7 +79,7 @@ describe('renderReportHtml', () => {
     const report = sweepReportFactory([named, unlisted]);
     const html = renderReportHtml(report);
     expect(html).toContain(
-      '<li class="v-group-skipped"><b>APS-OFF-1</b> <code>srv-off-1</code> group skipped, policy-disabled</li>',
+      '<li class="v-group-skipped">APS-OFF-1 srv-off-1: group skipped, policy-disabled</li>',
     );
     expect(html).toContain(
       '<li class="v-other bad">servers could not be listed: GET /v1/p/app-servers: 503 APS.0001 &lt;request id r-9&gt;</li>',
@@ -141,6 +145,8 @@ describe('renderReportHtml', () => {
       `10,000-group page: ${(bytes / 1e6).toFixed(2)} MB rendered in ${ms.toFixed(0)} ms`,
     );
     expect(bytes).toBeLessThan(8_000_000);
+    // All ASCII: Chromium's 8-bit fast path (escapeHtml in lib/report/html-text.ts).
+    expect(html).toMatch(/^[\0-\x7f]*$/);
     expect(ms).toBeLessThan(5_000);
   });
 });

@@ -26,15 +26,15 @@ describe('stormSection', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('<a href="../../history/latest.html#g-g-0">');
     expect(html).toContain(
-      '<td>Mon 08:00–09:00</td><td class="n">6</td><td class="n">1</td><td>MIN_SERVERS_PER_GROUP</td>',
+      '<td>Mon 08:00&#8211;09:00</td><td class="n">6</td><td class="n">1</td><td>MIN_SERVERS_PER_GROUP</td>',
     );
   });
 
   it('lists the largest shortfalls first, at most STORM_ROWS, and says the rest are in the JSON', () => {
     const warnings = Array.from({ length: STORM_ROWS + 10 }, (_, i) => warning(i, 2 + (i % 7)));
     const html = stormSection(warnings);
-    const needs = [...html.matchAll(/<td>Mon 08:00–09:00<\/td><td class="n">(\d+)/g)].map((m) =>
-      Number(m[1]),
+    const needs = [...html.matchAll(/<td>Mon 08:00&#8211;09:00<\/td><td class="n">(\d+)/g)].map(
+      (m) => Number(m[1]),
     );
     expect(needs).toHaveLength(STORM_ROWS);
     expect(needs).toEqual([...needs].sort((a, b) => b - a));
