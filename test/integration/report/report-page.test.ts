@@ -355,6 +355,27 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
     await page.close();
   }, 60_000);
 
+  it('finds a server among 250 groups and hides the row groups left empty', async () => {
+    const plan = generatePlan({ groups: 250, serversPerGroup: 3, seed: 11, includeMembers: true });
+    const last = plan.report.groups.at(-1);
+    const server = last?.members?.at(-1);
+    if (last === undefined || server === undefined) throw new Error('no server to find');
+    const run = { name: 'search-250', html: renderReportHtml(plan.report) };
+    const { page, errors } = await open(run as RunPage);
+    expect(await page.locator('#shown').innerText()).toBe('250 of 250 groups shown');
+    await page.getByRole('searchbox').fill(server.serverId);
+    await expect.poll(() => page.locator('#groups tbody tr:not([hidden])').count()).toBe(1);
+    const row = page.locator('#groups tbody tr:not([hidden])');
+    // Drawn at the next frame (its row group was off screen, skipped by content-visibility).
+    await expect.poll(() => row.locator('th').innerText()).toContain(last.serverGroupId);
+    expect(await row.locator('.srv li', { hasText: server.serverId }).isVisible()).toBe(true);
+    // Row groups with no row shown take no room: the one found sits under the table's head.
+    expect(await page.locator('#groups tbody:not([hidden])').count()).toBe(1);
+    expect(await page.locator('#shown').innerText()).toBe('1 of 250 groups shown');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('shows hostile names as text and runs none of them', async () => {
     const hostile = generatePlan({
       groups: 20,
