@@ -137,7 +137,11 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
   const title = escapeHtml(options.title ?? 'aps-autoscaler sweep report');
   const own = (report as { counts?: ReportCounts }).counts;
   const counts = options.counts ?? own ?? countsOf(report);
-  const body =
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${title}</title><style>${PAGE_STYLE}</style></head><body><main>` +
     `<h1>${title}</h1>` +
     (options.historyHref === undefined
       ? ''
@@ -145,12 +149,7 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
     headlineSection(report, counts) +
     stormSection(report.stormWarnings, options.historyHref) +
     (options.whatIf === undefined ? '' : whatIfSection(options.whatIf)) +
-    groupsSection(report);
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${title}</title><style>${PAGE_STYLE}</style></head><body><main>` +
-    `${body}</main><script>${PAGE_SCRIPT}</script></body></html>\n`
+    groupsSection(report) +
+    `</main><script>${PAGE_SCRIPT}</script></body></html>\n`
   );
 }
