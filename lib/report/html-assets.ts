@@ -50,8 +50,8 @@ small{display:block;color:#555}
  * The page's only script: hides the group rows whose decision is unchecked or
  * whose text (group and server names and ids) does not contain the search
  * text, and the row groups left empty, and says how many rows show. The rows'
- * text is read at the first search, not on load (at 10,000 groups that read
- * is a fifth of a second).
+ * text is read at the first search, not on load (at 10,000 groups the script
+ * took 0.2-0.6 s of the load with that read, 0.1 s without).
  */
 export const PAGE_SCRIPT = `(()=>{
 const bodies=Array.from(document.querySelectorAll('#groups tbody'));

@@ -12,9 +12,9 @@ const ESCAPED = /[&<>"']|[\ud800-\udbff][\udc00-\udfff]|[\u0080-\uffff]/g;
 /**
  * Text made safe for HTML element content and quoted attribute values, in
  * ASCII: a character beyond it becomes a reference (`→` is `&#8594;`).
- * Chromium decodes all-ASCII input on its 8-bit fast path; one `→` in every
- * 64 KB made it decode a 14 MB page to UTF-16, about a second
- * (bench/lib/report-page.ts).
+ * Chromium decodes all-ASCII input on its 8-bit fast path; a `→` in every
+ * server line's outcome made it decode a 14 MB page to UTF-16, 0.7-1.0 s
+ * (bench/lib/report-page.ts, docs/performance.md).
  */
 export function escapeHtml(value: unknown): string {
   return String(value).replace(ESCAPED, (c) => ESCAPES[c] ?? `&#${c.codePointAt(0)};`);
