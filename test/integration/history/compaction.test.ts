@@ -182,6 +182,18 @@ describe('compaction of a fanout hour (s3rver)', () => {
     expect((await readAll(s3, client)).samples).toEqual(before.samples);
   });
 
+  it('a crash at the manifest, the first step, leaves the hour as it was', async () => {
+    await fourSweepsAndOneLater();
+    const crashing = failing(s3.endpoint, 'PutObjectCommand', MANIFEST);
+    extra.push(crashing);
+    const store = { bucket: s3.bucket, s3: async () => crashing };
+    expect((await compactClosedHour([PROJECT], SWEEP_AT, store)).error).toMatch(
+      /failed on purpose/,
+    );
+    expect(await names()).toHaveLength(12);
+    expect((await readAll(s3, client)).samples).toEqual(before.samples);
+  });
+
   it('a reader that listed the small objects before a compaction deleted them reads the hour again', async () => {
     await fourSweepsAndOneLater();
     const reader = localS3Client(s3.endpoint);
