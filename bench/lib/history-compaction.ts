@@ -1,9 +1,33 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { compactHour } from '../../lib/history/compact.ts';
 import { readHistory } from '../../lib/history/read-history.ts';
 import type { HistorySample } from '../../lib/history/sample.ts';
 import { keepHistory } from '../../lib/history/store.ts';
 import { forEachConcurrent } from '../../lib/sweep/pool.ts';
-import { localS3Client, startLocalS3 } from '../../scripts/lib/local-s3.ts';
+import { localS3Client } from '../../scripts/lib/local-s3.ts';
+
+/** s3rver in a child process that can page listings (bench/lib/s3rver-child.ts). */
+async function startPagingS3(): Promise<{
+  endpoint: string;
+  bucket: string;
+  close(): Promise<void>;
+}> {
+  const child = fork(fileURLToPath(new URL('./s3rver-child.ts', import.meta.url)), [], {
+    execArgv: ['--openssl-legacy-provider', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [ready] = (await once(child, 'message')) as [{ endpoint: string; bucket: string }];
+  return {
+    ...ready,
+    async close() {
+      const exited = once(child, 'exit');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
 
 const PROJECT = 'bench-project';
 const HOUR = Date.parse('2026-11-09T06:00:00Z');
@@ -40,7 +64,7 @@ export interface CompactionBenchResult {
 export async function runCompactionBench(options: {
   groups: number;
 }): Promise<CompactionBenchResult> {
-  const s3 = await startLocalS3();
+  const s3 = await startPagingS3();
   const client = localS3Client(s3.endpoint);
   let requests = 0;
   client.middlewareStack.add(
