@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { FinishedSweepReport } from '../lib/finish-sweep.ts';
+import { HISTORY_PAGE, localPageCopies } from '../lib/history/page-link.ts';
+import { HISTORY_PREFIX } from '../lib/history/store.ts';
 import { pageKeyOf } from '../lib/report-store.ts';
 import type { SweepReport } from '../lib/sweep/report.ts';
 import { armDrainRace } from '../sim/maintenance.ts';
@@ -20,15 +22,15 @@ const REPORTS = new URL('../.reports/', import.meta.url).pathname;
 // A user connects to this server while it drains: its drain must be undone.
 const RACED_SERVER = 'srv-fl-idle-a';
 
-/** Reads a kept report and its page back from the local S3 server: proof they were written there. */
-async function readKept(s3: LocalS3, key: string): Promise<{ json: string; html: string }> {
+/** Reads objects back from the local S3 server: proof they were written there. */
+async function readKept(s3: LocalS3, keys: readonly string[]): Promise<string[]> {
   const client = localS3Client(s3.endpoint);
   try {
     const read = async (k: string) => {
       const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: k }));
       return (await answer.Body?.transformToString()) ?? '';
     };
-    return { json: await read(key), html: await read(pageKeyOf(key)) };
+    return await Promise.all(keys.map(read));
   } finally {
     client.destroy();
   }
@@ -76,12 +78,23 @@ async function main(): Promise<void> {
     console.log(`\n${countsTable(report.counts)}`);
     console.log(`\nsummary: ${report.summary}`);
     if (report.reportKey === undefined) throw new Error('the sweep kept no report in S3');
-    const kept = await readKept(s3, report.reportKey);
+    const [json = '', html = ''] = await readKept(s3, [
+      report.reportKey,
+      pageKeyOf(report.reportKey),
+    ]);
     console.log(
-      `report in local S3: s3://${s3.bucket}/${report.reportKey} (${kept.json.length} bytes) and ${pageKeyOf(report.reportKey)} (${kept.html.length} bytes)`,
+      `report in local S3: s3://${s3.bucket}/${report.reportKey} (${json.length} bytes) and ${pageKeyOf(report.reportKey)} (${html.length} bytes)`,
     );
-    // The local S3 is gone on exit: keep the page the sweep wrote where a person can open it.
-    writeFileSync(`${REPORTS}sweep-inline.html`, kept.html);
+    // The page links to the history page the weekly recommend writes: run it once, so the link opens.
+    const recommend = await invokeLocal({ fn: 'recommend', event: {}, env });
+    if (recommend.exitCode !== 0) throw new Error(`recommend failed:\n${recommend.stderr}`);
+    const [history = ''] = await readKept(s3, [`${HISTORY_PREFIX}${HISTORY_PAGE}`]);
+    // The local S3 is gone on exit: keep the pages where a person can open them, linked as in the bucket.
+    const pageKey = pageKeyOf(report.reportKey);
+    for (const [file, body] of localPageCopies({ html, pageKey }, 'sweep-inline.html', history)) {
+      mkdirSync(dirname(`${REPORTS}${file}`), { recursive: true });
+      writeFileSync(`${REPORTS}${file}`, body);
+    }
     console.log(
       `page: ${relative(process.cwd(), `${REPORTS}sweep-inline.html`)} (open it in a browser)`,
     );

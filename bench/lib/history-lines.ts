@@ -1,4 +1,5 @@
 import { runHistoryCostBench, runRecommendSavingsBench } from '../history.ts';
+import { perWeek, requestsPerSweep, runCompactionBench } from './history-compaction.ts';
 import { runHistoryPageBench } from './history-page.ts';
 import { type BenchLine, fmt, line, round, seconds } from './lines.ts';
 
@@ -19,6 +20,12 @@ export async function historyLines(options: {
   const savings = await runRecommendSavingsBench({ weeks: 3, groups: quick ? 4 : 20 });
   const added = cost.s3RequestsOn - cost.s3RequestsOff;
   const page = await runHistoryPageBench({ groups: options.groups });
+  const compaction = await runCompactionBench({ groups: options.groups });
+  const batches = Math.ceil(options.groups / 10);
+  const without = perWeek(compaction.listedBefore, options.groups);
+  const withIt = perWeek(compaction.listedAfter, options.groups);
+  const compactionInputs = `fanout, ${fmt(options.groups)} groups: one hour of s3rver objects as remediate writes them (4 sweeps × ${fmt(batches)} batches of 10 samples), listed and read as recommend reads them (lib/history/read-history.ts), compacted as the sweep does (lib/history/compact.ts); a week = 168 such hours`;
+  const perSweep = requestsPerSweep(compaction);
   return [
     line({
       name: 'history: sweep wall time, history on ÷ off',
@@ -44,6 +51,24 @@ export async function historyLines(options: {
       unit: 'bytes',
       shown: `${fmt(cost.bytesPerGroupWeek)} bytes (${fmt(cost.bytesPerSweep)} bytes a sweep)`,
       target: { op: '<=', value: 64 * KB },
+    }),
+    line({
+      name: 'history (fanout): objects a reader lists per project-week, compacted',
+      inputs: compactionInputs,
+      value: withIt.project,
+      unit: 'objects',
+      shown: `${fmt(withIt.project)} (${fmt(withIt.group, 4)} per group-week; without compaction ${fmt(without.project)}, ${fmt(without.group, 1)} per group-week; GETs per hour ${compaction.objectsAfter} vs ${fmt(compaction.objectsBefore)}, the hour read in ${fmt(compaction.readAfterMs)} vs ${fmt(compaction.readBeforeMs)} ms)`,
+      // One merged object and its manifest per hour: grows with the hours kept, not with groups.
+      target: { op: '<=', value: 2 * 168 },
+      details: { ...compaction, withoutPerProjectWeek: without.project },
+    }),
+    line({
+      name: "history (fanout): the compaction's S3 requests per sweep",
+      inputs: `${compactionInputs}; the sweep that compacts the hour and the 3 after it that find it done, averaged, counted at the S3 client; target: one read per object merged (⌈groups ÷ 10⌉ a sweep) + 4`,
+      value: perSweep,
+      unit: 'requests',
+      shown: `${fmt(perSweep, 1)} (${fmt(compaction.firstRequests)} in the sweep that compacts, in ${seconds(compaction.compactMs)} beside its enqueueing; ${compaction.laterRequests} in each later one)`,
+      target: { op: '<=', value: batches + 4 },
     }),
     line({
       name: `history page: ${fmt(page.groups)} groups in Chromium`,

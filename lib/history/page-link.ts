@@ -23,3 +23,20 @@ export function historyHrefFrom(pageKey: string): string {
 export function moveHistoryLinks(html: string, fromKey: string, toKey: string): string {
   return html.replaceAll(`href="${historyHrefFrom(fromKey)}`, `href="${historyHrefFrom(toKey)}`);
 }
+
+/**
+ * A report page and the history page kept outside the bucket (npm start's
+ * `.reports/`): `[path, body]` pairs relative to one folder, the report page
+ * at `name` with its history links rewritten (it was rendered for `pageKey`)
+ * and the history page where they now point.
+ */
+export function localPageCopies(
+  report: { html: string; pageKey: string },
+  name: string,
+  historyHtml: string,
+): [string, string][] {
+  return [
+    [name, moveHistoryLinks(report.html, report.pageKey, name)],
+    [historyHrefFrom(name), historyHtml],
+  ];
+}

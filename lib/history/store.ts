@@ -3,15 +3,18 @@ import { gunzip, gzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
-import { forEachConcurrent } from '../sweep/pool.ts';
 import { type HistorySample, HistorySampleSchema } from './sample.ts';
 import type { HistoryWrite } from './types.ts';
 
 /** Every history object lives under this prefix of REPORT_BUCKET (its own lifecycle rule in serverless.yml). */
 export const HISTORY_PREFIX = 'history/';
-const SAMPLES = `${HISTORY_PREFIX}samples/`;
-/** Objects read at once when history is read back. */
-const READ_CONCURRENCY = 8;
+/** The samples' Athena table location: one Hive-style partition per project, date and hour. */
+export const SAMPLES = `${HISTORY_PREFIX}samples/`;
+/**
+ * The object a closed hour's small objects are merged into (lib/history/compact.ts),
+ * in the hour's own partition; no sweep id takes this name.
+ */
+export const COMPACTED = 'compacted.jsonl.gz';
 
 /** Where one store lives and how it is reached: the report bucket and its S3 client. */
 export interface HistoryStoreOptions {
@@ -26,9 +29,37 @@ export interface HistoryStoreOptions {
  * (UTC): one object per sweep per project, Hive-style partitions Athena reads.
  */
 export function sampleKeyOf(projectId: string, at: number, sweepId: string): string {
-  if (!/^[A-Za-z0-9._-]{1,200}$/.test(sweepId)) throw new Error('sweep id unfit for a key');
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(sweepId) || `${sweepId}.jsonl.gz` === COMPACTED) {
+    throw new Error('sweep id unfit for a key');
+  }
+  return `${hourPrefixOf(projectId, at)}${sweepId}.jsonl.gz`;
+}
+
+/** The partition of the UTC hour holding `at` (epoch ms): `history/samples/project={p}/dt={d}/hour={hh}/`. */
+export function hourPrefixOf(projectId: string, at: number): string {
   const iso = new Date(at).toISOString();
-  return `${SAMPLES}project=${projectId}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${sweepId}.jsonl.gz`;
+  return `${SAMPLES}project=${projectId}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/`;
+}
+
+/** Every key under `prefix`, page by page (one ListObjectsV2 request per 1,000 keys). */
+export async function listKeys(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ keys: string[]; requests: number }> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const keys: string[] = [];
+  let requests = 0;
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    requests++;
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return { keys, requests };
 }
 
 const gzipAsync = promisify(gzip);
@@ -36,7 +67,20 @@ const gunzipAsync = promisify(gunzip);
 
 /** Samples as gzipped JSON lines, one sample a line; compressed on libuv's thread pool, off the event loop. */
 export async function encodeSamples(samples: readonly HistorySample[]): Promise<Uint8Array> {
-  return gzipAsync(samples.map((s) => JSON.stringify(s)).join('\n'));
+  return encodeLines(samples.map((s) => JSON.stringify(s)));
+}
+
+/** Lines as one gzipped text, a line each. */
+export async function encodeLines(lines: readonly string[]): Promise<Uint8Array> {
+  return gzipAsync(lines.join('\n'));
+}
+
+/** The non-empty lines of a gzipped text. */
+export async function decodeLines(body: Uint8Array): Promise<string[]> {
+  return (await gunzipAsync(body))
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** The samples of one object; a line that does not fit the schema is counted, not returned. */
@@ -45,8 +89,7 @@ export async function decodeSamples(
 ): Promise<{ samples: HistorySample[]; bad: number }> {
   const samples: HistorySample[] = [];
   let bad = 0;
-  for (const line of (await gunzipAsync(body)).toString('utf8').split('\n')) {
-    if (line === '') continue;
+  for (const line of await decodeLines(body)) {
     try {
       const parsed = HistorySampleSchema.safeParse(JSON.parse(line));
       if (parsed.success) samples.push(parsed.data);
@@ -100,60 +143,6 @@ export async function keepHistory(
     });
   }
   return result;
-}
-
-/** The UTC dates from `from` to `to` (epoch ms), both included. */
-function datesBetween(from: number, to: number): string[] {
-  const dates: string[] = [];
-  for (let day = Math.floor(from / 86_400_000); day <= Math.floor(to / 86_400_000); day++) {
-    dates.push(new Date(day * 86_400_000).toISOString().slice(0, 10));
-  }
-  return dates;
-}
-
-/**
- * Reads back every sample of `projectId` from `from` to `to` (epoch ms) and
- * hands each object's samples to `onSamples` (so a reader can fold them as
- * they come, not hold weeks of lines). Returns the objects read and the lines
- * that did not fit the schema. Listing or reading failures throw.
- */
-export async function readHistory(
-  projectId: string,
-  range: { from: number; to: number },
-  onSamples: (samples: readonly HistorySample[]) => void,
-  options: HistoryStoreOptions,
-): Promise<{ objects: number; bad: number }> {
-  const { GetObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  const client = await options.s3();
-  const keys: string[] = [];
-  for (const date of datesBetween(range.from, range.to)) {
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: options.bucket,
-          Prefix: `${SAMPLES}project=${projectId}/dt=${date}/`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-  }
-  let bad = 0;
-  await forEachConcurrent(keys, READ_CONCURRENCY, async (key) => {
-    const object = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
-    const bytes = await object.Body?.transformToByteArray();
-    if (bytes === undefined) return;
-    const decoded = await decodeSamples(bytes);
-    bad += decoded.bad;
-    const inRange = decoded.samples.filter((s) => {
-      const t = Date.parse(s.t);
-      return t >= range.from && t <= range.to;
-    });
-    onSamples(inRange);
-  });
-  return { objects: keys.length, bad };
 }
 
 /** Writes one object under the history prefix (a learned-needs table, a recommendation, a page). */

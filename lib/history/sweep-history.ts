@@ -6,11 +6,12 @@ import type { EvaluateGroupMessage } from '../queue/messages.ts';
 import type { GroupEvaluation } from '../removal/lifecycle.ts';
 import type { EvaluationLimits } from '../scaling/types.ts';
 import type { SweepReport } from '../sweep/report.ts';
+import { compactClosedHour } from './compact.ts';
 import { LearnedNeedsFileSchema, needsKeyOf } from './needs-file.ts';
 import { SampleBuffer } from './sample-buffer.ts';
 import { getHistoryObject } from './store.ts';
 import { type LearnedEntry, learnedFloorAt, stormWarningOf } from './storm.ts';
-import type { StormWarning } from './types.ts';
+import type { HistoryCompaction, StormWarning } from './types.ts';
 
 /** Storm warnings named one by one in the sweep's WARN line; the report holds them all. */
 const WARNINGS_LOGGED = 20;
@@ -45,6 +46,8 @@ export class SweepHistory {
   private readonly samples = new SampleBuffer();
   private readonly warnings: StormWarning[] = [];
   private readError: string | undefined;
+  /** Fanout: the compaction of the last closed hour, run while the sweep enqueues. */
+  private compaction: Promise<{ compacted: HistoryCompaction; error?: string }> | undefined;
   /** The sweep's clock at its start: names the partition its samples go to. */
   private readonly startedAt: number;
 
@@ -76,7 +79,26 @@ export class SweepHistory {
     }
     const history = new SweepHistory(options, needs);
     history.readError = readError;
+    // Each remediate batch writes its own object (⌈groups ÷ 10⌉ a sweep): the
+    // sweep merges each closed hour into one, so a reader's objects grow with
+    // the hours kept, not with sweeps × groups (lib/history/compact.ts).
+    if (
+      bucket !== undefined &&
+      s3 !== undefined &&
+      history.keeps &&
+      options.sweepMode === 'fanout'
+    ) {
+      history.compaction = compactClosedHour(projectIds, history.startedAt, {
+        bucket,
+        s3,
+        log: options.log,
+      });
+    }
     return history;
+  }
+
+  private get keeps(): boolean {
+    return this.options.historyWeeks > 0 && this.options.bucket !== undefined;
   }
 
   /** The limits with LEARNED_FLOORS=raise applied (unchanged otherwise). */
@@ -95,9 +117,7 @@ export class SweepHistory {
   /** Records one evaluated group and checks its coming hour (runSweep's `onEvaluated`). */
   observe(projectId: string, evaluation: GroupEvaluation, base: EvaluationLimits): void {
     const now = this.options.now();
-    if (this.options.historyWeeks > 0 && this.options.bucket !== undefined) {
-      this.samples.add(projectId, evaluation, now);
-    }
+    if (this.keeps) this.samples.add(projectId, evaluation, now);
     this.checkStorm(projectId, evaluation.group, base, now);
   }
 
@@ -135,14 +155,25 @@ export class SweepHistory {
   async finish(report: SweepReport, sweepId: string): Promise<SweepReport> {
     const { bucket, s3, log } = this.options;
     const out: SweepReport = { ...report };
-    if (bucket !== undefined && s3 !== undefined && this.options.historyWeeks > 0) {
+    if (bucket !== undefined && s3 !== undefined && this.keeps) {
       out.history =
         this.options.sweepMode === 'fanout'
           ? { samples: 0, objects: 0, bytes: 0, keptBy: 'remediate' }
           : await this.samples.keep(this.startedAt, sweepId, { bucket, s3, log });
     }
-    if (this.readError !== undefined) {
-      out.history = { samples: 0, objects: 0, bytes: 0, ...out.history, error: this.readError };
+    const compaction = await this.compaction;
+    const errors = [out.history?.error, this.readError, compaction?.error].filter(
+      (e) => e !== undefined,
+    );
+    if (compaction !== undefined || errors.length > 0) {
+      out.history = {
+        samples: 0,
+        objects: 0,
+        bytes: 0,
+        ...out.history,
+        ...(compaction === undefined ? {} : { compacted: compaction.compacted }),
+        ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+      };
     }
     if (this.needs.size > 0) {
       out.stormWarnings = this.warnings;

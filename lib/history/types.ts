@@ -7,6 +7,8 @@ export interface HistoryWrite {
   bytes: number;
   /** Fanout: each remediate invocation keeps its groups' samples (lib/history/batch-history.ts). */
   keptBy?: 'remediate';
+  /** Fanout: the sweep's compaction of the last closed hour (lib/history/compact.ts). */
+  compacted?: HistoryCompaction;
   /** The cause of a failed write; the sweep goes on (WARN line, metric HistoryWriteFailures). */
   error?: string;
 }
@@ -27,4 +29,17 @@ export interface StormWarning {
   floorFrom: string;
   /** LEARNED_FLOORS=raise: this sweep already keeps the learned floor. */
   raised: boolean;
+}
+
+/** What a fanout sweep's compaction of the last closed hour did (lib/history/compact.ts). */
+export interface HistoryCompaction {
+  /** The UTC hour compacted, `2026-11-09T06`. */
+  hour: string;
+  /** Small objects merged into the hour's one object, and their samples. */
+  merged: number;
+  samples: number;
+  /** Small objects deleted (merged now, or by an earlier compaction that stopped before its deletes). */
+  deleted: number;
+  /** S3 requests it made (listings, reads, writes, deletes). */
+  requests: number;
 }

@@ -3,6 +3,7 @@ import { PeakTable } from './learn.ts';
 import { needsKeyOf } from './needs-file.ts';
 import { renderHistoryHtml } from './page.ts';
 import { HISTORY_PAGE } from './page-link.ts';
+import { readHistory } from './read-history.ts';
 import {
   type GroupNow,
   type Recommendation,
@@ -10,7 +11,7 @@ import {
   recommendFloors,
   scheduleOf,
 } from './recommend.ts';
-import { type HistoryStoreOptions, putHistoryObject, readHistory } from './store.ts';
+import { type HistoryStoreOptions, putHistoryObject } from './store.ts';
 import { WeekCharts } from './week-chart.ts';
 
 const WEEK_MS = 7 * 86_400_000;

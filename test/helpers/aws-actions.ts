@@ -22,6 +22,8 @@ const ACTION_OF_COMMAND: Record<string, string> = {
   GetObjectCommand: 's3:GetObject',
   PutObjectCommand: 's3:PutObject',
   ListObjectsV2Command: 's3:ListBucket',
+  // A multi-object delete needs the single action on each key.
+  DeleteObjectsCommand: 's3:DeleteObject',
   SendMessageCommand: 'sqs:SendMessage',
   SendMessageBatchCommand: 'sqs:SendMessage',
   PublishCommand: 'sns:Publish',

@@ -226,7 +226,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     },
   );
 
-  it("scopes sweep's grants: its key parameters, the report bucket, the drain table, its two queues, its notice topic", () => {
+  it("scopes sweep's grants: its key parameters, the report bucket, the drain table, its two queues, its notice topic, the history samples it compacts", () => {
     const statements = statementsOf('SweepIamRoleLambdaExecution');
     const by = (action: string) =>
       statements.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
@@ -239,6 +239,13 @@ describe('serverless.yml packaged for a deployed stage', () => {
     });
     expect(by('s3:GetObject')?.Resource).toEqual({
       'Fn::Join': ['', [arn('ReportBucket'), '/history/learned/*']],
+    });
+    // Compaction (fanout): lists, reads and deletes history samples only.
+    expect(by('s3:DeleteObject')?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/history/samples/*']],
+    });
+    expect(by('s3:ListBucket')?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['history/samples/*'] },
     });
     expect(by('sqs:SendMessage')?.Resource).toEqual([
       arn('RemediationQueue'),

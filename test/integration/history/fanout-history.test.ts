@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
+import { readHistory } from '../../../lib/history/read-history.ts';
 import type { HistorySample } from '../../../lib/history/sample.ts';
-import { readHistory } from '../../../lib/history/store.ts';
 import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import { type LocalSqs, startLocalSqs } from '../../../sim/local-sqs.ts';
@@ -101,12 +101,12 @@ describe('fanout sweeps keep the same demand history as inline ones (local SQS +
     return { report, batches, emf };
   }
 
-  async function historyIn(mode: 'inline' | 'fanout') {
+  async function historyIn(mode: 'inline' | 'fanout', to = NOW + 3_600_000) {
     const [s3, client] = stores[mode]!;
     const samples: HistorySample[] = [];
     const read = await readHistory(
       sim.projectId,
-      { from: NOW - 3_600_000, to: NOW + 3_600_000 },
+      { from: NOW - 3_600_000, to },
       (s) => samples.push(...s),
       { bucket: s3.bucket, s3: async () => client },
     );
@@ -127,6 +127,8 @@ describe('fanout sweeps keep the same demand history as inline ones (local SQS +
       objects: 0,
       bytes: 0,
       keptBy: 'remediate',
+      // The fanout sweep compacts the last hour closed 15 minutes ago (06 UTC): nothing there.
+      compacted: { hour: '2026-11-09T06', merged: 0, samples: 0, deleted: 0, requests: 1 },
     });
 
     const a = await historyIn('inline');
@@ -157,5 +159,26 @@ describe('fanout sweeps keep the same demand history as inline ones (local SQS +
       0,
       ...Array.from({ length: fanout.batches }, () => 0),
     ]);
+  }, 120_000);
+
+  it('the first fanout sweep 15 minutes after the hour closed merges its batches: recommend reads the same samples from one object', async () => {
+    const hourEnd = Date.parse('2026-11-09T08:00:00Z');
+    const before = await historyIn('fanout', hourEnd - 1);
+    expect(before.objects).toBe(Math.ceil(GROUPS / 10));
+    sim.advanceClock(50);
+    const { report } = await fanoutSweep({});
+    expect(report.history?.compacted).toEqual({
+      hour: '2026-11-09T07',
+      merged: before.objects,
+      samples: GROUPS,
+      deleted: before.objects,
+      // One listing, a read per batch object, the manifest and the merged object, one delete.
+      requests: 1 + before.objects + 2 + 1,
+    });
+    expect(report.history?.error).toBeUndefined();
+    const after = await historyIn('fanout', hourEnd - 1);
+    // Hour 07 is one object now; the reader also reads the date's open hour 08 (this sweep's batches).
+    expect(after.objects).toBe(1 + Math.ceil(GROUPS / 10));
+    expect(after.samples).toEqual(before.samples);
   }, 120_000);
 });

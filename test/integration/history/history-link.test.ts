@@ -1,9 +1,14 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommendNow } from '../../../functions/recommend.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
+import { HISTORY_PAGE, localPageCopies } from '../../../lib/history/page-link.ts';
 import { HISTORY_PREFIX } from '../../../lib/history/store.ts';
 import { LATEST_PAGE_KEY, pageKeyOf } from '../../../lib/report-store.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
@@ -21,8 +26,10 @@ const executablePath = findChromium();
 
 // The report page as the bucket serves it (s3rver, path-style addresses:
 // the bucket is the first path segment), from each place it is kept: the
-// dated page and the root latest.html. Chromium follows the history link
-// and a storm warning's link to its group's chart.
+// dated page, the root latest.html, and the copy outside the bucket that
+// npm start keeps (.reports/sweep-inline.html, opened from a file).
+// Chromium follows the history link and a storm warning's link to its
+// group's chart.
 describe.skipIf(executablePath === undefined)('the history link, followed in chromium', () => {
   let browser: Browser;
   let s3: LocalS3;
@@ -31,6 +38,7 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
   let report: FinishedSweepReport;
   const groups = weeklyGroups({ groups: 4, seed: SEED });
   const url = (key: string) => `${s3.endpoint}/${s3.bucket}/${key}`;
+  let local: string | undefined;
 
   beforeAll(async () => {
     s3 = await startLocalS3();
@@ -54,6 +62,7 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
     });
   }, 120_000);
   afterAll(async () => {
+    if (local !== undefined) rmSync(local, { recursive: true, force: true });
     await browser?.close();
     client?.destroy();
     await sim?.close();
@@ -69,6 +78,34 @@ describe.skipIf(executablePath === undefined)('the history link, followed in chr
       await page.goto(url(keyOf()));
       await page.click('#history-link');
       await page.waitForURL(url(`${HISTORY_PREFIX}latest.html`));
+      expect(await page.textContent('h1')).toBe('aps-autoscaler demand history');
+      expect(await page.locator('#chart svg').count()).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("from npm start's copy (.reports/sweep-inline.html, a file), the history link opens the history page", async () => {
+    const read = async (key: string) => {
+      const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+      return (await answer.Body?.transformToString()) ?? '';
+    };
+    const pageKey = pageKeyOf(report.reportKey as string);
+    local = mkdtempSync(join(tmpdir(), 'aps-reports-'));
+    const copies = localPageCopies(
+      { html: await read(pageKey), pageKey },
+      'sweep-inline.html',
+      await read(`${HISTORY_PREFIX}${HISTORY_PAGE}`),
+    );
+    for (const [file, body] of copies) {
+      mkdirSync(dirname(join(local, file)), { recursive: true });
+      writeFileSync(join(local, file), body);
+    }
+    const page = await browser.newPage();
+    try {
+      await page.goto(pathToFileURL(join(local, 'sweep-inline.html')).href);
+      await page.click('#history-link');
+      await page.waitForURL(pathToFileURL(join(local, HISTORY_PREFIX, HISTORY_PAGE)).href);
       expect(await page.textContent('h1')).toBe('aps-autoscaler demand history');
       expect(await page.locator('#chart svg').count()).toBe(1);
     } finally {

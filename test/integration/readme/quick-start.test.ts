@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../scripts/lib/invoke-local.ts';
 import { examplePattern, fencedBlocks, readmeSection } from '../../helpers/readme.ts';
@@ -27,6 +28,13 @@ describe('README Quick start, npm start as written', () => {
           expect.stringMatching(examplePattern(line)),
         );
       }
+      // The page it keeps links to the history page beside it (followed in Chromium by
+      // test/integration/history/history-link.test.ts).
+      const reports = new URL('../../../.reports/', import.meta.url);
+      const page = readFileSync(new URL('sweep-inline.html', reports), 'utf8');
+      const href = /id="history-link" href="([^"]+)"/.exec(page)?.[1];
+      expect(href).toBe('history/latest.html');
+      expect(existsSync(new URL(href as string, reports))).toBe(true);
     },
     TIMEOUT_MS,
   );

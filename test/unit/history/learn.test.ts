@@ -1,9 +1,15 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { learnNeeds, nearestRank } from '../../../lib/history/learn.ts';
+import { MANIFEST, partitionsOf } from '../../../lib/history/partition.ts';
 import { recommendFloors } from '../../../lib/history/recommend.ts';
 import type { HistorySample } from '../../../lib/history/sample.ts';
-import { decodeSamples, encodeSamples, sampleKeyOf } from '../../../lib/history/store.ts';
+import {
+  COMPACTED,
+  decodeSamples,
+  encodeSamples,
+  sampleKeyOf,
+} from '../../../lib/history/store.ts';
 import { SCHEDULE_TAG } from '../../../lib/scaling/effective-settings.ts';
 
 const MONDAY = Date.parse('2026-11-02T00:00:00Z');
@@ -146,6 +152,25 @@ describe('the history objects', () => {
     expect(sampleKeyOf('p1', Date.parse('2026-11-09T07:30:00Z'), 'req-1')).toBe(
       'history/samples/project=p1/dt=2026-11-09/hour=07/req-1.jsonl.gz',
     );
+  });
+
+  it("never take the name of an hour's merged object (lib/history/compact.ts)", () => {
+    expect(() => sampleKeyOf('p1', 0, 'compacted')).toThrow('sweep id unfit for a key');
+  });
+
+  it('group by hour partition, the merged object and its manifest apart from the small ones', () => {
+    const hour = 'history/samples/project=p1/dt=2026-11-09/hour=07/';
+    const keys = ['a.jsonl.gz', COMPACTED, MANIFEST, 'b.jsonl.gz'].map((n) => `${hour}${n}`);
+    const next = 'history/samples/project=p1/dt=2026-11-09/hour=08/c.jsonl.gz';
+    expect(partitionsOf([...keys, next])).toEqual([
+      {
+        prefix: hour,
+        compacted: `${hour}${COMPACTED}`,
+        manifest: `${hour}${MANIFEST}`,
+        small: [`${hour}a.jsonl.gz`, `${hour}b.jsonl.gz`],
+      },
+      { prefix: next.replace('c.jsonl.gz', ''), small: [next] },
+    ]);
   });
 
   it('round-trip as gzipped JSON lines, a line that does not fit counted and left out', async () => {
