@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Budget, parseBudgets } from '../../../lib/budgets/budget.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import { createBudgetLedger } from '../../../lib/removal/budget/ledger.ts';
 import { admitToBudgets, endAdmissions, entriesOf } from '../../../lib/removal/drain/admit.ts';
 import type { RemovalSettings } from '../../../lib/removal/types.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
-import { emptyTable } from '../../helpers/drain-stack.ts';
+import { emptyTable, useDrainTable } from '../../helpers/drain-stack.ts';
 
 // The budget ledger against a real local DynamoDB (dynalite): its own items,
 // read back, ended, expiring; and two project-scope admitters at once never
@@ -43,18 +42,12 @@ const ask = (groupId: string, i: number) => ({
 });
 
 describe('the budget ledger in the drain table (dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await dynamo.close();
-  });
-  beforeEach(async () => {
-    await emptyTable(dynamo);
-  });
+  const table = useDrainTable();
   const ledger = () =>
-    createBudgetLedger({ tableName: dynamo.tableName, client: async () => dynamo.client });
+    createBudgetLedger({
+      tableName: table.dynamo.tableName,
+      client: async () => table.dynamo.client,
+    });
 
   it('keeps each admission as its own item, ends it, and lets it expire', async () => {
     const budgets = budgetsOf('[{"max":"5","per":"1h"}]');
@@ -93,7 +86,7 @@ describe('the budget ledger in the drain table (dynalite)', () => {
   it('two project-scope admitters at once admit no more than the budget together', async () => {
     const budgets = budgetsOf('[{"max":"3","scope":"project"}]');
     for (let round = 0; round < 3; round++) {
-      await emptyTable(dynamo);
+      await emptyTable(table.dynamo);
       const actor = (groupId: string) =>
         admitToBudgets(
           [ask(groupId, 1), ask(groupId, 2), ask(groupId, 3)],
