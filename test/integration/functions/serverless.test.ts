@@ -382,6 +382,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     ['SweepPartialAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
     ['RemovalFailuresAlarm', METRICS_NAMESPACE, METRIC.removals, 0],
     ['HistoryFailuresAlarm', METRICS_NAMESPACE, METRIC.historyFailures, 1],
+    ['BudgetEndFailuresAlarm', METRICS_NAMESPACE, METRIC.budgetEndFailures, 1],
   ])(
     'ships the alarm %s on %s %s above %d, notifying the alarm topic',
     (name, ns, metric, threshold) => {
