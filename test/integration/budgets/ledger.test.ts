@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { type Budget, parseBudgets } from '../../../lib/budgets/budget.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
+import { METRIC } from '../../../lib/metric-names.ts';
 import { createBudgetLedger } from '../../../lib/removal/budget/ledger.ts';
 import { admitToBudgets, endAdmissions, entriesOf } from '../../../lib/removal/drain/admit.ts';
 import type { RemovalSettings } from '../../../lib/removal/types.ts';
-import { METRIC } from '../../../lib/metric-names.ts';
 import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { emptyTable, useDrainTable } from '../../helpers/drain-stack.ts';
 import {
