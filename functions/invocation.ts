@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type Config, endpointsForRegion, evaluationLimitsOf } from '../lib/config.ts';
 import { createApsClient } from '../lib/huawei/aps-client.ts';
 import { createEcsClient } from '../lib/huawei/ecs-client.ts';
@@ -5,6 +6,7 @@ import { createHttpCore, type HttpCore } from '../lib/huawei/http.ts';
 import { createRequestLimiter } from '../lib/huawei/request-limiter.ts';
 import type { Transport } from '../lib/huawei/transport.ts';
 import type { Log } from '../lib/logger.ts';
+import { failureCounter } from '../lib/metrics.ts';
 import type {
   DrainServices,
   DynamoClientFactory,
@@ -33,6 +35,8 @@ export interface InvocationOptions {
   dynamo?: DynamoClientFactory;
   /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
   sleep?: (ms: number) => Promise<void>;
+  /** Where failures no report carries are counted (RemovalServices.countFailure); none: not counted. */
+  metrics?: Metrics;
 }
 
 /** The clients of one invocation: one request budget shared by every project's clients. */
@@ -63,6 +67,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
     now,
   });
   const cores: HttpCore[] = [];
+  const countFailure = options.metrics && failureCounter(options.metrics);
   const services = new Map<string, RemovalServices>();
   const budget = options.deadlineAt - now();
   // The one time budget: no group, removal, drain wait or job poll starts after it.
@@ -122,6 +127,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       const drain = drainServices();
       if (drain !== undefined) created.drains = drain;
       if (budgetLedger !== undefined) created.budgetLedger = budgetLedger;
+      if (countFailure !== undefined) created.countFailure = countFailure;
       services.set(key, created);
       return created;
     },

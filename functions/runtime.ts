@@ -126,6 +126,7 @@ export async function beginInvocation(
     ...(tables ? { tables } : {}),
     ...(deps.dynamo ? { dynamo: deps.dynamo } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics() } : {}),
   });
   return { config, log, invocation };
 }

@@ -10,7 +10,6 @@ import { type NoticeTarget, sendNotice } from './notice/send-notice.ts';
 import { countsOf, type ReportCounts } from './report/counts.ts';
 import { renderReportHtml } from './report/html.ts';
 import { keepReport, LATEST_PAGE_KEY, pageKeyOf, reportKeyOf } from './report-store.ts';
-import { UNPARSED_HOLD } from './scaling/churn.ts';
 import { summaryLine } from './summary.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
@@ -76,26 +75,9 @@ function pageAddress(bucket: string | undefined, key: string | undefined): strin
   return `https://s3.console.aws.amazon.com/s3/object/${bucket}?prefix=${encodeURIComponent(page)} (s3://${bucket}/${page})`;
 }
 
-/** A WARN for each hold tag that does not parse (it holds, fail safe, but someone mistyped it). */
-function warnUnparsedHolds(report: SweepReport, log: Log): void {
-  for (const group of report.groups) {
-    const held = [
-      ...(group.reason === 'held' ? [group.detail ?? ''] : []),
-      ...(group.members ?? []).flatMap((m) => (m.reason.kind === 'held' ? [m.reason.detail] : [])),
-    ];
-    for (const detail of held.filter((d) => d.includes(UNPARSED_HOLD))) {
-      log.warn('hold tag does not parse: held until it is fixed', {
-        serverGroupId: group.serverGroupId,
-        detail,
-      });
-    }
-  }
-}
-
 /**
- * What follows every sweep, in this order: a WARN per hold tag that does not parse, the savings, the report kept in
- * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line
- * (INFO when clean, WARN when partial, ERROR when aborted or with errors),
+ * What follows every sweep, in this order: the savings, the report kept in
+ * S3 (JSON and HTML page) when REPORT_BUCKET is set, one summary line (INFO when clean, WARN when partial, ERROR when aborted or with errors),
  * the metrics published, the notice of a sweep that acted, failed or aborted
  * sent (lib/notice/; never thrown); then, with FAIL_ON_ERRORS and errors, a thrown
  * SweepFailedError carrying the summary line.
@@ -105,7 +87,6 @@ export async function finishSweep(
   options: FinishSweepOptions,
 ): Promise<FinishedSweepReport> {
   const { settings, log } = options;
-  warnUnparsedHolds(report, log);
   const counts = countsOf(report, { hourlyPriceByFlavor: settings.hourlyPriceByFlavor });
   const monthly = counts.saving.priced ? counts.saving.amount : undefined;
   const extras = { counts };

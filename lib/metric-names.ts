@@ -30,9 +30,17 @@ export const METRIC = {
   historyFailures: 'HistoryFailures',
   /** 1 when a sweep's notice could not be published (lib/notice/send-notice.ts). */
   noticeFailures: 'NoticeFailures',
+  /**
+   * 1 per failed end of budget admissions (lib/removal/drain/admit.ts): they
+   * count as in flight until their hold ends, so budgets hold back more.
+   */
+  budgetEndFailures: 'BudgetEndFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** A failure counted where it happens, with no report line to carry it (RemovalServices.countFailure). */
+export type FailureMetric = typeof METRIC.budgetEndFailures;
 
 /** Dimension names; every metric also carries `service` and `stage`. */
 export const DIMENSION = {

@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   DIMENSION,
+  type FailureMetric,
   METRIC,
   METRICS_NAMESPACE,
   METRICS_SERVICE,
@@ -117,6 +118,11 @@ export function metricsOfBatch(batch: {
     }
   }
   return points;
+}
+
+/** Counts one failure as it happens: the metric `name` = 1, published at once through `metrics`. */
+export function failureCounter(metrics: Metrics): (name: FailureMetric) => void {
+  return (name) => publishMetrics(metrics, [{ name, value: 1, unit: 'Count' }]);
 }
 
 export interface CreateMetricsOptions {

@@ -1,5 +1,5 @@
 import { stormPhrase } from './history/storm-text.ts';
-import { savingText } from './report/count-rows.ts';
+import { BUDGET_LABEL, savingText } from './report/count-rows.ts';
 import { countsOf, type ReportCounts, topReasons, total } from './report/counts.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
 
@@ -42,8 +42,9 @@ function failedPart(report: SweepReport, failed: number): string {
 
 /**
  * The counts in words, e.g. `3 planned: 1 removed, 1 refused (not-in-ecs-group 1),
- * 1 undone (session-arrived 1)`; in a dry run `2 would be removed` instead of
- * removed. Refused, undone and failed appear only when not zero.
+ * 1 undone (session-arrived 1), 2 held back by a budget`; in a dry run `2 would
+ * be removed` instead of removed. Refused, undone, held back and failed appear
+ * only when not zero.
  */
 export function countsPhrase(counts: ReportCounts, report?: SweepReport): string {
   const parts = [
@@ -56,6 +57,7 @@ export function countsPhrase(counts: ReportCounts, report?: SweepReport): string
     const n = total(byReason);
     if (n > 0) parts.push(`${n} ${word} (${topReasons(byReason)})`);
   }
+  if (counts.budget > 0) parts.push(`${counts.budget} ${BUDGET_LABEL.toLowerCase()}`);
   if (counts.failed > 0)
     parts.push(
       report === undefined ? `${counts.failed} failed` : failedPart(report, counts.failed),

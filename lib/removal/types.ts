@@ -7,6 +7,7 @@ import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
+import type { FailureMetric } from '../metric-names.ts';
 import type { LogoffText } from '../scaling/logoff.ts';
 import type { Decision, EvaluationLimits } from '../scaling/types.ts';
 import type { BudgetLedger } from './budget/ledger.ts';
@@ -54,6 +55,11 @@ export interface RemovalServices {
   drains?: DrainServices;
   /** The disruption budgets' ledger (lib/removal/budget/ledger.ts); set whenever BUDGETS is. */
   budgetLedger?: BudgetLedger;
+  /**
+   * Counts a failure no report line carries (a budget admission not ended) as
+   * a metric, at once (lib/metrics.ts `failureCounter`); none: not counted.
+   */
+  countFailure?: (metric: FailureMetric) => void;
 }
 
 /** What the pipeline needs to know besides the data: all from config or the event. */

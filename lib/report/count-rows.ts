@@ -14,7 +14,8 @@ export interface CountRow {
     | 'kept'
     | 'failed'
     | 'refused'
-    | 'undone';
+    | 'undone'
+    | 'budget';
   label: string;
   /** The number (or the saving), as text. */
   value: string;
@@ -23,6 +24,9 @@ export interface CountRow {
   /** `bad`: failures; `warn`: planned but not removed. */
   tone?: 'bad' | 'warn';
 }
+
+/** The words of the budget count wherever it is shown (headline, CLI table, summary line). */
+export const BUDGET_LABEL = 'Held back by a budget';
 
 /** Kept servers' top reasons shown beside the count; the rest follow in the detail. */
 const TOP_KEPT = 3;
@@ -50,7 +54,8 @@ function pricesText(saving: SavingCount): string {
 /**
  * The headline quantities of a sweep or plan, in the order an operator reads
  * them: removed (or would remove), server-hours, saving, kept and why,
- * failed, refused, undone, planned. Plain text; each surface escapes it.
+ * failed, refused, undone, held back by a budget, planned. Plain text; each
+ * surface escapes it.
  */
 export function countRows(c: ReportCounts): CountRow[] {
   const hours = c.dryRun ? 'Server-hours it would free' : 'Server-hours freed';
@@ -103,10 +108,18 @@ export function countRows(c: ReportCounts): CountRow[] {
       ...(n > 0 ? { tone: 'warn' as const } : {}),
     });
   }
+  rows.push({
+    key: 'budget',
+    label: BUDGET_LABEL,
+    value: formatCount(c.budget),
+    detail: c.budget > 0 ? 'BUDGETS: each server names its budget and when it frees up' : '',
+    ...(c.budget > 0 ? { tone: 'warn' as const } : {}),
+  });
   const parts = [
     c.dryRun ? `would remove ${c.wouldRemove}` : `removed ${c.removed}`,
     `refused ${total(c.refused)}`,
     `undone ${total(c.undone)}`,
+    `held back ${c.budget}`,
     `failed ${c.failed}`,
   ];
   rows.push({

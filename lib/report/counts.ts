@@ -4,7 +4,7 @@ import type { SweepReport } from '../sweep/report.ts';
 
 /** Where each outcome is counted; typed so a new outcome cannot go uncounted. */
 const BUCKET_OF: Readonly<
-  Record<RemovalOutcome, 'removed' | 'wouldRemove' | 'refused' | 'undone' | 'failed'>
+  Record<RemovalOutcome, 'removed' | 'wouldRemove' | 'refused' | 'undone' | 'budget' | 'failed'>
 > = {
   removed: 'removed',
   'would-remove': 'wouldRemove',
@@ -19,8 +19,8 @@ const BUCKET_OF: Readonly<
   'skipped-changed': 'undone',
   'skipped-deadline': 'undone',
   'skipped-aborted': 'undone',
-  // Kept by a disruption budget (BUDGETS): not removed this run, like a skip.
-  budget: 'undone',
+  // Held back by a disruption budget (BUDGETS): no drain started, its own count.
+  budget: 'budget',
 };
 
 /** Which count an outcome adds to; an outcome this version does not know counts as undone. */
@@ -55,7 +55,7 @@ export type SavingCount =
 
 /**
  * The one set of counts of a sweep or plan: every page, line and table reads
- * these. `planned` = removed + wouldRemove + Σ refused + Σ undone + failed.
+ * these. `planned` = removed + wouldRemove + Σ refused + Σ undone + budget + failed.
  */
 export interface ReportCounts {
   dryRun: boolean;
@@ -68,6 +68,8 @@ export interface ReportCounts {
   refused: Record<string, number>;
   /** Drained then undone (by undo reason), or skipped at the re-check, cap or deadline (by outcome). */
   undone: Record<string, number>;
+  /** Held back by a disruption budget (BUDGETS): each removal line names the budget and when it frees up. */
+  budget: number;
   failed: number;
   /** Servers kept, by verdict, over the listed groups. */
   kept: Record<string, number>;
@@ -158,7 +160,7 @@ export interface CountOptions {
  * groups' member verdicts for what was kept and why.
  */
 export function countsOf(report: SweepReport, options: CountOptions = {}): ReportCounts {
-  const buckets = { removed: 0, wouldRemove: 0, failed: 0 };
+  const buckets = { removed: 0, wouldRemove: 0, budget: 0, failed: 0 };
   const refused: Record<string, number> = {};
   let planned = 0;
   for (const [outcome, n = 0] of Object.entries(

@@ -55,7 +55,11 @@ function outcomeText(removal: RemovalReport): string {
 function toneOf(removal: RemovalReport | undefined): string {
   if (removal === undefined) return '';
   const bucket = bucketOf(removal.outcome);
-  return bucket === 'failed' ? ' bad' : bucket === 'refused' || bucket === 'undone' ? ' warn' : '';
+  return bucket === 'failed'
+    ? ' bad'
+    : bucket === 'removed' || bucket === 'wouldRemove'
+      ? ''
+      : ' warn';
 }
 
 /**

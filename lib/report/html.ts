@@ -127,7 +127,7 @@ function groupsSection(report: SweepReport): string {
 /**
  * Renders a sweep report as one self-contained static HTML page: the
  * headline (removed or would remove, server-hours, saving, kept and why,
- * failed, refused, undone, planned: one set of counts, lib/report/counts.ts),
+ * failed, refused, undone, held back by a budget, planned: one set of counts, lib/report/counts.ts),
  * the what-if comparison when given, then one row per listed group with every
  * server named, a filter by decision and a search by name or id. Pure; every
  * value from the report is HTML-escaped; inline style and script only, and a

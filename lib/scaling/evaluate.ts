@@ -65,7 +65,10 @@ function gate(input: EvaluateGroupInput, sorted: readonly AppServer[]): Gate {
     return { skip: 'protected', detail: `group tagged ${input.limits.protectTagKey}` };
   }
   const hold = holdOf(input.group.tags, input.now);
-  if (hold !== undefined) return { skip: 'held', detail: describeHold(hold) };
+  if (hold !== undefined) {
+    const held = { skip: 'held' as const, detail: describeHold(hold) };
+    return 'unparsed' in hold ? { ...held, unparsed: hold.unparsed } : held;
+  }
   if (input.group.server_group_status === false) {
     return { skip: 'group-disabled', detail: 'server_group_status is false' };
   }
@@ -164,6 +167,7 @@ export function evaluateGroup(input: EvaluateGroupInput): Decision {
   if ('skip' in checked) {
     const skip: SkipDecision = { ...base, kind: 'skip', reason: checked.skip };
     if (checked.detail !== '') skip.detail = checked.detail;
+    if (checked.unparsed !== undefined) skip.unparsed = checked.unparsed;
     return skip;
   }
   const resolved = resolveEffectiveSettings(

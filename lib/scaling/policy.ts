@@ -1,5 +1,5 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
-import type { ResourceThresholds, SkipReason } from './types.ts';
+import type { ResourceThresholds, SkipReason, UnparsedTag } from './types.ts';
 
 /** The scaling policy once checked; every number is an integer in its range. */
 export interface EffectivePolicy {
@@ -40,7 +40,9 @@ function checkResource(byResource: unknown, problems: string[]): ResourceThresho
 }
 
 /** Either why the group is skipped, or the policy to evaluate it with. */
-export type Gate = { skip: SkipReason; detail: string } | { policy: EffectivePolicy };
+export type Gate =
+  | { skip: SkipReason; detail: string; unparsed?: UnparsedTag }
+  | { policy: EffectivePolicy };
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

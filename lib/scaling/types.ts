@@ -44,6 +44,12 @@ export interface LogoffSettings {
   delaySeconds: number;
 }
 
+/** A tag whose value does not parse: it holds (fail safe), and the planner WARNs naming it. */
+export interface UnparsedTag {
+  tag: string;
+  value: string;
+}
+
 /** A session query that failed: nothing is known about the group's sessions. */
 export interface SessionQueryFailure {
   error: string;
@@ -94,8 +100,11 @@ export type AssessedReason =
   | { kind: 'active-session'; sessionId: string; state: BusySessionState }
   | { kind: 'unknown-activity'; detail: string }
   | { kind: 'recently-used'; idleMinutes: number; thresholdMinutes: number }
-  /** Idle, but the server carries `aps-autoscaler:hold-until` still in force; `detail` names its end. */
-  | { kind: 'held'; detail: string }
+  /**
+   * Idle, but the server carries `aps-autoscaler:hold-until` still in force;
+   * `detail` names its end, `unparsed` the tag when its value does not parse.
+   */
+  | { kind: 'held'; detail: string; unparsed?: UnparsedTag }
   /** Idle, but younger than MIN_SERVER_AGE_MINUTES (its create_time). */
   | { kind: 'recently-created'; ageMinutes: number; minimumMinutes: number }
   | {
@@ -214,6 +223,8 @@ export interface SkipDecision extends DecisionBase {
   reason: SkipReason;
   /** For `invalid-policy`: the offending fields, e.g. `scaling_policy.single_expansion_count: must be 1–10`. */
   detail?: string;
+  /** For `held`: the group's hold tag, when its value does not parse. */
+  unparsed?: UnparsedTag;
 }
 
 /** What an evaluated (not skipped) decision carries besides the base figures. */

@@ -1,4 +1,6 @@
 import { AutoscalerError } from '../errors.ts';
+import type { ServerGroup } from '../huawei/schemas.ts';
+import type { EvaluationLimits } from '../scaling/types.ts';
 
 /**
  * A what-if override set: policy values and limits to re-evaluate the same
@@ -102,4 +104,35 @@ export function parseWhatIf(text: string): WhatIfSet {
     overrides[spec.field] = value;
   }
   return { label, overrides };
+}
+
+/** The group with its session policy values replaced; groups without a session policy stay as they are. */
+export function withPolicy(group: ServerGroup, overrides: WhatIfOverrides): ServerGroup {
+  const { shrinkMinutes, thresholdPercent } = overrides;
+  if (shrinkMinutes === undefined && thresholdPercent === undefined) return group;
+  const policy = group.scaling_policy;
+  const bySession = policy?.scaling_policy_by_session;
+  if (policy == null || bySession == null || typeof bySession !== 'object') return group;
+  return {
+    ...group,
+    scaling_policy: {
+      ...policy,
+      scaling_policy_by_session: {
+        ...bySession,
+        ...(shrinkMinutes === undefined
+          ? {}
+          : { shrink_after_session_idle_minutes: shrinkMinutes }),
+        ...(thresholdPercent === undefined ? {} : { session_usage_threshold: thresholdPercent }),
+      },
+    },
+  };
+}
+
+/** The baseline limits with a set's floor and per-group cap in place of theirs. */
+export function limitsOf(base: EvaluationLimits, overrides: WhatIfOverrides): EvaluationLimits {
+  return {
+    ...base,
+    minServersPerGroup: overrides.minServersPerGroup ?? base.minServersPerGroup,
+    maxRemovalsPerGroup: overrides.maxRemovalsPerGroup ?? base.maxRemovalsPerGroup,
+  };
 }

@@ -1,18 +1,27 @@
-import { admitInto, type LedgerEntry } from '../budgets/allowance.ts';
+import { admitInto } from '../budgets/allowance.ts';
 import { type Budget, reasonOf } from '../budgets/budget.ts';
-import { parseApiTime } from '../huawei/api-time.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import { FREED_HOURS_PER_REMOVAL } from '../savings.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
 import { indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
 import type { Schedules } from '../scaling/schedule.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
-import type { WhatIfOverrides, WhatIfSet } from './overrides.ts';
+import {
+  emptyTally,
+  finishOutcome,
+  type Tally,
+  WHAT_IF_LISTED,
+  type WhatIfComparison,
+  type WhatIfOutcome,
+} from './outcome.ts';
+import { limitsOf, type WhatIfSet, withPolicy } from './overrides.ts';
 import { hourlyPrice, type PriceTable } from './prices.ts';
+import { countRisky } from './risk.ts';
+
+// The results' shapes are outcome.ts's; their readers import them from here.
+export type { WhatIfComparison, WhatIfOutcome } from './outcome.ts';
 
 const HOUR_MS = 3_600_000;
-/** Changed groups and risky servers listed per set; the counts are always exact. */
-export const WHAT_IF_LISTED = 200;
 
 /** One group's data as the pipeline fetched it (see lib/sweep/group.ts). */
 export interface FetchedGroup {
@@ -49,98 +58,6 @@ export interface WhatIfOptions {
   budgets?: { budgets: readonly Budget[]; schedules: Schedules } | undefined;
 }
 
-export interface ChangedGroup {
-  projectId: string;
-  serverGroupId: string;
-  serverGroupName: string;
-  from: Decision['kind'];
-  to: Decision['kind'];
-  removalsFrom: number;
-  removalsTo: number;
-}
-
-export interface RiskyServer {
-  projectId: string;
-  serverGroupId: string;
-  serverGroupName: string;
-  serverId: string;
-  machineName: string | undefined;
-  /** ISO instant of the server's latest session activity. */
-  lastSessionAt: string;
-}
-
-/** What one policy (the baseline or an override set) does with the fetched data. */
-export interface WhatIfOutcome {
-  label: string;
-  overrides: WhatIfOverrides;
-  decisions: Record<Decision['kind'], number>;
-  /** Removals the evaluation plans, before the sweep cap. */
-  plannedRemovals: number;
-  /** The planned removals exceed the sweep cap: a sweep would remove nothing. */
-  aborted: boolean;
-  /** Removals a sweep would carry out: `plannedRemovals`, or 0 when aborted. */
-  removals: number;
-  /** `removals × horizonHours`. */
-  serverHoursFreed: number;
-  /** Set when a price table is given. */
-  saving?: { amount: number; currency: string; unpricedServerHours: number };
-  /** Groups whose decision kind or removed servers differ from the baseline's (0 for the baseline). */
-  changedCount: number;
-  changed: ChangedGroup[];
-  /** Servers removed although a session of theirs ended within `riskHours`. */
-  riskyCount: number;
-  risky: RiskyServer[];
-}
-
-export interface WhatIfComparison {
-  horizonHours: number;
-  riskHours: number;
-  baseline: WhatIfOutcome;
-  sets: WhatIfOutcome[];
-}
-
-/** The group with its session policy values replaced; groups without a session policy stay as they are. */
-function withPolicy(group: ServerGroup, overrides: WhatIfOverrides): ServerGroup {
-  const { shrinkMinutes, thresholdPercent } = overrides;
-  if (shrinkMinutes === undefined && thresholdPercent === undefined) return group;
-  const policy = group.scaling_policy;
-  const bySession = policy?.scaling_policy_by_session;
-  if (policy == null || bySession == null || typeof bySession !== 'object') return group;
-  return {
-    ...group,
-    scaling_policy: {
-      ...policy,
-      scaling_policy_by_session: {
-        ...bySession,
-        ...(shrinkMinutes === undefined
-          ? {}
-          : { shrink_after_session_idle_minutes: shrinkMinutes }),
-        ...(thresholdPercent === undefined ? {} : { session_usage_threshold: thresholdPercent }),
-      },
-    },
-  };
-}
-
-function limitsOf(base: EvaluationLimits, overrides: WhatIfOverrides): EvaluationLimits {
-  return {
-    ...base,
-    minServersPerGroup: overrides.minServersPerGroup ?? base.minServersPerGroup,
-    maxRemovalsPerGroup: overrides.maxRemovalsPerGroup ?? base.maxRemovalsPerGroup,
-  };
-}
-
-/** The latest activity among sessions (end, else last update, else start time), epoch ms. */
-function latestSession(sessions: readonly SessionInfo[]): number | undefined {
-  let latest: number | undefined;
-  for (const session of sessions) {
-    const at = parseApiTime(
-      session.end_time ?? session.last_update_status_time ?? session.start_time,
-    );
-    if (at !== undefined && (latest === undefined || at > latest)) latest = at;
-  }
-  return latest;
-}
-
 function removalsOf(decision: Decision): readonly Removal[] {
   return decision.kind === 'scale-in' ? decision.remove : [];
 }
@@ -149,17 +66,6 @@ function sameRemovals(a: readonly Removal[], b: readonly Removal[]): boolean {
   if (a.length !== b.length) return false;
   const ids = new Set(a.map((r) => r.serverId));
   return b.every((r) => ids.has(r.serverId));
-}
-
-interface Tally {
-  outcome: WhatIfOutcome;
-  /** Planned removals the remover would carry out (not refused). */
-  acting: number;
-  /** The set's removals admitted so far, and the members of the groups seen: its budgets' ledger. */
-  book: LedgerEntry[];
-  members: number;
-  hourlyPriced: number;
-  unpricedRemovals: number;
 }
 
 // How many of a group's acting removals the budgets admit, as a run would (lib/removal/drain/admit.ts).
@@ -181,29 +87,6 @@ function admitted(
   }));
   const { budgets, schedules } = options.budgets;
   return admitInto(tally.book, budgets, asks, options.now, schedules).length;
-}
-
-function emptyTally(label: string, overrides: WhatIfOverrides): Tally {
-  return {
-    acting: 0,
-    book: [],
-    members: 0,
-    outcome: {
-      label,
-      overrides,
-      decisions: { skip: 0, 'scale-out': 0, 'scale-in': 0, steady: 0 },
-      plannedRemovals: 0,
-      aborted: false,
-      removals: 0,
-      serverHoursFreed: 0,
-      changedCount: 0,
-      changed: [],
-      riskyCount: 0,
-      risky: [],
-    },
-    hourlyPriced: 0,
-    unpricedRemovals: 0,
-  };
 }
 
 /**
@@ -281,44 +164,17 @@ export function compareWhatIf(
           });
         }
       }
-      for (const removal of removals) {
-        const last = latestSession(sessionsOf(removal.machineName));
-        if (last === undefined || last < riskSince) continue;
-        outcome.riskyCount++;
-        if (outcome.risky.length < WHAT_IF_LISTED) {
-          outcome.risky.push({
-            projectId: fetched.projectId,
-            serverGroupId: fetched.group.id,
-            serverGroupName: fetched.group.name,
-            serverId: removal.serverId,
-            machineName: removal.machineName,
-            lastSessionAt: new Date(last).toISOString(),
-          });
-        }
-      }
+      countRisky(outcome, fetched, removals, sessionsOf, riskSince);
     });
   }
 
-  const outcomes = tallies.map((tally) => {
-    const outcome = tally.outcome;
-    const cap = outcome.overrides.maxRemovalsPerSweep ?? options.maxRemovalsPerSweep;
-    outcome.aborted = outcome.plannedRemovals > 0 && !(outcome.plannedRemovals <= cap);
-    outcome.removals = outcome.aborted ? 0 : tally.acting;
-    outcome.serverHoursFreed = outcome.removals * horizonHours;
-    if (options.prices !== undefined) {
-      const share = outcome.aborted ? 0 : 1;
-      outcome.saving = {
-        amount: round2(tally.hourlyPriced * horizonHours * share),
-        currency: options.prices.currency,
-        unpricedServerHours: tally.unpricedRemovals * horizonHours * share,
-      };
-    }
-    return outcome;
-  });
+  const outcomes = tallies.map((tally) =>
+    finishOutcome(tally, {
+      maxRemovalsPerSweep: options.maxRemovalsPerSweep,
+      horizonHours,
+      currency: options.prices?.currency,
+    }),
+  );
   const [baseline, ...rest] = outcomes as [WhatIfOutcome, ...WhatIfOutcome[]];
   return { horizonHours, riskHours, baseline, sets: rest };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -19,25 +19,44 @@ export interface DrainStack {
 }
 
 /**
- * Registers the hooks of a drain test against the simulator: a local
- * DynamoDB for the block (emptied before each test), a frozen simulator and a
- * reset SQS mock per test.
+ * Registers the hooks of a test of the drain table: a local DynamoDB for the
+ * block, emptied before each test. Read `dynamo` inside tests and hooks
+ * registered after this call.
+ */
+export function useDrainTable(): Pick<DrainStack, 'dynamo'> {
+  const table = {} as Pick<DrainStack, 'dynamo'>;
+  beforeAll(async () => {
+    table.dynamo = await startLocalDynamoDb();
+  });
+  afterAll(async () => {
+    await table.dynamo.close();
+  });
+  beforeEach(async () => {
+    await emptyTable(table.dynamo);
+  });
+  return table;
+}
+
+/**
+ * Registers the hooks of a drain test against the simulator: the drain table
+ * of `useDrainTable`, a frozen simulator and a reset SQS mock per test.
  * Read the fields inside tests and hooks registered after this call.
  */
 export function useDrainStack(): DrainStack {
   const sqs = mockSqs();
-  const stack = { sqs } as DrainStack;
-  beforeAll(async () => {
-    stack.dynamo = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await stack.dynamo.close();
+  const table = useDrainTable();
+  const stack = {
+    sqs,
+    get dynamo() {
+      return table.dynamo;
+    },
+  } as DrainStack;
+  afterAll(() => {
     sqs.restore();
   });
   beforeEach(async () => {
-    // Every test starts at the simulator's same frozen instant: a lease or
-    // record an earlier test left (a killed sweep's) would still be alive.
-    await emptyTable(stack.dynamo);
+    // Every test starts at the simulator's same frozen instant (the table was
+    // emptied first): a lease or record an earlier test left would still be alive.
     stack.sim = await startFrozenSimulator();
     sqs.reset();
     sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: unknown[] }) => ({

@@ -1,6 +1,7 @@
 import { admitRemovals, type BudgetBlock, type LedgerEntry } from '../../budgets/allowance.ts';
 import { reasonOf } from '../../budgets/budget.ts';
 import { describeFailure } from '../../errors.ts';
+import { METRIC } from '../../metric-names.ts';
 import type { Removal } from '../../scaling/types.ts';
 import { type Admission, BATCH_MAX, type LedgerView } from '../budget/ledger.ts';
 import { LEASE_TTL_MS } from '../lease/group-lease.ts';
@@ -157,11 +158,12 @@ export async function admitToBudgets<T extends AdmissionAsk>(
  * Marks the admissions of these servers ended (`removed` also for a server
  * already gone; any other end frees its slot at once and leaves the window).
  * Never throws: an admission not ended runs out with its hold, and counts in
- * its window meanwhile (an ERROR line says so).
+ * its window meanwhile (an ERROR line says so, and the metric
+ * `BudgetEndFailures`).
  */
 export async function endAdmissions(
   ends: ReadonlyMap<string, RemovalOutcome>,
-  services: Pick<RemovalServices, 'budgetLedger' | 'log'>,
+  services: Pick<RemovalServices, 'budgetLedger' | 'log' | 'countFailure'>,
   settings: Pick<RemovalSettings, 'projectId' | 'now' | 'budgets' | 'dryRun'>,
 ): Promise<void> {
   const ledger = services.budgetLedger;
@@ -193,6 +195,7 @@ export async function endAdmissions(
       error: failure.message,
       requestId: failure.requestId,
     });
+    services.countFailure?.(METRIC.budgetEndFailures);
   }
 }
 

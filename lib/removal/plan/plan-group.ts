@@ -1,5 +1,6 @@
 import { describeFailure } from '../../errors.ts';
 import type { AppServer, ServerGroup } from '../../huawei/schemas.ts';
+import { unparsedHolds } from '../../scaling/churn.ts';
 import { settingsAudit } from '../../scaling/effective-settings.ts';
 import { evaluateGroup } from '../../scaling/evaluate.ts';
 import type { Decision } from '../../scaling/types.ts';
@@ -33,7 +34,8 @@ export interface FetchOptions {
  * both are named in `error`. A group skipped on its own record lists nothing,
  * or with `nameSkipped` only its members; that listing failing leaves the
  * decision as it is and is named in `membersNotListed` (a WARN line). Writes
- * one audit line with the decision.
+ * one audit line with the decision, and a WARN naming every hold tag of the
+ * group or its members that does not parse (lib/scaling/churn.ts).
  */
 export async function fetchAndEvaluate(
   group: ServerGroup,
@@ -176,4 +178,14 @@ function logDecision(
     dryRun: settings.dryRun,
     ...(error !== undefined ? { error: error.message, requestId: error.requestId } : {}),
   });
+  // Every trigger's evaluation comes here (inline, fanout, plan): one WARN per group.
+  const holds = unparsedHolds(decision);
+  if (holds.length > 0) {
+    services.log.warn('hold tag does not parse: held until it is fixed', {
+      projectId: settings.projectId,
+      serverGroupId: group.id,
+      serverGroupName: group.name,
+      holds,
+    });
+  }
 }

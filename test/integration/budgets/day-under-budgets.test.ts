@@ -10,9 +10,9 @@ import { TABLE_SERVICES } from '../../../lib/removal/lifecycle.ts';
 import { processMessage } from '../../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import type { Fleet } from '../../../sim/fleet.ts';
 import type { Simulator } from '../../../sim/server.ts';
+import { useDrainTable } from '../../helpers/drain-stack.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
 // A day of the real lifecycle under BUDGETS=[{"max":"10%","per":"1h"},{"max":"2"}]:
@@ -62,27 +62,27 @@ function fleet(): Fleet {
 }
 
 describe('a day of sweeps and queue messages under disruption budgets (simulator + dynalite)', () => {
+  // A fresh fleet for the block, and the drain table of the drain tests.
   let sim: Simulator;
-  let dynamo: LocalDynamoDb;
+  const table = useDrainTable();
   beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
     sim = await startFrozenSimulator({ fleet: fleet() });
   });
-  afterAll(async () => {
-    await sim.close();
-    await dynamo.close();
-  });
+  afterAll(() => sim.close());
 
   const env = () => ({
     DRAIN_SECONDS: '60',
-    DRAIN_TABLE_NAME: dynamo.tableName,
+    DRAIN_TABLE_NAME: table.dynamo.tableName,
     MIN_SERVERS_PER_GROUP: '1',
     BUDGETS,
   });
   const now = () => sim.now().getTime();
   const problems: string[] = [];
   const ledger = () =>
-    createBudgetLedger({ tableName: dynamo.tableName, client: async () => dynamo.client });
+    createBudgetLedger({
+      tableName: table.dynamo.tableName,
+      client: async () => table.dynamo.client,
+    });
 
   // Drains in flight per group: servers in maintenance (the simulator), and
   // admissions in flight (the ledger), both at most AT_ONCE.
@@ -108,7 +108,7 @@ describe('a day of sweeps and queue messages under disruption budgets (simulator
     const { logger } = capturingLogger();
     const handler = createSweepHandler({
       ...depsFor(sim, { env: env(), logger }),
-      dynamo: async () => dynamo.client,
+      dynamo: async () => table.dynamo.client,
       sleep: async (ms) => {
         await sample('sweep drain wait');
         sim.clock.advance(ms);
@@ -127,7 +127,7 @@ describe('a day of sweeps and queue messages under disruption budgets (simulator
       log: createMemoryLog(),
       now,
       tables: TABLE_SERVICES,
-      dynamo: async () => dynamo.client,
+      dynamo: async () => table.dynamo.client,
     });
     return processMessage(
       message,
@@ -205,16 +205,13 @@ describe('a day of sweeps and queue messages under disruption budgets (simulator
 });
 
 describe('a budget with a schedule applies only inside its window (DRAIN_SECONDS=0)', () => {
+  // A fresh fleet for the block, and the drain table of the drain tests.
   let sim: Simulator;
-  let dynamo: LocalDynamoDb;
+  const table = useDrainTable();
   beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
     sim = await startFrozenSimulator({ fleet: fleet() });
   });
-  afterAll(async () => {
-    await sim.close();
-    await dynamo.close();
-  });
+  afterAll(() => sim.close());
 
   const SCHEDULES = JSON.stringify({
     office: {
@@ -226,14 +223,14 @@ describe('a budget with a schedule applies only inside its window (DRAIN_SECONDS
     sim.clock.set(Date.parse(instant));
     const env = {
       DRAIN_SECONDS: '0',
-      DRAIN_TABLE_NAME: dynamo.tableName,
+      DRAIN_TABLE_NAME: table.dynamo.tableName,
       MAX_REMOVALS_PER_GROUP: '4',
       SCHEDULES,
       BUDGETS: '[{"max":"1","per":"1h","schedule":"office"}]',
     };
     const handler = createSweepHandler({
       ...depsFor(sim, { env, logger: capturingLogger().logger }),
-      dynamo: async () => dynamo.client,
+      dynamo: async () => table.dynamo.client,
     });
     const context = fakeContext({ remainingMs: 600_000, now: () => sim.now().getTime() });
     const report = (await handler(loadEvent('schedule.json'), context)) as SweepReport;

@@ -1,11 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { type Budget, parseBudgets } from '../../../lib/budgets/budget.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
+import { METRIC } from '../../../lib/metric-names.ts';
 import { createBudgetLedger } from '../../../lib/removal/budget/ledger.ts';
 import { admitToBudgets, endAdmissions, entriesOf } from '../../../lib/removal/drain/admit.ts';
 import type { RemovalSettings } from '../../../lib/removal/types.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
-import { emptyTable } from '../../helpers/drain-stack.ts';
+import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
+import { emptyTable, useDrainTable } from '../../helpers/drain-stack.ts';
+import {
+  capturingLogger,
+  capturingMetrics,
+  depsFor,
+  emfValues,
+  startFrozenSimulator,
+} from '../../helpers/stack.ts';
 
 // The budget ledger against a real local DynamoDB (dynalite): its own items,
 // read back, ended, expiring; and two project-scope admitters at once never
@@ -43,18 +53,12 @@ const ask = (groupId: string, i: number) => ({
 });
 
 describe('the budget ledger in the drain table (dynalite)', () => {
-  let dynamo: LocalDynamoDb;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await dynamo.close();
-  });
-  beforeEach(async () => {
-    await emptyTable(dynamo);
-  });
+  const table = useDrainTable();
   const ledger = () =>
-    createBudgetLedger({ tableName: dynamo.tableName, client: async () => dynamo.client });
+    createBudgetLedger({
+      tableName: table.dynamo.tableName,
+      client: async () => table.dynamo.client,
+    });
 
   it('keeps each admission as its own item, ends it, and lets it expire', async () => {
     const budgets = budgetsOf('[{"max":"5","per":"1h"}]');
@@ -93,7 +97,7 @@ describe('the budget ledger in the drain table (dynalite)', () => {
   it('two project-scope admitters at once admit no more than the budget together', async () => {
     const budgets = budgetsOf('[{"max":"3","scope":"project"}]');
     for (let round = 0; round < 3; round++) {
-      await emptyTable(dynamo);
+      await emptyTable(table.dynamo);
       const actor = (groupId: string) =>
         admitToBudgets(
           [ask(groupId, 1), ask(groupId, 2), ask(groupId, 3)],
@@ -108,6 +112,45 @@ describe('the budget ledger in the drain table (dynalite)', () => {
       expect(a.held[0]?.detail ?? b.held[0]?.detail).toContain(
         'held back by BUDGETS[0] (3 at once, project); frees up when a drain in flight ends',
       );
+    }
+  });
+
+  it('counts a failed end of admissions as the metric BudgetEndFailures, beside its ERROR line', async () => {
+    const sim = await startFrozenSimulator();
+    try {
+      // The ledger's ends are its only UpdateItem calls when nothing drains (DRAIN_SECONDS=0).
+      const failingEnds = {
+        send: (command: object) =>
+          command instanceof UpdateItemCommand
+            ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+            : table.dynamo.client.send(command as UpdateItemCommand),
+      } as typeof table.dynamo.client;
+      const { logger, logs } = capturingLogger();
+      const { metrics, emf } = capturingMetrics();
+      const env = { BUDGETS: '[{"max":"5"}]', DRAIN_TABLE_NAME: table.dynamo.tableName };
+      const remediate = createRemediateHandler({
+        ...depsFor(sim, { env, logger, metrics }),
+        dynamo: async () => failingEnds,
+      });
+      const body = {
+        type: 'evaluate-group',
+        projectId: sim.projectId,
+        serverGroupId: 'sg-scale-in',
+      };
+      const response = await remediate(
+        sqsEvent([JSON.stringify(body)]),
+        fakeContext({ now: () => sim.now().getTime() }),
+      );
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(sim.state.membersOf('sg-scale-in').map((s) => s.id)).not.toContain('srv-si-idle-1');
+      const error = logs.lines.find(
+        (l) => l.message === 'budget admission not ended; it runs out with its hold',
+      );
+      expect(error).toMatchObject({ level: 'ERROR', serverIds: ['srv-si-idle-1'] });
+      expect(JSON.stringify(error)).toContain('ThrottlingException');
+      expect(emfValues(emf, METRIC.budgetEndFailures).map((m) => m.value)).toEqual([1]);
+    } finally {
+      await sim.close();
     }
   });
 });

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { HOLD_UNTIL_TAG } from '../../../lib/scaling/churn.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
-import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { fakeContext, loadEvent, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import type { Simulator } from '../../../sim/server.ts';
 import { capturingLogger, depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
@@ -86,12 +87,42 @@ describe('the churn guard and holds against the simulator', () => {
     expect(removedOf(after)).toContain('srv-si-idle-1');
   });
 
-  it('holds a group whose hold-until does not parse, with a WARN naming the tag', async () => {
+  // The planner's decision log WARNs once per group, whichever trigger evaluated it.
+  const unparsedWarns = (logs: { lines: Record<string, unknown>[] }) =>
+    logs.lines.filter(
+      (l) => l.level === 'WARN' && l.message === 'hold tag does not parse: held until it is fixed',
+    );
+
+  it('holds a group whose hold-until does not parse, with one WARN naming the tag (inline)', async () => {
     sim.state.getGroup(GROUP)!.tags!.push({ key: HOLD_UNTIL_TAG, value: 'monday 9am' });
     const { logs, run } = sweep();
     const report = await run();
     expect(groupOf(report)).toMatchObject({ decision: 'skip', reason: 'held' });
-    const warn = logs.lines.find((l) => l.level === 'WARN' && String(l.message).includes('hold'));
-    expect(JSON.stringify(warn)).toContain(HOLD_UNTIL_TAG);
+    const warns = unparsedWarns(logs);
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({
+      serverGroupId: GROUP,
+      holds: [{ tag: HOLD_UNTIL_TAG, value: 'monday 9am' }],
+    });
+  });
+
+  it('WARNs alike for a server hold tag that does not parse when remediate evaluates the group (fanout)', async () => {
+    const server = sim.state.membersOf(GROUP).find((s) => s.id === 'srv-si-idle-1')!;
+    server.tags = [...(server.tags ?? []), { key: HOLD_UNTIL_TAG, value: 'soon' }];
+    const { logger, logs } = capturingLogger();
+    const remediate = createRemediateHandler(depsFor(sim, { logger }));
+    const body = { type: 'evaluate-group', projectId: sim.projectId, serverGroupId: GROUP };
+    const response = await remediate(
+      sqsEvent([JSON.stringify(body)]),
+      fakeContext({ now: () => sim.now().getTime() }),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sim.state.membersOf(GROUP).map((s) => s.id)).toContain('srv-si-idle-1');
+    const warns = unparsedWarns(logs);
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({
+      serverGroupId: GROUP,
+      holds: [{ tag: HOLD_UNTIL_TAG, value: 'soon', serverId: 'srv-si-idle-1' }],
+    });
   });
 });

@@ -17,6 +17,7 @@ import { DRAIN_TABLE_DEFINITION } from '../../../lib/removal/store/drain-table.t
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
 import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
+import { stagesOf } from '../../../scripts/lib/stage-validation.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';
 import { awsActionsOf } from '../../helpers/aws-actions.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
@@ -389,6 +390,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
     ['SweepPartialAlarm', METRICS_NAMESPACE, METRIC.sweeps, 0],
     ['RemovalFailuresAlarm', METRICS_NAMESPACE, METRIC.removals, 0],
     ['HistoryFailuresAlarm', METRICS_NAMESPACE, METRIC.historyFailures, 1],
+    ['BudgetEndFailuresAlarm', METRICS_NAMESPACE, METRIC.budgetEndFailures, 1],
   ])(
     'ships the alarm %s on %s %s above %d, notifying the alarm topic',
     (name, ns, metric, threshold) => {
@@ -473,17 +475,20 @@ describe('serverless.yml packaged for a deployed stage', () => {
 });
 
 describe('npm run validate', () => {
-  const validate = (...args: string[]) =>
-    run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], {
-      cwd: repo,
-      timeout: 120_000,
-    });
+  // Each stage checked is one `osls print`: seconds of CPU starting the
+  // framework, and as long as scripts/validate.ts allows one on a loaded machine.
+  const PRINT_MS = 120_000;
+  const STAGES = stagesOf(readFileSync(join(repo, 'serverless.yml'), 'utf8'));
+  const validateWithin = (timeout: number, args: string[]) =>
+    run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], { cwd: repo, timeout });
+  const validate = (...args: string[]) => validateWithin(PRINT_MS, args);
   /** A validate run expected to fail: its exit code and output (undefined when it passed). */
-  const refused = (...args: string[]) =>
-    validate(...args).then(
+  const refusedWithin = (timeout: number, args: string[]) =>
+    validateWithin(timeout, args).then(
       () => undefined,
       (e: { code: number; stderr: string; stdout: string }) => e,
     );
+  const refused = (...args: string[]) => refusedWithin(PRINT_MS, args);
 
   it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
     const error = await refused(
@@ -498,14 +503,19 @@ describe('npm run validate', () => {
     expect(error?.stderr).toContain('stage prod: DRY_RUN (--param dryRun): ');
   }, 130_000);
 
-  it('explains what it needs when run bare', async () => {
-    const error = await refused();
-    expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
-    expect(error?.stderr).toContain(
-      'stage dev: HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
-    );
-  }, 130_000);
+  // Run bare it checks every stage: one print each, its time allowed for each.
+  it(
+    'explains what it needs when run bare',
+    async () => {
+      const error = await refusedWithin(STAGES.length * PRINT_MS, []);
+      expect(error?.code).toBe(1);
+      expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
+      expect(error?.stderr).toContain(
+        'stage dev: HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
+      );
+    },
+    STAGES.length * PRINT_MS + 10_000,
+  );
 
   it('checks the schedules parameter, naming the path inside it', async () => {
     const schedules = (timeZone: string) =>

@@ -18,10 +18,12 @@ import { pageKeyOf } from '../../../lib/report-store.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { countsTable } from '../../../scripts/lib/counts-table.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Fleet } from '../../../sim/fleet.ts';
 import { DEMO_FLEET_PATH } from '../../../sim/simulator-options.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../helpers/chromium.ts';
+import { emptyTable } from '../../helpers/drain-stack.ts';
 import { generatePlan } from '../../helpers/plan-report.ts';
 import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
@@ -42,6 +44,8 @@ interface PageGlobals {
 const WIDE = { width: 1400, height: 900 };
 const DEMO = JSON.parse(readFileSync(DEMO_FLEET_PATH, 'utf8')) as Pick<Fleet, 'groups' | 'servers'>;
 const PHONE = { width: 390, height: 844 };
+// One removal an hour in the project: every eligible removal after the first is held back.
+const BUDGETS = '[{"max":"1","per":"1h","scope":"project"}]';
 
 interface RunPage {
   name: string;
@@ -76,17 +80,26 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
   let browser: Browser;
   let s3: LocalS3;
   let client: S3Client;
+  // The budget ledger's table (BUDGETS needs one).
+  let dynamo: LocalDynamoDb;
   const pages: RunPage[] = [];
 
   async function sweepPage(name: string, env: Record<string, string>): Promise<RunPage> {
+    await emptyTable(dynamo);
     const sim = await startFrozenSimulator();
     try {
-      const handler = createSweepHandler(
-        depsFor(sim, {
-          env: { ...env, REPORT_BUCKET: s3.bucket, FAIL_ON_ERRORS: 'false' },
+      const handler = createSweepHandler({
+        ...depsFor(sim, {
+          env: {
+            ...env,
+            REPORT_BUCKET: s3.bucket,
+            FAIL_ON_ERRORS: 'false',
+            DRAIN_TABLE_NAME: dynamo.tableName,
+          },
           s3: async () => client,
         }),
-      );
+        dynamo: async () => dynamo.client,
+      });
       const context = {
         ...fakeContext({ remainingMs: 60_000, now: () => sim.now().getTime() }),
         awsRequestId: `req-${name}`,
@@ -132,6 +145,7 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     s3 = await startLocalS3();
+    dynamo = await startLocalDynamoDb();
     client = localS3Client(s3.endpoint);
     browser = await chromium.launch({
       executablePath: executablePath as string,
@@ -139,10 +153,11 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       args: CHROMIUM_ARGS,
     });
     pages.push(
-      await sweepPage('sweep', { HOURLY_PRICE_BY_FLAVOR: '{"s6.xlarge.2":0.5}' }),
+      await sweepPage('sweep', { HOURLY_PRICE_BY_FLAVOR: '{"s6.xlarge.2":0.5}', BUDGETS }),
       await sweepPage('dry-run', {
         DRY_RUN: 'true',
         HOURLY_PRICE_BY_FLAVOR: '{"s6.xlarge.2":0.5}',
+        BUDGETS,
       }),
       await planPage(),
     );
@@ -151,6 +166,7 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
     await browser?.close();
     client?.destroy();
     await s3?.close();
+    await dynamo?.close();
   });
 
   async function open(run: RunPage, viewport = WIDE) {
@@ -212,6 +228,9 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       expect(await tile('planned')).toBe(formatCount(run.counts.planned));
       expect(await tile('failed')).toBe(formatCount(run.counts.failed));
       expect(await tile('server-hours')).toBe(formatCount(run.counts.serverHoursFreed));
+      expect(await tile('budget')).toBe(formatCount(run.counts.budget));
+      // The sweep and the dry run ran under BUDGETS: the budget count is shown, not zero.
+      if (name !== 'plan') expect(run.counts.budget, name).toBeGreaterThan(0);
       // The JSON's own outcomes add up to the headline's planned removals.
       const outcomes = Object.values(run.report.totals.outcomes).reduce((a, b) => a + b, 0);
       expect(run.counts.planned).toBe(outcomes);
@@ -220,6 +239,9 @@ describe.skipIf(executablePath === undefined)('the report pages in chromium', ()
       const words = run.report.dryRun ? 'would be removed' : 'removed';
       const removed = run.report.dryRun ? run.counts.wouldRemove : run.counts.removed;
       expect(run.summary).toContain(`${run.counts.planned} planned: ${removed} ${words}`);
+      if (run.counts.budget > 0) {
+        expect(run.summary).toContain(`${run.counts.budget} held back by a budget`);
+      }
       expect(run.summary).toContain(`${run.counts.serverHoursFreed} server-hours`);
 
       // No two places on the page show different numbers for one quantity.

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../../lib/config.ts';
 import { defaultOf, PROXY_VARIABLES, STAGE_PARAMETERS } from '../../../lib/config-parameters.ts';
+import { METRIC, REMOVAL_OUTCOMES, SWEEP_STATUSES } from '../../../lib/metric-names.ts';
 import { docPages, fencedBlocks, pageSection, pageText } from '../../helpers/readme.ts';
 
 const REPO = new URL('../../../', import.meta.url);
@@ -61,6 +62,19 @@ describe('docs/operations.md', () => {
     const runbook = tableRows(pageSection('docs/operations.md', 'Alarms and what to do'), /^\| `/);
     expect(runbook.map((r) => r[0]?.replaceAll('`', '')).sort()).toEqual(alarms.sort());
     for (const row of runbook) expect(row[2]?.length ?? 0).toBeGreaterThan(20);
+  });
+
+  it('names every metric and removal outcome of lib/metric-names.ts in its metrics list', () => {
+    const list = pageSection(
+      'docs/operations.md',
+      'Metrics, dashboard, kept reports and log levels',
+    )
+      .split('\n\n')
+      .find((paragraph) => paragraph.startsWith('**Metrics**'));
+    const named = new Set([...(list ?? '').matchAll(/`([A-Za-z-]+)`/g)].map((m) => m[1]));
+    for (const name of [...Object.values(METRIC), ...REMOVAL_OUTCOMES, ...SWEEP_STATUSES]) {
+      expect(named, name).toContain(name);
+    }
   });
 });
 

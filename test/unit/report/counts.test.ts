@@ -4,6 +4,7 @@ import { REFUSAL_OUTCOMES } from '../../../lib/removal/plan/eligibility.ts';
 import { countRows } from '../../../lib/report/count-rows.ts';
 import { countsOf, NO_PRICES, REFUSED_OUTCOMES, total } from '../../../lib/report/counts.ts';
 import { renderReportHtml } from '../../../lib/report/html.ts';
+import { summaryLine } from '../../../lib/summary.ts';
 import { summarise } from '../../../lib/sweep/report.ts';
 import {
   groupReportFactory,
@@ -24,10 +25,30 @@ describe('countsOf', () => {
     );
     const c = countsOf(sweepReportFactory([groupReportFactory({ removals })]));
     expect(c.planned).toBe(EVERY_OUTCOME.length);
-    expect(c.removed + c.wouldRemove + total(c.refused) + total(c.undone) + c.failed).toBe(
-      c.planned,
+    expect(
+      c.removed + c.wouldRemove + total(c.refused) + total(c.undone) + c.budget + c.failed,
+    ).toBe(c.planned);
+    expect(c).toMatchObject({ removed: 1, wouldRemove: 1, budget: 1, failed: 1 });
+  });
+
+  it('counts a server a budget held back in its own bucket, shown alike by every surface', () => {
+    const group = groupReportFactory({
+      removals: [
+        removalFactory({ serverId: 'a' }),
+        removalFactory({ serverId: 'b', outcome: 'budget', detail: 'held back by BUDGETS[0]' }),
+        removalFactory({ serverId: 'c', outcome: 'budget', detail: 'held back by BUDGETS[0]' }),
+      ],
+    });
+    const report = sweepReportFactory([group]);
+    const c = countsOf(report);
+    expect(c).toMatchObject({ planned: 3, removed: 1, budget: 2, undone: {} });
+    const row = countRows(c).find((r) => r.key === 'budget');
+    expect(row).toMatchObject({ label: 'Held back by a budget', value: '2', tone: 'warn' });
+    expect(countRows(c).find((r) => r.key === 'planned')?.detail).toContain('held back 2');
+    expect(summaryLine(report)).toContain('3 planned: 1 removed, 2 held back by a budget');
+    expect(renderReportHtml(report)).toContain(
+      '<div class="tile warn" data-count="budget"><dt>Held back by a budget</dt><dd><span class="num">2</span>',
     );
-    expect(c).toMatchObject({ removed: 1, wouldRemove: 1, failed: 1 });
   });
 
   it('names undone drains by their reason and counts unlisted ones under drain-undone', () => {

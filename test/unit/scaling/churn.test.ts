@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppServer, ServerGroup } from '../../../lib/huawei/schemas.ts';
-import { HOLD_UNTIL_TAG, holdOf, lastScaleOut } from '../../../lib/scaling/churn.ts';
+import { HOLD_UNTIL_TAG, holdOf, lastScaleOut, unparsedHolds } from '../../../lib/scaling/churn.ts';
 import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
 import type { EvaluateGroupInput, EvaluationLimits } from '../../../lib/scaling/types.ts';
 import {
@@ -81,14 +81,27 @@ describe('holds with an end', () => {
     'an unparsable value %j holds for ever, naming the tag',
     (value) => {
       const hold = holdOf(holdTag(value), NOW + 10 * 365 * 24 * 60 * MINUTE);
-      expect(hold).toEqual({ value });
+      expect(hold).toEqual({ value, unparsed: { tag: HOLD_UNTIL_TAG, value } });
       const decision = evaluateGroup(run([srv('a', 600)], {}, group({ tags: holdTag(value) })));
       expect(decision).toMatchObject({ kind: 'skip', reason: 'held' });
       expect(decision.kind === 'skip' && decision.detail).toContain(
         `tag ${HOLD_UNTIL_TAG} does not parse`,
       );
+      expect(unparsedHolds(decision)).toEqual([{ tag: HOLD_UNTIL_TAG, value }]);
     },
   );
+
+  it('flags a server hold tag that does not parse on its verdict, and a valid one not', () => {
+    const servers = [
+      srv('a', 600, { tags: holdTag('tomorrow') }),
+      srv('b', 600, { tags: holdTag(until) }),
+    ];
+    const decision = evaluateGroup(run(servers, {}, group(), end - MINUTE));
+    expect(decision.members.map((m) => m.reason.kind)).toEqual(['held', 'held']);
+    expect(unparsedHolds(decision)).toEqual([
+      { tag: HOLD_UNTIL_TAG, value: 'tomorrow', serverId: 'a' },
+    ]);
+  });
 });
 
 describe('minimum server age', () => {
