@@ -7,11 +7,12 @@ import { LEASE_TTL_MS } from '../lease/group-lease.ts';
 import { freshView, type GroupView } from '../recheck/group-view.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
-import { DrainConflictError } from '../store/store-errors.ts';
 import { budgetOf } from '../time-budget.ts';
 import type { RemovalServices, RemovalSettings } from '../types.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
 import {
+  closeDrains,
+  type Ending,
   endWithout,
   failedReport,
   finishActed,
@@ -61,13 +62,14 @@ export async function settleGroup(
   settings: RemovalSettings,
   options: SettleOptions = {},
 ): Promise<SettleResult> {
-  const drains = services.drains;
   const hold = await takeGroup(groupId, owner, services, settings);
   if (!hold.held) return { kind: 'lease-busy', holder: hold.holder };
   let lease = hold.lease;
-  // Renews the lease before each step; false once another actor holds the group.
+  // Before each step: false once another actor may hold the group. The lease is
+  // renewed only when half of it is spent, so a settle costs no request a server.
   const stillHeld = async (): Promise<boolean> => {
     if (lease === undefined) return true;
+    if (lease.expiresAtMs - settings.now() > LEASE_TTL_MS / 2) return true;
     lease = await renewGroup(lease, services, settings);
     return lease !== undefined;
   };
@@ -76,8 +78,10 @@ export async function settleGroup(
       options.forceUndo !== undefined
         ? undefined
         : (options.view ?? (await freshView(groupId, services, settings)));
+    const records = await ownRecords(targets, groupId, owner, services, settings, options.claim);
     const settled: Settled[] = [];
     const acting: Acting[] = [];
+    const ends: Ending[] = [];
     for (const target of targets) {
       const serverId = target.record?.serverId ?? target.removal?.serverId ?? '';
       if (!(await stillHeld())) {
@@ -93,7 +97,7 @@ export async function settleGroup(
         settled.push({ serverId, decision: 'deadline', report });
         continue;
       }
-      const record = await ownRecord(target, groupId, owner, services, settings, options.claim);
+      const record = records.get(serverId);
       if (record === undefined) {
         settled.push({ serverId, decision: 'taken-over' });
         continue;
@@ -102,22 +106,24 @@ export async function settleGroup(
         const server = await services.aps.getServer(serverId);
         const decision = decide(target, record, server, view, options.forceUndo, settings);
         if (decision.kind === 'act' && server !== undefined) {
-          if (target.record !== undefined && record.state === 'draining') {
-            await drains?.store.markActing(settings.projectId, serverId, record.owner);
-          }
           acting.push({ target, record, server, idleMinutes: decision.idleMinutes });
           continue;
         }
-        settled.push(await endWithout(target, record, decision, services, settings, view));
+        const ending = await endWithout(target, record, decision, services);
+        if (ending.report === undefined) settled.push(ending);
+        else ends.push(ending);
       } catch (error) {
         settled.push(failed(target, record, error, services, settings));
       }
     }
     if (acting.length > 0 && (await stillHeld())) {
-      settled.push(...(await act(groupId, acting, services, settings, view)));
+      const marked = await markActing(acting, owner, services, settings);
+      settled.push(...marked.failed);
+      ends.push(...(await act(groupId, marked.acting, services, settings)));
     } else {
       for (const a of acting) settled.push({ serverId: a.server.id, decision: 'lease-lost' });
     }
+    settled.push(...(await closeDrains(ends, owner, services, settings, view)));
     const order = new Map(targets.map((t, i) => [t.record?.serverId ?? t.removal?.serverId, i]));
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
     return { kind: 'settled', settled };
@@ -126,52 +132,85 @@ export async function settleGroup(
   }
 }
 
-// The target's record as ours: a planned removal stands as a record of its own
-// (no drain), another owner's record is claimed when asked, else undefined.
-async function ownRecord(
-  target: SettleTarget,
+// Each target's record as ours, by server id: a planned removal stands as a
+// record of its own (no drain); another owner's records are claimed, all in
+// one write, when asked; a record neither ours nor claimed is left out.
+async function ownRecords(
+  targets: readonly SettleTarget[],
   groupId: string,
   owner: string,
   services: RemovalServices,
   settings: RemovalSettings,
   claim = false,
-): Promise<DrainRecord | undefined> {
-  if (target.record === undefined) {
-    const now = settings.now();
-    const { removal } = target;
-    return {
-      projectId: settings.projectId,
-      serverId: removal.serverId,
-      groupId,
-      owner,
-      state: 'draining',
-      drainedAtMs: now,
-      drainUntilMs: now,
-      ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
-      ...(removal.machineName ? { machineName: removal.machineName } : {}),
-    };
+): Promise<Map<string, DrainRecord>> {
+  const now = settings.now();
+  const records = new Map<string, DrainRecord>();
+  const others: DrainRecord[] = [];
+  for (const { record, removal } of targets) {
+    if (record === undefined) {
+      records.set(removal.serverId, {
+        projectId: settings.projectId,
+        serverId: removal.serverId,
+        groupId,
+        owner,
+        state: 'draining',
+        drainedAtMs: now,
+        drainUntilMs: now,
+        ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+        ...(removal.machineName ? { machineName: removal.machineName } : {}),
+      });
+    } else if (record.owner === owner) records.set(record.serverId, record);
+    else others.push(record);
   }
-  const record = target.record;
-  if (record.owner === owner) return record;
   const store = services.drains?.store;
-  if (!claim || store === undefined) return undefined;
-  try {
-    const now = settings.now();
-    const claimed = await store.claimDrain(settings.projectId, record.serverId, {
-      fromOwner: record.owner,
-      toOwner: owner,
-      now,
-      ownerUntilMs: now + LEASE_TTL_MS,
-    });
+  if (!claim || store === undefined || others.length === 0) return records;
+  const claimed = await store.claimDrains(others, {
+    toOwner: owner,
+    now,
+    ownerUntilMs: now + LEASE_TTL_MS,
+  });
+  const from = new Map(others.map((r) => [r.serverId, r.owner]));
+  for (const record of claimed.records) {
+    records.set(record.serverId, record);
     auditDrain(services, settings, 'drain taken over', {
       serverId: record.serverId,
-      from: record.owner,
+      from: from.get(record.serverId),
       owner,
     });
-    return claimed;
+  }
+  return records;
+}
+
+// `draining` → `acting` for the drained servers about to be removed, in one
+// write: a server whose record is no longer ours in that state is not removed.
+async function markActing(
+  acting: readonly Acting[],
+  owner: string,
+  services: RemovalServices,
+  settings: RemovalSettings,
+): Promise<{ acting: Acting[]; failed: Settled[] }> {
+  const drained = acting.filter(
+    (a) => a.target.record !== undefined && a.record.state === 'draining',
+  );
+  const store = services.drains?.store;
+  if (drained.length === 0 || store === undefined) return { acting: [...acting], failed: [] };
+  try {
+    const { conflicts } = await store.markActing(
+      drained.map((a) => a.record),
+      owner,
+    );
+    const refused = new Map(conflicts.map((c) => [c.serverId, c]));
+    return {
+      acting: acting.filter((a) => !refused.has(a.server.id)),
+      failed: acting
+        .filter((a) => refused.has(a.server.id))
+        .map((a) => failed(a.target, a.record, refused.get(a.server.id), services, settings)),
+    };
   } catch (error) {
-    if (error instanceof DrainConflictError) return undefined;
-    throw error;
+    return {
+      acting: [],
+      failed: acting.map((a) => failed(a.target, a.record, error, services, settings)),
+    };
   }
 }
 
@@ -209,8 +248,7 @@ async function act(
   acting: readonly Acting[],
   services: RemovalServices,
   settings: RemovalSettings,
-  view: GroupView | undefined,
-): Promise<Settled[]> {
+): Promise<Ending[]> {
   const results = await removeServers(
     acting.map((a) => a.server),
     {
@@ -229,7 +267,6 @@ async function act(
     acting.map((a, i) => ({ ...a, result: results[i] })),
     services,
     settings,
-    view,
   );
 }
 

@@ -9,9 +9,11 @@ import type { RemovalReport } from '../outcome.ts';
 import { refusalOf } from '../plan/eligibility.ts';
 import { chunkForMaintenance } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
-import { DrainConflictError } from '../store/store-errors.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
 import { logOffDrained } from './logoff-sessions.ts';
+
+/** A record about to be written (its state is `draining`). */
+type NewRecord = Omit<DrainRecord, 'state'>;
 
 /** One chosen server to drain, with the group it was chosen from. */
 export interface DrainCandidate {
@@ -49,51 +51,63 @@ export async function beginDrains(
   settings: RemovalSettings,
 ): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
   const drains = drainsOf(services);
-  const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
-  for (const { groupId, removal, server, group } of candidates) {
-    const base = removalBase(removal);
-    const end = (report: RemovalReport) =>
+  const chosen = new Map<string, { candidate: DrainCandidate; record: NewRecord }>();
+  for (const candidate of candidates) {
+    const { groupId, removal, server, group } = candidate;
+    const refusal = await refusalOf(removal, server, services, settings);
+    if (refusal !== undefined) {
+      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
+      const report = { ...removalBase(removal), ...refusal };
       notDrained.set(
         removal.serverId,
         endRemoval(services, settings, group ?? { id: groupId }, report),
       );
-    const refusal = await refusalOf(removal, server, services, settings);
-    if (refusal !== undefined) {
-      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
-      end({ ...base, ...refusal });
       continue;
     }
     const now = settings.now();
-    try {
-      records.push(
-        await drains.store.recordDrain({
-          projectId: settings.projectId,
-          serverId: removal.serverId,
-          groupId,
-          ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
-          ...(removal.machineName ? { machineName: removal.machineName } : {}),
-          owner,
-          drainedAtMs: now,
-          ...timesFrom(now, settings.drainSeconds ?? 0),
-          ...(removal.logoffSessionIds?.length
-            ? { logoffSessionIds: removal.logoffSessionIds }
-            : {}),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof DrainConflictError)) {
-        // Records already written stay: maintenance is asked for them, and the
-        // re-check (or the next run's recovery) finishes or undoes each.
-        await askMaintenance(records, owner, services, settings);
-        throw error;
-      }
-      end({
-        ...base,
-        outcome: 'skipped-changed',
-        detail: `already drained by ${error.currentOwner ?? 'another actor'}`,
-      });
-    }
+    chosen.set(removal.serverId, {
+      candidate,
+      record: {
+        projectId: settings.projectId,
+        serverId: removal.serverId,
+        groupId,
+        ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+        ...(removal.machineName ? { machineName: removal.machineName } : {}),
+        owner,
+        drainedAtMs: now,
+        ...timesFrom(now, settings.drainSeconds ?? 0),
+        ...(removal.logoffSessionIds?.length ? { logoffSessionIds: removal.logoffSessionIds } : {}),
+      },
+    });
+  }
+  // One write per group (lib/removal/store/drain-store.ts), the groups at once.
+  const byGroup = new Map<string, NewRecord[]>();
+  for (const { record } of chosen.values()) {
+    byGroup.set(record.groupId, [...(byGroup.get(record.groupId) ?? []), record]);
+  }
+  const writes = await Promise.allSettled(
+    [...byGroup.values()].map((list) => drains.store.recordDrains(list)),
+  );
+  const records = writes.flatMap((w) => (w.status === 'fulfilled' ? w.value.records : []));
+  for (const conflict of writes.flatMap((w) =>
+    w.status === 'fulfilled' ? w.value.conflicts : [],
+  )) {
+    const { candidate } = chosen.get(conflict.serverId) as { candidate: DrainCandidate };
+    const report: RemovalReport = {
+      ...removalBase(candidate.removal),
+      outcome: 'skipped-changed',
+      detail: `already drained by ${conflict.currentOwner ?? 'another actor'}`,
+    };
+    const group = candidate.group ?? { id: candidate.groupId };
+    notDrained.set(conflict.serverId, endRemoval(services, settings, group, report));
+  }
+  const failure = writes.find((w) => w.status === 'rejected');
+  if (failure !== undefined) {
+    // Records already written stay: maintenance is asked for them, and the
+    // re-check (or the next run's recovery) finishes or undoes each.
+    await askMaintenance(records, owner, services, settings);
+    throw failure.reason;
   }
   const maintained = await askMaintenance(records, owner, services, settings);
   const loggedOff = await logOffDrained(
@@ -132,23 +146,25 @@ async function askMaintenance(
       continue;
     }
     const times = timesFrom(settings.now(), settings.drainSeconds ?? 0);
-    await Promise.all(
-      chunk.map(async (serverId) => {
-        const record = { ...(byId.get(serverId) as DrainRecord), ...times };
-        maintained.set(serverId, record);
-        await drainsOf(services)
-          .store.confirmMaintenance(settings.projectId, serverId, owner, times)
-          .catch((error: unknown) => {
-            // This invocation still waits the full period from the confirmation;
-            // only a recovery after its death would count from the record write.
-            services.log.error('maintenance start not recorded', {
-              projectId: settings.projectId,
-              serverId,
-              error: describeFailure(error).message,
-            });
-          });
-      }),
-    );
+    const confirmed = chunk.map((serverId) => ({
+      ...(byId.get(serverId) as DrainRecord),
+      ...times,
+    }));
+    for (const record of confirmed) maintained.set(record.serverId, record);
+    // One write per group of the chunk. This invocation still waits the full period
+    // from the confirmation; only a recovery after its death would count from the record write.
+    const notRecorded = (serverIds: readonly string[], error: unknown) =>
+      services.log.error('maintenance start not recorded', {
+        projectId: settings.projectId,
+        serverIds,
+        error: describeFailure(error).message,
+      });
+    await drainsOf(services)
+      .store.confirmMaintenance(confirmed, owner, times)
+      .then((written) => {
+        for (const conflict of written.conflicts) notRecorded([conflict.serverId], conflict);
+      })
+      .catch((error: unknown) => notRecorded(chunk, error));
   }
   return maintained;
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { finishActed } from '../../../lib/removal/actuation/finish-acted.ts';
+import { closeDrains, finishActed } from '../../../lib/removal/actuation/finish-acted.ts';
 import type { ServerRemoval } from '../../../lib/removal/actuation/remover.ts';
 import { endRemoval, removalReport } from '../../../lib/removal/ending/end-removal.ts';
 import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
@@ -11,7 +11,7 @@ import {
 import { createFakeDrains } from '../../helpers/fake-drains.ts';
 import { createFakeServices, FAKE_NOW, fakeSettings } from '../../helpers/fake-services.ts';
 
-// Direct tests of the actuation's end (lib/removal/actuation/finish-acted.ts `finishActed`)
+// Direct tests of the actuation's end (lib/removal/actuation/finish-acted.ts `finishActed`, `closeDrains`)
 // and of the one ending (lib/removal/ending/end-removal.ts), which had none (issue 26).
 
 beforeEach(() => resetFactorySequences());
@@ -34,9 +34,15 @@ function world() {
     drainUntilMs: FAKE_NOW,
   };
   drains.records.set(server.id, record);
-  const acted = (result: ServerRemoval | undefined) =>
-    finishActed(
-      [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+  // The actuation's end, then the one closing write and the audit lines of every ending.
+  const acted = async (result: ServerRemoval | undefined) =>
+    closeDrains(
+      await finishActed(
+        [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+        fake.services,
+        fakeSettings(),
+      ),
+      OWNER,
       fake.services,
       fakeSettings(),
       undefined,

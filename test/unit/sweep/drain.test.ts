@@ -73,7 +73,7 @@ describe('inline sweep with a drain period', () => {
       { ids: maintainedDuringWait, on: true },
     ]);
     // Recorded before the batch-maint call.
-    expect(w.drains.calls.indexOf('recordDrain')).toBeLessThan(
+    expect(w.drains.calls.indexOf('recordDrains')).toBeLessThan(
       w.drains.calls.indexOf('markActing'),
     );
     expect(w.clock.now).toBe(FAKE_NOW + DRAIN_SECONDS * 1_000);
@@ -202,7 +202,7 @@ describe('crash recovery at the start of a sweep', () => {
       ]);
       expect(w.fake.servers.has(record.serverId)).toBe(false);
       expect(w.drains.records.has(record.serverId)).toBe(false);
-      expect(w.drains.calls).toContain('claimDrain');
+      expect(w.drains.calls).toContain('claimDrains');
     },
   );
 
