@@ -24,7 +24,7 @@ export { settleGroup } from './actuation/settle-group.ts';
 export { startDrainsUnderLease } from './drain/leased-start.ts';
 export { removalReport } from './ending/end-removal.ts';
 export { underGroupLease } from './lease/group-hold.ts';
-export { createGroupLease, leaseHeldBy } from './lease/group-lease.ts';
+export { createGroupLease, type Lease, leaseHeldBy } from './lease/group-lease.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
 export { REFUSAL_OUTCOMES } from './plan/eligibility.ts';
 export { fetchAndEvaluate } from './plan/plan-group.ts';

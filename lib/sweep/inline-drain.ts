@@ -1,4 +1,4 @@
-import type { DrainRecord, RemovalReport, RemovalSettings } from '../removal/lifecycle.ts';
+import type { DrainRecord, Lease, RemovalReport, RemovalSettings } from '../removal/lifecycle.ts';
 import {
   budgetOf,
   drainUntil,
@@ -53,6 +53,7 @@ export async function drainThenAct(
 
   const failures: DrainStoreFailure[] = [];
   const records = new Map<HeldGroup, DrainRecord[]>();
+  const leases = new Map<HeldGroup, Lease | undefined>();
   const byProject = new Map<string, HeldGroup[]>();
   for (const group of pending) {
     byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), group]);
@@ -73,6 +74,7 @@ export async function drainThenAct(
           if (report !== undefined) lines.record(group.report, report);
         }
         const id = group.evaluation.group.id;
+        leases.set(group, begun.leases?.get(id));
         records.set(
           group,
           begun.records.filter((r) => r.groupId === id),
@@ -103,7 +105,7 @@ export async function drainThenAct(
       owner,
       group.services,
       settings,
-      wait.kind === 'undo' ? { forceUndo: 'deadline' } : {},
+      { held: leases.get(group), ...(wait.kind === 'undo' ? { forceUndo: 'deadline' } : {}) },
     ).catch((error: unknown) => ({ kind: 'error' as const, error }));
     const recordOf = new Map(mine.map((r) => [r.serverId, r]));
     const reports: RemovalReport[] =

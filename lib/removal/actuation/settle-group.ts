@@ -3,7 +3,7 @@ import type { AppServer } from '../../huawei/schemas.ts';
 import { auditDrain } from '../ending/audit.ts';
 import { endRemoval } from '../ending/end-removal.ts';
 import { releaseGroup, renewGroup, takeGroup } from '../lease/group-hold.ts';
-import { LEASE_TTL_MS } from '../lease/group-lease.ts';
+import { LEASE_TTL_MS, type Lease } from '../lease/group-lease.ts';
 import { freshView, type GroupView } from '../recheck/group-view.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
@@ -35,6 +35,8 @@ export interface SettleOptions {
   forceUndo?: UndoReason;
   /** The group as just evaluated, when that read is fresh (DRAIN_SECONDS=0); else read now. */
   view?: GroupView;
+  /** The group's lease, held since the drain start (lib/removal/drain/leased-start.ts): not taken again. */
+  held?: Lease | undefined;
 }
 
 interface Acting {
@@ -62,7 +64,12 @@ export async function settleGroup(
   settings: RemovalSettings,
   options: SettleOptions = {},
 ): Promise<SettleResult> {
-  const hold = await takeGroup(groupId, owner, services, settings);
+  // A lease held since the drain start is used while it has half a period left; else taken again.
+  const held = options.held;
+  const hold =
+    held !== undefined && held.expiresAtMs - settings.now() > LEASE_TTL_MS / 2
+      ? { held: true as const, lease: held }
+      : await takeGroup(groupId, owner, services, settings);
   if (!hold.held) return { kind: 'lease-busy', holder: hold.holder };
   let lease = hold.lease;
   // Before each step: false once another actor may hold the group. The lease is

@@ -19,6 +19,8 @@ export interface PlannedGroup {
 export interface StartedDrains {
   records: DrainRecord[];
   notDrained: Map<string, RemovalReport>;
+  /** The lease of each group with a drain, held for its settle (`settleGroup`'s `held`). */
+  leases?: Map<string, Lease>;
 }
 
 /**
@@ -79,7 +81,9 @@ export async function startDrainsUnderLease(
   try {
     started = await beginDrains(replanned.flat(), owner, services, settings);
     for (const [id, report] of notDrained) started.notDrained.set(id, report);
-    return started;
+    const held = new Set(started.records.map((r) => r.groupId));
+    const kept = [...leases].filter(([groupId]) => held.has(groupId));
+    return { ...started, leases: new Map(kept.flatMap(([id, l]) => (l ? [[id, l]] : []))) };
   } finally {
     const held = new Set(started?.records.map((r) => r.groupId) ?? []);
     await Promise.all(

@@ -35,8 +35,13 @@ export interface DrainStep {
 /** The names every step uses: `#owner`, `#state` (both reserved words in DynamoDB). */
 const NAMES = { '#owner': 'owner', '#state': 'state' };
 
-/** The UpdateItem parts of `step` over one group item's `records`. */
-export function groupUpdate(step: DrainStep, records: readonly DrainRecord[]) {
+/**
+ * The UpdateItem parts of `step` over one group item's `records`; with
+ * `whole` (a `remove` step over every server the item holds), the
+ * DeleteItem parts instead: the same conditions, and that the item holds
+ * exactly `whole` servers.
+ */
+export function groupUpdate(step: DrainStep, records: readonly DrainRecord[], whole?: number) {
   const names: Record<string, string> = { ...NAMES, '#s': 'servers' };
   const values: Item = { ...step.shared };
   const sets: string[] = [];
@@ -50,6 +55,10 @@ export function groupUpdate(step: DrainStep, records: readonly DrainRecord[]) {
     conditions.push(`(${step.condition(path, record)})`);
     Object.assign(values, step.values?.(record, i));
   });
+  if (whole !== undefined) {
+    conditions.push('size(#s) = :whole');
+    values[':whole'] = { N: String(whole) };
+  }
   const update = [
     sets.length > 0 ? `SET ${sets.join(', ')}` : '',
     removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
@@ -58,9 +67,9 @@ export function groupUpdate(step: DrainStep, records: readonly DrainRecord[]) {
     .trim();
   const condition = conditions.join(' AND ');
   return {
-    UpdateExpression: update,
+    ...(whole === undefined ? { UpdateExpression: update } : {}),
     ConditionExpression: condition,
-    ...usedIn(`${update} ${condition}`, names, values),
+    ...usedIn(`${whole === undefined ? update : ''} ${condition}`, names, values),
   };
 }
 

@@ -5,17 +5,10 @@ import {
   partitionOf,
   recordsOf,
   toEntry,
-  toGroupItem,
 } from './drain-record.ts';
 import { byItem, type DrainStep, ownedIn } from './drain-steps.ts';
 import { createDrainWriter, type DrainWrite, merge } from './drain-writes.ts';
-import {
-  type DynamoClientFactory,
-  defaultDynamoClient,
-  dynamoSdk,
-  isConditionalFailure,
-  storeError,
-} from './dynamo.ts';
+import { type DynamoClientFactory, defaultDynamoClient, dynamoSdk, storeError } from './dynamo.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -52,7 +45,7 @@ export function createDrainStore(options: DrainStoreOptions) {
   const { tableName, client = defaultDynamoClient, queryPageSize } = options;
   const dynamo = () => Promise.all([client(), dynamoSdk()]);
 
-  const { getDrain, apply } = createDrainWriter({ tableName, client });
+  const { getDrain, apply, putGroup } = createDrainWriter({ tableName, client });
 
   const record: DrainStep = {
     operation: 'recordDrain',
@@ -66,22 +59,7 @@ export function createDrainStore(options: DrainStoreOptions) {
 
   // New records of one group item: a Put when the group has no item, else an Update adding them.
   async function recordItem(list: readonly DrainRecord[]): Promise<DrainWrite> {
-    const [first] = list;
-    if (first === undefined) return { records: [], conflicts: [] };
-    const [db, { PutItemCommand }] = await dynamo();
-    try {
-      await db.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: toGroupItem(list),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { records: [...list], conflicts: [] };
-    } catch (error) {
-      if (!isConditionalFailure(error)) throw storeError('recordDrain', tableName, error);
-    }
-    return apply(record, list);
+    return (await putGroup(list)) ? { records: [...list], conflicts: [] } : apply(record, list);
   }
 
   return {

@@ -1,5 +1,11 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DrainRecord, groupKeyOf, recordsOf, serverKeyOf } from './drain-record.ts';
+import {
+  type DrainRecord,
+  groupKeyOf,
+  recordsOf,
+  serverKeyOf,
+  toGroupItem,
+} from './drain-record.ts';
 import { byItem, type DrainStep, groupUpdate, serverUpdate } from './drain-steps.ts';
 import { type DynamoClientFactory, dynamoSdk, isConditionalFailure, storeError } from './dynamo.ts';
 import { DrainConflictError, DrainStoreError } from './store-errors.ts';
@@ -30,6 +36,11 @@ export function merge(writes: readonly DrainWrite[]): DrainWrite {
 export function createDrainWriter(options: { tableName: string; client: DynamoClientFactory }) {
   const { tableName, client } = options;
   const dynamo = () => Promise.all([client(), dynamoSdk()]);
+  // How many servers each group item held when last written: ending all of them
+  // is then one DeleteItem (conditional on that count) instead of an update and
+  // a delete. A stale count only costs the update it falls back to.
+  const sizes = new Map<string, number>();
+  const sizeKey = (r: DrainRecord) => `${r.projectId}\u0000${r.groupId}`;
 
   async function getItem(key: Item): Promise<Item | undefined> {
     const [db, { GetItemCommand }] = await dynamo();
@@ -118,6 +129,17 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
       }
       return applyItem(step, list, async (db, sdk) => {
         const Key = groupKeyOf(first.projectId, first.groupId);
+        const whole = sizes.get(sizeKey(first));
+        if (step.remove && whole === list.length) {
+          try {
+            const parts = groupUpdate(step, list, whole);
+            await db.send(new sdk.DeleteItemCommand({ TableName: tableName, Key, ...parts }));
+            sizes.delete(sizeKey(first));
+            return {};
+          } catch (error) {
+            if (!isConditionalFailure(error)) throw error;
+          }
+        }
         const answer = await db.send(
           new sdk.UpdateItemCommand({
             TableName: tableName,
@@ -127,7 +149,10 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
           }),
         );
         const after = answer.Attributes ?? {};
-        if (step.remove && Object.keys(after.servers?.M ?? {}).length === 0) {
+        const held = Object.keys(after.servers?.M ?? {}).length;
+        sizes.set(sizeKey(first), held);
+        if (step.remove && held === 0) {
+          sizes.delete(sizeKey(first));
           await deleteIfEmpty(db, sdk, Key);
         }
         return after;
@@ -156,5 +181,29 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
       .catch(() => undefined);
   }
 
-  return { getDrain, apply };
+  /**
+   * Writes a new group item holding `list` (one group's records); false,
+   * writing nothing, when the group has an item already.
+   */
+  async function putGroup(list: readonly DrainRecord[]): Promise<boolean> {
+    const [first] = list;
+    if (first === undefined) return true;
+    const [db, { PutItemCommand }] = await dynamo();
+    try {
+      await db.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: toGroupItem(list),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      sizes.set(sizeKey(first), list.length);
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw storeError('recordDrain', tableName, error);
+    }
+  }
+
+  return { getDrain, apply, putGroup };
 }

@@ -211,10 +211,9 @@ describe('createDrainStore against a local DynamoDB', () => {
     expect(
       acting.records.every((r) => r.state === 'acting' && r.drainUntilMs === times.drainUntilMs),
     ).toBe(true);
-    // Put, confirm, acting, end, then the emptied group item deleted: 5 requests for 20 servers.
+    // Put, confirm, acting, then the whole item deleted: 4 requests for 20 servers.
     expect(sent).toEqual([
       'PutItemCommand',
-      'UpdateItemCommand',
       'UpdateItemCommand',
       'UpdateItemCommand',
       'DeleteItemCommand',
@@ -238,6 +237,20 @@ describe('createDrainStore against a local DynamoDB', () => {
     const acting = await store.markActing([...write.records, taken], 'sweep-a');
     expect(acting.records.map((r) => r.serverId).sort()).toEqual(['mix-0', 'mix-2']);
     expect(acting.conflicts).toMatchObject([{ serverId: 'mix-1', kind: 'owner-mismatch' }]);
+  });
+
+  it('ends only its own drains when another actor added one to the group meanwhile', async () => {
+    const mine = await store.recordDrains(
+      ['both-0', 'both-1'].map((id) => drain(id, { groupId: 'both' })),
+    );
+    // Another container's store (its own idea of the item) adds a third server.
+    const other = createDrainStore({ tableName: db.tableName, client: async () => db.client });
+    await one(other.recordDrains([drain('both-2', { groupId: 'both', owner: 'sweep-b' })]));
+    const ended = await store.endDrains('sweep-a', { cleared: mine.records });
+    expect(ended.conflicts).toEqual([]);
+    expect((await store.listDrains('p1')).filter((r) => r.groupId === 'both')).toMatchObject([
+      { serverId: 'both-2', owner: 'sweep-b' },
+    ]);
   });
 
   it('takes one request per 20 servers of a group, never one expression past its limit', async () => {

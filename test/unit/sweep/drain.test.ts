@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LEASE_TTL_MS } from '../../../lib/removal/lease/group-lease.ts';
 import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import { runSweep, type SweepOptions } from '../../../lib/sweep/sweep.ts';
 import {
@@ -155,7 +156,10 @@ describe('inline sweep with a drain period', () => {
 
   it('leaves a group whose lease another actor holds draining, for the next sweep', async () => {
     const w = world();
+    // Another actor can take the group only once the sweep's lease ran out: a
+    // wait one lease period longer than the drain's, then someone else's lease.
     w.clock.onSleep = () => {
+      w.clock.now += LEASE_TTL_MS;
       w.drains.leases.set('p-1/' + w.group.id, {
         groupKey: `p-1/${w.group.id}`,
         owner: 'remediate:other',
