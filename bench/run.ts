@@ -9,6 +9,7 @@ import { runClientCpuBench } from './lib/client-cpu.ts';
 import { clientLines } from './lib/client-lines.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
 import { describeDeployed, startDeployedSweeps } from './lib/deployed-sweep.ts';
+import { dynamoLine } from './lib/dynamo-lines.ts';
 import { runFanoutBench } from './lib/fanout.ts';
 import { fanoutLines } from './lib/fanout-lines.ts';
 import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
@@ -228,8 +229,10 @@ async function memoryBenches(): Promise<BenchLine[]> {
             diagnose: { mark: halfway },
           });
     const drain = sweeps.settings.drainSeconds;
+    const largest = acting.at(-1);
     return [
       ...memoryLines(acting, 'acting', diagnosis, drain),
+      ...(largest === undefined ? [] : [dynamoLine(largest)]),
       ...memoryLines(dry, 'dry run', undefined, drain),
     ];
   } finally {

@@ -48,7 +48,12 @@ export async function startDrainsUnderLease(
   owner: string,
   services: RemovalServices,
   settings: RemovalSettings,
+  options: {
+    /** Runs the re-plan of each group; the caller's pool bounds how many are read at once. */
+    each?: <T>(items: readonly T[], worker: (item: T) => Promise<void>) => Promise<void>;
+  } = {},
 ): Promise<StartedDrains> {
+  const { each = async (items, worker) => void (await Promise.all(items.map(worker))) } = options;
   const drains = services.drains;
   if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
   const notDrained = new Map<string, RemovalReport>();
@@ -59,27 +64,25 @@ export async function startDrainsUnderLease(
       notDrained.set(r.serverId, endRemoval(services, settings, group.evaluation.group, report));
     }
   };
-  const replanned = await Promise.all(
-    groups.map(async (planned): Promise<DrainCandidate[]> => {
-      const groupId = planned.evaluation.group.id;
-      try {
-        const ttl = drainHoldMs(settings.drainSeconds ?? 0);
-        const hold = await takeGroup(groupId, owner, services, settings, ttl);
-        if (!hold.held) {
-          notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
-          return [];
-        }
-        leases.set(groupId, hold.lease);
-        return await replan(planned, services, settings, notDrained);
-      } catch (error) {
-        notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
-        return [];
+  const replanned: DrainCandidate[] = [];
+  await each(groups, async (planned) => {
+    const groupId = planned.evaluation.group.id;
+    try {
+      const ttl = drainHoldMs(settings.drainSeconds ?? 0);
+      const hold = await takeGroup(groupId, owner, services, settings, ttl);
+      if (!hold.held) {
+        notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
+        return;
       }
-    }),
-  );
+      leases.set(groupId, hold.lease);
+      replanned.push(...(await replan(planned, services, settings, notDrained)));
+    } catch (error) {
+      notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
+    }
+  });
   let started: StartedDrains | undefined;
   try {
-    started = await beginDrains(replanned.flat(), owner, services, settings);
+    started = await beginDrains(replanned, owner, services, settings);
     for (const [id, report] of notDrained) started.notDrained.set(id, report);
     const held = new Set(started.records.map((r) => r.groupId));
     const kept = [...leases].filter(([groupId]) => held.has(groupId));
@@ -118,7 +121,14 @@ async function replan(
       notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
       continue;
     }
-    candidates.push({ groupId, group, removal: again, server: servers.get(again.serverId) });
+    // Only what eligibility and the audit lines read: the fresh lists are let go.
+    const server = servers.get(again.serverId);
+    candidates.push({
+      groupId,
+      group: group && { id: group.id, scaling_policy: group.scaling_policy },
+      removal: again,
+      server: server && { metadata: server.metadata },
+    });
   }
   return candidates;
 }
