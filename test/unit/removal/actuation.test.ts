@@ -99,6 +99,21 @@ describe('finishActed (the actuation of drained servers)', () => {
     expect(w.audits().map((l) => l.level)).toEqual(['error']);
   });
 
+  it('fails a removal whose record another actor took meanwhile, and leaves that record alone', async () => {
+    const w = world();
+    const record = w.drains.records.get(w.server.id) as DrainRecord;
+    w.drains.records.set(w.server.id, { ...record, owner: 'sweep:other' });
+    const [settled] = await w.acted({
+      serverId: w.server.id,
+      instanceId: 'i-1',
+      outcome: 'removed',
+    });
+    expect(settled).toMatchObject({ decision: 'failed', report: { outcome: 'failed' } });
+    expect(settled?.report?.detail).toMatch(/owner-mismatch/);
+    expect(w.drains.records.get(w.server.id)?.owner).toBe('sweep:other');
+    expect(w.fake.log.lines.some((l) => l.message === 'removal could not be settled')).toBe(true);
+  });
+
   it('reports a server the remover gave no answer for as failed', async () => {
     const w = world();
     const [settled] = await w.acted(undefined);
