@@ -2,6 +2,7 @@ import { describeFailure } from '../../errors.ts';
 import type { AppServer } from '../../huawei/schemas.ts';
 import { describeReason } from '../../scaling/reasons.ts';
 import type { Removal } from '../../scaling/types.ts';
+import type { AuditGroup } from '../ending/audit.ts';
 import { endRemoval, removalBase } from '../ending/end-removal.ts';
 import type { RemovalReport } from '../outcome.ts';
 import type { GroupView } from '../recheck/group-view.ts';
@@ -236,18 +237,39 @@ export async function closeDrains(
       }
       return ending;
     }
-    const failure = describeFailure(error);
-    services.log.error('removal could not be settled', {
-      projectId: settings.projectId,
-      serverGroupId: groupId,
-      serverId: ending.serverId,
-      error: failure.message,
-      requestId: failure.requestId,
-    });
-    const report = failedReport(removalBase(ending.report), error);
-    endRemoval(services, settings, view?.record ?? { id: groupId }, report);
-    return { serverId: ending.serverId, decision: 'failed', report };
+    return notSettled(
+      removalBase(ending.report),
+      view?.record ?? { id: groupId },
+      error,
+      services,
+      settings,
+    );
   });
+}
+
+/**
+ * A server whose settle failed (a read or a write): `failed`, one ERROR line
+ * with the cause, its audit line; the record stays and the next run's
+ * recovery retries it.
+ */
+export function notSettled(
+  base: Omit<RemovalReport, 'outcome'>,
+  group: AuditGroup,
+  error: unknown,
+  services: RemovalServices,
+  settings: RemovalSettings,
+): Settled {
+  const report = failedReport(base, error);
+  const failure = describeFailure(error);
+  services.log.error('removal could not be settled', {
+    projectId: settings.projectId,
+    serverGroupId: group.id,
+    serverId: base.serverId,
+    error: failure.message,
+    requestId: failure.requestId,
+  });
+  endRemoval(services, settings, group, report);
+  return { serverId: base.serverId, decision: 'failed', report };
 }
 
 const done = (r: RemovalReport) => r.outcome === 'removed' || r.outcome === 'already-removed';

@@ -1,4 +1,3 @@
-import { describeFailure } from '../../errors.ts';
 import type { AppServer } from '../../huawei/schemas.ts';
 import { auditDrain } from '../ending/audit.ts';
 import { endRemoval } from '../ending/end-removal.ts';
@@ -14,8 +13,8 @@ import {
   closeDrains,
   type Ending,
   endWithout,
-  failedReport,
   finishActed,
+  notSettled,
   reportOf,
   type Settled,
   type SettleTarget,
@@ -284,16 +283,5 @@ function failed(
   services: RemovalServices,
   settings: RemovalSettings,
 ): Settled {
-  // The record stays (a failed read or write): the next run's recovery retries it.
-  const report = failedReport(reportOf(target), error);
-  const failure = describeFailure(error);
-  services.log.error('removal could not be settled', {
-    projectId: settings.projectId,
-    serverGroupId: record.groupId,
-    serverId: record.serverId,
-    error: failure.message,
-    requestId: failure.requestId,
-  });
-  endRemoval(services, settings, { id: record.groupId }, report);
-  return { serverId: record.serverId, decision: 'failed', report };
+  return notSettled(reportOf(target), { id: record.groupId }, error, services, settings);
 }
