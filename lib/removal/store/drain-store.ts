@@ -97,7 +97,11 @@ export function createDrainStore(options: DrainStoreOptions) {
         } catch (error) {
           throw storeError('Query', tableName, error);
         }
-        for (const item of answer.Items ?? []) records.push(...recordsOf(item, tableName));
+        for (const item of answer.Items ?? []) {
+          // Only drain items: other items may share the project's partition (a budget ledger).
+          if (/^(group|server)#/.test(item.sk?.S ?? ''))
+            records.push(...recordsOf(item, tableName));
+        }
         start = answer.LastEvaluatedKey;
       } while (start !== undefined);
       return records;

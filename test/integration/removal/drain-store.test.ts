@@ -274,6 +274,14 @@ describe('createDrainStore against a local DynamoDB', () => {
       ['s-v2', undefined],
       ['s-v1', 'server'],
     ]);
+    // An item of another kind in the partition is not a drain.
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.tableName,
+        Item: { pk: { S: 'drain#p-v1' }, sk: { S: 'budget#g1' }, used: { N: '3' } },
+      }),
+    );
+    expect(await store.listDrains('p-v1')).toHaveLength(2);
     const read = await store.getDrain('p-v1', 's-v1', 'g1');
     expect(read).toEqual({ ...old, item: 'server' });
     const claimed = await one(store.claimDrains([read as DrainRecord], claim('v2')));
