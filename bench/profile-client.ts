@@ -1,7 +1,7 @@
 // Profiles the client side of signed APS listings against the simulator:
 // `node --import tsx bench/profile-client.ts [--requests N]` runs the same
 // workload (pages of 100 servers and of sessions, one group after another)
-// over the built-in fetch and the default transport (undici), profiling only the
+// over the built-in fetch and the default transport (node:http), profiling only the
 // measured requests (node:inspector, the same V8 sampler as `node --cpu-prof`),
 // and writes the top frames to bench/PROFILE.md and the raw profiles to
 // <tmpdir>/aps-autoscaler-profile/.
@@ -30,7 +30,7 @@ type Transport = 'fetch' | 'default';
 
 const TRANSPORT_NAMES: Record<Transport, string> = {
   fetch: 'the built-in fetch',
-  default: 'undici EnvHttpProxyAgent (lib/huawei/transport.ts, the default)',
+  default: 'node:http(s) keep-alive agents (lib/huawei/transport.ts, the default)',
 };
 
 async function main(): Promise<void> {

@@ -8,28 +8,33 @@ import { ROOT } from './lib/bundle.ts';
 import { runClientCpuBench } from './lib/client-cpu.ts';
 import { clientLines } from './lib/client-lines.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
-import { describeDeployed, startDeployedSweeps } from './lib/deployed-sweep.ts';
+import { coldStartLines } from './lib/cold-start-lines.ts';
+import { startDeployedSweeps } from './lib/deployed-sweep.ts';
 import { dynamoLine } from './lib/dynamo-lines.ts';
 import { runFanoutBench } from './lib/fanout.ts';
 import { fanoutLines } from './lib/fanout-lines.ts';
 import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
 import { historyLines } from './lib/history-lines.ts';
+import { runLargestFleetBench } from './lib/largest-fleet.ts';
+import { largestFleetLine } from './lib/largest-fleet-lines.ts';
 import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
 import { runMemoryBench } from './lib/memory.ts';
 import { memoryLines } from './lib/memory-lines.ts';
+import { evaluationLine, simulatorLine } from './lib/micro-lines.ts';
 import { reportPageLines } from './lib/report-page-lines.ts';
+import { deployedDrainSeconds, sweepTimeoutSeconds } from './lib/serverless-settings.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
-import { economyLine, idealLine, quotaLine, releaseLine } from './lib/sweep-lines.ts';
+import { economyLine, idealLine, quotaLine, releaseLine, throttleLine } from './lib/sweep-lines.ts';
 import { runSimBench } from './sim.ts';
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
   options: {
     quick: { type: 'boolean', default: false },
-    /** The larger sizes a default run leaves out to finish in 15 minutes (fanout at 10,000 groups). */
+    /** The larger sizes a default run leaves out to finish in 15 minutes (fanout at 10,000 groups, the largest inline fleet). */
     large: { type: 'boolean', default: false },
-    /** Comma-separated groups to run, e.g. `--only client,sweep,fanout`; default all. */
+    /** Comma-separated groups to run, e.g. `--only client,sweep,fanout`; default all (`largest` only with --large or when named). */
     only: { type: 'string' },
   },
   strict: true,
@@ -47,6 +52,7 @@ const GROUPS = [
   'fanout',
   'history',
   'page',
+  'largest',
 ] as const;
 type Group = (typeof GROUPS)[number];
 const only = flags.only?.split(',').map((g) => g.trim());
@@ -55,8 +61,9 @@ for (const g of only ?? []) {
     throw new Error(`--only: unknown group ${g} (known: ${GROUPS.join(', ')})`);
   }
 }
-/** Whether a group of lines runs in this invocation. */
-const runs = (group: Group): boolean => only === undefined || only.includes(group);
+/** Whether a group of lines runs in this invocation; the largest-fleet search (many sweeps of up to 10 minutes) only when asked for. */
+const runs = (group: Group): boolean =>
+  only === undefined ? group !== 'largest' || large : only.includes(group);
 const partial = only !== undefined;
 
 /**
@@ -72,6 +79,7 @@ const SIZES = quick
       fanoutGroups: 500,
       historyGroups: 200,
       pageGroups: 1_000,
+      largestGroups: [100],
     }
   : {
       sweepGroups: 1_000,
@@ -82,16 +90,20 @@ const SIZES = quick
       fanoutGroups: large ? 10_000 : 2_000,
       historyGroups: 10_000,
       pageGroups: 10_000,
+      // Each an acting sweep of up to the deployed timeout on 0.289 core; the search stops at the first that does not settle.
+      largestGroups: [2_000, 4_000, 6_000, 8_000, 10_000],
     };
 const SEED = 42;
 const SERVERS_PER_GROUP = 20;
 const LATENCY_MS = 20;
 const THROTTLE = { ratePerSecond: 50, burst: 50 };
-const KB = 1024;
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
+
+/** Seconds each part of this run took, in the order they ran (results.json `parts`). */
+const partSeconds: Record<string, number> = {};
 
 /** Runs one benchmark; a failure becomes a line that says so instead of ending the run. */
 async function measure(name: string, run: () => Promise<BenchLine[]>): Promise<BenchLine[]> {
@@ -100,8 +112,10 @@ async function measure(name: string, run: () => Promise<BenchLine[]>): Promise<B
   try {
     const lines = await run();
     progress(`${name}: ${seconds(performance.now() - started)}`);
+    partSeconds[name] = round((performance.now() - started) / 1000, 1);
     return lines;
   } catch (error) {
+    partSeconds[name] = round((performance.now() - started) / 1000, 1);
     progress(`${name} failed: ${(error as Error).stack ?? String(error)}`);
     return [
       line({
@@ -143,24 +157,12 @@ async function sweepBenches(): Promise<BenchLine[]> {
       latencyMs: LATENCY_MS,
       remainingMs: quick ? 60_000 : 120_000,
     });
-    const everyGroup =
-      t.groupsEvaluated === fleet.groups && t.errors.length === 0 && t.notVisited === 0;
-    const throttle = line({
-      name: 'throttling (dry run): share of the allowed rate used',
-      inputs: `${fmt(fleet.groups)} groups × ${SERVERS_PER_GROUP}, every route limited to ${t.ratePerSecond} req/s (token bucket, burst ${t.burst}, 429 APIGW.0308 + Retry-After), ${t.latencyMs} ms latency, DRY_RUN true, MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0; ${describeDeployed(settings)}; use = accepted on the busiest route ÷ (burst + rate × its first-to-last-request span)`,
-      value: round(t.use),
-      unit: 'ratio',
-      shown: `${fmt(t.use, 2)} (${t.busiestRoute}: ${fmt(t.accepted)} accepted in ${fmt(t.spanSeconds, 1)} s; ${fmt(t.throttledBySim)} × 429 (client counted ${fmt(t.throttledByClient)}), at most ${t.maxThrottledPerRequest} for one request; ${fmt(t.groupsEvaluated)}/${fmt(fleet.groups)} groups evaluated, ${t.errors.length} errors; sweep ${seconds(t.wallMs)})`,
-      target: { op: '>=', value: 0.9 },
-      met: everyGroup,
-      details: { ...t },
-    });
     return [
       idealLine(ideal, settings),
       quotaLine(quota, ideal, settings),
       economyLine(ideal, settings),
       releaseLine(release, settings),
-      throttle,
+      throttleLine(t, fleet, settings),
     ];
   } finally {
     await sweeps.close();
@@ -169,40 +171,7 @@ async function sweepBenches(): Promise<BenchLine[]> {
 }
 
 async function coldStartBenches(): Promise<BenchLine[]> {
-  const r = await runColdStartBench(SIZES.coldStartRuns);
-  const lines: BenchLine[] = [];
-  const theirs = r.sdk.load;
-  for (const [name, b] of Object.entries(r.bundles)) {
-    const ours = b.load;
-    // The invocation that first sends to SQS pays its client's load on top of the cold start.
-    const ratio = (ours.loadMs + ours.sqsMs) / (theirs.loadMs + theirs.sqsMs);
-    lines.push(
-      line({
-        name: `cold start: ${name} bundle ÷ the official SDK in the same shell, bundled alike`,
-        inputs: `both bundled by esbuild as serverless.yml (bundle, minify, node24, cjs, @aws-sdk/* external); theirs = bench/lib/sdk-shell.ts (the same middy + Powertools shell around @huaweicloud/huaweicloud-sdk-core + -ecs); require() timed inside a fresh node, median of ${ours.runs}, alternating; on the invocation that pays it, the SQS client's first use (require @aws-sdk/client-sqs + new SQSClient) is added to both sides`,
-        value: round(ratio),
-        unit: 'ratio',
-        shown: `${fmt(ratio, 2)} ((${fmt(ours.loadMs, 1)} + ${fmt(ours.sqsMs, 1)} SQS) ms vs (${fmt(theirs.loadMs, 1)} + ${fmt(theirs.sqsMs, 1)} SQS) ms; load alone ${fmt(ours.loadMs / theirs.loadMs, 2)}; bundle ${fmt(b.bytes / KB)} KB vs ${fmt(r.sdk.bytes / KB)} KB; process wall ${fmt(ours.wallMs)} vs ${fmt(theirs.wallMs)} ms, empty node ${fmt(r.emptyNode.wallMs)} ms)`,
-        target: { op: '<=', value: 0.6 },
-        details: { bundle: b, sdk: r.sdk, emptyNode: r.emptyNode },
-      }),
-    );
-  }
-  for (const [name, b] of Object.entries(r.bundles)) {
-    lines.push(
-      line({
-        name: `bundle size: ${name}`,
-        inputs: 'the same esbuild build',
-        value: round(b.bytes / KB, 1),
-        unit: 'KB',
-        shown: `${fmt(b.bytes / KB, 1)} KB`,
-        // undici (HTTP, proxies) is about 510 KB of it (docs/performance.md).
-        target: { op: '<=', value: 800, unit: 'KB' },
-        details: { bytes: b.bytes },
-      }),
-    );
-  }
-  return lines;
+  return coldStartLines(await runColdStartBench(SIZES.coldStartRuns));
 }
 
 async function memoryBenches(): Promise<BenchLine[]> {
@@ -241,34 +210,11 @@ async function memoryBenches(): Promise<BenchLine[]> {
 }
 
 async function evaluateBench(): Promise<BenchLine[]> {
-  const r = runEvaluateBench();
-  return [
-    line({
-      name: 'evaluation cost: evaluateGroup median',
-      inputs:
-        '1 group of 1,000 servers and 10,000 sessions, 30 warm-up + 200 timed calls (bench/evaluate.ts)',
-      value: r.medianMs,
-      unit: 'ms',
-      shown: `${fmt(r.medianMs, 2)} ms (p95 ${fmt(r.p95Ms, 2)} ms)`,
-      target: { op: '<', value: r.targetMs, unit: 'ms' },
-      details: { ...r },
-    }),
-  ];
+  return [evaluationLine(runEvaluateBench())];
 }
 
 async function simBench(): Promise<BenchLine[]> {
-  const r = await runSimBench(SIZES.simBench);
-  return [
-    line({
-      name: 'simulator throughput',
-      inputs: `${r.fleet} fleet in a child process, signed sweep-shaped GETs at concurrency 16, ${fmt(SIZES.simBench.requests)} measured after 2,000 warm-up (bench/sim.ts)`,
-      value: r.requestsPerSecond,
-      unit: 'req/s',
-      shown: `${fmt(r.requestsPerSecond)} req/s (fleet loaded in ${fmt(r.loadSeconds, 1)} s)`,
-      target: { op: '>=', value: 2_000, unit: 'req/s' },
-      details: { ...r },
-    }),
-  ];
+  return [simulatorLine(await runSimBench(SIZES.simBench), SIZES.simBench)];
 }
 
 /** The side by side: ours and the official SDK, the floor, fetch and undici for scale (bench/lib/client-cpu.ts). */
@@ -304,8 +250,32 @@ async function fanoutBenches(): Promise<BenchLine[]> {
   }
 }
 
+/** The largest fleet the inline sweep settles in its deployed timeout on the CPU share (bench/lib/largest-fleet.ts). */
+async function largestFleetBenches(): Promise<BenchLine[]> {
+  const sweeps = await startDeployedSweeps();
+  try {
+    const r = await runLargestFleetBench(sweeps, SIZES.largestGroups, {
+      serversPerGroup: SERVERS_PER_GROUP,
+      seed: SEED,
+      latencyMs: LATENCY_MS,
+      timeoutSeconds: sweepTimeoutSeconds(),
+      drainSeconds: deployedDrainSeconds(),
+      progress,
+    });
+    return [largestFleetLine(r, sweeps.settings, SIZES.sweepGroups)];
+  } finally {
+    await sweeps.close();
+  }
+}
+
 function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
+}
+
+function describeParts(parts: Record<string, number>): string {
+  return Object.entries(parts)
+    .map(([name, s]) => `${name} ${s} s`)
+    .join(', ');
 }
 
 function describeSizes(sizes: Record<string, unknown>): string {
@@ -344,6 +314,7 @@ async function main(): Promise<void> {
     ...(await when('page', 'report page in Chromium', () =>
       reportPageLines({ groups: SIZES.pageGroups, seed: SEED }),
     )),
+    ...(await when('largest', 'largest inline fleet', largestFleetBenches)),
     ...evaluation,
     ...simulator,
   ];
@@ -376,6 +347,7 @@ async function main(): Promise<void> {
     commit,
     clean,
     durationSeconds,
+    parts: partSeconds,
     sizes: { ...SIZES, fanoutGroups: fanoutSize() },
     machine: host,
     lines,
@@ -383,7 +355,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = [
-    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); sizes: ${describeSizes(results.sizes)}; commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all; ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
+    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); sizes: ${describeSizes(results.sizes)}; commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all (${describeParts(partSeconds)}); ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
     '',
     table,
     '',
@@ -391,10 +363,10 @@ async function main(): Promise<void> {
     '',
     "- **deployed defaults**: every sweep line runs what is deployed unless its name says otherwise (bench/lib/deployed-sweep.ts): the sweep handler bundled as serverless.yml bundles it, in a fresh node with the heap flags Lambda gives the function's memorySize, acting, drain on (DRAIN_SECONDS=10 instead of 120, drain records in a local DynamoDB: the wait adds time, not memory), REMOVAL_MODE remove-member; the line that claims a Lambda figure runs inside a cgroup CPU quota of memorySize ÷ 1,769 of a core. The throttling line is a dry run and the fanout lines run dry-run workers in-process: their names say so.",
     "- **ideal** = evaluate + drain + act, built from the **minimum** requests (below), not from the client's own count: evaluate = max(depth × L, listing requests × L ÷ C) with depth = the group-listing pages, then one group's listing pages; drain = max(L, batch-maint calls × L ÷ C) + DRAIN_SECONDS; act = max(2 × the most removals in one group × L, (re-reads + removals + group re-reads + maintenance lifts) × L ÷ C), because one group's removals run one after another (a re-read, then the removal) and acting waits for every evaluation (the sweep cap needs all decisions: the evaluate→act barrier). L the latency the simulator adds, C = MAX_CONCURRENCY. **Where it is still optimistic**: CPU (client, DynamoDB and simulator) counts as free; each phase assumes its slots are packed perfectly; the listing of a group's sessions is assumed to start with its servers'; the simulator's own time per request beyond L is not counted. Each sweep runs in a fresh node (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine.",
-    "- **minimum requests** come from the generated fleet's own records (bench/lib/fleet-minimum.ts), not from our client: ⌈groups ÷ 100⌉ pages of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs no listing at all; a group whose members alone put it at or over its threshold needs its server pages only (no session history); any other ⌈servers ÷ 100⌉ + ⌈sessions in 24 h ÷ 100⌉ pages (at least one each); + 2 per removal the rules allow; with the drain, 1 re-read per acting group and ⌈n ÷ 20⌉ batch-maint calls each way for the project's n drained servers (batch-maint takes any of a project's servers); in release mode ⌈n ÷ 20⌉ batch-delete calls per group instead of one remove_member per server. Those removals come from a second, plain reading of the rules in that file (no lib/scaling import): what it shares with the client is the fleet and the rules as README.md states them; test/unit/bench/fleet-minimum.test.ts checks the two readings agree group by group. A client that lists what it need not shows a ratio above 1.00; the line is met only if the simulator's log and its removals agree with the report and the expected removals.",
+    "- **minimum requests** come from the generated fleet's own records (bench/lib/fleet-minimum.ts), not from our client: ⌈groups ÷ 100⌉ pages of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs its server pages only, to name each server on the report with the skip (no session history); a group whose members alone put it at or over its threshold needs its server pages only (no session history); any other ⌈servers ÷ 100⌉ + ⌈sessions in 24 h ÷ 100⌉ pages (at least one each); + 2 per removal the rules allow; with the drain, 1 re-read per acting group and ⌈n ÷ 20⌉ batch-maint calls each way for the project's n drained servers (batch-maint takes any of a project's servers); in release mode ⌈n ÷ 20⌉ batch-delete calls per group instead of one remove_member per server. Those removals come from a second, plain reading of the rules in that file (no lib/scaling import): what it shares with the client is the fleet and the rules as README.md states them; test/unit/bench/fleet-minimum.test.ts checks the two readings agree group by group. A client that lists what it need not shows a ratio above 1.00; the line is met only if the simulator's log and its removals agree with the report and the expected removals.",
     '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
     "- **cold start**: bundle against bundle. Our handlers and bench/lib/sdk-shell.ts (the same middy + Powertools shell around the official `@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are bundled with the same esbuild settings, each `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. After the load the child times the SQS client's first use (`@aws-sdk/client-sqs` is external: the Lambda runtime provides it, and our handlers import it lazily), and the ratio counts it on both sides, as the invocation that first sends to SQS pays it. sdk-core 3.1.211 needs `uuid` without declaring it, so its bundle resolves a stand-in on `crypto.randomUUID` (the real package would cost it more, not less).",
-    "- **client side by side** (bench/lib/client-cpu.ts): ours (lib/huawei/http.ts over its default transport, undici) and the official `@huaweicloud/huaweicloud-sdk-ecs` list the same pre-built 100-group ECS server-group pages from one local server, each in a fresh node; CPU per request = the child's `process.cpuUsage` over the measured requests only. Bare node:http, fetch and undici with JSON.parse are shown for scale; the target of client CPU against that floor is retired (issue 21).",
+    "- **client side by side** (bench/lib/client-cpu.ts): ours (lib/huawei/http.ts over its default transport, node:http) and the official `@huaweicloud/huaweicloud-sdk-ecs` list the same pre-built 100-group ECS server-group pages from one local server, each in a fresh node; CPU per request = the child's `process.cpuUsage` over the measured requests only. Bare node:http, fetch and undici with JSON.parse are shown for scale; the target of client CPU against that floor is retired (issue 21).",
     '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process. The main lines are the **acting** sweep with the drain on (DRY_RUN false: it holds what each removal needs, drains, re-reads and removes); the dry run is a second, labelled line.',
     '- **commit, history, spread**: every run records the commit it measured and whether the tree was clean (results.json `commit`, `clean`, and the first line here), and appends its values to `history` in results.json. A line whose target lies inside the spread of its own history (same name and inputs, at least two runs) is shown as "within spread" instead of met or missed: the difference is noise.',
     '',

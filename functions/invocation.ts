@@ -10,12 +10,9 @@ import type {
   DynamoClientFactory,
   RemovalServices,
   RemovalSettings,
+  TableServices,
 } from '../lib/removal/lifecycle.ts';
-import {
-  createDrainStore,
-  createEcsGroupResolver,
-  createGroupLease,
-} from '../lib/removal/lifecycle.ts';
+import { createEcsGroupResolver } from '../lib/removal/lifecycle.ts';
 import type { RequestStats } from '../lib/sweep/report.ts';
 
 export interface InvocationOptions {
@@ -26,6 +23,12 @@ export interface InvocationOptions {
   /** Replaces the HTTP core's default transport (benchmarks measure through it). */
   transport?: Transport;
   now?: () => number;
+  /**
+   * Makes the drain table's services and the budgets' ledger
+   * (lib/removal/drain-services.ts); given only by the functions that
+   * remove. Without it nothing drains and no budget is admitted against.
+   */
+  tables?: TableServices;
   /** The DynamoDB client of the drain table (the SDK's default chain when left out). */
   dynamo?: DynamoClientFactory;
   /** Waits on the clock of `now` (a drain period, job polls); real timers when left out. */
@@ -65,14 +68,18 @@ export function createInvocation(config: Config, options: InvocationOptions): In
   // The one time budget: no group, removal, drain wait or job poll starts after it.
   const budgetEnd = options.deadlineAt - reserveMs(config, budget);
   let drains: DrainServices | undefined;
+  // The budgets' ledger lives in the drain table, with or without a drain period.
+  const budgetLedger =
+    config.budgets.length > 0 && config.drainTableName !== undefined && options.tables
+      ? options.tables.ledger(config.drainTableName, options.dynamo)
+      : undefined;
   const drainServices = (): DrainServices | undefined => {
     const tableName = config.drainTableName;
-    if (config.drainSeconds === 0 || tableName === undefined) return undefined;
-    const client = options.dynamo ? { client: options.dynamo } : {};
-    drains ??= {
-      store: createDrainStore({ tableName, ...client }),
-      lease: createGroupLease({ tableName, ...client }),
-    };
+    const make = options.tables?.drains;
+    if (config.drainSeconds === 0 || tableName === undefined || make === undefined) {
+      return undefined;
+    }
+    drains ??= make(tableName, options.dynamo);
     return drains;
   };
 
@@ -114,6 +121,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
       };
       const drain = drainServices();
       if (drain !== undefined) created.drains = drain;
+      if (budgetLedger !== undefined) created.budgetLedger = budgetLedger;
       services.set(key, created);
       return created;
     },
@@ -130,6 +138,7 @@ export function createInvocation(config: Config, options: InvocationOptions): In
         deadlineAt: budgetEnd,
         drainSeconds: config.drainSeconds,
         logoff: config.logoff,
+        budgets: config.budgets,
       };
     },
     stats() {

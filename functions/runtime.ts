@@ -9,7 +9,7 @@ import { type CredentialsProvider, createCredentialsProvider } from '../lib/cred
 import type { Transport } from '../lib/huawei/transport.ts';
 import { createLogger, fromPowertools, type Log } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
-import type { DynamoClientFactory } from '../lib/removal/lifecycle.ts';
+import type { DynamoClientFactory, TableServices } from '../lib/removal/lifecycle.ts';
 import { createS3Client } from '../lib/report-store.ts';
 import { createInvocation, type Invocation } from './invocation.ts';
 
@@ -95,10 +95,14 @@ export function deadlineOf(
  * cache expires so a rotated key is used without a deploy), the logger, and
  * clients bound to this invocation's deadline and request budget. A key
  * pair that cannot be read is an ERROR line naming the source, then a throw.
+ * A function that removes passes `tables` (the drain table's services and
+ * the budgets' ledger); one that never removes leaves it out and neither
+ * bundles nor calls them.
  */
 export async function beginInvocation(
   deps: HandlerDeps,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
+  tables?: TableServices,
 ): Promise<{ config: Config; log: Log; invocation: Invocation }> {
   const log = fromPowertools(deps.logger);
   const settings = deps.settings();
@@ -119,6 +123,7 @@ export async function beginInvocation(
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.transport ? { transport: deps.transport } : {}),
+    ...(tables ? { tables } : {}),
     ...(deps.dynamo ? { dynamo: deps.dynamo } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });

@@ -6,6 +6,7 @@ import { parseScheduleEvent } from '../lib/events.ts';
 import { type FinishedSweepReport, finishSweep } from '../lib/finish-sweep.ts';
 import { SweepHistory } from '../lib/history/sweep-history.ts';
 import { sendMessages } from '../lib/queue/producer.ts';
+import { TABLE_SERVICES } from '../lib/removal/lifecycle.ts';
 import { runSweep } from '../lib/sweep/sweep.ts';
 import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 
@@ -13,7 +14,7 @@ import { beginInvocation, defaultDeps, type HandlerDeps } from './runtime.ts';
 export function createSweepHandler(deps: HandlerDeps) {
   return async (event: unknown, context: Context): Promise<FinishedSweepReport> => {
     const detail = parseScheduleEvent(event);
-    const { config, log, invocation } = await beginInvocation(deps, context);
+    const { config, log, invocation } = await beginInvocation(deps, context, TABLE_SERVICES);
     const projects = detail.projects ?? [{ projectId: config.projectId, region: config.region }];
     const queueUrl = config.remediationQueueUrl;
     const settings = invocation.settingsFor(config.projectId, { dryRun: detail.dryRun });
@@ -34,6 +35,7 @@ export function createSweepHandler(deps: HandlerDeps) {
       settings: { ...settings, limits: history.limits(settings.limits) },
       onEvaluated: (projectId, evaluation) =>
         history.observe(projectId, evaluation, settings.limits),
+      onEnqueue: (projectId, group) => history.enqueued(projectId, group, settings.limits),
       maxRemovalsPerSweep: config.maxRemovalsPerSweep,
       concurrency: config.maxConcurrency,
       stats: invocation.stats,

@@ -33,7 +33,7 @@ const KEPT_NAMES: Readonly<Record<string, string>> = {
 
 /**
  * Variables the functions' HTTP transport reads outside the config schema
- * (undici's EnvHttpProxyAgent, lib/huawei/transport.ts), also settable per stage.
+ * (Node's http/https agents' proxyEnv, lib/huawei/transport.ts), also settable per stage.
  */
 export const PROXY_VARIABLES: readonly string[] = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type * as z from 'zod';
 import type { ScheduleSettings } from './scaling/effective-settings.ts';
 import { type Schedules, SchedulesSchema } from './scaling/schedule.ts';
 import { formatIssues, jsonText } from './validation.ts';
@@ -11,17 +12,25 @@ export type ScheduleConfig =
   | { ok: true; settings: ScheduleSettings }
   | { ok: false; problems: string[] };
 
-function readSchedulesFile(path: string): { schedules?: Schedules; problem?: string } {
+/**
+ * A `…_FILE` setting's JSON file, read once and checked by `schema`: the
+ * data, or one problem naming the variable (and the path inside the file).
+ */
+export function readSettingFile<T>(
+  path: string,
+  schema: z.ZodType<T>,
+  variable: string,
+): { data?: T; problem?: string } {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const reason = error instanceof SyntaxError ? 'is not JSON' : 'cannot be read';
-    return { problem: `SCHEDULES_FILE: ${path} ${reason}` };
+    return { problem: `${variable}: ${path} ${reason}` };
   }
-  const parsed = SchedulesSchema.safeParse(data);
-  if (!parsed.success) return { problem: formatIssues(parsed.error.issues, 'SCHEDULES_FILE') };
-  return { schedules: parsed.data };
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) return { problem: formatIssues(parsed.error.issues, variable) };
+  return { data: parsed.data };
 }
 
 /**
@@ -40,9 +49,9 @@ export function scheduleConfigOf(input: {
   }
   let schedules = input.schedules ?? {};
   if (input.schedulesFile !== undefined) {
-    const read = readSchedulesFile(input.schedulesFile);
+    const read = readSettingFile(input.schedulesFile, SchedulesSchema, 'SCHEDULES_FILE');
     if (read.problem !== undefined) return { ok: false, problems: [read.problem] };
-    schedules = read.schedules ?? {};
+    schedules = read.data ?? {};
   }
   const name = input.defaultSchedule;
   if (name !== undefined && !Object.hasOwn(schedules, name)) {

@@ -1,10 +1,13 @@
 import * as z from 'zod';
+import type { Budget } from './budgets/budget.ts';
+import { BudgetsTextSchema, budgetConfigOf } from './config-budgets.ts';
 import {
   DrainSecondsSchema,
   DrainTableNameSchema,
   drainProblems,
   logoffDrainProblems,
 } from './config-drain.ts';
+import { endpointsForRegion } from './config-endpoints.ts';
 import {
   type CredentialSource,
   type Credentials,
@@ -19,23 +22,7 @@ import { ScheduleNameSchema } from './scaling/schedule.ts';
 import type { ChurnSettings, EvaluationLimits, LogoffSettings } from './scaling/types.ts';
 import { formatPath, jsonText } from './validation.ts';
 
-/** Regions served from `appstream.{region}…`; every other region uses `workspace.{region}…`. */
-const APPSTREAM_REGIONS = new Set([
-  'cn-north-4',
-  'cn-north-9',
-  'cn-east-3',
-  'cn-south-1',
-  'cn-southwest-2',
-]);
-
-/** The default APS and ECS endpoints of a region (see the reference's endpoint table). */
-export function endpointsForRegion(region: string): { aps: string; ecs: string } {
-  const apsHost = APPSTREAM_REGIONS.has(region) ? 'appstream' : 'workspace';
-  return {
-    aps: `https://${apsHost}.${region}.myhuaweicloud.com`,
-    ecs: `https://ecs.${region}.myhuaweicloud.com`,
-  };
-}
+export { endpointsForRegion };
 
 export const RegionSchema = z
   .string()
@@ -132,6 +119,8 @@ export const EnvSchema = z.object({
   SCHEDULES: SchedulesTextSchema.optional(),
   SCHEDULES_FILE: nonEmpty.optional(),
   DEFAULT_SCHEDULE: ScheduleNameSchema.optional(),
+  BUDGETS: BudgetsTextSchema.optional(),
+  BUDGETS_FILE: nonEmpty.optional(),
   LOGOFF_DISCONNECTED_AFTER_MINUTES: z
     .string()
     .regex(/^\d+$/, 'expected a whole number of minutes')
@@ -197,6 +186,8 @@ export interface Settings {
   drainTableName: string | undefined;
   /** SCHEDULES (or SCHEDULES_FILE) and DEFAULT_SCHEDULE: per-group floors by time window. */
   schedules: ScheduleSettings;
+  /** BUDGETS (or BUDGETS_FILE): disruption budgets, checked where drains start. */
+  budgets: Budget[];
   /** Log-off of abandoned sessions; undefined (the default): off. */
   logoff: LogoffSettings | undefined;
   /** Storm warnings from learned needs, and whether they raise floors (docs/learned-floors.md). */
@@ -221,7 +212,7 @@ function problemsOf(
     const message =
       issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
     // A JSON variable's issues name the path inside it: SCHEDULES.x.windows[0].from.
-    return `${name === 'SCHEDULES' ? formatPath(issue.path) : name}: ${message}`;
+    return `${name === 'SCHEDULES' || name === 'BUDGETS' ? formatPath(issue.path) : name}: ${message}`;
   });
 }
 
@@ -244,14 +235,17 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
         defaultSchedule: parsed.data.DEFAULT_SCHEDULE,
       })
     : undefined;
+  const budgets =
+    parsed.success && schedules?.ok === true ? budgetConfigOf(parsed.data, schedules) : undefined;
   const problems = [
     ...keyPairProblems(present),
     ...drainProblems(parsed.success ? parsed.data.DRAIN_SECONDS : 0, present),
     ...(parsed.success ? [] : problemsOf(parsed.error.issues, present)),
     ...(schedules !== undefined && !schedules.ok ? schedules.problems : []),
+    ...(budgets?.ok === false ? budgets.problems : []),
     ...(parsed.success ? logoffDrainProblems(parsed.data) : []),
   ];
-  if (!parsed.success || problems.length > 0 || schedules?.ok !== true) {
+  if (!parsed.success || problems.length > 0 || schedules?.ok !== true || budgets?.ok !== true) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
@@ -286,6 +280,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     drainSeconds: e.DRAIN_SECONDS,
     drainTableName: e.DRAIN_TABLE_NAME,
     schedules: schedules.settings,
+    budgets: budgets.budgets,
     learnedFloors: e.LEARNED_FLOORS,
     historyWeeks: e.HISTORY_WEEKS,
     churn: {

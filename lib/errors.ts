@@ -106,8 +106,10 @@ function detailOf(cause: unknown, code: string | undefined, host: string | undef
   const from =
     typeof address === 'string' ? `${address}${port === undefined ? '' : `:${port}`}` : '';
   const peer = from === '' || from === host ? '' : ` from ${from}`;
-  // undici's own codes (UND_ERR_*) say less than its message ("Proxy response (403) !== 200 …").
-  if (code === undefined || code.startsWith('UND_ERR')) return cause.message;
+  // Node's proxy codes (ERR_PROXY_*) say less than their message ("… via http://proxy:3128/: HTTP/1.1 403 Forbidden").
+  if (code === undefined || code.startsWith('UND_ERR') || code.startsWith('ERR_PROXY')) {
+    return cause.message;
+  }
   return `${code}${peer}`;
 }
 

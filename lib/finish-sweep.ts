@@ -2,13 +2,14 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from './config.ts';
 import { AutoscalerError } from './errors.ts';
+import { historyHrefFrom, moveHistoryLinks } from './history/page-link.ts';
 import type { Log } from './logger.ts';
 import { metricsOfReport, publishMetrics } from './metrics.ts';
 import { noticeOf } from './notice/notice.ts';
 import { type NoticeTarget, sendNotice } from './notice/send-notice.ts';
 import { countsOf, type ReportCounts } from './report/counts.ts';
 import { renderReportHtml } from './report/html.ts';
-import { keepReport, pageKeyOf, reportKeyOf } from './report-store.ts';
+import { keepReport, LATEST_PAGE_KEY, pageKeyOf, reportKeyOf } from './report-store.ts';
 import { UNPARSED_HOLD } from './scaling/churn.ts';
 import { summaryLine } from './summary.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
@@ -119,18 +120,22 @@ export async function finishSweep(
     ...(key === undefined ? {} : { reportKey: key }),
   };
   let notKept: string | undefined;
-  if (bucket !== undefined) {
+  if (bucket !== undefined && key !== undefined) {
     const s3 = options.s3;
     if (s3 === undefined) throw new Error('REPORT_BUCKET is set but no S3 client was given');
+    const pageKey = pageKeyOf(key);
+    const linked = report.history !== undefined;
+    const html = renderReportHtml(
+      finished,
+      linked ? { historyHref: historyHrefFrom(pageKey) } : {},
+    );
     const outcome = await keepReport(finished, {
       bucket,
       sweepId: options.sweepId,
       log,
       s3,
-      html: renderReportHtml(finished, {
-        // The dated page sits two levels down: reports/{date}/{id}.html.
-        ...(report.history === undefined ? {} : { historyHref: '../../history/latest.html' }),
-      }),
+      html,
+      ...(linked ? { latestHtml: moveHistoryLinks(html, pageKey, LATEST_PAGE_KEY) } : {}),
     });
     if (!outcome.kept) {
       notKept = outcome.error;

@@ -60,6 +60,7 @@ export const REMOVAL_OUTCOMES = [
   'prepaid',
   'unknown-charging-mode',
   'drain-undone',
+  'budget',
 ] as const;
 
 export type RemovalOutcomeName = (typeof REMOVAL_OUTCOMES)[number];

@@ -86,17 +86,23 @@ export function metricsOfReport(report: SweepReport, savings?: ReportSavings): M
 
 /**
  * The metrics of one remediation batch: records dead-lettered, records handed
- * back to SQS after a transient failure (counted as API errors) and removals
- * by outcome.
+ * back to SQS after a transient failure (counted as API errors), removals
+ * by outcome, and, when the batch kept demand history (fanout), its history
+ * failures (0 or 1).
  */
 export function metricsOfBatch(batch: {
   deadLettered: number;
   failed?: number;
   outcomes?: Partial<Record<string, number>>;
+  history?: { error?: string | undefined } | undefined;
 }): MetricPoint[] {
   const points: MetricPoint[] = [
     { name: METRIC.deadLettered, value: batch.deadLettered, unit: 'Count' },
   ];
+  if (batch.history !== undefined) {
+    const value = batch.history.error === undefined ? 0 : 1;
+    points.push({ name: METRIC.historyFailures, value, unit: 'Count' });
+  }
   if (batch.failed !== undefined) {
     points.push({ name: METRIC.apiErrors, value: batch.failed, unit: 'Count' });
   }

@@ -27,6 +27,8 @@ export interface KeepReportOptions {
   s3: () => Promise<S3Client>;
   /** The report as an HTML page (lib/report/html.ts), written next to the JSON as `.html`. */
   html?: string | undefined;
+  /** The page as kept at the root `latest.html`, when its relative links differ (default `html`). */
+  latestHtml?: string | undefined;
 }
 
 /** The HTML page's key beside a report's JSON key. */
@@ -58,7 +60,8 @@ export async function keepReport(
     ];
     if (options.html !== undefined) {
       const page = { body: options.html, type: 'text/html; charset=utf-8' };
-      objects.push([pageKeyOf(key), page], [LATEST_PAGE_KEY, page]);
+      const latest = { ...page, body: options.latestHtml ?? options.html };
+      objects.push([pageKeyOf(key), page], [LATEST_PAGE_KEY, latest]);
     }
     for (const [target, object] of objects) {
       await client.send(

@@ -1,3 +1,4 @@
+import { stormPhrase } from './history/storm-text.ts';
 import { savingText } from './report/count-rows.ts';
 import { countsOf, type ReportCounts, topReasons, total } from './report/counts.ts';
 import { errorCounts, type SweepReport } from './sweep/report.ts';
@@ -13,9 +14,11 @@ export interface SummaryExtras {
 /** Request ids of failed removals named in the line; the rest are counted. */
 const NAMED_REQUEST_IDS = 3;
 
-/** The line's tail: errors by source, status, dry-run and where the report is. */
+/** The line's tail: storm warnings (lib/history/), errors by source, status, dry-run and where the report is. */
 function tail(report: SweepReport, extras: SummaryExtras): string[] {
   const parts: string[] = [];
+  const storm = stormPhrase(report.stormWarnings);
+  if (storm !== undefined) parts.push(storm);
   for (const [source, n] of errorCounts(report)) parts.push(`${n} ${source} errors`);
   parts.push(
     `status ${report.status}${report.abortReason ? ` (${report.abortReason})` : ''}`,

@@ -95,7 +95,7 @@ async function makePageFn(mode: ClientMode, o: ClientChildOptions): Promise<Page
         credentials: { ak: o.ak, sk: o.sk },
         projectId: o.projectId,
         timeoutMs: 30_000,
-        // `ours` is the default transport the functions ship with (undici, lib/huawei/transport.ts).
+        // `ours` is the default transport the functions ship with (node:http, lib/huawei/transport.ts).
         ...(mode === 'ours-fetch' ? { fetch: globalThis.fetch } : {}),
       });
       return async (marker) => {

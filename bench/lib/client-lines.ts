@@ -19,7 +19,7 @@ export function clientLines(r: ClientCpuBenchResult, o: ClientCpuBenchOptions): 
   return [
     line({
       name: 'side by side: official SDK CPU per request ÷ ours',
-      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over its default transport (undici, lib/huawei/transport.ts); theirs = @huaweicloud/huaweicloud-sdk-ecs EcsClient.listServerGroups (sdk-core AKSK signing), the same requests`,
+      inputs: `${cpuInputs}; ours = lib/huawei/http.ts (signing + zod) over its default transport (node:http, lib/huawei/transport.ts); theirs = @huaweicloud/huaweicloud-sdk-ecs EcsClient.listServerGroups (sdk-core AKSK signing), the same requests`,
       value: round(per(c.official) / per(ours)),
       unit: 'ratio',
       shown: `${(per(c.official) / per(ours)).toFixed(2)} (${ms(per(c.official))} vs ${ms(per(ours))} ms; ${scale})`,

@@ -151,7 +151,7 @@ export interface FanoutMinimum {
 /**
  * The fewest requests a dry-run remediate worker can make for the fleet,
  * from its own records (bench/lib/fleet-minimum.ts): per message the group's
- * re-read and, unless skipped on its record, its server pages and its 24 h
+ * re-read, its server pages and, unless skipped on its record, its 24 h
  * session pages, and per removal the rules plan one
  * lookup of the instance's ECS groups. None of it grows with the other
  * groups of the project.
@@ -165,7 +165,7 @@ export function fanoutMinimum(expectation: FleetExpectation): FanoutMinimum {
     // Remediate lists a group's servers and sessions together (lib/removal/
     // list-group.ts, for latency): a group over its threshold pays its
     // session pages too.
-    if (g.servers !== null) m.sessionPages += pages(g.sessions ?? 0);
+    if (g.servers !== null && g.skippedOnRecord !== true) m.sessionPages += pages(g.sessions ?? 0);
     m.ecsLookups += g.removals;
   }
   return { ...m, total: m.rereads + m.serverPages + m.sessionPages + m.ecsLookups };

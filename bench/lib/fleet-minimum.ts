@@ -27,7 +27,7 @@ export interface FleetExpectation {
    * neither pay-per-use nor spot (`release`: `prepaid`, `unknown-charging-mode`).
    */
   refused: number;
-  /** Groups skipped on their own record (no listing needed) and groups over the threshold. */
+  /** Groups skipped on their own record (members listed, no sessions) and groups over the threshold. */
   skippedOnRecord: number;
   scaleOut: number;
   minimum: MinimumRequests;
@@ -134,7 +134,7 @@ function ecsMemberships(fleet: Fleet): { groups: number; of: Map<string, number>
 /**
  * Reads a fleet directly (no HTTP, no client, no lib/scaling): per group,
  * whether its own record already skips it (protect tag, disabled, policy off
- * or invalid: no listing needed), whether its members alone put it over the
+ * or invalid: only its members are listed, to name them), whether its members alone put it over the
  * threshold (scale-out: no session history needed), else its member and
  * windowed session counts and the removals the rules allow.
  */
@@ -171,12 +171,13 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
   const release = options.removalMode === 'release';
   for (const group of fleet.groups) {
     const policy = policyOf(group, protectTagKey);
+    const list = members.get(group.id) ?? [];
     if (policy === undefined) {
+      // Its members are listed all the same, to be named on the report with the skip.
       skippedOnRecord++;
-      groups.push({ servers: null, sessions: null, removals: 0 });
+      groups.push({ servers: list.length, sessions: null, removals: 0, skippedOnRecord: true });
       continue;
     }
-    const list = members.get(group.id) ?? [];
     const perServer = Math.max(1, Math.floor(Number(group.product_info?.sessions) || 1));
     const n = list.filter(inService).length;
     const used = list.reduce((sum, s) => sum + Math.max(0, s.session_count ?? 0), 0);

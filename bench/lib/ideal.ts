@@ -16,13 +16,18 @@ export function pagesFor(count: number, pageSize = PAGE_SIZE): number {
 
 /**
  * What a sweep must do for one group: list its members and its sessions of
- * the look-back window (`null`: that listing is not needed, e.g. a group its
- * own record skips, or the session history of a group over its threshold),
+ * the look-back window (`null`: that listing is not needed, e.g. the session
+ * history of a group its own record skips or of a group over its threshold),
  * and remove `removals` servers.
  */
 export interface GroupNeeds {
   servers: number | null;
   sessions: number | null;
+  /**
+   * Skipped on its own record: its members are listed only to name each on
+   * the report (lib/removal/plan/plan-group.ts `nameSkipped`), never its sessions.
+   */
+  skippedOnRecord?: boolean;
   removals: number;
   /**
    * `remove-member`: remove_member calls of those removals, one per ECS group

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { renderReportHtml } from '../../lib/report/html.ts';
-import { CHROMIUM_ARGS } from '../../test/helpers/chromium.ts';
 import { generatePlan } from '../../test/helpers/plan-report.ts';
+import { withPageInChromium } from './chromium-page.ts';
 
 /** What the 10,000-group page costs: render in node, then load and lay out in Chromium. */
 export interface ReportPageResult {
@@ -35,18 +30,8 @@ export async function runReportPageBench(options: {
   const started = performance.now();
   const html = renderReportHtml(plan.report);
   const renderMs = performance.now() - started;
-  const dir = mkdtempSync(join(tmpdir(), 'aps-page-bench-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, html);
-  const browser = await chromium.launch({
-    executablePath: options.executablePath ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 120_000 });
-    await page.locator('#headline').waitFor({ state: 'visible' });
+  const opened = { selector: '#headline', executablePath: options.executablePath };
+  return withPageInChromium(html, opened, async (page) => {
     const [loadMs, firstPaintMs] = (await page.evaluate(
       "[performance.getEntriesByType('navigation')[0].loadEventEnd, performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN]",
     )) as [number, number];
@@ -58,8 +43,5 @@ export async function runReportPageBench(options: {
       loadMs,
       firstPaintMs,
     };
-  } finally {
-    await browser.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { type DeployedSettings, describeDeployed } from './deployed-sweep.ts';
 import { type BenchLine, fmt, line, round, seconds } from './lines.ts';
-import type { IdealBenchResult } from './sweep-bench.ts';
+import type { FleetSize, IdealBenchResult, ThrottleBenchResult } from './sweep-bench.ts';
 
 // The sweep group's lines (bench/run.ts): sweep ÷ ideal, the CPU-quota
 // variant, the API economy and the release batching, each from one run.
@@ -84,7 +84,7 @@ export function economyLine(r: IdealBenchResult, settings: DeployedSettings): Be
     r.requests === r.simCalls && removedAsExpected(r) && r.removed.simAccepted === m.removes;
   return line({
     name: 'API economy: requests ÷ minimum',
-    inputs: `the sweep of the first line (${describeDeployed(settings, r.removalMode)}); minimum from the generated fleet's own records (bench/lib/fleet-minimum.ts, no lib/scaling): pages of 100 of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs no listing; a group over its threshold needs its servers only; any other its servers and its 24 h sessions; + 1 re-read per removal the rules allow of a server in an ECS group (eligibility refuses the others before any call), 1 remove_member per ECS group holding its instance, one listing of the project's ECS groups (pages of 100) when anything is removed; drain on: the re-check of each acting group after the wait reads its record, members and sessions (3 calls; docs/drain-lifecycle.md), the project's n drained servers go into maintenance in ⌈n ÷ 20⌉ batch-maint calls, and each group lifts its own after removal, ⌈n ÷ 20⌉ per group, as it settles under its lease`,
+    inputs: `the sweep of the first line (${describeDeployed(settings, r.removalMode)}); minimum from the generated fleet's own records (bench/lib/fleet-minimum.ts, no lib/scaling): pages of 100 of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs its servers only, to name them on the report (no sessions); a group over its threshold needs its servers only; any other its servers and its 24 h sessions; + 1 re-read per removal the rules allow of a server in an ECS group (eligibility refuses the others before any call), 1 remove_member per ECS group holding its instance, one listing of the project's ECS groups (pages of 100) when anything is removed; drain on: the re-check of each acting group after the wait reads its record, members and sessions (3 calls; docs/drain-lifecycle.md), the project's n drained servers go into maintenance in ⌈n ÷ 20⌉ batch-maint calls, and each group lifts its own after removal, ⌈n ÷ 20⌉ per group, as it settles under its lease`,
     value: round(r.requests / m.total, 4),
     unit: 'ratio',
     shown: `${fmt(r.requests / m.total, 2)} (${fmt(r.requests)} made, ${fmt(r.simCalls)} in the simulator's log [${routeCounts(r)}], ${r.retries} retries; minimum ${fmt(m.total)} = ${m.groupPages} + ${fmt(m.serverPages)} + ${fmt(m.sessionPages)} + ${fmt(m.rereads)} re-reads + ${fmt(m.removes)} removals + ${fmt(m.ecsListPages)} ECS listing pages + ${fmt(m.groupRereads)} group re-check reads + ${fmt(m.maintenanceOn)} + ${fmt(m.maintenanceLift)} batch-maint, with ${fmt(r.expectation.skippedOnRecord)} groups skipped on their record and ${fmt(r.expectation.scaleOut)} over their threshold; removed ${fmt(r.removed.report)} (report) / ${fmt(r.removed.simAccepted)} removal calls accepted (simulator) / ${fmt(r.expectation.removals - r.expectation.refused)} (expected; ${fmt(r.expectation.refused)} more planned are in no ECS group))`,
@@ -114,5 +114,25 @@ export function releaseLine(r: IdealBenchResult, settings: DeployedSettings): Be
     target: { op: '==', value: 1 },
     met: removedAsExpected(r),
     details: { routes: r.routes, minimum: m, removed: r.removed },
+  });
+}
+
+/** Throttling (a dry run): the share of the allowed rate used on the busiest route, every group evaluated. */
+export function throttleLine(
+  t: ThrottleBenchResult,
+  fleet: FleetSize,
+  settings: DeployedSettings,
+): BenchLine {
+  const everyGroup =
+    t.groupsEvaluated === fleet.groups && t.errors.length === 0 && t.notVisited === 0;
+  return line({
+    name: 'throttling (dry run): share of the allowed rate used',
+    inputs: `${fmt(fleet.groups)} groups × ${fleet.serversPerGroup}, every route limited to ${t.ratePerSecond} req/s (token bucket, burst ${t.burst}, 429 APIGW.0308 + Retry-After), ${t.latencyMs} ms latency, DRY_RUN true, MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0; ${describeDeployed(settings)}; use = accepted on the busiest route ÷ (burst + rate × its first-to-last-request span)`,
+    value: round(t.use),
+    unit: 'ratio',
+    shown: `${fmt(t.use, 2)} (${t.busiestRoute}: ${fmt(t.accepted)} accepted in ${fmt(t.spanSeconds, 1)} s; ${fmt(t.throttledBySim)} × 429 (client counted ${fmt(t.throttledByClient)}), at most ${t.maxThrottledPerRequest} for one request; ${fmt(t.groupsEvaluated)}/${fmt(fleet.groups)} groups evaluated, ${t.errors.length} errors; sweep ${seconds(t.wallMs)})`,
+    target: { op: '>=', value: 0.9 },
+    met: everyGroup,
+    details: { ...t },
   });
 }

@@ -127,6 +127,25 @@ export function admitRemovals<T extends RemovalAsk & { serverId: string }>(
   return { admitted, held };
 }
 
+/**
+ * The asks `budgets` admit at `now` on top of `book`, each admitted one then
+ * booked in flight there: a plan's running tally over many groups (the
+ * what-if's sets), as a run's ledger would hold them. Pure but for `book`.
+ */
+export function admitInto<T extends RemovalAsk & { serverId: string }>(
+  book: LedgerEntry[],
+  budgets: readonly Budget[],
+  asks: readonly T[],
+  now: number,
+  schedules: Schedules,
+): T[] {
+  const { admitted } = admitRemovals(budgets, asks, book, now, schedules);
+  for (const { serverId, groupId, projectId, reason } of admitted) {
+    book.push({ serverId, groupId, projectId, reason, state: 'in-flight', at: now });
+  }
+  return admitted;
+}
+
 /** A ledger without what no budget can count any more: removals older than the longest window. */
 export function pruneLedger(
   ledger: readonly LedgerEntry[],

@@ -5,6 +5,13 @@ import { formatPath } from '../validation.ts';
 /** Why a server is removed: a plain idle server, or one whose abandoned sessions are logged off. */
 export type RemovalReason = 'idle' | 'logoff';
 
+/** A planned removal's reason: `logoff` when it logs off abandoned sessions, else `idle`. */
+export function reasonOf(removal: {
+  logoffSessionIds?: readonly string[] | undefined;
+}): RemovalReason {
+  return removal.logoffSessionIds?.length ? 'logoff' : 'idle';
+}
+
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** One entry of BUDGETS as written (docs/configuration.md). */
@@ -45,14 +52,17 @@ function nameOf(index: number, b: z.infer<typeof BudgetSchema>): string {
   return `BUDGETS[${index}] (${b.max} ${per}, ${b.scope}${reasons}${schedule})`;
 }
 
+/** BUDGETS as the schema parsed it, before its schedule names are checked. */
+export type BudgetsInput = z.infer<typeof BudgetsSchema>;
+
+/** The outcome of reading budgets: the list, or every problem naming its path. */
+export type BudgetsResult = { ok: true; budgets: Budget[] } | { ok: false; problems: string[] };
+
 /**
  * Parses BUDGETS (JSON text) against the schedules it may name; every
  * problem names its path, e.g. `BUDGETS[0].max: expected "N" or "N%"`.
  */
-export function parseBudgets(
-  text: string,
-  schedules: Schedules,
-): { ok: true; budgets: Budget[] } | { ok: false; problems: string[] } {
+export function parseBudgets(text: string, schedules: Schedules): BudgetsResult {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -68,13 +78,25 @@ export function parseBudgets(
       ),
     };
   }
-  const problems = parsed.data.flatMap((b, i) =>
-    b.schedule !== undefined && schedules[b.schedule] === undefined
-      ? [`BUDGETS[${i}].schedule: no schedule ${JSON.stringify(b.schedule)} in SCHEDULES`]
+  return budgetsOf(parsed.data, schedules);
+}
+
+/**
+ * Budgets from their parsed input: each `schedule` must name one of
+ * `schedules` (`<label>[i].schedule: …` otherwise).
+ */
+export function budgetsOf(
+  input: BudgetsInput,
+  schedules: Schedules,
+  label = 'BUDGETS',
+): BudgetsResult {
+  const problems = input.flatMap((b, i) =>
+    b.schedule !== undefined && !Object.hasOwn(schedules, b.schedule)
+      ? [`${label}[${i}].schedule: no schedule ${JSON.stringify(b.schedule)} in SCHEDULES`]
       : [],
   );
   if (problems.length > 0) return { ok: false, problems };
-  const budgets = parsed.data.map((b, index): Budget => {
+  const budgets = input.map((b, index): Budget => {
     const budget: Budget = {
       index,
       name: nameOf(index, b),

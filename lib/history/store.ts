@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
@@ -30,16 +31,21 @@ export function sampleKeyOf(projectId: string, at: number, sweepId: string): str
   return `${SAMPLES}project=${projectId}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${sweepId}.jsonl.gz`;
 }
 
-/** Samples as gzipped JSON lines, one sample a line. */
-export function encodeSamples(samples: readonly HistorySample[]): Uint8Array {
-  return gzipSync(samples.map((s) => JSON.stringify(s)).join('\n'));
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Samples as gzipped JSON lines, one sample a line; compressed on libuv's thread pool, off the event loop. */
+export async function encodeSamples(samples: readonly HistorySample[]): Promise<Uint8Array> {
+  return gzipAsync(samples.map((s) => JSON.stringify(s)).join('\n'));
 }
 
 /** The samples of one object; a line that does not fit the schema is counted, not returned. */
-export function decodeSamples(body: Uint8Array): { samples: HistorySample[]; bad: number } {
+export async function decodeSamples(
+  body: Uint8Array,
+): Promise<{ samples: HistorySample[]; bad: number }> {
   const samples: HistorySample[] = [];
   let bad = 0;
-  for (const line of gunzipSync(body).toString('utf8').split('\n')) {
+  for (const line of (await gunzipAsync(body)).toString('utf8').split('\n')) {
     if (line === '') continue;
     try {
       const parsed = HistorySampleSchema.safeParse(JSON.parse(line));
@@ -71,7 +77,7 @@ export async function keepHistory(
     for (const [projectId, samples] of byProject) {
       if (samples.length === 0) continue;
       key = sampleKeyOf(projectId, at, sweepId);
-      const body = encodeSamples(samples);
+      const body = await encodeSamples(samples);
       await client.send(
         new PutObjectCommand({
           Bucket: options.bucket,
@@ -139,7 +145,7 @@ export async function readHistory(
     const object = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
     const bytes = await object.Body?.transformToByteArray();
     if (bytes === undefined) return;
-    const decoded = decodeSamples(bytes);
+    const decoded = await decodeSamples(bytes);
     bad += decoded.bad;
     const inRange = decoded.samples.filter((s) => {
       const t = Date.parse(s.t);

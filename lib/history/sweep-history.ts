@@ -1,12 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
+import type { ServerGroup } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
+import type { EvaluateGroupMessage } from '../queue/messages.ts';
 import type { GroupEvaluation } from '../removal/lifecycle.ts';
 import type { EvaluationLimits } from '../scaling/types.ts';
 import type { SweepReport } from '../sweep/report.ts';
 import { LearnedNeedsFileSchema, needsKeyOf } from './needs-file.ts';
-import { type HistorySample, sampleOf } from './sample.ts';
-import { getHistoryObject, keepHistory } from './store.ts';
+import { SampleBuffer } from './sample-buffer.ts';
+import { getHistoryObject } from './store.ts';
 import { type LearnedEntry, learnedFloorAt, stormWarningOf } from './storm.ts';
 import type { StormWarning } from './types.ts';
 
@@ -20,7 +22,10 @@ export interface SweepHistoryOptions {
   learnedFloors: 'off' | 'warn' | 'raise';
   /** HISTORY_WEEKS; 0 keeps no samples. */
   historyWeeks: number;
-  /** A fanout sweep evaluates no group itself (remediate does): it records and warns of nothing. */
+  /**
+   * A fanout sweep evaluates no group itself: remediate records each group's
+   * sample (lib/history/batch-history.ts); the sweep warns from the listing.
+   */
   sweepMode: 'inline' | 'fanout';
   s3?: (() => Promise<S3Client>) | undefined;
   log: Log;
@@ -31,11 +36,13 @@ export interface SweepHistoryOptions {
  * The sweep's side of the demand history: reads each project's learned
  * needs once (one GET per project), records what every evaluated group
  * showed, checks the coming hour against its floor, and at the end writes
- * one object per project (lib/history/store.ts). Failures are WARN lines and
+ * one object per project (lib/history/store.ts). In fanout mode it checks
+ * each group as it is enqueued and hands LEARNED_FLOORS=raise's floor to the
+ * message; remediate records the samples. Failures are WARN lines and
  * `history.error` in the report (metric HistoryFailures), never a lost sweep.
  */
 export class SweepHistory {
-  private readonly samples = new Map<string, HistorySample[]>();
+  private readonly samples = new SampleBuffer();
   private readonly warnings: StormWarning[] = [];
   private readError: string | undefined;
   /** The sweep's clock at its start: names the partition its samples go to. */
@@ -53,7 +60,7 @@ export class SweepHistory {
     const needs = new Map<string, LearnedEntry>();
     let readError: string | undefined;
     const { bucket, s3 } = options;
-    const reads = options.learnedFloors !== 'off' && options.sweepMode === 'inline';
+    const reads = options.learnedFloors !== 'off';
     if (bucket !== undefined && s3 !== undefined && reads) {
       for (const projectId of projectIds) {
         try {
@@ -89,17 +96,38 @@ export class SweepHistory {
   observe(projectId: string, evaluation: GroupEvaluation, base: EvaluationLimits): void {
     const now = this.options.now();
     if (this.options.historyWeeks > 0 && this.options.bucket !== undefined) {
-      const sample = sampleOf(evaluation, now);
-      if (sample !== undefined) {
-        const list = this.samples.get(projectId) ?? [];
-        list.push(sample);
-        this.samples.set(projectId, list);
-      }
+      this.samples.add(projectId, evaluation, now);
     }
-    const entry = this.needs.get(evaluation.group.id);
+    this.checkStorm(projectId, evaluation.group, base, now);
+  }
+
+  /**
+   * Fanout (runSweep's `onEnqueue`): checks the group's coming hour, and with
+   * LEARNED_FLOORS=raise returns its learned floor for the message to carry.
+   */
+  enqueued(
+    projectId: string,
+    group: ServerGroup,
+    base: EvaluationLimits,
+  ): Pick<EvaluateGroupMessage, 'learnedFloor'> | undefined {
+    const now = this.options.now();
+    this.checkStorm(projectId, group, base, now);
+    const entry = this.needs.get(group.id);
+    if (this.options.learnedFloors !== 'raise' || entry === undefined) return undefined;
+    const learnedFloor = learnedFloorAt(entry, now);
+    return learnedFloor === undefined ? undefined : { learnedFloor };
+  }
+
+  private checkStorm(
+    projectId: string,
+    group: ServerGroup,
+    base: EvaluationLimits,
+    now: number,
+  ): void {
+    const entry = this.needs.get(group.id);
     if (entry === undefined) return;
     const raised = this.options.learnedFloors === 'raise';
-    const warning = stormWarningOf(projectId, evaluation.group, entry, now, base, raised);
+    const warning = stormWarningOf(projectId, group, entry, now, base, raised);
     if (warning !== undefined) this.warnings.push(warning);
   }
 
@@ -107,9 +135,11 @@ export class SweepHistory {
   async finish(report: SweepReport, sweepId: string): Promise<SweepReport> {
     const { bucket, s3, log } = this.options;
     const out: SweepReport = { ...report };
-    const keeps = this.options.historyWeeks > 0 && this.options.sweepMode === 'inline';
-    if (bucket !== undefined && s3 !== undefined && keeps) {
-      out.history = await keepHistory(this.samples, this.startedAt, sweepId, { bucket, s3, log });
+    if (bucket !== undefined && s3 !== undefined && this.options.historyWeeks > 0) {
+      out.history =
+        this.options.sweepMode === 'fanout'
+          ? { samples: 0, objects: 0, bytes: 0, keptBy: 'remediate' }
+          : await this.samples.keep(this.startedAt, sweepId, { bucket, s3, log });
     }
     if (this.readError !== undefined) {
       out.history = { samples: 0, objects: 0, bytes: 0, ...out.history, error: this.readError };

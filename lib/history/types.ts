@@ -5,6 +5,8 @@ export interface HistoryWrite {
   samples: number;
   objects: number;
   bytes: number;
+  /** Fanout: each remediate invocation keeps its groups' samples (lib/history/batch-history.ts). */
+  keptBy?: 'remediate';
   /** The cause of a failed write; the sweep goes on (WARN line, metric HistoryWriteFailures). */
   error?: string;
 }

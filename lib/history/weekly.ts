@@ -1,7 +1,8 @@
 import type { ServerGroup } from '../huawei/schemas.ts';
 import { PeakTable } from './learn.ts';
 import { needsKeyOf } from './needs-file.ts';
-import { type HistoryChartGroup, renderHistoryHtml } from './page.ts';
+import { renderHistoryHtml } from './page.ts';
+import { HISTORY_PAGE } from './page-link.ts';
 import {
   type GroupNow,
   type Recommendation,
@@ -9,19 +10,17 @@ import {
   recommendFloors,
   scheduleOf,
 } from './recommend.ts';
-import type { HistorySample } from './sample.ts';
 import { type HistoryStoreOptions, putHistoryObject, readHistory } from './store.ts';
+import { WeekCharts } from './week-chart.ts';
 
 const WEEK_MS = 7 * 86_400_000;
-/** Groups charted on the history page (the first by name); the recommendation covers all. */
-export const PAGE_GROUPS = 200;
 
 /** Where recommend keeps its result, under the history prefix. */
 export const RECOMMENDATION_KEYS = {
   schedules: 'recommendation/schedules.json',
   tags: 'recommendation/tags.json',
   lines: 'recommendation/evidence.txt',
-  page: 'latest.html',
+  page: HISTORY_PAGE,
 } as const;
 
 export interface WeeklyRecommendOptions {
@@ -47,14 +46,14 @@ export interface WeeklyRecommendation {
  * Reads the last `weeks` weeks of each project's history (folded as it is
  * read: memory grows with groups, not with samples), the groups' tags from
  * the listing, and recommends (lib/history/recommend.ts). The last week of
- * the first PAGE_GROUPS groups is charted.
+ * every group is charted, hour by hour (lib/history/week-chart.ts).
  */
 export async function recommendFromStore(
   options: WeeklyRecommendOptions,
 ): Promise<WeeklyRecommendation> {
   const groups: GroupNow[] = [];
   const learned = [];
-  const charted = new Map<string, HistorySample[]>();
+  const charts = new WeekCharts(options.now);
   let objectsRead = 0;
   let badLines = 0;
   for (const projectId of options.projects) {
@@ -70,18 +69,12 @@ export async function recommendFromStore(
       timeZoneOf: (group) => scheduleFor(group)?.timeZone ?? options.base.timeZone,
       holidaysOf: (group) => new Set(scheduleFor(group)?.holidays ?? options.base.holidays ?? []),
     });
-    for (const g of mine.slice(0, Math.max(0, PAGE_GROUPS - charted.size))) {
-      charted.set(g.group, []);
-    }
-    const lastWeek = options.now - WEEK_MS;
     const read = await readHistory(
       projectId,
       { from: options.now - options.weeks * WEEK_MS, to: options.now },
       (samples) => {
         table.add(samples);
-        for (const s of samples) {
-          if (Date.parse(s.t) >= lastWeek) charted.get(s.group)?.push(s);
-        }
+        charts.add(samples);
       },
       options.store,
     );
@@ -94,15 +87,10 @@ export async function recommendFromStore(
   const needsOf = new Map(
     [...recommendation.needs.values()].flatMap((file) => Object.entries(file.groups)),
   );
-  const chartGroups: HistoryChartGroup[] = groups
-    .filter((g) => charted.has(g.group))
-    .map((g) => ({
-      group: g.group,
-      name: g.name,
-      samples: (charted.get(g.group) ?? []).sort((a, b) => a.t.localeCompare(b.t)),
-      learned: needsOf.get(g.group),
-    }));
-  const page = renderHistoryHtml(chartGroups, 'aps-autoscaler demand history');
+  const page = renderHistoryHtml(
+    groups.map((g) => charts.chartOf(g.group, g.name, needsOf.get(g.group))),
+    'aps-autoscaler demand history',
+  );
   return { recommendation, page, objectsRead, badLines };
 }
 

@@ -35,7 +35,7 @@ export interface HttpCoreOptions {
   projectId: string;
   /** Shared by every client of one invocation; default: no limit. */
   limiter?: RequestLimiter;
-  /** How attempts go on the wire; default: one module-wide undici keep-alive transport that honours the proxy variables (lib/huawei/transport.ts). */
+  /** How attempts go on the wire; default: one module-wide keep-alive transport over node:http(s) that honours the proxy variables (lib/huawei/transport.ts). */
   transport?: Transport;
   /** Sends through this `fetch` instead (tests that script answers); ignored when `transport` is given. */
   fetch?: typeof globalThis.fetch;

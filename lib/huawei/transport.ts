@@ -1,4 +1,6 @@
-import { EnvHttpProxyAgent } from 'undici';
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { type CallInfo, NetworkError, TimeoutError } from '../errors.ts';
 
 /**
@@ -37,13 +39,13 @@ export interface TransportResponse {
  * Sends one attempt. Rejects only with TimeoutError (the attempt outlived
  * `timeoutMs`) or NetworkError (no complete answer: refused, reset, DNS,
  * TLS, a proxy's refusal), whose message names the host, the code and the
- * proxy when one is configured. Any status resolves.
+ * proxy when one is in effect. Any status resolves.
  */
 export type Send = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface Transport {
   send: Send;
-  /** Closes idle keep-alive connections; pending requests finish first. */
+  /** Closes its keep-alive connections. */
   close(): Promise<void>;
 }
 
@@ -102,80 +104,146 @@ export interface TransportOptions {
   env?: Record<string, string | undefined>;
   /** Sockets per origin; default 256, the most MAX_CONCURRENCY allows. */
   connections?: number;
-  /** How long an idle socket is kept, ms; default 4000 (undici's). */
+  /** How long an idle socket is kept, ms; default 4000. */
   keepAliveTimeoutMs?: number;
   /** Certificate authorities trusted besides Node's own (tests add theirs), PEM. */
   ca?: string;
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function isUndiciTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-}
-
 /**
- * The transport the functions ship: undici's `EnvHttpProxyAgent`, a
- * keep-alive pool per origin that honours HTTPS_PROXY, HTTP_PROXY and
- * NO_PROXY (CONNECT for https, absolute-form for http). Redirects are not
- * followed (a 3xx resolves like any other status), so signed headers never
- * go elsewhere.
+ * The transport the functions ship: Node's own `http`/`https` clients (no
+ * HTTP library in the bundle), one keep-alive agent per scheme that honours
+ * HTTPS_PROXY, HTTP_PROXY and NO_PROXY through Node's built-in proxy support
+ * (`Agent` `proxyEnv`, Node 24.5: CONNECT for https, absolute-form for http).
+ * Redirects are not followed (a 3xx resolves like any other status), so
+ * signed headers never go elsewhere.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
-  const proxy = proxySettings(options.env ?? process.env);
-  const agent = new EnvHttpProxyAgent({
+  const env = options.env ?? process.env;
+  const proxy = proxySettings(env);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.connections ?? 256,
+    // Idle sockets close after this (the agent destroys a free socket on its timeout).
+    timeout: options.keepAliveTimeoutMs ?? 4_000,
     // Given explicitly ('' = none) so the agent never reads process.env behind these notes.
-    ...proxy,
-    connections: options.connections ?? 256,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-    // Plain http through an http proxy as curl sends it; https always tunnels.
-    proxyTunnel: false,
-    ...(options.ca === undefined
-      ? {}
-      : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
-  });
+    proxyEnv: {
+      HTTP_PROXY: proxy.httpProxy,
+      HTTPS_PROXY: proxy.httpsProxy,
+      NO_PROXY: proxy.noProxy,
+    },
+    ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+  };
+  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const notes = new Map<string, string | undefined>();
   const noteFor = (origin: string) => {
     if (!notes.has(origin)) notes.set(origin, proxyNote(proxy, origin));
     return notes.get(origin);
   };
-
-  const send: Send = async (req) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), req.timeoutMs);
-    try {
-      const response = await agent.request({
-        origin: req.origin,
-        method: req.method as 'GET',
-        path: req.path,
-        headers: req.headers,
-        body: req.body === '' ? null : req.body,
-        signal: controller.signal,
-        // The timer above bounds the whole attempt; these only stop undici's own 300 s defaults.
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
-      const text = await response.body.text();
-      return {
-        status: response.statusCode,
-        requestId: header(response.headers['x-request-id']),
-        retryAfter: header(response.headers['retry-after']),
-        text,
+  const targets = new Map<string, Target>();
+  const targetOf = (origin: string): Target => {
+    let target = targets.get(origin);
+    if (target === undefined) {
+      const url = new URL(origin);
+      target = {
+        secure: url.protocol === 'https:',
+        protocol: url.protocol,
+        // node:http wants an IPv6 address without its brackets.
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port,
       };
-    } catch (error) {
-      if (controller.signal.aborted || isUndiciTimeout(error)) {
-        throw timeoutError(req, noteFor(req.origin));
-      }
-      throw networkError(req, error, noteFor(req.origin));
-    } finally {
-      clearTimeout(timer);
+      targets.set(origin, target);
     }
+    return target;
   };
 
-  return { send, close: () => agent.close() };
+  const send: Send = (req) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      let request: ClientRequest | undefined;
+      let timedOut = false;
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(
+          timedOut
+            ? timeoutError(req, noteFor(req.origin))
+            : networkError(req, error, noteFor(req.origin)),
+        );
+      };
+      // One timer bounds the whole attempt; destroying the request drops its connection.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        fail(undefined);
+        request?.destroy();
+      }, req.timeoutMs);
+      const headers: Record<string, string> = { ...req.headers };
+      // An empty POST still says so, as fetch and undici do (some gateways want it).
+      if (req.body !== '' || req.method === 'POST' || req.method === 'PUT') {
+        headers['content-length'] = String(Buffer.byteLength(req.body));
+      }
+      try {
+        const { secure, ...to } = targetOf(req.origin);
+        // The path as given: node:http refuses one with a space or a control character rather than re-encode it.
+        request = (secure ? httpsRequest : httpRequest)(
+          {
+            ...to,
+            path: req.path,
+            method: req.method,
+            headers,
+            agent: secure ? agents.https : agents.http,
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.once('error', fail);
+            // A body cut short (the connection closed before Content-Length) is no answer.
+            response.once('close', () => {
+              if (!response.complete)
+                fail(new Error('the connection closed before the whole body arrived'));
+            });
+            response.once('end', () => {
+              if (settled || !response.complete) return;
+              settled = true;
+              clearTimeout(timer);
+              resolve({
+                status: response.statusCode ?? 0,
+                requestId: header(response.headers['x-request-id']),
+                retryAfter: header(response.headers['retry-after']),
+                text: Buffer.concat(chunks).toString('utf8'),
+              });
+            });
+          },
+        );
+      } catch (error) {
+        // Refused before anything is sent: a header with CR or LF, a path with a space.
+        fail(error);
+        return;
+      }
+      request.once('error', fail);
+      request.end(req.body === '' ? undefined : req.body);
+    });
+
+  return {
+    send,
+    async close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+/** Where an origin's requests go, parsed once. */
+interface Target {
+  secure: boolean;
+  protocol: string;
+  hostname: string;
+  port: string;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**
@@ -198,12 +266,12 @@ export function createFetchTransport(fetchImpl: typeof globalThis.fetch): Transp
           // A redirect would replay the signed headers, token included, elsewhere.
           redirect: 'manual',
         });
-        const text = await response.text();
+        const body = await response.text();
         return {
           status: response.status,
           requestId: response.headers.get('x-request-id') ?? undefined,
           retryAfter: response.headers.get('retry-after') ?? undefined,
-          text,
+          text: body,
         };
       } catch (error) {
         if (controller.signal.aborted) throw timeoutError(req);

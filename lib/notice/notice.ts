@@ -43,8 +43,9 @@ function keptCounts(report: SweepReport): Map<string, number> {
   for (const group of report.groups) {
     if (group.decision === 'skip') add(`group skipped: ${group.reason ?? 'unknown'}`, 1);
     for (const [reason, n] of Object.entries(group.memberReasons)) {
-      // An idle verdict is a removal (listed above), not a server kept.
-      if (reason !== 'idle') add(reason, n);
+      // An idle verdict is a removal (listed above), not a server kept; a
+      // skipped group's servers are its one line above.
+      if (reason !== 'idle' && reason !== 'group-skipped') add(reason, n);
     }
   }
   return counts;

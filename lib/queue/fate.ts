@@ -4,7 +4,6 @@ import {
   PoisonMessageError,
   RetryableFailureError,
 } from '../errors.ts';
-import { leaseHeldBy } from '../removal/lease/group-lease.ts';
 import type { MessageFate, RemovalReport } from '../removal/outcome.ts';
 
 // The one place an outcome or an error becomes a queue message's fate: done,
@@ -75,9 +74,12 @@ export function missingSettingFate(text: string): PermanentFailureError {
   return new PermanentFailureError(text);
 }
 
-/** Another actor holds the message's group: another delivery, once it let go. */
-export function leaseBusyFate(groupId: string, holder: string | undefined): RetryableFailureError {
-  return new RetryableFailureError(`server group ${groupId}: ${leaseHeldBy(holder)}`);
+/**
+ * Another actor holds the message's group: another delivery, once it let go.
+ * `heldBy` is the lease's own words (lib/removal/lease/group-lease.ts `leaseHeldBy`).
+ */
+export function leaseBusyFate(groupId: string, heldBy: string): RetryableFailureError {
+  return new RetryableFailureError(`server group ${groupId}: ${heldBy}`);
 }
 
 /** A drained server this delivery could not settle (its period not over, its lease lost). */

@@ -8,6 +8,10 @@ export const EvaluateGroupMessageSchema = z.strictObject({
   projectId: ProjectIdSchema,
   serverGroupId: id,
   dryRun: z.boolean().optional(),
+  /** LEARNED_FLOORS=raise: the group's learned floor, read once by the fanout sweep (lib/history/sweep-history.ts). */
+  learnedFloor: z
+    .strictObject({ value: z.int().min(1).max(10_000), from: z.string().min(1).max(200) })
+    .optional(),
 });
 export type EvaluateGroupMessage = z.infer<typeof EvaluateGroupMessageSchema>;
 

@@ -1,6 +1,7 @@
 import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
 import { type Settled, type SettleResult, settleGroup } from './actuation/settle-group.ts';
+import { admitToBudgets } from './drain/admit.ts';
 import { beginDrains } from './drain/begin-drains.ts';
 import { endRemoval, removalBase } from './ending/end-removal.ts';
 import { leaseHeldBy } from './lease/group-lease.ts';
@@ -21,8 +22,14 @@ export {
 } from '../queue/fate.ts';
 export { createEcsGroupResolver } from './actuation/ecs-groups.ts';
 export { settleGroup } from './actuation/settle-group.ts';
+export { type BudgetLedger, createBudgetLedger } from './budget/ledger.ts';
 export { startDrainsUnderLease } from './drain/leased-start.ts';
-export { removalReport } from './ending/end-removal.ts';
+export {
+  createDrainServices,
+  TABLE_SERVICES,
+  type TableServices,
+} from './drain-services.ts';
+export { type Ending, endingOf, removalReport } from './ending/end-removal.ts';
 export { underGroupLease } from './lease/group-hold.ts';
 export { createGroupLease, type Lease, leaseHeldBy } from './lease/group-lease.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
@@ -69,31 +76,48 @@ function candidatesOf(
     group: evaluation.group,
     removal,
     server: listed.get(removal.serverId),
+    groupMembers: evaluation.servers.length,
   }));
 }
 
 /**
  * What a dry run reports for each planned removal: the refusal the remover
- * would answer (eligibility, read-only), else `would-remove`, each ended with
- * its audit line as an acting run's would be, whatever the trigger. Changes nothing.
+ * would answer (eligibility, read-only), else `would-remove`. Changes
+ * nothing and writes no audit line: the caller ends each report once its
+ * final outcome is known (an inline sweep learns only at its end whether it
+ * aborts), with {@link endingOf}.
  */
-export async function dryRunReports(
+export async function dryRunOutcomes(
   evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
   removals: readonly Removal[],
-  services: Pick<RemovalServices, 'ecsGroupsOf' | 'log'>,
-  settings: Pick<RemovalSettings, 'removalMode' | 'projectId' | 'dryRun'>,
+  services: Pick<RemovalServices, 'ecsGroupsOf' | 'log' | 'budgetLedger'>,
+  settings: Pick<
+    RemovalSettings,
+    'removalMode' | 'projectId' | 'dryRun' | 'now' | 'budgets' | 'limits' | 'drainSeconds'
+  >,
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
-  for (const { removal, server } of candidatesOf(evaluation, removals)) {
-    const refusal = await refusalOf(removal, server, services, settings);
+  const candidates = candidatesOf(evaluation, removals);
+  const refusals = new Map<string, Awaited<ReturnType<typeof refusalOf>>>();
+  for (const { removal, server } of candidates) {
+    refusals.set(removal.serverId, await refusalOf(removal, server, services, settings));
+  }
+  // The budgets as a run would apply them, reading the ledger and writing nothing.
+  const eligible = candidates.filter((c) => refusals.get(c.removal.serverId) === undefined);
+  const { held } = await admitToBudgets(eligible, services, settings, { readOnly: true });
+  const kept = new Map(held.map((h) => [h.ask.removal.serverId, h]));
+  for (const { removal, server } of candidates) {
+    const hold = kept.get(removal.serverId);
+    const refusal =
+      refusals.get(removal.serverId) ??
+      (hold === undefined ? undefined : { outcome: hold.outcome, detail: hold.detail });
     // The flavor prices a would-remove as finish-acted.ts prices a removal (lib/report/counts.ts).
     const flavorId = server?.product_info?.flavor_id;
-    const report = {
+    reports.push({
       ...removalBase(removal),
       ...(flavorId === undefined ? {} : { flavorId }),
       ...(refusal ?? { outcome: 'would-remove' }),
-    };
-    reports.push(endRemoval(services, settings, evaluation.group, report as RemovalReport));
+    } as RemovalReport);
   }
   return reports;
 }
@@ -111,18 +135,37 @@ export async function removeNow(
   settings: RemovalSettings,
   options: { owner?: string } = {},
 ): Promise<RemovalReport[]> {
-  if (settings.dryRun) return dryRunReports(evaluation, removals, services, settings);
+  if (settings.dryRun) {
+    const reports = await dryRunOutcomes(evaluation, removals, services, settings);
+    return reports.map((report) => endRemoval(services, settings, evaluation.group, report));
+  }
+  // Disruption budgets admit before anything is removed (lib/removal/drain/admit.ts),
+  // counting as the dry run does only what the remover would not refuse.
+  const eligible: ReturnType<typeof candidatesOf> = [];
+  for (const candidate of candidatesOf(evaluation, removals)) {
+    const refused = await refusalOf(candidate.removal, candidate.server, services, settings);
+    if (refused === undefined) eligible.push(candidate);
+  }
+  const { held } = await admitToBudgets(eligible, services, settings);
+  const end = (report: RemovalReport) => endRemoval(services, settings, evaluation.group, report);
+  const kept = new Map(
+    held.map(({ ask, outcome, detail }) => [
+      ask.removal.serverId,
+      end({ ...removalBase(ask.removal), outcome, detail }),
+    ]),
+  );
+  // The refused go on to the remover, which answers (and audits) their refusal.
+  const acting = removals.filter((r) => !kept.has(r.serverId));
   const result = await settleGroup(
     evaluation.group.id,
-    removals.map((removal) => ({ removal })),
+    acting.map((removal) => ({ removal })),
     options.owner ?? 'inline',
     services,
     settings,
-    { view: viewOf(evaluation, settings, removals.length) },
+    { view: viewOf(evaluation, settings, acting.length) },
   );
-  return reportsOf(result, removals, (report) =>
-    endRemoval(services, settings, evaluation.group, report),
-  );
+  const settled = new Map(reportsOf(result, acting, end).map((r) => [r.serverId, r]));
+  return removals.map((r) => kept.get(r.serverId) ?? (settled.get(r.serverId) as RemovalReport));
 }
 
 /**

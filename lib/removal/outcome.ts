@@ -32,7 +32,9 @@ export type RemovalOutcome =
   /** `release`: `metadata.charging_mode` missing or unknown, so not released. */
   | 'unknown-charging-mode'
   /** The server was drained, then its maintenance undone (`undoReason` says why). */
-  | 'drain-undone';
+  | 'drain-undone'
+  /** A disruption budget (BUDGETS) held it back: `detail` names the budget and when it frees up. */
+  | 'budget';
 
 /** One planned removal's end: the report line, the audit line and the metrics are made of it. */
 export interface RemovalReport {

@@ -1,5 +1,7 @@
 // The shapes every part of a removal shares. Types only: the bottom layer
 // of lib/removal, imported by the lifecycle and its drivers, importing none.
+
+import type { Budget } from '../budgets/budget.ts';
 import type { RemovalMode } from '../config.ts';
 import type { ApsClient } from '../huawei/aps-client.ts';
 import type { EcsClient } from '../huawei/ecs-client.ts';
@@ -7,6 +9,7 @@ import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import type { Log } from '../logger.ts';
 import type { LogoffText } from '../scaling/logoff.ts';
 import type { Decision, EvaluationLimits } from '../scaling/types.ts';
+import type { BudgetLedger } from './budget/ledger.ts';
 import type { GroupLease } from './lease/group-lease.ts';
 import type { DrainStore } from './store/drain-store.ts';
 
@@ -48,6 +51,8 @@ export interface RemovalServices {
   log: Log;
   /** Drain records and group leases; required when `drainSeconds` > 0. */
   drains?: DrainServices;
+  /** The disruption budgets' ledger (lib/removal/budget/ledger.ts); set whenever BUDGETS is. */
+  budgetLedger?: BudgetLedger;
 }
 
 /** What the pipeline needs to know besides the data: all from config or the event. */
@@ -78,6 +83,8 @@ export interface RemovalSettings {
    * a removal's abandoned sessions; set whenever LOGOFF_DISCONNECTED_AFTER_MINUTES is.
    */
   logoff?: LogoffText | undefined;
+  /** BUDGETS: checked where drains start (lib/removal/drain/admit.ts); none: no cap. */
+  budgets?: readonly Budget[] | undefined;
 }
 
 /** A group's fetched data and its decision. */
@@ -88,6 +95,11 @@ export interface GroupEvaluation {
   sessions: readonly SessionInfo[] | undefined;
   /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
   error?: { message: string; transient: boolean; requestId?: string | undefined };
+  /**
+   * A skipped group's member listing that failed (lib/removal/plan/plan-group.ts,
+   * `nameSkipped`): its servers go unnamed; the group and its decision stand.
+   */
+  membersNotListed?: string;
 }
 
 /**

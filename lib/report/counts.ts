@@ -19,6 +19,8 @@ const BUCKET_OF: Readonly<
   'skipped-changed': 'undone',
   'skipped-deadline': 'undone',
   'skipped-aborted': 'undone',
+  // Kept by a disruption budget (BUDGETS): not removed this run, like a skip.
+  budget: 'undone',
 };
 
 /** Which count an outcome adds to; an outcome this version does not know counts as undone. */

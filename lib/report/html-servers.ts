@@ -1,7 +1,7 @@
 import type { RemovalReport } from '../removal/outcome.ts';
 import type { MemberReason } from '../scaling/types.ts';
 import type { GroupReport } from '../sweep/report.ts';
-import { bucketOf } from './counts.ts';
+import { bucketOf, total } from './counts.ts';
 import { escapeHtml } from './html-text.ts';
 import { isVerdictKind, verdictLabel } from './verdicts.ts';
 
@@ -35,6 +35,8 @@ export function reasonText(reason: MemberReason): string {
       return reason.detail;
     case 'recently-created':
       return `created ${Math.floor(reason.ageMinutes)} of ${reason.minimumMinutes} min ago`;
+    case 'group-skipped':
+      return reason.skip;
     default:
       return `idle ${Math.floor(reason.idleMinutes)} min`;
   }
@@ -73,8 +75,10 @@ function serverItem(
 /**
  * Every server of a group named (name and id) with its verdict and reason
  * and, for a planned removal, its outcome; failures and refusals marked. A
- * group whose member verdicts the report left out (MEMBER_DETAIL_GROUPS)
- * lists its removals; its bar counts the rest.
+ * skipped group's servers carry its skip (`group skipped, policy-disabled`),
+ * or a marked line says they could not be listed and why. A group whose
+ * member verdicts the report left out (MEMBER_DETAIL_GROUPS) lists its
+ * removals; its bar counts the rest.
  */
 export function serverList(group: GroupReport): string {
   const byId = new Map(group.removals.map((r) => [r.serverId, r]));
@@ -87,8 +91,13 @@ export function serverList(group: GroupReport): string {
   for (const removal of byId.values()) {
     items.push(serverItem(removal, 'idle', `idle ${removal.idleMinutes} min`, removal));
   }
-  if (items.length === 0 && group.decision === 'skip') {
-    // A skipped group's servers are never listed: nothing about them is known.
+  if (group.membersNotListed !== undefined) {
+    // Its group was skipped all the same; only the names are missing, and the row says so.
+    items.push(
+      `<li class="v-other bad">servers could not be listed: ${escapeHtml(group.membersNotListed)}</li>`,
+    );
+  } else if (items.length === 0 && group.decision === 'skip' && total(group.memberReasons) === 0) {
+    // A report kept before skipped groups' members were listed, or a group with none.
     return '<small>no server verdicts: the group was skipped (see its decision)</small>';
   }
   return items.length === 0 ? '' : `<ul class="srv">${items.join('')}</ul>`;

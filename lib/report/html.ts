@@ -8,6 +8,7 @@ import { verdictClass } from './html-servers.ts';
 import { escapeHtml, formatCount } from './html-text.ts';
 import { whatIfSection } from './html-what-if.ts';
 import { unlistedSentence } from './listed.ts';
+import { stormSection } from './storm-section.ts';
 import { DECISION_KINDS, isDecisionKind, VERDICT_KINDS, verdictLabel } from './verdicts.ts';
 
 // The alert that opens each kind of report error.
@@ -103,7 +104,9 @@ function groupsSection(report: SweepReport): string {
         `<label><input type="checkbox" value="${k}" checked> ${k} (${counts.get(k) ?? 0})</label>`,
     )
     .join(' ');
-  const unnamed = report.groups.filter((g) => g.members === undefined && g.decision !== 'skip');
+  const unnamed = report.groups.filter(
+    (g) => g.members === undefined && g.membersNotListed === undefined,
+  );
   const note =
     unnamed.length === 0
       ? ''
@@ -144,6 +147,7 @@ export function renderReportHtml(report: SweepReport, options: RenderReportOptio
       ? ''
       : `<p><a id="history-link" href="${escapeHtml(options.historyHref)}">Demand history: each group's week</a></p>`) +
     headlineSection(report, counts) +
+    stormSection(report.stormWarnings, options.historyHref) +
     (options.whatIf === undefined ? '' : whatIfSection(options.whatIf)) +
     groupsSection(report) +
     `</main><script>${PAGE_SCRIPT}</script></body></html>\n`

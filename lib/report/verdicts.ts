@@ -21,6 +21,7 @@ export const VERDICT_STYLES: Readonly<
   'freeze-protected': { label: 'frozen', color: '#8c564b' },
   protected: { label: 'protected', color: '#17becf' },
   'unknown-activity': { label: 'unknown activity', color: '#bcbd22' },
+  'group-skipped': { label: 'group skipped', color: '#c7c7c7' },
 };
 
 /** Every verdict kind, in the order bars and legends show them. */

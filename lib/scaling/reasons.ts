@@ -39,6 +39,8 @@ export function describeReason(reason: MemberReason): string {
       return `created ${reason.ageMinutes.toFixed(1)} min ago, minimum age ${reason.minimumMinutes} min`;
     case 'cooldown':
       return 'removals held: the group scaled out recently';
+    case 'group-skipped':
+      return `its group is skipped (${reason.skip})`;
     case 'idle':
       return `idle for ${reason.idleMinutes.toFixed(1)} min`;
   }

@@ -117,10 +117,19 @@ export type HeldReason = {
 };
 
 /**
+ * A member of a group skipped as a whole (`skip`): never assessed, kept with
+ * its group's skip reason (lib/removal/plan/skipped-members.ts).
+ */
+export interface GroupSkippedReason {
+  kind: 'group-skipped';
+  skip: SkipReason;
+}
+
+/**
  * The reason attached to each member's verdict. `idleMinutes` and
  * `thresholdMinutes` are minutes, `idleMinutes` fractional (milliseconds / 60 000).
  */
-export type MemberReason = AssessedReason | HeldReason;
+export type MemberReason = AssessedReason | HeldReason | GroupSkippedReason;
 
 /** What happens to one member in this run, and why. */
 export interface MemberVerdict {
@@ -183,7 +192,10 @@ export interface ResourceThresholds {
 export interface DecisionBase {
   groupId: string;
   groupName: string;
-  /** One verdict per member, sorted by server id; empty for `skip`. */
+  /**
+   * One verdict per member, sorted by server id; for `skip`, empty or, when
+   * the planner listed the members, each kept as `group-skipped`.
+   */
   members: MemberVerdict[];
   /** `n`: members with status REGISTERED, vm_status ACTIVE and maintain_status false. */
   inService: number;

@@ -1,5 +1,5 @@
 import type { AppServer, SessionInfo } from '../huawei/schemas.ts';
-import type { GroupEvaluation, RemovalServices } from '../removal/lifecycle.ts';
+import type { Ending, GroupEvaluation, RemovalServices } from '../removal/lifecycle.ts';
 import { createEcsGroupResolver } from '../removal/lifecycle.ts';
 import { joinSessions } from '../scaling/session-join.ts';
 import type { Decision } from '../scaling/types.ts';
@@ -11,6 +11,8 @@ export interface HeldGroup {
   services: RemovalServices;
   evaluation: GroupEvaluation & { decision: Extract<Decision, { kind: 'scale-in' }> };
   report: GroupReport;
+  /** How its removals end when the sweep learns their outcome without acting (aborted, deadline, failed). */
+  end: Ending;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   startDrainsUnderLease,
 } from '../removal/lifecycle.ts';
 import type { GroupLines } from './group-lines.ts';
-import { recordAll } from './guard.ts';
+import { endAll } from './guard.ts';
 import type { HeldGroup } from './held.ts';
 import { forEachConcurrent } from './pool.ts';
 
@@ -52,10 +52,11 @@ export async function drainThenAct(
   if (fits.kind === 'undo') {
     for (const group of pending) {
       if (group === undefined) continue;
-      recordAll(
+      endAll(
         lines,
         group.report,
         group.evaluation.decision.remove,
+        group.end,
         'skipped-deadline',
         'the drain period does not fit in the time the invocation has left',
       );
@@ -112,7 +113,7 @@ export async function drainThenAct(
       failures.push({ projectId, error });
       for (const group of groups) {
         const detail = `drain table failed: ${error instanceof Error ? error.message : String(error)}`;
-        recordAll(lines, group.report, group.evaluation.decision.remove, 'failed', detail);
+        endAll(lines, group.report, group.evaluation.decision.remove, group.end, 'failed', detail);
       }
     }
     for (const i of indexes) pending[i] = undefined;

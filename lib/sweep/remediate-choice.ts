@@ -29,7 +29,10 @@ export function chooseForMessage(
   const { group, decision } = evaluation;
   if (message.type === 'evaluate-group') {
     const line = markSecondary(
-      groupReportOf(settings.projectId, decision, { includeMembers: true }),
+      groupReportOf(settings.projectId, decision, {
+        includeMembers: true,
+        membersNotListed: evaluation.membersNotListed,
+      }),
       group,
     );
     const base = { type: message.type, serverGroupId: group.id, group: line };

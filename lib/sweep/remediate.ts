@@ -13,6 +13,7 @@ import {
   evaluationFate,
   fetchAndEvaluate,
   leaseBusyFate,
+  leaseHeldBy,
   missingSettingFate,
   notSettledFate,
   removeNow,
@@ -73,11 +74,14 @@ async function evaluated(
   group: ServerGroup,
   services: RemovalServices,
   settings: RemovalSettings,
+  options: RemediationOptions,
 ): Promise<GroupEvaluation> {
   const evaluation = await fetchAndEvaluate(group, services, settings, {
     forInstance: message.type === 'remove-member' ? message.instanceUuid : undefined,
+    nameSkipped: message.type === 'evaluate-group',
   });
   if (evaluation.error !== undefined) throw evaluationFate(group.id, evaluation.error);
+  options.onEvaluated?.(evaluation);
   return evaluation;
 }
 
@@ -89,7 +93,7 @@ async function removeAtOnce(
   settings: RemovalSettings,
   options: RemediationOptions,
 ): Promise<RemediationResult> {
-  const evaluation = await evaluated(message, group, services, settings);
+  const evaluation = await evaluated(message, group, services, settings, options);
   const choice = chooseForMessage(message, evaluation, services, settings, options);
   if (choice.removals.length === 0) return choice.result;
   const reports = await removeNow(evaluation, choice.removals, services, settings);
@@ -111,7 +115,7 @@ async function drainUnderLease(
   }
   const owner = `remediate:${randomUUID()}`;
   const done = await underGroupLease(group.id, owner, services, settings, async () => {
-    const evaluation = await evaluated(message, group, services, settings);
+    const evaluation = await evaluated(message, group, services, settings, options);
     const choice = chooseForMessage(message, evaluation, services, settings, options);
     if (choice.removals.length === 0) return { choice, reports: [], drained: [] };
     const begun = await startDrains(
@@ -126,7 +130,7 @@ async function drainUnderLease(
       drained: begun.records.map((r) => r.serverId),
     };
   });
-  if (!done.held) throw leaseBusyFate(group.id, done.holder);
+  if (!done.held) throw leaseBusyFate(group.id, leaseHeldBy(done.holder));
   const { choice, reports, drained } = done.value;
   if (choice.removals.length === 0) return choice.result;
   if (drained.length > 0) {
@@ -209,7 +213,9 @@ async function finishRemoval(
     services,
     settings,
   );
-  if (result.kind === 'lease-busy') throw leaseBusyFate(message.serverGroupId, result.holder);
+  if (result.kind === 'lease-busy') {
+    throw leaseBusyFate(message.serverGroupId, leaseHeldBy(result.holder));
+  }
   const settled = result.settled[0];
   if (settled?.report === undefined) {
     if (settled?.decision === 'taken-over' || settled?.decision === 'leave-alone') {

@@ -2,7 +2,7 @@
 // consumer and its tally read them without importing the drivers.
 import type { QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
-import type { RemovalReport } from '../removal/lifecycle.ts';
+import type { GroupEvaluation, RemovalReport } from '../removal/lifecycle.ts';
 import type { GroupReport } from './report.ts';
 
 /** Sends messages with one `DelaySeconds` for all (lib/queue/producer.ts). */
@@ -15,6 +15,8 @@ export interface RemediationOptions {
   maxRemovalsPerSweep: number;
   /** finish-removal messages go back onto the queue through it; required to drain. */
   enqueue?: DelayedEnqueue | undefined;
+  /** Called with the group's evaluation on fresh data (the demand history, lib/history/batch-history.ts). */
+  onEvaluated?: ((evaluation: GroupEvaluation) => void) | undefined;
 }
 
 /** What one queue message did, as the consumer logs and counts it. */

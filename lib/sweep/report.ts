@@ -33,6 +33,8 @@ export interface GroupReport {
   removals: RemovalReport[];
   /** A listing failure that made this group `incomplete-data`. */
   error?: string;
+  /** A skipped group whose members could not be listed (the error): its servers go unnamed. */
+  membersNotListed?: string;
   /** A secondary (standby) group: the primary groups it backs up (non-empty `primary_server_group_ids`). */
   secondaryOf?: string[];
   /** The floor and per-group cap applied and where each came from (global, tag, schedule window). */
@@ -159,6 +161,7 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
       'not-in-ecs-group': 0,
       prepaid: 0,
       'unknown-charging-mode': 0,
+      budget: 0,
     },
     recommendedScaleOut: 0,
   };
@@ -175,7 +178,11 @@ export function summarise(groups: readonly GroupReport[]): ReportTotals {
 export function groupReportOf(
   projectId: string,
   decision: Decision,
-  options: { includeMembers: boolean; error?: string | undefined },
+  options: {
+    includeMembers: boolean;
+    error?: string | undefined;
+    membersNotListed?: string | undefined;
+  },
 ): GroupReport {
   const report: GroupReport = {
     projectId,
@@ -212,6 +219,7 @@ export function groupReportOf(
   if (decision.settings !== undefined) report.settings = decision.settings;
   if (options.includeMembers) report.members = decision.members.map(withWholeMinutes);
   if (options.error !== undefined) report.error = options.error;
+  if (options.membersNotListed !== undefined) report.membersNotListed = options.membersNotListed;
   return report;
 }
 

@@ -1,12 +1,13 @@
 import { describeFailure } from '../errors.ts';
 import type { ServerGroup } from '../huawei/schemas.ts';
-import type { QueueMessage } from '../queue/messages.ts';
+import type { EvaluateGroupMessage, QueueMessage } from '../queue/messages.ts';
 import type { SendResult } from '../queue/producer.ts';
 import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../removal/lifecycle.ts';
 import {
   budgetOf,
   drainingOn,
-  dryRunReports,
+  dryRunOutcomes,
+  endingOf,
   fetchAndEvaluate,
   recoverDrains,
   removeNow,
@@ -56,6 +57,14 @@ export interface SweepOptions {
    * plan` can reuse the data without fetching it again. Must not throw.
    */
   onEvaluated?: (projectId: string, evaluation: GroupEvaluation) => void;
+  /**
+   * Fanout only: called with each group as it is enqueued (the history's
+   * storm check); what it returns rides on the group's evaluate-group message.
+   */
+  onEnqueue?: (
+    projectId: string,
+    group: ServerGroup,
+  ) => Pick<EvaluateGroupMessage, 'learnedFloor'> | undefined;
   /**
    * Set when `settings.drainSeconds` > 0: the sweep's owner id in drain
    * records and leases, for recovery and the inline sweep's drain.
@@ -139,12 +148,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           const position = seen++;
           const evaluation = await fetchAndEvaluate(group, project.services, settings, {
             listing: 'members-first',
+            nameSkipped: true,
           });
           options.onEvaluated?.(project.projectId, evaluation);
           const groupReport = markSecondary(
             groupReportOf(project.projectId, evaluation.decision, {
               includeMembers: position < MEMBER_DETAIL_GROUPS,
               error: evaluation.error?.message,
+              membersNotListed: evaluation.membersNotListed,
             }),
             group,
           );
@@ -156,14 +167,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           lines.add(position, groupReport, remove.length);
           // A dry run reports what an acting run would: the remover's refusals first.
           const planned = settings.dryRun
-            ? await dryRunReports(evaluation, remove, project.services, settings)
+            ? await dryRunOutcomes(evaluation, remove, project.services, settings)
             : undefined;
-          if (!guard.admit(groupReport, remove, planned)) return;
+          const end = endingOf(project.services, settings, evaluation.group);
+          if (!guard.admit(groupReport, remove, end, planned)) return;
           guard.hold({
             projectId: project.projectId,
             services: project.services,
             evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
             report: lines.forActing(groupReport),
+            end,
           });
         },
         { shouldStart: hasTime, onSkipped: skipped(project.projectId) },
@@ -291,6 +304,7 @@ async function fanOut(
         projectId: project.projectId,
         serverGroupId: group.id,
         ...(options.settings.dryRun ? { dryRun: true } : {}),
+        ...options.onEnqueue?.(project.projectId, group),
       });
       if (buffer.length >= FANOUT_FLUSH) await flush();
     }

@@ -1,8 +1,11 @@
+import { admitInto, type LedgerEntry } from '../budgets/allowance.ts';
+import { type Budget, reasonOf } from '../budgets/budget.ts';
 import { parseApiTime } from '../huawei/api-time.ts';
 import type { AppServer, ServerGroup, SessionInfo } from '../huawei/schemas.ts';
 import { FREED_HOURS_PER_REMOVAL } from '../savings.ts';
 import { evaluateGroup } from '../scaling/evaluate.ts';
 import { indexSessionsByMachine, sessionsOfMachine } from '../scaling/idle.ts';
+import type { Schedules } from '../scaling/schedule.ts';
 import type { Decision, EvaluationLimits, Removal } from '../scaling/types.ts';
 import type { WhatIfOverrides, WhatIfSet } from './overrides.ts';
 import { hourlyPrice, type PriceTable } from './prices.ts';
@@ -42,6 +45,8 @@ export interface WhatIfOptions {
    * and counted against the cap, but never removed, so they free nothing.
    */
   refused?: ReadonlySet<string>;
+  /** BUDGETS and the schedules they name: each set's removals admitted as a run would, on an empty ledger. */
+  budgets?: { budgets: readonly Budget[]; schedules: Schedules } | undefined;
 }
 
 export interface ChangedGroup {
@@ -150,13 +155,39 @@ interface Tally {
   outcome: WhatIfOutcome;
   /** Planned removals the remover would carry out (not refused). */
   acting: number;
+  /** The set's removals admitted so far, and the members of the groups seen: its budgets' ledger. */
+  book: LedgerEntry[];
+  members: number;
   hourlyPriced: number;
   unpricedRemovals: number;
+}
+
+// How many of a group's acting removals the budgets admit, as a run would (lib/removal/drain/admit.ts).
+function admitted(
+  tally: Tally,
+  fetched: FetchedGroup,
+  removals: readonly Removal[],
+  options: Pick<WhatIfOptions, 'budgets' | 'now'>,
+): number {
+  tally.members += fetched.servers.length;
+  if (options.budgets === undefined || options.budgets.budgets.length === 0) return removals.length;
+  const asks = removals.map((r) => ({
+    serverId: r.serverId,
+    groupId: fetched.group.id,
+    projectId: fetched.projectId,
+    reason: reasonOf(r),
+    groupMembers: fetched.servers.length,
+    projectMembers: tally.members,
+  }));
+  const { budgets, schedules } = options.budgets;
+  return admitInto(tally.book, budgets, asks, options.now, schedules).length;
 }
 
 function emptyTally(label: string, overrides: WhatIfOverrides): Tally {
   return {
     acting: 0,
+    book: [],
+    members: 0,
     outcome: {
       label,
       overrides,
@@ -226,7 +257,12 @@ export function compareWhatIf(
       const removals = removalsOf(decision);
       outcome.decisions[decision.kind]++;
       outcome.plannedRemovals += removals.length;
-      const acting = removals.filter((r) => options.refused?.has(r.serverId) !== true).length;
+      const acting = admitted(
+        tally,
+        fetched,
+        removals.filter((r) => options.refused?.has(r.serverId) !== true),
+        options,
+      );
       tally.acting += acting;
       if (price === undefined) tally.unpricedRemovals += acting;
       else tally.hourlyPriced += price * acting;

@@ -39,7 +39,8 @@ export type PlanConfig = Pick<
   | 'maxConcurrency'
   | 'rateLimitRps'
   | 'httpTimeoutMs'
->;
+> &
+  Partial<Pick<Config, 'budgets'>>;
 
 export interface PlanProgress {
   evaluated: number;
@@ -161,6 +162,8 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
       now: () => now,
       // A dry run never waits: no drain, no release job to follow.
       sleep: async () => {},
+      // Budgets count against an empty ledger: the plan reads no drain table.
+      budgets: config.budgets ?? [],
     },
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     concurrency: config.maxConcurrency,
@@ -184,6 +187,7 @@ export async function runPlan(options: PlanRunOptions): Promise<PlanResult> {
     maxRemovalsPerSweep: config.maxRemovalsPerSweep,
     prices: options.prices,
     refused: refusedBy(report),
+    budgets: { budgets: config.budgets ?? [], schedules: limits.schedules?.schedules ?? {} },
   });
   return {
     report,

@@ -2,6 +2,7 @@ import { learnNeeds } from '../../lib/history/learn.ts';
 import { renderHistoryHtml } from '../../lib/history/page.ts';
 import { type Recommendation, recommendFloors } from '../../lib/history/recommend.ts';
 import { type GroupReplay, replayFloors } from '../../lib/history/replay.ts';
+import { WeekCharts } from '../../lib/history/week-chart.ts';
 import { type PlayedWeeks, playWeeks } from './play-weeks.ts';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -65,14 +66,10 @@ export async function recommendOnSimulator(
     maxRemovalsPerGroup: 10,
     schedules: { schedules: recommendation.schedules },
   });
-  const lastWeek = now - WEEK_MS;
+  const charts = new WeekCharts(now);
+  charts.add(played.samples);
   const page = renderHistoryHtml(
-    learned.map((l) => ({
-      group: l.group,
-      name: l.name,
-      samples: played.samples.filter((s) => s.group === l.group && Date.parse(s.t) >= lastWeek),
-      learned: { needs: l.needs, timeZone: 'UTC' },
-    })),
+    learned.map((l) => charts.chartOf(l.group, l.name, { needs: l.needs, timeZone: 'UTC' })),
     'aps-autoscaler demand history (simulator)',
   );
   return { played, holiday, recommendation, replay, page };

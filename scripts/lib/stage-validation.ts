@@ -81,9 +81,10 @@ export function problemsOfStage(
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) {
       problems.push(
-        problem.replace(/^([A-Z][A-Z0-9_]+)(?=: )/, (name: string) => {
+        // A JSON variable's problem names a path inside it: BUDGETS[0].max.
+        problem.replace(/^([A-Z][A-Z0-9_]+)([.[][^:\s]*)?(?=: )/, (path: string, name: string) => {
           const param = params.get(name);
-          return param === undefined ? name : `${name} (--param ${param})`;
+          return param === undefined ? path : `${path} (--param ${param})`;
         }),
       );
     }

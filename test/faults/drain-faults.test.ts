@@ -6,6 +6,7 @@ import { withCredentials } from '../../lib/config.ts';
 import { createMemoryLog } from '../../lib/logger.ts';
 import type { QueueMessage } from '../../lib/queue/messages.ts';
 import { LEASE_TTL_MS } from '../../lib/removal/lease/group-lease.ts';
+import { TABLE_SERVICES } from '../../lib/removal/lifecycle.ts';
 import { createDrainStore } from '../../lib/removal/store/drain-store.ts';
 import { processMessage } from '../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
@@ -162,6 +163,7 @@ describe('drain lifecycle under kills and faults', () => {
         deadlineAt: sim.now().getTime() + 600_000,
         log: createMemoryLog(),
         now: () => sim.now().getTime(),
+        tables: TABLE_SERVICES,
         dynamo: async () => dynamo.client,
       });
       return (message: QueueMessage) =>

@@ -1,3 +1,4 @@
+import { nameSkippedMembers } from '../../lib/removal/plan/skipped-members.ts';
 import { evaluateGroup } from '../../lib/scaling/evaluate.ts';
 import type { EvaluationLimits } from '../../lib/scaling/types.ts';
 import {
@@ -24,7 +25,7 @@ export interface GeneratedPlan {
 
 /**
  * A dry-run report of a simulator-generated fleet, built the way the sweep
- * builds one (evaluateGroup, then groupReportOf, planned removals recorded
+ * builds one (evaluateGroup and nameSkippedMembers, then groupReportOf, planned removals recorded
  * as `would-remove`), together with each group's fetched data for what-if.
  */
 export function generatePlan(options: {
@@ -48,7 +49,11 @@ export function generatePlan(options: {
     sessions: sessions.get(group.id) ?? [],
   }));
   const lines: GroupReport[] = fetched.map((f) => {
-    const decision = evaluateGroup({ ...f, sessions: f.sessions ?? [], now, limits });
+    // A skipped group's servers are named with its skip, as the sweep names them.
+    const decision = nameSkippedMembers(
+      evaluateGroup({ ...f, sessions: f.sessions ?? [], now, limits }),
+      f.servers,
+    );
     const line = groupReportOf(f.projectId, decision, {
       includeMembers: options.includeMembers === true,
     });

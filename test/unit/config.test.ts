@@ -60,6 +60,7 @@ describe('loadConfig', () => {
       drainSeconds: 120,
       drainTableName: 'aps-autoscaler-drain-test',
       schedules: { schedules: {}, defaultSchedule: undefined },
+      budgets: [],
       logoff: undefined,
       learnedFloors: 'warn',
       historyWeeks: 4,
@@ -393,6 +394,47 @@ describe('schedules and log-off settings', () => {
     expect(
       configError({ ...BASE, SCHEDULES_FILE: good, SCHEDULES: JSON.stringify(SCHEDULES) }).message,
     ).toContain('not both');
+  });
+
+  it('reads BUDGETS against SCHEDULES, naming the path of a bad budget', () => {
+    const budgets = loadConfig({
+      ...BASE,
+      SCHEDULES: JSON.stringify(SCHEDULES),
+      BUDGETS: '[{"max":"10%","per":"1h"},{"max":"2","schedule":"business-hours"}]',
+    }).budgets;
+    expect(budgets.map((b) => b.name)).toEqual([
+      'BUDGETS[0] (10% per 1h, group)',
+      'BUDGETS[1] (2 at once, group, during business-hours)',
+    ]);
+    expect(loadConfig(BASE).budgets).toEqual([]);
+    expect(configError({ ...BASE, BUDGETS: '[{"max":"ten"}]' }).message).toContain(
+      'BUDGETS[0].max: expected "N" or "N%"',
+    );
+    expect(configError({ ...BASE, BUDGETS: '[{"max":"1","schedule":"night"}]' }).message).toContain(
+      'BUDGETS[0].schedule: no schedule "night" in SCHEDULES',
+    );
+    expect(configError({ ...BASE, BUDGETS: '{oops' }).message).toContain('BUDGETS: expected JSON');
+    const noTable = {
+      ...BASE,
+      DRAIN_SECONDS: '0',
+      DRAIN_TABLE_NAME: undefined,
+      BUDGETS: '[{"max":"1"}]',
+    };
+    expect(configError(noTable).message).toContain('BUDGETS: needs DRAIN_TABLE_NAME');
+    expect(loadConfig({ ...noTable, DRY_RUN: 'true' }).budgets).toHaveLength(1);
+  });
+
+  it('reads BUDGETS_FILE, naming the path of a bad value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(good, '[{"max":"2"}]');
+    writeFileSync(bad, '[{"max":"2","per":"1w"}]');
+    expect(loadConfig({ ...BASE, BUDGETS_FILE: good }).budgets[0]?.max).toEqual({ count: 2 });
+    expect(configError({ ...BASE, BUDGETS_FILE: bad }).message).toContain('BUDGETS_FILE[0].per');
+    expect(configError({ ...BASE, BUDGETS_FILE: good, BUDGETS: '[]' }).message).toContain(
+      'not both',
+    );
   });
 
   it('turns log-off on only with LOGOFF_DISCONNECTED_AFTER_MINUTES', () => {

@@ -1,4 +1,5 @@
 import type { AppServer } from '../../huawei/schemas.ts';
+import { endAdmissions } from '../drain/admit.ts';
 import { auditDrain } from '../ending/audit.ts';
 import { endRemoval } from '../ending/end-removal.ts';
 import { releaseGroup, renewGroup, takeGroup } from '../lease/group-hold.ts';
@@ -132,6 +133,11 @@ export async function settleGroup(
     settled.push(...(await closeDrains(ends, owner, services, settings, view)));
     const order = new Map(targets.map((t, i) => [t.record?.serverId ?? t.removal?.serverId, i]));
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
+    // Each ended removal ends its budget admission, in one ledger write (lib/removal/drain/admit.ts).
+    const admissions = settled.flatMap((s) =>
+      s.report ? [[s.serverId, s.report.outcome] as const] : [],
+    );
+    await endAdmissions(new Map(admissions), services, settings);
     return { kind: 'settled', settled };
   } finally {
     await releaseGroup(lease, services);

@@ -10,6 +10,7 @@ import { refusalOf } from '../plan/eligibility.ts';
 import { chunkForMaintenance } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
+import { admitToBudgets, endAdmissions } from './admit.ts';
 import { logOffDrained } from './logoff-sessions.ts';
 
 /** A record about to be written (its state is `draining`). */
@@ -23,6 +24,8 @@ export interface DrainCandidate {
   server?: Pick<AppServer, 'metadata'> | undefined;
   /** The group's record, when read: its policy goes into an ending's audit line. */
   group?: AuditGroup | undefined;
+  /** The group's members as listed: the base of a budget's percentage (lib/removal/drain/admit.ts). */
+  groupMembers?: number;
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
@@ -52,39 +55,43 @@ export async function beginDrains(
 ): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
   const drains = drainsOf(services);
   const notDrained = new Map<string, RemovalReport>();
-  const chosen = new Map<string, { candidate: DrainCandidate; record: NewRecord }>();
+  const endOf = (c: DrainCandidate) => (report: RemovalReport) =>
+    notDrained.set(
+      c.removal.serverId,
+      endRemoval(services, settings, c.group ?? { id: c.groupId }, report),
+    );
+  const eligible: (DrainCandidate & { groupMembers: number })[] = [];
   for (const candidate of candidates) {
-    const { groupId, removal, server, group } = candidate;
-    const refusal = await refusalOf(removal, server, services, settings);
-    if (refusal !== undefined) {
-      // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
-      const report = { ...removalBase(removal), ...refusal };
-      notDrained.set(
-        removal.serverId,
-        endRemoval(services, settings, group ?? { id: groupId }, report),
-      );
-      continue;
-    }
-    const now = settings.now();
-    chosen.set(removal.serverId, {
-      candidate,
-      record: {
-        projectId: settings.projectId,
-        serverId: removal.serverId,
-        groupId,
-        ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
-        ...(removal.machineName ? { machineName: removal.machineName } : {}),
-        owner,
-        drainedAtMs: now,
-        ...timesFrom(now, settings.drainSeconds ?? 0),
-        ...(removal.logoffSessionIds?.length ? { logoffSessionIds: removal.logoffSessionIds } : {}),
-      },
-    });
+    const refusal = await refusalOf(candidate.removal, candidate.server, services, settings);
+    // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
+    if (refusal !== undefined) endOf(candidate)({ ...removalBase(candidate.removal), ...refusal });
+    else eligible.push({ ...candidate, groupMembers: candidate.groupMembers ?? 0 });
   }
+  // Disruption budgets admit (and record) before anything is drained (lib/removal/drain/admit.ts).
+  const { admitted, held } = await admitToBudgets(eligible, services, settings);
+  for (const { ask, outcome, detail } of held) {
+    endOf(ask)({ ...removalBase(ask.removal), outcome, detail });
+  }
+  const chosen = new Map<string, DrainCandidate>();
   // One write per group (lib/removal/store/drain-store.ts), the groups at once.
   const byGroup = new Map<string, NewRecord[]>();
-  for (const { record } of chosen.values()) {
-    byGroup.set(record.groupId, [...(byGroup.get(record.groupId) ?? []), record]);
+  for (const candidate of admitted) {
+    const { groupId, removal } = candidate;
+    const now = settings.now();
+    chosen.set(removal.serverId, candidate);
+    const list = byGroup.get(groupId) ?? [];
+    byGroup.set(groupId, list);
+    list.push({
+      projectId: settings.projectId,
+      serverId: removal.serverId,
+      groupId,
+      ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+      ...(removal.machineName ? { machineName: removal.machineName } : {}),
+      owner,
+      drainedAtMs: now,
+      ...timesFrom(now, settings.drainSeconds ?? 0),
+      ...(removal.logoffSessionIds?.length ? { logoffSessionIds: removal.logoffSessionIds } : {}),
+    });
   }
   const writes = await Promise.allSettled(
     [...byGroup.values()].map((list) => drains.store.recordDrains(list)),
@@ -93,20 +100,19 @@ export async function beginDrains(
   for (const conflict of writes.flatMap((w) =>
     w.status === 'fulfilled' ? w.value.conflicts : [],
   )) {
-    const { candidate } = chosen.get(conflict.serverId) as { candidate: DrainCandidate };
-    const report: RemovalReport = {
+    const candidate = chosen.get(conflict.serverId) as DrainCandidate;
+    endOf(candidate)({
       ...removalBase(candidate.removal),
       outcome: 'skipped-changed',
       detail: `already drained by ${conflict.currentOwner ?? 'another actor'}`,
-    };
-    const group = candidate.group ?? { id: candidate.groupId };
-    notDrained.set(conflict.serverId, endRemoval(services, settings, group, report));
+    });
   }
   const failure = writes.find((w) => w.status === 'rejected');
   if (failure !== undefined) {
     // Records already written stay: maintenance is asked for them, and the
     // re-check (or the next run's recovery) finishes or undoes each.
     await askMaintenance(records, owner, services, settings);
+    await endAdmissions(outcomesOf(admitted, records, notDrained, 'failed'), services, settings);
     throw failure.reason;
   }
   const maintained = await askMaintenance(records, owner, services, settings);
@@ -117,7 +123,26 @@ export async function beginDrains(
     settings,
   );
   for (const report of loggedOff.undone) notDrained.set(report.serverId, report);
+  // An admission that drained nothing ends now; a drain's ends when it settles.
+  await endAdmissions(outcomesOf(admitted, loggedOff.records, notDrained), services, settings);
   return { records: loggedOff.records, notDrained };
+}
+
+// The outcome of each admitted candidate that has no drain record (`fallback` when none is known).
+function outcomesOf(
+  admitted: readonly DrainCandidate[],
+  records: readonly DrainRecord[],
+  notDrained: ReadonlyMap<string, RemovalReport>,
+  fallback?: RemovalReport['outcome'],
+): Map<string, RemovalReport['outcome']> {
+  const drained = new Set(records.map((r) => r.serverId));
+  const ends = new Map<string, RemovalReport['outcome']>();
+  for (const { removal } of admitted) {
+    const outcome = notDrained.get(removal.serverId)?.outcome ?? fallback;
+    if (!drained.has(removal.serverId) && outcome !== undefined)
+      ends.set(removal.serverId, outcome);
+  }
+  return ends;
 }
 
 // Maintenance on, in chunks; returns each server whose call succeeded, by id,

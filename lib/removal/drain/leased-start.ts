@@ -121,13 +121,14 @@ async function replan(
       notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
       continue;
     }
-    // Only what eligibility and the audit lines read: the fresh lists are let go.
+    // Only what eligibility, budgets and the audit lines read: the fresh lists are let go.
     const server = servers.get(again.serverId);
     candidates.push({
       groupId,
       group: group && { id: group.id, scaling_policy: group.scaling_policy },
       removal: again,
       server: server && { metadata: server.metadata },
+      groupMembers: servers.size,
     });
   }
   return candidates;

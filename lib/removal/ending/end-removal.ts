@@ -47,3 +47,34 @@ export function endRemoval(
   auditRemoval(services, settings, group, report);
   return report;
 }
+
+/** How one group's planned removals end: {@link endRemoval} bound to its group, services and settings. */
+export type Ending = (report: RemovalReport) => RemovalReport;
+
+/**
+ * The {@link Ending} of one group's removals, for a driver that learns their
+ * outcome later (an aborted sweep, a deadline, a failed drain table). Keeps
+ * only what the audit line reads of the group, not the listing.
+ */
+export function endingOf(
+  services: Pick<RemovalServices, 'log'>,
+  settings: Pick<RemovalSettings, 'projectId' | 'removalMode' | 'dryRun'>,
+  group: AuditGroup,
+): Ending {
+  const policy = group.scaling_policy?.scaling_policy_by_session;
+  const kept: AuditGroup = {
+    id: group.id,
+    ...(policy == null
+      ? {}
+      : {
+          scaling_policy: {
+            scaling_policy_by_session: {
+              shrink_after_session_idle_minutes: policy.shrink_after_session_idle_minutes,
+              session_usage_threshold: policy.session_usage_threshold,
+            },
+          },
+        }),
+  };
+  const { projectId, removalMode, dryRun } = settings;
+  return (report) => endRemoval(services, { projectId, removalMode, dryRun }, kept, report);
+}

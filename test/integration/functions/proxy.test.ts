@@ -90,7 +90,8 @@ describe('errors through a proxy say why', () => {
       expect(error).toBeInstanceOf(NetworkError);
       const message = (error as Error).message;
       expect(message).toContain('to ecs.example.test');
-      expect(message).toContain('Proxy response (403)');
+      expect(message).toContain('Failed to establish tunnel to ecs.example.test:443');
+      expect(message).toContain('HTTP/1.1 403');
       expect(message).toContain(`proxy ${new URL(refusing.url).host}`);
       expect(message).not.toContain('secret');
       expect(refusing.log).toEqual([

@@ -18,6 +18,7 @@ import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { invokeLocal } from '../../../scripts/lib/invoke-local.ts';
 import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';
+import { awsActionsOf } from '../../helpers/aws-actions.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
 
 // Everything that runs the Serverless CLI with the default build folder lives
@@ -196,24 +197,37 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(remediate.Role).toEqual(arn('RemediateIamRoleLambdaExecution'));
   });
 
-  it('lets sweep read the key parameters, put reports, keep drains, send to its two queues and publish its notice, nothing else', () => {
+  // What a role holds beyond what the code sends: the platform's own needs.
+  const PLATFORM: Record<string, string[]> = {
+    // Logs, tracing, and the SSM key parameters' decryption through SSM.
+    all: [...LOGS_AND_XRAY, 'kms:Decrypt'],
+    // The SQS event source mapping receives and deletes with the function's role.
+    remediate: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+  };
+
+  it.each(['sweep', 'remediate', 'recommend'])(
+    'grants %s every AWS action its bundled code can send, and nothing its code does not but the platform needs',
+    async (name) => {
+      const code = await awsActionsOf(`functions/${name}.ts`);
+      expect(code.unknown, 'AWS commands test/helpers/aws-actions.ts has no action for').toEqual(
+        [],
+      );
+      // The stage reads its key pair from SSM (credentialsSource: ssm), never from Secrets Manager.
+      const sends = code.actions.filter((a) => a !== 'secretsmanager:GetSecretValue');
+      const role = `${name[0]?.toUpperCase()}${name.slice(1)}IamRoleLambdaExecution`;
+      const granted = actionsOf(statementsOf(role));
+      expect(
+        sends.filter((a) => !granted.includes(a)),
+        `${name} sends, its role lacks`,
+      ).toEqual([]);
+      const platform = [...(PLATFORM.all ?? []), ...(PLATFORM[name] ?? [])];
+      const unused = granted.filter((a) => !sends.includes(a) && !platform.includes(a));
+      expect(unused, `${name}'s role grants, its code never sends`).toEqual([]);
+    },
+  );
+
+  it("scopes sweep's grants: its key parameters, the report bucket, the drain table, its two queues, its notice topic", () => {
     const statements = statementsOf('SweepIamRoleLambdaExecution');
-    expect(actionsOf(statements)).toEqual(
-      [
-        ...LOGS_AND_XRAY,
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'kms:Decrypt',
-        's3:GetObject',
-        's3:PutObject',
-        'sns:Publish',
-        'sqs:SendMessage',
-        'ssm:GetParameter',
-      ].sort(),
-    );
     const by = (action: string) =>
       statements.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
     expect(JSON.stringify(by('ssm:GetParameter')?.Resource)).toContain(
@@ -246,44 +260,22 @@ describe('serverless.yml packaged for a deployed stage', () => {
     expect(env.Variables.NOTIFY_TOPIC_ARN).toEqual(topic);
   });
 
-  it('lets remediate read the key parameters, keep drains, consume its queue and send to it and the dead-letter queue', () => {
+  it("scopes remediate's grants: its key parameters, the drain table, its queue, the dead-letter queue, and fanout's demand history", () => {
     const statements = statementsOf('RemediateIamRoleLambdaExecution');
-    expect(actionsOf(statements)).toEqual(
-      [
-        ...LOGS_AND_XRAY,
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'kms:Decrypt',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:ReceiveMessage',
-        'sqs:SendMessage',
-        'ssm:GetParameter',
-      ].sort(),
-    );
     const send = statements.find((s) => s.Action.includes('sqs:SendMessage'));
     expect(send?.Resource).toEqual([arn('RemediationQueue'), arn('RemediationDeadLetterQueue')]);
     const receive = statements.find((s) => s.Action.includes('sqs:ReceiveMessage'));
     expect(receive?.Resource).toEqual([arn('RemediationQueue')]);
     const drains = statements.find((s) => s.Action.includes('dynamodb:Query'));
     expect(drains?.Resource).toEqual(arn('DrainTable'));
+    const history = statements.find((s) => s.Action.includes('s3:PutObject'));
+    expect(history?.Resource).toEqual({
+      'Fn::Join': ['', [arn('ReportBucket'), '/history/samples/*']],
+    });
   });
 
-  it('lets recommend read the key parameters and read and write under history/ of the report bucket, nothing else', () => {
+  it("scopes recommend's grants: its key parameters and history/ of the report bucket", () => {
     const statements = statementsOf('RecommendIamRoleLambdaExecution');
-    expect(actionsOf(statements)).toEqual(
-      [
-        ...LOGS_AND_XRAY,
-        'kms:Decrypt',
-        's3:GetObject',
-        's3:ListBucket',
-        's3:PutObject',
-        'ssm:GetParameter',
-      ].sort(),
-    );
     const list = statements.find((s) => s.Action.includes('s3:ListBucket'));
     expect(list?.Resource).toEqual(arn('ReportBucket'));
     expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['history/*'] } });
@@ -479,28 +471,28 @@ describe('npm run validate', () => {
       cwd: repo,
       timeout: 120_000,
     });
+  /** A validate run expected to fail: its exit code and output (undefined when it passed). */
+  const refused = (...args: string[]) =>
+    validate(...args).then(
+      () => undefined,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
 
   it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
-    const error = await validate(
+    const error = await refused(
       '--stage',
       'prod',
       '--param',
       `huaweicloudProjectId=${PROJECT_ID}`,
       '--param',
       'dryRun=yes',
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain('stage prod: DRY_RUN (--param dryRun): ');
   }, 130_000);
 
   it('explains what it needs when run bare', async () => {
-    const error = await validate().then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const error = await refused();
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain('usage: npm run validate -- [--stage S ...]');
     expect(error?.stderr).toContain(
@@ -511,19 +503,18 @@ describe('npm run validate', () => {
   it('checks the schedules parameter, naming the path inside it', async () => {
     const schedules = (timeZone: string) =>
       `schedules=${JSON.stringify({ office: { timeZone, windows: [{ days: ['Mon'], from: '08:00', to: '19:00', minServers: 4 }] } })}`;
-    const error = await validate(
+    const error = await refused(
       '--stage',
       'prod',
       '--param',
       `huaweicloudProjectId=${PROJECT_ID}`,
       '--param',
       schedules('Mars/Olympus'),
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(1);
-    expect(error?.stderr).toContain('SCHEDULES.office.timeZone: expected an IANA time zone');
+    expect(error?.stderr).toContain(
+      'SCHEDULES.office.timeZone (--param schedules): expected an IANA time zone',
+    );
     const { stdout } = await validate(
       '--stage',
       'prod',
@@ -535,6 +526,21 @@ describe('npm run validate', () => {
       'defaultSchedule=office',
     );
     expect(stdout).toBe('stage prod: ok\n');
+  }, 130_000);
+
+  it('rejects a bad budgets parameter in one line naming the path and the --param', async () => {
+    const error = await refused(
+      '--stage',
+      'prod',
+      '--param',
+      `huaweicloudProjectId=${PROJECT_ID}`,
+      '--param',
+      'budgets=[{"max":"10%","per":"1h"},{"max":"ten"}]',
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stderr.trim().split('\n')).toContain(
+      'stage prod: BUDGETS[1].max (--param budgets): expected "N" or "N%"',
+    );
   }, 130_000);
 
   it('checks the log-off parameters against the drain period, naming the variables', async () => {
@@ -598,10 +604,7 @@ describe('npm run validate', () => {
   ])(
     'refuses %s in one line, exit 1, no stack trace',
     async (_, args, line) => {
-      const error = await validate(...args).then(
-        () => undefined,
-        (e: { code: number; stderr: string; stdout: string }) => e,
-      );
+      const error = await refused(...args);
       expect(error?.code).toBe(1);
       expect(error?.stderr).toBe(`${line}\n`);
       expect(error?.stdout).toBe('');

@@ -227,12 +227,26 @@ describe('sweep handler against the simulator', () => {
 
   it('removes nothing from a group whose member listing keeps failing', async () => {
     sim.setFaults({ seed: 1, routes: { listAppServers: { error500: 1 } } });
-    const report = await sweep({}, loadEvent('schedule.json')).run();
+    const { run, logs } = sweep({}, loadEvent('schedule.json'));
+    const report = await run();
     expect(mutatingCalls(sim)).toEqual([]);
     const scaleIn = report.groups.find((g) => g.serverGroupId === 'sg-scale-in');
     expect(scaleIn).toMatchObject({ decision: 'skip', reason: 'incomplete-data' });
     expect(scaleIn?.error).toMatch(/500/);
     expect(report.requests.retries).toBeGreaterThan(0);
+    // A group skipped on its record stays skipped for its own reason, not failed:
+    // only its servers go unnamed, the row says why, and a WARN line names the cause.
+    const off = report.groups.find((g) => g.serverGroupId === 'sg-policy-off');
+    expect(off).toMatchObject({ decision: 'skip', reason: 'policy-disabled' });
+    expect(off?.error).toBeUndefined();
+    expect(off?.membersNotListed).toMatch(/500/);
+    const warn = logs.lines.find(
+      (l) =>
+        l['message'] === 'skipped group members not listed' &&
+        l['serverGroupId'] === off?.serverGroupId,
+    );
+    expect(warn?.['level']).toBe('WARN');
+    expect(warn?.['error']).toMatch(/500/);
   });
 
   it('treats every member as not idle when the session listing fails', async () => {
@@ -243,10 +257,11 @@ describe('sweep handler against the simulator', () => {
   });
 
   it('stops starting groups when the invocation runs out of time and names the ones left', async () => {
-    // Every request takes one second of a manual clock; 9 s budget, a third
-    // of it in reserve, one group at a time: the listing, the four groups
-    // skipped on their own record (no listing) and three more fit (a group
-    // over its threshold by its members alone lists no sessions).
+    // Every request takes one second of a manual clock; 13.5 s budget, a
+    // third of it in reserve, one group at a time: the listing, the four
+    // groups skipped on their own record (their members listed, to be named;
+    // no sessions) and three more fit (a group over its threshold by its
+    // members alone lists no sessions).
     let now = sim.now().getTime();
     const slowFetch: typeof fetch = (input, init) => {
       now += 1_000;
@@ -259,7 +274,7 @@ describe('sweep handler against the simulator', () => {
     });
     const report = await handler(
       loadEvent('schedule.json'),
-      fakeContext({ remainingMs: 9_000, now: () => now }),
+      fakeContext({ remainingMs: 13_500, now: () => now }),
     );
     expect(report.status).toBe('partial');
     expect(report.notVisited).toEqual([{ projectId: sim.projectId, serverGroupId: 'sg-steady' }]);

@@ -9,13 +9,9 @@ import { SchedulesSchema } from '../../../lib/scaling/schedule.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import {
-  applyWeeklyStep,
-  playedSessions,
-  weeklyFleet,
-  weeklyGroups,
-} from '../../../sim/weekly-fleet.ts';
-import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
+import { playedSessions, weeklyGroups } from '../../../sim/weekly-fleet.ts';
+import { startWeeklySimulator } from '../../helpers/history.ts';
+import { depsFor } from '../../helpers/stack.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2026-11-02T00:00:00Z');
@@ -34,10 +30,7 @@ describe("npm run recommend without --sim: the kept history, read through the fu
   beforeAll(async () => {
     s3 = await startLocalS3();
     client = localS3Client(s3.endpoint);
-    sim = await startFrozenSimulator({
-      fleet: weeklyFleet(groups, SEED, NOW),
-      clock: { now: new Date(NOW).toISOString() },
-    });
+    sim = await startWeeklySimulator(groups, SEED, NOW);
     for (let day = 0; day < 14; day++) {
       const samples: HistorySample[] = [];
       for (let step = 0; step < 96; step++) {
@@ -64,7 +57,6 @@ describe("npm run recommend without --sim: the kept history, read through the fu
       );
       expect(kept.error).toBeUndefined();
     }
-    applyWeeklyStep(sim.state, groups, NOW, SEED);
   }, 120_000);
   afterAll(async () => {
     client?.destroy();

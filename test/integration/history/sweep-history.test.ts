@@ -1,25 +1,14 @@
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
-import { needsKeyOf } from '../../../lib/history/needs-file.ts';
 import { decodeSamples, HISTORY_PREFIX } from '../../../lib/history/store.ts';
 import { fakeContext } from '../../../scripts/lib/lambda.ts';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../scripts/lib/local-s3.ts';
 import type { Simulator } from '../../../sim/server.ts';
-import { applyWeeklyStep, weeklyFleet, weeklyGroups } from '../../../sim/weekly-fleet.ts';
-import {
-  capturingLogger,
-  capturingMetrics,
-  depsFor,
-  emfValues,
-  startFrozenSimulator,
-} from '../../helpers/stack.ts';
+import { weeklyGroups } from '../../../sim/weekly-fleet.ts';
+import { putLearnedNeeds, startWeeklySimulator } from '../../helpers/history.ts';
+import { capturingLogger, capturingMetrics, depsFor, emfValues } from '../../helpers/stack.ts';
 
 // Monday 2026-11-09 07:30 UTC: the hour before the planted peak.
 const NOW = Date.parse('2026-11-09T07:30:00Z');
@@ -33,21 +22,12 @@ describe('the sweep with demand history (simulator + local S3)', () => {
   beforeAll(async () => {
     s3 = await startLocalS3();
     client = localS3Client(s3.endpoint);
-    sim = await startFrozenSimulator({
-      fleet: weeklyFleet(groups, SEED, NOW),
-      clock: { now: new Date(NOW).toISOString() },
-    });
-    applyWeeklyStep(sim.state, groups, NOW, SEED);
+    sim = await startWeeklySimulator(groups, SEED, NOW);
     const needs = Array.from({ length: 168 }, (_, slot) => (slot === 8 ? 6 : 1));
-    await client.send(
-      new PutObjectCommand({
-        Bucket: s3.bucket,
-        Key: `${HISTORY_PREFIX}${needsKeyOf(sim.projectId)}`,
-        Body: JSON.stringify({
-          generatedAt: '2026-11-08T00:00:00.000Z',
-          groups: { [groups[0]!.id]: { name: groups[0]!.name, timeZone: 'UTC', needs } },
-        }),
-      }),
+    await putLearnedNeeds(
+      { client, bucket: s3.bucket, projectId: sim.projectId },
+      [groups[0]!],
+      needs,
     );
   }, 60_000);
   afterAll(async () => {
@@ -85,7 +65,7 @@ describe('the sweep with demand history (simulator + local S3)', () => {
     const object = await client.send(
       new GetObjectCommand({ Bucket: s3.bucket, Key: listed.Contents?.[0]?.Key }),
     );
-    const { samples, bad } = decodeSamples(await object.Body!.transformToByteArray());
+    const { samples, bad } = await decodeSamples(await object.Body!.transformToByteArray());
     expect(bad).toBe(0);
     expect(samples.map((s) => s.group).sort()).toEqual(groups.map((g) => g.id).sort());
     expect(samples[0]).toMatchObject({ t: '2026-11-09T07:30:00.000Z', floor: 1 });

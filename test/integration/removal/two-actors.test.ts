@@ -6,6 +6,7 @@ import { withCredentials } from '../../../lib/config.ts';
 import { createMemoryLog } from '../../../lib/logger.ts';
 import type { QueueMessage } from '../../../lib/queue/messages.ts';
 import { LEASE_TTL_MS } from '../../../lib/removal/lease/group-lease.ts';
+import { TABLE_SERVICES } from '../../../lib/removal/lifecycle.ts';
 import { createDrainStore } from '../../../lib/removal/store/drain-store.ts';
 import { processMessage, type RemediationResult } from '../../../lib/sweep/remediate.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
@@ -69,6 +70,7 @@ describe('two actors on one group at once, simulator + local DynamoDB', () => {
       deadlineAt: stack.sim.now().getTime() + 600_000,
       log: createMemoryLog(),
       now: () => stack.sim.now().getTime(),
+      tables: TABLE_SERVICES,
       dynamo: async () => stack.dynamo.client,
     });
     const projectId = stack.sim.projectId;

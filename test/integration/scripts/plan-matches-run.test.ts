@@ -5,6 +5,7 @@ import type { FinishedSweepReport } from '../../../lib/finish-sweep.ts';
 import { REFUSAL_OUTCOMES } from '../../../lib/removal/plan/eligibility.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
+import { startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { runPlan } from '../../../scripts/lib/plan-run.ts';
 import { type Simulator, startSimulator } from '../../../sim/server.ts';
 import { depsFor, mutatingCalls } from '../../helpers/stack.ts';
@@ -20,6 +21,18 @@ const byOutcome = (report: SweepReport, outcomes: readonly string[]) =>
     .map((r) => r.serverId)
     .sort();
 const REFUSED = REFUSAL_OUTCOMES;
+// The plan's configuration against `sim`, with `more` variables.
+const planConfig = (sim: Simulator, more: Record<string, string> = {}) =>
+  loadConfig({
+    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
+    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
+    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
+    APS_ENDPOINT: sim.url,
+    ECS_ENDPOINT: sim.url,
+    RATE_LIMIT_RPS: '0',
+    DRAIN_SECONDS: '0',
+    ...more,
+  });
 
 describe('dry run, plan and acting run on the same fleet', () => {
   const sims: Simulator[] = [];
@@ -42,15 +55,7 @@ describe('dry run, plan and acting run on the same fleet', () => {
     const dry = await sweep(await fresh(), 'schedule-dry-run.json');
     const planSim = await fresh();
     const plan = await runPlan({
-      config: loadConfig({
-        HUAWEICLOUD_SDK_AK: planSim.credentials.ak,
-        HUAWEICLOUD_SDK_SK: planSim.credentials.sk,
-        HUAWEICLOUD_SDK_PROJECT_ID: planSim.projectId,
-        APS_ENDPOINT: planSim.url,
-        ECS_ENDPOINT: planSim.url,
-        RATE_LIMIT_RPS: '0',
-        DRAIN_SECONDS: '0',
-      }),
+      config: planConfig(planSim),
       now: planSim.now().getTime(),
     });
     expect(mutatingCalls(planSim)).toEqual([]);
@@ -66,5 +71,33 @@ describe('dry run, plan and acting run on the same fleet', () => {
     }
     expect(plan.whatIf.baseline.removals).toBe(acting.totals.outcomes.removed);
     expect(plan.whatIf.baseline.serverHoursFreed).toBe(acting.serverHoursFreed);
+  });
+
+  it('hold back the same number under a budget, the plan counting against an empty ledger', async () => {
+    const dynamo = await startLocalDynamoDb();
+    try {
+      const budgets = '[{"max":"1","per":"1h","scope":"project"}]';
+      const planSim = await fresh();
+      const plan = await runPlan({
+        config: planConfig(planSim, { BUDGETS: budgets, DRY_RUN: 'true' }),
+        now: planSim.now().getTime(),
+      });
+      const actingSim = await fresh();
+      const env = { DRAIN_TABLE_NAME: dynamo.tableName, BUDGETS: budgets };
+      const acting = (await createSweepHandler({
+        ...depsFor(actingSim, { env }),
+        dynamo: async () => dynamo.client,
+      })(
+        loadEvent('schedule.json'),
+        fakeContext({ now: () => actingSim.now().getTime() }),
+      )) as FinishedSweepReport;
+      expect(acting.totals.outcomes.removed).toBe(1);
+      expect(acting.totals.outcomes.budget).toBeGreaterThan(0);
+      expect(plan.report.totals.outcomes['would-remove']).toBe(1);
+      expect(plan.report.totals.outcomes.budget).toBe(acting.totals.outcomes.budget);
+      expect(plan.whatIf.baseline.removals).toBe(1);
+    } finally {
+      await dynamo.close();
+    }
   });
 });

@@ -41,7 +41,9 @@ describe('expectFleet', () => {
       expect(needs?.removals, group.id).toBe(
         decision.kind === 'scale-in' ? decision.remove.length : 0,
       );
-      expect(needs?.servers === null, group.id).toBe(decision.kind === 'skip');
+      // A skipped group's members are listed too (to be named), never its sessions.
+      expect(needs?.servers, group.id).toBe(servers.length);
+      expect(needs?.skippedOnRecord === true, group.id).toBe(decision.kind === 'skip');
       expect(needs?.sessions === null, group.id).toBe(
         decision.kind === 'skip' || decision.kind === 'scale-out',
       );

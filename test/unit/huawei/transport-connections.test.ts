@@ -55,7 +55,7 @@ const json = (body: string) => (_: unknown, res: import('node:http').ServerRespo
   res.end(body);
 };
 
-describe('the undici transport: connections', () => {
+describe('the node:http transport: connections', () => {
   it('runs concurrent requests on separate connections, then reuses them', async () => {
     const s = await serve(json('{"ok":true}'));
     const t = createTransport({ env: {} });
@@ -65,7 +65,7 @@ describe('the undici transport: connections', () => {
       expect(s.connections()).toBeGreaterThanOrEqual(8);
       for (let i = 0; i < 20; i += 1) await t.send(req(s.origin));
       await Promise.all(Array.from({ length: 8 }, () => t.send(req(s.origin))));
-      // 36 requests, 8 at most at once: undici may open one spare socket in a race, no more.
+      // 36 requests, 8 at most at once: the agent may open one spare socket in a race, no more.
       expect(s.connections()).toBeLessThanOrEqual(9);
     } finally {
       await t.close();
@@ -146,7 +146,7 @@ describe('the undici transport: connections', () => {
   }, 20_000);
 });
 
-describe('the undici transport: what it refuses', () => {
+describe('the node:http transport: what it refuses', () => {
   let s: Counted;
   const seen: string[] = [];
   beforeAll(async () => {
@@ -196,7 +196,7 @@ describe('the undici transport: what it refuses', () => {
   });
 });
 
-describe('the undici transport over TLS', () => {
+describe('the node:http transport over TLS', () => {
   let dir: string;
   let origin: string;
   let close: () => Promise<void>;

@@ -37,7 +37,7 @@ function req(overrides: Partial<TransportRequest> = {}): TransportRequest {
 }
 
 const transports: [string, () => Transport][] = [
-  ['undici (the default)', () => createTransport({ env: {} })],
+  ['node:http (the default)', () => createTransport({ env: {} })],
   ['fetch', () => createFetchTransport(globalThis.fetch)],
 ];
 
@@ -173,7 +173,7 @@ describe.each(transports)('%s transport', (_name, make) => {
   });
 });
 
-describe('the HTTP core over its default transport (undici)', () => {
+describe('the HTTP core over its default transport (node:http)', () => {
   const CREDENTIALS = {
     ak: 'AKIDTRANSPORT0000001',
     sk: 'SKtransportSecretKey0123456789abcdefghij',

@@ -7,7 +7,7 @@ import {
   PoisonMessageError,
   RetryableFailureError,
 } from '../../../lib/errors.ts';
-import { classify, fateOfError } from '../../../lib/queue/fate.ts';
+import { classify, fateOfError, throwIfFailed } from '../../../lib/queue/fate.ts';
 import { DrainStoreError } from '../../../lib/removal/store/store-errors.ts';
 
 const store = (cause: unknown) =>
@@ -55,5 +55,20 @@ describe('fateOfError and classify', () => {
     expect(fateOfError(classify(store(aws('AccessDeniedException', 400))))).toBe('dead-letter');
     expect(fateOfError(new PermanentFailureError('403'))).toBe('dead-letter');
     expect(fateOfError(new Error('unknown'))).toBe('retry');
+  });
+});
+
+describe('throwIfFailed', () => {
+  it('acknowledges a message whose server a budget held back: done, not retried', () => {
+    const held = {
+      serverId: 's1',
+      instanceId: undefined,
+      machineName: undefined,
+      idleMinutes: 60,
+      outcome: 'budget' as const,
+      detail: 'held back by BUDGETS[0] (2 at once, group); frees up when a drain in flight ends',
+    };
+    expect(() => throwIfFailed([held])).not.toThrow();
+    expect(() => throwIfFailed([held, { ...held, serverId: 's2', outcome: 'failed' }])).toThrow();
   });
 });

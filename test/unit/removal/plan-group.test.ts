@@ -132,4 +132,51 @@ describe('fetchAndEvaluate', () => {
     expect(evaluation.decision.kind).not.toBe('scale-in');
     expect(evaluation.error?.transient).toBe(false);
   });
+
+  describe('nameSkipped (the sweep, an evaluate-group message)', () => {
+    const off = () =>
+      serverGroupFactory({
+        scaling_policy: { ...serverGroupFactory().scaling_policy, enable: false },
+      });
+
+    it('lists only the members of a group skipped on its record and keeps each with the skip', async () => {
+      const group = off();
+      const servers = [2, 0, 0].map((n) =>
+        serverFactory({ session_count: n, server_group_id: group.id }),
+      );
+      const fake = createFakeServices({ groups: [group], servers });
+      const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings(), {
+        nameSkipped: true,
+      });
+      expect(fake.calls).toEqual(['listServers']);
+      expect(evaluation.decision).toMatchObject({ kind: 'skip', reason: 'policy-disabled' });
+      expect(evaluation.decision.members.map((m) => [m.serverId, m.action, m.reason])).toEqual(
+        servers
+          .map((s) => s.id)
+          .sort()
+          .map((id) => [id, 'keep', { kind: 'group-skipped', skip: 'policy-disabled' }]),
+      );
+      // Its figures are the listing's; no session was asked for.
+      expect(evaluation.decision.inService).toBe(3);
+      expect(evaluation.decision.usedSessions).toBe(2);
+      expect(evaluation.sessions).toBeUndefined();
+      expect(evaluation.error).toBeUndefined();
+    });
+
+    it('a failed member listing leaves the skip standing: no error, a WARN line, the servers unnamed', async () => {
+      const group = off();
+      const fake = createFakeServices({ groups: [group], servers: [serverFactory()] });
+      fake.fail['listServers'] = apiError(503);
+      const evaluation = await fetchAndEvaluate(group, fake.services, fakeSettings(), {
+        nameSkipped: true,
+      });
+      expect(evaluation.decision).toMatchObject({ kind: 'skip', reason: 'policy-disabled' });
+      expect(evaluation.decision.members).toEqual([]);
+      expect(evaluation.error).toBeUndefined();
+      expect(evaluation.membersNotListed).toContain('503');
+      const warn = fake.log.lines.find((l) => l.message === 'skipped group members not listed');
+      expect(warn?.level).toBe('warn');
+      expect(warn?.context).toMatchObject({ serverGroupId: group.id, requestId: 'req-fake' });
+    });
+  });
 });

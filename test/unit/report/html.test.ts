@@ -49,6 +49,42 @@ describe('renderReportHtml', () => {
     );
   });
 
+  it("names a skipped group's servers with its skip, or says loudly that they could not be listed", () => {
+    const named = groupReportFactory({
+      serverGroupId: 'sg-off',
+      decision: 'skip',
+      reason: 'policy-disabled',
+      members: [
+        {
+          serverId: 'srv-off-1',
+          machineName: 'APS-OFF-1',
+          instanceId: 'i-1',
+          action: 'keep',
+          reason: { kind: 'group-skipped', skip: 'policy-disabled' },
+        },
+      ],
+      memberReasons: { 'group-skipped': 1 },
+    });
+    const unlisted = groupReportFactory({
+      serverGroupId: 'sg-held',
+      decision: 'skip',
+      reason: 'held',
+      memberReasons: {},
+      membersNotListed: 'GET /v1/p/app-servers: 503 APS.0001 <request id r-9>',
+    });
+    const report = sweepReportFactory([named, unlisted]);
+    const html = renderReportHtml(report);
+    expect(html).toContain(
+      '<li class="v-group-skipped"><b>APS-OFF-1</b> <code>srv-off-1</code> group skipped, policy-disabled</li>',
+    );
+    expect(html).toContain(
+      '<li class="v-other bad">servers could not be listed: GET /v1/p/app-servers: 503 APS.0001 &lt;request id r-9&gt;</li>',
+    );
+    // Kept, by the one set of counts: never a removal.
+    expect(countsOf(report).kept).toEqual({ 'group-skipped': 1 });
+    expect(countsOf(report).planned).toBe(0);
+  });
+
   it('refers to nothing outside the page and forbids requests', () => {
     const plan = generatePlan({ groups: 50, serversPerGroup: 4, seed: 4 });
     const html = renderReportHtml(plan.report);

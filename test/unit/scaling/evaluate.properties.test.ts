@@ -6,6 +6,7 @@ import type {
   SessionInfo,
   SessionState,
 } from '../../../lib/huawei/schemas.ts';
+import { nameSkippedMembers } from '../../../lib/removal/plan/skipped-members.ts';
 import { VERDICT_KINDS } from '../../../lib/report/verdicts.ts';
 import { HOLD_UNTIL_TAG } from '../../../lib/scaling/churn.ts';
 import { evaluateGroup, evaluateRemoval } from '../../../lib/scaling/evaluate.ts';
@@ -660,7 +661,9 @@ describe('the group generator', () => {
     const kinds = new Map<string, number>();
     const reasons = new Map<string, number>();
     for (const spec of fc.sample(groupSpec, RUNS)) {
-      const decision = evaluateGroup(buildInput(spec));
+      const input = buildInput(spec);
+      // As the planner makes it: a skipped group's members named with the skip.
+      const decision = nameSkippedMembers(evaluateGroup(input), input.servers);
       kinds.set(decision.kind, (kinds.get(decision.kind) ?? 0) + 1);
       for (const m of decision.members)
         reasons.set(m.reason.kind, (reasons.get(m.reason.kind) ?? 0) + 1);

@@ -53,6 +53,7 @@ describe('problemsOfStage', () => {
       'HUAWEICLOUD_SDK_PROJECT_ID (--param huaweicloudProjectId): is required',
     ],
     [{ DRAIN_SECONDS: 'soon' }, 'DRAIN_SECONDS (--param drainSeconds): '],
+    [{ BUDGETS: '[{"max":"ten"}]' }, 'BUDGETS[0].max (--param budgets): expected "N" or "N%"'],
   ])('names the --param serverless.yml sets a bad variable from, for %j', (env, message) => {
     const params = paramsOfVariables(
       readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8'),

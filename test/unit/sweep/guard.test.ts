@@ -30,7 +30,7 @@ describe('createSweepGuard', () => {
     const held = [1, 2].map((i) => {
       const report = line(i);
       lines.add(i, report, 1);
-      expect(guard.admit(report, [removal(`s-${i}`)])).toBe(true);
+      expect(guard.admit(report, [removal(`s-${i}`)], (r) => r)).toBe(true);
       const group = { projectId: 'p1', report } as unknown as HeldGroup;
       guard.hold(group);
       return group;

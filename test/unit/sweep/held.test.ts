@@ -181,6 +181,7 @@ describe('narrowEcsLookups', () => {
       services,
       evaluation: keepForActing(evaluation),
       report: {} as HeldGroup['report'],
+      end: (r) => r,
     };
     const held = [group];
     narrowEcsLookups(held);
@@ -210,6 +211,7 @@ describe('narrowEcsLookups', () => {
         services: fake.services,
         evaluation: keepForActing(evaluation),
         report: {} as HeldGroup['report'],
+        end: (r) => r,
       },
     ];
     narrowEcsLookups(held);

@@ -31,6 +31,26 @@ describe('processMessage: evaluate-group', () => {
     expect(fake.servers.size).toBe(1);
   });
 
+  it("names a skipped group's servers with its skip, and a failed member listing fails nothing", async () => {
+    const group = serverGroupFactory({ server_group_status: false });
+    const servers = [serverFactory({ server_group_id: group.id })];
+    const fake = createFakeServices({ groups: [group], servers });
+    const message = { type: 'evaluate-group' as const, projectId: 'p-1', serverGroupId: group.id };
+    const result = await processMessage(message, fake.services, fakeSettings(), CAP);
+    expect(result.type === 'evaluate-group' && result.group?.members).toEqual([
+      expect.objectContaining({
+        serverId: servers[0]?.id,
+        action: 'keep',
+        reason: { kind: 'group-skipped', skip: 'group-disabled' },
+      }),
+    ]);
+    expect(fake.calls).not.toContain('listSessions');
+    fake.fail['listServers'] = apiError(503);
+    const failed = await processMessage(message, fake.services, fakeSettings(), CAP);
+    expect(failed).toMatchObject({ status: 'done', group: { decision: 'skip' } });
+    expect(failed.type === 'evaluate-group' && failed.group?.membersNotListed).toMatch(/503/);
+  });
+
   it('aborts when the group alone plans more than the sweep cap', async () => {
     const { group, fake } = idleGroup();
     const result = await processMessage(
