@@ -14,8 +14,6 @@ export interface MemoryDiagnosis {
 }
 
 export interface MemoryRun extends MemoryChildResult {
-  /** Requests the local DynamoDB answered during the sweep, by operation. */
-  dynamoRequests: Record<string, number>;
   fleet: string;
   simLoadSeconds: number;
   /** The function's memory (serverless.yml) and the node flags Lambda starts it with. */

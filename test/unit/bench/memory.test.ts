@@ -54,7 +54,6 @@ const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
     removed: groups * 4,
     drained: groups * 4,
     actedGroups: groups / 2,
-    dynamoRequests: { PutItem: groups / 2, UpdateItem: groups, DeleteItem: groups / 2 },
     requests: groups * 10,
     status: 'completed',
     errors: 0,
