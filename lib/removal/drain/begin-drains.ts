@@ -13,6 +13,9 @@ import type { DrainServices, RemovalServices, RemovalSettings } from '../types.t
 import { admitToBudgets, endAdmissions } from './admit.ts';
 import { logOffDrained } from './logoff-sessions.ts';
 
+/** Group record writes in flight at once (docs/performance.md, "Memory while draining"). */
+const WRITES_AT_ONCE = 16;
+
 /** A record about to be written (its state is `draining`). */
 type NewRecord = Omit<DrainRecord, 'state'>;
 
@@ -93,9 +96,16 @@ export async function beginDrains(
       ...(removal.logoffSessionIds?.length ? { logoffSessionIds: removal.logoffSessionIds } : {}),
     });
   }
-  const writes = await Promise.allSettled(
-    [...byGroup.values()].map((list) => drains.store.recordDrains(list)),
-  );
+  // A bounded number of group writes in flight: thousands of pending SDK
+  // commands at once were a large sweep's peak memory. A failed slice stops
+  // the writing (the drain table is down: nothing more is drained).
+  const lists = [...byGroup.values()];
+  const writes: PromiseSettledResult<Awaited<ReturnType<typeof drains.store.recordDrains>>>[] = [];
+  for (let i = 0; i < lists.length; i += WRITES_AT_ONCE) {
+    const slice = lists.slice(i, i + WRITES_AT_ONCE);
+    writes.push(...(await Promise.allSettled(slice.map((l) => drains.store.recordDrains(l)))));
+    if (writes.some((w) => w.status === 'rejected')) break;
+  }
   const records = writes.flatMap((w) => (w.status === 'fulfilled' ? w.value.records : []));
   for (const conflict of writes.flatMap((w) =>
     w.status === 'fulfilled' ? w.value.conflicts : [],
