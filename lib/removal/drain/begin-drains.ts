@@ -40,8 +40,10 @@ export function drainsOf(services: RemovalServices): DrainServices {
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for one project's chosen servers:
  * each passes eligibility (lib/removal/plan/eligibility.ts) or ends with the
- * remover's refusal, undrained; then its record is written (conditional,
- * with the sessions its removal logs off), then maintenance is asked for in
+ * remover's refusal, undrained; then disruption budgets admit it or hold it
+ * back (lib/removal/drain/admit.ts); then its record is written, one
+ * conditional write per group (with the sessions its removal logs off, at
+ * most WRITES_AT_ONCE groups in flight), then maintenance is asked for in
  * chunks of at most 20, then the abandoned sessions of each server now in
  * maintenance are logged off (lib/removal/drain/logoff-sessions.ts; a failed log-off
  * undoes that drain, reported `failed`). A server another actor already
