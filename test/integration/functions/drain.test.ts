@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { uniformIdleFleet } from '../../../bench/lib/dynamo.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
+import { createBudgetLedger } from '../../../lib/removal/budget/ledger.ts';
 import { LEASE_TTL_MS } from '../../../lib/removal/lease/group-lease.ts';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
@@ -210,5 +211,20 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     // Lease taken and released, record, confirmation, acting, end (docs/performance.md); one Query a sweep.
     expect(perGroup[1]).toBe(perGroup[0]);
     expect(perGroup[1]).toBeLessThanOrEqual(6 + 1 / 3);
+  });
+
+  it('ends the budget admission of every drain it settles', async () => {
+    const { run } = sweep({ env: { BUDGETS: '[{"max":"100%"}]' } });
+    const report = await run();
+    const removed = removals(report).filter((r) => r.outcome === 'removed');
+    expect(removed.map((r) => r.serverId).sort()).toEqual(CHOSEN);
+    const ledger = createBudgetLedger({
+      tableName: dynamo.tableName,
+      client: async () => dynamo.client,
+    });
+    const view = await ledger.read(report.projects[0] ?? '', sim.now().getTime());
+    expect(view.admissions.map((a) => [a.serverId, a.how]).sort()).toEqual(
+      CHOSEN.map((id) => [id, 'removed']),
+    );
   });
 });
