@@ -10,6 +10,8 @@ import { clientLines } from './lib/client-lines.ts';
 import { runColdStartBench } from './lib/cold-start.ts';
 import { coldStartLines } from './lib/cold-start-lines.ts';
 import { startDeployedSweeps } from './lib/deployed-sweep.ts';
+import { runDynamoBench } from './lib/dynamo.ts';
+import { DRAINED_A_GROUP, dynamoLines } from './lib/dynamo-lines.ts';
 import { runFanoutBench } from './lib/fanout.ts';
 import { fanoutLines } from './lib/fanout-lines.ts';
 import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
@@ -47,6 +49,7 @@ const GROUPS = [
   'sweep',
   'cold',
   'memory',
+  'dynamo',
   'client',
   'fanout',
   'history',
@@ -206,6 +209,18 @@ async function memoryBenches(): Promise<BenchLine[]> {
   }
 }
 
+/** Table requests per drained group and server, at 2 and 20 drained a group (bench/lib/dynamo.ts). */
+async function dynamoBenches(): Promise<BenchLine[]> {
+  const sweeps = await startDeployedSweeps();
+  try {
+    // The figures are per group: 20 groups show them at any size.
+    const options = { groups: 20, perGroup: DRAINED_A_GROUP, seed: SEED };
+    return dynamoLines(await runDynamoBench(sweeps, options), sweeps.settings);
+  } finally {
+    await sweeps.close();
+  }
+}
+
 async function evaluateBench(): Promise<BenchLine[]> {
   return [evaluationLine(runEvaluateBench())];
 }
@@ -303,6 +318,7 @@ async function main(): Promise<void> {
     ...(await when('sweep', 'sweep, API economy, throttling', sweepBenches)),
     ...(await when('cold', 'cold start', coldStartBenches)),
     ...(await when('memory', 'memory', memoryBenches)),
+    ...(await when('dynamo', 'DynamoDB requests per drained group', dynamoBenches)),
     ...(await when('client', 'client side by side', clientBenches)),
     ...(await when('fanout', 'fanout at scale', fanoutBenches)),
     ...(await when('history', 'demand history', () =>

@@ -34,6 +34,8 @@ export interface DeployedRun extends MemoryChildResult {
   simCpuMs: number;
   /** The cgroup the child ran in, when it ran under the function's CPU share. */
   quota?: string;
+  /** Requests the local DynamoDB answered during the run, by operation (bench/lib/dynamo-lines.ts). */
+  dynamoRequests: Record<string, number>;
 }
 
 export interface DeployedSweeps {
@@ -91,6 +93,7 @@ export async function startDeployedSweeps(): Promise<DeployedSweeps> {
         const tableName = `aps-bench-drain-${tables}`;
         await db.client.send(new CreateTableCommand(createTableInput(tableName)));
         const simCpu = sim.cpuMs();
+        const before = db.requests();
         try {
           const { result } = await runNodeChild<MemoryChildResult>(
             'bundled sweep',
@@ -128,6 +131,9 @@ export async function startDeployedSweeps(): Promise<DeployedSweeps> {
           return {
             ...result,
             simCpuMs: sim.cpuMs() - simCpu,
+            dynamoRequests: Object.fromEntries(
+              Object.entries(db.requests()).map(([op, n]) => [op, n - (before[op] ?? 0)]),
+            ),
             ...(quota ? { quota: quota.describe } : {}),
           };
         } finally {

@@ -62,6 +62,13 @@ export interface MemoryChildResult {
   groups: number;
   /** Servers the sweep removed (0 in a dry run). */
   removed: number;
+  /**
+   * Servers the sweep drained and settled: removed, found removed already, or
+   * undone (maintenance lifted) after the drain.
+   */
+  drained: number;
+  /** Groups the sweep planned removals in (decision scale-in). */
+  actedGroups: number;
   requests: number;
   status: string;
   errors: number;
@@ -205,6 +212,11 @@ async function main(): Promise<void> {
     reportBytes,
     groups: report.totals.groups,
     removed: report.totals.outcomes.removed,
+    drained:
+      report.totals.outcomes.removed +
+      report.totals.outcomes['already-removed'] +
+      report.totals.outcomes['drain-undone'],
+    actedGroups: report.totals.decisions['scale-in'],
     requests: report.requests.requests,
     status: report.status,
     errors: report.errors.length,

@@ -14,6 +14,8 @@ export interface SimProcessOptions {
   groups: number;
   serversPerGroup: number;
   seed: number;
+  /** A fleet JSON file served instead of a generated fleet (`groups` and `serversPerGroup` then only describe it). */
+  fleetFile?: string;
   /** Extra CLI flags; the clock is always `--now real --rebase` (the handler signs with the wall clock). */
   args?: readonly string[];
 }
@@ -100,10 +102,14 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       '--sim-only',
       '--port',
       '0',
-      '--groups',
-      String(options.groups),
-      '--servers-per-group',
-      String(options.serversPerGroup),
+      ...(options.fleetFile === undefined
+        ? [
+            '--groups',
+            String(options.groups),
+            '--servers-per-group',
+            String(options.serversPerGroup),
+          ]
+        : ['--fleet', options.fleetFile]),
       '--seed',
       String(options.seed),
       '--now',

@@ -31,7 +31,7 @@ export {
 } from './drain-services.ts';
 export { type Ending, endingOf, removalReport } from './ending/end-removal.ts';
 export { underGroupLease } from './lease/group-hold.ts';
-export { createGroupLease, leaseHeldBy } from './lease/group-lease.ts';
+export { createGroupLease, type Lease, leaseHeldBy } from './lease/group-lease.ts';
 export type { RecoveredDrain, RemovalOutcome, RemovalReport } from './outcome.ts';
 export { REFUSAL_OUTCOMES } from './plan/eligibility.ts';
 export { fetchAndEvaluate } from './plan/plan-group.ts';

@@ -21,14 +21,13 @@ export type EcsGroupResolver = (instanceUuid: string) => Promise<readonly string
 export interface DrainServices {
   store: Pick<
     DrainStore,
-    | 'recordDrain'
+    | 'recordDrains'
     | 'getDrain'
     | 'listDrains'
     | 'markActing'
-    | 'claimDrain'
+    | 'claimDrains'
     | 'confirmMaintenance'
-    | 'completeDrain'
-    | 'clearDrain'
+    | 'endDrains'
   >;
   lease: Pick<GroupLease, 'acquireLease' | 'renewLease' | 'releaseLease'>;
 }

@@ -61,8 +61,19 @@ const SESSION_TIMES = ['end_time', 'last_update_status_time', 'start_time'] as c
  * does not read are let go. A listed server carries some 40 fields (product
  * info, tags, addresses, times); kept whole, the chosen servers of 10,000
  * groups were most of an acting sweep's heap (bench/PROFILE.md, "Memory").
+ * `replanned` (the drain is on: each group is read again under its lease
+ * before anything is drained) keeps no server or session at all.
  */
-export function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['evaluation'] {
+export function keepForActing(
+  evaluation: HeldGroup['evaluation'],
+  options: { replanned?: boolean } = {},
+): HeldGroup['evaluation'] {
+  const { id, name, scaling_policy } = evaluation.group;
+  const group = { id, name, scaling_policy };
+  const decision = { ...evaluation.decision, members: [] };
+  // A drain re-reads and re-plans the group under its lease
+  // (lib/removal/drain/leased-start.ts): the removals' ids are all it needs.
+  if (options.replanned) return { group, decision, servers: [], sessions: undefined };
   // Only the chosen servers and the sessions joined to them by machine_name,
   // sid or address, the same join the evaluation used, for the re-check
   // before acting.
@@ -70,10 +81,9 @@ export function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['e
   const servers = evaluation.servers.filter((s) => chosen.has(s.id));
   const join =
     evaluation.sessions === undefined ? undefined : joinSessions(servers, evaluation.sessions);
-  const { id, name, scaling_policy } = evaluation.group;
   return {
-    group: { id, name, scaling_policy },
-    decision: { ...evaluation.decision, members: [] },
+    group,
+    decision,
     servers: servers.map(heldServer),
     sessions:
       join === undefined

@@ -1,4 +1,4 @@
-import type { DrainRecord, RemovalReport, RemovalSettings } from '../removal/lifecycle.ts';
+import type { DrainRecord, Lease, RemovalReport, RemovalSettings } from '../removal/lifecycle.ts';
 import {
   budgetOf,
   drainUntil,
@@ -10,6 +10,16 @@ import type { GroupLines } from './group-lines.ts';
 import { endAll } from './guard.ts';
 import type { HeldGroup } from './held.ts';
 import { forEachConcurrent } from './pool.ts';
+
+/** A group whose drain started: what its settle needs, and no more. */
+interface Draining {
+  projectId: string;
+  services: HeldGroup['services'];
+  report: HeldGroup['report'];
+  groupId: string;
+  records: DrainRecord[];
+  lease: Lease | undefined;
+}
 
 /** A drain-table failure met while acting: named in the report as such, never as a listing error. */
 export interface DrainStoreFailure {
@@ -27,19 +37,21 @@ export interface DrainStoreFailure {
  * not drained is `failed` and the failure is returned.
  */
 export async function drainThenAct(
-  pending: readonly HeldGroup[],
+  pending: (HeldGroup | undefined)[],
   settingsOf: (projectId: string) => RemovalSettings,
   concurrency: number,
   lines: GroupLines,
   owner: string,
 ): Promise<DrainStoreFailure[]> {
-  if (pending.length === 0) return [];
-  const first = settingsOf(pending[0]?.projectId ?? '');
+  const [head] = pending;
+  if (head === undefined) return [];
+  const first = settingsOf(head.projectId);
   const budget = budgetOf(first);
   const now = first.now();
   const fits = budget.waitUntil(drainUntil(now, first.drainSeconds ?? 0));
   if (fits.kind === 'undo') {
     for (const group of pending) {
+      if (group === undefined) continue;
       endAll(
         lines,
         group.report,
@@ -53,12 +65,16 @@ export async function drainThenAct(
   }
 
   const failures: DrainStoreFailure[] = [];
-  const records = new Map<HeldGroup, DrainRecord[]>();
-  const byProject = new Map<string, HeldGroup[]>();
-  for (const group of pending) {
-    byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), group]);
-  }
-  for (const [projectId, groups] of byProject) {
+  // What a group's settle needs, once its drain started: the evaluation, its
+  // servers and sessions are let go (the settle reads the group again under its lease).
+  const draining: Draining[] = [];
+  const byProject = new Map<string, number[]>();
+  pending.forEach((group, i) => {
+    if (group === undefined) return;
+    byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), i]);
+  });
+  for (const [projectId, indexes] of byProject) {
+    const groups = indexes.map((i) => pending[i] as HeldGroup);
     try {
       // One project's chosen servers together, each group re-planned under its
       // lease (held until it is settled): one batch-maint call per 20 servers.
@@ -67,17 +83,29 @@ export async function drainThenAct(
         owner,
         groups[0]?.services as HeldGroup['services'],
         settingsOf(projectId),
+        { each: (items, worker) => forEachConcurrent(items, 2 * concurrency, worker) },
       );
+      const recordsOf = new Map<string, DrainRecord[]>();
+      for (const record of begun.records) {
+        recordsOf.set(record.groupId, [...(recordsOf.get(record.groupId) ?? []), record]);
+      }
       for (const group of groups) {
         for (const removal of group.evaluation.decision.remove) {
           const report = begun.notDrained.get(removal.serverId);
           if (report !== undefined) lines.record(group.report, report);
         }
         const id = group.evaluation.group.id;
-        records.set(
-          group,
-          begun.records.filter((r) => r.groupId === id),
-        );
+        const records = recordsOf.get(id);
+        if (records === undefined) continue;
+        const { services, report } = group;
+        draining.push({
+          projectId,
+          services,
+          report,
+          groupId: id,
+          records,
+          lease: begun.leases?.get(id),
+        });
       }
     } catch (error) {
       // The drain table failed: this project drains nothing (records already
@@ -88,23 +116,24 @@ export async function drainThenAct(
         endAll(lines, group.report, group.evaluation.decision.remove, group.end, 'failed', detail);
       }
     }
+    for (const i of indexes) pending[i] = undefined;
   }
 
-  const latest = Math.max(...[...records.values()].flat().map((r) => r.drainUntilMs), now);
+  let latest = now;
+  for (const r of draining.flatMap((g) => g.records)) latest = Math.max(latest, r.drainUntilMs);
   const wait = budget.waitUntil(latest);
   if (wait.kind === 'wait' && wait.ms > 0) await first.sleep(wait.ms);
 
-  await forEachConcurrent(pending, concurrency, async (group) => {
-    const mine = records.get(group) ?? [];
-    if (mine.length === 0) return;
+  await forEachConcurrent(draining, concurrency, async (group) => {
+    const mine = group.records;
     const settings = settingsOf(group.projectId);
     const result = await settleGroup(
-      group.evaluation.group.id,
+      group.groupId,
       mine.map((record) => ({ record })),
       owner,
       group.services,
       settings,
-      wait.kind === 'undo' ? { forceUndo: 'deadline' } : {},
+      { held: group.lease, ...(wait.kind === 'undo' ? { forceUndo: 'deadline' } : {}) },
     ).catch((error: unknown) => ({ kind: 'error' as const, error }));
     const recordOf = new Map(mine.map((r) => [r.serverId, r]));
     const reports: RemovalReport[] =
@@ -113,10 +142,7 @@ export async function drainThenAct(
             (s) =>
               s.report ??
               leftDraining(
-                recordOf.get(s.serverId) ?? {
-                  serverId: s.serverId,
-                  groupId: group.evaluation.group.id,
-                },
+                recordOf.get(s.serverId) ?? { serverId: s.serverId, groupId: group.groupId },
                 s.decision,
                 group.services,
                 settings,

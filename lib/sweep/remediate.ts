@@ -199,7 +199,11 @@ async function finishRemoval(
   };
   const drains = services.drains;
   if (drains === undefined) throw missingSettingFate('finish-removal needs DRAIN_TABLE_NAME');
-  const record = await drains.store.getDrain(settings.projectId, message.serverId);
+  const record = await drains.store.getDrain(
+    settings.projectId,
+    message.serverId,
+    message.serverGroupId,
+  );
   if (record === undefined || record.owner !== message.owner)
     return { ...base, status: 'not-ours' };
   const result = await settleGroup(

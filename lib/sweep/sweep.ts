@@ -174,7 +174,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
           guard.hold({
             projectId: project.projectId,
             services: project.services,
-            evaluation: keepForActing(evaluation as HeldGroup['evaluation']),
+            evaluation: keepForActing(evaluation as HeldGroup['evaluation'], {
+              replanned: drainOwner !== undefined,
+            }),
             report: lines.forActing(groupReport),
             end,
           });

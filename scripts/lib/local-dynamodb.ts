@@ -12,6 +12,8 @@ export interface LocalDynamoDb {
   tableName: string;
   /** A client pointed at the server, with the dummy credentials it accepts. */
   client: DynamoDBClient;
+  /** Requests the server has answered so far, by operation (`PutItem`, `Query`, …). */
+  requests(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,12 @@ export async function startLocalDynamoDb(
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  const counts: Record<string, number> = {};
+  // The operation is the X-Amz-Target header's suffix (`DynamoDB_20120810.PutItem`).
+  server.on('request', (request: { headers: Record<string, unknown> }) => {
+    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({
     region: 'us-east-1',
@@ -45,5 +53,5 @@ export async function startLocalDynamoDb(
     await close();
     throw error;
   }
-  return { endpoint, tableName, client, close };
+  return { endpoint, tableName, client, requests: () => ({ ...counts }), close };
 }

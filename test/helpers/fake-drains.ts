@@ -36,65 +36,92 @@ export function createFakeDrains() {
     }
     return current;
   };
+  // Each record alone, as the real store's conditions judge it: the written ones and the refused.
+  const each = async (
+    records: readonly DrainRecord[],
+    change: (record: DrainRecord) => DrainRecord,
+  ) => {
+    const written: DrainRecord[] = [];
+    const conflicts: DrainConflictError[] = [];
+    for (const record of records) {
+      try {
+        written.push(change(record));
+      } catch (error) {
+        if (!(error instanceof DrainConflictError)) throw error;
+        conflicts.push(error);
+      }
+    }
+    return { records: written, conflicts };
+  };
+  const draining = (operation: string, record: DrainRecord, owner: string) => {
+    const current = owned(operation, record.projectId, record.serverId, owner);
+    if (current.state !== 'draining') {
+      throw conflict(operation, record, 'state-mismatch');
+    }
+    return current;
+  };
   const drains: DrainServices = {
     store: {
       async getDrain(_projectId, serverId) {
         calls.push('getDrain');
         return records.get(serverId);
       },
-      async recordDrain(record) {
-        calls.push('recordDrain');
-        if (records.has(record.serverId)) throw conflict('recordDrain', record, 'already-recorded');
-        const full: DrainRecord = { ...record, state: 'draining' };
-        records.set(record.serverId, full);
-        return full;
+      async recordDrains(list) {
+        calls.push('recordDrains');
+        return each(
+          list.map((r) => ({ ...r, state: 'draining' as const })),
+          (record) => {
+            if (records.has(record.serverId)) {
+              throw conflict('recordDrain', record, 'already-recorded');
+            }
+            records.set(record.serverId, record);
+            return record;
+          },
+        );
       },
       async listDrains(projectId) {
         calls.push('listDrains');
         return [...records.values()].filter((r) => r.projectId === projectId);
       },
-      async markActing(projectId, serverId, owner) {
+      async markActing(list, owner) {
         calls.push('markActing');
-        const current = owned('markActing', projectId, serverId, owner);
-        if (current.state !== 'draining') {
-          throw conflict('markActing', { projectId, serverId }, 'state-mismatch');
-        }
-        const next = { ...current, state: 'acting' as const };
-        records.set(serverId, next);
-        return next;
+        return each(list, (record) => {
+          const next = { ...draining('markActing', record, owner), state: 'acting' as const };
+          records.set(record.serverId, next);
+          return next;
+        });
       },
-      async claimDrain(projectId, serverId, { fromOwner, toOwner, now, ownerUntilMs }) {
-        calls.push('claimDrain');
-        const current = owned('claimDrain', projectId, serverId, fromOwner);
-        if ((current.ownerUntilMs ?? current.drainUntilMs) > now) {
-          throw conflict('claimDrain', { projectId, serverId }, 'owner-mismatch');
-        }
-        const next = { ...current, owner: toOwner, ownerUntilMs };
-        records.set(serverId, next);
-        return next;
+      async claimDrains(list, { toOwner, now, ownerUntilMs }) {
+        calls.push('claimDrains');
+        return each(list, (record) => {
+          const current = owned('claimDrain', record.projectId, record.serverId, record.owner);
+          if ((current.ownerUntilMs ?? current.drainUntilMs) > now) {
+            throw conflict('claimDrain', record, 'owner-mismatch');
+          }
+          const next = { ...current, owner: toOwner, ownerUntilMs };
+          records.set(record.serverId, next);
+          return next;
+        });
       },
-      async confirmMaintenance(projectId, serverId, owner, times) {
+      async confirmMaintenance(list, owner, times) {
         calls.push('confirmMaintenance');
-        const current = owned('confirmMaintenance', projectId, serverId, owner);
-        if (current.state !== 'draining') {
-          throw conflict('confirmMaintenance', { projectId, serverId }, 'state-mismatch');
-        }
-        const next = { ...current, ...times };
-        records.set(serverId, next);
-        return next;
+        return each(list, (record) => {
+          const next = { ...draining('confirmMaintenance', record, owner), ...times };
+          records.set(record.serverId, next);
+          return next;
+        });
       },
-      async completeDrain(projectId, serverId, owner) {
-        calls.push('completeDrain');
-        const current = owned('completeDrain', projectId, serverId, owner);
-        if (current.state !== 'acting') {
-          throw conflict('completeDrain', { projectId, serverId }, 'state-mismatch');
-        }
-        records.delete(serverId);
-      },
-      async clearDrain(projectId, serverId, owner) {
-        calls.push('clearDrain');
-        owned('clearDrain', projectId, serverId, owner);
-        records.delete(serverId);
+      async endDrains(owner, { completed = [], cleared = [] }) {
+        calls.push('endDrains');
+        const done = new Set(completed.map((r) => r.serverId));
+        return each([...completed, ...cleared], (record) => {
+          const current = owned('endDrain', record.projectId, record.serverId, owner);
+          if (done.has(record.serverId) && current.state !== 'acting') {
+            throw conflict('endDrain', record, 'state-mismatch');
+          }
+          records.delete(record.serverId);
+          return record;
+        });
       },
     },
     lease: {

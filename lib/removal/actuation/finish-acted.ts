@@ -2,6 +2,7 @@ import { describeFailure } from '../../errors.ts';
 import type { AppServer } from '../../huawei/schemas.ts';
 import { describeReason } from '../../scaling/reasons.ts';
 import type { Removal } from '../../scaling/types.ts';
+import type { AuditGroup } from '../ending/audit.ts';
 import { endRemoval, removalBase } from '../ending/end-removal.ts';
 import type { RemovalReport } from '../outcome.ts';
 import type { GroupView } from '../recheck/group-view.ts';
@@ -56,9 +57,18 @@ export function failedReport(base: Omit<RemovalReport, 'outcome'>, error: unknow
 }
 
 /**
+ * A settled server whose ending is not yet written: its report (audited by
+ * {@link closeDrains}) and, for a drain, its record to complete (the action
+ * succeeded) or clear (undone) in the group's one closing write.
+ */
+export interface Ending extends Settled {
+  end?: { record: DrainRecord; complete: boolean };
+}
+
+/**
  * The end of a server whose re-check did not say act: a drain is undone or
- * forgotten (maintenance lifted only where ours, record cleared); a planned
- * removal with no drain is skipped with what changed. `wait` and
+ * forgotten (maintenance lifted only where ours, the record to clear); a
+ * planned removal with no drain is skipped with what changed. `wait` and
  * `leave-alone` end nothing (no report).
  */
 export async function endWithout(
@@ -66,31 +76,26 @@ export async function endWithout(
   record: DrainRecord,
   decision: DrainDecision,
   services: RemovalServices,
-  settings: RemovalSettings,
-  view: GroupView | undefined,
-): Promise<Settled> {
+): Promise<Ending> {
   const serverId = record.serverId;
   if (decision.kind === 'wait' || decision.kind === 'leave-alone' || decision.kind === 'act') {
     return { serverId, decision: decision.kind };
   }
   const base = reportOf(target);
-  let report: RemovalReport;
   if (target.record === undefined) {
-    report = { ...base, ...skipped(decision) };
-  } else {
-    const lifted = await lift(record, decision.unmaintain, services, settings);
-    report =
-      decision.kind === 'undo'
-        ? {
-            ...base,
-            outcome: 'drain-undone',
-            undoReason: decision.reason,
-            detail: `${decision.reason}: ${decision.detail}; ${lifted}`,
-          }
-        : { ...base, outcome: 'already-removed', detail: `${decision.reason}; ${lifted}` };
+    return { serverId, decision: decision.kind, report: { ...base, ...skipped(decision) } };
   }
-  endRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
-  return { serverId, decision: decision.kind, report };
+  const lifted = await lift(record, decision.unmaintain, services);
+  const report: RemovalReport =
+    decision.kind === 'undo'
+      ? {
+          ...base,
+          outcome: 'drain-undone',
+          undoReason: decision.reason,
+          detail: `${decision.reason}: ${decision.detail}; ${lifted}`,
+        }
+      : { ...base, outcome: 'already-removed', detail: `${decision.reason}; ${lifted}` };
+  return { serverId, decision: decision.kind, report, end: { record, complete: false } };
 }
 
 // A planned removal (no drain) that the re-check stopped: what changed since the plan.
@@ -118,9 +123,9 @@ function skipped(
 
 /**
  * The end of the servers the remover was called for, in order: removed (a
- * drain's record completed, its maintenance lifted in `remove-member` mode,
- * where the server lives on) or failed (a drain undone: maintenance lifted,
- * record cleared). A write that fails keeps the record for the next run.
+ * drain's record to complete, its maintenance lifted in `remove-member`
+ * mode, where the server lives on) or failed (a drain undone: maintenance
+ * lifted, the record to clear). A lift that fails keeps the record.
  */
 export async function finishActed(
   items: readonly {
@@ -132,8 +137,7 @@ export async function finishActed(
   }[],
   services: RemovalServices,
   settings: RemovalSettings,
-  view: GroupView | undefined,
-): Promise<Settled[]> {
+): Promise<Ending[]> {
   const reports = items.map(({ target, server, idleMinutes, result }) => {
     const base = reportOf(target, target.record === undefined ? undefined : idleMinutes);
     const flavorId = server.product_info?.flavor_id;
@@ -146,7 +150,6 @@ export async function finishActed(
       ...rest,
     } as RemovalReport;
   });
-  const done = (r: RemovalReport) => r.outcome === 'removed' || r.outcome === 'already-removed';
   // Out of the group the server lives on (remove-member): lift our maintenance in
   // batches, or it would come back in maintenance if someone adds it to a group again.
   const unlift = new Set<string>();
@@ -165,46 +168,118 @@ export async function finishActed(
       });
     }
   }
-  const settled: Settled[] = [];
+  const endings: Ending[] = [];
   for (const [i, item] of items.entries()) {
     let report = reports[i] as RemovalReport;
     const { record } = item;
-    try {
-      if (item.target.record !== undefined) {
-        const drainedSeconds = Math.round((record.drainUntilMs - record.drainedAtMs) / 1_000);
-        if (!done(report)) {
-          // The action failed: lift our maintenance rather than hold the server out of service.
-          const lifted = await lift(record, true, services, settings);
-          report = { ...report, detail: `${report.detail ?? 'failed'}; ${lifted}` };
-        } else if (unlift.has(record.serverId)) {
-          // The record stays (state acting): the next run lifts and forgets.
-          report = { ...report, drainedSeconds, detail: 'maintenance lifted by the next sweep' };
-        } else {
-          await services.drains?.store.completeDrain(
-            settings.projectId,
-            record.serverId,
-            record.owner,
-          );
-          report = { ...report, drainedSeconds };
-        }
-      }
-    } catch (error) {
-      report = failedReport(reportOf(item.target), error);
+    const serverId = record.serverId;
+    const decision = done(report) ? ('act' as const) : ('failed' as const);
+    if (item.target.record === undefined) {
+      endings.push({ serverId, decision, report });
+      continue;
     }
-    endRemoval(services, settings, view?.record ?? { id: record.groupId }, report);
-    settled.push({ serverId: record.serverId, decision: done(report) ? 'act' : 'failed', report });
+    const drainedSeconds = Math.round((record.drainUntilMs - record.drainedAtMs) / 1_000);
+    if (!done(report)) {
+      try {
+        // The action failed: lift our maintenance rather than hold the server out of service.
+        const lifted = await lift(record, true, services);
+        report = { ...report, detail: `${report.detail ?? 'failed'}; ${lifted}` };
+        endings.push({ serverId, decision, report, end: { record, complete: false } });
+      } catch (error) {
+        endings.push({ serverId, decision, report: failedReport(reportOf(item.target), error) });
+      }
+    } else if (unlift.has(serverId)) {
+      // The record stays (state acting): the next run lifts and forgets.
+      report = { ...report, drainedSeconds, detail: 'maintenance lifted by the next sweep' };
+      endings.push({ serverId, decision, report });
+    } else {
+      report = { ...report, drainedSeconds };
+      endings.push({ serverId, decision, report, end: { record, complete: true } });
+    }
   }
-  return settled;
+  return endings;
 }
 
-// Lifts our maintenance (when asked) and clears the record; says what it did.
+/**
+ * Writes every ending of one settle: the records of the drains that ended,
+ * completed or cleared in one request per group (lib/removal/store/drain-store.ts
+ * `endDrains`), then one audit line each. A record the write refused, or a
+ * write that failed, turns that ending into `failed` (an ERROR line); the
+ * record stays for the next run.
+ */
+export async function closeDrains(
+  endings: readonly Ending[],
+  owner: string,
+  services: RemovalServices,
+  settings: RemovalSettings,
+  view: GroupView | undefined,
+): Promise<Settled[]> {
+  const records = endings.flatMap((e) => (e.end === undefined ? [] : [e.end]));
+  const errors = new Map<string, unknown>();
+  const store = services.drains?.store;
+  if (records.length > 0 && store !== undefined) {
+    try {
+      const written = await store.endDrains(owner, {
+        completed: records.filter((r) => r.complete).map((r) => r.record),
+        cleared: records.filter((r) => !r.complete).map((r) => r.record),
+      });
+      for (const conflict of written.conflicts) errors.set(conflict.serverId, conflict);
+    } catch (error) {
+      for (const { record } of records) errors.set(record.serverId, error);
+    }
+  }
+  return endings.map(({ end, ...ending }) => {
+    const error = errors.get(ending.serverId);
+    const groupId = end?.record.groupId ?? view?.record?.id ?? '';
+    if (error === undefined || ending.report === undefined) {
+      if (ending.report !== undefined) {
+        endRemoval(services, settings, view?.record ?? { id: groupId }, ending.report);
+      }
+      return ending;
+    }
+    return notSettled(
+      removalBase(ending.report),
+      view?.record ?? { id: groupId },
+      error,
+      services,
+      settings,
+    );
+  });
+}
+
+/**
+ * A server whose settle failed (a read or a write): `failed`, one ERROR line
+ * with the cause, its audit line; the record stays and the next run's
+ * recovery retries it.
+ */
+export function notSettled(
+  base: Omit<RemovalReport, 'outcome'>,
+  group: AuditGroup,
+  error: unknown,
+  services: RemovalServices,
+  settings: RemovalSettings,
+): Settled {
+  const report = failedReport(base, error);
+  const failure = describeFailure(error);
+  services.log.error('removal could not be settled', {
+    projectId: settings.projectId,
+    serverGroupId: group.id,
+    serverId: base.serverId,
+    error: failure.message,
+    requestId: failure.requestId,
+  });
+  endRemoval(services, settings, group, report);
+  return { serverId: base.serverId, decision: 'failed', report };
+}
+
+const done = (r: RemovalReport) => r.outcome === 'removed' || r.outcome === 'already-removed';
+
+// Lifts our maintenance (when asked; the record is cleared by closeDrains); says what it did.
 async function lift(
   record: DrainRecord,
   unmaintain: boolean,
   services: RemovalServices,
-  settings: RemovalSettings,
 ): Promise<string> {
   if (unmaintain) await services.aps.batchSetMaintenance([record.serverId], false);
-  await services.drains?.store.clearDrain(settings.projectId, record.serverId, record.owner);
   return unmaintain ? 'maintenance lifted' : 'maintenance was not ours to lift';
 }

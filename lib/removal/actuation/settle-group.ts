@@ -1,21 +1,21 @@
-import { describeFailure } from '../../errors.ts';
 import type { AppServer } from '../../huawei/schemas.ts';
 import { endAdmissions } from '../drain/admit.ts';
 import { auditDrain } from '../ending/audit.ts';
 import { endRemoval } from '../ending/end-removal.ts';
 import { releaseGroup, renewGroup, takeGroup } from '../lease/group-hold.ts';
-import { LEASE_TTL_MS } from '../lease/group-lease.ts';
+import { LEASE_TTL_MS, type Lease } from '../lease/group-lease.ts';
 import { freshView, type GroupView } from '../recheck/group-view.ts';
 import { type DrainDecision, decideDrain, type UndoReason } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
-import { DrainConflictError } from '../store/store-errors.ts';
 import { budgetOf } from '../time-budget.ts';
 import type { RemovalServices, RemovalSettings } from '../types.ts';
 import { createEcsGroupResolver } from './ecs-groups.ts';
 import {
+  closeDrains,
+  type Ending,
   endWithout,
-  failedReport,
   finishActed,
+  notSettled,
   reportOf,
   type Settled,
   type SettleTarget,
@@ -35,6 +35,8 @@ export interface SettleOptions {
   forceUndo?: UndoReason;
   /** The group as just evaluated, when that read is fresh (DRAIN_SECONDS=0); else read now. */
   view?: GroupView;
+  /** The group's lease, held since the drain start (lib/removal/drain/leased-start.ts): not taken again. */
+  held?: Lease | undefined;
 }
 
 interface Acting {
@@ -62,13 +64,19 @@ export async function settleGroup(
   settings: RemovalSettings,
   options: SettleOptions = {},
 ): Promise<SettleResult> {
-  const drains = services.drains;
-  const hold = await takeGroup(groupId, owner, services, settings);
+  // A lease held since the drain start is used while it has half a period left; else taken again.
+  const held = options.held;
+  const hold =
+    held !== undefined && held.expiresAtMs - settings.now() > LEASE_TTL_MS / 2
+      ? { held: true as const, lease: held }
+      : await takeGroup(groupId, owner, services, settings);
   if (!hold.held) return { kind: 'lease-busy', holder: hold.holder };
   let lease = hold.lease;
-  // Renews the lease before each step; false once another actor holds the group.
+  // Before each step: false once another actor may hold the group. The lease is
+  // renewed only when half of it is spent, so a settle costs no request a server.
   const stillHeld = async (): Promise<boolean> => {
     if (lease === undefined) return true;
+    if (lease.expiresAtMs - settings.now() > LEASE_TTL_MS / 2) return true;
     lease = await renewGroup(lease, services, settings);
     return lease !== undefined;
   };
@@ -77,8 +85,10 @@ export async function settleGroup(
       options.forceUndo !== undefined
         ? undefined
         : (options.view ?? (await freshView(groupId, services, settings)));
+    const records = await ownRecords(targets, groupId, owner, services, settings, options.claim);
     const settled: Settled[] = [];
     const acting: Acting[] = [];
+    const ends: Ending[] = [];
     for (const target of targets) {
       const serverId = target.record?.serverId ?? target.removal?.serverId ?? '';
       if (!(await stillHeld())) {
@@ -94,7 +104,7 @@ export async function settleGroup(
         settled.push({ serverId, decision: 'deadline', report });
         continue;
       }
-      const record = await ownRecord(target, groupId, owner, services, settings, options.claim);
+      const record = records.get(serverId);
       if (record === undefined) {
         settled.push({ serverId, decision: 'taken-over' });
         continue;
@@ -103,81 +113,116 @@ export async function settleGroup(
         const server = await services.aps.getServer(serverId);
         const decision = decide(target, record, server, view, options.forceUndo, settings);
         if (decision.kind === 'act' && server !== undefined) {
-          if (target.record !== undefined && record.state === 'draining') {
-            await drains?.store.markActing(settings.projectId, serverId, record.owner);
-          }
           acting.push({ target, record, server, idleMinutes: decision.idleMinutes });
           continue;
         }
-        settled.push(await endWithout(target, record, decision, services, settings, view));
+        const ending = await endWithout(target, record, decision, services);
+        if (ending.report === undefined) settled.push(ending);
+        else ends.push(ending);
       } catch (error) {
         settled.push(failed(target, record, error, services, settings));
       }
     }
     if (acting.length > 0 && (await stillHeld())) {
-      settled.push(...(await act(groupId, acting, services, settings, view)));
+      const marked = await markActing(acting, owner, services, settings);
+      settled.push(...marked.failed);
+      ends.push(...(await act(groupId, marked.acting, services, settings)));
     } else {
       for (const a of acting) settled.push({ serverId: a.server.id, decision: 'lease-lost' });
     }
+    settled.push(...(await closeDrains(ends, owner, services, settings, view)));
     const order = new Map(targets.map((t, i) => [t.record?.serverId ?? t.removal?.serverId, i]));
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
     // Each ended removal ends its budget admission, in one ledger write (lib/removal/drain/admit.ts).
-    const ends = settled.flatMap((s) =>
+    const admissions = settled.flatMap((s) =>
       s.report ? [[s.serverId, s.report.outcome] as const] : [],
     );
-    await endAdmissions(new Map(ends), services, settings);
+    await endAdmissions(new Map(admissions), services, settings);
     return { kind: 'settled', settled };
   } finally {
     await releaseGroup(lease, services);
   }
 }
 
-// The target's record as ours: a planned removal stands as a record of its own
-// (no drain), another owner's record is claimed when asked, else undefined.
-async function ownRecord(
-  target: SettleTarget,
+// Each target's record as ours, by server id: a planned removal stands as a
+// record of its own (no drain); another owner's records are claimed, all in
+// one write, when asked; a record neither ours nor claimed is left out.
+async function ownRecords(
+  targets: readonly SettleTarget[],
   groupId: string,
   owner: string,
   services: RemovalServices,
   settings: RemovalSettings,
   claim = false,
-): Promise<DrainRecord | undefined> {
-  if (target.record === undefined) {
-    const now = settings.now();
-    const { removal } = target;
-    return {
-      projectId: settings.projectId,
-      serverId: removal.serverId,
-      groupId,
-      owner,
-      state: 'draining',
-      drainedAtMs: now,
-      drainUntilMs: now,
-      ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
-      ...(removal.machineName ? { machineName: removal.machineName } : {}),
-    };
+): Promise<Map<string, DrainRecord>> {
+  const now = settings.now();
+  const records = new Map<string, DrainRecord>();
+  const others: DrainRecord[] = [];
+  for (const { record, removal } of targets) {
+    if (record === undefined) {
+      records.set(removal.serverId, {
+        projectId: settings.projectId,
+        serverId: removal.serverId,
+        groupId,
+        owner,
+        state: 'draining',
+        drainedAtMs: now,
+        drainUntilMs: now,
+        ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+        ...(removal.machineName ? { machineName: removal.machineName } : {}),
+      });
+    } else if (record.owner === owner) records.set(record.serverId, record);
+    else others.push(record);
   }
-  const record = target.record;
-  if (record.owner === owner) return record;
   const store = services.drains?.store;
-  if (!claim || store === undefined) return undefined;
-  try {
-    const now = settings.now();
-    const claimed = await store.claimDrain(settings.projectId, record.serverId, {
-      fromOwner: record.owner,
-      toOwner: owner,
-      now,
-      ownerUntilMs: now + LEASE_TTL_MS,
-    });
+  if (!claim || store === undefined || others.length === 0) return records;
+  const claimed = await store.claimDrains(others, {
+    toOwner: owner,
+    now,
+    ownerUntilMs: now + LEASE_TTL_MS,
+  });
+  const from = new Map(others.map((r) => [r.serverId, r.owner]));
+  for (const record of claimed.records) {
+    records.set(record.serverId, record);
     auditDrain(services, settings, 'drain taken over', {
       serverId: record.serverId,
-      from: record.owner,
+      from: from.get(record.serverId),
       owner,
     });
-    return claimed;
+  }
+  return records;
+}
+
+// `draining` → `acting` for the drained servers about to be removed, in one
+// write: a server whose record is no longer ours in that state is not removed.
+async function markActing(
+  acting: readonly Acting[],
+  owner: string,
+  services: RemovalServices,
+  settings: RemovalSettings,
+): Promise<{ acting: Acting[]; failed: Settled[] }> {
+  const drained = acting.filter(
+    (a) => a.target.record !== undefined && a.record.state === 'draining',
+  );
+  const store = services.drains?.store;
+  if (drained.length === 0 || store === undefined) return { acting: [...acting], failed: [] };
+  try {
+    const { conflicts } = await store.markActing(
+      drained.map((a) => a.record),
+      owner,
+    );
+    const refused = new Map(conflicts.map((c) => [c.serverId, c]));
+    return {
+      acting: acting.filter((a) => !refused.has(a.server.id)),
+      failed: acting
+        .filter((a) => refused.has(a.server.id))
+        .map((a) => failed(a.target, a.record, refused.get(a.server.id), services, settings)),
+    };
   } catch (error) {
-    if (error instanceof DrainConflictError) return undefined;
-    throw error;
+    return {
+      acting: [],
+      failed: acting.map((a) => failed(a.target, a.record, error, services, settings)),
+    };
   }
 }
 
@@ -215,8 +260,7 @@ async function act(
   acting: readonly Acting[],
   services: RemovalServices,
   settings: RemovalSettings,
-  view: GroupView | undefined,
-): Promise<Settled[]> {
+): Promise<Ending[]> {
   const results = await removeServers(
     acting.map((a) => a.server),
     {
@@ -235,7 +279,6 @@ async function act(
     acting.map((a, i) => ({ ...a, result: results[i] })),
     services,
     settings,
-    view,
   );
 }
 
@@ -246,16 +289,5 @@ function failed(
   services: RemovalServices,
   settings: RemovalSettings,
 ): Settled {
-  // The record stays (a failed read or write): the next run's recovery retries it.
-  const report = failedReport(reportOf(target), error);
-  const failure = describeFailure(error);
-  services.log.error('removal could not be settled', {
-    projectId: settings.projectId,
-    serverGroupId: record.groupId,
-    serverId: record.serverId,
-    error: failure.message,
-    requestId: failure.requestId,
-  });
-  endRemoval(services, settings, { id: record.groupId }, report);
-  return { serverId: record.serverId, decision: 'failed', report };
+  return notSettled(reportOf(target), { id: record.groupId }, error, services, settings);
 }

@@ -9,10 +9,15 @@ import type { RemovalReport } from '../outcome.ts';
 import { refusalOf } from '../plan/eligibility.ts';
 import { chunkForMaintenance } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
-import { DrainConflictError } from '../store/store-errors.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
 import { admitToBudgets, endAdmissions } from './admit.ts';
 import { logOffDrained } from './logoff-sessions.ts';
+
+/** Group record writes in flight at once (docs/performance.md, "Memory while draining"). */
+const WRITES_AT_ONCE = 16;
+
+/** A record about to be written (its state is `draining`). */
+type NewRecord = Omit<DrainRecord, 'state'>;
 
 /** One chosen server to drain, with the group it was chosen from. */
 export interface DrainCandidate {
@@ -35,8 +40,10 @@ export function drainsOf(services: RemovalServices): DrainServices {
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for one project's chosen servers:
  * each passes eligibility (lib/removal/plan/eligibility.ts) or ends with the
- * remover's refusal, undrained; then its record is written (conditional,
- * with the sessions its removal logs off), then maintenance is asked for in
+ * remover's refusal, undrained; then disruption budgets admit it or hold it
+ * back (lib/removal/drain/admit.ts); then its record is written, one
+ * conditional write per group (with the sessions its removal logs off, at
+ * most WRITES_AT_ONCE groups in flight), then maintenance is asked for in
  * chunks of at most 20, then the abandoned sessions of each server now in
  * maintenance are logged off (lib/removal/drain/logoff-sessions.ts; a failed log-off
  * undoes that drain, reported `failed`). A server another actor already
@@ -52,7 +59,6 @@ export async function beginDrains(
   settings: RemovalSettings,
 ): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
   const drains = drainsOf(services);
-  const records: DrainRecord[] = [];
   const notDrained = new Map<string, RemovalReport>();
   const endOf = (c: DrainCandidate) => (report: RemovalReport) =>
     notDrained.set(
@@ -71,44 +77,55 @@ export async function beginDrains(
   for (const { ask, outcome, detail } of held) {
     endOf(ask)({ ...removalBase(ask.removal), outcome, detail });
   }
+  const chosen = new Map<string, DrainCandidate>();
+  // One write per group (lib/removal/store/drain-store.ts), the groups at once.
+  const byGroup = new Map<string, NewRecord[]>();
   for (const candidate of admitted) {
     const { groupId, removal } = candidate;
-    const base = removalBase(removal);
     const now = settings.now();
-    try {
-      records.push(
-        await drains.store.recordDrain({
-          projectId: settings.projectId,
-          serverId: removal.serverId,
-          groupId,
-          ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
-          ...(removal.machineName ? { machineName: removal.machineName } : {}),
-          owner,
-          drainedAtMs: now,
-          ...timesFrom(now, settings.drainSeconds ?? 0),
-          ...(removal.logoffSessionIds?.length
-            ? { logoffSessionIds: removal.logoffSessionIds }
-            : {}),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof DrainConflictError)) {
-        // Records already written stay: maintenance is asked for them, and the
-        // re-check (or the next run's recovery) finishes or undoes each.
-        await askMaintenance(records, owner, services, settings);
-        await endAdmissions(
-          outcomesOf(admitted, records, notDrained, 'failed'),
-          services,
-          settings,
-        );
-        throw error;
-      }
-      endOf(candidate)({
-        ...base,
-        outcome: 'skipped-changed',
-        detail: `already drained by ${error.currentOwner ?? 'another actor'}`,
-      });
-    }
+    chosen.set(removal.serverId, candidate);
+    const list = byGroup.get(groupId) ?? [];
+    byGroup.set(groupId, list);
+    list.push({
+      projectId: settings.projectId,
+      serverId: removal.serverId,
+      groupId,
+      ...(removal.instanceId ? { instanceId: removal.instanceId } : {}),
+      ...(removal.machineName ? { machineName: removal.machineName } : {}),
+      owner,
+      drainedAtMs: now,
+      ...timesFrom(now, settings.drainSeconds ?? 0),
+      ...(removal.logoffSessionIds?.length ? { logoffSessionIds: removal.logoffSessionIds } : {}),
+    });
+  }
+  // A bounded number of group writes in flight: thousands of pending SDK
+  // commands at once were a large sweep's peak memory. A failed slice stops
+  // the writing (the drain table is down: nothing more is drained).
+  const lists = [...byGroup.values()];
+  const writes: PromiseSettledResult<Awaited<ReturnType<typeof drains.store.recordDrains>>>[] = [];
+  for (let i = 0; i < lists.length; i += WRITES_AT_ONCE) {
+    const slice = lists.slice(i, i + WRITES_AT_ONCE);
+    writes.push(...(await Promise.allSettled(slice.map((l) => drains.store.recordDrains(l)))));
+    if (writes.some((w) => w.status === 'rejected')) break;
+  }
+  const records = writes.flatMap((w) => (w.status === 'fulfilled' ? w.value.records : []));
+  for (const conflict of writes.flatMap((w) =>
+    w.status === 'fulfilled' ? w.value.conflicts : [],
+  )) {
+    const candidate = chosen.get(conflict.serverId) as DrainCandidate;
+    endOf(candidate)({
+      ...removalBase(candidate.removal),
+      outcome: 'skipped-changed',
+      detail: `already drained by ${conflict.currentOwner ?? 'another actor'}`,
+    });
+  }
+  const failure = writes.find((w) => w.status === 'rejected');
+  if (failure !== undefined) {
+    // Records already written stay: maintenance is asked for them, and the
+    // re-check (or the next run's recovery) finishes or undoes each.
+    await askMaintenance(records, owner, services, settings);
+    await endAdmissions(outcomesOf(admitted, records, notDrained, 'failed'), services, settings);
+    throw failure.reason;
   }
   const maintained = await askMaintenance(records, owner, services, settings);
   const loggedOff = await logOffDrained(
@@ -166,23 +183,25 @@ async function askMaintenance(
       continue;
     }
     const times = timesFrom(settings.now(), settings.drainSeconds ?? 0);
-    await Promise.all(
-      chunk.map(async (serverId) => {
-        const record = { ...(byId.get(serverId) as DrainRecord), ...times };
-        maintained.set(serverId, record);
-        await drainsOf(services)
-          .store.confirmMaintenance(settings.projectId, serverId, owner, times)
-          .catch((error: unknown) => {
-            // This invocation still waits the full period from the confirmation;
-            // only a recovery after its death would count from the record write.
-            services.log.error('maintenance start not recorded', {
-              projectId: settings.projectId,
-              serverId,
-              error: describeFailure(error).message,
-            });
-          });
-      }),
-    );
+    const confirmed = chunk.map((serverId) => ({
+      ...(byId.get(serverId) as DrainRecord),
+      ...times,
+    }));
+    for (const record of confirmed) maintained.set(record.serverId, record);
+    // One write per group of the chunk. This invocation still waits the full period
+    // from the confirmation; only a recovery after its death would count from the record write.
+    const notRecorded = (serverIds: readonly string[], error: unknown) =>
+      services.log.error('maintenance start not recorded', {
+        projectId: settings.projectId,
+        serverIds,
+        error: describeFailure(error).message,
+      });
+    await drainsOf(services)
+      .store.confirmMaintenance(confirmed, owner, times)
+      .then((written) => {
+        for (const conflict of written.conflicts) notRecorded([conflict.serverId], conflict);
+      })
+      .catch((error: unknown) => notRecorded(chunk, error));
   }
   return maintained;
 }

@@ -19,6 +19,8 @@ export interface PlannedGroup {
 export interface StartedDrains {
   records: DrainRecord[];
   notDrained: Map<string, RemovalReport>;
+  /** The lease of each group with a drain, held for its settle (`settleGroup`'s `held`). */
+  leases?: Map<string, Lease>;
 }
 
 /**
@@ -46,7 +48,12 @@ export async function startDrainsUnderLease(
   owner: string,
   services: RemovalServices,
   settings: RemovalSettings,
+  options: {
+    /** Runs the re-plan of each group; the caller's pool bounds how many are read at once. */
+    each?: <T>(items: readonly T[], worker: (item: T) => Promise<void>) => Promise<void>;
+  } = {},
 ): Promise<StartedDrains> {
+  const { each = async (items, worker) => void (await Promise.all(items.map(worker))) } = options;
   const drains = services.drains;
   if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
   const notDrained = new Map<string, RemovalReport>();
@@ -57,29 +64,29 @@ export async function startDrainsUnderLease(
       notDrained.set(r.serverId, endRemoval(services, settings, group.evaluation.group, report));
     }
   };
-  const replanned = await Promise.all(
-    groups.map(async (planned): Promise<DrainCandidate[]> => {
-      const groupId = planned.evaluation.group.id;
-      try {
-        const ttl = drainHoldMs(settings.drainSeconds ?? 0);
-        const hold = await takeGroup(groupId, owner, services, settings, ttl);
-        if (!hold.held) {
-          notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
-          return [];
-        }
-        leases.set(groupId, hold.lease);
-        return await replan(planned, services, settings, notDrained);
-      } catch (error) {
-        notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
-        return [];
+  const replanned: DrainCandidate[] = [];
+  await each(groups, async (planned) => {
+    const groupId = planned.evaluation.group.id;
+    try {
+      const ttl = drainHoldMs(settings.drainSeconds ?? 0);
+      const hold = await takeGroup(groupId, owner, services, settings, ttl);
+      if (!hold.held) {
+        notAll(planned, 'skipped-changed', leaseHeldBy(hold.holder));
+        return;
       }
-    }),
-  );
+      leases.set(groupId, hold.lease);
+      replanned.push(...(await replan(planned, services, settings, notDrained)));
+    } catch (error) {
+      notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
+    }
+  });
   let started: StartedDrains | undefined;
   try {
-    started = await beginDrains(replanned.flat(), owner, services, settings);
+    started = await beginDrains(replanned, owner, services, settings);
     for (const [id, report] of notDrained) started.notDrained.set(id, report);
-    return started;
+    const held = new Set(started.records.map((r) => r.groupId));
+    const kept = [...leases].filter(([groupId]) => held.has(groupId));
+    return { ...started, leases: new Map(kept.flatMap(([id, l]) => (l ? [[id, l]] : []))) };
   } finally {
     const held = new Set(started?.records.map((r) => r.groupId) ?? []);
     await Promise.all(
@@ -114,11 +121,13 @@ async function replan(
       notDrained.set(removal.serverId, endRemoval(services, settings, { id: groupId }, report));
       continue;
     }
+    // Only what eligibility, budgets and the audit lines read: the fresh lists are let go.
+    const server = servers.get(again.serverId);
     candidates.push({
       groupId,
-      group,
+      group: group && { id: group.id, scaling_policy: group.scaling_policy },
       removal: again,
-      server: servers.get(again.serverId),
+      server: server && { metadata: server.metadata },
       groupMembers: servers.size,
     });
   }

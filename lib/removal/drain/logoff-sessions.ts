@@ -77,7 +77,8 @@ async function undoAfterFailure(
   };
   try {
     await services.aps.batchSetMaintenance([record.serverId], false);
-    await services.drains?.store.clearDrain(settings.projectId, record.serverId, record.owner);
+    const ended = await services.drains?.store.endDrains(record.owner, { cleared: [record] });
+    if (ended?.conflicts[0] !== undefined) throw ended.conflicts[0];
   } catch (undoError) {
     services.log.error('log-off failed and the drain could not be undone; the re-check ends it', {
       projectId: settings.projectId,

@@ -12,7 +12,8 @@ import { LeaseLostError } from '../store/store-errors.ts';
 /**
  * How long one actor holds a group: longer than its slowest act step (a
  * re-read and a removal, each bounded by HTTP_TIMEOUT_MS and retries) plus
- * the clock skew between invocations; renewed before every server.
+ * the clock skew between invocations; checked before every server and renewed
+ * once half of it is spent (lib/removal/actuation/settle-group.ts).
  */
 export const LEASE_TTL_MS = 120_000;
 

@@ -1,23 +1,16 @@
-import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import {
   type DrainRecord,
   DrainRecordSchema,
-  type DrainState,
-  fromItem,
-  keyOf,
-  toItem,
+  partitionOf,
+  recordsOf,
+  toEntry,
 } from './drain-record.ts';
-import {
-  type DynamoClientFactory,
-  defaultDynamoClient,
-  dynamoSdk,
-  isConditionalFailure,
-  storeError,
-} from './dynamo.ts';
-import { DrainConflictError, type DrainConflictKind, DrainStoreError } from './store-errors.ts';
+import { byItem, type DrainStep, ownedIn } from './drain-steps.ts';
+import { createDrainWriter, type DrainWrite, merge } from './drain-writes.ts';
+import { type DynamoClientFactory, defaultDynamoClient, dynamoSdk, storeError } from './dynamo.ts';
 
 type Item = Record<string, AttributeValue>;
-type DynamoSdk = Awaited<ReturnType<typeof dynamoSdk>>;
 
 export {
   type DrainRecord,
@@ -33,157 +26,69 @@ export interface DrainStoreOptions {
   queryPageSize?: number;
 }
 
+export type { DrainWrite } from './drain-writes.ts';
+
 /**
- * The durable record of the servers we drained, one DynamoDB item each
- * (`pk` = `drain#<project>`, `sk` = `server#<id>`). Every write is
- * conditional, so two actors never both believe they own one drain; a refused
- * condition throws `DrainConflictError`, any other failure `DrainStoreError`.
- * Reads are strongly consistent.
+ * The durable record of the servers we drained: ONE DynamoDB item per
+ * drained group (`pk` = `drain#<project>`, `sk` = `group#<group>`), its
+ * `servers` map holding each server's record, so every step of a group's
+ * drain is one request however many servers it drains (20 at most per
+ * request: {@link SERVERS_PER_WRITE}). Every write is conditional on each
+ * record it touches, so two actors never both believe they own one drain; a
+ * refused condition is that server's `DrainConflictError` (the others of
+ * the write are then tried one by one), any other failure throws a
+ * `DrainStoreError`. Records an older version wrote as items of their own
+ * (`sk` = `server#<id>`) are read and settled as they are for one release
+ * (docs/drain-lifecycle.md). Reads are strongly consistent.
  */
 export function createDrainStore(options: DrainStoreOptions) {
   const { tableName, client = defaultDynamoClient, queryPageSize } = options;
+  const dynamo = () => Promise.all([client(), dynamoSdk()]);
 
-  async function read(projectId: string, serverId: string): Promise<DrainRecord | undefined> {
-    const [dynamo, { GetItemCommand }] = await Promise.all([client(), dynamoSdk()]);
-    try {
-      const answer = await dynamo.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: keyOf(projectId, serverId),
-          ConsistentRead: true,
-        }),
-      );
-      return answer.Item === undefined ? undefined : fromItem(answer.Item, tableName);
-    } catch (error) {
-      if (error instanceof DrainStoreError) throw error;
-      throw storeError('GetItem', tableName, error);
-    }
-  }
+  const { getDrain, apply, putGroup } = createDrainWriter({ tableName, client });
 
-  // After a refused condition: read the record once to say why, best effort.
-  async function conflict(
-    operation: string,
-    projectId: string,
-    serverId: string,
-    guess: (current: DrainRecord | undefined) => DrainConflictKind,
-    cause: unknown,
-  ): Promise<DrainConflictError> {
-    const current = await read(projectId, serverId).catch(() => undefined);
-    return new DrainConflictError(
-      {
-        kind: guess(current),
-        operation,
-        projectId,
-        serverId,
-        currentOwner: current?.owner,
-        currentState: current?.state,
-      },
-      { cause },
-    );
-  }
+  const record: DrainStep = {
+    operation: 'recordDrain',
+    // The group item exists (a Put was refused): add the entries no one holds.
+    set: (path, i) => [`${path.slice(0, -1)} = :entry${i}`],
+    condition: (path) => `attribute_exists(#s) AND attribute_not_exists(${path.slice(0, -1)})`,
+    values: (r, i) => ({ [`:entry${i}`]: toEntry(r) }),
+    shared: {},
+    guess: () => 'already-recorded',
+  };
 
-  // One conditional write; a refused condition becomes a DrainConflictError.
-  async function write(
-    operation: string,
-    projectId: string,
-    serverId: string,
-    run: (dynamo: DynamoDBClient, sdk: DynamoSdk) => Promise<{ Attributes?: Item | undefined }>,
-    guess: (current: DrainRecord | undefined) => DrainConflictKind,
-  ): Promise<Item | undefined> {
-    const [dynamo, sdk] = await Promise.all([client(), dynamoSdk()]);
-    try {
-      return (await run(dynamo, sdk)).Attributes;
-    } catch (error) {
-      if (isConditionalFailure(error)) {
-        throw await conflict(operation, projectId, serverId, guess, error);
-      }
-      throw storeError(operation, tableName, error);
-    }
-  }
-
-  const ownerGuess =
-    (state?: DrainState) =>
-    (current: DrainRecord | undefined): DrainConflictKind => {
-      if (current === undefined) return 'not-recorded';
-      if (state !== undefined && current.state !== state) return 'state-mismatch';
-      return 'owner-mismatch';
-    };
-
-  // One update of a record still `draining`, only by its owner; the record after it.
-  async function updateDraining(
-    operation: string,
-    projectId: string,
-    serverId: string,
-    owner: string,
-    update: string,
-    values: Item,
-  ): Promise<DrainRecord> {
-    const attributes = await write(
-      operation,
-      projectId,
-      serverId,
-      (dynamo, { UpdateItemCommand }) =>
-        dynamo.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: keyOf(projectId, serverId),
-            UpdateExpression: update,
-            ConditionExpression: '#owner = :owner AND #state = :draining',
-            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':owner': { S: owner },
-              ':draining': { S: 'draining' },
-              ...values,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      ownerGuess('draining'),
-    );
-    return fromItem(attributes ?? {}, tableName);
+  // New records of one group item: a Put when the group has no item, else an Update adding them.
+  async function recordItem(list: readonly DrainRecord[]): Promise<DrainWrite> {
+    return (await putGroup(list)) ? { records: [...list], conflicts: [] } : apply(record, list);
   }
 
   return {
-    /** The record of `serverId`, or `undefined` when we never drained it (or it is settled). */
-    getDrain: read,
+    getDrain,
 
     /**
-     * Writes a new record in state `draining`; refused (`already-recorded`)
-     * when the server has one, whoever owns it. Call BEFORE requesting
-     * maintenance, so a server we put into maintenance always has a record.
+     * Writes new records in state `draining`, one request per group (per 20
+     * servers); a server that has a record already, whoever owns it, is
+     * refused (`already-recorded`). Call BEFORE requesting maintenance, so a
+     * server we put into maintenance always has a record.
      */
-    async recordDrain(record: Omit<DrainRecord, 'state'>): Promise<DrainRecord> {
-      const full = DrainRecordSchema.parse({ ...record, state: 'draining' });
-      await write(
-        'recordDrain',
-        full.projectId,
-        full.serverId,
-        (dynamo, { PutItemCommand }) =>
-          dynamo.send(
-            new PutItemCommand({
-              TableName: tableName,
-              Item: toItem(full),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        () => 'already-recorded',
-      );
-      return full;
+    async recordDrains(records: readonly Omit<DrainRecord, 'state'>[]): Promise<DrainWrite> {
+      const full = records.map((r) => DrainRecordSchema.parse({ ...r, state: 'draining' }));
+      return merge(await Promise.all(byItem(full).map(recordItem)));
     },
 
     /** Every record of `projectId` (all pages), by server id: what the next sweep recovers. */
     async listDrains(projectId: string): Promise<DrainRecord[]> {
-      const [dynamo, { QueryCommand }] = await Promise.all([client(), dynamoSdk()]);
+      const [db, { QueryCommand }] = await dynamo();
       const records: DrainRecord[] = [];
-      let start: Record<string, AttributeValue> | undefined;
+      let start: Item | undefined;
       do {
         let answer: QueryCommandOutput;
         try {
-          answer = await dynamo.send(
+          answer = await db.send(
             new QueryCommand({
               TableName: tableName,
               KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': { S: `drain#${projectId}` } },
+              ExpressionAttributeValues: { ':pk': { S: partitionOf(projectId) } },
               ConsistentRead: true,
               ...(queryPageSize ? { Limit: queryPageSize } : {}),
               ...(start ? { ExclusiveStartKey: start } : {}),
@@ -192,121 +97,107 @@ export function createDrainStore(options: DrainStoreOptions) {
         } catch (error) {
           throw storeError('Query', tableName, error);
         }
-        for (const item of answer.Items ?? []) records.push(fromItem(item, tableName));
+        for (const item of answer.Items ?? []) {
+          // Only drain items: other items may share the project's partition (a budget ledger).
+          if (/^(group|server)#/.test(item.sk?.S ?? ''))
+            records.push(...recordsOf(item, tableName));
+        }
         start = answer.LastEvaluatedKey;
       } while (start !== undefined);
       return records;
     },
 
-    /** `draining` → `acting`, only by its owner: call right before the removal or release. */
-    markActing(projectId: string, serverId: string, owner: string): Promise<DrainRecord> {
-      return updateDraining('markActing', projectId, serverId, owner, 'SET #state = :acting', {
-        ':acting': { S: 'acting' },
-      });
+    /** `draining` → `acting`, only by `owner`: call right before the removal or release. */
+    markActing(records: readonly DrainRecord[], owner: string): Promise<DrainWrite> {
+      const owned = ownedIn(owner, 'draining');
+      return apply(
+        {
+          operation: 'markActing',
+          set: (path) => [`${path}#state = :acting`],
+          ...owned,
+          shared: { ...owned.shared, ':acting': { S: 'acting' } },
+        },
+        records,
+      );
     },
 
     /**
-     * Hands a record from `fromOwner` to `toOwner` (crash recovery: the next
-     * sweep, holding the group's lease, takes over a dead invocation's drain).
-     * Refused while the owner is alive: `ownerUntilMs` (else `drainUntilMs`)
-     * still after `now`. The new owner holds it until `ownerUntilMs`.
+     * Hands records to `toOwner` (crash recovery: the next sweep, holding the
+     * group's lease, takes over a dead invocation's drains), each from its own
+     * owner. Refused while that owner is alive: `ownerUntilMs` (else
+     * `drainUntilMs`) still after `now`. The new owner holds them until `ownerUntilMs`.
      */
-    async claimDrain(
-      projectId: string,
-      serverId: string,
-      claim: { fromOwner: string; toOwner: string; now: number; ownerUntilMs: number },
-    ): Promise<DrainRecord> {
-      const attributes = await write(
-        'claimDrain',
-        projectId,
-        serverId,
-        (dynamo, { UpdateItemCommand }) =>
-          dynamo.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              UpdateExpression: 'SET #owner = :to, ownerUntilMs = :until',
-              ConditionExpression:
-                '#owner = :from AND (ownerUntilMs <= :now OR (attribute_not_exists(ownerUntilMs) AND drainUntilMs <= :now))',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: {
-                ':from': { S: claim.fromOwner },
-                ':to': { S: claim.toOwner },
-                ':now': { N: String(claim.now) },
-                ':until': { N: String(claim.ownerUntilMs) },
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        ownerGuess(),
+    claimDrains(
+      records: readonly DrainRecord[],
+      claim: { toOwner: string; now: number; ownerUntilMs: number },
+    ): Promise<DrainWrite> {
+      const index = new Map(records.map((r, i) => [r.serverId, i]));
+      return apply(
+        {
+          operation: 'claimDrain',
+          set: (path) => [`${path}#owner = :to`, `${path}ownerUntilMs = :until`],
+          condition: (path, r) =>
+            `${path}#owner = :from${index.get(r.serverId)} AND (${path}ownerUntilMs <= :now OR (attribute_not_exists(${path}ownerUntilMs) AND ${path}drainUntilMs <= :now))`,
+          values: (r) => ({ [`:from${index.get(r.serverId)}`]: { S: r.owner } }),
+          shared: {
+            ':to': { S: claim.toOwner },
+            ':now': { N: String(claim.now) },
+            ':until': { N: String(claim.ownerUntilMs) },
+          },
+          guess: ownedIn('').guess,
+        },
+        records,
       );
-      return fromItem(attributes ?? {}, tableName);
     },
 
     /**
      * Maintenance confirmed: the period starts now, so `drainUntilMs` and
-     * `ownerUntilMs` move to the confirmed instant's. Only its owner, only
+     * `ownerUntilMs` move to the confirmed instant's. Only their owner, only
      * while `draining`.
      */
     confirmMaintenance(
-      projectId: string,
-      serverId: string,
+      records: readonly DrainRecord[],
       owner: string,
       times: Pick<DrainRecord, 'drainUntilMs' | 'ownerUntilMs'>,
-    ): Promise<DrainRecord> {
-      return updateDraining(
-        'confirmMaintenance',
-        projectId,
-        serverId,
-        owner,
-        'SET drainUntilMs = :drain, ownerUntilMs = :until',
+    ): Promise<DrainWrite> {
+      const owned = ownedIn(owner, 'draining');
+      return apply(
         {
-          ':drain': { N: String(times.drainUntilMs) },
-          ':until': { N: String(times.ownerUntilMs ?? times.drainUntilMs) },
+          operation: 'confirmMaintenance',
+          set: (path) => [`${path}drainUntilMs = :drain`, `${path}ownerUntilMs = :until`],
+          ...owned,
+          shared: {
+            ...owned.shared,
+            ':drain': { N: String(times.drainUntilMs) },
+            ':until': { N: String(times.ownerUntilMs ?? times.drainUntilMs) },
+          },
         },
-      );
-    },
-
-    /** Deletes the record after the action succeeded: only its owner, only in state `acting`. */
-    async completeDrain(projectId: string, serverId: string, owner: string): Promise<void> {
-      await write(
-        'completeDrain',
-        projectId,
-        serverId,
-        (dynamo, { DeleteItemCommand }) =>
-          dynamo.send(
-            new DeleteItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              ConditionExpression: '#owner = :owner AND #state = :acting',
-              ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-              ExpressionAttributeValues: { ':owner': { S: owner }, ':acting': { S: 'acting' } },
-            }),
-          ),
-        ownerGuess('acting'),
+        records,
       );
     },
 
     /**
-     * Deletes the record after maintenance was undone (or found lifted): only
-     * its owner, in any state.
+     * Ends drains in one request per group: `completed` (the action
+     * succeeded: only in state `acting`) and `cleared` (maintenance undone or
+     * found lifted: in any state), only by `owner`. A group item left with no
+     * drain is deleted.
      */
-    async clearDrain(projectId: string, serverId: string, owner: string): Promise<void> {
-      await write(
-        'clearDrain',
-        projectId,
-        serverId,
-        (dynamo, { DeleteItemCommand }) =>
-          dynamo.send(
-            new DeleteItemCommand({
-              TableName: tableName,
-              Key: keyOf(projectId, serverId),
-              ConditionExpression: '#owner = :owner',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':owner': { S: owner } },
-            }),
-          ),
-        ownerGuess(),
+    endDrains(
+      owner: string,
+      ended: { completed?: readonly DrainRecord[]; cleared?: readonly DrainRecord[] },
+    ): Promise<DrainWrite> {
+      const completed = new Set(ended.completed?.map((r) => r.serverId));
+      const acting = ownedIn(owner, 'acting');
+      const any = ownedIn(owner);
+      return apply(
+        {
+          operation: 'endDrain',
+          remove: true,
+          condition: (path, r) => (completed.has(r.serverId) ? acting : any).condition(path),
+          shared: acting.shared,
+          guess: (current, r) => (completed.has(r.serverId) ? acting : any).guess(current),
+        },
+        [...(ended.completed ?? []), ...(ended.cleared ?? [])],
       );
     },
   };

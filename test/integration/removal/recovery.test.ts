@@ -54,17 +54,19 @@ describe('recovering a drain left by a dead invocation', () => {
   // Leaves the store and the server as an invocation killed right after `step` would.
   async function crashAfter(step: Step, projectId: string): Promise<AppServer | undefined> {
     const server = serverFactory({ machine_name: `APS-${step}` });
-    await store.recordDrain({
-      projectId,
-      serverId: server.id,
-      groupId: DEFAULT_GROUP_ID,
-      owner: 'dead-sweep',
-      drainedAtMs: DRAINED_AT,
-      drainUntilMs: drainUntil(DRAINED_AT, DRAIN_SECONDS),
-    });
+    const { records } = await store.recordDrains([
+      {
+        projectId,
+        serverId: server.id,
+        groupId: DEFAULT_GROUP_ID,
+        owner: 'dead-sweep',
+        drainedAtMs: DRAINED_AT,
+        drainUntilMs: drainUntil(DRAINED_AT, DRAIN_SECONDS),
+      },
+    ]);
     if (step === 'recorded') return server;
     if (step === 'maintained') return { ...server, maintain_status: true };
-    await store.markActing(projectId, server.id, 'dead-sweep');
+    expect((await store.markActing(records, 'dead-sweep')).conflicts).toEqual([]);
     if (step === 'acting') return { ...server, maintain_status: true };
     return undefined;
   }
@@ -81,13 +83,13 @@ describe('recovering a drain left by a dead invocation', () => {
     );
     if (!got.acquired) throw new Error('lease not acquired');
     const decisions: DrainDecision[] = [];
-    for (const record of await store.listDrains(projectId)) {
-      const claimed = await store.claimDrain(projectId, record.serverId, {
-        fromOwner: record.owner,
-        toOwner: 'next-sweep',
-        now: NEXT_SWEEP,
-        ownerUntilMs: NEXT_SWEEP + 60_000,
-      });
+    const claims = await store.claimDrains(await store.listDrains(projectId), {
+      toOwner: 'next-sweep',
+      now: NEXT_SWEEP,
+      ownerUntilMs: NEXT_SWEEP + 60_000,
+    });
+    expect(claims.conflicts).toEqual([]);
+    for (const claimed of claims.records) {
       const decision = decideDrain({
         record: claimed,
         server,
@@ -97,11 +99,13 @@ describe('recovering a drain left by a dead invocation', () => {
       });
       decisions.push(decision);
       if (decision.kind === 'undo' || decision.kind === 'forget') {
-        await store.clearDrain(projectId, record.serverId, 'next-sweep');
+        await store.endDrains('next-sweep', { cleared: [claimed] });
       } else if (decision.kind === 'act') {
-        if (claimed.state === 'draining')
-          await store.markActing(projectId, record.serverId, 'next-sweep');
-        await store.completeDrain(projectId, record.serverId, 'next-sweep');
+        const acting =
+          claimed.state === 'draining'
+            ? (await store.markActing([claimed], 'next-sweep')).records
+            : [claimed];
+        await store.endDrains('next-sweep', { completed: acting });
       }
     }
     await leases.releaseLease(got.lease);
@@ -129,20 +133,13 @@ describe('recovering a drain left by a dead invocation', () => {
     const projectId = 'p-two-sweeps';
     const server = await crashAfter('maintained', projectId);
     if (server === undefined) throw new Error('unreachable');
-    const results = await Promise.allSettled([
-      store.claimDrain(projectId, server.id, {
-        fromOwner: 'dead-sweep',
-        toOwner: 'sweep-1',
-        now: NEXT_SWEEP,
-        ownerUntilMs: NEXT_SWEEP + 60_000,
-      }),
-      store.claimDrain(projectId, server.id, {
-        fromOwner: 'dead-sweep',
-        toOwner: 'sweep-2',
-        now: NEXT_SWEEP,
-        ownerUntilMs: NEXT_SWEEP + 60_000,
-      }),
-    ]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const dead = await store.listDrains(projectId);
+    const results = await Promise.all(
+      ['sweep-1', 'sweep-2'].map((toOwner) =>
+        store.claimDrains(dead, { toOwner, now: NEXT_SWEEP, ownerUntilMs: NEXT_SWEEP + 60_000 }),
+      ),
+    );
+    expect(results.map((r) => r.records.length).sort()).toEqual([0, 1]);
+    expect(results.flatMap((r) => r.conflicts)).toMatchObject([{ kind: 'owner-mismatch' }]);
   });
 });

@@ -52,6 +52,8 @@ const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
     reportBytes: 2_000_000,
     groups,
     removed: groups * 4,
+    drained: groups * 4,
+    actedGroups: groups / 2,
     requests: groups * 10,
     status: 'completed',
     errors: 0,

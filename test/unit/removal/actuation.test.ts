@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { finishActed } from '../../../lib/removal/actuation/finish-acted.ts';
+import { closeDrains, finishActed } from '../../../lib/removal/actuation/finish-acted.ts';
 import type { ServerRemoval } from '../../../lib/removal/actuation/remover.ts';
 import { endRemoval, removalReport } from '../../../lib/removal/ending/end-removal.ts';
 import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
@@ -11,7 +11,7 @@ import {
 import { createFakeDrains } from '../../helpers/fake-drains.ts';
 import { createFakeServices, FAKE_NOW, fakeSettings } from '../../helpers/fake-services.ts';
 
-// Direct tests of the actuation's end (lib/removal/actuation/finish-acted.ts `finishActed`)
+// Direct tests of the actuation's end (lib/removal/actuation/finish-acted.ts `finishActed`, `closeDrains`)
 // and of the one ending (lib/removal/ending/end-removal.ts), which had none (issue 26).
 
 beforeEach(() => resetFactorySequences());
@@ -34,9 +34,15 @@ function world() {
     drainUntilMs: FAKE_NOW,
   };
   drains.records.set(server.id, record);
-  const acted = (result: ServerRemoval | undefined) =>
-    finishActed(
-      [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+  // The actuation's end, then the one closing write and the audit lines of every ending.
+  const acted = async (result: ServerRemoval | undefined) =>
+    closeDrains(
+      await finishActed(
+        [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+        fake.services,
+        fakeSettings(),
+      ),
+      OWNER,
       fake.services,
       fakeSettings(),
       undefined,
@@ -91,6 +97,21 @@ describe('finishActed (the actuation of drained servers)', () => {
     expect(w.drains.records.size).toBe(0);
     expect(w.fake.servers.get(w.server.id)?.maintain_status).toBe(false);
     expect(w.audits().map((l) => l.level)).toEqual(['error']);
+  });
+
+  it('fails a removal whose record another actor took meanwhile, and leaves that record alone', async () => {
+    const w = world();
+    const record = w.drains.records.get(w.server.id) as DrainRecord;
+    w.drains.records.set(w.server.id, { ...record, owner: 'sweep:other' });
+    const [settled] = await w.acted({
+      serverId: w.server.id,
+      instanceId: 'i-1',
+      outcome: 'removed',
+    });
+    expect(settled).toMatchObject({ decision: 'failed', report: { outcome: 'failed' } });
+    expect(settled?.report?.detail).toMatch(/owner-mismatch/);
+    expect(w.drains.records.get(w.server.id)?.owner).toBe('sweep:other');
+    expect(w.fake.log.lines.some((l) => l.message === 'removal could not be settled')).toBe(true);
   });
 
   it('reports a server the remover gave no answer for as failed', async () => {

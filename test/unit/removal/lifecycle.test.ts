@@ -205,17 +205,15 @@ describe('release batching', () => {
     fake.services.drains = drains.drains;
     const evaluation = await fetchAndEvaluate(group, fake.services, settings);
     if (evaluation.decision.kind !== 'scale-in') throw new Error('expected scale-in');
-    const records = await Promise.all(
-      evaluation.decision.remove.map((r) =>
-        drains.drains.store.recordDrain({
-          projectId: 'p-1',
-          serverId: r.serverId,
-          groupId: group.id,
-          owner: 'me',
-          drainedAtMs: FAKE_NOW - 120_000,
-          drainUntilMs: FAKE_NOW,
-        }),
-      ),
+    const { records } = await drains.drains.store.recordDrains(
+      evaluation.decision.remove.map((r) => ({
+        projectId: 'p-1',
+        serverId: r.serverId,
+        groupId: group.id,
+        owner: 'me',
+        drainedAtMs: FAKE_NOW - 120_000,
+        drainUntilMs: FAKE_NOW,
+      })),
     );
     await fake.services.aps.batchSetMaintenance(
       records.map((r) => r.serverId),

@@ -80,7 +80,7 @@ describe('the audit line of every removal an inline sweep reports', () => {
   it('is written once, at ERROR, for a removal the failing drain table stopped (failed)', async () => {
     const fake = fleet();
     const drains = createFakeDrains().drains;
-    drains.store.recordDrain = async () => {
+    drains.store.recordDrains = async () => {
       throw new Error('drain table unavailable');
     };
     fake.services.drains = drains;

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LEASE_TTL_MS } from '../../../lib/removal/lease/group-lease.ts';
 import type { DrainRecord } from '../../../lib/removal/store/drain-store.ts';
 import { runSweep, type SweepOptions } from '../../../lib/sweep/sweep.ts';
 import {
@@ -73,7 +74,7 @@ describe('inline sweep with a drain period', () => {
       { ids: maintainedDuringWait, on: true },
     ]);
     // Recorded before the batch-maint call.
-    expect(w.drains.calls.indexOf('recordDrain')).toBeLessThan(
+    expect(w.drains.calls.indexOf('recordDrains')).toBeLessThan(
       w.drains.calls.indexOf('markActing'),
     );
     expect(w.clock.now).toBe(FAKE_NOW + DRAIN_SECONDS * 1_000);
@@ -155,7 +156,10 @@ describe('inline sweep with a drain period', () => {
 
   it('leaves a group whose lease another actor holds draining, for the next sweep', async () => {
     const w = world();
+    // Another actor can take the group only once the sweep's lease ran out: a
+    // wait one lease period longer than the drain's, then someone else's lease.
     w.clock.onSleep = () => {
+      w.clock.now += LEASE_TTL_MS;
       w.drains.leases.set('p-1/' + w.group.id, {
         groupKey: `p-1/${w.group.id}`,
         owner: 'remediate:other',
@@ -202,7 +206,7 @@ describe('crash recovery at the start of a sweep', () => {
       ]);
       expect(w.fake.servers.has(record.serverId)).toBe(false);
       expect(w.drains.records.has(record.serverId)).toBe(false);
-      expect(w.drains.calls).toContain('claimDrain');
+      expect(w.drains.calls).toContain('claimDrains');
     },
   );
 

@@ -123,6 +123,17 @@ describe('keepForActing', () => {
     }
   });
 
+  it('keeps no server or session when the drain re-plans the group under its lease', async () => {
+    const { evaluation } = await evaluated();
+    const held = keepForActing(evaluation, { replanned: true });
+    expect(held.servers).toEqual([]);
+    expect(held.sessions).toBeUndefined();
+    expect(held.decision.members).toEqual([]);
+    expect(held.decision.remove).toEqual(evaluation.decision.remove);
+    const { id, name, scaling_policy } = evaluation.group;
+    expect(held.group).toEqual({ id, name, scaling_policy });
+  });
+
   it('the re-check before acting judges every chosen server as the whole listing would', async () => {
     const { evaluation, servers, sessions } = await evaluated();
     const held = keepForActing(evaluation);

@@ -1,0 +1,209 @@
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type DrainRecord,
+  groupKeyOf,
+  recordsOf,
+  serverKeyOf,
+  toGroupItem,
+} from './drain-record.ts';
+import { byItem, type DrainStep, groupUpdate, serverUpdate } from './drain-steps.ts';
+import { type DynamoClientFactory, dynamoSdk, isConditionalFailure, storeError } from './dynamo.ts';
+import { DrainConflictError, DrainStoreError } from './store-errors.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** What one write of many records did: the records as written, and each one refused. */
+export interface DrainWrite {
+  records: DrainRecord[];
+  conflicts: DrainConflictError[];
+}
+
+/** Writes merged into one answer. */
+export function merge(writes: readonly DrainWrite[]): DrainWrite {
+  return {
+    records: writes.flatMap((w) => w.records),
+    conflicts: writes.flatMap((w) => w.conflicts),
+  };
+}
+
+/**
+ * How a {@link DrainStep} reaches the table: one UpdateItem per group item
+ * (per 20 of its servers), one request per older server item; a refused
+ * condition of a write of many is tried again one record at a time, so the
+ * refused record is named and the others are written. Also the read of one
+ * record, which a refusal uses to say why.
+ */
+export function createDrainWriter(options: { tableName: string; client: DynamoClientFactory }) {
+  const { tableName, client } = options;
+  const dynamo = () => Promise.all([client(), dynamoSdk()]);
+  // How many servers each group item held when last written: ending all of them
+  // is then one DeleteItem (conditional on that count) instead of an update and
+  // a delete. A stale count only costs the update it falls back to.
+  const sizes = new Map<string, number>();
+  const sizeKey = (r: DrainRecord) => `${r.projectId}\u0000${r.groupId}`;
+
+  async function getItem(key: Item): Promise<Item | undefined> {
+    const [db, { GetItemCommand }] = await dynamo();
+    try {
+      const answer = await db.send(
+        new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      );
+      return answer.Item;
+    } catch (error) {
+      throw storeError('GetItem', tableName, error);
+    }
+  }
+
+  /** The record of `serverId` drained from `groupId`, or `undefined` when we hold none. */
+  async function getDrain(
+    projectId: string,
+    serverId: string,
+    groupId: string,
+  ): Promise<DrainRecord | undefined> {
+    const group = await getItem(groupKeyOf(projectId, groupId));
+    const found = group && recordsOf(group, tableName).find((r) => r.serverId === serverId);
+    if (found !== undefined) return found;
+    const old = await getItem(serverKeyOf(projectId, serverId));
+    return old === undefined ? undefined : recordsOf(old, tableName)[0];
+  }
+
+  // After a refused condition: read the record once to say why, best effort.
+  async function conflict(step: DrainStep, record: DrainRecord, cause: unknown) {
+    const { projectId, serverId, groupId } = record;
+    const current = await getDrain(projectId, serverId, groupId).catch(() => undefined);
+    return new DrainConflictError(
+      {
+        kind: step.guess(current, record),
+        operation: step.operation,
+        projectId,
+        serverId,
+        currentOwner: current?.owner,
+        currentState: current?.state,
+      },
+      { cause },
+    );
+  }
+
+  // One request for the records of one item; refused, each is tried alone to find which.
+  async function applyItem(
+    step: DrainStep,
+    list: readonly DrainRecord[],
+    write: (db: DynamoDBClient, sdk: typeof import('@aws-sdk/client-dynamodb')) => Promise<Item>,
+  ): Promise<DrainWrite> {
+    const [db, sdk] = await dynamo();
+    try {
+      const after = await write(db, sdk);
+      if (step.remove) return { records: [...list], conflicts: [] };
+      const ids = new Set(list.map((r) => r.serverId));
+      const records = recordsOf(after, tableName).filter((r) => ids.has(r.serverId));
+      return { records, conflicts: [] };
+    } catch (error) {
+      if (error instanceof DrainStoreError) throw error;
+      if (!isConditionalFailure(error)) throw storeError(step.operation, tableName, error);
+      const [only] = list;
+      if (list.length === 1 && only !== undefined) {
+        return { records: [], conflicts: [await conflict(step, only, error)] };
+      }
+      return merge(await Promise.all(list.map((record) => apply(step, [record]))));
+    }
+  }
+
+  // `step` over `records` of any groups: one UpdateItem per group item (per 20 servers).
+  async function apply(step: DrainStep, records: readonly DrainRecord[]): Promise<DrainWrite> {
+    const writes = byItem(records).map((list) => {
+      const [first] = list;
+      if (first === undefined) return { records: [], conflicts: [] };
+      if (first.item === 'server') {
+        return applyItem(step, list, async (db, sdk) => {
+          const input = { TableName: tableName, Key: serverKeyOf(first.projectId, first.serverId) };
+          const parts = serverUpdate(step, first);
+          if (step.remove) {
+            await db.send(new sdk.DeleteItemCommand({ ...input, ...parts }));
+            return {};
+          }
+          const answer = await db.send(
+            new sdk.UpdateItemCommand({ ...input, ...parts, ReturnValues: 'ALL_NEW' }),
+          );
+          return answer.Attributes ?? {};
+        });
+      }
+      return applyItem(step, list, async (db, sdk) => {
+        const Key = groupKeyOf(first.projectId, first.groupId);
+        const whole = sizes.get(sizeKey(first));
+        if (step.remove && whole === list.length) {
+          try {
+            const parts = groupUpdate(step, list, whole);
+            await db.send(new sdk.DeleteItemCommand({ TableName: tableName, Key, ...parts }));
+            sizes.delete(sizeKey(first));
+            return {};
+          } catch (error) {
+            if (!isConditionalFailure(error)) throw error;
+          }
+        }
+        const answer = await db.send(
+          new sdk.UpdateItemCommand({
+            TableName: tableName,
+            Key,
+            ...groupUpdate(step, list),
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const after = answer.Attributes ?? {};
+        const held = Object.keys(after.servers?.M ?? {}).length;
+        sizes.set(sizeKey(first), held);
+        if (step.remove && held === 0) {
+          sizes.delete(sizeKey(first));
+          await deleteIfEmpty(db, sdk, Key);
+        }
+        return after;
+      });
+    });
+    return merge(await Promise.all(writes));
+  }
+
+  // A group item whose last drain ended goes; refused when another drain was added meanwhile.
+  async function deleteIfEmpty(
+    db: DynamoDBClient,
+    sdk: typeof import('@aws-sdk/client-dynamodb'),
+    Key: Item,
+  ): Promise<void> {
+    await db
+      .send(
+        new sdk.DeleteItemCommand({
+          TableName: tableName,
+          Key,
+          ConditionExpression: 'size(#s) = :zero',
+          ExpressionAttributeNames: { '#s': 'servers' },
+          ExpressionAttributeValues: { ':zero': { N: '0' } },
+        }),
+      )
+      // Best effort: an empty item left behind holds no drain and is reused by the next one.
+      .catch(() => undefined);
+  }
+
+  /**
+   * Writes a new group item holding `list` (one group's records); false,
+   * writing nothing, when the group has an item already.
+   */
+  async function putGroup(list: readonly DrainRecord[]): Promise<boolean> {
+    const [first] = list;
+    if (first === undefined) return true;
+    const [db, { PutItemCommand }] = await dynamo();
+    try {
+      await db.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: toGroupItem(list),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      sizes.set(sizeKey(first), list.length);
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw storeError('recordDrain', tableName, error);
+    }
+  }
+
+  return { getDrain, apply, putGroup };
+}
