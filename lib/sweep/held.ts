@@ -79,6 +79,7 @@ export function keepForActing(evaluation: HeldGroup['evaluation']): HeldGroup['e
       join === undefined
         ? undefined
         : [...new Set(servers.flatMap((s) => join.of(s)))].map(heldSession),
+    ...(evaluation.listed === undefined ? {} : { listed: evaluation.listed }),
   };
 }
 

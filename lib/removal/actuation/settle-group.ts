@@ -128,7 +128,7 @@ export async function settleGroup(
     await endAdmissions(new Map(ends), services, settings);
     return { kind: 'settled', settled };
   } finally {
-    await releaseGroup(lease, services);
+    await releaseGroup(lease, services, settings);
   }
 }
 

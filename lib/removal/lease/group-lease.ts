@@ -28,8 +28,27 @@ export interface Lease {
   fence: number;
 }
 
+/**
+ * The lease item as it stood before an acquisition: who held the group last
+ * and until when (epoch ms, on that holder's clock): its expiry, or, once
+ * released, the instant it let go.
+ */
+export interface PreviousHold {
+  owner: string;
+  heldUntilMs: number;
+}
+
 export type AcquireResult =
-  | { acquired: true; lease: Lease }
+  | {
+      acquired: true;
+      lease: Lease;
+      /**
+       * The item before this acquisition; undefined when there was none: the
+       * group was never held, or not for {@link LEASE_ITEM_LINGER_MS} (TTL
+       * deleted the item; it never deletes one sooner).
+       */
+      previous: PreviousHold | undefined;
+    }
   | { acquired: false; holder: string | undefined; expiresAtMs: number | undefined };
 
 export interface GroupLeaseOptions {
@@ -37,9 +56,13 @@ export interface GroupLeaseOptions {
   client?: DynamoClientFactory;
 }
 
-// Lease items linger this long past expiry before DynamoDB's TTL may delete
-// them; expiry itself is decided by `expiresAtMs` in the conditions.
-const TTL_MARGIN_SECONDS = 3_600;
+/**
+ * How long a lease item outlives its hold (its expiry, or the instant it was
+ * released) before DynamoDB's TTL may delete it: an item that is gone says
+ * the group was not held for at least this long. Expiry itself is decided by
+ * `expiresAtMs` in the conditions.
+ */
+export const LEASE_ITEM_LINGER_MS = 3_600_000;
 
 /** How a report, a log line or an error names a group another actor holds. */
 export function leaseHeldBy(holder: string | undefined): string {
@@ -64,8 +87,15 @@ function toLease(groupKey: string, item: Record<string, AttributeValue> | undefi
   };
 }
 
-function ttlSeconds(expiresAtMs: number): string {
-  return String(Math.ceil(expiresAtMs / 1_000) + TTL_MARGIN_SECONDS);
+// A malformed time reads as NaN, which no comparison passes: the caller then
+// treats the group as held recently (fail safe).
+function toPrevious(item: Record<string, AttributeValue> | undefined): PreviousHold | undefined {
+  if (item === undefined) return undefined;
+  return { owner: item.owner?.S ?? '', heldUntilMs: Number(item.expiresAtMs?.N ?? Number.NaN) };
+}
+
+function ttlSeconds(heldUntilMs: number): string {
+  return String(Math.ceil((heldUntilMs + LEASE_ITEM_LINGER_MS) / 1_000));
 }
 
 function checkTiming(ttlMs: number, now: number): void {
@@ -88,8 +118,10 @@ export function createGroupLease(options: GroupLeaseOptions) {
   return {
     /**
      * Takes the lease on `groupKey` for `ttlMs` when nobody holds it, it
-     * expired (`expiresAtMs ≤ now`), or `owner` holds it already (a retried
-     * call). Otherwise `{ acquired: false }` with the holder, as read just after.
+     * expired (`expiresAtMs ≤ now`) or was released, or `owner` holds it
+     * already (a retried call); with the item as it was before (`previous`),
+     * from the same conditional write. Otherwise `{ acquired: false }` with
+     * the holder, as read just after.
      */
     async acquireLease(
       groupKey: string,
@@ -109,9 +141,9 @@ export function createGroupLease(options: GroupLeaseOptions) {
             TableName: tableName,
             Key: keyOf(groupKey),
             UpdateExpression:
-              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl ADD fence :one',
+              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl REMOVE released ADD fence :one',
             ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAtMs <= :now OR #owner = :owner',
+              'attribute_not_exists(pk) OR expiresAtMs <= :now OR released = :yes OR #owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: owner },
@@ -119,11 +151,21 @@ export function createGroupLease(options: GroupLeaseOptions) {
               ':ttl': { N: ttlSeconds(expiresAtMs) },
               ':now': { N: String(now) },
               ':one': { N: '1' },
+              ':yes': { BOOL: true },
             },
-            ReturnValues: 'ALL_NEW',
+            // The item before the write: who held the group last and until
+            // when, at no extra request. The new lease follows from it (the
+            // ADD made the fence one more, atomically with the condition).
+            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { acquired: true, lease: toLease(groupKey, answer.Attributes) };
+        const old = answer.Attributes;
+        const fence = Number(old?.fence?.N ?? 0) + 1;
+        return {
+          acquired: true,
+          lease: { groupKey, owner, expiresAtMs, fence },
+          previous: toPrevious(old),
+        };
       } catch (error) {
         if (!isConditionalFailure(error)) throw storeError('acquireLease', tableName, error);
       }
@@ -177,21 +219,29 @@ export function createGroupLease(options: GroupLeaseOptions) {
     },
 
     /**
-     * Gives the lease up so the next actor need not wait for expiry.
-     * @returns false when it was no longer ours (expired and taken): nothing deleted.
+     * Gives the lease up so the next actor need not wait for expiry. The
+     * item stays, marked released, with `now` as the time it was held until
+     * (TTL deletes it {@link LEASE_ITEM_LINGER_MS} later): the next taker
+     * learns when the group was last held (lib/removal/lease/plan-still-good.ts).
+     * @returns false when it was no longer ours (expired and taken): nothing written.
      */
-    async releaseLease(lease: Lease): Promise<boolean> {
-      const [dynamo, { DeleteItemCommand }] = await Promise.all([client(), dynamoSdk()]);
+    async releaseLease(lease: Lease, now: number): Promise<boolean> {
+      if (!Number.isFinite(now)) throw new RangeError(`now must be a finite time, got ${now}`);
+      const [dynamo, { UpdateItemCommand }] = await Promise.all([client(), dynamoSdk()]);
       try {
         await dynamo.send(
-          new DeleteItemCommand({
+          new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(lease.groupKey),
+            UpdateExpression: 'SET expiresAtMs = :now, released = :yes, #ttl = :ttl',
             ConditionExpression: '#owner = :owner AND fence = :fence',
-            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: lease.owner },
               ':fence': { N: String(lease.fence) },
+              ':now': { N: String(now) },
+              ':yes': { BOOL: true },
+              ':ttl': { N: ttlSeconds(now) },
             },
           }),
         );

@@ -104,7 +104,7 @@ describe('recovering a drain left by a dead invocation', () => {
         await store.completeDrain(projectId, record.serverId, 'next-sweep');
       }
     }
-    await leases.releaseLease(got.lease);
+    await leases.releaseLease(got.lease, NEXT_SWEEP);
     return { decisions, left: await store.listDrains(projectId) };
   }
 
