@@ -72,7 +72,8 @@ export async function startDrainsUnderLease(
         }
         leases.set(groupId, hold.lease);
         if (planStillGood(hold, planned.evaluation.listed?.atMs, settings.now())) {
-          return asPlanned(planned);
+          // The plan as made: nobody acted on the group since its listing began.
+          return candidatesOf(planned.evaluation, planned.removals);
         }
         return await replan(planned, services, settings, notDrained);
       } catch (error) {
@@ -96,8 +97,18 @@ export async function startDrainsUnderLease(
   }
 }
 
-// The plan as made: nobody acted on the group since its listing began.
-function asPlanned({ evaluation, removals }: PlannedGroup): DrainCandidate[] {
+/**
+ * Each planned removal of an evaluation as a drain candidate, with the
+ * server as listed when it was kept and the group's member count as listed
+ * (`listed.members`: a held evaluation keeps only its chosen servers).
+ */
+export function candidatesOf(
+  evaluation: Pick<GroupEvaluation, 'group' | 'servers' | 'listed'>,
+  removals: readonly Removal[],
+): (DrainCandidate & {
+  server: (typeof evaluation.servers)[number] | undefined;
+  groupMembers: number;
+})[] {
   const listed = new Map(evaluation.servers.map((s) => [s.id, s]));
   return removals.map((removal) => ({
     groupId: evaluation.group.id,
