@@ -1,5 +1,4 @@
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
@@ -31,12 +30,16 @@ export function sampleKeyOf(projectId: string, at: number, sweepId: string): str
   return `${SAMPLES}project=${projectId}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${sweepId}.jsonl.gz`;
 }
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+// node:zlib is loaded on first use, not at every cold start (docs/performance.md, "Cold start").
+const zlib = async () => {
+  const { gzip, gunzip } = await import('node:zlib');
+  return { gzip: promisify(gzip), gunzip: promisify(gunzip) };
+};
 
 /** Samples as gzipped JSON lines, one sample a line; compressed on libuv's thread pool, off the event loop. */
 export async function encodeSamples(samples: readonly HistorySample[]): Promise<Uint8Array> {
-  return gzipAsync(samples.map((s) => JSON.stringify(s)).join('\n'));
+  const { gzip } = await zlib();
+  return gzip(samples.map((s) => JSON.stringify(s)).join('\n'));
 }
 
 /** The samples of one object; a line that does not fit the schema is counted, not returned. */
@@ -45,7 +48,8 @@ export async function decodeSamples(
 ): Promise<{ samples: HistorySample[]; bad: number }> {
   const samples: HistorySample[] = [];
   let bad = 0;
-  for (const line of (await gunzipAsync(body)).toString('utf8').split('\n')) {
+  const { gunzip } = await zlib();
+  for (const line of (await gunzip(body)).toString('utf8').split('\n')) {
     if (line === '') continue;
     try {
       const parsed = HistorySampleSchema.safeParse(JSON.parse(line));
