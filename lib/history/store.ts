@@ -1,4 +1,5 @@
 import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeFailure } from '../errors.ts';
 import { type Log, silentLog } from '../logger.ts';
@@ -30,16 +31,12 @@ export function sampleKeyOf(projectId: string, at: number, sweepId: string): str
   return `${SAMPLES}project=${projectId}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${sweepId}.jsonl.gz`;
 }
 
-// node:zlib is loaded on first use, not at every cold start (docs/performance.md, "Cold start").
-const zlib = async () => {
-  const { gzip, gunzip } = await import('node:zlib');
-  return { gzip: promisify(gzip), gunzip: promisify(gunzip) };
-};
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /** Samples as gzipped JSON lines, one sample a line; compressed on libuv's thread pool, off the event loop. */
 export async function encodeSamples(samples: readonly HistorySample[]): Promise<Uint8Array> {
-  const { gzip } = await zlib();
-  return gzip(samples.map((s) => JSON.stringify(s)).join('\n'));
+  return gzipAsync(samples.map((s) => JSON.stringify(s)).join('\n'));
 }
 
 /** The samples of one object; a line that does not fit the schema is counted, not returned. */
@@ -48,8 +45,7 @@ export async function decodeSamples(
 ): Promise<{ samples: HistorySample[]; bad: number }> {
   const samples: HistorySample[] = [];
   let bad = 0;
-  const { gunzip } = await zlib();
-  for (const line of (await gunzip(body)).toString('utf8').split('\n')) {
+  for (const line of (await gunzipAsync(body)).toString('utf8').split('\n')) {
     if (line === '') continue;
     try {
       const parsed = HistorySampleSchema.safeParse(JSON.parse(line));
