@@ -141,9 +141,12 @@ export function createGroupLease(options: GroupLeaseOptions) {
             TableName: tableName,
             Key: keyOf(groupKey),
             UpdateExpression:
-              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl REMOVE released ADD fence :one',
+              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl REMOVE releasedFence ADD fence :one',
+            // Released only if the release named the current fence: a taker
+            // that does not know releases (an older version, mid-deploy)
+            // bumps the fence and so never leaves its lease looking released.
             ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAtMs <= :now OR released = :yes OR #owner = :owner',
+              'attribute_not_exists(pk) OR expiresAtMs <= :now OR releasedFence = fence OR #owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: owner },
@@ -151,7 +154,6 @@ export function createGroupLease(options: GroupLeaseOptions) {
               ':ttl': { N: ttlSeconds(expiresAtMs) },
               ':now': { N: String(now) },
               ':one': { N: '1' },
-              ':yes': { BOOL: true },
             },
             // The item before the write: who held the group last and until
             // when, at no extra request. The new lease follows from it (the
@@ -220,7 +222,8 @@ export function createGroupLease(options: GroupLeaseOptions) {
 
     /**
      * Gives the lease up so the next actor need not wait for expiry. The
-     * item stays, marked released, with `now` as the time it was held until
+     * item stays, marked released (`releasedFence` = its fence), with `now`
+     * as the time it was held until
      * (TTL deletes it {@link LEASE_ITEM_LINGER_MS} later): the next taker
      * learns when the group was last held (lib/removal/lease/plan-still-good.ts).
      * @returns false when it was no longer ours (expired and taken): nothing written.
@@ -233,14 +236,13 @@ export function createGroupLease(options: GroupLeaseOptions) {
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(lease.groupKey),
-            UpdateExpression: 'SET expiresAtMs = :now, released = :yes, #ttl = :ttl',
+            UpdateExpression: 'SET expiresAtMs = :now, releasedFence = :fence, #ttl = :ttl',
             ConditionExpression: '#owner = :owner AND fence = :fence',
             ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: lease.owner },
               ':fence': { N: String(lease.fence) },
               ':now': { N: String(now) },
-              ':yes': { BOOL: true },
               ':ttl': { N: ttlSeconds(now) },
             },
           }),

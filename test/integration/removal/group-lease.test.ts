@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroupLease, type GroupLease } from '../../../lib/removal/lease/group-lease.ts';
@@ -108,6 +109,30 @@ describe('createGroupLease against a local DynamoDB', () => {
     if (!third.acquired) throw new Error('not acquired');
     const renewed = await leases.renewLease(third.lease, TTL, third.lease.expiresAtMs - 1);
     expect(renewed.fence).toBe(3);
+  });
+
+  it('never takes a released item another version took since as free (mid-deploy)', async () => {
+    const got = await leases.acquireLease('g-old-taker', 'a', TTL, T0);
+    if (!got.acquired) throw new Error('not acquired');
+    await leases.releaseLease(got.lease, T0 + 1);
+    // The previous version's take: no releasedFence in its expression, the fence bumped.
+    await db.client.send(
+      new UpdateItemCommand({
+        TableName: db.tableName,
+        Key: { pk: { S: 'lease#g-old-taker' }, sk: { S: 'lease' } },
+        UpdateExpression: 'SET #owner = :owner, expiresAtMs = :expires ADD fence :one',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':owner': { S: 'old-version' },
+          ':expires': { N: String(T0 + 2 + TTL) },
+          ':one': { N: '1' },
+        },
+      }),
+    );
+    expect(await leases.acquireLease('g-old-taker', 'b', TTL, T0 + 3)).toMatchObject({
+      acquired: false,
+      holder: 'old-version',
+    });
   });
 
   it('rejects a ttl or now that cannot bound a lease', async () => {
