@@ -18,7 +18,7 @@ export function largestFleetLine(
   const tried = r.steps
     .map(
       (s) =>
-        `${fmt(s.groups)}: ${s.settled ? 'settled' : `not settled (${s.status}, ${fmt(s.notVisited)} groups not visited, ${s.errors} errors)`} in ${seconds(s.wallMs)}, ${fmt(s.removed)} removed, ${fmt(s.requests)} requests, client CPU ${seconds(s.clientCpuMs)}`,
+        `${fmt(s.groups)}: ${s.settled ? 'settled' : `not settled (${s.status}, ${fmt(s.notVisited)} groups not visited, ${s.errors} errors, ${fmt(s.outOfTime)} removals out of time)`} in ${seconds(s.wallMs)}, ${fmt(s.removed)} removed, ${fmt(s.requests)} requests, client CPU ${seconds(s.clientCpuMs)}`,
     )
     .join('; ');
   const largest = r.largest ?? 0;
@@ -28,7 +28,7 @@ export function largestFleetLine(
       : `fanout (SWEEP_MODE=fanout) takes over at ${fmt(r.firstUnsettled)} groups`;
   return line({
     name: `largest fleet an inline sweep settles inside its ${r.timeoutSeconds} s timeout on the function's CPU share (${settings.cpuShare} core)`,
-    inputs: `groups × ${r.serversPerGroup} servers (seed 42), sizes tried in increasing order until one does not settle, each a fresh simulator, ${r.latencyMs} ms added per request, MAX_CONCURRENCY 16, acting (DRY_RUN false, MAX_REMOVALS_PER_SWEEP 1,000,000: every idle server removed, the heaviest sweep), drain on with the deployed DRAIN_SECONDS=${r.drainSeconds}; ${describeDeployed(settings)} (DRAIN_SECONDS overridden to ${r.drainSeconds}); ${r.quota ?? 'CPU quota'}; the invocation's remaining time = serverless.yml's sweep timeout; settled = status completed, no error, every group visited; nothing extrapolated`,
+    inputs: `groups × ${r.serversPerGroup} servers (seed 42), sizes tried in increasing order until one does not settle, each a fresh simulator, ${r.latencyMs} ms added per request, MAX_CONCURRENCY 16, acting (DRY_RUN false, MAX_REMOVALS_PER_SWEEP 1,000,000: every idle server removed, the heaviest sweep), drain on with the deployed DRAIN_SECONDS=${r.drainSeconds}; ${describeDeployed(settings)} (DRAIN_SECONDS overridden to ${r.drainSeconds}); ${r.quota ?? 'CPU quota'}; the invocation's remaining time = serverless.yml's sweep timeout; settled = status completed, no error, every group visited, no planned removal out of time (skipped-deadline); nothing extrapolated`,
     value: largest,
     unit: 'groups',
     shown: `${fmt(largest)} groups × ${r.serversPerGroup} (${beyond}; ${tried})`,

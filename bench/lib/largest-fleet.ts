@@ -1,16 +1,19 @@
+import type { SweepReport } from '../../lib/sweep/report.ts';
 import type { DeployedSweeps } from './deployed-sweep.ts';
 import { startSimProcess } from './sim-process.ts';
 import { sweepOnce } from './sweep-bench.ts';
 
 export interface LargestFleetStep {
   groups: number;
-  /** Completed inside the timeout: status completed, no error, every group visited. */
+  /** Settled inside the timeout ({@link settledInside}). */
   settled: boolean;
   wallMs: number;
   status: string;
   errors: number;
   notVisited: number;
   removed: number;
+  /** Planned removals the sweep had no time left to drain or settle. */
+  outOfTime: number;
   requests: number;
   clientCpuMs: number;
 }
@@ -26,6 +29,26 @@ export interface LargestFleetResult {
   largest: number | undefined;
   /** The first size that did not settle (where fanout takes over); undefined when every size settled. */
   firstUnsettled: number | undefined;
+}
+
+/**
+ * Whether a sweep of the whole fleet settled inside `timeoutSeconds`: status
+ * completed, no error, every group visited, and no planned removal ended
+ * `skipped-deadline` (a sweep that evaluates every group but has no time
+ * left to wait out the drain removes nothing: it did not settle that fleet).
+ */
+export function settledInside(
+  report: Pick<SweepReport, 'status' | 'errors' | 'notVisitedCount' | 'totals'>,
+  wallMs: number,
+  timeoutSeconds: number,
+): boolean {
+  return (
+    report.status === 'completed' &&
+    report.errors.length === 0 &&
+    report.notVisitedCount === 0 &&
+    report.totals.outcomes['skipped-deadline'] === 0 &&
+    wallMs <= timeoutSeconds * 1000
+  );
 }
 
 /**
@@ -71,11 +94,7 @@ export async function runLargestFleetBench(
       );
       quota = run.quota;
       const { report } = run;
-      const settled =
-        report.status === 'completed' &&
-        report.errors.length === 0 &&
-        report.notVisitedCount === 0 &&
-        run.wallMs <= options.timeoutSeconds * 1000;
+      const settled = settledInside(report, run.wallMs, options.timeoutSeconds);
       steps.push({
         groups,
         settled,
@@ -84,6 +103,7 @@ export async function runLargestFleetBench(
         errors: report.errors.length,
         notVisited: report.notVisitedCount,
         removed: report.totals.outcomes.removed,
+        outOfTime: report.totals.outcomes['skipped-deadline'],
         requests: report.requests.requests,
         clientCpuMs: run.cpu.clientMs,
       });

@@ -1,8 +1,8 @@
-import type { AppServer } from '../huawei/schemas.ts';
 import type { Removal } from '../scaling/types.ts';
 import { type Settled, type SettleResult, settleGroup } from './actuation/settle-group.ts';
 import { admitToBudgets } from './drain/admit.ts';
 import { beginDrains } from './drain/begin-drains.ts';
+import { candidatesOf } from './drain/leased-start.ts';
 import { endRemoval, removalBase } from './ending/end-removal.ts';
 import { leaseHeldBy } from './lease/group-lease.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
@@ -63,21 +63,6 @@ import type { GroupEvaluation, RemovalServices, RemovalSettings } from './types.
  */
 export function drainingOn(settings: Pick<RemovalSettings, 'drainSeconds' | 'dryRun'>): boolean {
   return (settings.drainSeconds ?? 0) > 0 && !settings.dryRun;
-}
-
-/** A planned removal of an evaluation, with the server as listed when it was kept. */
-function candidatesOf(
-  evaluation: Pick<GroupEvaluation, 'group' | 'servers'>,
-  removals: readonly Removal[],
-) {
-  const listed = new Map<string, AppServer>(evaluation.servers.map((s) => [s.id, s]));
-  return removals.map((removal) => ({
-    groupId: evaluation.group.id,
-    group: evaluation.group,
-    removal,
-    server: listed.get(removal.serverId),
-    groupMembers: evaluation.servers.length,
-  }));
 }
 
 /**

@@ -102,6 +102,12 @@ export interface GroupEvaluation {
   /** A listing that failed: the decision is then `skip` / `incomplete-data` or nothing is idle. */
   error?: { message: string; transient: boolean; requestId?: string | undefined };
   /**
+   * The listing the decision was made from: when it began (epoch ms, the
+   * settings' clock) and how many members it found. A drain started later
+   * without reading the group again uses both (lib/removal/drain/leased-start.ts).
+   */
+  listed?: { atMs: number; members: number };
+  /**
    * A skipped group's member listing that failed (lib/removal/plan/plan-group.ts,
    * `nameSkipped`): its servers go unnamed; the group and its decision stand.
    */

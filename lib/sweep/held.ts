@@ -61,8 +61,10 @@ const SESSION_TIMES = ['end_time', 'last_update_status_time', 'start_time'] as c
  * does not read are let go. A listed server carries some 40 fields (product
  * info, tags, addresses, times); kept whole, the chosen servers of 10,000
  * groups were most of an acting sweep's heap (bench/PROFILE.md, "Memory").
- * `replanned` (the drain is on: each group is read again under its lease
- * before anything is drained) keeps no server or session at all.
+ * `replanned` (the drain is on) keeps the chosen servers but no session:
+ * the drain starts from them only when nobody acted on the group since its
+ * listing (lib/removal/lease/plan-still-good.ts), re-reads the group
+ * otherwise, and re-checks sessions on fresh data after the wait.
  */
 export function keepForActing(
   evaluation: HeldGroup['evaluation'],
@@ -71,14 +73,15 @@ export function keepForActing(
   const { id, name, scaling_policy } = evaluation.group;
   const group = { id, name, scaling_policy };
   const decision = { ...evaluation.decision, members: [] };
-  // A drain re-reads and re-plans the group under its lease
-  // (lib/removal/drain/leased-start.ts): the removals' ids are all it needs.
-  if (options.replanned) return { group, decision, servers: [], sessions: undefined };
+  const listed = evaluation.listed === undefined ? {} : { listed: evaluation.listed };
   // Only the chosen servers and the sessions joined to them by machine_name,
   // sid or address, the same join the evaluation used, for the re-check
   // before acting.
   const chosen = new Set(evaluation.decision.remove.map((r) => r.serverId));
   const servers = evaluation.servers.filter((s) => chosen.has(s.id));
+  if (options.replanned) {
+    return { group, decision, servers: servers.map(heldServer), sessions: undefined, ...listed };
+  }
   const join =
     evaluation.sessions === undefined ? undefined : joinSessions(servers, evaluation.sessions);
   return {
@@ -89,6 +92,7 @@ export function keepForActing(
       join === undefined
         ? undefined
         : [...new Set(servers.flatMap((s) => join.of(s)))].map(heldSession),
+    ...listed,
   };
 }
 

@@ -12,6 +12,8 @@ import type { DrainServices } from '../../lib/removal/types.ts';
 export function createFakeDrains() {
   const records = new Map<string, DrainRecord>();
   const leases = new Map<string, Lease>();
+  // Released leases, as their items stay in the table: held until the release.
+  const released = new Map<string, Lease>();
   const calls: string[] = [];
   const conflict = (
     operation: string,
@@ -131,9 +133,20 @@ export function createFakeDrains() {
         if (held !== undefined && held.expiresAtMs > now && held.owner !== owner) {
           return { acquired: false, holder: held.owner, expiresAtMs: held.expiresAtMs };
         }
-        const lease = { groupKey, owner, expiresAtMs: now + ttlMs, fence: (held?.fence ?? 0) + 1 };
+        const before = held ?? released.get(groupKey);
+        const lease = {
+          groupKey,
+          owner,
+          expiresAtMs: now + ttlMs,
+          fence: (before?.fence ?? 0) + 1,
+        };
         leases.set(groupKey, lease);
-        return { acquired: true, lease };
+        released.delete(groupKey);
+        const previous =
+          before === undefined
+            ? undefined
+            : { owner: before.owner, heldUntilMs: before.expiresAtMs };
+        return { acquired: true, lease, previous };
       },
       async renewLease(lease, ttlMs, now) {
         calls.push('renewLease');
@@ -150,11 +163,12 @@ export function createFakeDrains() {
         leases.set(lease.groupKey, next);
         return next;
       },
-      async releaseLease(lease) {
+      async releaseLease(lease, now) {
         calls.push('releaseLease');
         const held = leases.get(lease.groupKey);
         if (held?.owner !== lease.owner || held.fence !== lease.fence) return false;
         leases.delete(lease.groupKey);
+        released.set(lease.groupKey, { ...held, expiresAtMs: now });
         return true;
       },
     },

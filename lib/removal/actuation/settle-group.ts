@@ -140,7 +140,7 @@ export async function settleGroup(
     await endAdmissions(new Map(admissions), services, settings);
     return { kind: 'settled', settled };
   } finally {
-    await releaseGroup(lease, services);
+    await releaseGroup(lease, services, settings);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Removal } from '../../scaling/types.ts';
 import { endRemoval, removalReport } from '../ending/end-removal.ts';
 import { releaseGroup, takeGroup } from '../lease/group-hold.ts';
 import { LEASE_TTL_MS, type Lease, leaseHeldBy } from '../lease/group-lease.ts';
+import { planStillGood } from '../lease/plan-still-good.ts';
 import type { RemovalReport } from '../outcome.ts';
 import { fetchAndEvaluate } from '../plan/plan-group.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
@@ -11,7 +12,7 @@ import { beginDrains, type DrainCandidate } from './begin-drains.ts';
 
 /** One group's planned removals, as planned before its lease was taken. */
 export interface PlannedGroup {
-  evaluation: Pick<GroupEvaluation, 'group'>;
+  evaluation: Pick<GroupEvaluation, 'group' | 'servers' | 'listed'>;
   removals: readonly Removal[];
 }
 
@@ -35,13 +36,15 @@ export function drainHoldMs(drainSeconds: number): number {
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for groups planned without their
  * lease (the inline sweep): each group's lease is taken for
- * {@link drainHoldMs}, the group is read and planned again under it, and
- * only servers both plans chose are drained (one `batch-maint` per 20
- * across the project's groups). So a plan made before another actor drained
- * the group never drains it below its floor. A group held by another actor
- * drains nothing (`skipped-changed`). The lease of a group with a drain
- * stays held for its settle; every other is released. Throws when the drain
- * table fails (every lease released).
+ * {@link drainHoldMs}; when another actor held the group after the plan's
+ * listing began (`planStillGood`, from the lease item the take returns), the
+ * group is read and planned again under it and only servers both plans chose
+ * are drained; else the plan is drained as made, at no extra request. Then
+ * one `batch-maint` per 20 across the project's groups. So a plan made
+ * before another actor drained the group never drains it below its floor. A
+ * group held by another actor drains nothing (`skipped-changed`). The lease
+ * of a group with a drain stays held for its settle; every other is
+ * released. Throws when the drain table fails (every lease released).
  */
 export async function startDrainsUnderLease(
   groups: readonly PlannedGroup[],
@@ -75,6 +78,11 @@ export async function startDrainsUnderLease(
         return;
       }
       leases.set(groupId, hold.lease);
+      if (planStillGood(hold, planned.evaluation.listed?.atMs, settings.now())) {
+        // The plan as made: nobody acted on the group since its listing began.
+        replanned.push(...candidatesOf(planned.evaluation, planned.removals));
+        return;
+      }
       replanned.push(...(await replan(planned, services, settings, notDrained)));
     } catch (error) {
       notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
@@ -92,9 +100,31 @@ export async function startDrainsUnderLease(
     await Promise.all(
       [...leases]
         .filter(([groupId]) => !held.has(groupId))
-        .map(([, lease]) => releaseGroup(lease, services)),
+        .map(([, lease]) => releaseGroup(lease, services, settings)),
     );
   }
+}
+
+/**
+ * Each planned removal of an evaluation as a drain candidate, with the
+ * server as listed when it was kept and the group's member count as listed
+ * (`listed.members`: a held evaluation keeps only its chosen servers).
+ */
+export function candidatesOf(
+  evaluation: Pick<GroupEvaluation, 'group' | 'servers' | 'listed'>,
+  removals: readonly Removal[],
+): (DrainCandidate & {
+  server: (typeof evaluation.servers)[number] | undefined;
+  groupMembers: number;
+})[] {
+  const listed = new Map(evaluation.servers.map((s) => [s.id, s]));
+  return removals.map((removal) => ({
+    groupId: evaluation.group.id,
+    group: evaluation.group,
+    removal,
+    server: listed.get(removal.serverId),
+    groupMembers: evaluation.listed?.members ?? evaluation.servers.length,
+  }));
 }
 
 // The group read and evaluated again under its lease: the planned removals

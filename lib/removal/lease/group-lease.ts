@@ -29,8 +29,27 @@ export interface Lease {
   fence: number;
 }
 
+/**
+ * The lease item as it stood before an acquisition: who held the group last
+ * and until when (epoch ms, on that holder's clock): its expiry, or, once
+ * released, the instant it let go.
+ */
+export interface PreviousHold {
+  owner: string;
+  heldUntilMs: number;
+}
+
 export type AcquireResult =
-  | { acquired: true; lease: Lease }
+  | {
+      acquired: true;
+      lease: Lease;
+      /**
+       * The item before this acquisition; undefined when there was none: the
+       * group was never held, or not for {@link LEASE_ITEM_LINGER_MS} (TTL
+       * deleted the item; it never deletes one sooner).
+       */
+      previous: PreviousHold | undefined;
+    }
   | { acquired: false; holder: string | undefined; expiresAtMs: number | undefined };
 
 export interface GroupLeaseOptions {
@@ -38,9 +57,13 @@ export interface GroupLeaseOptions {
   client?: DynamoClientFactory;
 }
 
-// Lease items linger this long past expiry before DynamoDB's TTL may delete
-// them; expiry itself is decided by `expiresAtMs` in the conditions.
-const TTL_MARGIN_SECONDS = 3_600;
+/**
+ * How long a lease item outlives its hold (its expiry, or the instant it was
+ * released) before DynamoDB's TTL may delete it: an item that is gone says
+ * the group was not held for at least this long. Expiry itself is decided by
+ * `expiresAtMs` in the conditions.
+ */
+export const LEASE_ITEM_LINGER_MS = 3_600_000;
 
 /** How a report, a log line or an error names a group another actor holds. */
 export function leaseHeldBy(holder: string | undefined): string {
@@ -65,8 +88,15 @@ function toLease(groupKey: string, item: Record<string, AttributeValue> | undefi
   };
 }
 
-function ttlSeconds(expiresAtMs: number): string {
-  return String(Math.ceil(expiresAtMs / 1_000) + TTL_MARGIN_SECONDS);
+// A malformed time reads as NaN, which no comparison passes: the caller then
+// treats the group as held recently (fail safe).
+function toPrevious(item: Record<string, AttributeValue> | undefined): PreviousHold | undefined {
+  if (item === undefined) return undefined;
+  return { owner: item.owner?.S ?? '', heldUntilMs: Number(item.expiresAtMs?.N ?? Number.NaN) };
+}
+
+function ttlSeconds(heldUntilMs: number): string {
+  return String(Math.ceil((heldUntilMs + LEASE_ITEM_LINGER_MS) / 1_000));
 }
 
 function checkTiming(ttlMs: number, now: number): void {
@@ -89,8 +119,10 @@ export function createGroupLease(options: GroupLeaseOptions) {
   return {
     /**
      * Takes the lease on `groupKey` for `ttlMs` when nobody holds it, it
-     * expired (`expiresAtMs ≤ now`), or `owner` holds it already (a retried
-     * call). Otherwise `{ acquired: false }` with the holder, as read just after.
+     * expired (`expiresAtMs ≤ now`) or was released, or `owner` holds it
+     * already (a retried call); with the item as it was before (`previous`),
+     * from the same conditional write. Otherwise `{ acquired: false }` with
+     * the holder, as read just after.
      */
     async acquireLease(
       groupKey: string,
@@ -110,9 +142,12 @@ export function createGroupLease(options: GroupLeaseOptions) {
             TableName: tableName,
             Key: keyOf(groupKey),
             UpdateExpression:
-              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl ADD fence :one',
+              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl REMOVE releasedFence ADD fence :one',
+            // Released only if the release named the current fence: a taker
+            // that does not know releases (an older version, mid-deploy)
+            // bumps the fence and so never leaves its lease looking released.
             ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAtMs <= :now OR #owner = :owner',
+              'attribute_not_exists(pk) OR expiresAtMs <= :now OR releasedFence = fence OR #owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: owner },
@@ -121,10 +156,19 @@ export function createGroupLease(options: GroupLeaseOptions) {
               ':now': { N: String(now) },
               ':one': { N: '1' },
             },
-            ReturnValues: 'ALL_NEW',
+            // The item before the write: who held the group last and until
+            // when, at no extra request. The new lease follows from it (the
+            // ADD made the fence one more, atomically with the condition).
+            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { acquired: true, lease: toLease(groupKey, answer.Attributes) };
+        const old = answer.Attributes;
+        const fence = Number(old?.fence?.N ?? 0) + 1;
+        return {
+          acquired: true,
+          lease: { groupKey, owner, expiresAtMs, fence },
+          previous: toPrevious(old),
+        };
       } catch (error) {
         if (!isConditionalFailure(error)) throw storeError('acquireLease', tableName, error);
       }
@@ -178,21 +222,29 @@ export function createGroupLease(options: GroupLeaseOptions) {
     },
 
     /**
-     * Gives the lease up so the next actor need not wait for expiry.
-     * @returns false when it was no longer ours (expired and taken): nothing deleted.
+     * Gives the lease up so the next actor need not wait for expiry. The
+     * item stays, marked released (`releasedFence` = its fence), with `now`
+     * as the time it was held until
+     * (TTL deletes it {@link LEASE_ITEM_LINGER_MS} later): the next taker
+     * learns when the group was last held (lib/removal/lease/plan-still-good.ts).
+     * @returns false when it was no longer ours (expired and taken): nothing written.
      */
-    async releaseLease(lease: Lease): Promise<boolean> {
-      const [dynamo, { DeleteItemCommand }] = await Promise.all([client(), dynamoSdk()]);
+    async releaseLease(lease: Lease, now: number): Promise<boolean> {
+      if (!Number.isFinite(now)) throw new RangeError(`now must be a finite time, got ${now}`);
+      const [dynamo, { UpdateItemCommand }] = await Promise.all([client(), dynamoSdk()]);
       try {
         await dynamo.send(
-          new DeleteItemCommand({
+          new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(lease.groupKey),
+            UpdateExpression: 'SET expiresAtMs = :now, releasedFence = :fence, #ttl = :ttl',
             ConditionExpression: '#owner = :owner AND fence = :fence',
-            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':owner': { S: lease.owner },
               ':fence': { N: String(lease.fence) },
+              ':now': { N: String(now) },
+              ':ttl': { N: ttlSeconds(now) },
             },
           }),
         );

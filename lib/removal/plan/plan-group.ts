@@ -98,6 +98,7 @@ async function listedEvaluation(
     decision: nameSkippedMembers(decision, members),
     servers: members,
     sessions: listed?.status === 'fulfilled' ? listed.value : undefined,
+    listed: { atMs: now, members: members.length },
   };
   if (error !== undefined) evaluation.error = error;
   return evaluation;

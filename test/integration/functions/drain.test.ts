@@ -97,6 +97,13 @@ describe('inline sweep with a drain period, simulator + local DynamoDB', () => {
     expect(inMaintenance()).toEqual(operatorMaintained);
     // One batch-maint call drains both; each removed server's maintenance is lifted after.
     expect(sim.calls.filter((c) => c.route === 'batchMaint')).toHaveLength(1 + CHOSEN.length);
+    // Nobody else held these groups since the sweep listed them: their drains
+    // start on the plan as made (lib/removal/lease/plan-still-good.ts), and each
+    // acting group's record is read again only by its re-check after the wait.
+    const groupReads = sim.calls
+      .filter((c) => c.route === 'listServerGroups' && c.query.includes('server_group_id='))
+      .map((c) => new URLSearchParams(c.query).get('server_group_id'));
+    expect(groupReads.sort()).toEqual(['sg-floor', 'sg-scale-in']);
     expect(logs.lines.filter((l) => l.message === 'drain started')).toHaveLength(1);
   });
 

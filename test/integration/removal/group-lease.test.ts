@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroupLease, type GroupLease } from '../../../lib/removal/lease/group-lease.ts';
@@ -65,7 +66,7 @@ describe('createGroupLease against a local DynamoDB', () => {
     await expect(leases.renewLease(renewed, TTL, renewed.expiresAtMs + 1)).rejects.toBeInstanceOf(
       LeaseLostError,
     );
-    expect(await leases.releaseLease(renewed)).toBe(false);
+    expect(await leases.releaseLease(renewed, renewed.expiresAtMs + 2)).toBe(false);
   });
 
   it('does not renew an expired lease even when nobody took it', async () => {
@@ -79,8 +80,59 @@ describe('createGroupLease against a local DynamoDB', () => {
   it('releases for the next actor at once', async () => {
     const got = await leases.acquireLease('g-release', 'a', TTL, T0);
     if (!got.acquired) throw new Error('not acquired');
-    expect(await leases.releaseLease(got.lease)).toBe(true);
+    expect(await leases.releaseLease(got.lease, T0 + 5)).toBe(true);
     expect((await leases.acquireLease('g-release', 'b', TTL, T0 + 1)).acquired).toBe(true);
+  });
+
+  it('tells the next taker who held the group last and until when, from the one write', async () => {
+    const first = await leases.acquireLease('g-previous', 'a', TTL, T0);
+    expect(first).toMatchObject({ acquired: true, previous: undefined });
+    if (!first.acquired) throw new Error('not acquired');
+    expect(first.lease).toMatchObject({ owner: 'a', expiresAtMs: T0 + TTL, fence: 1 });
+    // Released early: held until the release, not the expiry.
+    await leases.releaseLease(first.lease, T0 + 7_000);
+    const second = await leases.acquireLease('g-previous', 'b', TTL, T0 + 8_000);
+    expect(second).toMatchObject({
+      acquired: true,
+      previous: { owner: 'a', heldUntilMs: T0 + 7_000 },
+      lease: { owner: 'b', expiresAtMs: T0 + 8_000 + TTL, fence: 2 },
+    });
+    if (!second.acquired) throw new Error('not acquired');
+    // Never released: held until it expired.
+    const third = await leases.acquireLease('g-previous', 'c', TTL, second.lease.expiresAtMs);
+    expect(third).toMatchObject({
+      acquired: true,
+      previous: { owner: 'b', heldUntilMs: second.lease.expiresAtMs },
+      lease: { fence: 3 },
+    });
+    // The lease the take returned is the item's: it renews.
+    if (!third.acquired) throw new Error('not acquired');
+    const renewed = await leases.renewLease(third.lease, TTL, third.lease.expiresAtMs - 1);
+    expect(renewed.fence).toBe(3);
+  });
+
+  it('never takes a released item another version took since as free (mid-deploy)', async () => {
+    const got = await leases.acquireLease('g-old-taker', 'a', TTL, T0);
+    if (!got.acquired) throw new Error('not acquired');
+    await leases.releaseLease(got.lease, T0 + 1);
+    // The previous version's take: no releasedFence in its expression, the fence bumped.
+    await db.client.send(
+      new UpdateItemCommand({
+        TableName: db.tableName,
+        Key: { pk: { S: 'lease#g-old-taker' }, sk: { S: 'lease' } },
+        UpdateExpression: 'SET #owner = :owner, expiresAtMs = :expires ADD fence :one',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':owner': { S: 'old-version' },
+          ':expires': { N: String(T0 + 2 + TTL) },
+          ':one': { N: '1' },
+        },
+      }),
+    );
+    expect(await leases.acquireLease('g-old-taker', 'b', TTL, T0 + 3)).toMatchObject({
+      acquired: false,
+      holder: 'old-version',
+    });
   });
 
   it('rejects a ttl or now that cannot bound a lease', async () => {
@@ -117,7 +169,7 @@ describe('createGroupLease against a local DynamoDB', () => {
         group.members.delete(victim);
         return victim;
       } finally {
-        await leases.releaseLease(got.lease);
+        await leases.releaseLease(got.lease, now);
       }
     }
 

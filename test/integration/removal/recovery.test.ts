@@ -108,7 +108,7 @@ describe('recovering a drain left by a dead invocation', () => {
         await store.endDrains('next-sweep', { completed: acting });
       }
     }
-    await leases.releaseLease(got.lease);
+    await leases.releaseLease(got.lease, NEXT_SWEEP);
     return { decisions, left: await store.listDrains(projectId) };
   }
 

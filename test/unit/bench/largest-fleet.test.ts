@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployedSettings } from '../../../bench/lib/deployed-sweep.ts';
-import type { LargestFleetResult, LargestFleetStep } from '../../../bench/lib/largest-fleet.ts';
+import {
+  type LargestFleetResult,
+  type LargestFleetStep,
+  settledInside,
+} from '../../../bench/lib/largest-fleet.ts';
 import { largestFleetLine } from '../../../bench/lib/largest-fleet-lines.ts';
 import {
   deployedDrainSeconds,
   sweepTimeoutSeconds,
 } from '../../../bench/lib/serverless-settings.ts';
+import type { SweepReport } from '../../../lib/sweep/report.ts';
 
 describe('the deployed settings the largest-fleet line runs with', () => {
   it("reads the sweep's timeout and the default drain period from serverless.yml", () => {
@@ -40,6 +45,7 @@ const step = (groups: number, settled: boolean): LargestFleetStep => ({
   errors: 0,
   notVisited: settled ? 0 : 12,
   removed: 1,
+  outOfTime: 0,
   requests: 10,
   clientCpuMs: 100,
 });
@@ -72,5 +78,30 @@ describe('largestFleetLine', () => {
     const l = largestFleetLine(result([step(2_000, false)]), SETTINGS, 1_000);
     expect(l.value).toBe(0);
     expect(l.met).toBe(false);
+  });
+});
+
+describe('settledInside', () => {
+  const outcomes = (outOfTime: number) =>
+    ({ removed: 5, 'skipped-deadline': outOfTime }) as SweepReport['totals']['outcomes'];
+  const report = (
+    over: Partial<Pick<SweepReport, 'status' | 'notVisitedCount'>>,
+    outOfTime = 0,
+  ) => ({
+    status: 'completed' as const,
+    errors: [],
+    notVisitedCount: 0,
+    totals: { outcomes: outcomes(outOfTime) } as SweepReport['totals'],
+    ...over,
+  });
+
+  it('is a completed sweep of every group, every removal settled, inside the timeout', () => {
+    expect(settledInside(report({}), 599_000, 600)).toBe(true);
+    expect(settledInside(report({}), 601_000, 600)).toBe(false);
+    expect(settledInside(report({ notVisitedCount: 1 }), 1_000, 600)).toBe(false);
+  });
+
+  it('is not a sweep that evaluated everything but had no time left to drain', () => {
+    expect(settledInside(report({}, 3), 590_000, 600)).toBe(false);
   });
 });

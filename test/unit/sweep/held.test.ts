@@ -123,10 +123,13 @@ describe('keepForActing', () => {
     }
   });
 
-  it('keeps no server or session when the drain re-plans the group under its lease', async () => {
+  it('keeps the chosen servers and the listing, but no session, when the drain is on', async () => {
     const { evaluation } = await evaluated();
     const held = keepForActing(evaluation, { replanned: true });
-    expect(held.servers).toEqual([]);
+    const ids = (list: readonly { id?: string; serverId?: string }[]) =>
+      list.map((x) => x.id ?? x.serverId).sort();
+    expect(ids(held.servers)).toEqual(ids(evaluation.decision.remove));
+    expect(held.listed).toEqual(evaluation.listed);
     expect(held.sessions).toBeUndefined();
     expect(held.decision.members).toEqual([]);
     expect(held.decision.remove).toEqual(evaluation.decision.remove);
