@@ -6,10 +6,19 @@ import { ROOT } from './bundle.ts';
 export interface LambdaHeap {
   memoryMb: number;
   flags: string[];
+  /**
+   * The most the young generation reserves under these flags, MB: V8 rounds
+   * a semi-space up to a power of two and keeps two (25 → 2 × 32 = 64 MB,
+   * as `v8.getHeapSpaceStatistics` new_space shows once scavenges have kept
+   * surviving data long enough for it to grow to its maximum).
+   */
+  youngMb?: number;
 }
 
 /**
- * The flags the Lambda Node.js runtime's bootstrap starts `node` with for a
+ * The flags the Lambda Node.js runtime's bootstrap (/var/runtime/bootstrap
+ * of the nodejs runtimes: `new_space = memory / 10`, `semi_space =
+ * new_space / 2`, `old_space = memory - new_space`) starts `node` with for a
  * function of `memoryMb`: a tenth of the memory for the young generation (a
  * semi-space is half of it) and the rest for the old one, in whole MB as its
  * shell arithmetic rounds; `--expose-gc` too. They are command-line flags,
@@ -19,11 +28,13 @@ export interface LambdaHeap {
  */
 export function lambdaHeap(memoryMb: number): LambdaHeap {
   const young = Math.floor(memoryMb / 10);
+  const semiSpace = Math.floor(young / 2);
   return {
     memoryMb,
+    youngMb: 2 * 2 ** Math.ceil(Math.log2(semiSpace)),
     flags: [
       '--expose-gc',
-      `--max-semi-space-size=${Math.floor(young / 2)}`,
+      `--max-semi-space-size=${semiSpace}`,
       `--max-old-space-size=${memoryMb - young}`,
     ],
   };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
@@ -20,6 +21,13 @@ export interface MemoryBreakdown {
   arrayBuffersMb: number;
   /** Each V8 heap space's reserved size (v8.getHeapSpaceStatistics space_size), MB: new_space, old_space, … */
   spacesMb: Record<string, number>;
+  /**
+   * RSS backed by files (the node binary and its libraries: RSS less
+   * /proc/self/smaps_rollup `Anonymous`), MB; the rest of RSS outside the
+   * V8 heap is malloc'd memory (node, V8's own structures, buffers).
+   * Absent where /proc is not readable.
+   */
+  fileMb?: number;
 }
 
 /** Heap used right after a full (forced) collection: what is reachable, MB. */
@@ -87,9 +95,24 @@ export interface MemoryChildResult {
 
 const MB = 1024 * 1024;
 
+/** RSS backed by files, MB (see MemoryBreakdown `fileMb`); undefined without /proc. */
+function fileBackedMb(): number | undefined {
+  try {
+    const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1]);
+    const file = (kb('Rss') - kb('Anonymous')) / 1024;
+    return Number.isFinite(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function breakdown(atMs = 0): MemoryBreakdown {
   const m = process.memoryUsage();
+  const fileMb = fileBackedMb();
   return {
+    ...(fileMb === undefined ? {} : { fileMb }),
     atMs,
     rssMb: m.rss / MB,
     heapUsedMb: m.heapUsed / MB,

@@ -16,12 +16,37 @@ export function attribution(run: MemoryRun): string {
   const p = run.atPeak;
   const space = (name: string) => fmt(p.spacesMb[name] ?? 0);
   const outside = p.rssMb - p.heapTotalMb;
+  const files =
+    p.fileMb === undefined
+      ? ''
+      : `: ${fmt(p.fileMb)} MB of it the node binary and libraries (file-backed), ${fmt(outside - p.fileMb)} MB malloc'd by node and V8`;
   return [
     `at ${seconds(p.atMs)} of ${seconds(run.durationMs)}: V8 heap ${fmt(p.heapTotalMb)} MB reserved (young generation ${space('new_space')}, old ${space('old_space')}, large objects ${space('large_object_space')}), ${fmt(p.heapUsedMb)} MB of it in use (live and not yet collected)`,
-    `${fmt(outside)} MB outside the heap (node, code, buffers; ${fmt(run.startMb)} MB RSS at start, heap ${fmt(run.atStart.heapTotalMb)} MB of it)`,
+    `${fmt(outside)} MB outside the heap${files} (${fmt(run.startMb)} MB RSS at start, heap ${fmt(run.atStart.heapTotalMb)} MB of it)`,
+    ...floorText(run),
     `${fmt(run.retained.endMb)} MB reachable after a full GC at the end (report included)`,
     `${run.gc.majors} full and ${run.gc.minors} young collections, ${seconds(run.gc.pauseMs)} paused`,
   ].join('; ');
+}
+
+/**
+ * The least this process can peak at under Lambda's flags, from its own
+ * start: node and the bundle loaded (RSS at start, less the young
+ * generation it had then) plus a young generation grown to its maximum
+ * (`LambdaHeap.youngMb`), which a long sweep always reaches.
+ */
+export function floorMb(run: MemoryRun): number | undefined {
+  const young = run.lambda.youngMb;
+  if (young === undefined) return undefined;
+  return run.startMb - (run.atStart.spacesMb['new_space'] ?? 0) + young;
+}
+
+function floorText(run: MemoryRun): string[] {
+  const floor = floorMb(run);
+  if (floor === undefined) return [];
+  return [
+    `floor ${fmt(floor)} MB with these flags (node and the bundle loaded, ${fmt(run.startMb - (run.atStart.spacesMb['new_space'] ?? 0))} MB, plus the young generation at its ${fmt(run.lambda.youngMb ?? 0)} MB maximum)`,
+  ];
 }
 
 /** What a diagnostic run (full GC forced at the first removal and mid-act) found reachable. */
@@ -51,7 +76,7 @@ export function memoryLines(
   if (small === undefined || large === undefined) throw new Error('memory runs missing');
   const dryRun = mode === 'dry run';
   const label = dryRun ? 'memory (dry run, second line)' : 'memory (acting sweep, drain on)';
-  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : `DRY_RUN false: holds what each removal needs, drains (DRAIN_SECONDS=${drainSeconds}: records in a local DynamoDB, batch-maint, one wait), re-reads and removes (REMOVAL_MODE remove-member)`} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node started with the heap flags Lambda gives a ${large.lambda.memoryMb} MB function (${large.lambda.flags.join(' ')}; command-line flags, which NODE_OPTIONS cannot override); simulator in another process`;
+  const inputs = `${dryRun ? 'DRY_RUN true: evaluates only, keeps nothing for acting' : `DRY_RUN false: holds what each removal needs, drains (DRAIN_SECONDS=${drainSeconds}: records in a local DynamoDB, batch-maint, one wait), re-reads and removes (REMOVAL_MODE remove-member)`} (MAX_CONCURRENCY 16, RATE_LIMIT_RPS 0, MAX_REMOVALS_PER_SWEEP 1,000,000 so every plan is kept and carried out, no faults), the sweep handler bundled as serverless.yml does, in a fresh node started with the heap flags Lambda gives a ${large.lambda.memoryMb} MB function (${large.lambda.flags.join(' ')}: the Node.js runtime's bootstrap gives a tenth of the memory to the young generation, half of that a semi-space, the rest to the old one; command-line flags, which NODE_OPTIONS cannot override${large.lambda.youngMb === undefined ? '' : `; V8 rounds a semi-space up to a power of two, so the young generation grows to ${fmt(large.lambda.youngMb)} MB`}); simulator in another process`;
   const ok = (r: MemoryRun) =>
     r.status !== 'partial' && r.errors === 0 && r.notVisited === 0 && (dryRun || r.removed > 0);
   const removed = (r: MemoryRun) => (dryRun ? '' : `, ${fmt(r.removed)} removed`);

@@ -61,10 +61,14 @@ const SESSION_TIMES = ['end_time', 'last_update_status_time', 'start_time'] as c
  * does not read are let go. A listed server carries some 40 fields (product
  * info, tags, addresses, times); kept whole, the chosen servers of 10,000
  * groups were most of an acting sweep's heap (bench/PROFILE.md, "Memory").
- * `replanned` (the drain is on) keeps the chosen servers but no session:
- * the drain starts from them only when nobody acted on the group since its
- * listing (lib/removal/lease/plan-still-good.ts), re-reads the group
- * otherwise, and re-checks sessions on fresh data after the wait.
+ * `replanned` (the drain is on) keeps of each chosen server only its id and
+ * charging mode, and no session: the drain start reads no more of it
+ * (lib/removal/drain/begin-drains.ts `DrainCandidate`), starts from them only
+ * when nobody acted on the group since its listing
+ * (lib/removal/lease/plan-still-good.ts), re-reads the group otherwise, and
+ * re-checks sessions on fresh data after the wait. Their join keys and
+ * addresses, held for every server the fleet drains, were the largest part
+ * of what an acting sweep held at 10,000 groups (docs/performance.md, "Memory").
  */
 export function keepForActing(
   evaluation: HeldGroup['evaluation'],
@@ -80,7 +84,7 @@ export function keepForActing(
   const chosen = new Set(evaluation.decision.remove.map((r) => r.serverId));
   const servers = evaluation.servers.filter((s) => chosen.has(s.id));
   if (options.replanned) {
-    return { group, decision, servers: servers.map(heldServer), sessions: undefined, ...listed };
+    return { group, decision, servers: servers.map(chargedServer), sessions: undefined, ...listed };
   }
   const join =
     evaluation.sessions === undefined ? undefined : joinSessions(servers, evaluation.sessions);
@@ -108,14 +112,22 @@ export function heldServer(server: AppServer): HeldServer {
       entry.addr === undefined ? {} : { addr: entry.addr },
     );
   }
-  if (server.metadata != null) {
-    const mode = server.metadata['charging_mode'];
-    held.metadata =
-      mode === undefined ? NO_METADATA : (CHARGING_MODES.get(mode) ?? { charging_mode: mode });
-  } else if (server.metadata === null) {
-    held.metadata = null;
-  }
+  const metadata = heldMetadata(server.metadata);
+  if (metadata !== undefined) held.metadata = metadata;
   return held;
+}
+
+// Only the charging mode (a release refused before any drain); absent and null stay so.
+function heldMetadata(metadata: AppServer['metadata']): HeldServer['metadata'] {
+  if (metadata == null) return metadata;
+  const mode = metadata['charging_mode'];
+  return mode === undefined ? NO_METADATA : (CHARGING_MODES.get(mode) ?? { charging_mode: mode });
+}
+
+/** A chosen server reduced to what the drain start reads: its id and charging mode. */
+function chargedServer(server: AppServer): HeldServer {
+  const metadata = heldMetadata(server.metadata);
+  return metadata === undefined ? { id: server.id } : { id: server.id, metadata };
 }
 
 /** A joined session reduced to {@link HeldSession}; a field absent stays absent. */

@@ -11,6 +11,16 @@ import { endAll } from './guard.ts';
 import type { HeldGroup } from './held.ts';
 import { forEachConcurrent } from './pool.ts';
 
+/**
+ * Held groups whose drains start together. The drain start holds a few
+ * objects per chosen server until it is done (candidates, records, the
+ * maintenance map); for every group of a 10,000-group project at once that
+ * was the acting sweep's peak (docs/performance.md, "Memory"). A slice of
+ * groups lets the next start from nothing, and its held groups go once
+ * started. It costs at most one part-filled batch-maint call per slice.
+ */
+export const DRAIN_START_GROUPS = 1_000;
+
 /** A group whose drain started: what its settle needs, and no more. */
 interface Draining {
   projectId: string;
@@ -32,9 +42,11 @@ export interface DrainStoreFailure {
  * group's chosen servers are recorded and put into maintenance, the sweep
  * waits once for the drain period (only when it ends before the time budget,
  * `deadlineAt`; else nothing is drained and each is `skipped-deadline`), then
- * each group is settled under its lease: removed, or its drain undone. A
- * project whose drain table fails drains nothing more; each of its removals
- * not drained is `failed` and the failure is returned.
+ * each group is settled under its lease: removed, or its drain undone. The
+ * drains start `groupsAtOnce` groups of a project at a time. A project
+ * whose drain table fails drains nothing more; each of its removals not
+ * drained is `failed` and the failure is returned (groups whose drains
+ * started before are settled as any other).
  */
 export async function drainThenAct(
   pending: (HeldGroup | undefined)[],
@@ -42,6 +54,7 @@ export async function drainThenAct(
   concurrency: number,
   lines: GroupLines,
   owner: string,
+  groupsAtOnce = DRAIN_START_GROUPS,
 ): Promise<DrainStoreFailure[]> {
   const [head] = pending;
   if (head === undefined) return [];
@@ -73,11 +86,26 @@ export async function drainThenAct(
     if (group === undefined) return;
     byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), i]);
   });
-  for (const [projectId, indexes] of byProject) {
+  const slices = [...byProject].flatMap(([projectId, indexes]) =>
+    Array.from({ length: Math.ceil(indexes.length / groupsAtOnce) }, (_, k) => ({
+      projectId,
+      indexes: indexes.slice(k * groupsAtOnce, (k + 1) * groupsAtOnce),
+    })),
+  );
+  const failed = new Map<string, string>();
+  for (const { projectId, indexes } of slices) {
     const groups = indexes.map((i) => pending[i] as HeldGroup);
+    const earlier = failed.get(projectId);
+    if (earlier !== undefined) {
+      for (const group of groups) {
+        endAll(lines, group.report, group.evaluation.decision.remove, group.end, 'failed', earlier);
+      }
+      for (const i of indexes) pending[i] = undefined;
+      continue;
+    }
     try {
-      // One project's chosen servers together, each group re-planned under its
-      // lease (held until it is settled): one batch-maint call per 20 servers.
+      // A slice of one project's chosen servers together, each group re-planned
+      // under its lease (held until it is settled): one batch-maint call per 20 servers.
       const begun = await startDrainsUnderLease(
         groups.map((g) => ({ evaluation: g.evaluation, removals: g.evaluation.decision.remove })),
         owner,
@@ -111,8 +139,9 @@ export async function drainThenAct(
       // The drain table failed: this project drains nothing (records already
       // written are settled by the next sweep's recovery).
       failures.push({ projectId, error });
+      const detail = `drain table failed: ${error instanceof Error ? error.message : String(error)}`;
+      failed.set(projectId, detail);
       for (const group of groups) {
-        const detail = `drain table failed: ${error instanceof Error ? error.message : String(error)}`;
         endAll(lines, group.report, group.evaluation.decision.remove, group.end, 'failed', detail);
       }
     }

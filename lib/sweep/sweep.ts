@@ -67,9 +67,11 @@ export interface SweepOptions {
   ) => Pick<EvaluateGroupMessage, 'learnedFloor'> | undefined;
   /**
    * Set when `settings.drainSeconds` > 0: the sweep's owner id in drain
-   * records and leases, for recovery and the inline sweep's drain.
+   * records and leases, for recovery and the inline sweep's drain, and how
+   * many groups' drains start together (default lib/sweep/inline-drain.ts
+   * `DRAIN_START_GROUPS`).
    */
-  drain?: { owner: string };
+  drain?: { owner: string; groupsAtOnce?: number };
 }
 
 /**
@@ -202,6 +204,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       options.concurrency,
       lines,
       drainOwner,
+      options.drain?.groupsAtOnce,
     );
     for (const f of failures) drainStoreError(report, f.projectId, f.error);
   } else if (options.mode === 'inline') {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/lambda-heap.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
-import { attribution, memoryLines } from '../../../bench/lib/memory-lines.ts';
+import { attribution, floorMb, memoryLines } from '../../../bench/lib/memory-lines.ts';
 
 describe('lambdaHeap', () => {
   it('gives node the heap flags the Lambda runtime starts a function of that memory with', () => {
@@ -15,6 +15,12 @@ describe('lambdaHeap', () => {
       '--max-semi-space-size=88',
       '--max-old-space-size=1593',
     ]);
+  });
+
+  it('names the young generation those flags let V8 grow to: two semi-spaces, each a power of two', () => {
+    expect(lambdaHeap(512).youngMb).toBe(64);
+    expect(lambdaHeap(1769).youngMb).toBe(256);
+    expect(lambdaHeap(640).youngMb).toBe(64);
   });
 });
 
@@ -45,7 +51,7 @@ const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
     peakMb,
     sampledPeakMb: peakMb,
     atPeak: breakdown(peakMb, 64 + oldMb + 1),
-    atStart: breakdown(49, 11),
+    atStart: { ...breakdown(49, 11), spacesMb: { new_space: 1, old_space: 9 } },
     retained: { endMb: 17 },
     gc: { majors: 10, minors: 200, pauseMs: 2_000 },
     startMb: 49,
@@ -76,6 +82,12 @@ describe('memoryLines', () => {
       'V8 heap 139 MB reserved (young generation 64, old 74, large objects 1)',
     );
     expect(attribution(large)).toContain('61 MB outside the heap');
+    expect(floorMb(large)).toBe(49 - 1 + 64);
+    expect(attribution(large)).toContain('floor 112 MB with these flags');
+    const withFiles = { ...large, atPeak: { ...large.atPeak, fileMb: 40 } };
+    expect(attribution(withFiles)).toContain(
+      '61 MB outside the heap: 40 MB of it the node binary and libraries (file-backed), 21 MB malloc',
+    );
     const diagnosis = {
       ...large,
       retained: { evaluatedMb: 54, acting: { writes: 20_000, mb: 41 }, endMb: 17 },

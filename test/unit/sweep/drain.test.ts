@@ -14,12 +14,15 @@ beforeEach(() => resetFactorySequences());
 
 const DRAIN_SECONDS = 120;
 
-/** One group of three idle members (floor 1: two are chosen), with drains on a virtual clock. */
-function world(extra: { maintained?: boolean } = {}) {
-  const group = serverGroupFactory();
-  const servers = [1, 2, 3].map(() => serverFactory({ server_group_id: group.id }));
+/** One group (or `groups`) of three idle members (floor 1: two are chosen), with drains on a virtual clock. */
+function world(extra: { maintained?: boolean; groups?: number } = {}) {
+  const groups = Array.from({ length: extra.groups ?? 1 }, () => serverGroupFactory());
+  const group = groups[0] as (typeof groups)[number];
+  const servers = groups.flatMap((g) =>
+    [1, 2, 3].map(() => serverFactory({ server_group_id: g.id })),
+  );
   if (extra.maintained) servers.push(serverFactory({ maintain_status: true }));
-  const fake = createFakeServices({ groups: [group], servers });
+  const fake = createFakeServices({ groups, servers });
   const drains = createFakeDrains();
   fake.services.drains = drains.drains;
   const clock = { now: FAKE_NOW, onSleep: (): void => undefined };
@@ -172,6 +175,42 @@ describe('inline sweep with a drain period', () => {
     expect(outcomes(report).every((r) => r.detail?.includes('remediate:other'))).toBe(true);
     expect(w.fake.calls).not.toContain('removeMember');
     expect(w.drains.records.size).toBe(2);
+  });
+});
+
+describe('inline sweep drains started a slice of groups at a time', () => {
+  const drain = (groupsAtOnce: number) => ({ drain: { owner: 'sweep:test', groupsAtOnce } });
+
+  it('starts each slice on its own (one batch-maint each), waits once, and settles every group', async () => {
+    const w = world({ groups: 3 });
+    let sleeps = 0;
+    w.clock.onSleep = () => {
+      sleeps++;
+      expect(w.drains.records.size).toBe(6);
+    };
+    const report = await sweep(w, drain(2));
+    expect(w.fake.maintenance.filter((m) => m.on).map((m) => m.ids.length)).toEqual([4, 2]);
+    expect(sleeps).toBe(1);
+    expect(report.totals.outcomes.removed).toBe(6);
+    expect(w.drains.records.size).toBe(0);
+    expect(w.drains.leases.size).toBe(0);
+  });
+
+  it('a drain table failing in a later slice fails the groups not started; the started ones settle', async () => {
+    const w = world({ groups: 3 });
+    const record = w.drains.drains.store.recordDrains;
+    let writes = 0;
+    w.drains.drains.store.recordDrains = async (list) => {
+      // The first slice's two groups are written; the table fails on the next slice.
+      if (++writes > 2) throw new Error('table unavailable');
+      return record(list);
+    };
+    const report = await sweep(w, drain(2));
+    expect(report.totals.outcomes.removed).toBe(4);
+    expect(report.totals.outcomes.failed).toBe(2);
+    expect(report.errors).toEqual([expect.objectContaining({ source: 'drain-store' })]);
+    expect(w.fake.maintenance.filter((m) => m.on).map((m) => m.ids.length)).toEqual([4]);
+    expect(w.drains.records.size).toBe(0);
   });
 });
 

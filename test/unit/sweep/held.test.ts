@@ -131,6 +131,15 @@ describe('keepForActing', () => {
     expect(ids(held.servers)).toEqual(ids(evaluation.decision.remove));
     expect(held.listed).toEqual(evaluation.listed);
     expect(held.sessions).toBeUndefined();
+    // Of a server only its id and charging mode: the drain start reads no more, the re-check reads afresh.
+    expect(held.servers.find((s) => s.metadata?.['charging_mode'] === '2')).toEqual({
+      id: expect.any(String),
+      metadata: { charging_mode: '2' },
+    });
+    for (const server of held.servers) {
+      expect(Object.keys(server).every((k) => ['id', 'metadata'].includes(k))).toBe(true);
+    }
+    expect(held.servers.filter((s) => s.metadata === null)).toHaveLength(1);
     expect(held.decision.members).toEqual([]);
     expect(held.decision.remove).toEqual(evaluation.decision.remove);
     const { id, name, scaling_policy } = evaluation.group;
