@@ -67,6 +67,10 @@ export interface FanoutBenchResult {
   enqueueMs: number;
   /** Sum over groups of one message's critical path in requests. */
   chainRequests: number;
+  /** Of those, the rounds of ECS lookups: Σ ⌈removals planned ÷ MAX_CONCURRENCY⌉ over the messages that plan any. */
+  lookupRounds: number;
+  /** The simulator's instant the workers' phase ran at (its clock frozen, theirs pinned to it). */
+  frozenAt: string;
   /** The fewest requests the workers can make (see {@link fanoutMinimum}). */
   minimum: FanoutMinimum;
   runs: FanoutRun[];
@@ -149,6 +153,18 @@ export interface FanoutMinimum {
 }
 
 /**
+ * The sessions remediate lists for the group at `i`: none when it is skipped
+ * on its own record, else its whole window. It lists a group's servers and
+ * sessions together (lib/removal/plan/list-group.ts, for latency), so a
+ * group over its threshold pays its session pages too.
+ */
+function sessionsListed(expectation: FleetExpectation, i: number): number | null {
+  const g = expectation.groups[i];
+  if (g === undefined || g.servers === null || g.skippedOnRecord === true) return null;
+  return expectation.sessionsInWindow[i] ?? 0;
+}
+
+/**
  * The fewest requests a dry-run remediate worker can make for the fleet,
  * from its own records (bench/lib/fleet-minimum.ts): per message the group's
  * re-read, its server pages and, unless skipped on its record, its 24 h
@@ -159,16 +175,39 @@ export interface FanoutMinimum {
 export function fanoutMinimum(expectation: FleetExpectation): FanoutMinimum {
   const pages = (n: number | null) => (n === null ? 0 : Math.max(1, pagesFor(n)));
   const m = { rereads: 0, serverPages: 0, sessionPages: 0, ecsLookups: 0 };
-  for (const g of expectation.groups) {
+  for (const [i, g] of expectation.groups.entries()) {
     m.rereads += 1;
     m.serverPages += pages(g.servers);
-    // Remediate lists a group's servers and sessions together (lib/removal/
-    // list-group.ts, for latency): a group over its threshold pays its
-    // session pages too.
-    if (g.servers !== null && g.skippedOnRecord !== true) m.sessionPages += pages(g.sessions ?? 0);
+    m.sessionPages += pages(sessionsListed(expectation, i));
     m.ecsLookups += g.removals;
   }
   return { ...m, total: m.rereads + m.serverPages + m.sessionPages + m.ecsLookups };
+}
+
+/**
+ * The requests on the messages' critical paths, summed: per message the
+ * group re-read, then its server and session listings side by side, then
+ * (a message that plans removals) its ECS lookups side by side,
+ * ⌈removals ÷ maxConcurrency⌉ rounds (lib/removal/plan/eligibility.ts
+ * `refusalsOf`; the invocation's request limiter bounds them).
+ */
+export function criticalPaths(
+  expectation: FleetExpectation,
+  maxConcurrency: number,
+): { chainRequests: number; lookupRounds: number } {
+  let chainRequests = 0;
+  let lookupRounds = 0;
+  for (const [i, g] of expectation.groups.entries()) {
+    const sessions = sessionsListed(expectation, i);
+    const listing = Math.max(
+      g.servers === null ? 0 : pagesFor(g.servers),
+      sessions === null ? 0 : pagesFor(sessions),
+    );
+    const rounds = Math.ceil(g.removals / maxConcurrency);
+    lookupRounds += rounds;
+    chainRequests += 1 + listing + rounds;
+  }
+  return { chainRequests, lookupRounds };
 }
 
 /**
@@ -182,33 +221,20 @@ export async function runFanoutBench(
   fleet: { groups: number; serversPerGroup: number; seed: number },
   options: { latencyMs: number; workers: readonly number[]; progress?: (message: string) => void },
 ): Promise<FanoutBenchResult> {
+  // The removals the rules plan, as an acting run would make them: the dry
+  // run checks each one's eligibility (one ECS lookup each).
   const expectation = expectFleet(generateFleet(fleet), {
     lookbackHours: 24,
     limits: LIMITS,
     maxRemovalsPerSweep: 1_000_000,
-    dryRun: true,
+    dryRun: false,
   });
-  // One message's critical path: the group re-read, then its listings side by side (a dry run removes nothing).
-  // The removals the rules plan, as an acting run would make them: the dry
-  // run checks each one's eligibility.
-  const minimum = fanoutMinimum(
-    expectFleet(generateFleet(fleet), {
-      lookbackHours: 24,
-      limits: LIMITS,
-      maxRemovalsPerSweep: 1_000_000,
-      dryRun: false,
-    }),
-  );
-  const chainRequests = expectation.groups.reduce((sum, g) => {
-    const listing = Math.max(
-      g.servers === null ? 0 : pagesFor(g.servers),
-      g.sessions === null ? 0 : pagesFor(g.sessions),
-    );
-    return sum + 1 + listing + 2 * g.removals;
-  }, 0);
+  const minimum = fanoutMinimum(expectation);
+  const { chainRequests, lookupRounds } = criticalPaths(expectation, Number(ENV.MAX_CONCURRENCY));
   const sqs = await startLocalSqs();
   const runs: FanoutRun[] = [];
   let enqueueMs = 0;
+  let frozenAt = '';
   try {
     for (const k of options.workers) {
       await sim.reset();
@@ -233,7 +259,13 @@ export async function runFanoutBench(
       if (sent !== fleet.groups) throw new Error(`fanout enqueued ${sent} of ${fleet.groups}`);
       await sim.reset();
       await sim.setFaults({ routes: { '*': { latencyMs: options.latencyMs } } });
+      // The workers see the fleet at the instant the minimum and the ideal
+      // are computed for: a clock running through a run of minutes would let
+      // more servers pass their idle limit, and plan (and look up) more.
+      const frozen = await sim.freezeClock();
+      frozenAt = new Date(frozen).toISOString();
       const workerOptions: FanoutWorkerOptions = {
+        nowMs: frozen,
         sim: { url: sim.url, projectId: sim.projectId, ak: sim.ak, sk: sim.sk },
         sqsEndpoint: sqs.endpoint,
         queueUrl: sqs.remediationQueueUrl,
@@ -289,6 +321,8 @@ export async function runFanoutBench(
     latencyMs: options.latencyMs,
     enqueueMs,
     chainRequests,
+    lookupRounds,
+    frozenAt,
     minimum,
     runs,
   };
