@@ -44,7 +44,9 @@ async function work(o: FanoutWorkerOptions): Promise<FanoutWorkerResult> {
       new ReceiveMessageCommand({
         QueueUrl: o.queueUrl,
         MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
+        // Every message is on the queue before `go`: an empty receive means
+        // the rest are in other workers' hands, so there is nothing to wait for.
+        WaitTimeSeconds: 0,
         VisibilityTimeout: 120,
       }),
     );

@@ -237,6 +237,7 @@ export async function runFanoutBench(
   let frozenAt = '';
   try {
     for (const k of options.workers) {
+      // Unfreezes and rebases the simulator on the wall clock the enqueueing signs with.
       await sim.reset();
       // PurgeQueue is allowed once a minute: empty both queues by receiving instead.
       const leftBefore = (await sqs.drain(sqs.remediationQueueUrl)).length;
