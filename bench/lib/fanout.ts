@@ -9,15 +9,20 @@ import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import { startLocalSqs } from '../../sim/local-sqs.ts';
 import { cpuProfileFlags } from './cpu-profile-summary.ts';
+import {
+  criticalPaths,
+  expectFanout,
+  type FanoutMinimum,
+  fanoutMinimum,
+} from './fanout-minimum.ts';
 import type { FanoutWorkerOptions, FanoutWorkerResult } from './fanout-worker.ts';
-import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
-import { pagesFor } from './ideal.ts';
 import { seconds } from './lines.ts';
 import { type SimProcess, trackChild } from './sim-process.ts';
 import { benchDeps } from './sweep-deps.ts';
 
 const WORKER = fileURLToPath(new URL('./fanout-worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The workers' settings (MAX_CONCURRENCY also sets the ideal's lookup rounds). */
 const ENV = {
   MAX_CONCURRENCY: '16',
   RATE_LIMIT_RPS: '0',
@@ -28,11 +33,6 @@ const ENV = {
   // take an hour; the messages carry dryRun: true.
   DRY_RUN: 'true',
   MAX_REMOVALS_PER_SWEEP: '1000000',
-};
-const LIMITS = {
-  minServersPerGroup: 1,
-  maxRemovalsPerGroup: 10,
-  protectTagKey: 'aps-autoscaler:protect',
 };
 
 export interface FanoutRun {
@@ -71,7 +71,7 @@ export interface FanoutBenchResult {
   lookupRounds: number;
   /** The simulator's instant the workers' phase ran at (its clock frozen, theirs pinned to it). */
   frozenAt: string;
-  /** The fewest requests the workers can make (see {@link fanoutMinimum}). */
+  /** The fewest requests the workers can make (bench/lib/fanout-minimum.ts). */
   minimum: FanoutMinimum;
   runs: FanoutRun[];
 }
@@ -142,74 +142,6 @@ async function simEvaluations(
   return { counts, routes, ecsInstances: looked.size };
 }
 
-export interface FanoutMinimum {
-  total: number;
-  /** One group re-read per message. */
-  rereads: number;
-  serverPages: number;
-  sessionPages: number;
-  /** One ECS lookup per removal the rules plan (the dry run's eligibility check). */
-  ecsLookups: number;
-}
-
-/**
- * The sessions remediate lists for the group at `i`: none when it is skipped
- * on its own record, else its whole window. It lists a group's servers and
- * sessions together (lib/removal/plan/list-group.ts, for latency), so a
- * group over its threshold pays its session pages too.
- */
-function sessionsListed(expectation: FleetExpectation, i: number): number | null {
-  const g = expectation.groups[i];
-  if (g === undefined || g.servers === null || g.skippedOnRecord === true) return null;
-  return expectation.sessionsInWindow[i] ?? 0;
-}
-
-/**
- * The fewest requests a dry-run remediate worker can make for the fleet,
- * from its own records (bench/lib/fleet-minimum.ts): per message the group's
- * re-read, its server pages and, unless skipped on its record, its 24 h
- * session pages, and per removal the rules plan one
- * lookup of the instance's ECS groups. None of it grows with the other
- * groups of the project.
- */
-export function fanoutMinimum(expectation: FleetExpectation): FanoutMinimum {
-  const pages = (n: number | null) => (n === null ? 0 : Math.max(1, pagesFor(n)));
-  const m = { rereads: 0, serverPages: 0, sessionPages: 0, ecsLookups: 0 };
-  for (const [i, g] of expectation.groups.entries()) {
-    m.rereads += 1;
-    m.serverPages += pages(g.servers);
-    m.sessionPages += pages(sessionsListed(expectation, i));
-    m.ecsLookups += g.removals;
-  }
-  return { ...m, total: m.rereads + m.serverPages + m.sessionPages + m.ecsLookups };
-}
-
-/**
- * The requests on the messages' critical paths, summed: per message the
- * group re-read, then its server and session listings side by side, then
- * (a message that plans removals) its ECS lookups side by side,
- * ⌈removals ÷ maxConcurrency⌉ rounds (lib/removal/plan/eligibility.ts
- * `refusalsOf`; the invocation's request limiter bounds them).
- */
-export function criticalPaths(
-  expectation: FleetExpectation,
-  maxConcurrency: number,
-): { chainRequests: number; lookupRounds: number } {
-  let chainRequests = 0;
-  let lookupRounds = 0;
-  for (const [i, g] of expectation.groups.entries()) {
-    const sessions = sessionsListed(expectation, i);
-    const listing = Math.max(
-      g.servers === null ? 0 : pagesFor(g.servers),
-      sessions === null ? 0 : pagesFor(sessions),
-    );
-    const rounds = Math.ceil(g.removals / maxConcurrency);
-    lookupRounds += rounds;
-    chainRequests += 1 + listing + rounds;
-  }
-  return { chainRequests, lookupRounds };
-}
-
 /**
  * The distributed path at scale: for each K, the simulator is reset, a
  * fanout sweep puts one evaluate-group message per group on the real local
@@ -221,14 +153,7 @@ export async function runFanoutBench(
   fleet: { groups: number; serversPerGroup: number; seed: number },
   options: { latencyMs: number; workers: readonly number[]; progress?: (message: string) => void },
 ): Promise<FanoutBenchResult> {
-  // The removals the rules plan, as an acting run would make them: the dry
-  // run checks each one's eligibility (one ECS lookup each).
-  const expectation = expectFleet(generateFleet(fleet), {
-    lookbackHours: 24,
-    limits: LIMITS,
-    maxRemovalsPerSweep: 1_000_000,
-    dryRun: false,
-  });
+  const expectation = expectFanout(generateFleet(fleet));
   const minimum = fanoutMinimum(expectation);
   const { chainRequests, lookupRounds } = criticalPaths(expectation, Number(ENV.MAX_CONCURRENCY));
   const sqs = await startLocalSqs();

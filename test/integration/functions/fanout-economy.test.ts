@@ -1,7 +1,6 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { fanoutMinimum } from '../../../bench/lib/fanout.ts';
-import { expectFleet } from '../../../bench/lib/fleet-minimum.ts';
+import { expectFanout, fanoutMinimum } from '../../../bench/lib/fanout-minimum.ts';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../../sim/generate-fleet.ts';
@@ -16,18 +15,7 @@ const FLEET = { groups: 60, serversPerGroup: 20, seed: 42 };
 describe('fanout API economy', () => {
   it('makes exactly the minimum: one ECS lookup per planned removal, no listing', async () => {
     const fleet = generateFleet(FLEET);
-    const minimum = fanoutMinimum(
-      expectFleet(fleet, {
-        lookbackHours: 24,
-        limits: {
-          minServersPerGroup: 1,
-          maxRemovalsPerGroup: 10,
-          protectTagKey: 'aps-autoscaler:protect',
-        },
-        maxRemovalsPerSweep: 1_000_000,
-        dryRun: false,
-      }),
-    );
+    const minimum = fanoutMinimum(expectFanout(fleet));
     const sim = await startFrozenSimulator({ generate: FLEET });
     try {
       const handler = createRemediateHandler(

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectFleet } from '../../../bench/lib/fleet-minimum.ts';
+import { expectFanout } from '../../../bench/lib/fanout-minimum.ts';
 import { createRemediateHandler } from '../../../functions/remediate.ts';
 import { fakeContext, sqsEvent } from '../../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../../sim/generate-fleet.ts';
@@ -36,16 +36,7 @@ describe('a remediate message looks up its planned removals side by side', () =>
 
   beforeAll(async () => {
     const fleet = generateFleet(FLEET);
-    const expected = expectFleet(fleet, {
-      lookbackHours: 24,
-      limits: {
-        minServersPerGroup: 1,
-        maxRemovalsPerGroup: 10,
-        protectTagKey: 'aps-autoscaler:protect',
-      },
-      maxRemovalsPerSweep: 1_000_000,
-      dryRun: false,
-    });
+    const expected = expectFanout(fleet);
     const ranked = expected.groups
       .map((g, i) => ({
         id: fleet.groups[i]?.id ?? '',
