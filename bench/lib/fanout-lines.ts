@@ -70,7 +70,7 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
 }
 
 /**
- * Requests the workers made ÷ the fewest they can make (bench/lib/fanout.ts
+ * Requests the workers made ÷ the fewest they can make (bench/lib/fanout-minimum.ts
  * `fanoutMinimum`): 1.00 when no message's lookups grow with the project's
  * other groups (an ECS listing per invocation would put it far above).
  */

@@ -8,7 +8,7 @@ import { depsFor, startFrozenSimulator } from '../../helpers/stack.ts';
 
 // The bench's "fanout API economy" line at a size a test can run: every
 // group's dry-run evaluate-group message through the real remediate handler,
-// ten to a batch, against the fleet's own minimum (bench/lib/fanout.ts
+// ten to a batch, against the fleet's own minimum (bench/lib/fanout-minimum.ts
 // `fanoutMinimum`), on the simulator's frozen clock.
 const FLEET = { groups: 60, serversPerGroup: 20, seed: 42 };
 
