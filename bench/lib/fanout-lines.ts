@@ -29,7 +29,7 @@ function cpu(r: FanoutRun): string {
  */
 export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
   const inputs = (k: number) =>
-    `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler, unbundled, in tsx, no heap flags or CPU quota (DRY_RUN true: evaluation only, so DRAIN_SECONDS=0 and REMOVAL_MODE do not apply; MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K; ideal = Σ per message (1 group re-read + max(server, session pages)) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths`;
+    `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout into local-aws-sqs (enqueued in ${seconds(r.enqueueMs)}), then ${k} worker process(es) each polling the queue (receive 10, as the SQS event source) into the real remediate handler, unbundled, in tsx, no heap flags or CPU quota (DRY_RUN true: evaluation only, so DRAIN_SECONDS=0 does not apply; REMOVAL_MODE remove-member: each planned removal's eligibility reads its instance's ECS record; MAX_CONCURRENCY 16), simulator ${r.latencyMs} ms per request, reset before each K, its clock frozen for the workers' phase and theirs pinned to it (${r.frozenAt}); ideal = Σ per message (1 group re-read + max(server, session pages) + ⌈ECS lookups ÷ MAX_CONCURRENCY⌉, the lookups side by side) × ${r.latencyMs} ms ÷ K = ${fmt(r.chainRequests)} requests on the critical paths (${fmt(r.lookupRounds)} of them lookup rounds)`;
   const lines = r.runs
     .filter((run) => run.workers === 1)
     .map((run) =>
@@ -70,7 +70,7 @@ export function fanoutLines(r: FanoutBenchResult): BenchLine[] {
 }
 
 /**
- * Requests the workers made ÷ the fewest they can make (bench/lib/fanout.ts
+ * Requests the workers made ÷ the fewest they can make (bench/lib/fanout-minimum.ts
  * `fanoutMinimum`): 1.00 when no message's lookups grow with the project's
  * other groups (an ECS listing per invocation would put it far above).
  */
@@ -83,10 +83,10 @@ function economyLine(r: FanoutBenchResult, run: FanoutRun): BenchLine {
     .join(', ');
   return line({
     name: 'fanout API economy: requests ÷ minimum',
-    inputs: `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout, then ${run.workers} dry-run remediate worker(s) (REMOVAL_MODE remove-member: each planned removal's eligibility looks up its instance's ECS groups); requests = the simulator's log of the workers' phase; minimum from the generated fleet's own records: per message 1 group re-read + its server pages + its 24 h session pages (none when skipped on its record; remediate lists servers and sessions together, so a group over its threshold pays its session pages too), + 1 ECS lookup per removal the rules plan; an ECS listing per invocation (the old path) would add ⌈groups ÷ 100⌉ pages per message that removes`,
+    inputs: `${fmt(r.groups)} groups × 20 servers (seed 42), SWEEP_MODE=fanout, then ${run.workers} dry-run remediate worker(s) (REMOVAL_MODE remove-member: each planned removal's eligibility looks up its instance's ECS groups); requests = the simulator's log of the workers' phase, run on the fleet's own instant (the simulator's clock frozen, the workers' pinned to it: ${r.frozenAt}); minimum from the generated fleet's own records at that instant: per message 1 group re-read + its server pages + its 24 h session pages (none when skipped on its record; remediate lists servers and sessions together, so a group over its threshold pays its session pages too), + 1 ECS lookup per removal the rules plan; an ECS listing per invocation (the old path) would add ⌈groups ÷ 100⌉ pages per message that removes`,
     value: round(made / m.total),
     unit: 'ratio',
-    shown: `${fmt(made / m.total, 2)} (${fmt(made)} made [${byRoute}]; minimum ${fmt(m.total)} = ${fmt(m.rereads)} re-reads + ${fmt(m.serverPages)} server pages + ${fmt(m.sessionPages)} session pages + ${fmt(m.ecsLookups)} ECS lookups; the workers read ${fmt(run.ecsInstances)} distinct instances' ECS records. The minimum is taken at the fleet's start, while the simulator's clock follows real time: in a long run more servers pass their idle limit, and their lookups count above it)`,
+    shown: `${fmt(made / m.total, 2)} (${fmt(made)} made [${byRoute}]; minimum ${fmt(m.total)} = ${fmt(m.rereads)} re-reads + ${fmt(m.serverPages)} server pages + ${fmt(m.sessionPages)} session pages + ${fmt(m.ecsLookups)} ECS lookups; the workers read ${fmt(run.ecsInstances)} distinct instances' ECS records)`,
     target: { op: '<=', value: 1 },
     met: exactlyOnce(run),
     details: { made, minimum: m, routes: run.routes },

@@ -10,6 +10,8 @@ import { fakeContext, sqsEventOf } from '../../scripts/lib/lambda.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
 
 export interface FanoutWorkerOptions {
+  /** The instant the handler's clock stays at (the simulator's frozen clock): the fleet as the minimum sees it. */
+  nowMs: number;
   sim: SimTarget;
   sqsEndpoint: string;
   queueUrl: string;
@@ -33,7 +35,7 @@ async function work(o: FanoutWorkerOptions): Promise<FanoutWorkerResult> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const deps = { ...benchDeps(o.sim, o.env), sqs: async () => sqs };
+  const deps = { ...benchDeps(o.sim, o.env), sqs: async () => sqs, now: () => o.nowMs };
   const handler = createRemediateHandler(deps);
   const result: FanoutWorkerResult = { done: [], failed: 0, batches: 0, lastDoneAt: 0, cpuMs: 0 };
   const cpu = process.cpuUsage();
@@ -42,7 +44,9 @@ async function work(o: FanoutWorkerOptions): Promise<FanoutWorkerResult> {
       new ReceiveMessageCommand({
         QueueUrl: o.queueUrl,
         MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
+        // Every message is on the queue before `go`: an empty receive means
+        // the rest are in other workers' hands, so there is nothing to wait for.
+        WaitTimeSeconds: 0,
         VisibilityTimeout: 120,
       }),
     );

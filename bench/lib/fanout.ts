@@ -9,15 +9,20 @@ import { fakeContext } from '../../scripts/lib/lambda.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
 import { startLocalSqs } from '../../sim/local-sqs.ts';
 import { cpuProfileFlags } from './cpu-profile-summary.ts';
+import {
+  criticalPaths,
+  expectFanout,
+  type FanoutMinimum,
+  fanoutMinimum,
+} from './fanout-minimum.ts';
 import type { FanoutWorkerOptions, FanoutWorkerResult } from './fanout-worker.ts';
-import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
-import { pagesFor } from './ideal.ts';
 import { seconds } from './lines.ts';
 import { type SimProcess, trackChild } from './sim-process.ts';
 import { benchDeps } from './sweep-deps.ts';
 
 const WORKER = fileURLToPath(new URL('./fanout-worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The workers' settings (MAX_CONCURRENCY also sets the ideal's lookup rounds). */
 const ENV = {
   MAX_CONCURRENCY: '16',
   RATE_LIMIT_RPS: '0',
@@ -28,11 +33,6 @@ const ENV = {
   // take an hour; the messages carry dryRun: true.
   DRY_RUN: 'true',
   MAX_REMOVALS_PER_SWEEP: '1000000',
-};
-const LIMITS = {
-  minServersPerGroup: 1,
-  maxRemovalsPerGroup: 10,
-  protectTagKey: 'aps-autoscaler:protect',
 };
 
 export interface FanoutRun {
@@ -67,7 +67,11 @@ export interface FanoutBenchResult {
   enqueueMs: number;
   /** Sum over groups of one message's critical path in requests. */
   chainRequests: number;
-  /** The fewest requests the workers can make (see {@link fanoutMinimum}). */
+  /** Of those, the rounds of ECS lookups: Σ ⌈removals planned ÷ MAX_CONCURRENCY⌉ over the messages that plan any. */
+  lookupRounds: number;
+  /** The simulator's instant the workers' phase ran at (its clock frozen, theirs pinned to it). */
+  frozenAt: string;
+  /** The fewest requests the workers can make (bench/lib/fanout-minimum.ts). */
   minimum: FanoutMinimum;
   runs: FanoutRun[];
 }
@@ -138,39 +142,6 @@ async function simEvaluations(
   return { counts, routes, ecsInstances: looked.size };
 }
 
-export interface FanoutMinimum {
-  total: number;
-  /** One group re-read per message. */
-  rereads: number;
-  serverPages: number;
-  sessionPages: number;
-  /** One ECS lookup per removal the rules plan (the dry run's eligibility check). */
-  ecsLookups: number;
-}
-
-/**
- * The fewest requests a dry-run remediate worker can make for the fleet,
- * from its own records (bench/lib/fleet-minimum.ts): per message the group's
- * re-read, its server pages and, unless skipped on its record, its 24 h
- * session pages, and per removal the rules plan one
- * lookup of the instance's ECS groups. None of it grows with the other
- * groups of the project.
- */
-export function fanoutMinimum(expectation: FleetExpectation): FanoutMinimum {
-  const pages = (n: number | null) => (n === null ? 0 : Math.max(1, pagesFor(n)));
-  const m = { rereads: 0, serverPages: 0, sessionPages: 0, ecsLookups: 0 };
-  for (const g of expectation.groups) {
-    m.rereads += 1;
-    m.serverPages += pages(g.servers);
-    // Remediate lists a group's servers and sessions together (lib/removal/
-    // list-group.ts, for latency): a group over its threshold pays its
-    // session pages too.
-    if (g.servers !== null && g.skippedOnRecord !== true) m.sessionPages += pages(g.sessions ?? 0);
-    m.ecsLookups += g.removals;
-  }
-  return { ...m, total: m.rereads + m.serverPages + m.sessionPages + m.ecsLookups };
-}
-
 /**
  * The distributed path at scale: for each K, the simulator is reset, a
  * fanout sweep puts one evaluate-group message per group on the real local
@@ -182,35 +153,16 @@ export async function runFanoutBench(
   fleet: { groups: number; serversPerGroup: number; seed: number },
   options: { latencyMs: number; workers: readonly number[]; progress?: (message: string) => void },
 ): Promise<FanoutBenchResult> {
-  const expectation = expectFleet(generateFleet(fleet), {
-    lookbackHours: 24,
-    limits: LIMITS,
-    maxRemovalsPerSweep: 1_000_000,
-    dryRun: true,
-  });
-  // One message's critical path: the group re-read, then its listings side by side (a dry run removes nothing).
-  // The removals the rules plan, as an acting run would make them: the dry
-  // run checks each one's eligibility.
-  const minimum = fanoutMinimum(
-    expectFleet(generateFleet(fleet), {
-      lookbackHours: 24,
-      limits: LIMITS,
-      maxRemovalsPerSweep: 1_000_000,
-      dryRun: false,
-    }),
-  );
-  const chainRequests = expectation.groups.reduce((sum, g) => {
-    const listing = Math.max(
-      g.servers === null ? 0 : pagesFor(g.servers),
-      g.sessions === null ? 0 : pagesFor(g.sessions),
-    );
-    return sum + 1 + listing + 2 * g.removals;
-  }, 0);
+  const expectation = expectFanout(generateFleet(fleet));
+  const minimum = fanoutMinimum(expectation);
+  const { chainRequests, lookupRounds } = criticalPaths(expectation, Number(ENV.MAX_CONCURRENCY));
   const sqs = await startLocalSqs();
   const runs: FanoutRun[] = [];
   let enqueueMs = 0;
+  let frozenAt = '';
   try {
     for (const k of options.workers) {
+      // Unfreezes and rebases the simulator on the wall clock the enqueueing signs with.
       await sim.reset();
       // PurgeQueue is allowed once a minute: empty both queues by receiving instead.
       const leftBefore = (await sqs.drain(sqs.remediationQueueUrl)).length;
@@ -233,7 +185,13 @@ export async function runFanoutBench(
       if (sent !== fleet.groups) throw new Error(`fanout enqueued ${sent} of ${fleet.groups}`);
       await sim.reset();
       await sim.setFaults({ routes: { '*': { latencyMs: options.latencyMs } } });
+      // The workers see the fleet at the instant the minimum and the ideal
+      // are computed for: a clock running through a run of minutes would let
+      // more servers pass their idle limit, and plan (and look up) more.
+      const frozen = await sim.freezeClock();
+      frozenAt = new Date(frozen).toISOString();
       const workerOptions: FanoutWorkerOptions = {
+        nowMs: frozen,
         sim: { url: sim.url, projectId: sim.projectId, ak: sim.ak, sk: sim.sk },
         sqsEndpoint: sqs.endpoint,
         queueUrl: sqs.remediationQueueUrl,
@@ -289,6 +247,8 @@ export async function runFanoutBench(
     latencyMs: options.latencyMs,
     enqueueMs,
     chainRequests,
+    lookupRounds,
+    frozenAt,
     minimum,
     runs,
   };

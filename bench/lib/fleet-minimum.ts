@@ -30,6 +30,12 @@ export interface FleetExpectation {
   /** Groups skipped on their own record (members listed, no sessions) and groups over the threshold. */
   skippedOnRecord: number;
   scaleOut: number;
+  /**
+   * Per group, in fleet order: its sessions in the look-back window whatever
+   * its decision (what a listing of members and sessions together pages
+   * through, as remediate's does; a group over its threshold included).
+   */
+  sessionsInWindow: number[];
   minimum: MinimumRequests;
 }
 
@@ -230,6 +236,7 @@ export function expectFleet(fleet: Fleet, options: FleetExpectationOptions): Fle
     refused: acts ? refused : 0,
     skippedOnRecord,
     scaleOut,
+    sessionsInWindow: fleet.groups.map((g) => windowed.get(g.id) ?? 0),
     minimum: minimumSweepRequests({
       groups: needs,
       ...(release ? {} : { ecsGroups: ecs.groups }),

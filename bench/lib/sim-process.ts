@@ -32,8 +32,10 @@ export interface SimProcess {
   /** CPU time the simulator process has used so far, ms (NaN where /proc is missing). */
   cpuMs(): number;
   setFaults(config: FaultConfig): Promise<void>;
-  /** Reloads the fleet (rebased onto the wall clock again), clears faults and the call log. */
+  /** Reloads the fleet (rebased onto the wall clock again, its clock running), clears faults and the call log. */
   reset(): Promise<void>;
+  /** Freezes the virtual clock where it is (`POST /_sim/clock`); resolves that instant, epoch ms. */
+  freezeClock(): Promise<number>;
   calls(): Promise<CallLogEntry[]>;
   stop(): Promise<void>;
 }
@@ -160,6 +162,10 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       },
       async reset() {
         await admin('POST', '/_sim/reset');
+      },
+      async freezeClock() {
+        const { now } = (await admin('POST', '/_sim/clock', { frozen: true })) as { now: string };
+        return Date.parse(now);
       },
       async calls() {
         return ((await admin('GET', '/_sim/calls')) as { calls: CallLogEntry[] }).calls;

@@ -6,7 +6,7 @@ import { candidatesOf } from './drain/leased-start.ts';
 import { endRemoval, removalBase } from './ending/end-removal.ts';
 import { leaseHeldBy } from './lease/group-lease.ts';
 import type { RecoveredDrain, RemovalReport } from './outcome.ts';
-import { refusalOf } from './plan/eligibility.ts';
+import { refusalsOf } from './plan/eligibility.ts';
 import { viewOf } from './recheck/group-view.ts';
 import type { DrainRecord } from './store/drain-store.ts';
 
@@ -83,10 +83,8 @@ export async function dryRunOutcomes(
 ): Promise<RemovalReport[]> {
   const reports: RemovalReport[] = [];
   const candidates = candidatesOf(evaluation, removals);
-  const refusals = new Map<string, Awaited<ReturnType<typeof refusalOf>>>();
-  for (const { removal, server } of candidates) {
-    refusals.set(removal.serverId, await refusalOf(removal, server, services, settings));
-  }
+  const refused = await refusalsOf(candidates, services, settings);
+  const refusals = new Map(candidates.map((c, i) => [c.removal.serverId, refused[i]]));
   // The budgets as a run would apply them, reading the ledger and writing nothing.
   const eligible = candidates.filter((c) => refusals.get(c.removal.serverId) === undefined);
   const { held } = await admitToBudgets(eligible, services, settings, { readOnly: true });
@@ -126,11 +124,9 @@ export async function removeNow(
   }
   // Disruption budgets admit before anything is removed (lib/removal/drain/admit.ts),
   // counting as the dry run does only what the remover would not refuse.
-  const eligible: ReturnType<typeof candidatesOf> = [];
-  for (const candidate of candidatesOf(evaluation, removals)) {
-    const refused = await refusalOf(candidate.removal, candidate.server, services, settings);
-    if (refused === undefined) eligible.push(candidate);
-  }
+  const candidates = candidatesOf(evaluation, removals);
+  const refused = await refusalsOf(candidates, services, settings);
+  const eligible = candidates.filter((_, i) => refused[i] === undefined);
   const { held } = await admitToBudgets(eligible, services, settings);
   const end = (report: RemovalReport) => endRemoval(services, settings, evaluation.group, report);
   const kept = new Map(

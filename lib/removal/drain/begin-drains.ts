@@ -6,7 +6,7 @@ import { type AuditGroup, auditDrain } from '../ending/audit.ts';
 import { endRemoval, removalBase } from '../ending/end-removal.ts';
 import { LEASE_TTL_MS } from '../lease/group-lease.ts';
 import type { RemovalReport } from '../outcome.ts';
-import { refusalOf } from '../plan/eligibility.ts';
+import { refusalsOf } from '../plan/eligibility.ts';
 import { chunkForMaintenance } from '../recheck/recheck.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
@@ -66,8 +66,9 @@ export async function beginDrains(
       endRemoval(services, settings, c.group ?? { id: c.groupId }, report),
     );
   const eligible: (DrainCandidate & { groupMembers: number })[] = [];
-  for (const candidate of candidates) {
-    const refusal = await refusalOf(candidate.removal, candidate.server, services, settings);
+  const refusals = await refusalsOf(candidates, services, settings);
+  for (const [i, candidate] of candidates.entries()) {
+    const refusal = refusals[i];
     // Refused while draining is audited as with DRAIN_SECONDS=0 (lib/removal/ending/end-removal.ts).
     if (refusal !== undefined) endOf(candidate)({ ...removalBase(candidate.removal), ...refusal });
     else eligible.push({ ...candidate, groupMembers: candidate.groupMembers ?? 0 });

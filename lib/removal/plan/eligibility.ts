@@ -43,3 +43,19 @@ export async function refusalOf(
     detail: `instance ${removal.instanceId} is in no ECS server group: nothing to remove it from`,
   };
 }
+
+/**
+ * {@link refusalOf} for each candidate, answered in the candidates' order.
+ * The lookups run side by side: the HTTP core's request limiter
+ * (MAX_CONCURRENCY, shared by the invocation) is what bounds them, so a
+ * group's planned removals cost ⌈lookups ÷ MAX_CONCURRENCY⌉ round trips
+ * instead of one each. A failed lookup is undefined (unknown), as with
+ * {@link refusalOf}.
+ */
+export function refusalsOf(
+  candidates: readonly { removal: Removal; server?: Pick<AppServer, 'metadata'> | undefined }[],
+  services: Pick<RemovalServices, 'ecsGroupsOf'>,
+  settings: Pick<RemovalSettings, 'removalMode'>,
+): Promise<(Refusal | undefined)[]> {
+  return Promise.all(candidates.map((c) => refusalOf(c.removal, c.server, services, settings)));
+}
