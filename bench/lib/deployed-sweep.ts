@@ -61,8 +61,11 @@ export interface DeployedSweeps {
 /**
  * Builds the bundled sweep child (bench/lib/memory-child.ts) once and starts
  * a local DynamoDB for its drain records; each run gets a fresh table.
+ * `forProfile` bundles it unminified with a source map (bench/profile-sweep.ts).
  */
-export async function startDeployedSweeps(): Promise<DeployedSweeps> {
+export async function startDeployedSweeps(
+  options: { forProfile?: boolean } = {},
+): Promise<DeployedSweeps> {
   const memoryMb = sweepMemoryMb();
   const settings: DeployedSettings = {
     memoryMb,
@@ -74,7 +77,12 @@ export async function startDeployedSweeps(): Promise<DeployedSweeps> {
   const scratch = scratchDir('aps-bench-sweep', true);
   let dynamo: LocalDynamoDb | undefined;
   try {
-    const built = await buildLikeServerless(['bench/lib/memory-child.ts'], scratch.path);
+    const built = await buildLikeServerless(
+      ['bench/lib/memory-child.ts'],
+      scratch.path,
+      [],
+      options,
+    );
     const bundle = built['memory-child']?.path;
     if (bundle === undefined) throw new Error('sweep child was not built');
     dynamo = await startLocalDynamoDb({ tableName: 'aps-bench-drain-0' });

@@ -42,7 +42,7 @@ export async function sweepOnce(
   sweeps: DeployedSweeps,
   sim: SimProcess,
   env: Record<string, string>,
-  options: { remainingMs: number; quota?: boolean },
+  options: { remainingMs: number; quota?: boolean; extraEnv?: Record<string, string> },
 ): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; quota?: string }> {
   const run = await sweeps.run(
     sim,
@@ -50,6 +50,7 @@ export async function sweepOnce(
     {
       report: true,
       remainingMs: options.remainingMs,
+      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       ...(options.quota ? { quota: true } : {}),
     },
   );
@@ -96,26 +97,46 @@ export function callsByRoute(calls: readonly CallLogEntry[]): Record<string, Rou
   return out;
 }
 
-/** Where the time of a sweep went, from the simulator's call log. */
-function phases(calls: readonly CallLogEntry[], wallMs: number): Record<string, number> {
-  const byRoute = callsByRoute(calls);
-  const span = (keys: readonly string[]) => {
-    const present = keys.map((k) => byRoute[k]).filter((r): r is RouteCalls => r !== undefined);
-    if (present.length === 0) return undefined;
-    return {
-      first: Math.min(...present.map((r) => r.firstMs)),
-      last: Math.max(...present.map((r) => r.lastMs)),
-    };
-  };
-  const evaluate = span(['listServerGroups', 'listAppServers', 'listSessions']);
-  const drain = span(['batchMaint']);
-  const act = span(['getAppServer', ...REMOVAL_ROUTES]);
+/**
+ * Where the time of a sweep went, from the simulator's call log (bench-side
+ * only; arrival times, ms). The phases are the ideal's (bench/lib/ideal.ts):
+ * evaluate = from the first call to the first batch-maint (the drain start:
+ * every group is evaluated before it, the sweep cap needs them all); drain =
+ * from there to the first other call (the re-checks after the wait); act =
+ * from there to the last call. Without a drain, act starts at the first
+ * removal route or re-read. `outsideMs` is the handler's wall time outside
+ * the first-to-last-call span (start-up reads of the drain table, the report).
+ */
+export function sweepPhases(
+  calls: readonly CallLogEntry[],
+  wallMs: number,
+): {
+  evaluatePhaseMs: number;
+  drainPhaseMs: number;
+  actPhaseMs: number;
+  outsideMs: number;
+  simMeanInFlight: number;
+  simMeanHeldMs: number;
+} {
+  const at = calls
+    .map((c) => ({ route: c.route, ms: Date.parse(c.time) }))
+    .sort((a, b) => a.ms - b.ms);
+  const first = at[0]?.ms ?? 0;
+  const last = at.at(-1)?.ms ?? 0;
+  const drainAt = at.find((c) => c.route === 'batchMaint')?.ms;
+  const actStarters: readonly (string | null)[] = ['getAppServer', ...REMOVAL_ROUTES];
+  const actAt =
+    drainAt === undefined
+      ? (at.find((c) => actStarters.includes(c.route))?.ms ?? last)
+      : (at.find((c) => c.ms >= drainAt && c.route !== 'batchMaint')?.ms ?? last);
+  const evaluateEnd = drainAt ?? actAt;
   // Σ (time the simulator held each request) / wall = requests in flight at the simulator.
   const held = calls.reduce((sum, c) => sum + c.durationMs, 0);
   return {
-    evaluatePhaseMs: evaluate ? evaluate.last - evaluate.first : 0,
-    maintenancePhaseMs: drain ? drain.last - drain.first : 0,
-    actPhaseMs: act ? act.last - act.first : 0,
+    evaluatePhaseMs: evaluateEnd - first,
+    drainPhaseMs: actAt - evaluateEnd,
+    actPhaseMs: last - actAt,
+    outsideMs: Math.max(0, Math.round(wallMs - (last - first))),
     simMeanInFlight: round2(held / wallMs),
     simMeanHeldMs: calls.length ? round2(held / calls.length) : 0,
   };
@@ -142,7 +163,7 @@ export interface IdealBenchResult {
   routes: Record<string, RouteCalls>;
   status: SweepReport['status'];
   errors: number;
-  phases: Record<string, number>;
+  phases: ReturnType<typeof sweepPhases>;
   cpu: CpuUse;
 }
 
@@ -158,7 +179,13 @@ export async function runIdealBench(
   sweeps: DeployedSweeps,
   sim: SimProcess,
   fleet: FleetSize,
-  options: { latencyMs: number; quota?: boolean; removalMode?: 'remove-member' | 'release' },
+  options: {
+    latencyMs: number;
+    quota?: boolean;
+    removalMode?: 'remove-member' | 'release';
+    /** Environment of the sweep's node besides its configuration (NODE_OPTIONS for a CPU profile). */
+    extraEnv?: Record<string, string>;
+  },
 ): Promise<IdealBenchResult> {
   const { latencyMs } = options;
   const removalMode = options.removalMode ?? 'remove-member';
@@ -177,7 +204,11 @@ export async function runIdealBench(
     sweeps,
     sim,
     { DRY_RUN: 'false', MAX_REMOVALS_PER_SWEEP: '1000000', REMOVAL_MODE: removalMode },
-    { remainingMs: 600_000, ...(options.quota ? { quota: true } : {}) },
+    {
+      remainingMs: 600_000,
+      ...(options.quota ? { quota: true } : {}),
+      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+    },
   );
   const { report, wallMs } = run;
   const calls = await sim.calls();
@@ -210,7 +241,7 @@ export async function runIdealBench(
     routes,
     status: report.status,
     errors: report.errors.length,
-    phases: phases(calls, wallMs),
+    phases: sweepPhases(calls, wallMs),
     cpu: run.cpu,
   };
 }

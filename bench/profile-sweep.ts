@@ -1,0 +1,100 @@
+// Profiles the acting sweep of the first sweep line (bench/lib/sweep-bench.ts
+// runIdealBench: 1,000 groups × 20, 20 ms a request, MAX_CONCURRENCY 16,
+// drain on, remove-member): `node --import tsx bench/profile-sweep.ts
+// [--groups N] [--quota]` runs it once with `--cpu-prof` on the bundled
+// child (unminified, with a source map, so frames name our modules and the
+// libraries), prints the line's phases against the ideal and writes the
+// summary to bench/PROFILE.md ("## Acting sweep profile"); the raw profile
+// stays in <tmpdir>/aps-autoscaler-profile/sweep-*/ (Chrome DevTools opens it).
+// Run it inside `unshare -n` on a shared machine: the local cloud uses fixed ports.
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ROOT } from './lib/bundle.ts';
+import {
+  type CpuProfile,
+  profileMarkdown,
+  remapProfile,
+  summariseProfile,
+} from './lib/cpu-profile-summary.ts';
+import { startDeployedSweeps } from './lib/deployed-sweep.ts';
+import { revision } from './lib/history.ts';
+import { startSimProcess } from './lib/sim-process.ts';
+import { runIdealBench } from './lib/sweep-bench.ts';
+import { idealLine } from './lib/sweep-lines.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { groups: { type: 'string', default: '1000' }, quota: { type: 'boolean' } },
+  strict: true,
+});
+const fleet = { groups: Number(values.groups), serversPerGroup: 20, seed: 42 };
+const HEADER = '## Acting sweep profile';
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(', ');
+
+async function main(): Promise<void> {
+  const loadBefore = load();
+  const rev = revision(ROOT);
+  const dir = join(tmpdir(), 'aps-autoscaler-profile', `sweep-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  const sim = await startSimProcess(fleet);
+  const sweeps = await startDeployedSweeps({ forProfile: true });
+  try {
+    const r = await runIdealBench(sweeps, sim, fleet, {
+      latencyMs: 20,
+      ...(values.quota ? { quota: true } : {}),
+      extraEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
+    });
+    // One profile per thread; the main thread's is the largest.
+    const [main] = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(dir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    if (main === undefined) throw new Error(`no profile written to ${dir}`);
+    // The map sits beside the bundle, which close() removes: remap first.
+    const profile = remapProfile(JSON.parse(readFileSync(main, 'utf8')) as CpuProfile, ROOT);
+    const summary = summariseProfile(profile, 30);
+    const shown = idealLine(r, sweeps.settings).shown;
+    const perRequest = r.cpu.clientMs / r.requests;
+    const section = [
+      HEADER,
+      '',
+      `\`node --import tsx bench/profile-sweep.ts --groups ${fleet.groups}${values.quota ? ' --quota' : ''}\` at ${rev.commit.slice(0, 7)}${rev.clean ? '' : ' + uncommitted changes'} on ${new Date().toISOString().slice(0, 16)}Z, load average ${loadBefore} before and ${load()} after (shared machine). The first sweep line (bench/lib/sweep-bench.ts runIdealBench${values.quota ? `, inside the CPU quota ${r.quota}` : ''}) with \`--cpu-prof\` on the bundled child, bundled unminified with a source map (frames mapped back to their modules by bench/lib/cpu-profile-summary.ts remapProfile); the profile covers the child's whole life (start-up and the 10 s drain wait, idle excluded). Raw profile: ${main.replace(tmpdir(), '<tmpdir>')}.`,
+      '',
+      `Line: ${shown}`,
+      '',
+      `Client CPU ${(r.cpu.clientMs / 1000).toFixed(1)} s for ${r.requests} requests = ${perRequest.toFixed(2)} ms a request (process.cpuUsage of the handler, profiler on).`,
+      '',
+      profileMarkdown('Acting sweep, bundled handler', summary).replace(/^### .*\n\n/, ''),
+    ].join('\n');
+    writeSection(section);
+    process.stdout.write(`${section}\n`);
+  } finally {
+    await sweeps.close();
+    await sim.stop();
+  }
+  process.exit(0);
+}
+
+/** Replaces this script's section of bench/PROFILE.md (or appends it); the others are kept. */
+function writeSection(section: string): void {
+  const file = fileURLToPath(new URL('PROFILE.md', import.meta.url));
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(`\n${HEADER}\n`);
+  if (start === -1) {
+    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
+    return;
+  }
+  const next = text.indexOf('\n## ', start + 1);
+  writeFileSync(
+    file,
+    `${text.slice(0, start + 1)}${section}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`,
+  );
+}
+
+await main();
