@@ -44,27 +44,31 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const sim = await startSimProcess(fleet);
   const sweeps = await startDeployedSweeps({ forProfile: true });
+  // Read by bench/lib/deployed-sweep.ts when it starts the child (after the simulator, which reads it too).
+  process.env['BENCH_CPU_PROF_DIR'] = dir;
   try {
     const r = await runIdealBench(sweeps, sim, fleet, {
       latencyMs: 20,
       ...(values.quota ? { quota: true } : {}),
-      extraEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
     });
     // One profile per thread; the main thread's is the largest.
-    const [main] = readdirSync(dir)
+    const profiles = join(dir, 'sweep');
+    const [main] = readdirSync(profiles)
       .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => join(dir, f))
+      .map((f) => join(profiles, f))
       .sort((a, b) => statSync(b).size - statSync(a).size);
     if (main === undefined) throw new Error(`no profile written to ${dir}`);
     // The map sits beside the bundle, which close() removes: remap first.
     const profile = remapProfile(JSON.parse(readFileSync(main, 'utf8')) as CpuProfile, ROOT);
+    const mapped = main.replace(/\.cpuprofile$/, '.mapped.cpuprofile');
+    writeFileSync(mapped, JSON.stringify(profile));
     const summary = summariseProfile(profile, 30);
     const shown = idealLine(r, sweeps.settings).shown;
     const perRequest = r.cpu.clientMs / r.requests;
     const section = [
       HEADER,
       '',
-      `\`node --import tsx bench/profile-sweep.ts --groups ${fleet.groups}${values.quota ? ' --quota' : ''}\` at ${rev.commit.slice(0, 7)}${rev.clean ? '' : ' + uncommitted changes'} on ${new Date().toISOString().slice(0, 16)}Z, load average ${loadBefore} before and ${load()} after (shared machine). The first sweep line (bench/lib/sweep-bench.ts runIdealBench${values.quota ? `, inside the CPU quota ${r.quota}` : ''}) with \`--cpu-prof\` on the bundled child, bundled unminified with a source map (frames mapped back to their modules by bench/lib/cpu-profile-summary.ts remapProfile); the profile covers the child's whole life (start-up and the 10 s drain wait, idle excluded). Raw profile: ${main.replace(tmpdir(), '<tmpdir>')}.`,
+      `\`node --import tsx bench/profile-sweep.ts --groups ${fleet.groups}${values.quota ? ' --quota' : ''}\` at ${rev.commit.slice(0, 7)}${rev.clean ? '' : ' + uncommitted changes'} on ${new Date().toISOString().slice(0, 16)}Z, load average ${loadBefore} before and ${load()} after (shared machine). The first sweep line (bench/lib/sweep-bench.ts runIdealBench${values.quota ? `, inside the CPU quota ${r.quota}` : ''}) with \`--cpu-prof\` on the bundled child, bundled unminified with a source map (frames mapped back to their modules by bench/lib/cpu-profile-summary.ts remapProfile); the profile covers the child's whole life (start-up and the 10 s drain wait, idle excluded). Raw profile: ${main.replace(tmpdir(), '<tmpdir>')} (mapped to the sources: ${mapped.replace(tmpdir(), '<tmpdir>')}).`,
       '',
       `Line: ${shown}`,
       '',

@@ -3,6 +3,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../lib/removal/store/drain-table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/lib/local-dynamodb.ts';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
+import { cpuProfileFlags } from './cpu-profile-summary.ts';
 import { type CpuQuota, createCpuQuota } from './cpu-quota.ts';
 import { type LambdaHeap, lambdaHeap, sweepMemoryMb } from './lambda-heap.ts';
 import type { MemoryChildResult } from './memory-child.ts';
@@ -105,7 +106,7 @@ export async function startDeployedSweeps(
         try {
           const { result } = await runNodeChild<MemoryChildResult>(
             'bundled sweep',
-            [...settings.heap.flags, bundle],
+            [...settings.heap.flags, ...cpuProfileFlags('sweep'), bundle],
             {
               cwd: ROOT,
               env: {
