@@ -120,6 +120,8 @@ export function sweepPhases(
   evaluatePhaseMs: number;
   drainPhaseMs: number;
   actPhaseMs: number;
+  /** Requests in flight at the simulator during the act phase (MAX_CONCURRENCY when every slot is busy). */
+  actMeanInFlight: number;
   outsideMs: number;
   simMeanInFlight: number;
   simMeanHeldMs: number;
@@ -138,7 +140,11 @@ export function sweepPhases(
   const evaluateEnd = drainAt ?? actAt;
   // Σ (time the simulator held each request) / wall = requests in flight at the simulator.
   const held = calls.reduce((sum, c) => sum + c.durationMs, 0);
+  const actHeld = calls
+    .filter((c) => Date.parse(c.time) >= actAt)
+    .reduce((sum, c) => sum + c.durationMs, 0);
   return {
+    actMeanInFlight: last > actAt ? round2(actHeld / (last - actAt)) : 0,
     evaluatePhaseMs: evaluateEnd - first,
     drainPhaseMs: actAt - evaluateEnd,
     actPhaseMs: last - actAt,

@@ -21,7 +21,7 @@ function phasesShown(r: IdealBenchResult): string {
   const p = r.phases;
   const vs = (ms: number, ideal: number) =>
     `${seconds(ms)} vs ${seconds(ideal)}${ideal > 0 ? ` (${fmt(ms / ideal, 2)})` : ''}`;
-  return `phases: evaluate ${vs(p.evaluatePhaseMs, r.ideal.evaluateMs)}, drain ${vs(p.drainPhaseMs, r.ideal.drainMs)}, act ${vs(p.actPhaseMs, r.ideal.actMs)}, outside the calls ${seconds(p.outsideMs)}`;
+  return `phases: evaluate ${vs(p.evaluatePhaseMs, r.ideal.evaluateMs)}, drain ${vs(p.drainPhaseMs, r.ideal.drainMs)}, act ${vs(p.actPhaseMs, r.ideal.actMs)} with ${fmt(p.actMeanInFlight, 1)} of ${r.concurrency} slots busy, outside the calls ${seconds(p.outsideMs)}`;
 }
 
 /** Removed: what the rules allow, less the servers in no ECS group (refused in remove-member mode). */
