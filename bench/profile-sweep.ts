@@ -15,8 +15,10 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/bundle.ts';
 import {
   type CpuProfile,
+  firstSampleUnder,
   profileMarkdown,
   remapProfile,
+  sliceProfile,
   summariseProfile,
 } from './lib/cpu-profile-summary.ts';
 import { startDeployedSweeps } from './lib/deployed-sweep.ts';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     const mapped = main.replace(/\.cpuprofile$/, '.mapped.cpuprofile');
     writeFileSync(mapped, JSON.stringify(profile));
     const summary = summariseProfile(profile, 30);
+    const phases = phaseOwners(profile);
     const shown = idealLine(r, sweeps.settings).shown;
     const perRequest = r.cpu.clientMs / r.requests;
     const section = [
@@ -74,6 +77,10 @@ async function main(): Promise<void> {
       '',
       `Client CPU ${(r.cpu.clientMs / 1000).toFixed(1)} s for ${r.requests} requests = ${perRequest.toFixed(2)} ms a request (process.cpuUsage of the handler, profiler on).`,
       '',
+      phases,
+      '',
+      'The whole run:',
+      '',
       profileMarkdown('Acting sweep, bundled handler', summary).replace(/^### .*\n\n/, ''),
     ].join('\n');
     writeSection(section);
@@ -83,6 +90,43 @@ async function main(): Promise<void> {
     await sim.stop();
   }
   process.exit(0);
+}
+
+/**
+ * CPU of each phase by owner: evaluate (from the sweep's start to the first
+ * lease taken), the drain start (leases, drain records, batch-maint: to the
+ * first group settled) and act (the rest). Split at the first sample under
+ * each marker function; async work of one phase that runs later counts in
+ * the next.
+ */
+function phaseOwners(profile: CpuProfile): string {
+  const marks = ['runSweep', 'acquireLease', 'settleGroup'].map((name) =>
+    firstSampleUnder(profile, name),
+  );
+  const [start = -1, drain = -1, act = -1] = marks;
+  if (marks.some((i) => i === -1))
+    return `(phases not found: runSweep, acquireLease, settleGroup at ${marks.join(', ')})`;
+  const rows = [
+    ['evaluate', start, drain],
+    ['drain start', drain, act],
+    ['act', act, profile.samples.length],
+  ] as const;
+  const summaries = rows.map(([name, from, to]) => ({
+    name,
+    s: summariseProfile(sliceProfile(profile, from, to)),
+  }));
+  const owners = [...new Set(summaries.flatMap((p) => p.s.owners.map((o) => o.category)))];
+  const cell = (p: (typeof summaries)[number], owner: string) => {
+    const o = p.s.owners.find((x) => x.category === owner);
+    return o === undefined ? '0' : `${o.ms.toFixed(0)} (${(o.share * 100).toFixed(0)} %)`;
+  };
+  return [
+    'CPU by phase and owner, ms (share of the phase):',
+    '',
+    `| owner | ${summaries.map((p) => `${p.name} (${p.s.totalMs.toFixed(0)} ms)`).join(' | ')} |`,
+    `| --- | ${summaries.map(() => '---:').join(' | ')} |`,
+    ...owners.map((owner) => `| ${owner} | ${summaries.map((p) => cell(p, owner)).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** Replaces this script's section of bench/PROFILE.md (or appends it); the others are kept. */

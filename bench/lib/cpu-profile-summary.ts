@@ -193,6 +193,39 @@ export function remapProfile(profile: CpuProfile, root: string): CpuProfile {
   return { ...profile, nodes };
 }
 
+/**
+ * The index of the first sample with a frame named `functionName` on its
+ * stack (-1 when none): where a phase of the program began, for
+ * {@link sliceProfile}.
+ */
+export function firstSampleUnder(profile: CpuProfile, functionName: string): number {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const named = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === functionName).map((n) => n.id),
+  );
+  const memo = new Map<number, boolean>();
+  const under = (id: number | undefined): boolean => {
+    if (id === undefined) return false;
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const result = named.has(id) || under(parent.get(id));
+    memo.set(id, result);
+    return result;
+  };
+  return profile.samples.findIndex((id) => under(id));
+}
+
+/** The samples from index `from` up to (not including) `to`, as a profile of their own. */
+export function sliceProfile(profile: CpuProfile, from: number, to: number): CpuProfile {
+  return {
+    ...profile,
+    samples: profile.samples.slice(from, to),
+    timeDeltas: profile.timeDeltas.slice(from, to),
+  };
+}
+
 /** The summary as Markdown: categories, then the top frames. */
 export function profileMarkdown(title: string, s: ProfileSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;

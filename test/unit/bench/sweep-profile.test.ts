@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CpuProfile,
+  firstSampleUnder,
   frameCategory,
+  sliceProfile,
   summariseProfile,
 } from '../../../bench/lib/cpu-profile-summary.ts';
 import { sweepPhases } from '../../../bench/lib/sweep-bench.ts';
@@ -93,6 +95,11 @@ describe('summariseProfile', () => {
       timeDeltas: [1000, 1000, 1000],
     };
     const s = summariseProfile(profile);
+    expect(firstSampleUnder(profile, 'interpret')).toBe(2);
+    expect(firstSampleUnder(profile, 'nowhere')).toBe(-1);
+    expect(summariseProfile(sliceProfile(profile, 2, 3)).owners).toEqual([
+      { category: 'our client', ms: 1, share: 1 },
+    ]);
     expect(s.categories).toEqual([{ category: 'JSON', ms: 3, share: 1 }]);
     expect(s.owners).toEqual([
       { category: 'logging (Powertools)', ms: 2, share: 2 / 3 },
