@@ -6,7 +6,7 @@ import {
   sliceProfile,
   summariseProfile,
 } from '../../../bench/lib/cpu-profile-summary.ts';
-import { sweepPhases } from '../../../bench/lib/sweep-bench.ts';
+import { sweepPhases } from '../../../bench/lib/sweep-phases.ts';
 import type { CallLogEntry } from '../../../sim/server.ts';
 
 function call(route: string, atMs: number, durationMs = 20): CallLogEntry {
