@@ -33,6 +33,8 @@ export async function buildLikeServerless(
   outdir: string,
   /** Extra directories to resolve bare imports from (resolution only; the output settings are the same). */
   nodePaths: readonly string[] = [],
+  /** For a CPU profile (bench/profile-sweep.ts): names kept (no minify) and an external source map beside each file. */
+  options: { forProfile?: boolean } = {},
 ): Promise<Record<string, { path: string; bytes: number }>> {
   const named = Object.fromEntries(
     entries.map((entry) => [basename(entry, '.ts'), join(ROOT, entry)]),
@@ -40,8 +42,8 @@ export async function buildLikeServerless(
   await build({
     entryPoints: named,
     bundle: true,
-    minify: true,
-    sourcemap: false,
+    minify: options.forProfile !== true,
+    sourcemap: options.forProfile === true ? 'external' : false,
     platform: 'node',
     target: 'node24',
     format: 'cjs',

@@ -1,3 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * With BENCH_CPU_PROF_DIR set, the node flags that make a child write its V8
  * CPU profiles (one per thread; the largest is the main one) to
@@ -11,7 +16,7 @@ export function cpuProfileFlags(name: string): string[] {
 /** The parts of a V8 .cpuprofile this summary reads. */
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   children?: number[];
 }
 export interface CpuProfile {
@@ -32,6 +37,14 @@ export function frameCategory(url: string, name: string): string {
     return 'signing';
   if (url.includes('@huaweicloud') || url.includes('node_modules/axios')) return 'official SDK';
   if (url.includes('lib/huawei/')) return 'our client';
+  if (url.includes('@aws-lambda-powertools/logger') || url.endsWith('lib/logger.ts'))
+    return 'logging (Powertools)';
+  if (url.includes('@aws-lambda-powertools/metrics') || url.endsWith('lib/metrics.ts'))
+    return 'metrics';
+  if (url.includes('@aws-sdk/') || url.includes('@smithy/') || url.includes('@aws-crypto/'))
+    return 'AWS SDK / DynamoDB';
+  if (/(^|\/)(lib|functions)\//.test(url) && !/node_modules\/|bench\//.test(url))
+    return 'ours: sweep, lifecycle, report';
   if (url.includes('node:internal/url') || url.includes('internal/url')) return 'URL';
   if (url === '' && /^(parse|stringify)$/.test(name)) return 'JSON';
   if (url.includes('node:internal/streams') || url.includes('internal/streams'))
@@ -45,6 +58,12 @@ export function frameCategory(url: string, name: string): string {
 export interface ProfileSummary {
   totalMs: number;
   categories: { category: string; ms: number; share: number }[];
+  /**
+   * Each sample charged to the nearest frame on its stack that is not a
+   * helper (native code, JSON, streams, timers, URL): JSON.stringify under
+   * the logger counts as logging, JSON.parse under the HTTP core as the client.
+   */
+  owners: { category: string; ms: number; share: number }[];
   top: { frame: string; category: string; ms: number; share: number }[];
 }
 
@@ -81,8 +100,12 @@ export function summariseProfile(profile: CpuProfile, topN = 25): ProfileSummary
     categories.set(category, (categories.get(category) ?? 0) + ms);
   }
   const share = (ms: number) => (totalMs > 0 ? ms / totalMs : 0);
+  const owners = ownerCategories(profile, byId, self);
   return {
     totalMs,
+    owners: [...owners]
+      .map(([category, ms]) => ({ category, ms, share: share(ms) }))
+      .sort((a, b) => b.ms - a.ms),
     categories: [...categories]
       .map(([category, ms]) => ({ category, ms, share: share(ms) }))
       .sort((a, b) => b.ms - a.ms),
@@ -90,6 +113,116 @@ export function summariseProfile(profile: CpuProfile, topN = 25): ProfileSummary
       .map(([frame, f]) => ({ frame, category: f.category, ms: f.ms, share: share(f.ms) }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, topN),
+  };
+}
+
+/** Categories that do work for whoever called them: a sample in one is charged to its caller. */
+const HELPERS = new Set(['native', 'JSON', 'other', 'node streams', 'URL']);
+
+function ownerCategories(
+  profile: CpuProfile,
+  byId: Map<number, ProfileNode>,
+  self: Map<number, number>,
+): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const out = new Map<string, number>();
+  for (const [id, ms] of self) {
+    let owner: string | undefined;
+    let first: string | undefined;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      if (node === undefined) break;
+      const category = frameCategory(node.callFrame.url, node.callFrame.functionName);
+      first ??= category;
+      if (!HELPERS.has(category) && category !== '(root)') {
+        owner = category;
+        break;
+      }
+    }
+    const category = owner ?? first ?? 'other';
+    if (category === '(idle)') continue;
+    out.set(category, (out.get(category) ?? 0) + ms);
+  }
+  return out;
+}
+
+/**
+ * Rewrites the frames of bundled scripts through the source map beside each
+ * (`<file>.map`, bench/lib/bundle.ts `forProfile`): url → the original file
+ * relative to `root` (lib/…, node_modules/…), line → its original line, so
+ * the categories see our modules and the libraries again. Frames of files
+ * without a map are left as they are.
+ */
+export function remapProfile(profile: CpuProfile, root: string): CpuProfile {
+  const maps = new Map<string, { map: SourceMap; dir: string } | undefined>();
+  const mapOf = (url: string) => {
+    if (!maps.has(url)) {
+      const file = `${fileURLToPath(url)}.map`;
+      maps.set(
+        url,
+        existsSync(file)
+          ? { map: new SourceMap(JSON.parse(readFileSync(file, 'utf8'))), dir: dirname(file) }
+          : undefined,
+      );
+    }
+    return maps.get(url);
+  };
+  const nodes = profile.nodes.map((node) => {
+    const { url, lineNumber, columnNumber } = node.callFrame;
+    const found = url.startsWith('file:') ? mapOf(url) : undefined;
+    if (found === undefined) return node;
+    const entry = found.map.findEntry(lineNumber, columnNumber ?? 0) as {
+      originalSource?: string;
+      originalLine?: number;
+    };
+    if (entry.originalSource === undefined) return node;
+    const source = entry.originalSource.startsWith('file:')
+      ? fileURLToPath(entry.originalSource)
+      : resolve(found.dir, entry.originalSource);
+    return {
+      ...node,
+      callFrame: {
+        ...node.callFrame,
+        url: relative(root, source),
+        lineNumber: entry.originalLine ?? lineNumber,
+      },
+    };
+  });
+  return { ...profile, nodes };
+}
+
+/**
+ * The index of the first sample with a frame named `functionName` on its
+ * stack (-1 when none): where a phase of the program began, for
+ * {@link sliceProfile}.
+ */
+export function firstSampleUnder(profile: CpuProfile, functionName: string): number {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const named = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === functionName).map((n) => n.id),
+  );
+  const memo = new Map<number, boolean>();
+  const under = (id: number | undefined): boolean => {
+    if (id === undefined) return false;
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const result = named.has(id) || under(parent.get(id));
+    memo.set(id, result);
+    return result;
+  };
+  return profile.samples.findIndex((id) => under(id));
+}
+
+/** The samples from index `from` up to (not including) `to`, as a profile of their own. */
+export function sliceProfile(profile: CpuProfile, from: number, to: number): CpuProfile {
+  return {
+    ...profile,
+    samples: profile.samples.slice(from, to),
+    timeDeltas: profile.timeDeltas.slice(from, to),
   };
 }
 
@@ -104,6 +237,12 @@ export function profileMarkdown(title: string, s: ProfileSummary): string {
     '| category | ms | share |',
     '| --- | ---: | ---: |',
     ...s.categories.map((c) => `| ${c.category} | ${c.ms.toFixed(0)} | ${pct(c.share)} |`),
+    '',
+    'By owner (a sample in native code, JSON, streams, timers or URL charged to the nearest caller outside them):',
+    '',
+    '| owner | ms | share |',
+    '| --- | ---: | ---: |',
+    ...s.owners.map((c) => `| ${c.category} | ${c.ms.toFixed(0)} | ${pct(c.share)} |`),
     '',
     'Top frames by self time:',
     '',

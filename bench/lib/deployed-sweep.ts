@@ -3,6 +3,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../lib/removal/store/drain-table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/lib/local-dynamodb.ts';
 import { buildLikeServerless, ROOT, scratchDir } from './bundle.ts';
+import { cpuProfileFlags } from './cpu-profile-summary.ts';
 import { type CpuQuota, createCpuQuota } from './cpu-quota.ts';
 import { type LambdaHeap, lambdaHeap, sweepMemoryMb } from './lambda-heap.ts';
 import type { MemoryChildResult } from './memory-child.ts';
@@ -61,8 +62,11 @@ export interface DeployedSweeps {
 /**
  * Builds the bundled sweep child (bench/lib/memory-child.ts) once and starts
  * a local DynamoDB for its drain records; each run gets a fresh table.
+ * `forProfile` bundles it unminified with a source map (bench/profile-sweep.ts).
  */
-export async function startDeployedSweeps(): Promise<DeployedSweeps> {
+export async function startDeployedSweeps(
+  options: { forProfile?: boolean } = {},
+): Promise<DeployedSweeps> {
   const memoryMb = sweepMemoryMb();
   const settings: DeployedSettings = {
     memoryMb,
@@ -74,7 +78,12 @@ export async function startDeployedSweeps(): Promise<DeployedSweeps> {
   const scratch = scratchDir('aps-bench-sweep', true);
   let dynamo: LocalDynamoDb | undefined;
   try {
-    const built = await buildLikeServerless(['bench/lib/memory-child.ts'], scratch.path);
+    const built = await buildLikeServerless(
+      ['bench/lib/memory-child.ts'],
+      scratch.path,
+      [],
+      options,
+    );
     const bundle = built['memory-child']?.path;
     if (bundle === undefined) throw new Error('sweep child was not built');
     dynamo = await startLocalDynamoDb({ tableName: 'aps-bench-drain-0' });
@@ -97,7 +106,7 @@ export async function startDeployedSweeps(): Promise<DeployedSweeps> {
         try {
           const { result } = await runNodeChild<MemoryChildResult>(
             'bundled sweep',
-            [...settings.heap.flags, bundle],
+            [...settings.heap.flags, ...cpuProfileFlags('sweep'), bundle],
             {
               cwd: ROOT,
               env: {

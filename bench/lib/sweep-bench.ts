@@ -1,10 +1,10 @@
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { generateFleet } from '../../sim/generate-fleet.ts';
-import type { CallLogEntry } from '../../sim/server.ts';
 import type { DeployedSweeps } from './deployed-sweep.ts';
 import { expectFleet, type FleetExpectation } from './fleet-minimum.ts';
 import { type IdealTime, idealSweepMs, throttleUse } from './ideal.ts';
 import type { SimProcess } from './sim-process.ts';
+import { callsByRoute, REMOVAL_ROUTES, type RouteCalls, sweepPhases } from './sweep-phases.ts';
 
 export interface FleetSize {
   groups: number;
@@ -43,7 +43,13 @@ export async function sweepOnce(
   sim: SimProcess,
   env: Record<string, string>,
   options: { remainingMs: number; quota?: boolean },
-): Promise<{ report: SweepReport; wallMs: number; cpu: CpuUse; quota?: string }> {
+): Promise<{
+  report: SweepReport;
+  wallMs: number;
+  cpu: CpuUse;
+  dynamoRequests: number;
+  quota?: string;
+}> {
   const run = await sweeps.run(
     sim,
     { ...BASE_ENV, ...env },
@@ -59,65 +65,8 @@ export async function sweepOnce(
     report: run.report,
     wallMs: run.durationMs,
     cpu: { clientMs: Math.round(run.cpuMs), simMs: run.simCpuMs },
+    dynamoRequests: Object.values(run.dynamoRequests).reduce((sum, n) => sum + n, 0),
     ...(run.quota ? { quota: run.quota } : {}),
-  };
-}
-
-/** The simulator's routes that remove a server: remove_member (ECS), release (APS delete, batch-delete). */
-export const REMOVAL_ROUTES = ['ecsAction', 'deleteAppServer', 'batchDeleteAppServers'] as const;
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
-/** Calls per route: all, 2xx, 429, first and last arrival (epoch ms). */
-export interface RouteCalls {
-  calls: number;
-  ok: number;
-  throttled: number;
-  firstMs: number;
-  lastMs: number;
-}
-
-/** Groups the simulator's call log by route. */
-export function callsByRoute(calls: readonly CallLogEntry[]): Record<string, RouteCalls> {
-  const out: Record<string, RouteCalls> = {};
-  for (const call of calls) {
-    const key = call.route ?? 'unknown';
-    const at = Date.parse(call.time);
-    const r = out[key] ?? { calls: 0, ok: 0, throttled: 0, firstMs: at, lastMs: at };
-    out[key] = r;
-    r.calls += 1;
-    if (call.status >= 200 && call.status < 300) r.ok += 1;
-    if (call.status === 429) r.throttled += 1;
-    r.firstMs = Math.min(r.firstMs, at);
-    r.lastMs = Math.max(r.lastMs, at);
-  }
-  return out;
-}
-
-/** Where the time of a sweep went, from the simulator's call log. */
-function phases(calls: readonly CallLogEntry[], wallMs: number): Record<string, number> {
-  const byRoute = callsByRoute(calls);
-  const span = (keys: readonly string[]) => {
-    const present = keys.map((k) => byRoute[k]).filter((r): r is RouteCalls => r !== undefined);
-    if (present.length === 0) return undefined;
-    return {
-      first: Math.min(...present.map((r) => r.firstMs)),
-      last: Math.max(...present.map((r) => r.lastMs)),
-    };
-  };
-  const evaluate = span(['listServerGroups', 'listAppServers', 'listSessions']);
-  const drain = span(['batchMaint']);
-  const act = span(['getAppServer', ...REMOVAL_ROUTES]);
-  // Σ (time the simulator held each request) / wall = requests in flight at the simulator.
-  const held = calls.reduce((sum, c) => sum + c.durationMs, 0);
-  return {
-    evaluatePhaseMs: evaluate ? evaluate.last - evaluate.first : 0,
-    maintenancePhaseMs: drain ? drain.last - drain.first : 0,
-    actPhaseMs: act ? act.last - act.first : 0,
-    simMeanInFlight: round2(held / wallMs),
-    simMeanHeldMs: calls.length ? round2(held / calls.length) : 0,
   };
 }
 
@@ -142,8 +91,10 @@ export interface IdealBenchResult {
   routes: Record<string, RouteCalls>;
   status: SweepReport['status'];
   errors: number;
-  phases: Record<string, number>;
+  phases: ReturnType<typeof sweepPhases>;
   cpu: CpuUse;
+  /** Requests the local DynamoDB answered (drain records, leases): none is in the minimum, each costs client CPU. */
+  dynamoRequests: number;
 }
 
 /**
@@ -210,8 +161,9 @@ export async function runIdealBench(
     routes,
     status: report.status,
     errors: report.errors.length,
-    phases: phases(calls, wallMs),
+    phases: sweepPhases(calls, wallMs),
     cpu: run.cpu,
+    dynamoRequests: run.dynamoRequests,
   };
 }
 

@@ -13,7 +13,15 @@ function sweepInputs(r: IdealBenchResult, settings: DeployedSettings): string {
 function idealShown(r: IdealBenchResult): string {
   const m = r.expectation.minimum;
   const perRequest = (ms: number) => fmt(ms / r.requests, 2);
-  return `wall ${seconds(r.wallMs)}, ideal ${seconds(r.idealMs)} = evaluate ${seconds(r.ideal.evaluateMs)} [max(${r.ideal.depth.evaluate} × ${r.latencyMs} ms, ${fmt(m.groupPages + m.serverPages + m.sessionPages)} × ${r.latencyMs} ms ÷ ${r.concurrency})] + drain ${seconds(r.ideal.drainMs)} [${fmt(m.maintenanceOn)} batch-maint calls, then DRAIN_SECONDS=${r.drainSeconds}] + act ${seconds(r.ideal.actMs)} [max(${r.ideal.depth.act} × ${r.latencyMs} ms, ${fmt(m.rereads + m.removes + m.groupRereads + m.maintenanceLift)} × ${r.latencyMs} ms ÷ ${r.concurrency})], from the minimum requests, not the ${fmt(r.requests)} made; ${fmt(r.removed.report)} removed, ${r.status}, ${r.errors} errors; CPU/request client ${perRequest(r.cpu.clientMs)} ms, simulator ${perRequest(r.cpu.simMs)} ms; the client's CPU alone = ${fmt(r.cpu.clientMs / r.idealMs, 2)} × ideal`;
+  return `wall ${seconds(r.wallMs)}, ideal ${seconds(r.idealMs)} = evaluate ${seconds(r.ideal.evaluateMs)} [max(${r.ideal.depth.evaluate} × ${r.latencyMs} ms, ${fmt(m.groupPages + m.serverPages + m.sessionPages)} × ${r.latencyMs} ms ÷ ${r.concurrency})] + drain ${seconds(r.ideal.drainMs)} [${fmt(m.maintenanceOn)} batch-maint calls, then DRAIN_SECONDS=${r.drainSeconds}] + act ${seconds(r.ideal.actMs)} [max(${r.ideal.depth.act} × ${r.latencyMs} ms, ${fmt(m.rereads + m.removes + m.groupRereads + m.maintenanceLift)} × ${r.latencyMs} ms ÷ ${r.concurrency})], from the minimum requests, not the ${fmt(r.requests)} made; ${fmt(r.removed.report)} removed, ${r.status}, ${r.errors} errors; ${fmt(r.dynamoRequests)} DynamoDB requests besides; CPU/request client ${perRequest(r.cpu.clientMs)} ms, simulator ${perRequest(r.cpu.simMs)} ms; the client's CPU alone = ${fmt(r.cpu.clientMs / r.idealMs, 2)} × ideal; ${phasesShown(r)}`;
+}
+
+/** Each phase's wall time against its ideal, from the simulator's call log (bench/lib/sweep-phases.ts sweepPhases). */
+function phasesShown(r: IdealBenchResult): string {
+  const p = r.phases;
+  const vs = (ms: number, ideal: number) =>
+    `${seconds(ms)} vs ${seconds(ideal)}${ideal > 0 ? ` (${fmt(ms / ideal, 2)})` : ''}`;
+  return `phases: evaluate ${vs(p.evaluatePhaseMs, r.ideal.evaluateMs)}, drain ${vs(p.drainPhaseMs, r.ideal.drainMs)}, act ${vs(p.actPhaseMs, r.ideal.actMs)} with ${fmt(p.actMeanInFlight, 1)} of ${r.concurrency} slots busy, outside the calls ${seconds(p.outsideMs)}`;
 }
 
 /** Removed: what the rules allow, less the servers in no ECS group (refused in remove-member mode). */

@@ -153,7 +153,10 @@ export async function drainThenAct(
   const wait = budget.waitUntil(latest);
   if (wait.kind === 'wait' && wait.ms > 0) await first.sleep(wait.ms);
 
-  await forEachConcurrent(draining, concurrency, async (group) => {
+  // Two groups per request slot, as in evaluation (lib/sweep/sweep.ts): a
+  // settle spends part of its time in DynamoDB and on CPU between its serial
+  // Huawei calls, so with one group a slot the request limiter sat idle.
+  await forEachConcurrent(draining, 2 * concurrency, async (group) => {
     const mine = group.records;
     const settings = settingsOf(group.projectId);
     const result = await settleGroup(

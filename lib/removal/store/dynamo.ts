@@ -5,6 +5,7 @@ import { DrainStoreError } from './store-errors.ts';
 export type DynamoClientFactory = () => Promise<DynamoDBClient>;
 
 let shared: Promise<DynamoDBClient> | undefined;
+let sdk: Promise<typeof import('@aws-sdk/client-dynamodb')> | undefined;
 
 /**
  * The container's one DynamoDB client, built on first use (region, credentials
@@ -12,15 +13,18 @@ let shared: Promise<DynamoDBClient> | undefined;
  * an invocation that never drains never loads the SDK.
  */
 export function defaultDynamoClient(): Promise<DynamoDBClient> {
-  shared ??= import('@aws-sdk/client-dynamodb').then(
-    ({ DynamoDBClient }) => new DynamoDBClient({}),
-  );
+  shared ??= dynamoSdk().then(({ DynamoDBClient }) => new DynamoDBClient({}));
   return shared;
 }
 
-/** The SDK module, loaded on first use like the client. */
+/**
+ * The SDK module, loaded on first use like the client and kept: a dynamic
+ * `import()` per operation costs a module-loader round each time (about 1 %
+ * of an acting sweep's CPU in bench/PROFILE.md).
+ */
 export function dynamoSdk(): Promise<typeof import('@aws-sdk/client-dynamodb')> {
-  return import('@aws-sdk/client-dynamodb');
+  sdk ??= import('@aws-sdk/client-dynamodb');
+  return sdk;
 }
 
 /** Whether `error` is DynamoDB refusing a ConditionExpression (nothing was written). */
