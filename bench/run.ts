@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { runEvaluateBench } from './evaluate.ts';
 import { ROOT } from './lib/bundle.ts';
 import { runClientCpuBench } from './lib/client-cpu.ts';
@@ -19,120 +18,32 @@ import { lineKey, readHistory, revision, withSpread } from './lib/history.ts';
 import { historyLines } from './lib/history-lines.ts';
 import { runLargestFleetBench } from './lib/largest-fleet.ts';
 import { largestFleetLine } from './lib/largest-fleet-lines.ts';
-import { type BenchLine, fmt, line, machine, markdownTable, round, seconds } from './lib/lines.ts';
+import { type BenchLine, fmt, machine, markdownTable, round } from './lib/lines.ts';
+import { createMeasurer, progress } from './lib/measure.ts';
 import { runMemoryBench } from './lib/memory.ts';
 import { memoryLines } from './lib/memory-lines.ts';
 import { evaluationLine, simulatorLine } from './lib/micro-lines.ts';
 import { reportPageLines } from './lib/report-page-lines.ts';
+import { resultsMarkdown } from './lib/results-markdown.ts';
+import {
+  type Group,
+  LATENCY_MS,
+  parseRunOptions,
+  SEED,
+  SERVERS_PER_GROUP,
+  THROTTLE,
+} from './lib/run-options.ts';
 import { deployedDrainSeconds, sweepTimeoutSeconds } from './lib/serverless-settings.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { runIdealBench, runThrottleBench } from './lib/sweep-bench.ts';
 import { economyLine, idealLine, quotaLine, releaseLine, throttleLine } from './lib/sweep-lines.ts';
 import { runSimBench } from './sim.ts';
 
-const { values: flags } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    quick: { type: 'boolean', default: false },
-    /** The larger sizes a default run leaves out to finish in 15 minutes (fanout at 10,000 groups, the largest inline fleet). */
-    large: { type: 'boolean', default: false },
-    /** Comma-separated groups to run, e.g. `--only client,sweep,fanout`; default all (`largest` only with --large or when named). */
-    only: { type: 'string' },
-  },
-  strict: true,
-});
-const quick = flags.quick === true;
-const large = flags.large === true;
-if (quick && large) throw new Error('--quick and --large: choose one');
-const GROUPS = [
-  'evaluate',
-  'sim',
-  'sweep',
-  'cold',
-  'memory',
-  'dynamo',
-  'client',
-  'fanout',
-  'history',
-  'page',
-  'largest',
-] as const;
-type Group = (typeof GROUPS)[number];
-const only = flags.only?.split(',').map((g) => g.trim());
-for (const g of only ?? []) {
-  if (!(GROUPS as readonly string[]).includes(g)) {
-    throw new Error(`--only: unknown group ${g} (known: ${GROUPS.join(', ')})`);
-  }
-}
-/** Whether a group of lines runs in this invocation; the largest-fleet search (many sweeps of up to 10 minutes) only when asked for. */
-const runs = (group: Group): boolean =>
-  only === undefined ? group !== 'largest' || large : only.includes(group);
-const partial = only !== undefined;
+const options = parseRunOptions(process.argv.slice(2), process.env);
+const { quick, large, runs, sizes: SIZES } = options;
+const partial = options.only !== undefined;
 
-/**
- * Sizes of a full run, of `--quick` (a smoke test: same code paths, small
- * numbers) and of `--large` (a full run with the fanout at 10,000 groups).
- */
-const SIZES = quick
-  ? {
-      sweepGroups: 100,
-      coldStartRuns: 3,
-      memoryGroups: [100, 1_000],
-      simBench: { groups: 1_000, requests: 1_000 },
-      fanoutGroups: 500,
-      historyGroups: 200,
-      pageGroups: 1_000,
-      largestGroups: [100],
-    }
-  : {
-      sweepGroups: 1_000,
-      coldStartRuns: 15,
-      memoryGroups: [1_000, 10_000],
-      simBench: { groups: 10_000, requests: 5_000 },
-      // 10,000 at K = 1 alone took ~15 minutes on the 2-core machine (issue 31).
-      fanoutGroups: large ? 10_000 : 2_000,
-      historyGroups: 10_000,
-      pageGroups: 10_000,
-      // Each an acting sweep of up to the deployed timeout on 0.289 core; the search stops at the first that does not settle.
-      largestGroups: [2_000, 4_000, 6_000, 8_000, 10_000],
-    };
-const SEED = 42;
-const SERVERS_PER_GROUP = 20;
-const LATENCY_MS = 20;
-const THROTTLE = { ratePerSecond: 50, burst: 50 };
-
-function progress(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-/** Seconds each part of this run took, in the order they ran (results.json `parts`). */
-const partSeconds: Record<string, number> = {};
-
-/** Runs one benchmark; a failure becomes a line that says so instead of ending the run. */
-async function measure(name: string, run: () => Promise<BenchLine[]>): Promise<BenchLine[]> {
-  progress(`${name}…`);
-  const started = performance.now();
-  try {
-    const lines = await run();
-    progress(`${name}: ${seconds(performance.now() - started)}`);
-    partSeconds[name] = round((performance.now() - started) / 1000, 1);
-    return lines;
-  } catch (error) {
-    partSeconds[name] = round((performance.now() - started) / 1000, 1);
-    progress(`${name} failed: ${(error as Error).stack ?? String(error)}`);
-    return [
-      line({
-        name,
-        inputs: '—',
-        value: Number.NaN,
-        unit: '',
-        shown: `failed: ${(error as Error).message}`,
-        target: { op: '==', value: 0 },
-        met: false,
-      }),
-    ];
-  }
-}
+const { measure, partSeconds } = createMeasurer();
 
 async function sweepBenches(): Promise<BenchLine[]> {
   const fleet = { groups: SIZES.sweepGroups, serversPerGroup: SERVERS_PER_GROUP, seed: SEED };
@@ -285,30 +196,12 @@ function valuesOf(lines: readonly BenchLine[]): Record<string, number> {
   return Object.fromEntries(lines.map((l) => [lineKey(l), l.value]));
 }
 
-function describeParts(parts: Record<string, number>): string {
-  return Object.entries(parts)
-    .map(([name, s]) => `${name} ${s} s`)
-    .join(', ');
-}
-
-function describeSizes(sizes: Record<string, unknown>): string {
-  return Object.entries(sizes)
-    .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
-    .join(', ');
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
   // The commit measured: taken before anything is built or run.
   const { commit, clean } = revision(ROOT);
-  const args = [
-    ...(quick ? ['--quick'] : []),
-    ...(large ? ['--large'] : []),
-    ...(partial ? [`--only ${only?.join(',')}`] : []),
-  ];
-  const fanoutGroups = process.env['BENCH_FANOUT_GROUPS'];
-  const command = `${fanoutGroups ? `BENCH_FANOUT_GROUPS=${fanoutGroups} ` : ''}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  const { command } = options;
   const when = async (group: Group, name: string, run: () => Promise<BenchLine[]>) =>
     runs(group) ? measure(name, run) : [];
   // The two in-process micro benchmarks go first, while this process is fresh
@@ -372,24 +265,10 @@ async function main(): Promise<void> {
     history,
   };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = [
-    `Measured with \`${command}\` on ${timestamp.slice(0, 10)}: ${host.os}, ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${host.loadAverage.before[0]} at the start and ${host.loadAverage.after[0]} at the end (the machine is shared); sizes: ${describeSizes(results.sizes)}; commit ${commit}${clean ? '' : ' with uncommitted changes'}; ${durationSeconds} s in all (${describeParts(partSeconds)}); ${met} of ${lines.length} targets met${noisy > 0 ? `, ${noisy} within the run-to-run spread of their history (neither met nor missed)` : ''}.`,
-    '',
-    table,
-    '',
-    'How each line is measured (bench/run.ts and bench/lib/):',
-    '',
-    "- **deployed defaults**: every sweep line runs what is deployed unless its name says otherwise (bench/lib/deployed-sweep.ts): the sweep handler bundled as serverless.yml bundles it, in a fresh node with the heap flags Lambda gives the function's memorySize, acting, drain on (DRAIN_SECONDS=10 instead of 120, drain records in a local DynamoDB: the wait adds time, not memory), REMOVAL_MODE remove-member; the line that claims a Lambda figure runs inside a cgroup CPU quota of memorySize ÷ 1,769 of a core. The throttling line is a dry run and the fanout lines run dry-run workers in-process: their names say so.",
-    "- **ideal** = evaluate + drain + act, built from the **minimum** requests (below), not from the client's own count: evaluate = max(depth × L, listing requests × L ÷ C) with depth = the group-listing pages, then one group's listing pages; drain = max(L, batch-maint calls × L ÷ C) + DRAIN_SECONDS; act = max(2 × the most removals in one group × L, (re-reads + removals + group re-reads + maintenance lifts) × L ÷ C), because one group's removals run one after another (a re-read, then the removal) and acting waits for every evaluation (the sweep cap needs all decisions: the evaluate→act barrier). L the latency the simulator adds, C = MAX_CONCURRENCY. **Where it is still optimistic**: CPU (client, DynamoDB and simulator) counts as free; each phase assumes its slots are packed perfectly; the listing of a group's sessions is assumed to start with its servers'; the simulator's own time per request beyond L is not counted. Each sweep runs in a fresh node (cold JIT, like a Lambda cold start) against the simulator in a child process on the same machine.",
-    "- **minimum requests** come from the generated fleet's own records (bench/lib/fleet-minimum.ts), not from our client: ⌈groups ÷ 100⌉ pages of groups; a group its own record skips (protect tag, server_group_status false, policy off or invalid) needs its server pages only, to name each server on the report with the skip (no session history); a group whose members alone put it at or over its threshold needs its server pages only (no session history); any other ⌈servers ÷ 100⌉ + ⌈sessions in 24 h ÷ 100⌉ pages (at least one each); + 2 per removal the rules allow; with the drain, the re-check of each acting group after the wait (its record, members and sessions: 3 reads; the drain start reads nothing more when no other actor held the group since its listing, lib/removal/lease/plan-still-good.ts) and ⌈n ÷ 20⌉ batch-maint calls each way for the project's n drained servers (batch-maint takes any of a project's servers); in release mode ⌈n ÷ 20⌉ batch-delete calls per group instead of one remove_member per server. Those removals come from a second, plain reading of the rules in that file (no lib/scaling import): what it shares with the client is the fleet and the rules as README.md states them; test/unit/bench/fleet-minimum.test.ts checks the two readings agree group by group. A client that lists what it need not shows a ratio above 1.00; the line is met only if the simulator's log and its removals agree with the report and the expected removals.",
-    '- **throttling use** = requests accepted on the busiest route ÷ (burst + rate × the time from its first to its last request); 1.00 would be every token used. That sweep is a dry run, so the throttled listing routes are busy from its start to its end.',
-    "- **cold start**: bundle against bundle. Our handlers and bench/lib/sdk-shell.ts (the same middy + Powertools shell around the official `@huaweicloud/huaweicloud-sdk-core` + `-ecs`) are bundled with the same esbuild settings, each `require`d in a fresh `node`, timed inside with `process.hrtime`, alternating, median. After the load the child times the SQS client's first use (`@aws-sdk/client-sqs` is external: the Lambda runtime provides it, and our handlers import it lazily), and the ratio counts it on both sides, as the invocation that first sends to SQS pays it. sdk-core 3.1.211 needs `uuid` without declaring it, so its bundle resolves a stand-in on `crypto.randomUUID` (the real package would cost it more, not less).",
-    "- **client side by side** (bench/lib/client-cpu.ts): ours (lib/huawei/http.ts over its default transport, node:http) and the official `@huaweicloud/huaweicloud-sdk-ecs` list the same pre-built 100-group ECS server-group pages from one local server, each in a fresh node; CPU per request = the child's `process.cpuUsage` over the measured requests only. Bare node:http, fetch and undici with JSON.parse are shown for scale; the target of client CPU against that floor is retired (issue 21).",
-    '- **memory**: peak RSS (`process.resourceUsage().maxRSS`) of a fresh `node` running the bundled sweep handler, simulator in another process. The main lines are the **acting** sweep with the drain on (DRY_RUN false: it holds what each removal needs, drains, re-reads and removes); the dry run is a second, labelled line.',
-    '- **commit, history, spread**: every run records the commit it measured and whether the tree was clean (results.json `commit`, `clean`, and the first line here), and appends its values to `history` in results.json. A line whose target lies inside the spread of its own history (same name and inputs, at least two runs) is shown as "within spread" instead of met or missed: the difference is noise.',
-    '',
-    ...lines.flatMap((l) => (l.appendix === undefined ? [] : [l.appendix, ''])),
-  ].join('\n');
+  const markdown = resultsMarkdown(results, lines, table, {
+    met,
+    noisy,
+  });
   writeFileSync(join(outDir, 'RESULTS.md'), markdown);
 
   process.stdout.write(

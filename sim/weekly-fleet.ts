@@ -67,7 +67,7 @@ export function plannedSessions(
   holidays: readonly string[] = [],
 ): number {
   const date = new Date(at);
-  if (holidays.includes(date.toISOString().slice(0, 10))) return group.base;
+  if (holidays.length > 0 && holidays.includes(date.toISOString().slice(0, 10))) return group.base;
   const day = (date.getUTCDay() + 6) % 7;
   const hour = date.getUTCHours();
   const share = (day < 5 ? WEEKDAY : WEEKEND)[hour] ?? 0;

@@ -33,6 +33,14 @@ export interface SweepHistoryOptions {
   now: () => number;
 }
 
+/** A group evaluated or enqueued before the learned needs arrived: checked when they do. */
+interface PendingCheck {
+  projectId: string;
+  group: ServerGroup;
+  base: EvaluationLimits;
+  now: number;
+}
+
 /**
  * The sweep's side of the demand history: reads each project's learned
  * needs once (one GET per project), records what every evaluated group
@@ -41,44 +49,38 @@ export interface SweepHistoryOptions {
  * each group as it is enqueued and hands LEARNED_FLOORS=raise's floor to the
  * message; remediate records the samples. Failures are WARN lines and
  * `history.error` in the report (metric HistoryFailures), never a lost sweep.
+ *
+ * With LEARNED_FLOORS=warn the needs are read beside the group listing, off
+ * the sweep's critical path: a group seen before they arrive is checked when
+ * they do. Only `raise`, whose floors the evaluation uses, waits for them.
  */
 export class SweepHistory {
   private readonly samples = new SampleBuffer();
   private readonly warnings: StormWarning[] = [];
+  private readonly needs = new Map<string, LearnedEntry>();
   private readError: string | undefined;
+  /** Until the needs are read: the checks they wait for. */
+  private pending: PendingCheck[] | undefined = [];
+  private reading: Promise<void> = Promise.resolve();
   /** Fanout: the compaction of the last closed hour, run while the sweep enqueues. */
   private compaction: Promise<{ compacted: HistoryCompaction; error?: string }> | undefined;
   /** The sweep's clock at its start: names the partition its samples go to. */
   private readonly startedAt: number;
 
-  private constructor(
-    private readonly options: SweepHistoryOptions,
-    private readonly needs: ReadonlyMap<string, LearnedEntry>,
-  ) {
+  private constructor(private readonly options: SweepHistoryOptions) {
     this.startedAt = options.now();
   }
 
-  /** Reads the learned needs of `projectIds` (unless LEARNED_FLOORS=off or no bucket). */
+  /** Starts reading the learned needs of `projectIds` (unless LEARNED_FLOORS=off or no bucket); `raise` waits for them. */
   static async start(projectIds: readonly string[], options: SweepHistoryOptions) {
-    const needs = new Map<string, LearnedEntry>();
-    let readError: string | undefined;
+    const history = new SweepHistory(options);
     const { bucket, s3 } = options;
-    const reads = options.learnedFloors !== 'off';
-    if (bucket !== undefined && s3 !== undefined && reads) {
-      for (const projectId of projectIds) {
-        try {
-          const text = await getHistoryObject(needsKeyOf(projectId), { bucket, s3 });
-          if (text === undefined) continue;
-          const file = LearnedNeedsFileSchema.parse(JSON.parse(text));
-          for (const [group, entry] of Object.entries(file.groups)) needs.set(group, entry);
-        } catch (error) {
-          readError = `learned needs of ${projectId} not read: ${describeFailure(error).message}`;
-          options.log.warn('learned needs not read', { bucket, projectId, error: readError });
-        }
-      }
+    if (bucket !== undefined && s3 !== undefined && options.learnedFloors !== 'off') {
+      history.reading = history.readNeeds(projectIds, bucket, s3);
+    } else {
+      history.pending = undefined;
     }
-    const history = new SweepHistory(options, needs);
-    history.readError = readError;
+    if (options.learnedFloors === 'raise') await history.reading;
     // Each remediate batch writes its own object (⌈groups ÷ 10⌉ a sweep): the
     // sweep merges each closed hour into one, so a reader's objects grow with
     // the hours kept, not with sweeps × groups (lib/history/compact.ts).
@@ -95,6 +97,32 @@ export class SweepHistory {
       });
     }
     return history;
+  }
+
+  /** Reads each project's needs into `needs` (never throws), then makes the checks that waited. */
+  private async readNeeds(
+    projectIds: readonly string[],
+    bucket: string,
+    s3: () => Promise<S3Client>,
+  ): Promise<void> {
+    for (const projectId of projectIds) {
+      try {
+        const text = await getHistoryObject(needsKeyOf(projectId), { bucket, s3 });
+        if (text === undefined) continue;
+        const file = LearnedNeedsFileSchema.parse(JSON.parse(text));
+        for (const [group, entry] of Object.entries(file.groups)) this.needs.set(group, entry);
+      } catch (error) {
+        this.readError = `learned needs of ${projectId} not read: ${describeFailure(error).message}`;
+        this.options.log.warn('learned needs not read', {
+          bucket,
+          projectId,
+          error: this.readError,
+        });
+      }
+    }
+    const pending = this.pending ?? [];
+    this.pending = undefined;
+    for (const c of pending) this.checkStorm(c.projectId, c.group, c.base, c.now);
   }
 
   private get keeps(): boolean {
@@ -144,6 +172,10 @@ export class SweepHistory {
     base: EvaluationLimits,
     now: number,
   ): void {
+    if (this.pending !== undefined) {
+      this.pending.push({ projectId, group, base, now });
+      return;
+    }
     const entry = this.needs.get(group.id);
     if (entry === undefined) return;
     const raised = this.options.learnedFloors === 'raise';
@@ -154,6 +186,7 @@ export class SweepHistory {
   /** Writes the samples (one PUT per project) and puts `history` and `stormWarnings` on the report. */
   async finish(report: SweepReport, sweepId: string): Promise<SweepReport> {
     const { bucket, s3, log } = this.options;
+    await this.reading;
     const out: SweepReport = { ...report };
     if (bucket !== undefined && s3 !== undefined && this.keeps) {
       out.history =

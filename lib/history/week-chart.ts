@@ -48,8 +48,15 @@ export class WeekCharts {
 
   /** Folds samples in; one outside the charted week is left out. */
   add(samples: Iterable<HistorySample>): void {
+    // One sweep's samples share their instant: parse each distinct one once.
+    let t = '';
+    let at = Number.NaN;
     for (const s of samples) {
-      const i = Math.floor((Date.parse(s.t) - this.from) / HOUR_MS);
+      if (s.t !== t) {
+        t = s.t;
+        at = Date.parse(t);
+      }
+      const i = Math.floor((at - this.from) / HOUR_MS);
       if (i < 0 || i >= CHART_HOURS) continue;
       const b = this.bucketsOf(s.group, s.name);
       b.inService[i] = Math.max(b.inService[i] ?? -1, s.inService);

@@ -489,16 +489,15 @@ describe('npm run validate', () => {
       (e: { code: number; stderr: string; stdout: string }) => e,
     );
   const refused = (...args: string[]) => refusedWithin(PRINT_MS, args);
+  /** `--stage prod` with the project id and each of `params` as a `--param`. */
+  const prodWith = (...params: string[]) => [
+    '--stage',
+    'prod',
+    ...[`huaweicloudProjectId=${PROJECT_ID}`, ...params].flatMap((p) => ['--param', p]),
+  ];
 
   it('fails on --param dryRun=yes, naming DRY_RUN and the --param, before anything reaches AWS', async () => {
-    const error = await refused(
-      '--stage',
-      'prod',
-      '--param',
-      `huaweicloudProjectId=${PROJECT_ID}`,
-      '--param',
-      'dryRun=yes',
-    );
+    const error = await refused(...prodWith('dryRun=yes'));
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain('stage prod: DRY_RUN (--param dryRun): ');
   }, 130_000);
@@ -520,40 +519,19 @@ describe('npm run validate', () => {
   it('checks the schedules parameter, naming the path inside it', async () => {
     const schedules = (timeZone: string) =>
       `schedules=${JSON.stringify({ office: { timeZone, windows: [{ days: ['Mon'], from: '08:00', to: '19:00', minServers: 4 }] } })}`;
-    const error = await refused(
-      '--stage',
-      'prod',
-      '--param',
-      `huaweicloudProjectId=${PROJECT_ID}`,
-      '--param',
-      schedules('Mars/Olympus'),
-    );
+    const error = await refused(...prodWith(schedules('Mars/Olympus')));
     expect(error?.code).toBe(1);
     expect(error?.stderr).toContain(
       'SCHEDULES.office.timeZone (--param schedules): expected an IANA time zone',
     );
     const { stdout } = await validate(
-      '--stage',
-      'prod',
-      '--param',
-      `huaweicloudProjectId=${PROJECT_ID}`,
-      '--param',
-      schedules('Asia/Shanghai'),
-      '--param',
-      'defaultSchedule=office',
+      ...prodWith(schedules('Asia/Shanghai'), 'defaultSchedule=office'),
     );
     expect(stdout).toBe('stage prod: ok\n');
   }, 130_000);
 
   it('rejects a bad budgets parameter in one line naming the path and the --param', async () => {
-    const error = await refused(
-      '--stage',
-      'prod',
-      '--param',
-      `huaweicloudProjectId=${PROJECT_ID}`,
-      '--param',
-      'budgets=[{"max":"10%","per":"1h"},{"max":"ten"}]',
-    );
+    const error = await refused(...prodWith('budgets=[{"max":"10%","per":"1h"},{"max":"ten"}]'));
     expect(error?.code).toBe(1);
     expect(error?.stderr.trim().split('\n')).toContain(
       'stage prod: BUDGETS[1].max (--param budgets): expected "N" or "N%"',
@@ -562,15 +540,7 @@ describe('npm run validate', () => {
 
   it('checks the log-off parameters against the drain period, naming the variables', async () => {
     const logoff = (...more: string[]) =>
-      validate(
-        '--stage',
-        'prod',
-        '--param',
-        `huaweicloudProjectId=${PROJECT_ID}`,
-        '--param',
-        'logoffDisconnectedAfterMinutes=60',
-        ...more.flatMap((p) => ['--param', p]),
-      );
+      validate(...prodWith('logoffDisconnectedAfterMinutes=60', ...more));
     const error = await logoff().then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
@@ -596,26 +566,12 @@ describe('npm run validate', () => {
     ],
     [
       'a bad value',
-      [
-        '--stage',
-        'prod',
-        '--param',
-        `huaweicloudProjectId=${PROJECT_ID}`,
-        '--param',
-        'minServersPerGroup=two',
-      ],
+      prodWith('minServersPerGroup=two'),
       'stage prod: MIN_SERVERS_PER_GROUP (--param minServersPerGroup): expected a whole number',
     ],
     [
       'a misspelt parameter',
-      [
-        '--stage',
-        'prod',
-        '--param',
-        `huaweicloudProjectId=${PROJECT_ID}`,
-        '--param',
-        'minServers=2',
-      ],
+      prodWith('minServers=2'),
       '--param minServers: unknown parameter (docs/configuration.md lists every one)',
     ],
   ])(
@@ -630,12 +586,7 @@ describe('npm run validate', () => {
   );
 
   it('passes a stage whose parameters fit', async () => {
-    const { stdout } = await validate(
-      '--stage',
-      'prod',
-      '--param',
-      `huaweicloudProjectId=${PROJECT_ID}`,
-    );
+    const { stdout } = await validate(...prodWith());
     expect(stdout).toBe('stage prod: ok\n');
   }, 130_000);
 });

@@ -8,6 +8,10 @@ import { examplePattern, fencedBlocks, readmeSection } from '../../helpers/readm
 // dates and sizes aside.
 const TIMEOUT_MS = 150_000;
 
+/** The `(N bytes)` sizes a line names, in order. */
+const sizesIn = (line: string): number[] =>
+  [...line.matchAll(/\((\d+) bytes\)/g)].map((m) => Number(m[1]));
+
 describe('README Quick start, npm start as written', () => {
   it(
     'prints the example lines the README shows, numbers and all',
@@ -27,6 +31,16 @@ describe('README Quick start, npm start as written', () => {
         expect(output, `README example line: ${line}`).toContainEqual(
           expect.stringMatching(examplePattern(line)),
         );
+        // Sizes vary by a few bytes run to run (ids, timings); the README's stay within 5 % of today's.
+        const printed = output.find((o) => examplePattern(line).test(o)) ?? '';
+        const shown = sizesIn(line);
+        expect(sizesIn(printed)).toHaveLength(shown.length);
+        sizesIn(printed).forEach((bytes, i) => {
+          expect(
+            Math.abs(bytes / (shown[i] ?? 0) - 1),
+            `${line}: printed ${bytes} bytes`,
+          ).toBeLessThan(0.05);
+        });
       }
       // The page it keeps links to the history page beside it (followed in Chromium by
       // test/integration/history/history-link.test.ts).
