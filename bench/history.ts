@@ -9,7 +9,7 @@ import { createLogger } from '../lib/logger.ts';
 import { fakeContext } from '../scripts/lib/lambda.ts';
 import { localS3Client, startLocalS3 } from '../scripts/lib/local-s3.ts';
 import { recommendOnSimulator } from '../scripts/lib/recommend-sim.ts';
-import { startSimulator } from '../sim/server.ts';
+import { clientEnvOf, startSimulator } from '../sim/server.ts';
 import { median } from './lib/ideal.ts';
 
 /** Sweeps a week at one every 15 minutes. */
@@ -84,12 +84,7 @@ export async function openHistoryRig(options: { groups: number; serversPerGroup:
   }
   const sweep = async (on: boolean): Promise<HistorySweep> => {
     const settings = loadSettings({
-      HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-      HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-      HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-      APS_ENDPOINT: sim.url,
-      ECS_ENDPOINT: sim.url,
-      RATE_LIMIT_RPS: '0',
+      ...clientEnvOf(sim),
       MAX_CONCURRENCY: '16',
       DRAIN_SECONDS: '0',
       DRY_RUN: 'true',

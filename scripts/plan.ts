@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from '../lib/config.ts';
 import { describeFailure } from '../lib/errors.ts';
-import { type Simulator, startSimulator } from '../sim/server.ts';
+import { clientEnvOf, type Simulator, startSimulator } from '../sim/server.ts';
 import { countsTable } from './lib/counts-table.ts';
 import { decisionRows, table } from './lib/decision-table.ts';
 import { PLAN_USAGE, type PlanArgs, PlanUsageError, parsePlanArgs } from './lib/plan-args.ts';
@@ -43,11 +43,7 @@ function simEnv(env: NodeJS.ProcessEnv, sim: Simulator): NodeJS.ProcessEnv {
   for (const name of KEY_SOURCES) delete clean[name];
   return {
     ...clean,
-    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-    APS_ENDPOINT: sim.url,
-    ECS_ENDPOINT: sim.url,
+    ...clientEnvOf(sim),
     // The simulator is local: no need to pace requests as for the real API, unless asked.
     RATE_LIMIT_RPS: env['RATE_LIMIT_RPS'] ?? '0',
   };

@@ -51,6 +51,23 @@ export interface Simulator {
 }
 
 /**
+ * The variables that point our client at `sim`: its keys, project and URL
+ * for both endpoints, with no client-side rate limit (the simulator is local).
+ */
+export function clientEnvOf(
+  sim: Pick<Simulator, 'url' | 'projectId' | 'credentials'>,
+): Record<string, string> {
+  return {
+    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
+    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
+    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
+    APS_ENDPOINT: sim.url,
+    ECS_ENDPOINT: sim.url,
+    RATE_LIMIT_RPS: '0',
+  };
+}
+
+/**
  * Starts the simulator on 127.0.0.1: one HTTP server answering the APS and
  * ECS APIs of the reference (signed with AK/SK) and the unsigned admin API
  * under `/_sim/`. See sim/README.md.

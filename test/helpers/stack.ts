@@ -6,7 +6,12 @@ import type { HandlerDeps } from '../../functions/runtime.ts';
 import { loadSettings } from '../../lib/config.ts';
 import { type CredentialsProvider, createCredentialsProvider } from '../../lib/credentials.ts';
 import { createMetrics } from '../../lib/metrics.ts';
-import { type Simulator, type StartSimulatorOptions, startSimulator } from '../../sim/server.ts';
+import {
+  clientEnvOf,
+  type Simulator,
+  type StartSimulatorOptions,
+  startSimulator,
+} from '../../sim/server.ts';
 
 /** Mutating API calls as the simulator logged them (POST, PATCH, PUT, DELETE). */
 export function mutatingCalls(sim: Simulator) {
@@ -90,12 +95,7 @@ export function depsFor(
   } = {},
 ): HandlerDeps {
   const settings = loadSettings({
-    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-    APS_ENDPOINT: sim.url,
-    ECS_ENDPOINT: sim.url,
-    RATE_LIMIT_RPS: '0',
+    ...clientEnvOf(sim),
     HTTP_TIMEOUT_MS: '2000',
     // Remove at once unless a test drains (then it passes DRAIN_SECONDS and a table).
     DRAIN_SECONDS: '0',

@@ -7,7 +7,7 @@ import type { SweepReport } from '../../../lib/sweep/report.ts';
 import { fakeContext, loadEvent } from '../../../scripts/lib/lambda.ts';
 import { startLocalDynamoDb } from '../../../scripts/lib/local-dynamodb.ts';
 import { runPlan } from '../../../scripts/lib/plan-run.ts';
-import { type Simulator, startSimulator } from '../../../sim/server.ts';
+import { clientEnvOf, type Simulator, startSimulator } from '../../../sim/server.ts';
 import { depsFor, mutatingCalls } from '../../helpers/stack.ts';
 
 // What the plan shows is what a run would do: on the demo fleet
@@ -24,12 +24,7 @@ const REFUSED = REFUSAL_OUTCOMES;
 // The plan's configuration against `sim`, with `more` variables.
 const planConfig = (sim: Simulator, more: Record<string, string> = {}) =>
   loadConfig({
-    HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-    HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-    HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-    APS_ENDPOINT: sim.url,
-    ECS_ENDPOINT: sim.url,
-    RATE_LIMIT_RPS: '0',
+    ...clientEnvOf(sim),
     DRAIN_SECONDS: '0',
     ...more,
   });

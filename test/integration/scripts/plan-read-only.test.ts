@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config.ts';
 import { parseWhatIf } from '../../../lib/what-if/overrides.ts';
 import { runPlan } from '../../../scripts/lib/plan-run.ts';
-import { startSimulator } from '../../../sim/server.ts';
+import { clientEnvOf, startSimulator } from '../../../sim/server.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
 
 // Plan mode can never change anything: over many random generated fleets and
@@ -40,12 +40,7 @@ describe('npm run plan is read only', () => {
             // DRY_RUN and SWEEP_MODE are set to every value: plan mode reads neither.
             const config = loadConfig({
               DRAIN_SECONDS: '0', // as scripts/plan.ts: plan mode never drains
-              HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-              HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-              HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-              APS_ENDPOINT: sim.url,
-              ECS_ENDPOINT: sim.url,
-              RATE_LIMIT_RPS: '0',
+              ...clientEnvOf(sim),
               DRY_RUN: p.dryRun,
               SWEEP_MODE: p.sweepMode,
               REMOVAL_MODE: p.removalMode,
