@@ -84,7 +84,9 @@ export async function drainThenAct(
   const byProject = new Map<string, number[]>();
   pending.forEach((group, i) => {
     if (group === undefined) return;
-    byProject.set(group.projectId, [...(byProject.get(group.projectId) ?? []), i]);
+    const indexes = byProject.get(group.projectId);
+    if (indexes === undefined) byProject.set(group.projectId, [i]);
+    else indexes.push(i);
   });
   const slices = [...byProject].flatMap(([projectId, indexes]) =>
     Array.from({ length: Math.ceil(indexes.length / groupsAtOnce) }, (_, k) => ({
