@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../../lib/sweep/report.ts';
 import type { WhatIfComparison } from '../../../lib/what-if/what-if.ts';
-import { type Simulator, startSimulator } from '../../../sim/server.ts';
+import { clientEnvOf, type Simulator, startSimulator } from '../../../sim/server.ts';
 import { mutatingCalls } from '../../helpers/stack.ts';
 
 // `npm run plan` as an operator runs it: a child process, its stdout and
@@ -197,15 +197,7 @@ describe('npm run plan with a refused key or project', () => {
   });
 
   const realEnv = (overrides: Record<string, string>) =>
-    cleanEnv({
-      HUAWEICLOUD_SDK_AK: sim.credentials.ak,
-      HUAWEICLOUD_SDK_SK: sim.credentials.sk,
-      HUAWEICLOUD_SDK_PROJECT_ID: sim.projectId,
-      HUAWEICLOUD_SDK_REGION: 'cn-north-4',
-      APS_ENDPOINT: sim.url,
-      ECS_ENDPOINT: sim.url,
-      ...overrides,
-    });
+    cleanEnv({ ...clientEnvOf(sim), HUAWEICLOUD_SDK_REGION: 'cn-north-4', ...overrides });
 
   it('a wrong SK: one line with the status and the request id, nothing else, exit 2', async () => {
     const out = mkdtempSync(join(tmpdir(), 'plan-'));
