@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { serverlessEsbuild } from '../../../bench/lib/bundle.ts';
+import { buildLikeServerless, scratchDir, serverlessEsbuild } from '../../../bench/lib/bundle.ts';
 import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/lambda-heap.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
 import { phaseOf, phaseTracker } from '../../../bench/lib/memory-breakdown.ts';
@@ -117,6 +118,21 @@ describe('the bench builds and starts the sweep as deployed', () => {
     const yaml =
       'custom:\n  esbuild:\n    # why\n    minify: false\n    keepNames: false\n    sourcemap: false\n';
     expect(serverlessEsbuild(yaml)).toEqual({ minify: false, keepNames: false, sourcemap: false });
+  });
+
+  it('bundles with the linked source map and kept names serverless.yml deploys', async () => {
+    const scratch = scratchDir('aps-bench-bundle-test');
+    try {
+      const built = await buildLikeServerless(['lib/errors.ts'], scratch.path);
+      const path = built['errors']?.path ?? '';
+      const code = readFileSync(path, 'utf8');
+      expect(code).toMatch(/\/\/# sourceMappingURL=errors\.cjs\.map\s*$/);
+      expect(existsSync(`${path}.map`)).toBe(true);
+      // keepNames: esbuild's helper that gives each minified function and class its own name back.
+      expect(code).toContain('"name",{value:');
+    } finally {
+      scratch.remove();
+    }
   });
 
   it('names the esbuild setting it cannot read', () => {
