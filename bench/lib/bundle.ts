@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +22,43 @@ export function scratchDir(
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** The output settings of serverless.yml's `custom.esbuild` that change what runs. */
+export interface EsbuildSettings {
+  minify: boolean;
+  keepNames: boolean;
+  /** esbuild's `sourcemap`: `linked` writes a .map beside each file and names it in a comment. */
+  sourcemap: 'linked' | 'external' | 'inline' | 'both' | false;
+}
+
+/** serverless.yml's `custom.esbuild` minify, keepNames and sourcemap, or a clear error naming the missing one. */
+export function serverlessEsbuild(
+  yaml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8'),
+): EsbuildSettings {
+  const block = /^ {2}esbuild:\n((?: {4}.*\n|\s*#.*\n|\s*\n)+)/m.exec(yaml)?.[1];
+  if (block === undefined) throw new Error('serverless.yml: no custom.esbuild block');
+  const setting = (name: string, values: readonly string[]) => {
+    const value = new RegExp(`^ {4}${name}:\\s*(\\S+)\\s*$`, 'm').exec(block)?.[1];
+    if (value === undefined || !values.includes(value))
+      throw new Error(
+        `serverless.yml: custom.esbuild.${name} is ${value ?? 'missing'}, expected one of ${values.join(', ')} (bench/lib/bundle.ts)`,
+      );
+    return value;
+  };
+  const flag = (name: string) => setting(name, ['true', 'false']) === 'true';
+  const sourcemap = setting('sourcemap', ['linked', 'external', 'inline', 'both', 'false']);
+  return {
+    minify: flag('minify'),
+    keepNames: flag('keepNames'),
+    sourcemap: sourcemap === 'false' ? false : (sourcemap as EsbuildSettings['sourcemap']),
+  };
+}
+
 /**
  * Bundles entry points exactly as serverless.yml's `custom.esbuild` does
- * (bundle, minify, no source map, platform node, target node24, format cjs,
- * `.cjs` files, `@aws-sdk/*` external) into `outdir`. Returns each output's
- * path and size in bytes, keyed by the entry's base name.
+ * (bundle; minify, keepNames and sourcemap as it sets them, `serverlessEsbuild`;
+ * platform node, target node24, format cjs, `.cjs` files, `@aws-sdk/*`
+ * external) into `outdir`. Returns each output's path and size in bytes
+ * (the source map not counted), keyed by the entry's base name.
  */
 export async function buildLikeServerless(
   entries: readonly string[],
@@ -39,11 +71,11 @@ export async function buildLikeServerless(
   const named = Object.fromEntries(
     entries.map((entry) => [basename(entry, '.ts'), join(ROOT, entry)]),
   );
+  const deployed = serverlessEsbuild();
   await build({
     entryPoints: named,
     bundle: true,
-    minify: options.forProfile !== true,
-    sourcemap: options.forProfile === true ? 'external' : false,
+    ...(options.forProfile === true ? { minify: false, sourcemap: 'external' } : deployed),
     platform: 'node',
     target: 'node24',
     format: 'cjs',

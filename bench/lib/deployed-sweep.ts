@@ -8,6 +8,7 @@ import { type CpuQuota, createCpuQuota } from './cpu-quota.ts';
 import { type LambdaHeap, lambdaHeap, sweepMemoryMb } from './lambda-heap.ts';
 import type { MemoryChildResult } from './memory-child.ts';
 import { runNodeChild } from './node-child.ts';
+import { deployedNodeOptions } from './serverless-settings.ts';
 import type { SimProcess } from './sim-process.ts';
 
 /** The drain period of every bench sweep: shorter than the deployed 120 s; the peak does not depend on it. */
@@ -23,11 +24,13 @@ export interface DeployedSettings {
   cpuShare: number;
   drainSeconds: number;
   removalMode: string;
+  /** The functions' NODE_OPTIONS in serverless.yml (`--enable-source-maps`). */
+  nodeOptions: string;
 }
 
 /** The settings a line's `inputs` name: `DRAIN_SECONDS=10, REMOVAL_MODE remove-member, 512 MB (…)`. */
 export function describeDeployed(s: DeployedSettings, removalMode = s.removalMode): string {
-  return `the sweep handler bundled as serverless.yml bundles it in a fresh node with the heap flags of a ${s.memoryMb} MB function (${s.heap.flags.join(' ')}), DRAIN_SECONDS=${s.drainSeconds} (drain records in a local DynamoDB, dynalite), REMOVAL_MODE ${removalMode}`;
+  return `the sweep handler bundled as serverless.yml bundles it in a fresh node with the heap flags of a ${s.memoryMb} MB function (${s.heap.flags.join(' ')}) and NODE_OPTIONS=${s.nodeOptions}, DRAIN_SECONDS=${s.drainSeconds} (drain records in a local DynamoDB, dynalite), REMOVAL_MODE ${removalMode}`;
 }
 
 export interface DeployedRun extends MemoryChildResult {
@@ -74,6 +77,7 @@ export async function startDeployedSweeps(
     cpuShare: Math.round((memoryMb / MB_PER_CORE) * 1000) / 1000,
     drainSeconds: DRAIN_SECONDS,
     removalMode: 'remove-member',
+    nodeOptions: deployedNodeOptions(),
   };
   const scratch = scratchDir('aps-bench-sweep', true);
   let dynamo: LocalDynamoDb | undefined;
@@ -112,6 +116,8 @@ export async function startDeployedSweeps(
               env: {
                 NODE_PATH: join(ROOT, 'node_modules'),
                 NODE_ENV: 'production',
+                // As deployed: stacks through the bundle's linked source map.
+                NODE_OPTIONS: settings.nodeOptions,
                 AWS_REGION: 'us-east-1',
                 AWS_ACCESS_KEY_ID: 'local',
                 AWS_SECRET_ACCESS_KEY: 'local',

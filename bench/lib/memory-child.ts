@@ -1,34 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { createTransport, type Transport } from '../../lib/huawei/transport.ts';
 import type { SweepReport } from '../../lib/sweep/report.ts';
 import { fakeContext } from '../../scripts/lib/lambda.ts';
+import {
+  breakdown,
+  type MemoryBreakdown,
+  type Phase,
+  type PhaseMemory,
+  phaseOf,
+  phaseTracker,
+} from './memory-breakdown.ts';
 import { benchDeps, type SimTarget } from './sweep-deps.ts';
-
-/** process.memoryUsage() in MB. */
-export interface MemoryBreakdown {
-  /** When it was sampled, ms after the sweep started (0: before it). */
-  atMs: number;
-  rssMb: number;
-  /** V8 heap in use: live objects and garbage not yet collected. */
-  heapUsedMb: number;
-  /** V8 heap reserved (used + free space in its pages). */
-  heapTotalMb: number;
-  /** Memory of C++ objects bound to JS objects (Buffers' backing stores among them). */
-  externalMb: number;
-  arrayBuffersMb: number;
-  /** Each V8 heap space's reserved size (v8.getHeapSpaceStatistics space_size), MB: new_space, old_space, … */
-  spacesMb: Record<string, number>;
-  /**
-   * RSS backed by files (the node binary and its libraries: RSS less
-   * /proc/self/smaps_rollup `Anonymous`), MB; the rest of RSS outside the
-   * V8 heap is malloc'd memory (node, V8's own structures, buffers).
-   * Absent where /proc is not readable.
-   */
-  fileMb?: number;
-}
 
 /** Heap used right after a full (forced) collection: what is reachable, MB. */
 export interface Retained {
@@ -54,6 +38,8 @@ export interface MemoryChildResult {
   atPeak: MemoryBreakdown;
   /** The breakdown once the process had loaded everything, before the sweep. */
   atStart: MemoryBreakdown;
+  /** Each phase's breakdown when it began and at its highest RSS (absent in results from before phases were sampled). */
+  phases?: Partial<Record<Phase, PhaseMemory>>;
   /**
    * Heap reachable after a forced full GC. The measured run forces one only
    * after the handler returned and every peak was read (so it cannot lower
@@ -95,36 +81,6 @@ export interface MemoryChildResult {
 
 const MB = 1024 * 1024;
 
-/** RSS backed by files, MB (see MemoryBreakdown `fileMb`); undefined without /proc. */
-function fileBackedMb(): number | undefined {
-  try {
-    const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
-    const kb = (field: string) =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1]);
-    const file = (kb('Rss') - kb('Anonymous')) / 1024;
-    return Number.isFinite(file) ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function breakdown(atMs = 0): MemoryBreakdown {
-  const m = process.memoryUsage();
-  const fileMb = fileBackedMb();
-  return {
-    ...(fileMb === undefined ? {} : { fileMb }),
-    atMs,
-    rssMb: m.rss / MB,
-    heapUsedMb: m.heapUsed / MB,
-    heapTotalMb: m.heapTotal / MB,
-    externalMb: m.external / MB,
-    arrayBuffersMb: m.arrayBuffers / MB,
-    spacesMb: Object.fromEntries(
-      getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size / MB]),
-    ),
-  };
-}
-
 /**
  * A full collection on demand without starting node with --expose-gc (which
  * would change how the measured run's heap is sized): the flag is turned on
@@ -138,14 +94,14 @@ function fullGc(): () => void {
 /**
  * The sweep's own transport with one hook: `onWrite` runs before each request
  * that is not a GET (maintenance and removals; the first one ends
- * evaluation), with its number.
+ * evaluation), with its number and the phase it begins (bench/lib/memory-breakdown.ts `phaseOf`).
  */
-function watchingTransport(onWrite: (writes: number) => void): Transport {
+function watchingTransport(onWrite: (writes: number, phase: Phase | undefined) => void): Transport {
   const inner = createTransport();
   let writes = 0;
   return {
     send(req) {
-      if (req.method !== 'GET') onWrite(++writes);
+      if (req.method !== 'GET') onWrite(++writes, phaseOf(req.method, req.path));
       return inner.send(req);
     },
     close: () => inner.close(),
@@ -174,18 +130,18 @@ async function main(): Promise<void> {
       snapshots.push(writeHeapSnapshot(`${snapshotDir}/${name}.heapsnapshot`));
   };
   const mark = Number(process.env['BENCH_MEMORY_MARK'] ?? 0);
-  const transport = diag
-    ? watchingTransport((writes) => {
-        if (writes !== 1 && writes !== mark) return;
-        gc();
-        const mb = process.memoryUsage().heapUsed / MB;
-        if (writes === 1) {
-          retained.evaluatedMb = mb;
-          retained.evaluatedAtMs = performance.now() - started;
-        } else retained.acting = { writes, mb };
-        snapshot(writes === 1 ? 'evaluated' : 'acting');
-      })
-    : undefined;
+  const phases = phaseTracker(() => performance.now() - started);
+  const transport = watchingTransport((writes, phase) => {
+    if (phase !== undefined) phases.enter(phase);
+    if (!diag || (writes !== 1 && writes !== mark)) return;
+    gc();
+    const mb = process.memoryUsage().heapUsed / MB;
+    if (writes === 1) {
+      retained.evaluatedMb = mb;
+      retained.evaluatedAtMs = performance.now() - started;
+    } else retained.acting = { writes, mb };
+    snapshot(writes === 1 ? 'evaluated' : 'acting');
+  });
   const handler = createSweepHandler(benchDeps(target, env, transport));
   const gcStats = { majors: 0, minors: 0, pauseMs: 0 };
   const { constants, PerformanceObserver } = await import('node:perf_hooks');
@@ -204,11 +160,13 @@ async function main(): Promise<void> {
   let atPeak = atStart;
   let started = performance.now();
   const sampler = setInterval(() => {
-    const rss = process.memoryUsage.rss();
-    if (rss / MB > atPeak.rssMb) atPeak = breakdown(performance.now() - started);
+    const rss = process.memoryUsage.rss() / MB;
+    phases.sample(rss);
+    if (rss > atPeak.rssMb) atPeak = breakdown(performance.now() - started);
   }, 20);
   observer.observe({ entryTypes: ['gc'] });
   started = performance.now();
+  phases.enter('evaluate');
   const cpuBefore = process.cpuUsage();
   const remainingMs = Number(process.env['BENCH_REMAINING_MS'] ?? 900_000);
   const report = await handler({ detail: {} }, fakeContext({ remainingMs }));
@@ -229,6 +187,7 @@ async function main(): Promise<void> {
     sampledPeakMb: atPeak.rssMb,
     atPeak,
     atStart,
+    phases: phases.phases(),
     retained: retained as Retained,
     gc: gcStats,
     startMb,

@@ -18,6 +18,8 @@ export interface MemoryRun extends MemoryChildResult {
   simLoadSeconds: number;
   /** The function's memory (serverless.yml) and the node flags Lambda starts it with. */
   lambda: LambdaHeap;
+  /** NODE_OPTIONS the child ran with, as serverless.yml sets them. */
+  nodeOptions: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function runMemoryBench(
         fleet: `${size.groups}x${size.serversPerGroup}`,
         simLoadSeconds: sim.loadSeconds,
         lambda: sweeps.settings.heap,
+        nodeOptions: sweeps.settings.nodeOptions,
       });
     } finally {
       await sim.stop();

@@ -21,3 +21,18 @@ export function sweepTimeoutSeconds(yaml = serverlessYml()): number {
 export function deployedDrainSeconds(yaml = serverlessYml()): number {
   return integerSetting(yaml, 'drainSeconds');
 }
+
+/**
+ * The functions' NODE_OPTIONS in serverless.yml (`--enable-source-maps`:
+ * stacks name the source files through the bundle's linked source map), the
+ * same in every stage's environment, or a clear error.
+ */
+export function deployedNodeOptions(yaml = serverlessYml()): string {
+  const values = new Set([...yaml.matchAll(/^\s+NODE_OPTIONS:\s*(.+?)\s*$/gm)].map((m) => m[1]));
+  const [value] = values;
+  if (values.size !== 1 || value === undefined)
+    throw new Error(
+      `serverless.yml: expected one NODE_OPTIONS for every stage, found ${values.size === 0 ? 'none' : [...values].join(' | ')} (bench/lib/serverless-settings.ts)`,
+    );
+  return value;
+}

@@ -35,6 +35,7 @@ const SETTINGS: DeployedSettings = {
   cpuShare: 0.289,
   drainSeconds: 10,
   removalMode: 'remove-member',
+  nodeOptions: '--enable-source-maps',
 };
 
 const step = (groups: number, settled: boolean): LargestFleetStep => ({

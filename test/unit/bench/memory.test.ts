@@ -1,7 +1,17 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildLikeServerless, scratchDir, serverlessEsbuild } from '../../../bench/lib/bundle.ts';
 import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/lambda-heap.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
-import { attribution, floorMb, memoryLines } from '../../../bench/lib/memory-lines.ts';
+import { phaseOf, phaseTracker } from '../../../bench/lib/memory-breakdown.ts';
+import {
+  attribution,
+  floorMb,
+  memoryLines,
+  partsText,
+  phasesText,
+} from '../../../bench/lib/memory-lines.ts';
+import { deployedNodeOptions } from '../../../bench/lib/serverless-settings.ts';
 
 describe('lambdaHeap', () => {
   it('gives node the heap flags the Lambda runtime starts a function of that memory with', () => {
@@ -71,6 +81,7 @@ const run = (groups: number, peakMb: number, oldMb: number): MemoryRun => {
     fleet: `${groups}x20`,
     simLoadSeconds: 1,
     lambda: lambdaHeap(512),
+    nodeOptions: '--enable-source-maps',
   };
 };
 
@@ -98,5 +109,96 @@ describe('memoryLines', () => {
     expect(peak?.met).toBe(false);
     expect(growth?.value).toBeCloseTo(200 / 140, 2);
     expect(growth?.shown).toContain('old generation at the peak 74 vs 20 MB');
+  });
+});
+
+describe('the bench builds and starts the sweep as deployed', () => {
+  it("reads serverless.yml's esbuild output settings", () => {
+    expect(serverlessEsbuild()).toEqual({ minify: true, keepNames: true, sourcemap: 'linked' });
+    const yaml =
+      'custom:\n  esbuild:\n    # why\n    minify: false\n    keepNames: false\n    sourcemap: false\n';
+    expect(serverlessEsbuild(yaml)).toEqual({ minify: false, keepNames: false, sourcemap: false });
+  });
+
+  it('bundles with the linked source map and kept names serverless.yml deploys', async () => {
+    const scratch = scratchDir('aps-bench-bundle-test');
+    try {
+      const built = await buildLikeServerless(['lib/errors.ts'], scratch.path);
+      const path = built['errors']?.path ?? '';
+      const code = readFileSync(path, 'utf8');
+      expect(code).toMatch(/\/\/# sourceMappingURL=errors\.cjs\.map\s*$/);
+      expect(existsSync(`${path}.map`)).toBe(true);
+      // keepNames: esbuild's helper that gives each minified function and class its own name back.
+      expect(code).toContain('"name",{value:');
+    } finally {
+      scratch.remove();
+    }
+  });
+
+  it('names the esbuild setting it cannot read', () => {
+    const yaml =
+      'custom:\n  esbuild:\n    minify: true\n    keepNames: true\nother:\n  sourcemap: linked\n';
+    expect(() => serverlessEsbuild(yaml)).toThrow(/custom\.esbuild\.sourcemap is missing/);
+  });
+
+  it("reads the functions' NODE_OPTIONS, one value for every stage", () => {
+    expect(deployedNodeOptions()).toBe('--enable-source-maps');
+    const two = '    local:\n      NODE_OPTIONS: --a\n    deployed:\n      NODE_OPTIONS: --b\n';
+    expect(() => deployedNodeOptions(two)).toThrow(/found --a \| --b/);
+  });
+});
+
+describe('memory by phase', () => {
+  it('starts the drain at the first batch-maint call and acting at the first other write', () => {
+    expect(phaseOf('GET', '/v1/p/app-servers')).toBeUndefined();
+    expect(phaseOf('PATCH', '/v1/p/app-servers/actions/batch-maint')).toBe('drain');
+    expect(phaseOf('POST', '/v1/p/cloudservers/s1/action')).toBe('act');
+  });
+
+  it('moves forward only and keeps each phase its highest sample', () => {
+    const tracker = phaseTracker(() => 5);
+    tracker.enter('evaluate');
+    tracker.enter('drain');
+    const drainStart = tracker.phases().drain?.start;
+    tracker.sample(1e9);
+    tracker.enter('evaluate');
+    tracker.enter('drain');
+    expect(Object.keys(tracker.phases())).toEqual(['evaluate', 'drain']);
+    expect(tracker.phases().drain?.start).toBe(drainStart);
+    expect(tracker.phases().drain?.peak).not.toBe(drainStart);
+  });
+
+  it('prints each space committed/used and what lies outside the heap', () => {
+    const sample = {
+      atMs: 2_000,
+      rssMb: 200,
+      heapUsedMb: 100,
+      heapTotalMb: 140,
+      externalMb: 3,
+      arrayBuffersMb: 1,
+      fileMb: 50,
+      spacesMb: {
+        new_space: 64,
+        old_space: 60,
+        code_space: 4,
+        large_object_space: 2,
+        map_space: 10,
+      },
+      spacesUsedMb: {
+        new_space: 20,
+        old_space: 50,
+        code_space: 3,
+        large_object_space: 2,
+        map_space: 5,
+      },
+    };
+    expect(partsText(sample)).toBe(
+      '200 MB RSS at 2.0 s: heap committed/used new 64/20, old 60/50, code 4/3, large objects 2/2, other 10/5; external 3 (array buffers 1); outside the heap 60 (files 50, malloc 10)',
+    );
+    const withPhases = {
+      ...run(1_000, 200, 60),
+      phases: { evaluate: { start: sample, peak: sample }, act: { start: sample, peak: sample } },
+    };
+    expect(phasesText(withPhases)).toMatch(/^evaluate begins 200 MB RSS.*\. act begins /);
   });
 });
