@@ -187,6 +187,28 @@ describe('a group lease and its drain records on one item, local DynamoDB', () =
     expect(await hasTtl()).toBe(true);
   });
 
+  it('sets no TTL when another writer added a record since this one last wrote the item', async () => {
+    const taken = await store.takeAndRecord([drain('stale-0', 'g-stale')], take(T0 - 10_000));
+    const other = createDrainStore({ tableName: db.tableName, client: async () => db.client });
+    await other.recordDrains([{ ...drain('stale-1', 'g-stale'), owner: 'remediate-1' }]);
+    const lease: Lease = {
+      groupKey: 'p1/g-stale',
+      owner: 'sweep-a',
+      expiresAtMs: T0 + HOLD,
+      fence: 1,
+    };
+    const ended = await store.endDrains(
+      'sweep-a',
+      { cleared: taken?.records ?? [] },
+      { lease, now: T0 + 1 },
+    );
+    // The write that would have set the TTL was refused on the item's size: the end alone.
+    expect(ended).toMatchObject({ released: false, conflicts: [] });
+    const after = await item('g-stale');
+    expect(Object.keys(after?.servers?.M ?? {})).toEqual(['stale-1']);
+    expect(after).not.toHaveProperty('ttl');
+  });
+
   it('ends the records and leaves the release to the caller when the lease is no longer ours', async () => {
     const taken = await store.takeAndRecord([drain('lost-0', 'g-lost')], take(T0 - 10_000));
     const stale: Lease = { groupKey: 'p1/g-lost', owner: 'sweep-a', expiresAtMs: T0, fence: 7 };
