@@ -119,7 +119,7 @@ export function createFakeDrains() {
         if (first === undefined) throw new RangeError('no records');
         const groupKey = `${first.projectId}/${first.groupId}`;
         const before = leases.get(groupKey) ?? released.get(groupKey);
-        const free = before === undefined ? take.absentOk : before.expiresAtMs <= take.heldBeforeMs;
+        const free = before === undefined ? take.absentOk : before.expiresAtMs < take.heldBeforeMs;
         const busy = [...records.values()].some(
           (r) => r.projectId === first.projectId && r.groupId === first.groupId,
         );
