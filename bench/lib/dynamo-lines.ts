@@ -4,9 +4,9 @@ import { type BenchLine, fmt, line, round } from './lines.ts';
 
 /**
  * Requests a drained server may cost at most where 20 drain a group: a
- * drained group costs a fixed handful (docs/performance.md: lease taken and
- * released, record, confirmation, acting, end), so 0.5 a server holds from
- * about 12 drained a group up.
+ * drained group costs a fixed handful (docs/performance.md: lease taken with
+ * the records, confirmation, acting, end with the release), so 0.5 a server
+ * holds from about 8 drained a group up.
  */
 const PER_SERVER = 0.5;
 /** Requests a drained group costs at 20 drained ÷ at 2: constant, with room for one lease renewal on a loaded machine. */

@@ -28,6 +28,7 @@ export interface DrainServices {
     | 'claimDrains'
     | 'confirmMaintenance'
     | 'endDrains'
+    | 'takeAndRecord'
   >;
   lease: Pick<GroupLease, 'acquireLease' | 'renewLease' | 'releaseLease'>;
 }

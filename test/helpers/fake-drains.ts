@@ -113,10 +113,28 @@ export function createFakeDrains() {
           return next;
         });
       },
-      async endDrains(owner, { completed = [], cleared = [] }) {
+      async takeAndRecord(list, take) {
+        calls.push('takeAndRecord');
+        const [first] = list;
+        if (first === undefined) throw new RangeError('no records');
+        const groupKey = `${first.projectId}/${first.groupId}`;
+        const before = leases.get(groupKey) ?? released.get(groupKey);
+        const free = before === undefined ? take.absentOk : before.expiresAtMs < take.heldBeforeMs;
+        const busy = [...records.values()].some(
+          (r) => r.projectId === first.projectId && r.groupId === first.groupId,
+        );
+        if (!free || busy) return undefined;
+        const fence = (before?.fence ?? 0) + 1;
+        leases.set(groupKey, { groupKey, owner: take.owner, expiresAtMs: take.expiresAtMs, fence });
+        released.delete(groupKey);
+        const written = list.map((r) => ({ ...r, state: 'draining' as const }));
+        for (const r of written) records.set(r.serverId, r);
+        return { fence, records: written };
+      },
+      async endDrains(owner, { completed = [], cleared = [] }, release) {
         calls.push('endDrains');
         const done = new Set(completed.map((r) => r.serverId));
-        return each([...completed, ...cleared], (record) => {
+        const ended = await each([...completed, ...cleared], (record) => {
           const current = owned('endDrain', record.projectId, record.serverId, owner);
           if (done.has(record.serverId) && current.state !== 'acting') {
             throw conflict('endDrain', record, 'state-mismatch');
@@ -124,6 +142,19 @@ export function createFakeDrains() {
           records.delete(record.serverId);
           return record;
         });
+        const [first] = [...completed, ...cleared];
+        const key = first && `${first.projectId}/${first.groupId}`;
+        const held = key === undefined ? undefined : leases.get(key);
+        const ours =
+          release !== undefined &&
+          ended.conflicts.length === 0 &&
+          held?.owner === release.lease.owner &&
+          held.fence === release.lease.fence;
+        if (ours && key !== undefined && held !== undefined) {
+          leases.delete(key);
+          released.set(key, { ...held, expiresAtMs: release.now });
+        }
+        return { ...ended, released: ours };
       },
     },
     lease: {

@@ -4,6 +4,7 @@ import { describeReason } from '../../scaling/reasons.ts';
 import type { Removal } from '../../scaling/types.ts';
 import type { AuditGroup } from '../ending/audit.ts';
 import { endRemoval, removalBase } from '../ending/end-removal.ts';
+import type { Lease } from '../lease/group-lease.ts';
 import type { RemovalReport } from '../outcome.ts';
 import type { GroupView } from '../recheck/group-view.ts';
 import { chunkForMaintenance, type DrainDecision } from '../recheck/recheck.ts';
@@ -205,7 +206,9 @@ export async function finishActed(
  * completed or cleared in one request per group (lib/removal/store/drain-store.ts
  * `endDrains`), then one audit line each. A record the write refused, or a
  * write that failed, turns that ending into `failed` (an ERROR line); the
- * record stays for the next run.
+ * record stays for the next run. With `lease` (the group's, held by this
+ * settle, whose last change to the group this is) the same write releases it
+ * (`released`; else the caller releases it).
  */
 export async function closeDrains(
   endings: readonly Ending[],
@@ -213,22 +216,29 @@ export async function closeDrains(
   services: RemovalServices,
   settings: RemovalSettings,
   view: GroupView | undefined,
-): Promise<Settled[]> {
+  lease?: Lease,
+): Promise<{ settled: Settled[]; released: boolean }> {
   const records = endings.flatMap((e) => (e.end === undefined ? [] : [e.end]));
   const errors = new Map<string, unknown>();
   const store = services.drains?.store;
+  let released = false;
   if (records.length > 0 && store !== undefined) {
     try {
-      const written = await store.endDrains(owner, {
-        completed: records.filter((r) => r.complete).map((r) => r.record),
-        cleared: records.filter((r) => !r.complete).map((r) => r.record),
-      });
+      const written = await store.endDrains(
+        owner,
+        {
+          completed: records.filter((r) => r.complete).map((r) => r.record),
+          cleared: records.filter((r) => !r.complete).map((r) => r.record),
+        },
+        lease && { lease, now: settings.now() },
+      );
+      released = written.released;
       for (const conflict of written.conflicts) errors.set(conflict.serverId, conflict);
     } catch (error) {
       for (const { record } of records) errors.set(record.serverId, error);
     }
   }
-  return endings.map(({ end, ...ending }) => {
+  const settled = endings.map(({ end, ...ending }) => {
     const error = errors.get(ending.serverId);
     const groupId = end?.record.groupId ?? view?.record?.id ?? '';
     if (error === undefined || ending.report === undefined) {
@@ -245,6 +255,7 @@ export async function closeDrains(
       settings,
     );
   });
+  return { settled, released };
 }
 
 /**

@@ -130,7 +130,10 @@ export async function settleGroup(
     } else {
       for (const a of acting) settled.push({ serverId: a.server.id, decision: 'lease-lost' });
     }
-    settled.push(...(await closeDrains(ends, owner, services, settings, view)));
+    // The last change to the group: its write releases the lease too (one request).
+    const closed = await closeDrains(ends, owner, services, settings, view, lease);
+    if (closed.released) lease = undefined;
+    settled.push(...closed.settled);
     const order = new Map(targets.map((t, i) => [t.record?.serverId ?? t.removal?.serverId, i]));
     settled.sort((a, b) => (order.get(a.serverId) ?? 0) - (order.get(b.serverId) ?? 0));
     // Each ended removal ends its budget admission, in one ledger write (lib/removal/drain/admit.ts).

@@ -8,7 +8,7 @@ import { LEASE_TTL_MS } from '../lease/group-lease.ts';
 import type { RemovalReport } from '../outcome.ts';
 import { refusalsOf } from '../plan/eligibility.ts';
 import { chunkForMaintenance } from '../recheck/recheck.ts';
-import type { DrainRecord } from '../store/drain-store.ts';
+import type { DrainRecord, DrainWrite } from '../store/drain-store.ts';
 import type { DrainServices, RemovalServices, RemovalSettings } from '../types.ts';
 import { admitToBudgets, endAdmissions } from './admit.ts';
 import { logOffDrained } from './logoff-sessions.ts';
@@ -29,6 +29,23 @@ export interface DrainCandidate {
   group?: AuditGroup | undefined;
   /** The group's members as listed: the base of a budget's percentage (lib/removal/drain/admit.ts). */
   groupMembers?: number;
+}
+
+/**
+ * Writes one group's new records (state `draining`): the written and the
+ * refused ones, or undefined when the write was refused as a whole and
+ * wrote nothing (the candidates are handed back, `refused`).
+ */
+export type RecordGroup = (
+  list: readonly NewRecord[],
+) => Promise<Pick<DrainWrite, 'records' | 'conflicts'> | undefined>;
+
+/** The records written, the reports of candidates not drained, and those whose write was refused whole. */
+export interface BegunDrains {
+  records: DrainRecord[];
+  notDrained: Map<string, RemovalReport>;
+  /** Admitted, then their group's write refused: nothing drained, their admissions ended. */
+  refused: DrainCandidate[];
 }
 
 /** Where the drain table is: an error naming the setting when it is not configured. */
@@ -57,8 +74,10 @@ export async function beginDrains(
   owner: string,
   services: RemovalServices,
   settings: RemovalSettings,
-): Promise<{ records: DrainRecord[]; notDrained: Map<string, RemovalReport> }> {
+  options: { record?: RecordGroup } = {},
+): Promise<BegunDrains> {
   const drains = drainsOf(services);
+  const record = options.record ?? ((list) => drains.store.recordDrains(list));
   const notDrained = new Map<string, RemovalReport>();
   const endOf = (c: DrainCandidate) => (report: RemovalReport) =>
     notDrained.set(
@@ -103,12 +122,23 @@ export async function beginDrains(
   // commands at once were a large sweep's peak memory. A failed slice stops
   // the writing (the drain table is down: nothing more is drained).
   const lists = [...byGroup.values()];
-  const writes: PromiseSettledResult<Awaited<ReturnType<typeof drains.store.recordDrains>>>[] = [];
+  const writes: PromiseSettledResult<Pick<DrainWrite, 'records' | 'conflicts'>>[] = [];
+  const refused: DrainCandidate[] = [];
+  const write = async (list: readonly NewRecord[]) => {
+    const written = await record(list);
+    if (written !== undefined) return written;
+    refused.push(...list.map((r) => chosen.get(r.serverId) as DrainCandidate));
+    return { records: [], conflicts: [] };
+  };
   for (let i = 0; i < lists.length; i += WRITES_AT_ONCE) {
     const slice = lists.slice(i, i + WRITES_AT_ONCE);
-    writes.push(...(await Promise.allSettled(slice.map((l) => drains.store.recordDrains(l)))));
+    writes.push(...(await Promise.allSettled(slice.map(write))));
     if (writes.some((w) => w.status === 'rejected')) break;
   }
+  // A refused group drains nothing here: its admissions end now (the caller may start it again).
+  const ends = new Map(refused.map((c) => [c.removal.serverId, 'skipped-changed' as const]));
+  await endAdmissions(ends, services, settings);
+  const others = admitted.filter((c) => !ends.has(c.removal.serverId));
   const records = writes.flatMap((w) => (w.status === 'fulfilled' ? w.value.records : []));
   for (const conflict of writes.flatMap((w) =>
     w.status === 'fulfilled' ? w.value.conflicts : [],
@@ -125,7 +155,7 @@ export async function beginDrains(
     // Records already written stay: maintenance is asked for them, and the
     // re-check (or the next run's recovery) finishes or undoes each.
     await askMaintenance(records, owner, services, settings);
-    await endAdmissions(outcomesOf(admitted, records, notDrained, 'failed'), services, settings);
+    await endAdmissions(outcomesOf(others, records, notDrained, 'failed'), services, settings);
     throw failure.reason;
   }
   const maintained = await askMaintenance(records, owner, services, settings);
@@ -137,8 +167,8 @@ export async function beginDrains(
   );
   for (const report of loggedOff.undone) notDrained.set(report.serverId, report);
   // An admission that drained nothing ends now; a drain's ends when it settles.
-  await endAdmissions(outcomesOf(admitted, loggedOff.records, notDrained), services, settings);
-  return { records: loggedOff.records, notDrained };
+  await endAdmissions(outcomesOf(others, loggedOff.records, notDrained), services, settings);
+  return { records: loggedOff.records, notDrained, refused };
 }
 
 // The outcome of each admitted candidate that has no drain record (`fallback` when none is known).

@@ -2,13 +2,18 @@ import { describeFailure } from '../../errors.ts';
 import type { Removal } from '../../scaling/types.ts';
 import { endRemoval, removalReport } from '../ending/end-removal.ts';
 import { releaseGroup, takeGroup } from '../lease/group-hold.ts';
-import { LEASE_TTL_MS, type Lease, leaseHeldBy } from '../lease/group-lease.ts';
-import { planStillGood } from '../lease/plan-still-good.ts';
+import { groupLeaseKey, LEASE_TTL_MS, type Lease, leaseHeldBy } from '../lease/group-lease.ts';
+import { planStillGood, stillGoodBounds } from '../lease/plan-still-good.ts';
 import type { RemovalReport } from '../outcome.ts';
 import { fetchAndEvaluate } from '../plan/plan-group.ts';
 import type { DrainRecord } from '../store/drain-store.ts';
 import type { GroupEvaluation, RemovalServices, RemovalSettings } from '../types.ts';
-import { beginDrains, type DrainCandidate } from './begin-drains.ts';
+import {
+  type BegunDrains,
+  beginDrains,
+  type DrainCandidate,
+  type RecordGroup,
+} from './begin-drains.ts';
 
 /** One group's planned removals, as planned before its lease was taken. */
 export interface PlannedGroup {
@@ -35,16 +40,23 @@ export function drainHoldMs(drainSeconds: number): number {
 
 /**
  * Steps 1–2 of docs/drain-lifecycle.md for groups planned without their
- * lease (the inline sweep): each group's lease is taken for
- * {@link drainHoldMs}; when another actor held the group after the plan's
- * listing began (`planStillGood`, from the lease item the take returns), the
- * group is read and planned again under it and only servers both plans chose
- * are drained; else the plan is drained as made, at no extra request. Then
- * one `batch-maint` per 20 across the project's groups. So a plan made
- * before another actor drained the group never drains it below its floor. A
- * group held by another actor drains nothing (`skipped-changed`). The lease
- * of a group with a drain stays held for its settle; every other is
- * released. Throws when the drain table fails (every lease released).
+ * lease (the inline sweep). First every group with a listing time takes the
+ * fast path: its planned servers pass eligibility and budgets
+ * (`beginDrains`), then ONE conditional write per group takes its lease for
+ * {@link drainHoldMs} and writes its records together, only when no actor
+ * held the group after the plan's listing began (`stillGoodBounds`, the
+ * `planStillGood` test in the write's condition) and the group holds no
+ * record; a group nothing is admitted for takes no lease at all. A group
+ * whose write is refused drained nothing (its admissions ended) and takes
+ * the path every group took before: its lease is taken (the item as it was
+ * comes back); when another actor held the group after the listing began,
+ * the group is read and planned again under it and only servers both plans
+ * chose are drained; then eligibility, budgets and the record write. So a
+ * plan made before another actor drained the group never drains it below
+ * its floor, and correctness never rests on the fast path. A group held by
+ * another actor drains nothing (`skipped-changed`). The lease of a group
+ * with a drain stays held for its settle; every other is released. Throws
+ * when the drain table fails (every lease released).
  */
 export async function startDrainsUnderLease(
   groups: readonly PlannedGroup[],
@@ -56,11 +68,74 @@ export async function startDrainsUnderLease(
     each?: <T>(items: readonly T[], worker: (item: T) => Promise<void>) => Promise<void>;
   } = {},
 ): Promise<StartedDrains> {
-  const { each = async (items, worker) => void (await Promise.all(items.map(worker))) } = options;
   const drains = services.drains;
   if (drains === undefined) throw new Error('draining needs DRAIN_TABLE_NAME');
-  const notDrained = new Map<string, RemovalReport>();
   const leases = new Map<string, Lease | undefined>();
+  const listedAt = new Map(groups.map((g) => [g.evaluation.group.id, g.evaluation.listed?.atMs]));
+  const ttl = drainHoldMs(settings.drainSeconds ?? 0);
+  const takeWithRecords: RecordGroup = async (list) => {
+    const [first] = list;
+    const listed = first && listedAt.get(first.groupId);
+    if (first === undefined || listed === undefined) return undefined;
+    const now = settings.now();
+    const taken = await drains.store.takeAndRecord(list, {
+      owner,
+      expiresAtMs: now + ttl,
+      ...stillGoodBounds(listed, now),
+    });
+    if (taken === undefined) return undefined;
+    const groupKey = groupLeaseKey(settings.projectId, first.groupId);
+    leases.set(first.groupId, { groupKey, owner, expiresAtMs: now + ttl, fence: taken.fence });
+    return { records: taken.records, conflicts: [] };
+  };
+  let fast: BegunDrains | undefined;
+  let slow: StartedDrains | undefined;
+  try {
+    const known = groups.filter((g) => g.evaluation.listed?.atMs !== undefined);
+    const candidates = known.flatMap((g) => candidatesOf(g.evaluation, g.removals));
+    fast = await beginDrains(candidates, owner, services, settings, { record: takeWithRecords });
+    const refused = new Set(fast.refused.map((c) => c.groupId));
+    const rest = groups.filter(
+      (g) => g.evaluation.listed?.atMs === undefined || refused.has(g.evaluation.group.id),
+    );
+    slow = await startUnderTakenLeases(rest, owner, services, settings, leases, options.each);
+    for (const [id, report] of slow.notDrained) fast.notDrained.set(id, report);
+    const records = [...fast.records, ...slow.records];
+    const held = new Set(records.map((r) => r.groupId));
+    const kept = [...leases].filter(([groupId]) => held.has(groupId));
+    return {
+      records,
+      notDrained: fast.notDrained,
+      leases: new Map(kept.flatMap(([id, l]) => (l ? [[id, l]] : []))),
+    };
+  } finally {
+    const held = new Set(
+      [...(fast?.records ?? []), ...(slow?.records ?? [])].map((r) => r.groupId),
+    );
+    await Promise.all(
+      [...leases]
+        .filter(([groupId]) => !held.has(groupId))
+        .map(([, lease]) => releaseGroup(lease, services, settings)),
+    );
+  }
+}
+
+// The groups the fast path did not start, as every group started before it:
+// the lease taken (into `leases`), the group planned again when another actor
+// held it after the listing began, then `beginDrains` with today's record write.
+async function startUnderTakenLeases(
+  groups: readonly PlannedGroup[],
+  owner: string,
+  services: RemovalServices,
+  settings: RemovalSettings,
+  leases: Map<string, Lease | undefined>,
+  each: <T>(items: readonly T[], worker: (item: T) => Promise<void>) => Promise<void> = async (
+    items,
+    worker,
+  ) => void (await Promise.all(items.map(worker))),
+): Promise<StartedDrains> {
+  const notDrained = new Map<string, RemovalReport>();
+  if (groups.length === 0) return { records: [], notDrained };
   const notAll = (group: PlannedGroup, outcome: RemovalReport['outcome'], detail: string) => {
     for (const r of group.removals) {
       const report = removalReport(r, outcome, detail);
@@ -88,21 +163,9 @@ export async function startDrainsUnderLease(
       notAll(planned, 'failed', `group re-read failed: ${describeFailure(error).message}`);
     }
   });
-  let started: StartedDrains | undefined;
-  try {
-    started = await beginDrains(replanned, owner, services, settings);
-    for (const [id, report] of notDrained) started.notDrained.set(id, report);
-    const held = new Set(started.records.map((r) => r.groupId));
-    const kept = [...leases].filter(([groupId]) => held.has(groupId));
-    return { ...started, leases: new Map(kept.flatMap(([id, l]) => (l ? [[id, l]] : []))) };
-  } finally {
-    const held = new Set(started?.records.map((r) => r.groupId) ?? []);
-    await Promise.all(
-      [...leases]
-        .filter(([groupId]) => !held.has(groupId))
-        .map(([, lease]) => releaseGroup(lease, services, settings)),
-    );
-  }
+  const started = await beginDrains(replanned, owner, services, settings);
+  for (const [id, report] of notDrained) started.notDrained.set(id, report);
+  return started;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { TTL_ATTRIBUTE } from '../store/drain-table.ts';
+import { LEASE_ITEM_LINGER_MS } from '../store/drain-table.ts';
 import {
   type DynamoClientFactory,
   defaultDynamoClient,
@@ -7,7 +7,16 @@ import {
   isConditionalFailure,
   storeError,
 } from '../store/dynamo.ts';
+import {
+  LEASE_NAMES,
+  leaseItemKey,
+  NO_RECORDS,
+  releaseParts,
+  takeParts,
+} from '../store/lease-item.ts';
 import { LeaseLostError } from '../store/store-errors.ts';
+
+export { LEASE_ITEM_LINGER_MS } from '../store/drain-table.ts';
 
 /**
  * How long one actor holds a group: longer than its slowest act step (a
@@ -57,14 +66,6 @@ export interface GroupLeaseOptions {
   client?: DynamoClientFactory;
 }
 
-/**
- * How long a lease item outlives its hold (its expiry, or the instant it was
- * released) before DynamoDB's TTL may delete it: an item that is gone says
- * the group was not held for at least this long. Expiry itself is decided by
- * `expiresAtMs` in the conditions.
- */
-export const LEASE_ITEM_LINGER_MS = 3_600_000;
-
 /** How a report, a log line or an error names a group another actor holds. */
 export function leaseHeldBy(holder: string | undefined): string {
   return `group lease held by ${holder ?? 'another actor'}`;
@@ -76,7 +77,7 @@ export function groupLeaseKey(projectId: string, groupId: string): string {
 }
 
 function keyOf(groupKey: string): Record<string, AttributeValue> {
-  return { pk: { S: `lease#${groupKey}` }, sk: { S: 'lease' } };
+  return leaseItemKey(groupKey).key;
 }
 
 function toLease(groupKey: string, item: Record<string, AttributeValue> | undefined): Lease {
@@ -95,10 +96,6 @@ function toPrevious(item: Record<string, AttributeValue> | undefined): PreviousH
   return { owner: item.owner?.S ?? '', heldUntilMs: Number(item.expiresAtMs?.N ?? Number.NaN) };
 }
 
-function ttlSeconds(heldUntilMs: number): string {
-  return String(Math.ceil((heldUntilMs + LEASE_ITEM_LINGER_MS) / 1_000));
-}
-
 function checkTiming(ttlMs: number, now: number): void {
   if (!Number.isFinite(now)) throw new RangeError(`now must be a finite time, got ${now}`);
   if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
@@ -107,22 +104,25 @@ function checkTiming(ttlMs: number, now: number): void {
 }
 
 /**
- * One actor per group: a lease item per group key (`pk` = `lease#<key>`),
- * taken and renewed with conditional writes, so of any number of concurrent
- * callers exactly one holds a group at a time. Time is the caller's `now`
- * (epoch ms); leases are short, so clock skew between invocations must stay
- * well below `ttlMs`.
+ * One actor per group: the lease lives on the group's drain item (`pk` =
+ * `drain#<project>`, `sk` = `group#<group>`, beside its records;
+ * lib/removal/store/lease-item.ts), taken and renewed with conditional
+ * writes, so of any number of concurrent callers exactly one holds a group
+ * at a time. Time is the caller's `now` (epoch ms); leases are short, so
+ * clock skew between invocations must stay well below `ttlMs`.
  */
 export function createGroupLease(options: GroupLeaseOptions) {
   const { tableName, client = defaultDynamoClient } = options;
 
   return {
     /**
-     * Takes the lease on `groupKey` for `ttlMs` when nobody holds it, it
-     * expired (`expiresAtMs ≤ now`) or was released, or `owner` holds it
-     * already (a retried call); with the item as it was before (`previous`),
-     * from the same conditional write. Otherwise `{ acquired: false }` with
-     * the holder, as read just after.
+     * Takes the lease on `groupKey` (`<project id>/<group id>`) for `ttlMs`
+     * when nobody holds it (no item, or an item no lease was ever taken on:
+     * an older version's drain item), it expired (`expiresAtMs ≤ now`) or was
+     * released, or `owner` holds it already (a retried call); with the item
+     * as it was before (`previous`), from the same conditional write. The
+     * item's records are left as they are. Otherwise `{ acquired: false }`
+     * with the holder, as read just after.
      */
     async acquireLease(
       groupKey: string,
@@ -136,26 +136,20 @@ export function createGroupLease(options: GroupLeaseOptions) {
         dynamoSdk(),
       ]);
       const expiresAtMs = now + ttlMs;
+      const take = takeParts(groupKey, owner, expiresAtMs);
       try {
         const answer = await dynamo.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(groupKey),
-            UpdateExpression:
-              'SET #owner = :owner, expiresAtMs = :expires, #ttl = :ttl REMOVE releasedFence ADD fence :one',
+            UpdateExpression: take.UpdateExpression,
             // Released only if the release named the current fence: a taker
-            // that does not know releases (an older version, mid-deploy)
-            // bumps the fence and so never leaves its lease looking released.
+            // that does not know releases bumps the fence and so never
+            // leaves its lease looking released.
             ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAtMs <= :now OR releasedFence = fence OR #owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':owner': { S: owner },
-              ':expires': { N: String(expiresAtMs) },
-              ':ttl': { N: ttlSeconds(expiresAtMs) },
-              ':now': { N: String(now) },
-              ':one': { N: '1' },
-            },
+              'attribute_not_exists(pk) OR attribute_not_exists(expiresAtMs) OR expiresAtMs <= :now OR releasedFence = fence OR #owner = :leaseOwner',
+            ExpressionAttributeNames: LEASE_NAMES,
+            ExpressionAttributeValues: { ...take.values, ':now': { N: String(now) } },
             // The item before the write: who held the group last and until
             // when, at no extra request. The new lease follows from it (the
             // ADD made the fence one more, atomically with the condition).
@@ -196,14 +190,13 @@ export function createGroupLease(options: GroupLeaseOptions) {
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(lease.groupKey),
-            UpdateExpression: 'SET expiresAtMs = :expires, #ttl = :ttl',
+            UpdateExpression: 'SET expiresAtMs = :expires',
             ConditionExpression: '#owner = :owner AND fence = :fence AND expiresAtMs > :now',
-            ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: {
               ':owner': { S: lease.owner },
               ':fence': { N: String(lease.fence) },
               ':expires': { N: String(expiresAtMs) },
-              ':ttl': { N: ttlSeconds(expiresAtMs) },
               ':now': { N: String(now) },
             },
             ReturnValues: 'ALL_NEW',
@@ -224,30 +217,38 @@ export function createGroupLease(options: GroupLeaseOptions) {
     /**
      * Gives the lease up so the next actor need not wait for expiry. The
      * item stays, marked released (`releasedFence` = its fence), with `now`
-     * as the time it was held until
-     * (TTL deletes it {@link LEASE_ITEM_LINGER_MS} later): the next taker
-     * learns when the group was last held (lib/removal/lease/plan-still-good.ts).
+     * as the time it was held until: the next taker learns when the group
+     * was last held (lib/removal/lease/plan-still-good.ts). When the item
+     * holds no drain record, TTL deletes it {@link LEASE_ITEM_LINGER_MS}
+     * later; one that holds records gets no TTL (a second request, only then).
      * @returns false when it was no longer ours (expired and taken): nothing written.
      */
     async releaseLease(lease: Lease, now: number): Promise<boolean> {
       if (!Number.isFinite(now)) throw new RangeError(`now must be a finite time, got ${now}`);
       const [dynamo, { UpdateItemCommand }] = await Promise.all([client(), dynamoSdk()]);
-      try {
+      const release = async (ttl: boolean) => {
+        const parts = releaseParts(lease, now, ttl);
         await dynamo.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(lease.groupKey),
-            UpdateExpression: 'SET expiresAtMs = :now, releasedFence = :fence, #ttl = :ttl',
-            ConditionExpression: '#owner = :owner AND fence = :fence',
-            ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':owner': { S: lease.owner },
-              ':fence': { N: String(lease.fence) },
-              ':now': { N: String(now) },
-              ':ttl': { N: ttlSeconds(now) },
-            },
+            UpdateExpression: `SET ${parts.sets.join(', ')}`,
+            ConditionExpression: ttl ? `${parts.condition} AND ${NO_RECORDS}` : parts.condition,
+            ExpressionAttributeNames: ttl ? LEASE_NAMES : { '#owner': 'owner' },
+            ExpressionAttributeValues: ttl
+              ? { ...parts.values, ':zero': { N: '0' } }
+              : parts.values,
           }),
         );
+      };
+      try {
+        try {
+          await release(true);
+        } catch (error) {
+          // Refused: ours but holding records (then no TTL), or no longer ours.
+          if (!isConditionalFailure(error)) throw error;
+          await release(false);
+        }
         return true;
       } catch (error) {
         if (isConditionalFailure(error)) return false;

@@ -27,6 +27,22 @@ export function planStillGood(
   now: number,
 ): boolean {
   if (hold.previous === 'unknown' || listedAtMs === undefined) return false;
-  const lastHeldUntil = hold.previous?.heldUntilMs ?? now - LEASE_ITEM_LINGER_MS;
-  return lastHeldUntil < listedAtMs - CLOCK_SKEW_MARGIN_MS;
+  const { heldBeforeMs, absentOk } = stillGoodBounds(listedAtMs, now);
+  if (hold.previous === undefined) return absentOk;
+  return hold.previous.heldUntilMs < heldBeforeMs;
+}
+
+/**
+ * The {@link planStillGood} test as bounds a conditional write can check
+ * itself (lib/removal/store/lease-writes.ts): the group's last hold must have
+ * ended before `heldBeforeMs` (strictly); no item at all passes only when
+ * `absentOk` (a gone item was last held {@link LEASE_ITEM_LINGER_MS} before
+ * `now` or earlier). Pure.
+ */
+export function stillGoodBounds(
+  listedAtMs: number,
+  now: number,
+): { heldBeforeMs: number; absentOk: boolean } {
+  const heldBeforeMs = listedAtMs - CLOCK_SKEW_MARGIN_MS;
+  return { heldBeforeMs, absentOk: now - LEASE_ITEM_LINGER_MS < heldBeforeMs };
 }

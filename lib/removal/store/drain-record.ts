@@ -123,14 +123,15 @@ function parsed(plain: Record<string, unknown>, where: string, tableName: string
 }
 
 /**
- * The records an item holds: every entry of a group item, or the one record
+ * The records an item holds, told apart by its sort key: every entry of a
+ * group item (none when it holds only the group's lease), or the one record
  * of an older version's server item (marked `item: 'server'`). A
  * `DrainStoreError` names the item when one does not fit.
  */
 export function recordsOf(item: Item, tableName: string): DrainRecord[] {
   const sk = item.sk?.S ?? '(no key)';
-  const servers = item.servers?.M;
-  if (servers === undefined) return [parsed(plainOf(item, { item: 'server' }), sk, tableName)];
+  if (sk.startsWith('server#')) return [parsed(plainOf(item, { item: 'server' }), sk, tableName)];
+  const servers = item.servers?.M ?? {};
   const base = { projectId: item.projectId?.S, groupId: item.groupId?.S };
   return Object.entries(servers).map(([serverId, entry]) =>
     parsed(plainOf(entry.M ?? {}, { ...base, serverId }), `${sk} server ${serverId}`, tableName),

@@ -30,22 +30,33 @@ export interface DrainStep {
   /** Values every record's clauses share. */
   shared: Item;
   guess: (current: DrainRecord | undefined, record: DrainRecord) => DrainConflictKind;
+  /** Clauses on the group item itself (none on an older server item). */
+  extra?: ItemExtra;
 }
 
 /** The names every step uses: `#owner`, `#state` (both reserved words in DynamoDB). */
 const NAMES = { '#owner': 'owner', '#state': 'state' };
 
 /**
- * The UpdateItem parts of `step` over one group item's `records`; with
- * `whole` (a `remove` step over every server the item holds), the
- * DeleteItem parts instead: the same conditions, and that the item holds
- * exactly `whole` servers.
+ * Clauses a write adds to one group item besides its entries' (the lease
+ * attributes of lib/removal/store/lease-item.ts): SET and REMOVE clauses, a
+ * condition on the item, and their names and values.
  */
-export function groupUpdate(step: DrainStep, records: readonly DrainRecord[], whole?: number) {
-  const names: Record<string, string> = { ...NAMES, '#s': 'servers' };
-  const values: Item = { ...step.shared };
-  const sets: string[] = [];
-  const removes: string[] = [];
+export interface ItemExtra {
+  sets?: readonly string[];
+  removes?: readonly string[];
+  condition?: string;
+  names?: Record<string, string>;
+  values?: Item;
+}
+
+/** The UpdateItem parts of `step` over one group item's `records`, with `extra` clauses. */
+export function groupUpdate(step: DrainStep, records: readonly DrainRecord[], more?: ItemExtra) {
+  const extra = joined(step.extra, more);
+  const names: Record<string, string> = { ...NAMES, '#s': 'servers', ...extra?.names };
+  const values: Item = { ...step.shared, ...extra?.values };
+  const sets: string[] = [...(extra?.sets ?? [])];
+  const removes: string[] = [...(extra?.removes ?? [])];
   const conditions: string[] = [];
   records.forEach((record, i) => {
     names[`#k${i}`] = record.serverId;
@@ -55,10 +66,7 @@ export function groupUpdate(step: DrainStep, records: readonly DrainRecord[], wh
     conditions.push(`(${step.condition(path, record)})`);
     Object.assign(values, step.values?.(record, i));
   });
-  if (whole !== undefined) {
-    conditions.push('size(#s) = :whole');
-    values[':whole'] = { N: String(whole) };
-  }
+  if (extra?.condition !== undefined) conditions.push(`(${extra.condition})`);
   const update = [
     sets.length > 0 ? `SET ${sets.join(', ')}` : '',
     removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
@@ -67,9 +75,21 @@ export function groupUpdate(step: DrainStep, records: readonly DrainRecord[], wh
     .trim();
   const condition = conditions.join(' AND ');
   return {
-    ...(whole === undefined ? { UpdateExpression: update } : {}),
+    UpdateExpression: update,
     ConditionExpression: condition,
-    ...usedIn(`${whole === undefined ? update : ''} ${condition}`, names, values),
+    ...usedIn(`${update} ${condition}`, names, values),
+  };
+}
+
+function joined(a: ItemExtra | undefined, b: ItemExtra | undefined): ItemExtra | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const conditions = [a.condition, b.condition].filter((c) => c !== undefined);
+  return {
+    sets: [...(a.sets ?? []), ...(b.sets ?? [])],
+    removes: [...(a.removes ?? []), ...(b.removes ?? [])],
+    ...(conditions.length > 0 ? { condition: conditions.map((c) => `(${c})`).join(' AND ') } : {}),
+    names: { ...a.names, ...b.names },
+    values: { ...a.values, ...b.values },
   };
 }
 

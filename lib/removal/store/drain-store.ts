@@ -7,8 +7,11 @@ import {
   toEntry,
 } from './drain-record.ts';
 import { byItem, type DrainStep, ownedIn } from './drain-steps.ts';
+import { TTL_ATTRIBUTE } from './drain-table.ts';
 import { createDrainWriter, type DrainWrite, merge } from './drain-writes.ts';
 import { type DynamoClientFactory, defaultDynamoClient, dynamoSdk, storeError } from './dynamo.ts';
+import type { HeldLease } from './lease-item.ts';
+import { createLeaseWrites, type TakeWithRecords } from './lease-writes.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -45,7 +48,9 @@ export function createDrainStore(options: DrainStoreOptions) {
   const { tableName, client = defaultDynamoClient, queryPageSize } = options;
   const dynamo = () => Promise.all([client(), dynamoSdk()]);
 
-  const { getDrain, apply, putGroup } = createDrainWriter({ tableName, client });
+  const writer = createDrainWriter({ tableName, client });
+  const { getDrain, apply, applyWhole, putGroup } = writer;
+  const { takeAndRecord, endAndRelease } = createLeaseWrites({ tableName, client, writer });
 
   const record: DrainStep = {
     operation: 'recordDrain',
@@ -55,10 +60,16 @@ export function createDrainStore(options: DrainStoreOptions) {
     values: (r, i) => ({ [`:entry${i}`]: toEntry(r) }),
     shared: {},
     guess: () => 'already-recorded',
+    // An item that holds a record never carries a TTL (lib/removal/store/lease-item.ts).
+    extra: { removes: ['#ttl'], names: { '#ttl': TTL_ATTRIBUTE } },
   };
 
-  // New records of one group item: a Put when the group has no item, else an Update adding them.
+  // New records of one group item: one Update adding them to the item (its
+  // lease's take made it); a Put when the group has no item; else the Update
+  // again, one record at a time, to name each refused one.
   async function recordItem(list: readonly DrainRecord[]): Promise<DrainWrite> {
+    const added = await applyWhole(record, list, () => ({}));
+    if (added !== undefined) return { records: added.records, conflicts: [] };
     return (await putGroup(list)) ? { records: [...list], conflicts: [] } : apply(record, list);
   }
 
@@ -74,6 +85,22 @@ export function createDrainStore(options: DrainStoreOptions) {
     async recordDrains(records: readonly Omit<DrainRecord, 'state'>[]): Promise<DrainWrite> {
       const full = records.map((r) => DrainRecordSchema.parse({ ...r, state: 'draining' }));
       return merge(await Promise.all(byItem(full).map(recordItem)));
+    },
+
+    /**
+     * The inline sweep's drain start for one group whose plan is still good:
+     * the group's lease and its new records (state `draining`) in ONE
+     * conditional UpdateItem (lib/removal/store/lease-writes.ts); undefined,
+     * nothing written, when the group was held since `heldBeforeMs` or its
+     * item holds records (take the lease as usual then).
+     */
+    async takeAndRecord(
+      records: readonly Omit<DrainRecord, 'state'>[],
+      take: TakeWithRecords,
+    ): Promise<{ fence: number; records: DrainRecord[] } | undefined> {
+      const full = records.map((r) => DrainRecordSchema.parse({ ...r, state: 'draining' }));
+      if (byItem(full).length !== 1) throw new RangeError('a take with records names one group');
+      return takeAndRecord(full, take);
     },
 
     /** Every record of `projectId` (all pages), by server id: what the next sweep recovers. */
@@ -179,26 +206,35 @@ export function createDrainStore(options: DrainStoreOptions) {
     /**
      * Ends drains in one request per group: `completed` (the action
      * succeeded: only in state `acting`) and `cleared` (maintenance undone or
-     * found lifted: in any state), only by `owner`. A group item left with no
-     * drain is deleted.
+     * found lifted: in any state), only by `owner`. The group item stays (it
+     * holds the group's lease). With `release` (the group's lease, held by
+     * this actor, whose last change this is) and one group item's records,
+     * the lease is released in the same write (`released`); refused, the end
+     * is written alone and the caller releases.
      */
-    endDrains(
+    async endDrains(
       owner: string,
       ended: { completed?: readonly DrainRecord[]; cleared?: readonly DrainRecord[] },
-    ): Promise<DrainWrite> {
+      release?: { lease: HeldLease; now: number },
+    ): Promise<DrainWrite & { released: boolean }> {
       const completed = new Set(ended.completed?.map((r) => r.serverId));
       const acting = ownedIn(owner, 'acting');
       const any = ownedIn(owner);
-      return apply(
-        {
-          operation: 'endDrain',
-          remove: true,
-          condition: (path, r) => (completed.has(r.serverId) ? acting : any).condition(path),
-          shared: acting.shared,
-          guess: (current, r) => (completed.has(r.serverId) ? acting : any).guess(current),
-        },
-        [...(ended.completed ?? []), ...(ended.cleared ?? [])],
-      );
+      const step: DrainStep = {
+        operation: 'endDrain',
+        remove: true,
+        condition: (path, r) => (completed.has(r.serverId) ? acting : any).condition(path),
+        shared: acting.shared,
+        guess: (current, r) => (completed.has(r.serverId) ? acting : any).guess(current),
+      };
+      const all = [...(ended.completed ?? []), ...(ended.cleared ?? [])];
+      const items = byItem(all);
+      const [only] = items;
+      if (release !== undefined && items.length === 1 && only?.[0]?.item !== 'server' && only) {
+        const records = await endAndRelease(step, only, release);
+        if (records !== undefined) return { records, conflicts: [], released: true };
+      }
+      return { ...(await apply(step, all)), released: false };
     },
   };
 }

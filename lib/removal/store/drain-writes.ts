@@ -6,7 +6,13 @@ import {
   serverKeyOf,
   toGroupItem,
 } from './drain-record.ts';
-import { byItem, type DrainStep, groupUpdate, serverUpdate } from './drain-steps.ts';
+import {
+  byItem,
+  type DrainStep,
+  groupUpdate,
+  type ItemExtra,
+  serverUpdate,
+} from './drain-steps.ts';
 import { type DynamoClientFactory, dynamoSdk, isConditionalFailure, storeError } from './dynamo.ts';
 import { DrainConflictError, DrainStoreError } from './store-errors.ts';
 
@@ -36,9 +42,9 @@ export function merge(writes: readonly DrainWrite[]): DrainWrite {
 export function createDrainWriter(options: { tableName: string; client: DynamoClientFactory }) {
   const { tableName, client } = options;
   const dynamo = () => Promise.all([client(), dynamoSdk()]);
-  // How many servers each group item held when last written: ending all of them
-  // is then one DeleteItem (conditional on that count) instead of an update and
-  // a delete. A stale count only costs the update it falls back to.
+  // How many servers each group item held when last written: an end that
+  // releases the lease and leaves the item empty may then set its TTL in the
+  // same write (conditional on that count). A stale count only costs that.
   const sizes = new Map<string, number>();
   const sizeKey = (r: DrainRecord) => `${r.projectId}\u0000${r.groupId}`;
 
@@ -128,57 +134,55 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
         });
       }
       return applyItem(step, list, async (db, sdk) => {
-        const Key = groupKeyOf(first.projectId, first.groupId);
-        const whole = sizes.get(sizeKey(first));
-        if (step.remove && whole === list.length) {
-          try {
-            const parts = groupUpdate(step, list, whole);
-            await db.send(new sdk.DeleteItemCommand({ TableName: tableName, Key, ...parts }));
-            sizes.delete(sizeKey(first));
-            return {};
-          } catch (error) {
-            if (!isConditionalFailure(error)) throw error;
-          }
-        }
         const answer = await db.send(
           new sdk.UpdateItemCommand({
             TableName: tableName,
-            Key,
+            Key: groupKeyOf(first.projectId, first.groupId),
             ...groupUpdate(step, list),
             ReturnValues: 'ALL_NEW',
           }),
         );
         const after = answer.Attributes ?? {};
-        const held = Object.keys(after.servers?.M ?? {}).length;
-        sizes.set(sizeKey(first), held);
-        if (step.remove && held === 0) {
-          sizes.delete(sizeKey(first));
-          await deleteIfEmpty(db, sdk, Key);
-        }
+        sizes.set(sizeKey(first), Object.keys(after.servers?.M ?? {}).length);
         return after;
       });
     });
     return merge(await Promise.all(writes));
   }
 
-  // A group item whose last drain ended goes; refused when another drain was added meanwhile.
-  async function deleteIfEmpty(
-    db: DynamoDBClient,
-    sdk: typeof import('@aws-sdk/client-dynamodb'),
-    Key: Item,
-  ): Promise<void> {
-    await db
-      .send(
-        new sdk.DeleteItemCommand({
+  /**
+   * `step` over one group item's `list` in ONE UpdateItem with `extra`
+   * clauses on the item, never split: the records as written and the item
+   * after, or undefined when the condition was refused (nothing written).
+   * `extra` is given how many servers the item held when this writer last
+   * wrote it (undefined: unknown).
+   */
+  async function applyWhole(
+    step: DrainStep,
+    list: readonly DrainRecord[],
+    extra: (whole: number | undefined) => ItemExtra,
+  ): Promise<{ records: DrainRecord[]; after: Item } | undefined> {
+    const [first] = list;
+    if (first === undefined) return { records: [], after: {} };
+    const [db, sdk] = await dynamo();
+    try {
+      const answer = await db.send(
+        new sdk.UpdateItemCommand({
           TableName: tableName,
-          Key,
-          ConditionExpression: 'size(#s) = :zero',
-          ExpressionAttributeNames: { '#s': 'servers' },
-          ExpressionAttributeValues: { ':zero': { N: '0' } },
+          Key: groupKeyOf(first.projectId, first.groupId),
+          ...groupUpdate(step, list, extra(sizes.get(sizeKey(first)))),
+          ReturnValues: 'ALL_NEW',
         }),
-      )
-      // Best effort: an empty item left behind holds no drain and is reused by the next one.
-      .catch(() => undefined);
+      );
+      const after = answer.Attributes ?? {};
+      sizes.set(sizeKey(first), Object.keys(after.servers?.M ?? {}).length);
+      if (step.remove) return { records: [...list], after };
+      const ids = new Set(list.map((r) => r.serverId));
+      return { records: recordsOf(after, tableName).filter((r) => ids.has(r.serverId)), after };
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw storeError(step.operation, tableName, error);
+    }
   }
 
   /**
@@ -205,5 +209,10 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
     }
   }
 
-  return { getDrain, apply, putGroup };
+  /** Notes that `record`'s group item now holds `servers` records (written by another write here). */
+  function noteSize(record: DrainRecord, servers: number): void {
+    sizes.set(sizeKey(record), servers);
+  }
+
+  return { getDrain, apply, applyWhole, putGroup, noteSize };
 }

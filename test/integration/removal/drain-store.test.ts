@@ -182,7 +182,7 @@ describe('createDrainStore against a local DynamoDB', () => {
     expect(await store.getDrain('p1', 's-confirm', 'g1')).toEqual(confirmed);
   });
 
-  it('writes every step of a 20-server group drain in one request each, then deletes the item', async () => {
+  it('writes every step of a 20-server group drain in one request each, and keeps the emptied item', async () => {
     const sent: string[] = [];
     const counted = createDrainStore({
       tableName: db.tableName,
@@ -211,18 +211,23 @@ describe('createDrainStore against a local DynamoDB', () => {
     expect(
       acting.records.every((r) => r.state === 'acting' && r.drainUntilMs === times.drainUntilMs),
     ).toBe(true);
-    // Put, confirm, acting, then the whole item deleted: 4 requests for 20 servers.
+    // With no item yet (no lease was taken): the update refused, a Put; then
+    // confirm, acting, end: one request each for 20 servers. The item stays
+    // (it would hold the group's lease), empty.
     expect(sent).toEqual([
+      'UpdateItemCommand',
       'PutItemCommand',
       'UpdateItemCommand',
       'UpdateItemCommand',
-      'DeleteItemCommand',
+      'UpdateItemCommand',
     ]);
-    expect(
-      await db.client.send(
-        new GetItemCommand({ TableName: db.tableName, Key: groupKeyOf('p1', 'g20') }),
-      ),
-    ).not.toHaveProperty('Item');
+    const item = await db.client.send(
+      new GetItemCommand({ TableName: db.tableName, Key: groupKeyOf('p1', 'g20') }),
+    );
+    expect(item.Item?.servers).toEqual({ M: {} });
+    expect(await counted.listDrains('p1')).not.toContainEqual(
+      expect.objectContaining({ groupId: 'g20' }),
+    );
   });
 
   it('writes the others of a group and names the one refused when one server is taken', async () => {

@@ -19,8 +19,8 @@ describe('createGroupLease against a local DynamoDB', () => {
 
   it('gives the lease to exactly one of two concurrent actors', async () => {
     const [a, b] = await Promise.all([
-      leases.acquireLease('g-pair', 'actor-a', TTL, T0),
-      leases.acquireLease('g-pair', 'actor-b', TTL, T0),
+      leases.acquireLease('p1/g-pair', 'actor-a', TTL, T0),
+      leases.acquireLease('p1/g-pair', 'actor-b', TTL, T0),
     ]);
     expect([a.acquired, b.acquired].filter(Boolean)).toHaveLength(1);
     const loser = a.acquired ? b : a;
@@ -35,19 +35,19 @@ describe('createGroupLease against a local DynamoDB', () => {
   it('gives the lease to exactly one of many concurrent actors', async () => {
     const owners = Array.from({ length: 8 }, (_, i) => `actor-${i}`);
     const results = await Promise.all(
-      owners.map((owner) => leases.acquireLease('g-many', owner, TTL, T0)),
+      owners.map((owner) => leases.acquireLease('p1/g-many', owner, TTL, T0)),
     );
     expect(results.filter((r) => r.acquired)).toHaveLength(1);
   });
 
   it('keeps a live lease from others and lets one actor take an expired one', async () => {
-    const first = await leases.acquireLease('g-expiry', 'old', TTL, T0);
+    const first = await leases.acquireLease('p1/g-expiry', 'old', TTL, T0);
     expect(first.acquired).toBe(true);
-    const early = await leases.acquireLease('g-expiry', 'new', TTL, T0 + TTL - 1);
+    const early = await leases.acquireLease('p1/g-expiry', 'new', TTL, T0 + TTL - 1);
     expect(early.acquired).toBe(false);
     const [x, y] = await Promise.all([
-      leases.acquireLease('g-expiry', 'new-x', TTL, T0 + TTL),
-      leases.acquireLease('g-expiry', 'new-y', TTL, T0 + TTL),
+      leases.acquireLease('p1/g-expiry', 'new-x', TTL, T0 + TTL),
+      leases.acquireLease('p1/g-expiry', 'new-y', TTL, T0 + TTL),
     ]);
     expect([x.acquired, y.acquired].filter(Boolean)).toHaveLength(1);
     const taken = x.acquired ? x.lease : y.acquired ? y.lease : undefined;
@@ -56,12 +56,12 @@ describe('createGroupLease against a local DynamoDB', () => {
   });
 
   it('renews only while held, and the old holder loses it after a takeover', async () => {
-    const got = await leases.acquireLease('g-renew', 'a', TTL, T0);
+    const got = await leases.acquireLease('p1/g-renew', 'a', TTL, T0);
     if (!got.acquired) throw new Error('not acquired');
     const renewed = await leases.renewLease(got.lease, TTL, T0 + TTL / 2);
     expect(renewed.expiresAtMs).toBe(T0 + TTL / 2 + TTL);
-    expect((await leases.acquireLease('g-renew', 'b', TTL, T0 + TTL)).acquired).toBe(false);
-    const taken = await leases.acquireLease('g-renew', 'b', TTL, renewed.expiresAtMs);
+    expect((await leases.acquireLease('p1/g-renew', 'b', TTL, T0 + TTL)).acquired).toBe(false);
+    const taken = await leases.acquireLease('p1/g-renew', 'b', TTL, renewed.expiresAtMs);
     expect(taken.acquired).toBe(true);
     await expect(leases.renewLease(renewed, TTL, renewed.expiresAtMs + 1)).rejects.toBeInstanceOf(
       LeaseLostError,
@@ -70,7 +70,7 @@ describe('createGroupLease against a local DynamoDB', () => {
   });
 
   it('does not renew an expired lease even when nobody took it', async () => {
-    const got = await leases.acquireLease('g-lapsed', 'a', TTL, T0);
+    const got = await leases.acquireLease('p1/g-lapsed', 'a', TTL, T0);
     if (!got.acquired) throw new Error('not acquired');
     await expect(leases.renewLease(got.lease, TTL, T0 + TTL)).rejects.toBeInstanceOf(
       LeaseLostError,
@@ -78,20 +78,20 @@ describe('createGroupLease against a local DynamoDB', () => {
   });
 
   it('releases for the next actor at once', async () => {
-    const got = await leases.acquireLease('g-release', 'a', TTL, T0);
+    const got = await leases.acquireLease('p1/g-release', 'a', TTL, T0);
     if (!got.acquired) throw new Error('not acquired');
     expect(await leases.releaseLease(got.lease, T0 + 5)).toBe(true);
-    expect((await leases.acquireLease('g-release', 'b', TTL, T0 + 1)).acquired).toBe(true);
+    expect((await leases.acquireLease('p1/g-release', 'b', TTL, T0 + 1)).acquired).toBe(true);
   });
 
   it('tells the next taker who held the group last and until when, from the one write', async () => {
-    const first = await leases.acquireLease('g-previous', 'a', TTL, T0);
+    const first = await leases.acquireLease('p1/g-previous', 'a', TTL, T0);
     expect(first).toMatchObject({ acquired: true, previous: undefined });
     if (!first.acquired) throw new Error('not acquired');
     expect(first.lease).toMatchObject({ owner: 'a', expiresAtMs: T0 + TTL, fence: 1 });
     // Released early: held until the release, not the expiry.
     await leases.releaseLease(first.lease, T0 + 7_000);
-    const second = await leases.acquireLease('g-previous', 'b', TTL, T0 + 8_000);
+    const second = await leases.acquireLease('p1/g-previous', 'b', TTL, T0 + 8_000);
     expect(second).toMatchObject({
       acquired: true,
       previous: { owner: 'a', heldUntilMs: T0 + 7_000 },
@@ -99,7 +99,7 @@ describe('createGroupLease against a local DynamoDB', () => {
     });
     if (!second.acquired) throw new Error('not acquired');
     // Never released: held until it expired.
-    const third = await leases.acquireLease('g-previous', 'c', TTL, second.lease.expiresAtMs);
+    const third = await leases.acquireLease('p1/g-previous', 'c', TTL, second.lease.expiresAtMs);
     expect(third).toMatchObject({
       acquired: true,
       previous: { owner: 'b', heldUntilMs: second.lease.expiresAtMs },
@@ -111,15 +111,15 @@ describe('createGroupLease against a local DynamoDB', () => {
     expect(renewed.fence).toBe(3);
   });
 
-  it('never takes a released item another version took since as free (mid-deploy)', async () => {
-    const got = await leases.acquireLease('g-old-taker', 'a', TTL, T0);
+  it('never takes a released item as free once a taker that does not know releases took it', async () => {
+    const got = await leases.acquireLease('p1/g-old-taker', 'a', TTL, T0);
     if (!got.acquired) throw new Error('not acquired');
     await leases.releaseLease(got.lease, T0 + 1);
-    // The previous version's take: no releasedFence in its expression, the fence bumped.
+    // A take that does not know releases: no releasedFence in its expression, the fence bumped.
     await db.client.send(
       new UpdateItemCommand({
         TableName: db.tableName,
-        Key: { pk: { S: 'lease#g-old-taker' }, sk: { S: 'lease' } },
+        Key: { pk: { S: 'drain#p1' }, sk: { S: 'group#g-old-taker' } },
         UpdateExpression: 'SET #owner = :owner, expiresAtMs = :expires ADD fence :one',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: {
@@ -129,15 +129,15 @@ describe('createGroupLease against a local DynamoDB', () => {
         },
       }),
     );
-    expect(await leases.acquireLease('g-old-taker', 'b', TTL, T0 + 3)).toMatchObject({
+    expect(await leases.acquireLease('p1/g-old-taker', 'b', TTL, T0 + 3)).toMatchObject({
       acquired: false,
       holder: 'old-version',
     });
   });
 
   it('rejects a ttl or now that cannot bound a lease', async () => {
-    await expect(leases.acquireLease('g-bad', 'a', 0, T0)).rejects.toThrow(/ttlMs/);
-    await expect(leases.acquireLease('g-bad', 'a', TTL, Number.NaN)).rejects.toThrow(/now/);
+    await expect(leases.acquireLease('p1/g-bad', 'a', 0, T0)).rejects.toThrow(/ttlMs/);
+    await expect(leases.acquireLease('p1/g-bad', 'a', TTL, Number.NaN)).rejects.toThrow(/now/);
   });
 
   describe('two actors on a group at its floor', () => {
@@ -178,13 +178,13 @@ describe('createGroupLease against a local DynamoDB', () => {
     it('never takes the group below its floor', async () => {
       const group: Group = { members: new Set(['s1', 's2']), floor: 1 };
       const removed = await Promise.all([
-        actor(group, 'g-floor', 'remediate-1', T0, tick, 0),
-        actor(group, 'g-floor', 'remediate-2', T0, tick, 1),
+        actor(group, 'p1/g-floor', 'remediate-1', T0, tick, 0),
+        actor(group, 'p1/g-floor', 'remediate-2', T0, tick, 1),
       ]);
       expect(removed.filter(Boolean)).toHaveLength(1);
       expect(group.members.size).toBe(1);
       // The next actor, once the lease is free, reads the group fresh and holds the floor.
-      expect(await actor(group, 'g-floor', 'remediate-3', T0 + 1, tick)).toBeUndefined();
+      expect(await actor(group, 'p1/g-floor', 'remediate-3', T0 + 1, tick)).toBeUndefined();
       expect(group.members.size).toBe(1);
     });
 
@@ -196,7 +196,7 @@ describe('createGroupLease against a local DynamoDB', () => {
           fc.integer({ min: 1, max: 2 }),
           fc.array(fc.integer({ min: 20, max: 60 }), { minLength: 2, maxLength: 5 }),
           async (floor, extra, delays) => {
-            const groupKey = `g-prop-${round++}`;
+            const groupKey = `p1/g-prop-${round++}`;
             const names = Array.from({ length: floor + extra }, (_, i) => `s${i}`);
             const group: Group = { members: new Set(names), floor };
             await Promise.all(

@@ -36,17 +36,19 @@ function world() {
   drains.records.set(server.id, record);
   // The actuation's end, then the one closing write and the audit lines of every ending.
   const acted = async (result: ServerRemoval | undefined) =>
-    closeDrains(
-      await finishActed(
-        [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+    (
+      await closeDrains(
+        await finishActed(
+          [{ target: { record }, record, server, idleMinutes: 42.7, result }],
+          fake.services,
+          fakeSettings(),
+        ),
+        OWNER,
         fake.services,
         fakeSettings(),
-      ),
-      OWNER,
-      fake.services,
-      fakeSettings(),
-      undefined,
-    );
+        undefined,
+      )
+    ).settled;
   const audits = () => fake.log.lines.filter((l) => l.context?.audit === 'removal');
   return { server, fake, drains, acted, audits };
 }

@@ -80,9 +80,12 @@ describe('the audit line of every removal an inline sweep reports', () => {
   it('is written once, at ERROR, for a removal the failing drain table stopped (failed)', async () => {
     const fake = fleet();
     const drains = createFakeDrains().drains;
-    drains.store.recordDrains = async () => {
+    // Both writes that start a drain: the lease with the records, and the records alone.
+    const unavailable = async (): Promise<never> => {
       throw new Error('drain table unavailable');
     };
+    drains.store.recordDrains = unavailable;
+    drains.store.takeAndRecord = unavailable;
     fake.services.drains = drains;
     const settings = fakeSettings({ drainSeconds: 120, deadlineAt: FAKE_NOW + 600_000 });
     const report = await sweep(fake.services, settings, 10);

@@ -198,12 +198,13 @@ describe('inline sweep drains started a slice of groups at a time', () => {
 
   it('a drain table failing in a later slice fails the groups not started; the started ones settle', async () => {
     const w = world({ groups: 3 });
-    const record = w.drains.drains.store.recordDrains;
+    // The drain start's write (the lease with the records, lib/removal/drain/leased-start.ts).
+    const record = w.drains.drains.store.takeAndRecord;
     let writes = 0;
-    w.drains.drains.store.recordDrains = async (list) => {
+    w.drains.drains.store.takeAndRecord = async (list, take) => {
       // The first slice's two groups are written; the table fails on the next slice.
       if (++writes > 2) throw new Error('table unavailable');
-      return record(list);
+      return record(list, take);
     };
     const report = await sweep(w, drain(2));
     expect(report.totals.outcomes.removed).toBe(4);
