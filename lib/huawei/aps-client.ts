@@ -5,9 +5,9 @@ import {
   type AppServer,
   AppServerSchema,
   type AppTypeSchema,
+  BatchDeleteResponseSchema,
   BatchMaintResponseSchema,
   type Job,
-  JobResponseSchema,
   JobSchema,
   ListAppServersResponseSchema,
   ListServerGroupsResponseSchema,
@@ -257,7 +257,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         baseUrl: endpoint,
         path: `${project}/app-servers/actions/batch-delete`,
         body: { items: [...ids] },
-        schema: JobResponseSchema.optional(),
+        schema: BatchDeleteResponseSchema,
       });
       return { jobId: data?.job_id, requestId };
     },
