@@ -4,9 +4,8 @@ import * as z from 'zod';
 // (`z.compile`, zod ≥ 4.6): a generated fast path that builds the same
 // output as the schema's own parser and hands any input it would not accept
 // to that parser, so a rejection carries exactly the runtime's issues (the
-// path named). On a page of 20 app servers it validates in about a third of
-// the runtime's time (docs/performance.md, "Client CPU"). A schema the
-// compiler cannot model is returned unchanged and keeps the runtime parser.
+// path named); docs/performance.md, "Client CPU". A schema the compiler
+// cannot model is returned unchanged and keeps the runtime parser.
 
 const compiled = new WeakMap<z.ZodType, z.ZodType>();
 
