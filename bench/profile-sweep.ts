@@ -93,19 +93,21 @@ async function main(): Promise<void> {
 }
 
 /**
- * CPU of each phase by owner: evaluate (from the sweep's start to the drain
- * start), the drain start (eligibility, budgets, leases with the drain
- * records, batch-maint: to the first group settled) and act (the rest). Split at the first sample under
- * each marker function; async work of one phase that runs later counts in
- * the next.
+/**
+ * CPU of each phase by owner: evaluate (from the first listing page asked
+ * for to the drain start), the drain start (eligibility, budgets, leases with
+ * the drain records, batch-maint: to the first group settled) and act (the
+ * rest). Split at the first sample under each marker function; async work of
+ * one phase that runs later counts in the next. The evaluate mark is the APS
+ * client's `paginate`, not `runSweep`: the sweep's synchronous start is
+ * shorter than a sampling interval and its first sample can come late.
  */
 function phaseOwners(profile: CpuProfile): string {
-  const marks = ['runSweep', 'startDrainsUnderLease', 'settleGroup'].map((name) =>
-    firstSampleUnder(profile, name),
-  );
+  const names = ['paginate', 'startDrainsUnderLease', 'settleGroup'];
+  const marks = names.map((name) => firstSampleUnder(profile, name));
   const [start = -1, drain = -1, act = -1] = marks;
   if (marks.some((i) => i === -1))
-    return `(phases not found: runSweep, startDrainsUnderLease, settleGroup at ${marks.join(', ')})`;
+    return `(phases not found: ${names.join(', ')} at ${marks.join(', ')})`;
   const rows = [
     ['evaluate', start, drain],
     ['drain start', drain, act],

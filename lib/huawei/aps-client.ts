@@ -5,9 +5,9 @@ import {
   type AppServer,
   AppServerSchema,
   type AppTypeSchema,
+  BatchDeleteResponseSchema,
   BatchMaintResponseSchema,
   type Job,
-  JobResponseSchema,
   JobSchema,
   ListAppServersResponseSchema,
   ListServerGroupsResponseSchema,
@@ -128,9 +128,10 @@ export function checkBatch(what: string, ids: readonly string[]): void {
   }
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every page's items in one array (a step per page, not per item: listings are read whole). */
+async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
   const out: T[] = [];
-  for await (const item of items) out.push(item);
+  for await (const page of pages) for (const item of page) out.push(item);
   return out;
 }
 
@@ -142,12 +143,13 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
   const { http, endpoint } = options;
   const project = `/v1/${pathSegment(options.projectId)}`;
 
+  /** Each page's items in turn; IncompleteListingError after the last when short of `count`. */
   async function* paginate<T>(
     what: string,
     path: string,
     query: QueryParams,
     schema: z.ZodType<{ count: number; items: T[] }>,
-  ): AsyncGenerator<T> {
+  ): AsyncGenerator<T[]> {
     const page = (offset: number) =>
       http.request({
         method: 'GET',
@@ -177,7 +179,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         next = page(offset + data.items.length);
         next.catch(() => undefined);
       }
-      for (const item of data.items) yield item;
+      yield data.items;
       received += data.items.length;
       offset += data.items.length;
       if (!more) break;
@@ -185,7 +187,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
     if (received < count) throw new IncompleteListingError(what, count, received, lastRequestId);
   }
 
-  const listServerGroups = (filters: ServerGroupFilters = {}): AsyncGenerator<ServerGroup> =>
+  const serverGroupPages = (filters: ServerGroupFilters): AsyncGenerator<ServerGroup[]> =>
     paginate(
       'server groups',
       `${project}/app-server-groups`,
@@ -193,12 +195,16 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
       ListServerGroupsResponseSchema,
     );
 
+  async function* listServerGroups(filters: ServerGroupFilters = {}): AsyncGenerator<ServerGroup> {
+    for await (const page of serverGroupPages(filters)) yield* page;
+  }
+
   return {
     listServerGroups,
 
     async getServerGroup(id) {
       // The id filter may match loosely: keep only the exact id.
-      const groups = await collect(listServerGroups({ server_group_id: id }));
+      const groups = await collect(serverGroupPages({ server_group_id: id }));
       return groups.find((group) => group.id === id);
     },
 
@@ -257,7 +263,7 @@ export function createApsClient(options: ApsClientOptions): ApsClient {
         baseUrl: endpoint,
         path: `${project}/app-servers/actions/batch-delete`,
         body: { items: [...ids] },
-        schema: JobResponseSchema.optional(),
+        schema: BatchDeleteResponseSchema,
       });
       return { jobId: data?.job_id, requestId };
     },

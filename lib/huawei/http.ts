@@ -12,6 +12,7 @@ import { type Log, silentLog } from '../logger.ts';
 import { readErrorBody, redact } from './error-body.ts';
 import { createRequestLimiter, type RequestLimiter, realSleep } from './request-limiter.ts';
 import { type CanonicalTarget, createRequestSigner } from './request-signer.ts';
+import { parseResponse } from './response-parser.ts';
 import { backoffDelay, parseRetryAfter } from './retry-timing.ts';
 import { buildQueryString, encodeRfc3986, normalizePath, type QueryParams } from './signer.ts';
 import {
@@ -72,7 +73,7 @@ export interface HttpRequest<S extends z.ZodType> {
   query?: QueryParams;
   /** Serialised once with JSON.stringify; that exact string is signed and sent. */
   body?: unknown;
-  /** Validates a 2xx body; an empty body is checked as `undefined`. */
+  /** Validates a 2xx body (compiled once per schema object: lib/huawei/response-parser.ts); an empty body is checked as `undefined`. */
   schema?: S;
   /** Statuses returned as `{ status, data: undefined }` instead of thrown (e.g. 404). */
   acceptStatuses?: readonly number[];
@@ -262,7 +263,7 @@ export function createHttpCore(options: HttpCoreOptions): HttpCore {
       if (req.schema === undefined) {
         return { status, data: json as z.infer<S>, requestId: headerRequestId };
       }
-      const parsed = req.schema.safeParse(json);
+      const parsed = parseResponse(req.schema, json);
       if (!parsed.success) {
         if (json === undefined) throw new ResponseSchemaError({ ...info, detail: 'body is empty' });
         throw new ResponseSchemaError({ ...info, issues: parsed.error.issues });

@@ -241,6 +241,8 @@ export const BatchMaintResponseSchema = z.looseObject({}).optional();
 export const LogoffResponseSchema = z.looseObject({}).optional();
 /** `{job_id}`: the answer of delete and batch-delete (SDK marks it optional). */
 export const JobResponseSchema = z.looseObject({ job_id: z.string().optional() });
+/** The batch-delete answer: `{job_id}`, or an empty body. */
+export const BatchDeleteResponseSchema = JobResponseSchema.optional();
 export const SubJobSchema = z.looseObject({
   id: z.string().optional(),
   job_type: z.string().optional(),
