@@ -81,6 +81,15 @@ export function phaseOf(method: string, path: string): Phase | undefined {
 }
 
 /**
+ * How far RSS must pass the last breakdown before another is taken, MB. A
+ * breakdown reads /proc/self/smaps_rollup and every heap space; RSS grows a
+ * page at a time, so taking one at every higher 20 ms sample cost the sweep
+ * lines' child CPU a sweep on Lambda never spends. The peak itself is
+ * `maxRSS`; the breakdown shown is within this of it.
+ */
+export const PEAK_STEP_MB = 1;
+
+/**
  * Tracks the phases of one sweep: `enter` moves forward only (a later
  * batch-maint, lifting maintenance, does not go back), `sample` keeps each
  * phase's highest RSS.
@@ -101,7 +110,9 @@ export function phaseTracker(now: () => number): {
     },
     sample(rssMb) {
       const memory = current === undefined ? undefined : seen[current];
-      if (memory !== undefined && rssMb > memory.peak.rssMb) memory.peak = breakdown(now());
+      if (memory !== undefined && rssMb > memory.peak.rssMb + PEAK_STEP_MB) {
+        memory.peak = breakdown(now());
+      }
     },
     phases: () => seen,
   };

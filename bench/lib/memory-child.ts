@@ -7,6 +7,7 @@ import { fakeContext } from '../../scripts/lib/lambda.ts';
 import {
   breakdown,
   type MemoryBreakdown,
+  PEAK_STEP_MB,
   type Phase,
   type PhaseMemory,
   phaseOf,
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss() / MB;
     phases.sample(rss);
-    if (rss > atPeak.rssMb) atPeak = breakdown(performance.now() - started);
+    if (rss > atPeak.rssMb + PEAK_STEP_MB) atPeak = breakdown(performance.now() - started);
   }, 20);
   observer.observe({ entryTypes: ['gc'] });
   started = performance.now();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLikeServerless, scratchDir, serverlessEsbuild } from '../../../bench/lib/bundle.ts';
 import { lambdaHeap, sweepMemoryMb } from '../../../bench/lib/lambda-heap.ts';
 import type { MemoryRun } from '../../../bench/lib/memory.ts';
-import { phaseOf, phaseTracker } from '../../../bench/lib/memory-breakdown.ts';
+import { PEAK_STEP_MB, phaseOf, phaseTracker } from '../../../bench/lib/memory-breakdown.ts';
 import {
   attribution,
   floorMb,
@@ -166,6 +166,16 @@ describe('memory by phase', () => {
     expect(Object.keys(tracker.phases())).toEqual(['evaluate', 'drain']);
     expect(tracker.phases().drain?.start).toBe(drainStart);
     expect(tracker.phases().drain?.peak).not.toBe(drainStart);
+  });
+
+  it('takes no breakdown for a peak within PEAK_STEP_MB of the last (each reads smaps_rollup)', () => {
+    const tracker = phaseTracker(() => 5);
+    tracker.enter('evaluate');
+    const start = tracker.phases().evaluate?.start;
+    tracker.sample((start?.rssMb ?? 0) + PEAK_STEP_MB / 2);
+    expect(tracker.phases().evaluate?.peak).toBe(start);
+    tracker.sample((start?.rssMb ?? 0) + PEAK_STEP_MB * 2);
+    expect(tracker.phases().evaluate?.peak).not.toBe(start);
   });
 
   it('prints each space committed/used and what lies outside the heap', () => {
