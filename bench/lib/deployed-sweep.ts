@@ -24,13 +24,13 @@ export interface DeployedSettings {
   cpuShare: number;
   drainSeconds: number;
   removalMode: string;
-  /** The functions' NODE_OPTIONS in serverless.yml ('' when none). */
+  /** The functions' NODE_OPTIONS in serverless.yml (`--enable-source-maps`). */
   nodeOptions: string;
 }
 
 /** The settings a line's `inputs` name: `DRAIN_SECONDS=10, REMOVAL_MODE remove-member, 512 MB (…)`. */
 export function describeDeployed(s: DeployedSettings, removalMode = s.removalMode): string {
-  return `the sweep handler bundled as serverless.yml bundles it in a fresh node with the heap flags of a ${s.memoryMb} MB function (${s.heap.flags.join(' ')}) and ${s.nodeOptions === '' ? 'no NODE_OPTIONS' : `NODE_OPTIONS=${s.nodeOptions}`}, DRAIN_SECONDS=${s.drainSeconds} (drain records in a local DynamoDB, dynalite), REMOVAL_MODE ${removalMode}`;
+  return `the sweep handler bundled as serverless.yml bundles it in a fresh node with the heap flags of a ${s.memoryMb} MB function (${s.heap.flags.join(' ')}) and NODE_OPTIONS=${s.nodeOptions}, DRAIN_SECONDS=${s.drainSeconds} (drain records in a local DynamoDB, dynalite), REMOVAL_MODE ${removalMode}`;
 }
 
 export interface DeployedRun extends MemoryChildResult {
@@ -116,7 +116,7 @@ export async function startDeployedSweeps(
               env: {
                 NODE_PATH: join(ROOT, 'node_modules'),
                 NODE_ENV: 'production',
-                // As deployed (bench/lib/serverless-settings.ts `deployedNodeOptions`).
+                // As deployed: stacks through the bundle's linked source map.
                 NODE_OPTIONS: settings.nodeOptions,
                 AWS_REGION: 'us-east-1',
                 AWS_ACCESS_KEY_ID: 'local',

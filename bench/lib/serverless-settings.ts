@@ -23,16 +23,16 @@ export function deployedDrainSeconds(yaml = serverlessYml()): number {
 }
 
 /**
- * The functions' NODE_OPTIONS in serverless.yml, the same in every stage's
- * environment ('' when no stage sets it, as today: docs/performance.md,
- * "Source maps"), or a clear error.
+ * The functions' NODE_OPTIONS in serverless.yml (`--enable-source-maps`:
+ * stacks name the source files through the bundle's linked source map), the
+ * same in every stage's environment, or a clear error.
  */
 export function deployedNodeOptions(yaml = serverlessYml()): string {
   const values = new Set([...yaml.matchAll(/^\s+NODE_OPTIONS:\s*(.+?)\s*$/gm)].map((m) => m[1]));
-  const [value = ''] = values;
-  if (values.size > 1)
+  const [value] = values;
+  if (values.size !== 1 || value === undefined)
     throw new Error(
-      `serverless.yml: expected one NODE_OPTIONS for every stage, found ${[...values].join(' | ')} (bench/lib/serverless-settings.ts)`,
+      `serverless.yml: expected one NODE_OPTIONS for every stage, found ${values.size === 0 ? 'none' : [...values].join(' | ')} (bench/lib/serverless-settings.ts)`,
     );
   return value;
 }

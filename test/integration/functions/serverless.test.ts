@@ -345,8 +345,7 @@ describe('serverless.yml packaged for a deployed stage', () => {
       expect(env.HUAWEICLOUD_SDK_SK_PARAMETER).toBe('/aps-autoscaler/prod/huaweicloud-sk');
       expect(env.HUAWEICLOUD_SDK_AK_PARAMETER).toBe('/aps-autoscaler/prod/huaweicloud-ak');
       expect(env.HUAWEICLOUD_SDK_PROJECT_ID).toBe(PROJECT_ID);
-      // No --enable-source-maps: it cost the sweep a fifth more CPU a request (docs/performance.md).
-      expect(env.NODE_OPTIONS).toBeUndefined();
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(env.REPORT_BUCKET).toEqual({ Ref: 'ReportBucket' });
       expect(env.REMEDIATION_QUEUE_URL).toEqual({ Ref: 'RemediationQueue' });
     }

@@ -141,9 +141,8 @@ describe('the bench builds and starts the sweep as deployed', () => {
     expect(() => serverlessEsbuild(yaml)).toThrow(/custom\.esbuild\.sourcemap is missing/);
   });
 
-  it("reads the functions' NODE_OPTIONS, one value for every stage (none today)", () => {
-    expect(deployedNodeOptions()).toBe('');
-    expect(deployedNodeOptions('    local:\n      NODE_OPTIONS: --a\n')).toBe('--a');
+  it("reads the functions' NODE_OPTIONS, one value for every stage", () => {
+    expect(deployedNodeOptions()).toBe('--enable-source-maps');
     const two = '    local:\n      NODE_OPTIONS: --a\n    deployed:\n      NODE_OPTIONS: --b\n';
     expect(() => deployedNodeOptions(two)).toThrow(/found --a \| --b/);
   });
