@@ -70,7 +70,8 @@ export function createDrainStore(options: DrainStoreOptions) {
   async function recordItem(list: readonly DrainRecord[]): Promise<DrainWrite> {
     const added = await applyWhole(record, list, () => ({}));
     if (added !== undefined) return { records: added.records, conflicts: [] };
-    return (await putGroup(list)) ? { records: [...list], conflicts: [] } : apply(record, list);
+    if (await putGroup(list)) return { records: [...list], conflicts: [] };
+    return merge(await Promise.all(list.map((one) => apply(record, [one]))));
   }
 
   return {

@@ -98,11 +98,7 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
   ): Promise<DrainWrite> {
     const [db, sdk] = await dynamo();
     try {
-      const after = await write(db, sdk);
-      if (step.remove) return { records: [...list], conflicts: [] };
-      const ids = new Set(list.map((r) => r.serverId));
-      const records = recordsOf(after, tableName).filter((r) => ids.has(r.serverId));
-      return { records, conflicts: [] };
+      return { records: writtenOf(step, list, await write(db, sdk)), conflicts: [] };
     } catch (error) {
       if (error instanceof DrainStoreError) throw error;
       if (!isConditionalFailure(error)) throw storeError(step.operation, tableName, error);
@@ -133,21 +129,38 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
           return answer.Attributes ?? {};
         });
       }
-      return applyItem(step, list, async (db, sdk) => {
-        const answer = await db.send(
-          new sdk.UpdateItemCommand({
-            TableName: tableName,
-            Key: groupKeyOf(first.projectId, first.groupId),
-            ...groupUpdate(step, list),
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        const after = answer.Attributes ?? {};
-        sizes.set(sizeKey(first), Object.keys(after.servers?.M ?? {}).length);
-        return after;
-      });
+      return applyItem(step, list, () => updateGroup(step, list));
     });
     return merge(await Promise.all(writes));
+  }
+
+  // The records of `list` as a write of `step` left them in the item `after`.
+  function writtenOf(step: DrainStep, list: readonly DrainRecord[], after: Item): DrainRecord[] {
+    if (step.remove) return [...list];
+    const ids = new Set(list.map((r) => r.serverId));
+    return recordsOf(after, tableName).filter((r) => ids.has(r.serverId));
+  }
+
+  // One UpdateItem of `step` over one group item's `list` (non-empty), with
+  // `more` clauses on the item: the item after, its size noted. Throws when refused.
+  async function updateGroup(
+    step: DrainStep,
+    list: readonly DrainRecord[],
+    more?: ItemExtra,
+  ): Promise<Item> {
+    const first = list[0] as DrainRecord;
+    const [db, { UpdateItemCommand }] = await dynamo();
+    const answer = await db.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: groupKeyOf(first.projectId, first.groupId),
+        ...groupUpdate(step, list, more),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const after = answer.Attributes ?? {};
+    sizes.set(sizeKey(first), Object.keys(after.servers?.M ?? {}).length);
+    return after;
   }
 
   /**
@@ -164,21 +177,9 @@ export function createDrainWriter(options: { tableName: string; client: DynamoCl
   ): Promise<{ records: DrainRecord[]; after: Item } | undefined> {
     const [first] = list;
     if (first === undefined) return { records: [], after: {} };
-    const [db, sdk] = await dynamo();
     try {
-      const answer = await db.send(
-        new sdk.UpdateItemCommand({
-          TableName: tableName,
-          Key: groupKeyOf(first.projectId, first.groupId),
-          ...groupUpdate(step, list, extra(sizes.get(sizeKey(first)))),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const after = answer.Attributes ?? {};
-      sizes.set(sizeKey(first), Object.keys(after.servers?.M ?? {}).length);
-      if (step.remove) return { records: [...list], after };
-      const ids = new Set(list.map((r) => r.serverId));
-      return { records: recordsOf(after, tableName).filter((r) => ids.has(r.serverId)), after };
+      const after = await updateGroup(step, list, extra(sizes.get(sizeKey(first))));
+      return { records: writtenOf(step, list, after), after };
     } catch (error) {
       if (isConditionalFailure(error)) return undefined;
       throw storeError(step.operation, tableName, error);

@@ -182,7 +182,8 @@ describe('createDrainStore against a local DynamoDB', () => {
     expect(await store.getDrain('p1', 's-confirm', 'g1')).toEqual(confirmed);
   });
 
-  it('writes every step of a 20-server group drain in one request each, and keeps the emptied item', async () => {
+  // A store on the same table that lists each command it sends.
+  const countingStore = () => {
     const sent: string[] = [];
     const counted = createDrainStore({
       tableName: db.tableName,
@@ -194,6 +195,11 @@ describe('createDrainStore against a local DynamoDB', () => {
           },
         }) as unknown as DynamoDBClient,
     });
+    return { sent, counted };
+  };
+
+  it('writes every step of a 20-server group drain in one request each, and keeps the emptied item', async () => {
+    const { sent, counted } = countingStore();
     const ids = Array.from({ length: 20 }, (_, i) => `g20-${i}`);
     const written = await counted.recordDrains(ids.map((id) => drain(id, { groupId: 'g20' })));
     const times = { drainUntilMs: T0 + 130_000, ownerUntilMs: T0 + 250_000 };
@@ -232,9 +238,14 @@ describe('createDrainStore against a local DynamoDB', () => {
 
   it('writes the others of a group and names the one refused when one server is taken', async () => {
     const taken = await one(store.recordDrains([drain('mix-1', { groupId: 'mix', owner: 'b' })]));
-    const write = await store.recordDrains(
+    const { sent, counted } = countingStore();
+    const write = await counted.recordDrains(
       ['mix-0', 'mix-1', 'mix-2'].map((id) => drain(id, { groupId: 'mix' })),
     );
+    // The whole update refused, the Put refused (the item exists), then one
+    // update a record: never the refused whole update again.
+    expect(sent.filter((c) => c === 'UpdateItemCommand')).toHaveLength(4);
+    expect(sent.slice(0, 2)).toEqual(['UpdateItemCommand', 'PutItemCommand']);
     expect(write.records.map((r) => r.serverId).sort()).toEqual(['mix-0', 'mix-2']);
     expect(write.conflicts).toMatchObject([
       { serverId: 'mix-1', kind: 'already-recorded', currentOwner: 'b' },
